@@ -1,0 +1,400 @@
+//! Statistical tests of one arm against control on a binary endpoint: pure functions over counts
+//! returning a p-value, plus the Wald interval for the risk difference.
+//!
+//! Conventions follow R so that a statistician can reproduce any single trial:
+//! - `chi_square`: Pearson's X^2 without correction = the pooled two-sample z test; one-sided
+//!   p-values as `prop.test(correct = FALSE, alternative = ...)`.
+//! - `chi_square_yates`: `prop.test(correct = TRUE)`, whose correction is min(0.5, |O - E|).
+//! - `fisher_exact`: `fisher.test`; the two-sided p sums the tables no more probable than the
+//!   observed one, with R's relative tolerance 1e-7.
+//! - `cmh`: `mantelhaen.test(correct = FALSE)` for 2 x 2 x K tables.
+//!
+//! Degenerate tables (an empty arm, or no events / only events overall) have no defined statistic
+//! in R (NaN); here their p-value is 1, so they never count as a rejection.
+//!
+//! The normal tail uses statrs' `erfc`; the Fisher sum is written here because it runs inside the
+//! per-trial loop: it walks the hypergeometric pmf by its ratio recursion from the mode, with no
+//! allocation and no log-gamma calls.
+
+use statrs::function::erf::erfc;
+
+use crate::scenario::TestKind;
+
+/// 1/sqrt(2).
+const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+/// Relative tolerance of R's `fisher.test` when comparing table probabilities.
+const FISHER_REL_ERR: f64 = 1.0 + 1e-7;
+/// The 97.5% normal quantile, for 95% Wald intervals.
+pub const Z_975: f64 = 1.959_963_984_540_054;
+
+/// The alternative hypothesis, for the arm's risk relative to control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alternative {
+    TwoSided,
+    /// Arm risk greater than control.
+    Greater,
+    /// Arm risk less than control.
+    Less,
+}
+
+/// A 2 x 2 table: events and evaluable patients in the arm and in control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Table {
+    pub arm_events: u64,
+    pub arm_n: u64,
+    pub control_events: u64,
+    pub control_n: u64,
+}
+
+impl Table {
+    pub fn new(arm_events: u64, arm_n: u64, control_events: u64, control_n: u64) -> Table {
+        debug_assert!(arm_events <= arm_n && control_events <= control_n);
+        Table {
+            arm_events,
+            arm_n,
+            control_events,
+            control_n,
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.arm_n + self.control_n
+    }
+
+    fn events(&self) -> u64 {
+        self.arm_events + self.control_events
+    }
+
+    /// Risk difference arm - control, when both arms have evaluable patients.
+    pub fn difference(&self) -> Option<f64> {
+        (self.arm_n > 0 && self.control_n > 0).then(|| {
+            self.arm_events as f64 / self.arm_n as f64
+                - self.control_events as f64 / self.control_n as f64
+        })
+    }
+
+    /// Wald interval for the risk difference at normal quantile `z`.
+    pub fn wald_interval(&self, z: f64) -> Option<(f64, f64)> {
+        let d = self.difference()?;
+        let (n1, n0) = (self.arm_n as f64, self.control_n as f64);
+        let (p1, p0) = (self.arm_events as f64 / n1, self.control_events as f64 / n0);
+        let half = z * (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
+        Some((d - half, d + half))
+    }
+}
+
+/// Upper tail of the standard normal, P(Z > z).
+pub fn normal_upper(z: f64) -> f64 {
+    0.5 * erfc(z * FRAC_1_SQRT_2)
+}
+
+/// p-value of a signed normal statistic `z` (positive when the arm's risk is higher).
+fn normal_p_value(z: f64, alt: Alternative) -> f64 {
+    match alt {
+        Alternative::TwoSided => erfc(z.abs() * FRAC_1_SQRT_2),
+        Alternative::Greater => normal_upper(z),
+        Alternative::Less => normal_upper(-z),
+    }
+}
+
+/// Pearson chi-square test of a 2 x 2 table, optionally with Yates' correction (as R's
+/// `prop.test`: correction min(0.5, |O - E|)).
+pub fn chi_square(t: &Table, yates: bool, alt: Alternative) -> f64 {
+    let (n1, n0) = (t.arm_n as f64, t.control_n as f64);
+    let n = t.total() as f64;
+    let m1 = t.events() as f64;
+    let m0 = n - m1;
+    if t.arm_n == 0 || t.control_n == 0 || m1 == 0.0 || m0 == 0.0 {
+        return 1.0;
+    }
+    // Every cell has the same |O - E| = |x1 n0 - x0 n1| / n, and
+    // sum(1/E) = n (1/n1 + 1/n0)(1/m1 + 1/m0).
+    let signed = (t.arm_events as f64 * n0 - t.control_events as f64 * n1) / n;
+    let mut dev = signed.abs();
+    if yates {
+        dev -= dev.min(0.5);
+    }
+    let x2 = dev * dev * n * (1.0 / n1 + 1.0 / n0) * (1.0 / m1 + 1.0 / m0);
+    normal_p_value(signed.signum() * x2.sqrt(), alt)
+}
+
+/// Fisher's exact test of a 2 x 2 table (conditional on both margins), as R's `fisher.test`.
+pub fn fisher_exact(t: &Table, alt: Alternative) -> f64 {
+    let n1 = t.arm_n;
+    let n0 = t.control_n;
+    let m = t.events();
+    let x = t.arm_events;
+    let lo = m.saturating_sub(n0);
+    let hi = m.min(n1);
+    if lo == hi {
+        return 1.0;
+    }
+    let h = Hypergeometric {
+        n1,
+        n0,
+        m,
+        lo,
+        hi,
+        mode: ((((n1 + 1) * (m + 1)) as f64 / (n1 + n0 + 2) as f64).floor() as u64).clamp(lo, hi),
+    };
+    let f_obs = h.at(x);
+    let cut = f_obs * FISHER_REL_ERR;
+    let (mut total, mut tail) = (0.0, 0.0);
+    h.walk(|k, f| {
+        total += f;
+        let counted = match alt {
+            Alternative::TwoSided => f <= cut,
+            Alternative::Greater => k >= x,
+            Alternative::Less => k <= x,
+        };
+        if counted {
+            tail += f;
+        }
+    });
+    (tail / total).min(1.0)
+}
+
+/// The hypergeometric pmf of the arm's events given both margins, unnormalised and anchored at 1
+/// at the mode so that nothing overflows (far tails underflow harmlessly to 0). It is walked by
+/// the ratio recursion f(k+1)/f(k) = (n1-k)(m-k) / ((k+1)(n0-m+k+1)).
+struct Hypergeometric {
+    n1: u64,
+    n0: u64,
+    m: u64,
+    lo: u64,
+    hi: u64,
+    mode: u64,
+}
+
+impl Hypergeometric {
+    fn ratio(&self, k: u64) -> f64 {
+        ((self.n1 - k) as f64 * (self.m - k) as f64)
+            / ((k + 1) as f64 * (self.n0 + k + 1 - self.m) as f64)
+    }
+
+    /// The unnormalised pmf at `x`.
+    fn at(&self, x: u64) -> f64 {
+        let mut f = 1.0;
+        for k in self.mode..x {
+            f *= self.ratio(k);
+        }
+        for k in x..self.mode {
+            f /= self.ratio(k);
+        }
+        f
+    }
+
+    /// Calls `visit(k, f(k))` once for every k of the support, outwards from the mode.
+    fn walk(&self, mut visit: impl FnMut(u64, f64)) {
+        visit(self.mode, 1.0);
+        let mut f = 1.0;
+        for k in self.mode..self.hi {
+            f *= self.ratio(k);
+            visit(k + 1, f);
+        }
+        f = 1.0;
+        for k in (self.lo..self.mode).rev() {
+            f /= self.ratio(k);
+            visit(k, f);
+        }
+    }
+}
+
+/// Cochran-Mantel-Haenszel test over strata, as R's `mantelhaen.test` for 2 x 2 x K tables.
+/// Strata with fewer than two patients carry no information and are skipped (R refuses them).
+pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
+    let (mut delta, mut var) = (0.0, 0.0);
+    for t in strata {
+        let n = t.total() as f64;
+        if t.total() < 2 {
+            continue;
+        }
+        let (n1, n0, m1) = (t.arm_n as f64, t.control_n as f64, t.events() as f64);
+        delta += t.arm_events as f64 - n1 * m1 / n;
+        var += n1 * n0 * m1 * (n - m1) / (n * n * (n - 1.0));
+    }
+    if var <= 0.0 {
+        return 1.0;
+    }
+    let yates = if correct && delta.abs() >= 0.5 {
+        0.5
+    } else {
+        0.0
+    };
+    let stat = (delta.abs() - yates) / var.sqrt();
+    normal_p_value(delta.signum() * stat, alt)
+}
+
+/// p-value of `test` for the pooled table `pooled` (and, for CMH, its `strata`).
+pub fn p_value(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternative) -> f64 {
+    match test {
+        TestKind::ChiSquare => chi_square(pooled, false, alt),
+        TestKind::ChiSquareYates => chi_square(pooled, true, alt),
+        TestKind::FisherExact => fisher_exact(pooled, alt),
+        TestKind::Cmh => cmh(strata, false, alt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference p-values computed with R 4.2.2; each call is written beside its value.
+    const TOL: f64 = 1e-9;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= TOL * b.max(1e-300) || (a - b).abs() < 1e-14
+    }
+
+    #[test]
+    fn fisher_matches_r() {
+        // TeaTasting: fisher.test(matrix(c(3,1,1,3),2)) -> 0.485714285714286; "greater" -> 0.242857142857143
+        let tea = Table::new(3, 4, 1, 4);
+        assert!(close(
+            fisher_exact(&tea, Alternative::TwoSided),
+            0.485714285714286
+        ));
+        assert!(close(
+            fisher_exact(&tea, Alternative::Greater),
+            0.242857142857143
+        ));
+        // Convictions: fisher.test(matrix(c(2,10,15,3),2)) -> 0.000536724119143436; "less" -> 0.000465180943362905
+        let conv = Table::new(2, 17, 10, 13);
+        assert!(close(
+            fisher_exact(&conv, Alternative::TwoSided),
+            0.000536724119143436
+        ));
+        assert!(close(
+            fisher_exact(&conv, Alternative::Less),
+            0.000465180943362905
+        ));
+        // fisher.test(matrix(c(12,5,28,35),2)): 0.0993040656997281, greater 0.049652032849864, less 0.986570279525184
+        let t = Table::new(12, 40, 5, 40);
+        assert!(close(
+            fisher_exact(&t, Alternative::TwoSided),
+            0.0993040656997281
+        ));
+        assert!(close(
+            fisher_exact(&t, Alternative::Greater),
+            0.049652032849864
+        ));
+        assert!(close(
+            fisher_exact(&t, Alternative::Less),
+            0.986570279525184
+        ));
+        // ImmunoSep's reported counts: fisher.test(matrix(c(46,26,85,119),2)) -> 0.00151765593963712
+        let im = Table::new(46, 131, 26, 145);
+        assert!(close(
+            fisher_exact(&im, Alternative::TwoSided),
+            0.00151765593963712
+        ));
+    }
+
+    #[test]
+    fn chi_square_matches_r() {
+        let t = Table::new(12, 40, 5, 40);
+        // chisq.test(matrix(c(12,5,28,35),2), correct=FALSE)$p.value -> 0.0557292605293342
+        assert!(close(
+            chi_square(&t, false, Alternative::TwoSided),
+            0.0557292605293342
+        ));
+        // chisq.test(..., correct=TRUE)$p.value -> 0.101038413203158
+        assert!(close(
+            chi_square(&t, true, Alternative::TwoSided),
+            0.101038413203158
+        ));
+        // prop.test(c(12,5), c(40,40), correct=FALSE, alternative="greater") -> 0.027864630264667
+        assert!(close(
+            chi_square(&t, false, Alternative::Greater),
+            0.027864630264667
+        ));
+        // prop.test(..., correct=TRUE, alternative="greater") -> 0.0505192066015791; "less" -> 0.949480793398421
+        assert!(close(
+            chi_square(&t, true, Alternative::Greater),
+            0.0505192066015791
+        ));
+        assert!(close(
+            chi_square(&t, true, Alternative::Less),
+            0.949480793398421
+        ));
+        // prop.test(c(46,26), c(131,145), correct=FALSE) -> 0.00116869341902054
+        let im = Table::new(46, 131, 26, 145);
+        assert!(close(
+            chi_square(&im, false, Alternative::TwoSided),
+            0.00116869341902054
+        ));
+    }
+
+    #[test]
+    fn cmh_matches_r_on_agresti_rabbits() {
+        // Rabbits <- array(c(0,0,6,5, 3,0,3,6, 6,2,0,4, 5,6,1,0, 2,5,0,0), dim=c(2,2,5))
+        // R stores x[treatment, response, k]: x[1,1] = penicillin cured, x[2,1] = control cured.
+        let raw = [
+            [0, 0, 6, 5],
+            [3, 0, 3, 6],
+            [6, 2, 0, 4],
+            [5, 6, 1, 0],
+            [2, 5, 0, 0],
+        ];
+        let strata: Vec<Table> = raw
+            .iter()
+            .map(|&[a, c, b, d]| Table::new(a, a + b, c, c + d))
+            .collect();
+        // mantelhaen.test(Rabbits)$p.value -> 0.0474722551429181 (X-squared 3.92857142857143)
+        assert!(close(
+            cmh(&strata, true, Alternative::TwoSided),
+            0.0474722551429181
+        ));
+        // mantelhaen.test(Rabbits, correct=FALSE)$p.value -> 0.0173844203520662 (X-squared 5.65714285714286)
+        assert!(close(
+            cmh(&strata, false, Alternative::TwoSided),
+            0.0173844203520662
+        ));
+        // mantelhaen.test(Rabbits, correct=FALSE, alternative="greater")$p.value -> 0.00869221017603309
+        assert!(close(
+            cmh(&strata, false, Alternative::Greater),
+            0.00869221017603309
+        ));
+    }
+
+    #[test]
+    fn cmh_with_one_stratum_is_the_chi_square_scaled_by_n_minus_1() {
+        // With K = 1 the MH statistic is X^2 (n - 1) / n.
+        let t = Table::new(12, 40, 5, 40);
+        let p = cmh(&[t], false, Alternative::TwoSided);
+        // X^2 = 3.66013071895425 (chisq.test(..., correct=FALSE)$statistic);
+        // pchisq(X^2 * 79/80, 1, lower=FALSE) -> 0.0572821007210863
+        assert!(close(p, 0.0572821007210863));
+    }
+
+    #[test]
+    fn degenerate_tables_never_reject() {
+        for alt in [
+            Alternative::TwoSided,
+            Alternative::Greater,
+            Alternative::Less,
+        ] {
+            for t in [
+                Table::new(0, 10, 0, 10),
+                Table::new(10, 10, 10, 10),
+                Table::new(0, 0, 3, 10),
+            ] {
+                assert_eq!(chi_square(&t, false, alt), 1.0);
+                assert_eq!(chi_square(&t, true, alt), 1.0);
+                assert_eq!(fisher_exact(&t, alt), 1.0);
+                assert_eq!(cmh(&[t], false, alt), 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn wald_interval_is_symmetric_around_the_difference() {
+        let t = Table::new(12, 40, 5, 40);
+        let (lo, hi) = t.wald_interval(Z_975).unwrap();
+        let d = t.difference().unwrap();
+        assert!((d - 0.175).abs() < 1e-15);
+        let se = (0.3f64 * 0.7 / 40.0 + 0.125 * 0.875 / 40.0).sqrt();
+        assert!((hi - d - Z_975 * se).abs() < 1e-15 && (d - lo - Z_975 * se).abs() < 1e-15);
+        assert!(Table::new(0, 0, 1, 2).wald_interval(Z_975).is_none());
+    }
+}

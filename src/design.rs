@@ -1,0 +1,521 @@
+//! The validated design: every check on a scenario, and every quantity derived from it exactly
+//! (eligible fraction, composition of randomised patients, event risk per arm and stratum).
+//!
+//! Model. A screened patient has true endotype `e` with probability `prevalence[e]` and receives
+//! diagnostic label `l` with probability `classified_as[e][l]`. Patients whose label is eligible
+//! are randomised until `sample_size` are in; the rest are screen failures. A treatment acts on
+//! the TRUE endotype but is assigned by the LABEL, so a misclassified patient gets the wrong drug.
+//! The analysis strata are the eligible labels; within a stratum the event risk of an arm is the
+//! mixture over the true endotypes that carry that label.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::scenario::{
+    Better, Effect, InvalidKey, Randomisation, RawArm, RawScenario, RawTreatment, Sidedness,
+    TestKind,
+};
+
+/// Probabilities that must sum to one may miss it by this much (rounding in hand-written files).
+pub const SUM_TOLERANCE: f64 = 1e-9;
+
+#[derive(Debug, Clone)]
+pub struct Endotype {
+    pub name: String,
+    pub prevalence: f64,
+    pub control_risk: f64,
+    /// Probability of each diagnostic label (indexed like `Design::labels`).
+    pub classified_as: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Treatment {
+    pub name: String,
+    pub effect: Effect,
+    /// Effect value per true endotype; `None`: no effect on that endotype.
+    pub by_endotype: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub name: String,
+    pub ratio: u32,
+    /// Treatment index given to each eligible label (indexed like `Design::eligible`).
+    pub treatment_by_stratum: Vec<Option<usize>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Analysis {
+    pub test: TestKind,
+    pub alpha: f64,
+    pub sidedness: Sidedness,
+}
+
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub name: String,
+    pub description: Option<String>,
+    pub replicates: u64,
+    pub seed: u64,
+    pub endotypes: Vec<Endotype>,
+    /// Diagnostic labels: the endotype names, in file order.
+    pub labels: Vec<String>,
+    /// Label indices that are randomised; they are also the analysis strata, in this order.
+    pub eligible: Vec<usize>,
+    pub sample_size: u64,
+    pub dropout: f64,
+    pub randomisation: Randomisation,
+    pub event: String,
+    pub better: Better,
+    pub treatments: Vec<Treatment>,
+    pub arms: Vec<Arm>,
+    /// Index of the control arm in `arms`.
+    pub control: usize,
+    pub analysis: Analysis,
+    // Derived, exact.
+    /// Probability that a screened patient is eligible.
+    pub eligible_fraction: f64,
+    /// P(label = stratum s | randomised).
+    pub stratum_prob: Vec<f64>,
+    /// P(true endotype = e | randomised).
+    pub composition: Vec<f64>,
+    /// P(event | arm a, stratum s), indexed `[a][s]`.
+    pub stratum_risk: Vec<Vec<f64>>,
+    /// P(event | randomised to arm a): marginal over strata.
+    pub true_risk: Vec<f64>,
+}
+
+impl Design {
+    /// Arms other than control, in file order: the comparisons made.
+    pub fn comparisons(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.arms.len()).filter(move |&a| a != self.control)
+    }
+
+    pub fn block_size(&self) -> u64 {
+        self.arms.iter().map(|a| u64::from(a.ratio)).sum()
+    }
+
+    /// Expected number randomised to arm `a` (exact under both randomisation schemes).
+    pub fn expected_arm_size(&self, a: usize) -> f64 {
+        self.sample_size as f64 * f64::from(self.arms[a].ratio) / self.block_size() as f64
+    }
+
+    /// +1 when a higher event risk is a benefit, -1 when lower.
+    pub fn benefit_sign(&self) -> f64 {
+        match self.better {
+            Better::Higher => 1.0,
+            Better::Lower => -1.0,
+        }
+    }
+
+    /// Expected number screened to randomise `sample_size` (negative binomial mean).
+    pub fn expected_screened(&self) -> f64 {
+        self.sample_size as f64 / self.eligible_fraction
+    }
+}
+
+/// Risk under a treatment's effect, or an error message when it leaves [0, 1].
+pub fn treated_risk(effect: Effect, value: f64, control: f64) -> Result<f64, String> {
+    let risk = match effect {
+        Effect::RiskRatio => control * value,
+        Effect::OddsRatio => {
+            if control >= 1.0 {
+                1.0
+            } else {
+                let odds = value * control / (1.0 - control);
+                odds / (1.0 + odds)
+            }
+        }
+        Effect::RiskDifference => control + value,
+        Effect::Risk => value,
+    };
+    if (0.0..=1.0).contains(&risk) {
+        Ok(risk)
+    } else {
+        Err(format!(
+            "gives a risk of {risk} under treatment (control risk {control}); expected a risk in [0, 1]"
+        ))
+    }
+}
+
+fn check_probability(key: &str, p: f64) -> Result<(), InvalidKey> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(InvalidKey::new(
+            key,
+            format!("expected a probability in [0, 1], found {p}"),
+        ))
+    }
+}
+
+fn check_sum_to_one(key: &str, total: f64) -> Result<(), InvalidKey> {
+    if (total - 1.0).abs() <= SUM_TOLERANCE {
+        Ok(())
+    } else {
+        Err(InvalidKey::new(
+            key,
+            format!(
+                "expected probabilities summing to 1 (within {SUM_TOLERANCE}), found a sum of {total}"
+            ),
+        ))
+    }
+}
+
+fn check_name(key: &str, name: &str, seen: &mut HashSet<String>) -> Result<(), InvalidKey> {
+    if name.trim().is_empty() {
+        return Err(InvalidKey::new(key, "expected a non-empty name"));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(InvalidKey::new(
+            key,
+            format!("duplicate name '{name}'; names must be unique"),
+        ));
+    }
+    Ok(())
+}
+
+fn lookup(key: &str, what: &str, name: &str, names: &[String]) -> Result<usize, InvalidKey> {
+    names.iter().position(|n| n == name).ok_or_else(|| {
+        InvalidKey::new(
+            key,
+            format!(
+                "unknown {what} '{name}'; expected one of: {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+impl TryFrom<RawScenario> for Design {
+    type Error = InvalidKey;
+
+    fn try_from(raw: RawScenario) -> Result<Design, InvalidKey> {
+        let name = raw.name.trim().to_string();
+        // The name becomes a directory under the output folder.
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.contains(['/', '\\'])
+            || name.chars().any(char::is_control)
+        {
+            return Err(InvalidKey::new(
+                "name",
+                format!(
+                    "expected a non-empty name usable as a folder name (no '/', '\\', '..'), found '{}'",
+                    raw.name
+                ),
+            ));
+        }
+        if raw.simulation.replicates == 0 {
+            return Err(InvalidKey::new(
+                "simulation.replicates",
+                "expected a positive number of virtual trials, found 0",
+            ));
+        }
+
+        // Endotypes and labels.
+        if raw.endotype.is_empty() {
+            return Err(InvalidKey::new(
+                "endotype",
+                "expected at least one [[endotype]]",
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, e) in raw.endotype.iter().enumerate() {
+            check_name(&format!("endotype[{i}].name"), &e.name, &mut seen)?;
+        }
+        let labels: Vec<String> = raw.endotype.iter().map(|e| e.name.clone()).collect();
+        let mut endotypes = Vec::with_capacity(raw.endotype.len());
+        for (i, e) in raw.endotype.iter().enumerate() {
+            let key = |k: &str| format!("endotype.{}.{k}", e.name);
+            check_probability(&key("prevalence"), e.prevalence)?;
+            check_probability(&key("control_risk"), e.control_risk)?;
+            let mut classified_as = vec![0.0; labels.len()];
+            match &e.classified_as {
+                None => classified_as[i] = 1.0,
+                Some(map) => {
+                    for (label, &p) in map {
+                        let k = format!("{}.{label}", key("classified_as"));
+                        let l = lookup(&k, "label (labels are endotype names)", label, &labels)?;
+                        check_probability(&k, p)?;
+                        classified_as[l] = p;
+                    }
+                    check_sum_to_one(&key("classified_as"), map.values().sum())?;
+                }
+            }
+            endotypes.push(Endotype {
+                name: e.name.clone(),
+                prevalence: e.prevalence,
+                control_risk: e.control_risk,
+                classified_as,
+            });
+        }
+        check_sum_to_one(
+            "endotype.*.prevalence",
+            endotypes.iter().map(|e| e.prevalence).sum(),
+        )?;
+
+        // Enrollment.
+        let enr = &raw.enrollment;
+        if enr.sample_size == 0 {
+            return Err(InvalidKey::new(
+                "enrollment.sample_size",
+                "expected a positive number of randomised patients, found 0",
+            ));
+        }
+        let eligible: Vec<usize> = match &enr.eligible {
+            None => (0..labels.len()).collect(),
+            Some(names) => {
+                if names.is_empty() {
+                    return Err(InvalidKey::new(
+                        "enrollment.eligible",
+                        "expected at least one eligible label, found an empty list",
+                    ));
+                }
+                let mut seen = HashSet::new();
+                let mut idx = Vec::new();
+                for n in names {
+                    let l = lookup("enrollment.eligible", "label", n, &labels)?;
+                    if !seen.insert(l) {
+                        return Err(InvalidKey::new(
+                            "enrollment.eligible",
+                            format!("label '{n}' is listed twice"),
+                        ));
+                    }
+                    idx.push(l);
+                }
+                idx
+            }
+        };
+        if !(0.0..1.0).contains(&enr.dropout) {
+            return Err(InvalidKey::new(
+                "enrollment.dropout",
+                format!("expected a probability in [0, 1), found {}", enr.dropout),
+            ));
+        }
+        // P(label l) at screening.
+        let label_prob: Vec<f64> = (0..labels.len())
+            .map(|l| {
+                endotypes
+                    .iter()
+                    .map(|e| e.prevalence * e.classified_as[l])
+                    .sum()
+            })
+            .collect();
+        let eligible_fraction: f64 = eligible.iter().map(|&l| label_prob[l]).sum();
+        if eligible_fraction <= 0.0 {
+            return Err(InvalidKey::new(
+                "enrollment.eligible",
+                "no screened patient can be eligible: the eligible labels have probability 0",
+            ));
+        }
+        let stratum_prob: Vec<f64> = eligible
+            .iter()
+            .map(|&l| label_prob[l] / eligible_fraction)
+            .collect();
+        let composition: Vec<f64> = endotypes
+            .iter()
+            .map(|e| {
+                eligible
+                    .iter()
+                    .map(|&l| e.prevalence * e.classified_as[l])
+                    .sum::<f64>()
+                    / eligible_fraction
+            })
+            .collect();
+
+        // Treatments.
+        let mut seen = HashSet::new();
+        let mut treatments = Vec::with_capacity(raw.treatment.len());
+        for (i, t) in raw.treatment.iter().enumerate() {
+            check_name(&format!("treatment[{i}].name"), &t.name, &mut seen)?;
+            treatments.push(resolve_treatment(t, &endotypes, &labels)?);
+        }
+        let treatment_names: Vec<String> = treatments.iter().map(|t| t.name.clone()).collect();
+
+        // Arms.
+        if raw.arm.len() < 2 {
+            return Err(InvalidKey::new(
+                "arm",
+                format!(
+                    "expected at least two [[arm]] tables (a control and a comparator), found {}",
+                    raw.arm.len()
+                ),
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut arms = Vec::with_capacity(raw.arm.len());
+        for (i, a) in raw.arm.iter().enumerate() {
+            check_name(&format!("arm[{i}].name"), &a.name, &mut seen)?;
+            arms.push(resolve_arm(a, &labels, &eligible, &treatment_names)?);
+        }
+        let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+
+        // Analysis.
+        let an = &raw.analysis;
+        let control = lookup("analysis.control", "arm", &an.control, &arm_names)?;
+        if !(an.alpha > 0.0 && an.alpha < 1.0) {
+            return Err(InvalidKey::new(
+                "analysis.alpha",
+                format!(
+                    "expected a significance level in (0, 1), found {}",
+                    an.alpha
+                ),
+            ));
+        }
+
+        // Exact event risks per arm and stratum: mixture over the true endotypes with that label.
+        let mut stratum_risk = vec![vec![0.0; eligible.len()]; arms.len()];
+        for (a, arm) in arms.iter().enumerate() {
+            for (s, &l) in eligible.iter().enumerate() {
+                if label_prob[l] <= 0.0 {
+                    continue; // an empty stratum: never sampled
+                }
+                let mut risk = 0.0;
+                for (e, endo) in endotypes.iter().enumerate() {
+                    let weight = endo.prevalence * endo.classified_as[l] / label_prob[l];
+                    let r = match arm.treatment_by_stratum[s] {
+                        None => endo.control_risk,
+                        Some(t) => treatment_risk(&treatments[t], e, endo.control_risk),
+                    };
+                    risk += weight * r;
+                }
+                stratum_risk[a][s] = risk.clamp(0.0, 1.0); // rounding only: each term is in [0, 1]
+            }
+        }
+        let true_risk = stratum_risk
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&stratum_prob)
+                    .map(|(r, p)| r * p)
+                    .sum::<f64>()
+                    .clamp(0.0, 1.0)
+            })
+            .collect();
+
+        Ok(Design {
+            name,
+            description: raw.description,
+            replicates: raw.simulation.replicates,
+            seed: raw.simulation.seed,
+            endotypes,
+            labels,
+            eligible,
+            sample_size: enr.sample_size,
+            dropout: enr.dropout,
+            randomisation: enr.randomisation,
+            event: raw.endpoint.event,
+            better: raw.endpoint.better,
+            treatments,
+            arms,
+            control,
+            analysis: Analysis {
+                test: an.test,
+                alpha: an.alpha,
+                sidedness: an.alternative,
+            },
+            eligible_fraction,
+            stratum_prob,
+            composition,
+            stratum_risk,
+            true_risk,
+        })
+    }
+}
+
+/// Risk of true endotype `e` under treatment `t` (already validated to lie in [0, 1]).
+fn treatment_risk(t: &Treatment, e: usize, control: f64) -> f64 {
+    match t.by_endotype[e] {
+        None => control,
+        Some(v) => treated_risk(t.effect, v, control).expect("validated"),
+    }
+}
+
+fn resolve_treatment(
+    t: &RawTreatment,
+    endotypes: &[Endotype],
+    labels: &[String],
+) -> Result<Treatment, InvalidKey> {
+    let mut by_endotype = vec![None; endotypes.len()];
+    for (name, &value) in &t.by_endotype {
+        let key = format!("treatment.{}.by_endotype.{name}", t.name);
+        let e = lookup(&key, "endotype", name, labels)?;
+        let valid = match t.effect {
+            Effect::RiskRatio | Effect::OddsRatio => value.is_finite() && value >= 0.0,
+            Effect::RiskDifference => (-1.0..=1.0).contains(&value),
+            Effect::Risk => (0.0..=1.0).contains(&value),
+        };
+        if !valid {
+            let expected = match t.effect {
+                Effect::RiskRatio => "a finite risk ratio >= 0",
+                Effect::OddsRatio => "a finite odds ratio >= 0",
+                Effect::RiskDifference => "a risk difference in [-1, 1]",
+                Effect::Risk => "a risk in [0, 1]",
+            };
+            return Err(InvalidKey::new(
+                key,
+                format!("expected {expected}, found {value}"),
+            ));
+        }
+        treated_risk(t.effect, value, endotypes[e].control_risk)
+            .map_err(|m| InvalidKey::new(&key, format!("{} {value} {m}", effect_name(t.effect))))?;
+        by_endotype[e] = Some(value);
+    }
+    Ok(Treatment {
+        name: t.name.clone(),
+        effect: t.effect,
+        by_endotype,
+    })
+}
+
+fn effect_name(e: Effect) -> &'static str {
+    match e {
+        Effect::RiskRatio => "risk ratio",
+        Effect::OddsRatio => "odds ratio",
+        Effect::RiskDifference => "risk difference",
+        Effect::Risk => "risk",
+    }
+}
+
+fn resolve_arm(
+    a: &RawArm,
+    labels: &[String],
+    eligible: &[usize],
+    treatments: &[String],
+) -> Result<Arm, InvalidKey> {
+    let key = |k: &str| format!("arm.{}.{k}", a.name);
+    if a.ratio == 0 {
+        return Err(InvalidKey::new(
+            key("ratio"),
+            "expected a positive integer allocation ratio, found 0",
+        ));
+    }
+    let by_label: BTreeMap<usize, usize> = match (&a.assign, &a.treatment) {
+        (Some(_), Some(_)) => {
+            return Err(InvalidKey::new(
+                key("assign"),
+                "expected either `assign` or `treatment`, not both",
+            ));
+        }
+        (None, None) => BTreeMap::new(),
+        (None, Some(t)) => {
+            let t = lookup(&key("treatment"), "treatment", t, treatments)?;
+            (0..labels.len()).map(|l| (l, t)).collect()
+        }
+        (Some(map), None) => {
+            let mut m = BTreeMap::new();
+            for (label, t) in map {
+                let k = format!("{}.{label}", key("assign"));
+                let l = lookup(&k, "label (labels are endotype names)", label, labels)?;
+                m.insert(l, lookup(&k, "treatment", t, treatments)?);
+            }
+            m
+        }
+    };
+    Ok(Arm {
+        name: a.name.clone(),
+        ratio: a.ratio,
+        treatment_by_stratum: eligible.iter().map(|l| by_label.get(l).copied()).collect(),
+    })
+}

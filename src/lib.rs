@@ -1,0 +1,17 @@
+//! endotrial: a Monte Carlo engine for designing precision-medicine (theranostic) clinical trials.
+//!
+//! Data flow, one module per step: `scenario` (TOML contract) -> `design` (validated, exact
+//! derived quantities) -> `simulate` (one trial as sufficient statistics) -> `analysis`
+//! (statistical tests) -> `summary` (per-trial statistics, exact tallies, summary rows) ->
+//! `output` (CSV, tables, atomic writes); `engine` runs trials in parallel; `power` holds the
+//! analytic and exact-enumeration power; `cli` is the command line.
+
+pub mod analysis;
+pub mod cli;
+pub mod design;
+pub mod engine;
+pub mod output;
+pub mod power;
+pub mod scenario;
+pub mod simulate;
+pub mod summary;

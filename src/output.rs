@@ -1,0 +1,142 @@
+//! Outputs: summary.csv serialised by a pure function, a terminal table, and atomic file writes
+//! (a temporary file in the target folder, then a rename) so that a failed run never leaves a
+//! half-written or clobbered result.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::summary::SummaryRow;
+
+/// The contract's columns, in order, followed by the extra ones.
+pub const SUMMARY_COLUMNS: [&str; 28] = [
+    "scenario",
+    "arm",
+    "control",
+    "test",
+    "alternative",
+    "alpha",
+    "replicates",
+    "seed",
+    "sample_size",
+    "power",
+    "power_se",
+    "power_ci_low",
+    "power_ci_high",
+    "analytic_power",
+    "true_risk_control",
+    "true_risk_arm",
+    "true_difference",
+    "mean_difference",
+    "bias",
+    "coverage",
+    "mean_risk_control",
+    "mean_risk_arm",
+    "mean_evaluable_control",
+    "mean_evaluable_arm",
+    "mean_screened",
+    "p95_screened",
+    "estimable",
+    "bias_se",
+];
+
+/// Shortest decimal that reads back to the same f64 (Rust's `Display`), so CSVs compare exactly.
+fn num(v: f64) -> String {
+    format!("{v}")
+}
+
+fn summary_record(r: &SummaryRow) -> Vec<String> {
+    vec![
+        r.scenario.clone(),
+        r.arm.clone(),
+        r.control.clone(),
+        r.test.clone(),
+        r.alternative.clone(),
+        num(r.alpha),
+        r.replicates.to_string(),
+        r.seed.to_string(),
+        r.sample_size.to_string(),
+        num(r.power),
+        num(r.power_se),
+        num(r.power_ci_low),
+        num(r.power_ci_high),
+        num(r.analytic_power),
+        num(r.true_risk_control),
+        num(r.true_risk_arm),
+        num(r.true_difference),
+        num(r.mean_difference),
+        num(r.bias),
+        num(r.coverage),
+        num(r.mean_risk_control),
+        num(r.mean_risk_arm),
+        num(r.mean_evaluable_control),
+        num(r.mean_evaluable_arm),
+        num(r.mean_screened),
+        r.p95_screened.to_string(),
+        r.estimable.to_string(),
+        num(r.bias_se),
+    ]
+}
+
+/// summary.csv as bytes.
+pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(SUMMARY_COLUMNS).expect("write to memory");
+    for r in rows {
+        w.write_record(summary_record(r)).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// A human-readable table of the summary for the terminal.
+pub fn summary_table(rows: &[SummaryRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        out += &format!(
+            "{} | {} vs {} | {} {} alpha={} | N={} | {} trials, seed {}\n",
+            r.scenario,
+            r.arm,
+            r.control,
+            r.test,
+            r.alternative,
+            r.alpha,
+            r.sample_size,
+            r.replicates,
+            r.seed
+        );
+        out += &format!(
+            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {:.4}\n",
+            r.power, r.power_se, r.power_ci_low, r.power_ci_high, r.analytic_power
+        );
+        out += &format!(
+            "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
+            r.true_risk_control, r.true_risk_arm, r.true_difference
+        );
+        out += &format!(
+            "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+            r.mean_difference, r.bias, r.bias_se, r.coverage
+        );
+        out += &format!(
+            "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
+            r.mean_evaluable_control, r.mean_evaluable_arm
+        );
+        out += &format!(
+            "  screened         mean {:.1}, 95th percentile {}\n",
+            r.mean_screened, r.p95_screened
+        );
+    }
+    out
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then renamed over.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_data()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

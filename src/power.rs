@@ -1,0 +1,205 @@
+//! Power without simulation: the normal approximation (R's `power.prop.test` and its
+//! unequal-allocation generalisation) printed beside every simulated power, and exact power by
+//! enumeration of every 2 x 2 table for two-arm designs, the yardstick of the engine's tests.
+
+use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
+
+use crate::analysis::{self, Alternative, Table, normal_upper};
+use crate::design::Design;
+use crate::scenario::{Randomisation, Sidedness, TestKind};
+
+/// The alternative hypothesis of the design's comparisons, arm relative to control.
+pub fn alternative(design: &Design) -> Alternative {
+    match design.analysis.sidedness {
+        Sidedness::TwoSided => Alternative::TwoSided,
+        Sidedness::OneSided if design.benefit_sign() > 0.0 => Alternative::Greater,
+        Sidedness::OneSided => Alternative::Less,
+    }
+}
+
+fn upper_quantile(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(1.0 - p)
+}
+
+/// Normal-approximation power of the pooled z test comparing risk `p1` with `n1` evaluable
+/// patients against `p0` with `n0`. Two-sided power counts both rejection regions, as
+/// `power.prop.test(..., strict = TRUE)`; with n1 = n0 it equals that function exactly.
+pub fn normal_power(p1: f64, n1: f64, p0: f64, n0: f64, alpha: f64, alt: Alternative) -> f64 {
+    let pbar = (n1 * p1 + n0 * p0) / (n1 + n0);
+    let sd0 = (pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0)).sqrt();
+    let sd1 = (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
+    let delta = p1 - p0;
+    // P(z > c) under the alternative, for a signed difference d and critical value c (in SD0s).
+    let tail = |d: f64, c: f64| {
+        if sd1 > 0.0 {
+            normal_upper((c * sd0 - d) / sd1)
+        } else if d > c * sd0 {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    match alt {
+        Alternative::TwoSided => {
+            let c = upper_quantile(alpha / 2.0);
+            tail(delta, c) + tail(-delta, c)
+        }
+        Alternative::Greater => tail(delta, upper_quantile(alpha)),
+        Alternative::Less => tail(-delta, upper_quantile(alpha)),
+    }
+}
+
+/// The design's analytic power for `arm` against control: true marginal risks and expected
+/// evaluable arm sizes in the normal approximation.
+pub fn analytic_power(design: &Design, arm: usize) -> f64 {
+    let c = design.control;
+    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    normal_power(
+        design.true_risk[arm],
+        evaluable(arm),
+        design.true_risk[c],
+        evaluable(c),
+        design.analysis.alpha,
+        alternative(design),
+    )
+}
+
+/// Binomial pmf over 0..=n, dropping the negligible (< 1e-300) terms at the ends of the support.
+fn binomial_pmf(n: u64, p: f64) -> Vec<(u64, f64)> {
+    let b = Binomial::new(p, n).expect("p in [0, 1]");
+    (0..=n)
+        .map(|k| (k, b.pmf(k)))
+        .filter(|&(_, w)| w > 1e-300)
+        .collect()
+}
+
+/// Exact power of the unstratified test with fixed evaluable sizes: the sum of the probabilities
+/// of all 2 x 2 tables that reject.
+pub fn exact_power_fixed(
+    test: TestKind,
+    p1: f64,
+    n1: u64,
+    p0: f64,
+    n0: u64,
+    alpha: f64,
+    alt: Alternative,
+) -> f64 {
+    assert!(
+        test != TestKind::Cmh,
+        "exact enumeration is for the pooled tests"
+    );
+    let arm = binomial_pmf(n1, p1);
+    let control = binomial_pmf(n0, p0);
+    let mut power = 0.0;
+    for &(x1, w1) in &arm {
+        for &(x0, w0) in &control {
+            let t = Table::new(x1, n1, x0, n0);
+            if analysis::p_value(test, &t, &[], alt) <= alpha {
+                power += w1 * w0;
+            }
+        }
+    }
+    power
+}
+
+/// Distribution of (arm, control) sizes in a two-arm design.
+fn allocation_distribution(design: &Design, arm: usize) -> Vec<(u64, u64, f64)> {
+    let n = design.sample_size;
+    let (ra, rc) = (
+        u64::from(design.arms[arm].ratio),
+        u64::from(design.arms[design.control].ratio),
+    );
+    let block = ra + rc;
+    match design.randomisation {
+        Randomisation::Simple => binomial_pmf(n, ra as f64 / block as f64)
+            .into_iter()
+            .map(|(k, w)| (k, n - k, w))
+            .collect(),
+        Randomisation::Block => {
+            // The incomplete block's `rest` places are a draw without replacement from the
+            // block: hypergeometric(rest; ra of block).
+            let (full, rest) = (n / block, n % block);
+            let choose = |a: u64, b: u64| -> f64 {
+                (0..b).map(|i| (a - i) as f64 / (b - i) as f64).product()
+            };
+            (rest.saturating_sub(rc)..=rest.min(ra))
+                .map(|k| {
+                    let w = choose(ra, k) * choose(rc, rest - k) / choose(block, rest);
+                    (full * ra + k, full * rc + rest - k, w)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Exact power of a two-arm design's unstratified test, enumerating the allocation, the dropout
+/// of each arm and every 2 x 2 table of events. Cost grows as n^4 with dropout, so this is for
+/// small designs (tests, small-sample sizing).
+pub fn exact_power(design: &Design, arm: usize) -> f64 {
+    assert_eq!(
+        design.arms.len(),
+        2,
+        "exact enumeration covers two-arm designs"
+    );
+    let (p1, p0) = (design.true_risk[arm], design.true_risk[design.control]);
+    let alt = alternative(design);
+    let (test, alpha) = (design.analysis.test, design.analysis.alpha);
+    let mut power = 0.0;
+    for (na, nc, w) in allocation_distribution(design, arm) {
+        let keep = 1.0 - design.dropout;
+        for (m1, w1) in binomial_pmf(na, keep) {
+            for (m0, w0) in binomial_pmf(nc, keep) {
+                power += w * w1 * w0 * exact_power_fixed(test, p1, m1, p0, m0, alpha, alt);
+            }
+        }
+    }
+    power
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_power_matches_power_prop_test() {
+        // power.prop.test(n=140, p1=0.179, p2=0.351, strict=TRUE)$power -> 0.907606410878293
+        let p = normal_power(0.351, 140.0, 0.179, 140.0, 0.05, Alternative::TwoSided);
+        assert!((p - 0.907606410878293).abs() < 1e-9, "{p}");
+        // power.prop.test(n=50, p1=0.3, p2=0.32, strict=TRUE)$power -> 0.0553180321871061
+        let p = normal_power(0.3, 50.0, 0.32, 50.0, 0.05, Alternative::TwoSided);
+        assert!((p - 0.0553180321871061).abs() < 1e-9, "{p}");
+        // power.prop.test(n=100, p1=0.3, p2=0.45, alternative="one.sided")$power -> 0.70976879072318
+        let p = normal_power(0.45, 100.0, 0.3, 100.0, 0.05, Alternative::Greater);
+        assert!((p - 0.70976879072318).abs() < 1e-9, "{p}");
+        let p = normal_power(0.3, 100.0, 0.45, 100.0, 0.05, Alternative::Less);
+        assert!((p - 0.70976879072318).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn normal_power_under_the_null_is_alpha() {
+        let p = normal_power(0.3, 70.0, 0.3, 140.0, 0.05, Alternative::TwoSided);
+        assert!((p - 0.05).abs() < 1e-12);
+        let p = normal_power(0.3, 70.0, 0.3, 140.0, 0.025, Alternative::Greater);
+        assert!((p - 0.025).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_power_fixed_of_a_tiny_design_by_hand() {
+        // n1 = n0 = 2, one-sided Fisher "greater" at alpha 0.2: only x1 = 2, x0 = 0 gives
+        // p = 1/6 <= 0.2, so the power is p1^2 (1 - p0)^2.
+        let (p1, p0) = (0.7, 0.2);
+        let power = exact_power_fixed(
+            TestKind::FisherExact,
+            p1,
+            2,
+            p0,
+            2,
+            0.2,
+            Alternative::Greater,
+        );
+        assert!(
+            (power - (p1 * p1) * (1.0 - p0) * (1.0 - p0)).abs() < 1e-15,
+            "{power}"
+        );
+    }
+}

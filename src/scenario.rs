@@ -1,0 +1,280 @@
+//! The scenario file: the TOML contract users, later tools and regression files depend on.
+//!
+//! Parsing is two-stage: serde structs here mirror the TOML exactly (`deny_unknown_fields`, so a
+//! misspelt key is an error, not a silently ignored default); `Design::try_from` in `design.rs`
+//! validates them and computes every derived quantity once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::design::Design;
+
+/// A scenario file that could not be used. Every variant names the file; `Invalid` also names the
+/// key path (e.g. `endotype.mals.prevalence`) and says what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: cannot read scenario: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: malformed scenario: {message}")]
+    Parse { file: PathBuf, message: String },
+    #[error("{file}: key `{key}`: {message}")]
+    Invalid {
+        file: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+/// A validation failure before the file name is known: the key path and what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidKey {
+    pub key: String,
+    pub message: String,
+}
+
+impl InvalidKey {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        InvalidKey {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub simulation: RawSimulation,
+    pub endotype: Vec<RawEndotype>,
+    pub enrollment: RawEnrollment,
+    pub endpoint: RawEndpoint,
+    #[serde(default)]
+    pub treatment: Vec<RawTreatment>,
+    pub arm: Vec<RawArm>,
+    pub analysis: RawAnalysis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub replicates: u64,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndotype {
+    pub name: String,
+    pub prevalence: f64,
+    pub control_risk: f64,
+    pub classified_as: Option<BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnrollment {
+    pub sample_size: u64,
+    pub eligible: Option<Vec<String>>,
+    #[serde(default)]
+    pub dropout: f64,
+    #[serde(default)]
+    pub randomisation: Randomisation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Randomisation {
+    /// Permuted blocks of one cycle of the allocation ratios.
+    #[default]
+    Block,
+    /// Independent draws with probabilities proportional to the ratios.
+    Simple,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    pub event: String,
+    pub better: Better,
+}
+
+/// Which direction of the event risk is a benefit: it fixes the one-sided alternative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTreatment {
+    pub name: String,
+    pub effect: Effect,
+    pub by_endotype: BTreeMap<String, f64>,
+}
+
+/// How a treatment's effect value turns a control risk into the risk under treatment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    RiskRatio,
+    OddsRatio,
+    RiskDifference,
+    Risk,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArm {
+    pub name: String,
+    pub ratio: u32,
+    pub assign: Option<BTreeMap<String, String>>,
+    pub treatment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnalysis {
+    pub control: String,
+    pub test: TestKind,
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    #[serde(default)]
+    pub alternative: Sidedness,
+}
+
+fn default_alpha() -> f64 {
+    0.05
+}
+
+/// The hypothesis test applied to each comparison of an arm with the control arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Pearson chi-square without continuity correction (= pooled two-sample z test).
+    ChiSquare,
+    /// Pearson chi-square with Yates' continuity correction, as R's `prop.test(correct = TRUE)`.
+    ChiSquareYates,
+    /// Fisher's exact test, p-values as R's `fisher.test`.
+    FisherExact,
+    /// Cochran-Mantel-Haenszel test stratified by diagnostic label, no continuity correction.
+    Cmh,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::ChiSquare => "chi_square",
+            TestKind::ChiSquareYates => "chi_square_yates",
+            TestKind::FisherExact => "fisher_exact",
+            TestKind::Cmh => "cmh",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sidedness {
+    #[default]
+    TwoSided,
+    /// Reject only in the direction of benefit (`endpoint.better`).
+    OneSided,
+}
+
+impl Sidedness {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sidedness::TwoSided => "two_sided",
+            Sidedness::OneSided => "one_sided",
+        }
+    }
+}
+
+/// A scenario as loaded from disk: its source text (copied next to the results) and its design.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    pub text: String,
+    pub design: Design,
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Scenario::from_text(path, text)
+    }
+
+    /// Parses and validates scenario text; `path` is only used in messages.
+    pub fn from_text(path: &Path, text: String) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
+            file: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let design = Design::try_from(raw).map_err(|e| ScenarioError::Invalid {
+            file: path.to_path_buf(),
+            key: e.key,
+            message: e.message,
+        })?;
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            text,
+            design,
+        })
+    }
+
+    /// Overrides the number of replicates and/or the seed, in the design and in the text that is
+    /// copied next to the results, so that the copy reproduces exactly what was run. The text
+    /// keeps its comments and layout (toml_edit).
+    pub fn override_simulation(
+        &mut self,
+        replicates: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<(), ScenarioError> {
+        if replicates.is_none() && seed.is_none() {
+            return Ok(());
+        }
+        let mut doc: toml_edit::DocumentMut =
+            self.text
+                .parse()
+                .map_err(|e: toml_edit::TomlError| ScenarioError::Parse {
+                    file: self.path.clone(),
+                    message: e.to_string(),
+                })?;
+        let to_toml_int = |key: &str, v: u64| {
+            i64::try_from(v).map_err(|_| ScenarioError::Invalid {
+                file: self.path.clone(),
+                key: format!("simulation.{key}"),
+                message: format!("{v} does not fit in a TOML integer (at most {})", i64::MAX),
+            })
+        };
+        if let Some(r) = replicates {
+            if r == 0 {
+                return Err(ScenarioError::Invalid {
+                    file: self.path.clone(),
+                    key: "simulation.replicates".into(),
+                    message: "expected a positive number of replicates, found 0".into(),
+                });
+            }
+            doc["simulation"]["replicates"] = toml_edit::value(to_toml_int("replicates", r)?);
+            self.design.replicates = r;
+        }
+        if let Some(s) = seed {
+            doc["simulation"]["seed"] = toml_edit::value(to_toml_int("seed", s)?);
+            self.design.seed = s;
+        }
+        self.text = doc.to_string();
+        Ok(())
+    }
+}
