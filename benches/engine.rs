@@ -1,0 +1,39 @@
+//! Throughput of the engine on the shipped ImmunoSep scenario, in trials per second (criterion's
+//! "elem/s"), with each test the analysis can use. Runs on all cores, as `endotrial run` does.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use endotrial::engine;
+use endotrial::scenario::{Scenario, TestKind};
+
+const TRIALS: u64 = 200_000;
+
+fn immunosep(test: TestKind) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep.toml");
+    let mut s = Scenario::load(&path).expect("shipped scenario is valid");
+    s.design.analysis.test = test;
+    s
+}
+
+fn throughput(c: &mut Criterion) {
+    let mut group = c.benchmark_group("immunosep");
+    group.throughput(Throughput::Elements(TRIALS));
+    group.sample_size(10);
+    for test in [
+        TestKind::ChiSquare,
+        TestKind::ChiSquareYates,
+        TestKind::FisherExact,
+        TestKind::Cmh,
+    ] {
+        let s = immunosep(test);
+        group.bench_function(test.as_str(), |b| {
+            b.iter(|| black_box(engine::simulate(&s.design, 0..TRIALS, &|_| {})))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);
