@@ -1,0 +1,117 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use endotrial::design::Design;
+use endotrial::engine;
+use endotrial::scenario::Scenario;
+use endotrial::summary::{self, SummaryRow};
+
+/// A design from scenario text (panics with the validation message if invalid).
+pub fn design(toml: &str) -> Design {
+    match Scenario::from_text(Path::new("test.toml"), toml.to_string()) {
+        Ok(s) => s.design,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs the engine on all replicates and returns the summary rows.
+pub fn run(design: &Design) -> Vec<SummaryRow> {
+    let tally = engine::simulate(design, 0..design.replicates, &|_| {});
+    summary::summarise(design, &tally)
+}
+
+/// A two-arm scenario with two endotypes, one misclassified, parameterised by the fields the
+/// exact-power tests vary. Arm "drug" gives `drug` to everyone; the effect is a risk ratio.
+pub struct TwoArm<'a> {
+    pub test: &'a str,
+    pub alternative: &'a str,
+    pub better: &'a str,
+    pub sample_size: u64,
+    pub ratio_drug: u32,
+    pub ratio_control: u32,
+    pub randomisation: &'a str,
+    pub dropout: f64,
+    pub effect: f64,
+    pub replicates: u64,
+    pub seed: u64,
+}
+
+impl Default for TwoArm<'_> {
+    fn default() -> Self {
+        TwoArm {
+            test: "chi_square",
+            alternative: "two_sided",
+            better: "higher",
+            sample_size: 60,
+            ratio_drug: 1,
+            ratio_control: 1,
+            randomisation: "block",
+            dropout: 0.0,
+            effect: 2.0,
+            replicates: 40_000,
+            seed: 11,
+        }
+    }
+}
+
+impl TwoArm<'_> {
+    pub fn toml(&self) -> String {
+        format!(
+            r#"
+name = "two_arm"
+[simulation]
+replicates = {replicates}
+seed = {seed}
+[[endotype]]
+name = "a"
+prevalence = 0.4
+control_risk = 0.3
+classified_as = {{ a = 0.8, b = 0.2 }}
+[[endotype]]
+name = "b"
+prevalence = 0.6
+control_risk = 0.15
+[enrollment]
+sample_size = {n}
+dropout = {dropout}
+randomisation = "{randomisation}"
+[endpoint]
+event = "response"
+better = "{better}"
+[[treatment]]
+name = "drug"
+effect = "risk_ratio"
+by_endotype = {{ a = {effect} }}
+[[arm]]
+name = "control"
+ratio = {rc}
+[[arm]]
+name = "drug"
+ratio = {rd}
+treatment = "drug"
+[analysis]
+control = "control"
+test = "{test}"
+alpha = 0.05
+alternative = "{alternative}"
+"#,
+            replicates = self.replicates,
+            seed = self.seed,
+            n = self.sample_size,
+            dropout = self.dropout,
+            randomisation = self.randomisation,
+            better = self.better,
+            effect = self.effect,
+            rc = self.ratio_control,
+            rd = self.ratio_drug,
+            test = self.test,
+            alternative = self.alternative,
+        )
+    }
+
+    pub fn design(&self) -> Design {
+        design(&self.toml())
+    }
+}
