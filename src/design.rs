@@ -155,7 +155,7 @@ fn check_sum_to_one(key: &str, total: f64) -> Result<(), InvalidKey> {
         Err(InvalidKey::new(
             key,
             format!(
-                "expected probabilities summing to 1 (within {SUM_TOLERANCE}), found a sum of {total}"
+                "expected probabilities summing to 1 (within {SUM_TOLERANCE:e}), found a sum of {total}"
             ),
         ))
     }

@@ -177,10 +177,11 @@ mod tests {
 
     #[test]
     fn normal_power_under_the_null_is_alpha() {
+        // statrs' normal quantile and erfc agree to about 1e-10 absolute.
         let p = normal_power(0.3, 70.0, 0.3, 140.0, 0.05, Alternative::TwoSided);
-        assert!((p - 0.05).abs() < 1e-12);
+        assert!((p - 0.05).abs() < 1e-9, "{p}");
         let p = normal_power(0.3, 70.0, 0.3, 140.0, 0.025, Alternative::Greater);
-        assert!((p - 0.025).abs() < 1e-12);
+        assert!((p - 0.025).abs() < 1e-9, "{p}");
     }
 
     #[test]

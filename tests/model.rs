@@ -115,7 +115,11 @@ fn screening_counts_match_the_negative_binomial() {
         })
         .unwrap()
         + d.sample_size;
-    assert!(rows[0].p95_screened.abs_diff(exact_p95) <= 1, "{} vs {exact_p95}", rows[0].p95_screened);
+    assert!(
+        rows[0].p95_screened.abs_diff(exact_p95) <= 1,
+        "{} vs {exact_p95}",
+        rows[0].p95_screened
+    );
 }
 
 #[test]
@@ -129,12 +133,22 @@ fn observed_risks_are_unbiased_for_the_true_risks() {
             (row.mean_risk_control - row.true_risk_control).abs()
                 < 4.0 * se(row.mean_evaluable_control)
         );
-        assert!(row.bias.abs() < 4.0 * row.bias_se, "{}: bias {} se {}", row.arm, row.bias, row.bias_se);
+        assert!(
+            row.bias.abs() < 4.0 * row.bias_se,
+            "{}: bias {} se {}",
+            row.arm,
+            row.bias,
+            row.bias_se
+        );
         // Expected evaluable: N * ratio / 4 * (1 - dropout); per-trial SD below 1.3 (block
         // remainder and dropout), below 1.8 for placebo.
         let se = |sd: f64| sd / (d.replicates as f64).sqrt();
         let arm = 101.0 / 4.0 * 0.94;
-        assert!((row.mean_evaluable_arm - arm).abs() < 4.0 * se(1.3), "{}", row.mean_evaluable_arm);
+        assert!(
+            (row.mean_evaluable_arm - arm).abs() < 4.0 * se(1.3),
+            "{}",
+            row.mean_evaluable_arm
+        );
         let control = 101.0 * 2.0 / 4.0 * 0.94;
         assert!((row.mean_evaluable_control - control).abs() < 4.0 * se(1.8));
     }
@@ -217,7 +231,14 @@ fn patient_level(trials: u64, seed: u64) -> Vec<PatientLevel> {
         for (c, o) in out.iter_mut().enumerate() {
             let arm = c + 1;
             let strata: Vec<Table> = (0..2)
-                .map(|l| Table::new(counts[arm][l].1, counts[arm][l].0, counts[0][l].1, counts[0][l].0))
+                .map(|l| {
+                    Table::new(
+                        counts[arm][l].1,
+                        counts[arm][l].0,
+                        counts[0][l].1,
+                        counts[0][l].0,
+                    )
+                })
                 .collect();
             let p = analysis::cmh(&strata, false, Alternative::TwoSided);
             o.rejections += f64::from(u8::from(p <= 0.05));
@@ -241,7 +262,12 @@ fn count_level_engine_agrees_with_a_patient_level_simulator() {
         let t = trials as f64;
         let power = p.rejections / t;
         let se = (row.power_se.powi(2) + power * (1.0 - power) / t).sqrt();
-        assert!((row.power - power).abs() < 4.0 * se, "{}: power {} vs {power}", row.arm, row.power);
+        assert!(
+            (row.power - power).abs() < 4.0 * se,
+            "{}: power {} vs {power}",
+            row.arm,
+            row.power
+        );
         // Evaluable counts: binomial(101 * share, 0.94)-like, SD below 5 per trial.
         let se_n = 5.0 * (1.0 / t + 1.0 / d.replicates as f64).sqrt();
         assert!((row.mean_evaluable_arm - p.evaluable_arm / t).abs() < 4.0 * se_n);
@@ -249,8 +275,16 @@ fn count_level_engine_agrees_with_a_patient_level_simulator() {
         let mean = p.screened / t;
         let sd = (p.screened_sq / t - mean * mean).sqrt();
         let se_s = sd * (1.0 / t + 1.0 / d.replicates as f64).sqrt();
-        assert!((row.mean_screened - mean).abs() < 4.0 * se_s, "{} vs {mean}", row.mean_screened);
+        assert!(
+            (row.mean_screened - mean).abs() < 4.0 * se_s,
+            "{} vs {mean}",
+            row.mean_screened
+        );
     }
     // The personalised arm must have real power here, so the comparison is not vacuous.
-    assert!(rows[0].power > 0.2 && rows[0].power < 0.95, "{}", rows[0].power);
+    assert!(
+        rows[0].power > 0.2 && rows[0].power < 0.95,
+        "{}",
+        rows[0].power
+    );
 }

@@ -1,0 +1,369 @@
+//! The command line end to end: outputs, reproducibility across thread counts, the scenario copy,
+//! and every kind of bad input (exit 2, a message naming the file and key, results untouched).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn endotrial() -> Command {
+    Command::cargo_bin("endotrial").unwrap()
+}
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn base_scenario() -> String {
+    fs::read_to_string(shipped("immunosep.toml")).unwrap()
+}
+
+#[test]
+fn run_writes_summary_and_scenario_copy_and_is_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(threads);
+        endotrial()
+            .args([
+                "run",
+                "--quiet",
+                "--replicates",
+                "30000",
+                "--seed",
+                "7",
+                "--threads",
+                threads,
+            ])
+            .arg(shipped("immunosep.toml"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+            .stdout(contains("personalised vs placebo"));
+        outputs.push(fs::read(out.join("immunosep/summary.csv")).unwrap());
+    }
+    assert_eq!(
+        outputs[0], outputs[1],
+        "summary.csv differs between 1 and 2 threads"
+    );
+    let csv = String::from_utf8(outputs[0].clone()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with(
+        "scenario,arm,control,test,alternative,alpha,replicates,seed,sample_size,power,power_se,\
+         power_ci_low,power_ci_high,analytic_power,true_risk_control,true_risk_arm,true_difference,\
+         mean_difference,bias,coverage,mean_risk_control,mean_risk_arm,mean_evaluable_control,\
+         mean_evaluable_arm,mean_screened,p95_screened"
+    ));
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("immunosep,personalised,placebo,chi_square,two_sided,0.05,30000,7,280,")
+    );
+
+    // The copy records the overrides, keeps the comments, and reproduces the run exactly.
+    let copy = dir.path().join("1/immunosep/scenario.toml");
+    let text = fs::read_to_string(&copy).unwrap();
+    assert!(text.contains("replicates = 30000") && text.contains("seed = 7"));
+    assert!(text.contains("# ImmunoSep (NCT04990232"));
+    let again = dir.path().join("again");
+    endotrial()
+        .args(["run", "--quiet", "--out"])
+        .arg(&again)
+        .arg(&copy)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(again.join("immunosep/summary.csv")).unwrap(),
+        outputs[0]
+    );
+}
+
+#[test]
+fn different_seeds_give_different_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for seed in ["1", "2"] {
+        let out = dir.path().join(seed);
+        endotrial()
+            .args(["run", "--quiet", "--replicates", "2000", "--seed", seed])
+            .arg(shipped("immunosep.toml"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        outputs.push(fs::read(out.join("immunosep/summary.csv")).unwrap());
+    }
+    assert_ne!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            endotrial()
+                .arg("validate")
+                .arg(&path)
+                .assert()
+                .success()
+                .stdout(contains("of screened patients are eligible"));
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "expected the five shipped scenarios, found {n}");
+}
+
+#[test]
+fn validate_prints_the_resolved_design() {
+    endotrial()
+        .arg("validate")
+        .arg(shipped("immunosep.toml"))
+        .assert()
+        .success()
+        .stdout(contains("0.4362 of screened patients are eligible"))
+        .stdout(contains(
+            "randomised patients by true endotype: mals 0.1707; immunoparalysis 0.8293",
+        ))
+        .stdout(contains("personalised     ratio 1  risk 0.3473"));
+}
+
+/// One bad input: how to break the base scenario and what the message must name.
+struct Bad {
+    what: &'static str,
+    from: &'static str,
+    to: &'static str,
+    key: &'static str,
+}
+
+const BAD: &[Bad] = &[
+    Bad {
+        what: "unknown key",
+        from: "dropout = 0.018",
+        to: "dropout = 0.018\ndropuot = 0.1",
+        key: "dropuot",
+    },
+    Bad {
+        what: "missing key",
+        from: "sample_size = 280\n",
+        to: "\n",
+        key: "sample_size",
+    },
+    Bad {
+        what: "wrong type",
+        from: "sample_size = 280",
+        to: "sample_size = \"many\"",
+        key: "sample_size",
+    },
+    Bad {
+        what: "negative integer",
+        from: "sample_size = 280",
+        to: "sample_size = -5",
+        key: "sample_size",
+    },
+    Bad {
+        what: "zero sample size",
+        from: "sample_size = 280",
+        to: "sample_size = 0",
+        key: "enrollment.sample_size",
+    },
+    Bad {
+        what: "prevalences not summing to 1",
+        from: "prevalence = 0.074468085106383",
+        to: "prevalence = 0.1",
+        key: "endotype.*.prevalence",
+    },
+    Bad {
+        what: "classification not summing to 1",
+        from: "control_risk = 0.174 ",
+        to: "control_risk = 0.174\nclassified_as = { mals = 0.9, unclassified = 0.2 } ",
+        key: "endotype.mals.classified_as",
+    },
+    Bad {
+        what: "probability above 1",
+        from: "control_risk = 0.18 ",
+        to: "control_risk = 1.8 ",
+        key: "endotype.immunoparalysis.control_risk",
+    },
+    Bad {
+        what: "negative probability",
+        from: "prevalence = 0.563829787234043",
+        to: "prevalence = -0.5",
+        key: "endotype.unclassified.prevalence",
+    },
+    Bad {
+        what: "dropout of 1",
+        from: "dropout = 0.018",
+        to: "dropout = 1.0",
+        key: "enrollment.dropout",
+    },
+    Bad {
+        what: "zero ratio",
+        from: "ratio = 1\nassign",
+        to: "ratio = 0\nassign",
+        key: "arm.personalised.ratio",
+    },
+    Bad {
+        what: "unknown endotype in a treatment",
+        from: "by_endotype = { mals = 0.48 }",
+        to: "by_endotype = { mal = 0.48 }",
+        key: "treatment.anakinra.by_endotype.mal",
+    },
+    Bad {
+        what: "unknown label in eligible",
+        from: "eligible = [\"mals\", \"immunoparalysis\"]",
+        to: "eligible = [\"mals\", \"immuno\"]",
+        key: "enrollment.eligible",
+    },
+    Bad {
+        what: "unknown label in assign",
+        from: "assign = { mals",
+        to: "assign = { malz",
+        key: "arm.personalised.assign.malz",
+    },
+    Bad {
+        what: "unknown treatment",
+        from: "immunoparalysis = \"ifn_gamma\" }",
+        to: "immunoparalysis = \"ifn\" }",
+        key: "arm.personalised.assign.immunoparalysis",
+    },
+    Bad {
+        what: "missing control arm",
+        from: "control = \"placebo\"",
+        to: "control = \"standard_care\"",
+        key: "analysis.control",
+    },
+    Bad {
+        what: "empty eligible set",
+        from: "eligible = [\"mals\", \"immunoparalysis\"]",
+        to: "eligible = []",
+        key: "enrollment.eligible",
+    },
+    Bad {
+        what: "risk out of range",
+        from: "effect = \"risk\"\nby_endotype = { mals = 0.48 }",
+        to: "effect = \"risk_difference\"\nby_endotype = { mals = 0.9 }",
+        key: "treatment.anakinra.by_endotype.mals",
+    },
+    Bad {
+        what: "unknown test",
+        from: "test = \"chi_square\"",
+        to: "test = \"t_test\"",
+        key: "test",
+    },
+    Bad {
+        what: "alpha out of range",
+        from: "alpha = 0.05",
+        to: "alpha = 1.5",
+        key: "analysis.alpha",
+    },
+    Bad {
+        what: "malformed TOML",
+        from: "[enrollment]",
+        to: "[enrollment",
+        key: "line",
+    },
+];
+
+#[test]
+fn bad_input_exits_2_names_the_key_and_leaves_results_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    let existing = results.join("immunosep/summary.csv");
+    fs::create_dir_all(existing.parent().unwrap()).unwrap();
+    fs::write(&existing, "previous results\n").unwrap();
+    let base = base_scenario();
+    for bad in BAD {
+        assert!(
+            base.contains(bad.from),
+            "{}: pattern not in base scenario",
+            bad.what
+        );
+        let file = dir.path().join("bad.toml");
+        fs::write(&file, base.replacen(bad.from, bad.to, 1)).unwrap();
+        let out = endotrial()
+            .args(["run", "--quiet", "--replicates", "100", "--out"])
+            .arg(&results)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", bad.what);
+        assert!(
+            stderr.contains("bad.toml"),
+            "{}: file not named in {stderr}",
+            bad.what
+        );
+        assert!(
+            stderr.contains(bad.key),
+            "{}: key '{}' not named in {stderr}",
+            bad.what,
+            bad.key
+        );
+        assert_eq!(
+            fs::read_to_string(&existing).unwrap(),
+            "previous results\n",
+            "{}",
+            bad.what
+        );
+    }
+}
+
+#[test]
+fn one_bad_scenario_stops_the_whole_run_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        base_scenario()
+            .replace("name = \"immunosep\"", "name = \"other\"")
+            .replace("alpha = 0.05", "alpha = 0"),
+    )
+    .unwrap();
+    endotrial()
+        .args(["run", "--quiet", "--out"])
+        .arg(dir.path().join("results"))
+        .arg(shipped("immunosep.toml"))
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(contains("analysis.alpha"));
+    assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn missing_file_and_bad_arguments_exit_2() {
+    endotrial()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(contains("no/such/scenario.toml"));
+    endotrial()
+        .args(["run", "--threads", "0"])
+        .arg(shipped("immunosep.toml"))
+        .assert()
+        .code(2);
+    endotrial()
+        .args(["run", "--replicates", "0"])
+        .arg(shipped("immunosep.toml"))
+        .assert()
+        .code(2);
+    endotrial().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn duplicate_scenario_names_are_refused() {
+    endotrial()
+        .args(["run", "--quiet"])
+        .arg(shipped("immunosep.toml"))
+        .arg(shipped("immunosep.toml"))
+        .assert()
+        .code(2)
+        .stderr(contains("both scenarios are named 'immunosep'"));
+}
