@@ -11,11 +11,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::check::{self, SummaryTable};
 use crate::design::Design;
+use crate::engine;
 use crate::output;
 use crate::power;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::{engine, summary};
+use crate::shard::{Shard, ShardError, ShardSpec};
+use crate::slurm::{self, SlurmOptions};
+use crate::summary::{self, Tally};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +42,79 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Merge a complete set of shards (from `run --shard`) into summary.csv.
+    Merge {
+        /// The folder holding the shard files, e.g. results/immunosep/shards.
+        shard_dir: PathBuf,
+        /// Output folder; results go to <out>/<name>/ (default: two levels above the shards).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write Slurm scripts: a job array over shards and a dependent merge job.
+    Slurm(SlurmArgs),
+    /// Re-run scenarios with the seed and replicates of committed results and compare.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of array tasks (shards).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub shards: u64,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task.
+    #[arg(long, default_value = "01:00:00")]
+    pub time: String,
+    /// Memory per task.
+    #[arg(long, default_value = "1G")]
+    pub mem: String,
+    /// CPUs per array task (the shard's worker threads).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub cpus_per_task: u64,
+    /// Output folder of the shards and merged results.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Number of virtual trials (overrides simulation.replicates).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The endotrial binary the jobs run (default: this one).
+    #[arg(long)]
+    pub bin: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files, or folders whose *.toml are all checked.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder of committed results (<against>/<name>/summary.csv).
+    #[arg(long)]
+    pub against: PathBuf,
+    /// exact: identical fields; mc: differences judged against Monte Carlo error (Holm).
+    #[arg(long, value_enum, default_value_t = Tolerance::Exact)]
+    pub tolerance: Tolerance,
+    /// Family-wise error rate of the Monte Carlo comparisons (with --tolerance mc).
+    #[arg(long, default_value_t = 0.01)]
+    pub fwer: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub threads: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tolerance {
+    Exact,
+    Mc,
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,6 +137,9 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Simulate only share K of N of the trials and write <out>/<name>/shards/K-of-N.json.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<ShardSpec>,
 }
 
 /// Bad input (as opposed to a failure of the machine): exit code 2.
@@ -76,27 +156,38 @@ pub fn main() -> ExitCode {
         }
     };
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Regression) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e:#}");
             let bad_input = e
                 .chain()
-                .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>());
+                .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>() || c.is::<ShardError>());
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// How a command that ran to the end came out.
+enum Outcome {
+    Done,
+    /// `check` found results that moved.
+    Regression,
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Run(args) => run(&args),
+        Command::Run(args) => run(&args)?,
         Command::Validate { scenarios } => {
             for s in load_all(&scenarios)? {
                 print!("{}", describe(&s.design));
             }
-            Ok(())
         }
+        Command::Merge { shard_dir, out } => merge(&shard_dir, out.as_deref())?,
+        Command::Slurm(args) => write_slurm(&args)?,
+        Command::Check(args) => return check_results(&args),
     }
+    Ok(Outcome::Done)
 }
 
 /// Loads and validates every scenario before anything runs, so that one bad file leaves every
@@ -137,35 +228,267 @@ fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
     bar
 }
 
+fn thread_pool(threads: Option<u64>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t as usize);
+    }
+    pool.build().context("cannot start the worker threads")
+}
+
+/// Simulates trials `trials` of a scenario on `pool`, with a progress bar.
+fn simulate(
+    pool: &rayon::ThreadPool,
+    design: &Design,
+    trials: std::ops::Range<u64>,
+    quiet: bool,
+) -> Tally {
+    let bar = progress_bar(trials.end - trials.start, quiet, &design.name);
+    let tally = pool.install(|| engine::simulate(design, trials, &|n| bar.inc(n)));
+    bar.finish_and_clear();
+    tally
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
+}
+
+/// Writes summary.csv and the scenario copy to `dir` and prints the table.
+fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
+    let rows = summary::summarise(&scenario.design, tally);
+    write_file(&dir.join("summary.csv"), &output::summary_csv(&rows))?;
+    write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
+    print!("{}", output::summary_table(&rows));
+    println!("  -> {}", dir.join("summary.csv").display());
+    Ok(())
+}
+
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
         s.override_simulation(args.replicates, args.seed)?;
     }
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        pool = pool.num_threads(t as usize);
-    }
-    let pool = pool.build().context("cannot start the worker threads")?;
+    let pool = thread_pool(args.threads)?;
     for s in &scenarios {
         let design = &s.design;
-        let bar = progress_bar(design.replicates, args.quiet, &design.name);
-        let tally =
-            pool.install(|| engine::simulate(design, 0..design.replicates, &|n| bar.inc(n)));
-        bar.finish_and_clear();
-        let rows = summary::summarise(design, &tally);
         let dir = args.out.join(&design.name);
-        let write = |file: &str, bytes: &[u8]| {
-            let path = dir.join(file);
-            output::write_atomic(&path, bytes)
-                .with_context(|| format!("cannot write '{}'", path.display()))
-        };
-        write("summary.csv", &output::summary_csv(&rows))?;
-        write("scenario.toml", s.text.as_bytes())?;
-        print!("{}", output::summary_table(&rows));
-        println!("  -> {}", dir.join("summary.csv").display());
+        match args.shard {
+            None => {
+                let tally = simulate(&pool, design, 0..design.replicates, args.quiet);
+                write_results(&dir, s, &tally)?;
+            }
+            Some(spec) => {
+                let trials = spec.trials(design.replicates);
+                let tally = simulate(&pool, design, trials.clone(), args.quiet);
+                let path = dir.join("shards").join(spec.file_name());
+                write_file(&path, &Shard::new(s, spec, tally).to_json())?;
+                println!(
+                    "{}: shard {}/{} (trials {}..{}) -> {}",
+                    design.name,
+                    spec.index,
+                    spec.count,
+                    trials.start,
+                    trials.end,
+                    path.display()
+                );
+            }
+        }
     }
     Ok(())
+}
+
+fn merge(shard_dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let (scenario, tally) = crate::shard::merge_dir(shard_dir)?;
+    let dir = match out {
+        Some(out) => out.join(&scenario.design.name),
+        None => {
+            let abs = std::path::absolute(shard_dir)
+                .with_context(|| format!("cannot resolve '{}'", shard_dir.display()))?;
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+        }
+    };
+    write_results(&dir, &scenario, &tally)
+}
+
+fn write_slurm(args: &SlurmArgs) -> anyhow::Result<()> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    scenario.override_simulation(args.replicates, args.seed)?;
+    let absolute = |p: &Path| {
+        std::path::absolute(p).with_context(|| format!("cannot resolve '{}'", p.display()))
+    };
+    let binary = match &args.bin {
+        Some(b) => absolute(b)?,
+        None => std::env::current_exe().context("cannot locate the endotrial binary")?,
+    };
+    let scenario_path = absolute(&args.scenario)?;
+    let out = absolute(&args.out)?;
+    let name = &scenario.design.name;
+    let job_dir = out.join(name).join("slurm");
+    let shard_dir = out.join(name).join("shards");
+    let mut run_args = Vec::new();
+    if let Some(r) = args.replicates {
+        run_args.extend(["--replicates".to_string(), r.to_string()]);
+    }
+    if let Some(s) = args.seed {
+        run_args.extend(["--seed".to_string(), s.to_string()]);
+    }
+    let opts = SlurmOptions {
+        shards: args.shards,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        mem: args.mem.clone(),
+        cpus_per_task: args.cpus_per_task,
+        run_args,
+    };
+    let array = job_dir.join("shards.sbatch");
+    let merge = job_dir.join("merge.sbatch");
+    let submit = job_dir.join("submit.sh");
+    write_file(
+        &array,
+        slurm::array_script(&binary, &scenario_path, &out, name, &opts, &job_dir).as_bytes(),
+    )?;
+    write_file(
+        &merge,
+        slurm::merge_script(&binary, &shard_dir, name, &opts, &job_dir).as_bytes(),
+    )?;
+    write_file(
+        &submit,
+        slurm::submit_script(&shard_dir, &array, &merge).as_bytes(),
+    )?;
+    println!(
+        "wrote {} (array of {} shards), {} and {}
+submit with:  bash {}
+results:      {}",
+        array.display(),
+        args.shards,
+        merge.display(),
+        submit.display(),
+        submit.display(),
+        out.join(name).join("summary.csv").display()
+    );
+    Ok(())
+}
+
+/// Scenario files named on the command line, folders expanded to their *.toml (sorted).
+fn expand_scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot list '{}'", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            in_dir.sort();
+            if in_dir.is_empty() {
+                return Err(
+                    BadInput(format!("{}: no scenario files (*.toml)", p.display())).into(),
+                );
+            }
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn check_results(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    if !(args.fwer > 0.0 && args.fwer < 1.0) {
+        return Err(BadInput(format!(
+            "--fwer: expected a level in (0, 1), found {}",
+            args.fwer
+        ))
+        .into());
+    }
+    let mut scenarios = load_all(&expand_scenarios(&args.scenarios)?)?;
+    // The committed results fix the seed and replicates of each re-run.
+    let mut committed = Vec::new();
+    for s in &mut scenarios {
+        let path = args.against.join(&s.design.name).join("summary.csv");
+        let bytes = std::fs::read(&path).map_err(|e| {
+            BadInput(format!(
+                "{}: no committed results for scenario '{}' ({e}); run it and commit the output",
+                path.display(),
+                s.design.name
+            ))
+        })?;
+        let table = SummaryTable::parse(&bytes)
+            .map_err(|e| BadInput(format!("{}: not a summary.csv: {e}", path.display())))?;
+        let number = |c: &str| {
+            table
+                .first(c)
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    BadInput(format!(
+                        "{}: column `{c}` missing or not an integer",
+                        path.display()
+                    ))
+                })
+        };
+        s.override_simulation(Some(number("replicates")?), Some(number("seed")?))?;
+        committed.push((path, table));
+    }
+    let pool = thread_pool(args.threads)?;
+    let mut report = String::new();
+    let mut moved = Vec::new();
+    let mut tested = Vec::new();
+    for (s, (path, old)) in scenarios.iter().zip(&committed) {
+        let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
+        let new_bytes = output::summary_csv(&summary::summarise(&s.design, &tally));
+        let new = SummaryTable::parse(&new_bytes).expect("own output parses");
+        let name = &s.design.name;
+        match args.tolerance {
+            Tolerance::Exact => {
+                let m = check::compare_exact(old, &new);
+                report += &format!(
+                    "{name}: {} against {}\n",
+                    if m.is_empty() { "identical" } else { "MOVED" },
+                    path.display()
+                );
+                moved.extend(m.into_iter().map(|m| (name.clone(), m)));
+            }
+            Tolerance::Mc => {
+                let (t, changed) = check::compare_monte_carlo(old, &new);
+                report += &format!(
+                    "{name}: {} Monte Carlo comparisons against {}\n",
+                    t.len(),
+                    path.display()
+                );
+                moved.extend(changed.into_iter().map(|m| (name.clone(), m)));
+                tested.extend(t.into_iter().map(|t| (name.clone(), t)));
+            }
+        }
+    }
+    let flags = check::holm(
+        &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
+        args.fwer,
+    );
+    moved.extend(
+        tested
+            .into_iter()
+            .zip(flags)
+            .filter(|(_, flagged)| *flagged)
+            .map(|((name, t), _)| (name, t.moved)),
+    );
+    print!("{report}");
+    if moved.is_empty() {
+        println!("check: all {} scenario(s) match", scenarios.len());
+        return Ok(Outcome::Done);
+    }
+    println!(
+        "\n{:<22} {:<16} {:<24} {:>24} {:>24} {:>10}",
+        "scenario", "arm", "column", "committed", "now", "diff/SE"
+    );
+    for (name, m) in &moved {
+        let z = m.z.map_or(String::from("-"), |z| format!("{z:+.2}"));
+        println!(
+            "{name:<22} {:<16} {:<24} {:>24} {:>24} {z:>10}",
+            m.arm, m.column, m.old, m.new
+        );
+    }
+    println!("\ncheck: {} value(s) moved", moved.len());
+    Ok(Outcome::Regression)
 }
 
 /// The resolved design, as `validate` prints it.

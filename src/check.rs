@@ -1,0 +1,307 @@
+//! Regression check of a scenario's summary.csv against a committed one.
+//!
+//! Exact mode (same engine, same seed): every field must be identical; each difference is
+//! reported by arm and column. Monte Carlo mode (the engine changed on purpose): each simulated
+//! power, risk, difference, coverage and screening mean is compared with a two-sample z test on
+//! the Monte Carlo standard errors of the two runs, with Holm's step-down correction across every
+//! value compared; quantities that carry no Monte Carlo error (true risks, analytic power, design
+//! columns) must still agree to 1e-9.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::normal_upper;
+
+/// One summary.csv: its header and rows keyed by arm.
+#[derive(Debug, Clone)]
+pub struct SummaryTable {
+    pub header: Vec<String>,
+    pub rows: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl SummaryTable {
+    pub fn parse(bytes: &[u8]) -> Result<SummaryTable, String> {
+        let mut reader = csv::Reader::from_reader(bytes);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if !header.iter().any(|h| h == "arm") {
+            return Err("no `arm` column: not a summary.csv".into());
+        }
+        let mut rows = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| e.to_string())?;
+            let row: BTreeMap<String, String> = header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect();
+            rows.insert(row["arm"].clone(), row);
+        }
+        if rows.is_empty() {
+            return Err("no rows".into());
+        }
+        Ok(SummaryTable { header, rows })
+    }
+
+    /// A value of the first row (seed, replicates: the same on every row).
+    pub fn first(&self, column: &str) -> Option<&str> {
+        self.rows.values().next()?.get(column).map(String::as_str)
+    }
+}
+
+/// One value that moved between the committed and the new summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub arm: String,
+    pub column: String,
+    pub old: String,
+    pub new: String,
+    /// Difference in Monte Carlo SEs and its two-sided p-value (Monte Carlo mode only).
+    pub z: Option<f64>,
+    pub p: Option<f64>,
+}
+
+fn moved(arm: &str, column: &str, old: &str, new: &str) -> Moved {
+    Moved {
+        arm: arm.into(),
+        column: column.into(),
+        old: old.into(),
+        new: new.into(),
+        z: None,
+        p: None,
+    }
+}
+
+/// Exact comparison: every field of every row, and the header.
+pub fn compare_exact(old: &SummaryTable, new: &SummaryTable) -> Vec<Moved> {
+    let mut out = Vec::new();
+    if old.header != new.header {
+        out.push(moved(
+            "*",
+            "(header)",
+            &old.header.join(","),
+            &new.header.join(","),
+        ));
+    }
+    let empty = BTreeMap::new();
+    let arms: std::collections::BTreeSet<&String> =
+        old.rows.keys().chain(new.rows.keys()).collect();
+    for arm in arms {
+        let (o, n) = (
+            old.rows.get(arm).unwrap_or(&empty),
+            new.rows.get(arm).unwrap_or(&empty),
+        );
+        let columns: std::collections::BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+        for c in columns {
+            let (a, b) = (
+                o.get(c).map_or("(absent)", String::as_str),
+                n.get(c).map_or("(absent)", String::as_str),
+            );
+            if a != b {
+                out.push(moved(arm, c, a, b));
+            }
+        }
+    }
+    out
+}
+
+/// Simulated columns and their Monte Carlo SE as a function of a row.
+fn monte_carlo_se(column: &str, row: &BTreeMap<String, String>) -> Option<Option<f64>> {
+    let get = |c: &str| row.get(c).and_then(|v| v.parse::<f64>().ok());
+    let binomial_se = |p: f64, n: f64| (p * (1.0 - p) / n).sqrt();
+    let se = match column {
+        "power" => get("power_se"),
+        "mean_difference" => get("bias_se"),
+        "coverage" => Some(binomial_se(get("coverage")?, get("estimable")?)),
+        // The mean of a per-trial observed risk: SD about sqrt(r(1-r)/n) per trial.
+        "mean_risk_control" => Some(binomial_se(
+            get("mean_risk_control")?,
+            get("mean_evaluable_control")? * get("estimable")?,
+        )),
+        "mean_risk_arm" => Some(binomial_se(
+            get("mean_risk_arm")?,
+            get("mean_evaluable_arm")? * get("estimable")?,
+        )),
+        // Screened = N + negative binomial(N, q), q = N / mean: SD sqrt(N (1-q)) / q.
+        "mean_screened" => {
+            let (n, mean, r) = (
+                get("sample_size")?,
+                get("mean_screened")?,
+                get("replicates")?,
+            );
+            let q = n / mean;
+            Some((n * (1.0 - q)).max(0.0).sqrt() / q / r.sqrt())
+        }
+        _ => return None,
+    };
+    Some(se)
+}
+
+/// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
+const DETERMINISTIC: [&str; 9] = [
+    "control",
+    "test",
+    "alternative",
+    "alpha",
+    "sample_size",
+    "analytic_power",
+    "true_risk_control",
+    "true_risk_arm",
+    "true_difference",
+];
+const DETERMINISTIC_TOL: f64 = 1e-9;
+
+/// A Monte Carlo comparison before multiplicity correction.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    pub moved: Moved,
+    pub p: f64,
+}
+
+/// Monte Carlo comparison of one scenario's summaries: every simulated value with its z test
+/// (to be Holm-corrected with the other scenarios' by `holm`), and the deterministic values that
+/// changed.
+pub fn compare_monte_carlo(old: &SummaryTable, new: &SummaryTable) -> (Vec<Tested>, Vec<Moved>) {
+    let (mut tested, mut changed) = (Vec::new(), Vec::new());
+    for (arm, o) in &old.rows {
+        let Some(n) = new.rows.get(arm) else {
+            changed.push(moved(arm, "(row)", "present", "(absent)"));
+            continue;
+        };
+        for column in DETERMINISTIC {
+            let (a, b) = (o.get(column), n.get(column));
+            let same = match (
+                a.and_then(|v| v.parse::<f64>().ok()),
+                b.and_then(|v| v.parse::<f64>().ok()),
+            ) {
+                (Some(x), Some(y)) => (x - y).abs() <= DETERMINISTIC_TOL * x.abs().max(1.0),
+                _ => a == b,
+            };
+            if !same {
+                changed.push(moved(
+                    arm,
+                    column,
+                    a.map_or("(absent)", |v| v),
+                    b.map_or("(absent)", |v| v),
+                ));
+            }
+        }
+        for column in [
+            "power",
+            "mean_difference",
+            "coverage",
+            "mean_risk_control",
+            "mean_risk_arm",
+            "mean_screened",
+        ] {
+            let value = |row: &BTreeMap<String, String>| {
+                row.get(column).and_then(|v| v.parse::<f64>().ok())
+            };
+            let (Some(x), Some(y), Some(Some(se_x)), Some(Some(se_y))) = (
+                value(o),
+                value(n),
+                monte_carlo_se(column, o),
+                monte_carlo_se(column, n),
+            ) else {
+                continue;
+            };
+            let se = (se_x * se_x + se_y * se_y).sqrt();
+            let (z, p) = if se > 0.0 {
+                let z = (y - x) / se;
+                (z, 2.0 * normal_upper(z.abs()))
+            } else if x == y {
+                (0.0, 1.0)
+            } else {
+                (f64::INFINITY, 0.0)
+            };
+            let mut m = moved(arm, column, &o[column], &n[column]);
+            m.z = Some(z);
+            m.p = Some(p);
+            tested.push(Tested { moved: m, p });
+        }
+    }
+    (tested, changed)
+}
+
+/// Holm's step-down procedure at family-wise level `alpha`: which of `p` are rejected.
+pub fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut rejected = vec![false; m];
+    for (rank, &i) in order.iter().enumerate() {
+        if p[i] <= alpha / (m - rank) as f64 {
+            rejected[i] = true;
+        } else {
+            break;
+        }
+    }
+    rejected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "scenario,arm,control,test,alternative,alpha,replicates,seed,sample_size,power,power_se,true_risk_control,true_risk_arm,true_difference,analytic_power,mean_difference,bias_se\n\
+        s,b,a,chi_square,two_sided,0.05,10000,1,100,0.8,0.004,0.2,0.4,0.2,0.81,0.2,0.001\n";
+
+    #[test]
+    fn exact_comparison_names_each_moved_field() {
+        let old = SummaryTable::parse(CSV.as_bytes()).unwrap();
+        assert!(compare_exact(&old, &old).is_empty());
+        let new =
+            SummaryTable::parse(CSV.replace(",0.8,0.004,", ",0.81,0.004,").as_bytes()).unwrap();
+        let m = compare_exact(&old, &new);
+        assert_eq!(m, vec![moved("b", "power", "0.8", "0.81")]);
+    }
+
+    #[test]
+    fn monte_carlo_comparison_flags_only_real_changes() {
+        let old = SummaryTable::parse(CSV.as_bytes()).unwrap();
+        // 0.8 -> 0.805: 0.005 / (0.004 sqrt 2) = 0.88 SE: not significant.
+        let new =
+            SummaryTable::parse(CSV.replace(",0.8,0.004,", ",0.805,0.004,").as_bytes()).unwrap();
+        let (tested, changed) = compare_monte_carlo(&old, &new);
+        assert!(changed.is_empty());
+        let power = tested.iter().find(|t| t.moved.column == "power").unwrap();
+        assert!((power.moved.z.unwrap() - 0.005 / (0.004 * 2f64.sqrt())).abs() < 1e-12);
+        assert!(
+            !holm(&tested.iter().map(|t| t.p).collect::<Vec<_>>(), 0.01)
+                .iter()
+                .any(|&r| r)
+        );
+        // 0.8 -> 0.85: 8.8 SE: flagged.
+        let new =
+            SummaryTable::parse(CSV.replace(",0.8,0.004,", ",0.85,0.004,").as_bytes()).unwrap();
+        let (tested, _) = compare_monte_carlo(&old, &new);
+        let flags = holm(&tested.iter().map(|t| t.p).collect::<Vec<_>>(), 0.01);
+        let flagged: Vec<_> = tested
+            .iter()
+            .zip(flags)
+            .filter(|(_, f)| *f)
+            .map(|(t, _)| t.moved.column.as_str())
+            .collect();
+        assert_eq!(flagged, vec!["power"]);
+        // A true risk that moves is a real change whatever its size.
+        let new = SummaryTable::parse(
+            CSV.replace(",0.2,0.4,0.2,", ",0.2,0.4000001,0.2,")
+                .as_bytes(),
+        )
+        .unwrap();
+        let (_, changed) = compare_monte_carlo(&old, &new);
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].column, "true_risk_arm");
+    }
+
+    #[test]
+    fn holm_is_step_down() {
+        // m = 3: thresholds 0.05/3, 0.05/2, 0.05.
+        assert_eq!(holm(&[0.01, 0.04, 0.02], 0.05), vec![true, true, true]);
+        assert_eq!(holm(&[0.01, 0.04, 0.026], 0.05), vec![true, false, false]);
+        assert_eq!(holm(&[0.02, 0.001, 0.5], 0.05), vec![true, true, false]);
+    }
+}

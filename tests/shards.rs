@@ -1,0 +1,142 @@
+//! Shards and their merge: any complete set merges into the single run's bytes; incomplete,
+//! duplicated or mismatched sets are refused with exit 2.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn endotrial() -> Command {
+    Command::cargo_bin("endotrial").unwrap()
+}
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep.toml")
+}
+
+/// Runs the scenario; `extra` may override the default --replicates 20001 and --seed 3.
+fn run(out: &Path, extra: &[&str]) {
+    let mut args = vec!["run", "--quiet"];
+    if !extra.contains(&"--replicates") {
+        args.extend(["--replicates", "20001"]);
+    }
+    if !extra.contains(&"--seed") {
+        args.extend(["--seed", "3"]);
+    }
+    endotrial()
+        .args(args)
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .arg(scenario())
+        .assert()
+        .success();
+}
+
+fn shards(out: &Path, n: u64, extra: &[&str]) -> PathBuf {
+    for k in 1..=n {
+        let spec = format!("{k}/{n}");
+        let mut args = vec!["--shard", spec.as_str()];
+        args.extend_from_slice(extra);
+        run(out, &args);
+    }
+    out.join("immunosep/shards")
+}
+
+#[test]
+fn merged_shards_are_byte_identical_to_a_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&dir.path().join("single"), &[]);
+    let single = fs::read(dir.path().join("single/immunosep/summary.csv")).unwrap();
+    for n in [1, 2, 7] {
+        let out = dir.path().join(format!("sharded{n}"));
+        let shard_dir = shards(&out, n, &["--threads", if n == 2 { "1" } else { "2" }]);
+        endotrial().arg("merge").arg(&shard_dir).assert().success();
+        let merged = fs::read(out.join("immunosep/summary.csv")).unwrap();
+        assert_eq!(merged, single, "{n} shards");
+        assert_eq!(
+            fs::read(out.join("immunosep/scenario.toml")).unwrap(),
+            fs::read(dir.path().join("single/immunosep/scenario.toml")).unwrap()
+        );
+    }
+}
+
+#[test]
+fn incomplete_duplicated_or_mismatched_shards_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard_dir = shards(&dir.path().join("a"), 3, &[]);
+    let merge_fails = |what: &str, message: &str| {
+        endotrial()
+            .arg("merge")
+            .arg(&shard_dir)
+            .assert()
+            .code(2)
+            .stderr(contains(message.to_string()));
+        assert!(
+            !dir.path().join("a/immunosep/summary.csv").exists(),
+            "{what}: a summary was written"
+        );
+    };
+    let second = shard_dir.join("2-of-3.json");
+    let original = fs::read_to_string(&second).unwrap();
+
+    fs::remove_file(&second).unwrap();
+    merge_fails("missing", "missing shard(s) 2 of 3");
+
+    fs::write(&second, &original).unwrap();
+    fs::write(shard_dir.join("2-of-3.copy.json"), &original).unwrap();
+    merge_fails("duplicate", "are both shard 2 of 3");
+    fs::remove_file(shard_dir.join("2-of-3.copy.json")).unwrap();
+
+    // Shards of another seed, other replicates or another scenario.
+    let other = dir.path().join("b");
+    shards(&other, 3, &["--seed", "4"]);
+    fs::copy(other.join("immunosep/shards/2-of-3.json"), &second).unwrap();
+    merge_fails("seed", "seed (3 vs 4)");
+
+    let other = dir.path().join("c");
+    shards(&other, 3, &["--replicates", "20002"]);
+    fs::copy(other.join("immunosep/shards/2-of-3.json"), &second).unwrap();
+    merge_fails("replicates", "replicates");
+
+    let text = fs::read_to_string(scenario())
+        .unwrap()
+        .replace("dropout = 0.018", "dropout = 0.05");
+    let changed = dir.path().join("changed.toml");
+    fs::write(&changed, text).unwrap();
+    endotrial()
+        .args([
+            "run",
+            "--quiet",
+            "--replicates",
+            "20001",
+            "--seed",
+            "3",
+            "--shard",
+            "2/3",
+            "--out",
+        ])
+        .arg(dir.path().join("d"))
+        .arg(&changed)
+        .assert()
+        .success();
+    fs::copy(dir.path().join("d/immunosep/shards/2-of-3.json"), &second).unwrap();
+    merge_fails("scenario", "scenario file contents");
+
+    fs::write(
+        &second,
+        original.replace(
+            "\"engine\":\"endotrial ",
+            "\"engine\":\"endotrial 0.0.0-old ",
+        ),
+    )
+    .unwrap();
+    merge_fails("engine", "engine version");
+
+    fs::write(&second, "{ not json").unwrap();
+    merge_fails("corrupt", "not a shard file");
+
+    fs::write(&second, &original).unwrap();
+    endotrial().arg("merge").arg(&shard_dir).assert().success();
+}
