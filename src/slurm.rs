@@ -20,18 +20,18 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-fn header(name: &str, job: &str, opts: &SlurmOptions, log_dir: &Path) -> String {
+/// The `#SBATCH` lines (sbatch reads them only before the first command, so the body follows).
+fn header(name: &str, job: &str, opts: &SlurmOptions, log: &Path) -> String {
     let mut h = format!("#!/bin/bash\n#SBATCH --job-name={name}-{job}\n");
     if let Some(p) = &opts.partition {
         h += &format!("#SBATCH --partition={p}\n");
     }
-    h += &format!(
-        "#SBATCH --time={}\n#SBATCH --mem={}\n#SBATCH --cpus-per-task={}\n#SBATCH --ntasks=1\n",
-        opts.time, opts.mem, opts.cpus_per_task
-    );
     h + &format!(
-        "#SBATCH --output={}\nset -euo pipefail\n",
-        log_dir.join(format!("{job}-%A_%a.out")).display()
+        "#SBATCH --time={}\n#SBATCH --mem={}\n#SBATCH --cpus-per-task={}\n#SBATCH --ntasks=1\n#SBATCH --output={}\n",
+        opts.time,
+        opts.mem,
+        opts.cpus_per_task,
+        log.display()
     )
 }
 
@@ -44,8 +44,8 @@ pub fn array_script(
     opts: &SlurmOptions,
     log_dir: &Path,
 ) -> String {
-    let mut s = header(name, "shards", opts, log_dir);
-    s += &format!("#SBATCH --array=1-{}\n\n", opts.shards);
+    let mut s = header(name, "shards", opts, &log_dir.join("shard-%A_%a.out"));
+    s += &format!("#SBATCH --array=1-{}\nset -euo pipefail\n\n", opts.shards);
     let extra: String = opts
         .run_args
         .iter()
@@ -73,9 +73,9 @@ pub fn merge_script(
         cpus_per_task: 1,
         ..opts.clone()
     };
-    let mut s = header(name, "merge", &opts, log_dir);
+    let mut s = header(name, "merge", &opts, &log_dir.join("merge-%j.out"));
     s += &format!(
-        "\nexec {} merge {}\n",
+        "set -euo pipefail\n\nexec {} merge {}\n",
         sh_quote(&binary.display().to_string()),
         sh_quote(&shard_dir.display().to_string())
     );
@@ -120,7 +120,10 @@ mod tests {
             &opts,
             Path::new("/r/x/slurm"),
         );
-        assert!(s.contains("#SBATCH --array=1-8\n"));
+        assert!(s.contains("#SBATCH --array=1-8\nset -euo pipefail\n"));
+        // Every directive comes before the first command, or sbatch ignores it.
+        let first_command = s.find("set -euo").unwrap();
+        assert!(s.rfind("#SBATCH").unwrap() < first_command);
         assert!(s.contains("#SBATCH --partition=short\n"));
         assert!(s.contains("'/p/it'\\''s.toml'"));
         assert!(s.contains("--shard \"${SLURM_ARRAY_TASK_ID}/8\""));
