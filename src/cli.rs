@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,6 +12,9 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::check::{self, SummaryTable};
+use crate::plot::{self, Curve};
+use crate::report;
+use crate::size::{self, SizeOptions, SizeSearch};
 use crate::design::Design;
 use crate::engine;
 use crate::output;
@@ -54,6 +57,78 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Re-run scenarios with the seed and replicates of committed results and compare.
     Check(CheckArgs),
+    /// Smallest total sample size whose simulated power reaches a target.
+    Size(SizeArgs),
+    /// Re-run a scenario over a grid of values set by key path; sweep.csv and a power curve.
+    Sweep(SweepArgs),
+    /// Sample-size report (Markdown and HTML) with a ready-to-paste justification.
+    Report(ReportArgs),
+}
+
+/// Simulation settings shared by size, sweep and report.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Virtual trials per design point (overrides simulation.replicates).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub threads: Option<u64>,
+    /// Output folder; results go to <out>/<name>/.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SizeArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target power, in (0, 1).
+    #[arg(long)]
+    pub power: f64,
+    /// The comparison that must reach the target (default: every non-control arm).
+    #[arg(long)]
+    pub arm: Option<String>,
+    /// Smallest total sample size to consider.
+    #[arg(long)]
+    pub min: Option<u64>,
+    /// Largest total sample size to consider.
+    #[arg(long)]
+    pub max: Option<u64>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// KEY=V1,V2,... or KEY=START:END:STEP, e.g. 'endotype.mals.prevalence=0.05,0.07,0.1'.
+    /// Several --set make a full grid; the power curve is drawn against the first.
+    #[arg(long = "set", required = true, value_name = "KEY=VALUES")]
+    pub sets: Vec<crate::sweep::SetArg>,
+    /// Target power drawn as a dashed line.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target power of the sample-size search.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,6 +261,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Merge { shard_dir, out } => merge(&shard_dir, out.as_deref())?,
         Command::Slurm(args) => write_slurm(&args)?,
         Command::Check(args) => return check_results(&args),
+        Command::Size(args) => size(&args)?,
+        Command::Sweep(args) => sweep(&args)?,
+        Command::Report(args) => report(&args)?,
     }
     Ok(Outcome::Done)
 }
@@ -489,6 +567,198 @@ fn check_results(args: &CheckArgs) -> anyhow::Result<Outcome> {
     }
     println!("\ncheck: {} value(s) moved", moved.len());
     Ok(Outcome::Regression)
+}
+
+/// Loads one scenario with the shared simulation overrides applied, and its thread pool.
+fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::ThreadPool)> {
+    let mut scenario = Scenario::load(path)?;
+    scenario.override_simulation(sim.replicates, sim.seed)?;
+    Ok((scenario, thread_pool(sim.threads)?))
+}
+
+fn check_target(power: f64) -> anyhow::Result<()> {
+    if power > 0.0 && power < 1.0 {
+        Ok(())
+    } else {
+        Err(BadInput(format!("--power: expected a target power in (0, 1), found {power}")).into())
+    }
+}
+
+/// A spinner naming the candidate being simulated (hidden when quiet or not a terminal).
+fn spinner(quiet: bool, name: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})").expect("valid template"));
+    bar.set_prefix(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Runs the sample-size search of `scenario` for `args`-like settings.
+fn size_search(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    target: f64,
+    arm: Option<&str>,
+    min: Option<u64>,
+    max: Option<u64>,
+    quiet: bool,
+) -> anyhow::Result<SizeSearch> {
+    let d = &scenario.design;
+    check_target(target)?;
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo > hi
+    {
+        return Err(BadInput(format!("--min {lo} is larger than --max {hi}")).into());
+    }
+    let arms = match arm {
+        None => d.comparisons().collect(),
+        Some(name) => {
+            let a = d.arms.iter().position(|a| a.name == name).ok_or_else(|| {
+                BadInput(format!(
+                    "--arm: unknown arm '{name}'; expected one of: {}",
+                    d.comparisons().map(|a| d.arms[a].name.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            if a == d.control {
+                return Err(BadInput(format!("--arm: '{name}' is the control arm; name a compared arm")).into());
+            }
+            vec![a]
+        }
+    };
+    let opts = SizeOptions { target, arms, min, max };
+    let bar = spinner(quiet, &d.name);
+    let search = pool.install(|| size::search(d, &opts, &|n| bar.set_message(format!("simulated N = {n}"))));
+    bar.finish_and_clear();
+    Ok(search)
+}
+
+fn size(args: &SizeArgs) -> anyhow::Result<()> {
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let d = &scenario.design;
+    let search = size_search(&pool, &scenario, args.power, args.arm.as_deref(), args.min, args.max, args.sim.quiet)?;
+    print!("{}", report::size_summary(d, &search, args.power));
+    if search.chosen.is_none() {
+        let best = search.best().map_or(String::from("none evaluated"), |(n, p)| format!("best power {p:.4} at N = {n}"));
+        return Err(BadInput(format!(
+            "{}: target power {} not reached for N in [{}, {}]: {best}; raise --max or revisit the design",
+            d.name, args.power, search.min, search.max
+        ))
+        .into());
+    }
+    let path = args.sim.out.join(&d.name).join("sample_size.csv");
+    write_file(&path, &output::sample_size_csv(&search))?;
+    println!("  -> {}", path.display());
+    Ok(())
+}
+
+/// Simulates every grid point; returns (values, summary rows) per point.
+fn run_grid(
+    pool: &rayon::ThreadPool,
+    points: &[crate::sweep::GridPoint],
+    quiet: bool,
+    name: &str,
+) -> Vec<(Vec<String>, Vec<summary::SummaryRow>)> {
+    let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
+    let bar = progress_bar(total, quiet, name);
+    let out = points
+        .iter()
+        .map(|p| {
+            let d = &p.scenario.design;
+            let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
+            (p.values.clone(), summary::summarise(d, &tally))
+        })
+        .collect();
+    bar.finish_and_clear();
+    out
+}
+
+/// Power curves against the first swept key: one per arm and combination of the other keys.
+fn curves(keys: &[String], results: &[(Vec<String>, Vec<summary::SummaryRow>)]) -> Option<Vec<Curve>> {
+    let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+    let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
+    for (values, rows) in results {
+        let x: f64 = values[0].parse().ok()?;
+        for r in rows {
+            let mut parts: Vec<String> = keys[1..].iter().zip(&values[1..]).map(|(k, v)| format!("{k} = {v}")).collect();
+            if several_arms || parts.is_empty() {
+                parts.insert(0, format!("{} vs {}", r.arm, r.control));
+            }
+            by_label.entry(parts.join(", ")).or_default().push((x, r.power, r.power_ci_low, r.power_ci_high));
+        }
+    }
+    Some(
+        by_label
+            .into_iter()
+            .map(|(label, mut points)| {
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Curve { label, points }
+            })
+            .collect(),
+    )
+}
+
+fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    check_target(args.power)?;
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let points = crate::sweep::grid(&scenario, &args.sets)?;
+    let name = &scenario.design.name;
+    let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
+    let results = run_grid(&pool, &points, args.sim.quiet, name);
+    let dir = args.sim.out.join(name);
+    write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
+    for (values, rows) in &results {
+        let at: Vec<String> = keys.iter().zip(values).map(|(k, v)| format!("{k}={v}")).collect();
+        for r in rows {
+            println!(
+                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), true difference {:+.4}",
+                at.join(" "), r.arm, r.control, r.power, r.power_ci_low, r.power_ci_high, r.true_difference
+            );
+        }
+    }
+    println!("  -> {}", dir.join("sweep.csv").display());
+    match curves(&keys, &results) {
+        Some(c) => {
+            let title = format!("{name}: power against {}", keys[0]);
+            write_file(&dir.join("power_curve.svg"), plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes())?;
+            println!("  -> {}", dir.join("power_curve.svg").display());
+        }
+        None => println!("  (no power curve: the values of {} are not numbers)", keys[0]),
+    }
+    Ok(())
+}
+
+fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let d = &scenario.design;
+    let dir = args.sim.out.join(&d.name);
+    let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
+    let search = size_search(&pool, &scenario, args.power, None, None, None, args.sim.quiet)?;
+    // The power curve: 13 points on the sample-size grid from half to 1.5 times the chosen N.
+    let centre = search.chosen.unwrap_or(d.sample_size) as f64;
+    let step = search.step;
+    let mut sizes: Vec<u64> = (0..13)
+        .map(|i| ((centre * (0.5 + i as f64 / 12.0) / step as f64).round() as u64).max(1) * step)
+        .collect();
+    sizes.dedup();
+    let set = crate::sweep::SetArg {
+        key: "enrollment.sample_size".into(),
+        values: sizes.iter().map(u64::to_string).collect(),
+    };
+    let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
+    let results = run_grid(&pool, &points, args.sim.quiet, &d.name);
+    let curves = curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
+    let svg = plot::power_curve_svg(&format!("{}: power against total sample size", d.name), "total sample size N (randomised)", &curves, Some(args.power));
+    let md = report::report_markdown(d, &stated, &search, args.power);
+    write_file(&dir.join("power_curve.svg"), svg.as_bytes())?;
+    write_file(&dir.join("sample_size.csv"), &output::sample_size_csv(&search))?;
+    write_file(&dir.join("report.md"), md.as_bytes())?;
+    write_file(&dir.join("report.html"), report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes())?;
+    print!("{}", report::size_summary(d, &search, args.power));
+    println!("  -> {}\n  -> {}", dir.join("report.md").display(), dir.join("report.html").display());
+    Ok(())
 }
 
 /// The resolved design, as `validate` prints it.

@@ -5,7 +5,9 @@
 //! (statistical tests) -> `summary` (per-trial statistics, exact tallies, summary rows) ->
 //! `output` (CSV, tables, atomic writes); `engine` runs trials in parallel; `power` holds the
 //! analytic and exact-enumeration power; `shard` splits and merges runs exactly; `slurm` writes
-//! job-array scripts; `check` compares results with committed ones; `cli` is the command line.
+//! job-array scripts; `check` compares results with committed ones; `size` searches the sample
+//! size; `sweep` edits scenarios by key path over grids; `plot` draws power curves; `report`
+//! writes human-facing text; `cli` is the command line.
 
 pub mod analysis;
 pub mod check;
@@ -13,9 +15,13 @@ pub mod cli;
 pub mod design;
 pub mod engine;
 pub mod output;
+pub mod plot;
 pub mod power;
+pub mod report;
 pub mod scenario;
 pub mod shard;
+pub mod size;
 pub mod simulate;
 pub mod slurm;
 pub mod summary;
+pub mod sweep;

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::size::SizeSearch;
 use crate::summary::SummaryRow;
 
 /// The contract's columns, in order, followed by the extra ones.
@@ -44,7 +45,7 @@ fn num(v: f64) -> String {
     format!("{v}")
 }
 
-fn summary_record(r: &SummaryRow) -> Vec<String> {
+pub fn summary_record(r: &SummaryRow) -> Vec<String> {
     vec![
         r.scenario.clone(),
         r.arm.clone(),
@@ -83,6 +84,66 @@ pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
     w.write_record(SUMMARY_COLUMNS).expect("write to memory");
     for r in rows {
         w.write_record(summary_record(r)).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// sample_size.csv: one row per candidate N evaluated and required comparison.
+pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "sample_size",
+        "power",
+        "power_se",
+        "power_ci_low",
+        "power_ci_high",
+        "analytic_power",
+        "mean_screened",
+        "p95_screened",
+        "chosen",
+        "arm",
+        "control",
+        "mean_evaluable_arm",
+        "mean_evaluable_control",
+        "replicates",
+        "seed",
+    ])
+    .expect("write to memory");
+    for (&n, rows) in &search.candidates {
+        for r in rows {
+            w.write_record([
+                n.to_string(),
+                num(r.power),
+                num(r.power_se),
+                num(r.power_ci_low),
+                num(r.power_ci_high),
+                num(r.analytic_power),
+                num(r.mean_screened),
+                r.p95_screened.to_string(),
+                (search.chosen == Some(n)).to_string(),
+                r.arm.clone(),
+                r.control.clone(),
+                num(r.mean_evaluable_arm),
+                num(r.mean_evaluable_control),
+                r.replicates.to_string(),
+                r.seed.to_string(),
+            ])
+            .expect("write to memory");
+        }
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// sweep.csv in tidy long form: the swept keys' values, then the summary columns.
+pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = keys.iter().map(String::as_str).chain(SUMMARY_COLUMNS).collect();
+    w.write_record(header).expect("write to memory");
+    for (values, rows) in points {
+        for r in rows {
+            w.write_record(values.iter().cloned().chain(summary_record(r)))
+                .expect("write to memory");
+        }
     }
     w.into_inner().expect("flush to memory")
 }

@@ -1,0 +1,223 @@
+//! Sample size by simulation: the smallest total sample size whose simulated power reaches a
+//! target, searched on the grid the randomisation allows.
+//!
+//! - Grid: multiples of one block cycle under permuted blocks (so that every block is complete
+//!   and the allocation exact); every integer under simple randomisation.
+//! - Start: the normal approximation (analytic power is monotone in N: bisection on the grid).
+//! - Search: bracket the target from the start by doubling steps, then bisect. Every candidate
+//!   uses the same seed, so trial i draws from the same stream at every N (common random
+//!   numbers), which makes neighbouring candidates' powers strongly correlated.
+//! - Power of discrete tests is not monotone in N (saw-tooth, most visibly for Fisher and Yates).
+//!   So the search then evaluates every grid point from 10% below the bisection's answer up to it
+//!   (taking the smallest N that reaches the target), and from it up to 10% above, reporting any
+//!   N there whose power dips back below target and the smallest N from which power stays above
+//!   target on that range. Each side is capped at 60 evaluations (a coarser stride beyond that).
+
+use std::collections::BTreeMap;
+
+use crate::design::Design;
+use crate::engine;
+use crate::power;
+use crate::scenario::Randomisation;
+use crate::summary::{self, SummaryRow};
+
+/// How many grid points each saw-tooth scan evaluates at most.
+const SCAN_POINTS: u64 = 60;
+
+#[derive(Debug, Clone)]
+pub struct SizeOptions {
+    pub target: f64,
+    /// Comparisons (arm indices) that must all reach the target.
+    pub arms: Vec<usize>,
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+}
+
+/// The result of a search; `candidates` holds every N evaluated.
+#[derive(Debug, Clone)]
+pub struct SizeSearch {
+    pub step: u64,
+    pub analytic_n: Option<u64>,
+    /// Summary rows of the required comparisons at each N evaluated.
+    pub candidates: BTreeMap<u64, Vec<SummaryRow>>,
+    /// Smallest N evaluated with power >= target for every required arm.
+    pub chosen: Option<u64>,
+    /// Within (chosen, 1.1 chosen]: N whose power dips below target.
+    pub dips: Vec<u64>,
+    /// Smallest N from which power stays >= target on [chosen, 1.1 chosen].
+    pub stable_from: Option<u64>,
+    pub min: u64,
+    pub max: u64,
+}
+
+impl SizeSearch {
+    /// The power that must reach the target: the smallest over the required comparisons.
+    pub fn power_at(&self, n: u64) -> Option<f64> {
+        self.candidates.get(&n).map(|rows| min_power(rows))
+    }
+
+    /// The candidate with the highest power (for "target not reached").
+    pub fn best(&self) -> Option<(u64, f64)> {
+        self.candidates
+            .iter()
+            .map(|(&n, rows)| (n, min_power(rows)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
+}
+
+fn min_power(rows: &[SummaryRow]) -> f64 {
+    rows.iter().map(|r| r.power).fold(f64::INFINITY, f64::min)
+}
+
+/// The step of the sample-size grid.
+pub fn grid_step(design: &Design) -> u64 {
+    match design.randomisation {
+        Randomisation::Block => design.block_size(),
+        Randomisation::Simple => 1,
+    }
+}
+
+/// The design at total sample size `n`.
+pub fn at_size(design: &Design, n: u64) -> Design {
+    let mut d = design.clone();
+    d.sample_size = n;
+    d
+}
+
+/// Smallest grid N in [lo, hi] whose analytic power reaches the target for every required arm.
+fn analytic_size(design: &Design, opts: &SizeOptions, step: u64, lo: u64, hi: u64) -> Option<u64> {
+    let reaches = |n: u64| {
+        let d = at_size(design, n);
+        opts.arms.iter().all(|&a| power::analytic_power(&d, a) >= opts.target)
+    };
+    if !reaches(hi) {
+        return None;
+    }
+    let (mut a, mut b) = (lo / step, hi / step); // in units of step; b reaches
+    if reaches(a * step) {
+        return Some(a * step);
+    }
+    while b - a > 1 {
+        let m = a + (b - a) / 2;
+        if reaches(m * step) { b = m } else { a = m }
+    }
+    Some(b * step)
+}
+
+/// Searches the smallest N reaching the target. `progress` is told of each N evaluated.
+pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Sync)) -> SizeSearch {
+    let step = grid_step(design);
+    let round_up = |n: u64| n.div_ceil(step) * step;
+    let min = round_up(opts.min.unwrap_or(step).max(step));
+    let max = (opts.max.unwrap_or(u64::MAX / 4) / step * step).max(min);
+    // Without a --max, the analytic search looks up to 10^7 patients.
+    let analytic_cap = opts.max.map_or((10_000_000 / step).max(1) * step, |_| max).max(min);
+    let analytic_n = analytic_size(design, opts, step, min, analytic_cap);
+    let max = if opts.max.is_none() {
+        analytic_n.map_or(analytic_cap, |n| (4 * n).max(min + 10 * step)).min(analytic_cap)
+    } else {
+        max
+    };
+
+    let mut s = SizeSearch {
+        step,
+        analytic_n,
+        candidates: BTreeMap::new(),
+        chosen: None,
+        dips: Vec::new(),
+        stable_from: None,
+        min,
+        max,
+    };
+    let eval = |n: u64, s: &mut SizeSearch| -> bool {
+        if !s.candidates.contains_key(&n) {
+            let d = at_size(design, n);
+            let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+            let rows = summary::summarise(&d, &tally);
+            let arms: Vec<String> = opts.arms.iter().map(|&a| design.arms[a].name.clone()).collect();
+            let rows = rows.into_iter().filter(|r| arms.contains(&r.arm)).collect();
+            s.candidates.insert(n, rows);
+            progress(n);
+        }
+        s.power_at(n).expect("just evaluated") >= opts.target
+    };
+
+    // Bracket: `fail` < target <= `pass`, both on the grid.
+    let start = analytic_n.unwrap_or(max).clamp(min, max);
+    let (mut fail, mut pass) = (None, None);
+    if eval(start, &mut s) {
+        pass = Some(start);
+        let mut k = 1;
+        while let Some(p) = pass {
+            if p == min {
+                break;
+            }
+            let n = p.saturating_sub(k * step).max(min);
+            if eval(n, &mut s) {
+                pass = Some(n);
+                k *= 2;
+            } else {
+                fail = Some(n);
+                break;
+            }
+        }
+    } else {
+        fail = Some(start);
+        let mut k = 1;
+        while let Some(f) = fail {
+            if f == max {
+                break;
+            }
+            let n = (f + k * step).min(max);
+            if eval(n, &mut s) {
+                pass = Some(n);
+                break;
+            }
+            fail = Some(n);
+            k *= 2;
+        }
+    }
+    let Some(mut hi) = pass else {
+        return s; // not reached within max
+    };
+    if let Some(mut lo) = fail.filter(|&f| f < hi) {
+        while hi - lo > step {
+            let mid = lo + (hi - lo) / step / 2 * step;
+            if eval(mid, &mut s) { hi = mid } else { lo = mid }
+        }
+    }
+
+    // Saw-tooth: the smallest N reaching the target within 10% below, then stability above.
+    let stride = |from: u64, to: u64| (((to - from) / step).div_ceil(SCAN_POINTS)).max(1) * step;
+    let low = round_up((hi as f64 * 0.9).floor() as u64).max(min);
+    if low < hi {
+        let by = stride(low, hi);
+        let mut n = low;
+        while n < hi {
+            if eval(n, &mut s) {
+                hi = n;
+                break;
+            }
+            n += by;
+        }
+    }
+    s.chosen = Some(hi);
+    if hi > min {
+        eval(hi - step, &mut s); // the neighbour below, reported beside the choice
+    }
+    let top = ((hi as f64 * 1.1).floor() as u64 / step * step).min(max);
+    let mut stable_from = hi;
+    if top > hi {
+        let by = stride(hi, top);
+        let mut n = hi + by;
+        while n <= top {
+            if !eval(n, &mut s) {
+                s.dips.push(n);
+                stable_from = n + by;
+            }
+            n += by;
+        }
+    }
+    s.stable_from = (stable_from <= top.max(hi)).then_some(stable_from);
+    s
+}

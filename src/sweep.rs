@@ -1,0 +1,320 @@
+//! Scenario edits addressed by key path (`--set KEY=V1,V2,...`) and grids of them.
+//!
+//! A path names a value of the scenario file: tables by their key (`enrollment.sample_size`),
+//! `[[endotype]]`, `[[treatment]]` and `[[arm]]` entries by their `name`
+//! (`endotype.mals.prevalence`, `treatment.anakinra.by_endotype.mals`). Edits are made on the
+//! TOML document itself (toml_edit, comments kept) and the result is validated like any scenario,
+//! so a swept scenario obeys every rule of a hand-written one.
+//!
+//! Setting `endotype.X.prevalence` rescales the other endotypes' prevalences proportionally so
+//! that they still sum to 1.
+
+use std::path::Path;
+
+use toml_edit::{DocumentMut, Item, Value};
+
+use crate::scenario::{InvalidKey, Scenario, ScenarioError};
+
+/// Arrays of tables whose entries are addressed by their `name`.
+const NAMED_TABLES: [&str; 3] = ["endotype", "treatment", "arm"];
+/// Inline tables whose keys are names (an absent key may be added).
+const NAME_MAPS: [&str; 3] = ["by_endotype", "classified_as", "assign"];
+
+/// One `--set KEY=V1,V2,...` (or `KEY=START:END:STEP`, both ends included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetArg {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl std::str::FromStr for SetArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<SetArg, String> {
+        let (key, values) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=V1,V2,... or KEY=START:END:STEP, found '{s}'"))?;
+        let key = key.trim().to_string();
+        if key.is_empty() {
+            return Err(format!("empty key in '{s}'"));
+        }
+        let values = if values.contains(':') {
+            range(values).map_err(|e| format!("{key}: {e}"))?
+        } else {
+            values.split(',').map(|v| v.trim().to_string()).collect()
+        };
+        if values.iter().any(String::is_empty) {
+            return Err(format!("{key}: empty value in '{s}'"));
+        }
+        Ok(SetArg { key, values })
+    }
+}
+
+/// Expands `START:END:STEP` (inclusive; integers stay integers).
+fn range(spec: &str) -> Result<Vec<String>, String> {
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    let [start, end, step] = parts[..] else {
+        return Err(format!("expected START:END:STEP, found '{spec}'"));
+    };
+    if let (Ok(a), Ok(b), Ok(s)) = (start.parse::<i64>(), end.parse::<i64>(), step.parse::<i64>()) {
+        if s <= 0 || b < a {
+            return Err(format!("expected START <= END and STEP > 0, found '{spec}'"));
+        }
+        return Ok((a..=b).step_by(s as usize).map(|v| v.to_string()).collect());
+    }
+    let num = |x: &str| x.parse::<f64>().map_err(|_| format!("'{x}' is not a number in '{spec}'"));
+    let (a, b, s) = (num(start)?, num(end)?, num(step)?);
+    if !(s > 0.0) || b < a {
+        return Err(format!("expected START <= END and STEP > 0, found '{spec}'"));
+    }
+    let n = ((b - a) / s + 1e-9).floor() as u64;
+    if n > 10_000 {
+        return Err(format!("'{spec}' has more than 10000 values"));
+    }
+    // Multiplying (not accumulating) keeps 0.1 steps free of drift; 12 significant digits
+    // print the intended decimals.
+    Ok((0..=n)
+        .map(|i| {
+            let v = a + i as f64 * s;
+            format!("{}", (v * 1e12).round() / 1e12)
+        })
+        .collect())
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> InvalidKey {
+    InvalidKey::new(format!("--set {key}"), message)
+}
+
+/// Converts `raw` to a TOML value of the same type as `like` (or float for new map entries).
+fn typed(key: &str, raw: &str, like: Option<&Value>) -> Result<Value, InvalidKey> {
+    let bad = |what: &str| invalid(key, format!("expected {what}, found '{raw}'"));
+    Ok(match like {
+        Some(Value::Integer(_)) => raw.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
+        Some(Value::Float(_)) | None => raw.parse::<f64>().map_err(|_| bad("a number"))?.into(),
+        Some(Value::Boolean(_)) => raw.parse::<bool>().map_err(|_| bad("true or false"))?.into(),
+        Some(Value::String(_)) => raw.into(),
+        Some(_) => return Err(invalid(key, "this key holds a table or array; name a scalar inside it")),
+    })
+}
+
+/// Sets `key` to `raw` in scenario text, returning the edited text (not yet validated).
+pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| invalid(key, format!("scenario is not valid TOML: {e}")))?;
+    let parts: Vec<&str> = key.split('.').collect();
+    let unknown = || invalid(key, "no such key in the scenario");
+
+    // Walk to the table that holds the last segment.
+    let (table, rest): (&mut dyn toml_edit::TableLike, &[&str]) =
+        if NAMED_TABLES.contains(&parts[0]) && parts.len() >= 3 {
+            let array = doc
+                .get_mut(parts[0])
+                .and_then(Item::as_array_of_tables_mut)
+                .ok_or_else(unknown)?;
+            let entry = array
+                .iter_mut()
+                .find(|t| t.get("name").and_then(Item::as_str) == Some(parts[1]))
+                .ok_or_else(|| invalid(key, format!("no [[{}]] named '{}'", parts[0], parts[1])))?;
+            (entry, &parts[2..])
+        } else {
+            (doc.as_table_mut(), &parts[..])
+        };
+    let mut table = table;
+    for (i, seg) in rest[..rest.len() - 1].iter().enumerate() {
+        let item = table.get_mut(seg).ok_or_else(unknown)?;
+        table = item.as_table_like_mut().ok_or_else(|| {
+            invalid(key, format!("'{}' is not a table", rest[..=i].join(".")))
+        })?;
+    }
+    let last = rest[rest.len() - 1];
+    let parent_is_map = rest.len() >= 2 && NAME_MAPS.contains(&rest[rest.len() - 2]);
+    let existing = table.get(last).and_then(Item::as_value).cloned();
+    if existing.is_none() && !parent_is_map {
+        return Err(unknown());
+    }
+    let value = typed(key, raw, existing.as_ref())?;
+
+    if parts[0] == "endotype" && rest == ["prevalence"] {
+        let new = value.as_float().expect("typed as float");
+        rescale_prevalences(&mut doc, parts[1], new).map_err(|m| invalid(key, m))?;
+        return Ok(doc.to_string());
+    }
+    table.insert(last, Item::Value(value));
+    Ok(doc.to_string())
+}
+
+/// Sets one endotype's prevalence and rescales the others to keep the sum at 1.
+fn rescale_prevalences(doc: &mut DocumentMut, name: &str, new: f64) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&new) {
+        return Err(format!("expected a prevalence in [0, 1], found {new}"));
+    }
+    let array = doc["endotype"].as_array_of_tables_mut().expect("checked");
+    let prevalence = |t: &toml_edit::Table| {
+        t.get("prevalence")
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .unwrap_or(0.0)
+    };
+    let others: f64 = array
+        .iter()
+        .filter(|t| t.get("name").and_then(Item::as_str) != Some(name))
+        .map(prevalence)
+        .sum();
+    if others <= 0.0 && new < 1.0 {
+        return Err("the other endotypes have prevalence 0: nothing to rescale".into());
+    }
+    for t in array.iter_mut() {
+        let v = if t.get("name").and_then(Item::as_str) == Some(name) {
+            new
+        } else {
+            prevalence(t) * (1.0 - new) / others
+        };
+        t["prevalence"] = toml_edit::value(v);
+    }
+    Ok(())
+}
+
+/// One point of a grid: the value of each swept key, and the scenario at that point.
+#[derive(Debug, Clone)]
+pub struct GridPoint {
+    pub values: Vec<String>,
+    pub scenario: Scenario,
+}
+
+/// Every combination of the `--set` values (first key slowest), each validated.
+pub fn grid(base: &Scenario, sets: &[SetArg]) -> Result<Vec<GridPoint>, ScenarioError> {
+    let mut points = vec![(Vec::new(), base.text.clone())];
+    for set_arg in sets {
+        let mut next = Vec::with_capacity(points.len() * set_arg.values.len());
+        for (values, text) in &points {
+            for v in &set_arg.values {
+                let edited = set(text, &set_arg.key, v).map_err(|e| ScenarioError::Invalid {
+                    file: base.path.clone(),
+                    key: e.key,
+                    message: e.message,
+                })?;
+                let mut values = values.clone();
+                values.push(v.clone());
+                next.push((values, edited));
+            }
+        }
+        points = next;
+    }
+    points
+        .into_iter()
+        .map(|(values, text)| {
+            let scenario = Scenario::from_text(&base.path, text).map_err(|e| with_point(e, sets, &values))?;
+            Ok(GridPoint { values, scenario })
+        })
+        .collect()
+}
+
+/// Says at which grid point a swept scenario became invalid.
+fn with_point(e: ScenarioError, sets: &[SetArg], values: &[String]) -> ScenarioError {
+    let at: Vec<String> = sets.iter().zip(values).map(|(s, v)| format!("{}={v}", s.key)).collect();
+    match e {
+        ScenarioError::Invalid { file, key, message } => ScenarioError::Invalid {
+            file,
+            key,
+            message: format!("{message} (at {})", at.join(", ")),
+        },
+        other => other,
+    }
+}
+
+/// Re-reads a scenario at `path` with a single edit (used by the sample-size search).
+pub fn with_value(base: &Scenario, key: &str, value: &str) -> Result<Scenario, ScenarioError> {
+    let text = set(&base.text, key, value).map_err(|e| ScenarioError::Invalid {
+        file: base.path.clone(),
+        key: e.key,
+        message: e.message,
+    })?;
+    Scenario::from_text(Path::new(&base.path), text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"# comment kept
+name = "s"
+[simulation]
+replicates = 10
+seed = 1
+[[endotype]]
+name = "a"
+prevalence = 0.2
+control_risk = 0.3
+[[endotype]]
+name = "b"
+prevalence = 0.8
+control_risk = 0.3
+[enrollment]
+sample_size = 100
+[endpoint]
+event = "death"
+better = "lower"
+[[treatment]]
+name = "t"
+effect = "risk_ratio"
+by_endotype = { a = 0.5 }
+[[arm]]
+name = "c"
+ratio = 1
+[[arm]]
+name = "x"
+ratio = 1
+treatment = "t"
+[analysis]
+control = "c"
+test = "chi_square"
+"#;
+
+    #[test]
+    fn set_edits_tables_named_entries_and_maps() {
+        let t = set(TEXT, "enrollment.sample_size", "120").unwrap();
+        assert!(t.contains("sample_size = 120") && t.contains("# comment kept"));
+        let t = set(TEXT, "treatment.t.by_endotype.a", "0.7").unwrap();
+        assert!(t.contains("a = 0.7"));
+        let t = set(TEXT, "treatment.t.by_endotype.b", "0.9").unwrap();
+        assert!(t.contains("b = 0.9"));
+        let t = set(TEXT, "arm.x.ratio", "2").unwrap();
+        assert!(t.contains("ratio = 2"));
+    }
+
+    #[test]
+    fn prevalence_edits_rescale_the_others() {
+        let t = set(TEXT, "endotype.a.prevalence", "0.6").unwrap();
+        let s = Scenario::from_text(Path::new("t.toml"), t).unwrap();
+        let p: Vec<f64> = s.design.endotypes.iter().map(|e| e.prevalence).collect();
+        assert!((p[0] - 0.6).abs() < 1e-15 && (p[1] - 0.4).abs() < 1e-12, "{p:?}");
+    }
+
+    #[test]
+    fn bad_paths_and_types_are_named() {
+        for (key, value, message) in [
+            ("enrollment.sample_sise", "1", "no such key"),
+            ("endotype.c.prevalence", "0.1", "no [[endotype]] named 'c'"),
+            ("enrollment.sample_size", "many", "expected an integer"),
+            ("endotype.a.prevalence", "x", "expected a number"),
+            ("endotype.a.prevalence", "1.5", "expected a prevalence in [0, 1]"),
+        ] {
+            let e = set(TEXT, key, value).unwrap_err();
+            assert_eq!(e.key, format!("--set {key}"));
+            assert!(e.message.contains(message), "{key}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn set_arguments_parse_lists_and_ranges() {
+        let s: SetArg = "enrollment.sample_size=200:260:20".parse().unwrap();
+        assert_eq!(s.values, vec!["200", "220", "240", "260"]);
+        let s: SetArg = "enrollment.dropout=0:0.3:0.1".parse().unwrap();
+        assert_eq!(s.values, vec!["0", "0.1", "0.2", "0.3"]);
+        let s: SetArg = "x.y=1.5, 2 ,2.5".parse().unwrap();
+        assert_eq!(s.values, vec!["1.5", "2", "2.5"]);
+        for bad in ["novalue", "k=", "k=1:0:1", "k=0:1:0", "k=a:b:c", "=1"] {
+            assert!(bad.parse::<SetArg>().is_err(), "{bad}");
+        }
+    }
+}

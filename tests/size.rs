@@ -1,0 +1,147 @@
+//! Sample size by simulation against closed forms: exact enumeration for small designs, the
+//! normal approximation (R's power.prop.test) for large ones, and the Wong et al. 2018 trials.
+
+mod common;
+
+use std::path::Path;
+
+use endotrial::power::exact_power;
+use endotrial::scenario::Scenario;
+use endotrial::size::{self, SizeOptions, at_size};
+
+fn opts(target: f64) -> SizeOptions {
+    SizeOptions {
+        target,
+        arms: vec![1],
+        min: None,
+        max: None,
+    }
+}
+
+/// Smallest even N whose exact power reaches `target`, and the margin (in Monte Carlo SEs at
+/// `replicates`) by which every N up to it stays away from the target.
+fn exact_answer(design: &endotrial::design::Design, target: f64, replicates: u64) -> Option<(u64, f64)> {
+    let mut margin = f64::INFINITY;
+    for n in (2..200).step_by(2) {
+        let p = exact_power(&at_size(design, n), 1);
+        let se = (target * (1.0 - target) / replicates as f64).sqrt();
+        margin = margin.min((p - target).abs() / se);
+        if p >= target {
+            return Some((n, margin));
+        }
+    }
+    None
+}
+
+/// A one-endotype, two-arm design: control risk 0.15, risk `p1` under treatment, 1:1 blocks.
+fn small_design(test: &str, p1: f64, seed: u64) -> endotrial::design::Design {
+    common::design(&format!(
+        r#"
+name = "small"
+[simulation]
+replicates = 100000
+seed = {seed}
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.15
+[enrollment]
+sample_size = 20
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "t"
+effect = "risk"
+by_endotype = {{ all = {p1} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "treated"
+ratio = 1
+treatment = "t"
+[analysis]
+control = "control"
+test = "{test}"
+"#
+    ))
+}
+
+#[test]
+fn small_designs_match_exact_enumeration() {
+    for (test, seed) in [("chi_square", 31), ("fisher_exact", 32)] {
+        // The comparison is meaningful only when no N up to the answer has an exact power within
+        // 4 Monte Carlo SE of the target; take the first three treated risks for which that
+        // holds, and require that they exist.
+        let mut checked = Vec::new();
+        for step in 0..30 {
+            let p1 = 0.55 + 0.01 * f64::from(step);
+            let design = small_design(test, p1, seed);
+            let Some((exact_n, margin)) = exact_answer(&design, 0.8, design.replicates) else {
+                continue;
+            };
+            if margin <= 4.0 {
+                continue;
+            }
+            let search = size::search(&design, &opts(0.8), &|_| {});
+            assert_eq!(search.chosen, Some(exact_n), "{test}, treated risk {p1}: simulated vs exact answer");
+            checked.push((p1, exact_n));
+            if checked.len() == 3 {
+                break;
+            }
+        }
+        assert_eq!(checked.len(), 3, "{test}: well-posed small designs found: {checked:?}");
+    }
+}
+
+/// (scenario, target power, total N from R's power.prop.test: 2 * ceiling(n)).
+const WONG: [(&str, f64, u64); 10] = [
+    ("vasst", 0.8, 776),
+    ("corticus", 0.8, 776),
+    ("prowess_shock", 0.8, 1382),
+    ("access", 0.9, 1724),
+    ("sepsispam", 0.8, 752),
+    ("albios", 0.8, 1352),
+    ("6s", 0.8, 752),
+    ("triss", 0.8, 932),
+    ("promise", 0.8, 1128),
+    ("arise", 0.875, 1226),
+];
+
+#[test]
+fn large_designs_are_within_2_percent_of_power_prop_test_and_recover_wong_trials() {
+    for (name, target, r_n) in WONG {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/wong_{name}.toml"));
+        let mut scenario = Scenario::load(&path).unwrap();
+        scenario.override_simulation(Some(50_000), None).unwrap();
+        let design = &scenario.design;
+        assert_eq!(design.sample_size, r_n, "{name}: shipped sample size");
+        let search = size::search(design, &opts(target), &|_| {});
+        assert_eq!(search.analytic_n, Some(r_n), "{name}: normal approximation");
+        let chosen = search.chosen.unwrap();
+        let relative = (chosen as f64 - r_n as f64).abs() / r_n as f64;
+        assert!(relative <= 0.02, "{name}: simulated N {chosen} vs power.prop.test {r_n}");
+    }
+}
+
+#[test]
+fn search_reports_its_neighbourhood_and_respects_the_block_grid() {
+    let case = common::TwoArm {
+        ratio_drug: 2,
+        ratio_control: 1,
+        replicates: 20_000,
+        ..common::TwoArm::default()
+    };
+    let design = case.design();
+    let search = size::search(&design, &opts(0.8), &|_| {});
+    let chosen = search.chosen.unwrap();
+    assert_eq!(search.step, 3);
+    assert!(search.candidates.keys().all(|n| n % 3 == 0));
+    assert!(search.power_at(chosen).unwrap() >= 0.8);
+    assert!(search.power_at(chosen - 3).unwrap() < 0.8);
+    // Every N evaluated below the choice within 10% failed (the choice is the smallest found).
+    for (&n, _) in search.candidates.range(chosen * 9 / 10..chosen) {
+        assert!(search.power_at(n).unwrap() < 0.8, "N = {n}");
+    }
+}
