@@ -12,15 +12,15 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::check::{self, SummaryTable};
-use crate::plot::{self, Curve};
-use crate::report;
-use crate::size::{self, SizeOptions, SizeSearch};
 use crate::design::Design;
 use crate::engine;
 use crate::output;
+use crate::plot::{self, Curve};
 use crate::power;
+use crate::report;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::shard::{Shard, ShardError, ShardSpec};
+use crate::size::{self, SizeOptions, SizeSearch};
 use crate::slurm::{self, SlurmOptions};
 use crate::summary::{self, Tally};
 
@@ -580,7 +580,10 @@ fn check_target(power: f64) -> anyhow::Result<()> {
     if power > 0.0 && power < 1.0 {
         Ok(())
     } else {
-        Err(BadInput(format!("--power: expected a target power in (0, 1), found {power}")).into())
+        Err(BadInput(format!(
+            "--power: expected a target power in (0, 1), found {power}"
+        ))
+        .into())
     }
 }
 
@@ -590,7 +593,10 @@ fn spinner(quiet: bool, name: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+            .expect("valid template"),
+    );
     bar.set_prefix(name.to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -619,18 +625,30 @@ fn size_search(
             let a = d.arms.iter().position(|a| a.name == name).ok_or_else(|| {
                 BadInput(format!(
                     "--arm: unknown arm '{name}'; expected one of: {}",
-                    d.comparisons().map(|a| d.arms[a].name.as_str()).collect::<Vec<_>>().join(", ")
+                    d.comparisons()
+                        .map(|a| d.arms[a].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
             if a == d.control {
-                return Err(BadInput(format!("--arm: '{name}' is the control arm; name a compared arm")).into());
+                return Err(BadInput(format!(
+                    "--arm: '{name}' is the control arm; name a compared arm"
+                ))
+                .into());
             }
             vec![a]
         }
     };
-    let opts = SizeOptions { target, arms, min, max };
+    let opts = SizeOptions {
+        target,
+        arms,
+        min,
+        max,
+    };
     let bar = spinner(quiet, &d.name);
-    let search = pool.install(|| size::search(d, &opts, &|n| bar.set_message(format!("simulated N = {n}"))));
+    let search =
+        pool.install(|| size::search(d, &opts, &|n| bar.set_message(format!("simulated N = {n}"))));
     bar.finish_and_clear();
     Ok(search)
 }
@@ -638,10 +656,22 @@ fn size_search(
 fn size(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    let search = size_search(&pool, &scenario, args.power, args.arm.as_deref(), args.min, args.max, args.sim.quiet)?;
+    let search = size_search(
+        &pool,
+        &scenario,
+        args.power,
+        args.arm.as_deref(),
+        args.min,
+        args.max,
+        args.sim.quiet,
+    )?;
     print!("{}", report::size_summary(d, &search, args.power));
     if search.chosen.is_none() {
-        let best = search.best().map_or(String::from("none evaluated"), |(n, p)| format!("best power {p:.4} at N = {n}"));
+        let best = search
+            .best()
+            .map_or(String::from("none evaluated"), |(n, p)| {
+                format!("best power {p:.4} at N = {n}")
+            });
         return Err(BadInput(format!(
             "{}: target power {} not reached for N in [{}, {}]: {best}; raise --max or revisit the design",
             d.name, args.power, search.min, search.max
@@ -676,17 +706,29 @@ fn run_grid(
 }
 
 /// Power curves against the first swept key: one per arm and combination of the other keys.
-fn curves(keys: &[String], results: &[(Vec<String>, Vec<summary::SummaryRow>)]) -> Option<Vec<Curve>> {
+fn curves(
+    keys: &[String],
+    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
+) -> Option<Vec<Curve>> {
     let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
     let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
     for (values, rows) in results {
         let x: f64 = values[0].parse().ok()?;
         for r in rows {
-            let mut parts: Vec<String> = keys[1..].iter().zip(&values[1..]).map(|(k, v)| format!("{k} = {v}")).collect();
+            let mut parts: Vec<String> = keys[1..]
+                .iter()
+                .zip(&values[1..])
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
             if several_arms || parts.is_empty() {
                 parts.insert(0, format!("{} vs {}", r.arm, r.control));
             }
-            by_label.entry(parts.join(", ")).or_default().push((x, r.power, r.power_ci_low, r.power_ci_high));
+            by_label.entry(parts.join(", ")).or_default().push((
+                x,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+            ));
         }
     }
     Some(
@@ -710,11 +752,21 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let dir = args.sim.out.join(name);
     write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
     for (values, rows) in &results {
-        let at: Vec<String> = keys.iter().zip(values).map(|(k, v)| format!("{k}={v}")).collect();
+        let at: Vec<String> = keys
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         for r in rows {
             println!(
                 "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), true difference {:+.4}",
-                at.join(" "), r.arm, r.control, r.power, r.power_ci_low, r.power_ci_high, r.true_difference
+                at.join(" "),
+                r.arm,
+                r.control,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+                r.true_difference
             );
         }
     }
@@ -722,10 +774,16 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     match curves(&keys, &results) {
         Some(c) => {
             let title = format!("{name}: power against {}", keys[0]);
-            write_file(&dir.join("power_curve.svg"), plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes())?;
+            write_file(
+                &dir.join("power_curve.svg"),
+                plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes(),
+            )?;
             println!("  -> {}", dir.join("power_curve.svg").display());
         }
-        None => println!("  (no power curve: the values of {} are not numbers)", keys[0]),
+        None => println!(
+            "  (no power curve: the values of {} are not numbers)",
+            keys[0]
+        ),
     }
     Ok(())
 }
@@ -735,7 +793,15 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let d = &scenario.design;
     let dir = args.sim.out.join(&d.name);
     let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
-    let search = size_search(&pool, &scenario, args.power, None, None, None, args.sim.quiet)?;
+    let search = size_search(
+        &pool,
+        &scenario,
+        args.power,
+        None,
+        None,
+        None,
+        args.sim.quiet,
+    )?;
     // The power curve: 13 points on the sample-size grid from half to 1.5 times the chosen N.
     let centre = search.chosen.unwrap_or(d.sample_size) as f64;
     let step = search.step;
@@ -749,15 +815,31 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     };
     let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
     let results = run_grid(&pool, &points, args.sim.quiet, &d.name);
-    let curves = curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
-    let svg = plot::power_curve_svg(&format!("{}: power against total sample size", d.name), "total sample size N (randomised)", &curves, Some(args.power));
+    let curves =
+        curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
+    let svg = plot::power_curve_svg(
+        &format!("{}: power against total sample size", d.name),
+        "total sample size N (randomised)",
+        &curves,
+        Some(args.power),
+    );
     let md = report::report_markdown(d, &stated, &search, args.power);
     write_file(&dir.join("power_curve.svg"), svg.as_bytes())?;
-    write_file(&dir.join("sample_size.csv"), &output::sample_size_csv(&search))?;
+    write_file(
+        &dir.join("sample_size.csv"),
+        &output::sample_size_csv(&search),
+    )?;
     write_file(&dir.join("report.md"), md.as_bytes())?;
-    write_file(&dir.join("report.html"), report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes())?;
+    write_file(
+        &dir.join("report.html"),
+        report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes(),
+    )?;
     print!("{}", report::size_summary(d, &search, args.power));
-    println!("  -> {}\n  -> {}", dir.join("report.md").display(), dir.join("report.html").display());
+    println!(
+        "  -> {}\n  -> {}",
+        dir.join("report.md").display(),
+        dir.join("report.html").display()
+    );
     Ok(())
 }
 

@@ -137,7 +137,11 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
 /// sweep.csv in tidy long form: the swept keys' values, then the summary columns.
 pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = keys.iter().map(String::as_str).chain(SUMMARY_COLUMNS).collect();
+    let header: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .chain(SUMMARY_COLUMNS)
+        .collect();
     w.write_record(header).expect("write to memory");
     for (values, rows) in points {
         for r in rows {

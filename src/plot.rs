@@ -12,14 +12,21 @@ pub struct Curve {
 
 /// Draws power against `x_label`, one line per curve with its Monte Carlo 95% band, and the
 /// target power as a dashed line.
-pub fn power_curve_svg(title: &str, x_label: &str, curves: &[Curve], target: Option<f64>) -> String {
+pub fn power_curve_svg(
+    title: &str,
+    x_label: &str,
+    curves: &[Curve],
+    target: Option<f64>,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 600)).into_drawing_area();
         root.fill(&WHITE).expect("draw to string");
         let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
-        let (mut x0, mut x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-        if !(x0 < x1) {
+        let (mut x0, mut x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
             (x0, x1) = (x0 - 1.0, x0 + 1.0);
         }
         let pad = (x1 - x0) * 0.03;
@@ -45,7 +52,10 @@ pub fn power_curve_svg(title: &str, x_label: &str, curves: &[Curve], target: Opt
             let mut band: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.2)).collect();
             band.extend(curve.points.iter().rev().map(|p| (p.0, p.3)));
             chart
-                .draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    color.mix(0.18).filled(),
+                )))
                 .expect("draw to string");
             chart
                 .draw_series(LineSeries::new(
@@ -54,9 +64,16 @@ pub fn power_curve_svg(title: &str, x_label: &str, curves: &[Curve], target: Opt
                 ))
                 .expect("draw to string")
                 .label(curve.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
             chart
-                .draw_series(curve.points.iter().map(|p| Circle::new((p.0, p.1), 3, color.filled())))
+                .draw_series(
+                    curve
+                        .points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.1), 3, color.filled())),
+                )
                 .expect("draw to string");
         }
         if let Some(t) = target {

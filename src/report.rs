@@ -30,7 +30,11 @@ fn sided(d: &Design) -> &'static str {
 
 /// "1:1" or "2:1:1", in arm order.
 pub fn ratio_string(d: &Design) -> String {
-    d.arms.iter().map(|a| a.ratio.to_string()).collect::<Vec<_>>().join(":")
+    d.arms
+        .iter()
+        .map(|a| a.ratio.to_string())
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Expected evaluable patients, all arms, at total sample size `n`.
@@ -80,7 +84,8 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     );
     out += &format!(
         "  normal approximation: {}\n",
-        s.analytic_n.map_or("target not reached in range".into(), |n| format!("N = {n}"))
+        s.analytic_n
+            .map_or("target not reached in range".into(), |n| format!("N = {n}"))
     );
     let Some(n) = s.chosen else {
         return out;
@@ -105,10 +110,16 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     if !s.dips.is_empty() {
         out += &format!(
             "  note: power is saw-toothed in N (discrete test statistics): it dips back below {target} at N = {} within +10% of the chosen N.\n",
-            s.dips.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            s.dips
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         out += &match s.stable_from {
-            Some(m) => format!("        power stays at or above target from N = {m} on that range.\n"),
+            Some(m) => {
+                format!("        power stays at or above target from N = {m} on that range.\n")
+            }
             None => "        no N on that range keeps power above target to its end.\n".into(),
         };
     }
@@ -117,7 +128,11 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
 
 /// The ready-to-paste justification paragraph for one comparison at N.
 pub fn justification(d: &Design, row: &SummaryRow, n: u64) -> String {
-    let arm = d.arms.iter().position(|a| a.name == row.arm).expect("arm of the design");
+    let arm = d
+        .arms
+        .iter()
+        .position(|a| a.name == row.arm)
+        .expect("arm of the design");
     let direction = if row.true_difference >= 0.0 {
         "an increase"
     } else {
@@ -140,7 +155,11 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64) -> String {
          to {} under {} (a difference of {:+.1} percentage points), using the {} at {} alpha {}, based on R = {} simulated trials \
          ({ENGINE}, seed {}).",
         ratio_string(d),
-        d.arms.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(" : "),
+        d.arms
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" : "),
         expected_evaluable(d, n),
         pct(d.dropout),
         pct(row.power),
@@ -212,7 +231,12 @@ fn assumptions(d: &Design) -> String {
             .zip(&t.by_endotype)
             .filter_map(|(e, v)| v.map(|v| format!("{} {v}", e.name)))
             .collect();
-        md += &format!("| {} | {} | {} |\n", t.name, effect_name(t.effect), by.join(", "));
+        md += &format!(
+            "| {} | {} | {} |\n",
+            t.name,
+            effect_name(t.effect),
+            by.join(", ")
+        );
     }
     md += "\n| arm | ratio | treatment by diagnostic label | true risk |\n|---|---|---|---|\n";
     for (a, arm) in d.arms.iter().enumerate() {
@@ -221,10 +245,20 @@ fn assumptions(d: &Design) -> String {
             .iter()
             .zip(&arm.treatment_by_stratum)
             .map(|(&l, t)| {
-                format!("{}: {}", d.labels[l], t.map_or("none", |t| d.treatments[t].name.as_str()))
+                format!(
+                    "{}: {}",
+                    d.labels[l],
+                    t.map_or("none", |t| d.treatments[t].name.as_str())
+                )
             })
             .collect();
-        md += &format!("| {} | {} | {} | {:.4} |\n", arm.name, arm.ratio, by.join("; "), d.true_risk[a]);
+        md += &format!(
+            "| {} | {} | {} | {:.4} |\n",
+            arm.name,
+            arm.ratio,
+            by.join("; "),
+            d.true_risk[a]
+        );
     }
     let eligible: Vec<&str> = d.eligible.iter().map(|&l| d.labels[l].as_str()).collect();
     md += &format!(
@@ -256,14 +290,27 @@ fn power_table(rows: &[SummaryRow]) -> String {
     for r in rows {
         md += &format!(
             "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {:.4} | {:+.4} | {:.4} |\n",
-            r.arm, r.control, r.power, r.power_se, r.power_ci_low, r.power_ci_high, r.analytic_power, r.true_difference, r.coverage
+            r.arm,
+            r.control,
+            r.power,
+            r.power_se,
+            r.power_ci_low,
+            r.power_ci_high,
+            r.analytic_power,
+            r.true_difference,
+            r.coverage
         );
     }
     md
 }
 
 /// The full report in Markdown. `stated` are the summary rows at the scenario's own N.
-pub fn report_markdown(d: &Design, stated: &[SummaryRow], search: &SizeSearch, target: f64) -> String {
+pub fn report_markdown(
+    d: &Design,
+    stated: &[SummaryRow],
+    search: &SizeSearch,
+    target: f64,
+) -> String {
     let mut md = format!("# Sample-size report: {}\n\n", d.name);
     if let Some(desc) = &d.description {
         md += &format!("{}\n\n", desc.trim());
@@ -274,7 +321,10 @@ pub fn report_markdown(d: &Design, stated: &[SummaryRow], search: &SizeSearch, t
         d.replicates, d.seed
     );
     md += &assumptions(d);
-    md += &format!("## Power at the stated sample size (N = {})\n\n", d.sample_size);
+    md += &format!(
+        "## Power at the stated sample size (N = {})\n\n",
+        d.sample_size
+    );
     md += &power_table(stated);
     md += &format!("\n## Sample size for {} power\n\n", pct(target));
     md += &format!("```\n{}```\n\n", size_summary(d, search, target));
@@ -320,7 +370,9 @@ pub fn report_markdown(d: &Design, stated: &[SummaryRow], search: &SizeSearch, t
                 "The target power of {} is not reached within N = {}; best: {}.\n\n",
                 pct(target),
                 search.max,
-                search.best().map_or("none".into(), |(n, p)| format!("power {p:.4} at N = {n}"))
+                search
+                    .best()
+                    .map_or("none".into(), |(n, p)| format!("power {p:.4} at N = {n}"))
             );
         }
     }

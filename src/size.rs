@@ -88,7 +88,9 @@ pub fn at_size(design: &Design, n: u64) -> Design {
 fn analytic_size(design: &Design, opts: &SizeOptions, step: u64, lo: u64, hi: u64) -> Option<u64> {
     let reaches = |n: u64| {
         let d = at_size(design, n);
-        opts.arms.iter().all(|&a| power::analytic_power(&d, a) >= opts.target)
+        opts.arms
+            .iter()
+            .all(|&a| power::analytic_power(&d, a) >= opts.target)
     };
     if !reaches(hi) {
         return None;
@@ -111,10 +113,15 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     let min = round_up(opts.min.unwrap_or(step).max(step));
     let max = (opts.max.unwrap_or(u64::MAX / 4) / step * step).max(min);
     // Without a --max, the analytic search looks up to 10^7 patients.
-    let analytic_cap = opts.max.map_or((10_000_000 / step).max(1) * step, |_| max).max(min);
+    let analytic_cap = opts
+        .max
+        .map_or((10_000_000 / step).max(1) * step, |_| max)
+        .max(min);
     let analytic_n = analytic_size(design, opts, step, min, analytic_cap);
     let max = if opts.max.is_none() {
-        analytic_n.map_or(analytic_cap, |n| (4 * n).max(min + 10 * step)).min(analytic_cap)
+        analytic_n
+            .map_or(analytic_cap, |n| (4 * n).max(min + 10 * step))
+            .min(analytic_cap)
     } else {
         max
     };
@@ -129,17 +136,22 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
         min,
         max,
     };
+    let arms: Vec<&str> = opts
+        .arms
+        .iter()
+        .map(|&a| design.arms[a].name.as_str())
+        .collect();
     let eval = |n: u64, s: &mut SizeSearch| -> bool {
-        if !s.candidates.contains_key(&n) {
+        let rows = s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
             let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
-            let rows = summary::summarise(&d, &tally);
-            let arms: Vec<String> = opts.arms.iter().map(|&a| design.arms[a].name.clone()).collect();
-            let rows = rows.into_iter().filter(|r| arms.contains(&r.arm)).collect();
-            s.candidates.insert(n, rows);
             progress(n);
-        }
-        s.power_at(n).expect("just evaluated") >= opts.target
+            summary::summarise(&d, &tally)
+                .into_iter()
+                .filter(|r| arms.contains(&r.arm.as_str()))
+                .collect()
+        });
+        min_power(rows) >= opts.target
     };
 
     // Bracket: `fail` < target <= `pass`, both on the grid.
@@ -183,7 +195,11 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     if let Some(mut lo) = fail.filter(|&f| f < hi) {
         while hi - lo > step {
             let mid = lo + (hi - lo) / step / 2 * step;
-            if eval(mid, &mut s) { hi = mid } else { lo = mid }
+            if eval(mid, &mut s) {
+                hi = mid
+            } else {
+                lo = mid
+            }
         }
     }
 

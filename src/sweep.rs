@@ -56,16 +56,27 @@ fn range(spec: &str) -> Result<Vec<String>, String> {
     let [start, end, step] = parts[..] else {
         return Err(format!("expected START:END:STEP, found '{spec}'"));
     };
-    if let (Ok(a), Ok(b), Ok(s)) = (start.parse::<i64>(), end.parse::<i64>(), step.parse::<i64>()) {
+    if let (Ok(a), Ok(b), Ok(s)) = (
+        start.parse::<i64>(),
+        end.parse::<i64>(),
+        step.parse::<i64>(),
+    ) {
         if s <= 0 || b < a {
-            return Err(format!("expected START <= END and STEP > 0, found '{spec}'"));
+            return Err(format!(
+                "expected START <= END and STEP > 0, found '{spec}'"
+            ));
         }
         return Ok((a..=b).step_by(s as usize).map(|v| v.to_string()).collect());
     }
-    let num = |x: &str| x.parse::<f64>().map_err(|_| format!("'{x}' is not a number in '{spec}'"));
+    let num = |x: &str| {
+        x.parse::<f64>()
+            .map_err(|_| format!("'{x}' is not a number in '{spec}'"))
+    };
     let (a, b, s) = (num(start)?, num(end)?, num(step)?);
-    if !(s > 0.0) || b < a {
-        return Err(format!("expected START <= END and STEP > 0, found '{spec}'"));
+    if s.is_nan() || s <= 0.0 || b < a {
+        return Err(format!(
+            "expected START <= END and STEP > 0, found '{spec}'"
+        ));
     }
     let n = ((b - a) / s + 1e-9).floor() as u64;
     if n > 10_000 {
@@ -91,17 +102,25 @@ fn typed(key: &str, raw: &str, like: Option<&Value>) -> Result<Value, InvalidKey
     Ok(match like {
         Some(Value::Integer(_)) => raw.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
         Some(Value::Float(_)) | None => raw.parse::<f64>().map_err(|_| bad("a number"))?.into(),
-        Some(Value::Boolean(_)) => raw.parse::<bool>().map_err(|_| bad("true or false"))?.into(),
+        Some(Value::Boolean(_)) => raw
+            .parse::<bool>()
+            .map_err(|_| bad("true or false"))?
+            .into(),
         Some(Value::String(_)) => raw.into(),
-        Some(_) => return Err(invalid(key, "this key holds a table or array; name a scalar inside it")),
+        Some(_) => {
+            return Err(invalid(
+                key,
+                "this key holds a table or array; name a scalar inside it",
+            ));
+        }
     })
 }
 
 /// Sets `key` to `raw` in scenario text, returning the edited text (not yet validated).
 pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| invalid(key, format!("scenario is not valid TOML: {e}")))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        invalid(key, format!("scenario is not valid TOML: {e}"))
+    })?;
     let parts: Vec<&str> = key.split('.').collect();
     let unknown = || invalid(key, "no such key in the scenario");
 
@@ -123,9 +142,9 @@ pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
     let mut table = table;
     for (i, seg) in rest[..rest.len() - 1].iter().enumerate() {
         let item = table.get_mut(seg).ok_or_else(unknown)?;
-        table = item.as_table_like_mut().ok_or_else(|| {
-            invalid(key, format!("'{}' is not a table", rest[..=i].join(".")))
-        })?;
+        table = item
+            .as_table_like_mut()
+            .ok_or_else(|| invalid(key, format!("'{}' is not a table", rest[..=i].join("."))))?;
     }
     let last = rest[rest.len() - 1];
     let parent_is_map = rest.len() >= 2 && NAME_MAPS.contains(&rest[rest.len() - 2]);
@@ -203,7 +222,8 @@ pub fn grid(base: &Scenario, sets: &[SetArg]) -> Result<Vec<GridPoint>, Scenario
     points
         .into_iter()
         .map(|(values, text)| {
-            let scenario = Scenario::from_text(&base.path, text).map_err(|e| with_point(e, sets, &values))?;
+            let scenario =
+                Scenario::from_text(&base.path, text).map_err(|e| with_point(e, sets, &values))?;
             Ok(GridPoint { values, scenario })
         })
         .collect()
@@ -211,7 +231,11 @@ pub fn grid(base: &Scenario, sets: &[SetArg]) -> Result<Vec<GridPoint>, Scenario
 
 /// Says at which grid point a swept scenario became invalid.
 fn with_point(e: ScenarioError, sets: &[SetArg], values: &[String]) -> ScenarioError {
-    let at: Vec<String> = sets.iter().zip(values).map(|(s, v)| format!("{}={v}", s.key)).collect();
+    let at: Vec<String> = sets
+        .iter()
+        .zip(values)
+        .map(|(s, v)| format!("{}={v}", s.key))
+        .collect();
     match e {
         ScenarioError::Invalid { file, key, message } => ScenarioError::Invalid {
             file,
@@ -287,7 +311,10 @@ test = "chi_square"
         let t = set(TEXT, "endotype.a.prevalence", "0.6").unwrap();
         let s = Scenario::from_text(Path::new("t.toml"), t).unwrap();
         let p: Vec<f64> = s.design.endotypes.iter().map(|e| e.prevalence).collect();
-        assert!((p[0] - 0.6).abs() < 1e-15 && (p[1] - 0.4).abs() < 1e-12, "{p:?}");
+        assert!(
+            (p[0] - 0.6).abs() < 1e-15 && (p[1] - 0.4).abs() < 1e-12,
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -297,7 +324,11 @@ test = "chi_square"
             ("endotype.c.prevalence", "0.1", "no [[endotype]] named 'c'"),
             ("enrollment.sample_size", "many", "expected an integer"),
             ("endotype.a.prevalence", "x", "expected a number"),
-            ("endotype.a.prevalence", "1.5", "expected a prevalence in [0, 1]"),
+            (
+                "endotype.a.prevalence",
+                "1.5",
+                "expected a prevalence in [0, 1]",
+            ),
         ] {
             let e = set(TEXT, key, value).unwrap_err();
             assert_eq!(e.key, format!("--set {key}"));

@@ -20,7 +20,11 @@ fn opts(target: f64) -> SizeOptions {
 
 /// Smallest even N whose exact power reaches `target`, and the margin (in Monte Carlo SEs at
 /// `replicates`) by which every N up to it stays away from the target.
-fn exact_answer(design: &endotrial::design::Design, target: f64, replicates: u64) -> Option<(u64, f64)> {
+fn exact_answer(
+    design: &endotrial::design::Design,
+    target: f64,
+    replicates: u64,
+) -> Option<(u64, f64)> {
     let mut margin = f64::INFINITY;
     for n in (2..200).step_by(2) {
         let p = exact_power(&at_size(design, n), 1);
@@ -85,13 +89,21 @@ fn small_designs_match_exact_enumeration() {
                 continue;
             }
             let search = size::search(&design, &opts(0.8), &|_| {});
-            assert_eq!(search.chosen, Some(exact_n), "{test}, treated risk {p1}: simulated vs exact answer");
+            assert_eq!(
+                search.chosen,
+                Some(exact_n),
+                "{test}, treated risk {p1}: simulated vs exact answer"
+            );
             checked.push((p1, exact_n));
             if checked.len() == 3 {
                 break;
             }
         }
-        assert_eq!(checked.len(), 3, "{test}: well-posed small designs found: {checked:?}");
+        assert_eq!(
+            checked.len(),
+            3,
+            "{test}: well-posed small designs found: {checked:?}"
+        );
     }
 }
 
@@ -112,7 +124,8 @@ const WONG: [(&str, f64, u64); 10] = [
 #[test]
 fn large_designs_are_within_2_percent_of_power_prop_test_and_recover_wong_trials() {
     for (name, target, r_n) in WONG {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/wong_{name}.toml"));
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/wong_{name}.toml"));
         let mut scenario = Scenario::load(&path).unwrap();
         scenario.override_simulation(Some(50_000), None).unwrap();
         let design = &scenario.design;
@@ -121,7 +134,10 @@ fn large_designs_are_within_2_percent_of_power_prop_test_and_recover_wong_trials
         assert_eq!(search.analytic_n, Some(r_n), "{name}: normal approximation");
         let chosen = search.chosen.unwrap();
         let relative = (chosen as f64 - r_n as f64).abs() / r_n as f64;
-        assert!(relative <= 0.02, "{name}: simulated N {chosen} vs power.prop.test {r_n}");
+        assert!(
+            relative <= 0.02,
+            "{name}: simulated N {chosen} vs power.prop.test {r_n}"
+        );
     }
 }
 

@@ -19,7 +19,15 @@ fn immunosep() -> PathBuf {
 fn size_writes_candidates_and_reports_the_choice() {
     let dir = tempfile::tempdir().unwrap();
     endotrial()
-        .args(["size", "--quiet", "--power", "0.8", "--replicates", "20000", "--out"])
+        .args([
+            "size",
+            "--quiet",
+            "--power",
+            "0.8",
+            "--replicates",
+            "20000",
+            "--out",
+        ])
         .arg(dir.path())
         .arg(immunosep())
         .assert()
@@ -39,12 +47,27 @@ fn size_bad_input_exits_2_and_writes_nothing() {
     fs::create_dir_all(existing.parent().unwrap()).unwrap();
     fs::write(&existing, "previous\n").unwrap();
     for (args, message) in [
-        (vec!["--power", "1.2"], "--power: expected a target power in (0, 1)"),
+        (
+            vec!["--power", "1.2"],
+            "--power: expected a target power in (0, 1)",
+        ),
         (vec!["--power", "0"], "--power"),
-        (vec!["--power", "0.8", "--min", "300", "--max", "200"], "--min 300 is larger than --max 200"),
-        (vec!["--power", "0.8", "--arm", "nobody"], "--arm: unknown arm 'nobody'"),
-        (vec!["--power", "0.8", "--arm", "placebo"], "is the control arm"),
-        (vec!["--power", "0.99", "--max", "100"], "target power 0.99 not reached for N in [2, 100]: best power"),
+        (
+            vec!["--power", "0.8", "--min", "300", "--max", "200"],
+            "--min 300 is larger than --max 200",
+        ),
+        (
+            vec!["--power", "0.8", "--arm", "nobody"],
+            "--arm: unknown arm 'nobody'",
+        ),
+        (
+            vec!["--power", "0.8", "--arm", "placebo"],
+            "is the control arm",
+        ),
+        (
+            vec!["--power", "0.99", "--max", "100"],
+            "target power 0.99 not reached for N in [2, 100]: best power",
+        ),
     ] {
         endotrial()
             .args(["size", "--quiet", "--replicates", "2000", "--out"])
@@ -54,7 +77,11 @@ fn size_bad_input_exits_2_and_writes_nothing() {
             .assert()
             .code(2)
             .stderr(contains(message));
-        assert_eq!(fs::read_to_string(&existing).unwrap(), "previous\n", "{args:?}");
+        assert_eq!(
+            fs::read_to_string(&existing).unwrap(),
+            "previous\n",
+            "{args:?}"
+        );
     }
 }
 
@@ -65,7 +92,14 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
     for threads in ["1", "2"] {
         let out = dir.path().join(threads);
         endotrial()
-            .args(["sweep", "--quiet", "--replicates", "3000", "--threads", threads])
+            .args([
+                "sweep",
+                "--quiet",
+                "--replicates",
+                "3000",
+                "--threads",
+                threads,
+            ])
             .args(["--set", "endotype.mals.prevalence=0.05,0.10"])
             .args(["--set", "enrollment.sample_size=200:300:50"])
             .arg("--out")
@@ -81,9 +115,15 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
     assert!(lines[0].starts_with("endotype.mals.prevalence,enrollment.sample_size,scenario,arm,"));
     assert_eq!(lines.len(), 1 + 2 * 3);
     assert!(lines[1].starts_with("0.05,200,immunosep,personalised,placebo,"));
-    assert!(lines[6].starts_with("0.10,300,immunosep,") || lines[6].starts_with("0.1,300,immunosep,"));
+    assert!(
+        lines[6].starts_with("0.10,300,immunosep,") || lines[6].starts_with("0.1,300,immunosep,")
+    );
     let svg = fs::read_to_string(dir.path().join("1/immunosep/power_curve.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("enrollment.sample_size = 250") && svg.contains("target power 0.8"));
+    assert!(
+        svg.starts_with("<svg")
+            && svg.contains("enrollment.sample_size = 250")
+            && svg.contains("target power 0.8")
+    );
 }
 
 #[test]
@@ -92,12 +132,26 @@ fn sweep_bad_keys_and_values_exit_2() {
     for (set, message) in [
         ("enrollment.sample_sise=1,2", "--set enrollment.sample_sise"),
         ("enrollment.sample_size=many", "expected an integer"),
-        ("treatment.anakinra.by_endotype.mals=2", "treatment.anakinra.by_endotype.mals"),
-        ("endotype.nope.prevalence=0.1", "no [[endotype]] named 'nope'"),
+        (
+            "treatment.anakinra.by_endotype.mals=2",
+            "treatment.anakinra.by_endotype.mals",
+        ),
+        (
+            "endotype.nope.prevalence=0.1",
+            "no [[endotype]] named 'nope'",
+        ),
         ("enrollment.sample_size", "expected KEY=V1,V2"),
     ] {
         endotrial()
-            .args(["sweep", "--quiet", "--replicates", "100", "--set", set, "--out"])
+            .args([
+                "sweep",
+                "--quiet",
+                "--replicates",
+                "100",
+                "--set",
+                set,
+                "--out",
+            ])
             .arg(dir.path())
             .arg(immunosep())
             .assert()
