@@ -843,6 +843,51 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The classification matrix with each label's sensitivity and positive predictive value.
+fn classification(d: &Design) -> String {
+    let source = match &d.classifier {
+        Some(c) => format!(
+            "computed exactly from {} biomarker(s) ({}) and {} rule(s), default '{}'",
+            c.biomarkers.len(),
+            c.biomarkers
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            c.rules.len(),
+            d.labels[c.default]
+        ),
+        None => "as given by classified_as (default: its own name)".into(),
+    };
+    let mut out = format!("  classification P(label | true endotype), {source}:\n");
+    out += &format!("    {:<18}", "true \\ label");
+    for l in &d.labels {
+        out += &format!(" {l:>16}");
+    }
+    out += "\n";
+    for e in &d.endotypes {
+        out += &format!("    {:<18}", e.name);
+        for p in &e.classified_as {
+            out += &format!(" {p:>16.4}");
+        }
+        out += "\n";
+    }
+    out += "    label: sensitivity P(label | endotype of that name), PPV P(endotype | label):";
+    for (l, name) in d.labels.iter().enumerate() {
+        let labelled: f64 = d
+            .endotypes
+            .iter()
+            .map(|e| e.prevalence * e.classified_as[l])
+            .sum();
+        let ppv = d.endotypes[l].prevalence * d.endotypes[l].classified_as[l] / labelled;
+        out += &format!(
+            " {name} {:.4} / {:.4};",
+            d.endotypes[l].classified_as[l], ppv
+        );
+    }
+    out + "\n"
+}
+
 /// The resolved design, as `validate` prints it.
 pub fn describe(d: &Design) -> String {
     let mut out = format!("scenario {}", d.name);
@@ -861,6 +906,7 @@ pub fn describe(d: &Design) -> String {
         d.expected_screened(),
         d.sample_size
     );
+    out += &classification(d);
     out += "  randomised patients by true endotype:";
     for (e, p) in d.endotypes.iter().zip(&d.composition) {
         out += &format!(" {} {:.4};", e.name, p);

@@ -10,9 +10,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::classify::{Biomarker, Classifier, Marginal, Rule};
 use crate::scenario::{
-    Better, Effect, InvalidKey, Randomisation, RawArm, RawScenario, RawTreatment, Sidedness,
-    TestKind,
+    Better, Effect, InvalidKey, MarkerDistribution, Randomisation, RawArm, RawBiomarker,
+    RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
 
 /// Probabilities that must sum to one may miss it by this much (rounding in hand-written files).
@@ -82,6 +83,24 @@ pub struct Design {
     pub stratum_risk: Vec<Vec<f64>>,
     /// P(event | randomised to arm a): marginal over strata.
     pub true_risk: Vec<f64>,
+    pub cost: Option<Cost>,
+    /// Biomarker rules that produced `classified_as`, when the scenario has them.
+    pub classifier: Option<Classifier>,
+}
+
+/// Trial cost per screened and per randomised patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    pub currency: String,
+    pub screening: f64,
+    pub per_patient: f64,
+}
+
+impl Cost {
+    /// Cost of a trial that screened `screened` patients to randomise `randomised`.
+    pub fn of(&self, screened: f64, randomised: u64) -> f64 {
+        self.screening * screened + self.per_patient * randomised as f64
+    }
 }
 
 impl Design {
@@ -254,6 +273,13 @@ impl TryFrom<RawScenario> for Design {
             "endotype.*.prevalence",
             endotypes.iter().map(|e| e.prevalence).sum(),
         )?;
+        let classifier = resolve_classifier(&raw, &labels)?;
+        if let Some(c) = &classifier {
+            let matrix = c.matrix(endotypes.len(), labels.len());
+            for (e, row) in endotypes.iter_mut().zip(matrix) {
+                e.classified_as = row;
+            }
+        }
 
         // Enrollment.
         let enr = &raw.enrollment;
@@ -394,6 +420,34 @@ impl TryFrom<RawScenario> for Design {
             })
             .collect();
 
+        let cost = match raw.cost {
+            None => None,
+            Some(c) => {
+                for (key, v) in [
+                    ("cost.screening", c.screening),
+                    ("cost.per_patient", c.per_patient),
+                ] {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(InvalidKey::new(
+                            key,
+                            format!("expected a cost >= 0, found {v}"),
+                        ));
+                    }
+                }
+                if c.currency.trim().is_empty() {
+                    return Err(InvalidKey::new(
+                        "cost.currency",
+                        "expected a currency name, e.g. \"EUR\"",
+                    ));
+                }
+                Some(Cost {
+                    currency: c.currency,
+                    screening: c.screening,
+                    per_patient: c.per_patient,
+                })
+            }
+        };
+
         Ok(Design {
             name,
             description: raw.description,
@@ -420,8 +474,168 @@ impl TryFrom<RawScenario> for Design {
             composition,
             stratum_risk,
             true_risk,
+            cost,
+            classifier,
         })
     }
+}
+
+/// The biomarker classifier, when the scenario has `[[biomarker]]` and `[classifier]`.
+fn resolve_classifier(
+    raw: &RawScenario,
+    labels: &[String],
+) -> Result<Option<Classifier>, InvalidKey> {
+    match (&raw.classifier, raw.biomarker.is_empty()) {
+        (None, true) => return Ok(None),
+        (None, false) => {
+            return Err(InvalidKey::new(
+                "classifier",
+                "[[biomarker]] tables need a [classifier] with rules that turn them into labels",
+            ));
+        }
+        (Some(_), true) => {
+            return Err(InvalidKey::new(
+                "classifier",
+                "a [classifier] needs at least one [[biomarker]] to classify by",
+            ));
+        }
+        (Some(_), false) => {}
+    }
+    if let Some(e) = raw.endotype.iter().find(|e| e.classified_as.is_some()) {
+        return Err(InvalidKey::new(
+            format!("endotype.{}.classified_as", e.name),
+            "expected either classified_as on endotypes or biomarker rules ([[biomarker]] and [classifier]), not both",
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut biomarkers = Vec::new();
+    for (i, b) in raw.biomarker.iter().enumerate() {
+        check_name(&format!("biomarker[{i}].name"), &b.name, &mut seen)?;
+        biomarkers.push(resolve_biomarker(b, labels)?);
+    }
+    let names: Vec<String> = biomarkers.iter().map(|b| b.name.clone()).collect();
+    let c: &RawClassifier = raw.classifier.as_ref().expect("checked");
+    let default = lookup(
+        "classifier.default",
+        "label (labels are endotype names)",
+        &c.default,
+        labels,
+    )?;
+    let mut rules = Vec::new();
+    for (i, r) in c.rule.iter().enumerate() {
+        let key = format!("classifier.rule[{i}] (label '{}')", r.label);
+        let label = lookup(
+            &format!("{key}.label"),
+            "label (labels are endotype names)",
+            &r.label,
+            labels,
+        )?;
+        if r.when.is_empty() {
+            return Err(InvalidKey::new(
+                format!("{key}.when"),
+                "expected at least one condition, found an empty `when`",
+            ));
+        }
+        let mut when = Vec::new();
+        for (marker, bounds) in &r.when {
+            let k = format!("{key}.when.{marker}");
+            let b = lookup(&k, "biomarker", marker, &names)?;
+            let lo = bounds.above.unwrap_or(f64::NEG_INFINITY);
+            let hi = bounds.below.unwrap_or(f64::INFINITY);
+            if bounds.above.is_none() && bounds.below.is_none() {
+                return Err(InvalidKey::new(k, "expected `above` and/or `below`"));
+            }
+            if lo.is_nan() || hi.is_nan() || lo >= hi {
+                return Err(InvalidKey::new(
+                    k,
+                    format!("expected above < below, found above = {lo}, below = {hi}"),
+                ));
+            }
+            when.push((b, lo, hi));
+        }
+        rules.push(Rule { label, when });
+    }
+    Ok(Some(Classifier {
+        biomarkers,
+        rules,
+        default,
+    }))
+}
+
+fn resolve_biomarker(b: &RawBiomarker, labels: &[String]) -> Result<Biomarker, InvalidKey> {
+    let key = |k: &str| format!("biomarker.{}.{k}", b.name);
+    let cv = b.assay_cv.unwrap_or(0.0);
+    if !(cv.is_finite() && cv >= 0.0) {
+        return Err(InvalidKey::new(
+            key("assay_cv"),
+            format!("expected a coefficient of variation >= 0, found {cv}"),
+        ));
+    }
+    for name in b.by_endotype.keys() {
+        lookup(
+            &format!("{}.{name}", key("by_endotype")),
+            "endotype",
+            name,
+            labels,
+        )?;
+    }
+    let mut by_endotype = Vec::with_capacity(labels.len());
+    for e in labels {
+        let k = format!("{}.{e}", key("by_endotype"));
+        let p = b.by_endotype.get(e).ok_or_else(|| {
+            InvalidKey::new(
+                &k,
+                "missing: every endotype needs its distribution parameters",
+            )
+        })?;
+        let marginal = match b.distribution {
+            MarkerDistribution::Lognormal => {
+                let (Some(median), Some(gsd), None, None) = (p.median, p.gsd, p.mean, p.sd) else {
+                    return Err(InvalidKey::new(
+                        k,
+                        "a lognormal biomarker takes `median` and `gsd` (only)",
+                    ));
+                };
+                if !(median.is_finite() && median > 0.0 && gsd.is_finite() && gsd >= 1.0) {
+                    return Err(InvalidKey::new(
+                        k,
+                        format!(
+                            "expected median > 0 and gsd >= 1, found median = {median}, gsd = {gsd}"
+                        ),
+                    ));
+                }
+                Marginal::LogNormal {
+                    mu: median.ln(),
+                    sigma: gsd.ln(),
+                }
+            }
+            MarkerDistribution::Normal => {
+                let (None, None, Some(mean), Some(sd)) = (p.median, p.gsd, p.mean, p.sd) else {
+                    return Err(InvalidKey::new(
+                        k,
+                        "a normal biomarker takes `mean` and `sd` (only)",
+                    ));
+                };
+                if !(mean.is_finite() && sd.is_finite() && sd > 0.0) {
+                    return Err(InvalidKey::new(
+                        k,
+                        format!(
+                            "expected a finite mean and sd > 0, found mean = {mean}, sd = {sd}"
+                        ),
+                    ));
+                }
+                Marginal::Normal { mean, sd }
+            }
+        };
+        by_endotype.push(marginal);
+    }
+    Ok(Biomarker {
+        name: b.name.clone(),
+        unit: b.unit.clone(),
+        by_endotype,
+        assay_log_sd: (1.0 + cv * cv).ln().sqrt(),
+        assay_cv: cv,
+    })
 }
 
 /// Risk of true endotype `e` under treatment `t` (already validated to lie in [0, 1]).

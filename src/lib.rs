@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod check;
+pub mod classify;
 pub mod cli;
 pub mod design;
 pub mod engine;

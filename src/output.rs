@@ -9,7 +9,7 @@ use crate::size::SizeSearch;
 use crate::summary::SummaryRow;
 
 /// The contract's columns, in order, followed by the extra ones.
-pub const SUMMARY_COLUMNS: [&str; 28] = [
+pub const SUMMARY_COLUMNS: [&str; 31] = [
     "scenario",
     "arm",
     "control",
@@ -38,11 +38,19 @@ pub const SUMMARY_COLUMNS: [&str; 28] = [
     "p95_screened",
     "estimable",
     "bias_se",
+    "mean_cost",
+    "p95_cost",
+    "currency",
 ];
 
 /// Shortest decimal that reads back to the same f64 (Rust's `Display`), so CSVs compare exactly.
+/// NaN (a quantity that does not apply, such as cost without `[cost]`) is an empty field.
 fn num(v: f64) -> String {
-    format!("{v}")
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
 }
 
 pub fn summary_record(r: &SummaryRow) -> Vec<String> {
@@ -75,6 +83,9 @@ pub fn summary_record(r: &SummaryRow) -> Vec<String> {
         r.p95_screened.to_string(),
         r.estimable.to_string(),
         num(r.bias_se),
+        num(r.mean_cost),
+        num(r.p95_cost),
+        r.currency.clone(),
     ]
 }
 
@@ -107,6 +118,8 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
         "mean_evaluable_control",
         "replicates",
         "seed",
+        "mean_cost",
+        "p95_cost",
     ])
     .expect("write to memory");
     for (&n, rows) in &search.candidates {
@@ -127,6 +140,8 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
                 num(r.mean_evaluable_control),
                 r.replicates.to_string(),
                 r.seed.to_string(),
+                num(r.mean_cost),
+                num(r.p95_cost),
             ])
             .expect("write to memory");
         }
@@ -188,6 +203,14 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  screened         mean {:.1}, 95th percentile {}\n",
             r.mean_screened, r.p95_screened
         );
+        if !r.mean_cost.is_nan() {
+            out += &format!(
+                "  cost             mean {:.0} {cur}, 95th percentile {:.0} {cur}\n",
+                r.mean_cost,
+                r.p95_cost,
+                cur = r.currency
+            );
+        }
     }
     out
 }

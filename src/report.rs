@@ -99,6 +99,16 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         rows[0].mean_screened,
         rows[0].p95_screened
     );
+    if let Some(c) = &d.cost {
+        out += &format!(
+            "          cost: mean {:.0} {cur}, 95th percentile {:.0} {cur} ({} per screened, {} per randomised patient)\n",
+            rows[0].mean_cost,
+            rows[0].p95_cost,
+            c.screening,
+            c.per_patient,
+            cur = c.currency
+        );
+    }
     if rows.iter().any(|r| r.power_ci_low < target) {
         out += &format!(
             "  note: the 95% Monte Carlo interval at N = {n} includes the target {target}: more replicates may move the choice by a grid step or two.\n"
@@ -356,6 +366,18 @@ pub fn report_markdown(
             pct(d.eligible_fraction),
             r.mean_screened,
             r.p95_screened
+        );
+    }
+    if let (Some(c), Some(n)) = (&d.cost, search.chosen) {
+        let r = &search.candidates[&n][0];
+        md += &format!(
+            "## Budget\n\nAt N = {n}: {} {cur} per screened patient and {} {cur} per randomised patient give a mean \
+             trial cost of {:.0} {cur}; budget {:.0} {cur} to cover the screening of 19 trials in 20 (95th percentile).\n\n",
+            c.screening,
+            c.per_patient,
+            r.mean_cost,
+            r.p95_cost,
+            cur = c.currency
         );
     }
     md += "## Sample-size justification\n\n";

@@ -59,6 +59,73 @@ pub struct RawScenario {
     pub treatment: Vec<RawTreatment>,
     pub arm: Vec<RawArm>,
     pub analysis: RawAnalysis,
+    pub cost: Option<RawCost>,
+    #[serde(default)]
+    pub biomarker: Vec<RawBiomarker>,
+    pub classifier: Option<RawClassifier>,
+}
+
+/// `[[biomarker]]`: a measured biomarker's distribution in each true endotype.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBiomarker {
+    pub name: String,
+    pub unit: Option<String>,
+    pub distribution: MarkerDistribution,
+    pub by_endotype: BTreeMap<String, RawMarkerParams>,
+    pub assay_cv: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerDistribution {
+    /// Parameters `median` and `gsd` (geometric standard deviation).
+    Lognormal,
+    /// Parameters `mean` and `sd`.
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarkerParams {
+    pub median: Option<f64>,
+    pub gsd: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+}
+
+/// `[classifier]`: rules in order, first match wins; no match gives `default`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassifier {
+    pub default: String,
+    #[serde(default)]
+    pub rule: Vec<RawRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub label: String,
+    pub when: BTreeMap<String, RawBounds>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBounds {
+    pub above: Option<f64>,
+    pub below: Option<f64>,
+}
+
+/// `[cost]`: what a grant writer must budget.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    pub currency: String,
+    /// Per screened patient (biomarker tests).
+    pub screening: f64,
+    /// Per randomised patient.
+    pub per_patient: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

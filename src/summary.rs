@@ -224,6 +224,12 @@ pub struct SummaryRow {
     pub estimable: u64,
     /// Monte Carlo standard error of mean_difference (and so of bias).
     pub bias_se: f64,
+    /// Cost of a trial: screening x screened + per_patient x randomised (NaN without [cost]).
+    pub mean_cost: f64,
+    /// 95th percentile of the cost (cost is increasing in the number screened).
+    pub p95_cost: f64,
+    /// Currency of the costs (empty without [cost]).
+    pub currency: String,
 }
 
 /// Wilson score interval for a binomial proportion at normal quantile `z`.
@@ -242,6 +248,12 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
     let c = design.control;
     let mean_screened = design.sample_size as f64 + tally.mean_failures();
     let p95_screened = design.sample_size + tally.failures_quantile(0.95);
+    let cost = |screened: f64| {
+        design
+            .cost
+            .as_ref()
+            .map_or(f64::NAN, |c| c.of(screened, design.sample_size))
+    };
     design
         .comparisons()
         .zip(&tally.comparisons)
@@ -284,6 +296,12 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 p95_screened,
                 estimable: t.estimable,
                 bias_se: (var / est).sqrt(),
+                mean_cost: cost(mean_screened),
+                p95_cost: cost(p95_screened as f64),
+                currency: design
+                    .cost
+                    .as_ref()
+                    .map_or(String::new(), |c| c.currency.clone()),
             }
         })
         .collect()

@@ -1,8 +1,9 @@
 //! Scenario edits addressed by key path (`--set KEY=V1,V2,...`) and grids of them.
 //!
 //! A path names a value of the scenario file: tables by their key (`enrollment.sample_size`),
-//! `[[endotype]]`, `[[treatment]]` and `[[arm]]` entries by their `name`
-//! (`endotype.mals.prevalence`, `treatment.anakinra.by_endotype.mals`). Edits are made on the
+//! entries of arrays of tables by their `name` (`endotype.mals.prevalence`,
+//! `treatment.anakinra.by_endotype.mals`, `biomarker.ferritin.by_endotype.mals.median`) or, for
+//! classifier rules, their `label` (`classifier.rule.mals.when.ferritin.above`). Edits are made on the
 //! TOML document itself (toml_edit, comments kept) and the result is validated like any scenario,
 //! so a swept scenario obeys every rule of a hand-written one.
 //!
@@ -15,8 +16,6 @@ use toml_edit::{DocumentMut, Item, Value};
 
 use crate::scenario::{InvalidKey, Scenario, ScenarioError};
 
-/// Arrays of tables whose entries are addressed by their `name`.
-const NAMED_TABLES: [&str; 3] = ["endotype", "treatment", "arm"];
 /// Inline tables whose keys are names (an absent key may be added).
 const NAME_MAPS: [&str; 3] = ["by_endotype", "classified_as", "assign"];
 
@@ -124,37 +123,52 @@ pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
     let parts: Vec<&str> = key.split('.').collect();
     let unknown = || invalid(key, "no such key in the scenario");
 
-    // Walk to the table that holds the last segment.
-    let (table, rest): (&mut dyn toml_edit::TableLike, &[&str]) =
-        if NAMED_TABLES.contains(&parts[0]) && parts.len() >= 3 {
-            let array = doc
-                .get_mut(parts[0])
-                .and_then(Item::as_array_of_tables_mut)
-                .ok_or_else(unknown)?;
-            let entry = array
-                .iter_mut()
-                .find(|t| t.get("name").and_then(Item::as_str) == Some(parts[1]))
-                .ok_or_else(|| invalid(key, format!("no [[{}]] named '{}'", parts[0], parts[1])))?;
-            (entry, &parts[2..])
-        } else {
-            (doc.as_table_mut(), &parts[..])
-        };
-    let mut table = table;
-    for (i, seg) in rest[..rest.len() - 1].iter().enumerate() {
+    // Walk to the table that holds the last segment; an array of tables takes the next segment
+    // as the `name` (or, for classifier rules, the `label`) of one of its entries.
+    let mut table: &mut dyn toml_edit::TableLike = doc.as_table_mut();
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let seg = parts[i];
         let item = table.get_mut(seg).ok_or_else(unknown)?;
-        table = item
-            .as_table_like_mut()
-            .ok_or_else(|| invalid(key, format!("'{}' is not a table", rest[..=i].join("."))))?;
+        if item.is_array_of_tables() {
+            let entry_name = parts[i + 1];
+            let entry = item
+                .as_array_of_tables_mut()
+                .expect("checked")
+                .iter_mut()
+                .find(|t| {
+                    t.get("name")
+                        .or_else(|| t.get("label"))
+                        .and_then(Item::as_str)
+                        == Some(entry_name)
+                })
+                .ok_or_else(|| {
+                    invalid(
+                        key,
+                        format!("no [[{}]] named '{entry_name}'", parts[..=i].join(".")),
+                    )
+                })?;
+            table = entry;
+            i += 2;
+        } else {
+            table = item.as_table_like_mut().ok_or_else(|| {
+                invalid(key, format!("'{}' is not a table", parts[..=i].join(".")))
+            })?;
+            i += 1;
+        }
     }
-    let last = rest[rest.len() - 1];
-    let parent_is_map = rest.len() >= 2 && NAME_MAPS.contains(&rest[rest.len() - 2]);
+    if i + 1 != parts.len() {
+        return Err(invalid(key, "expected a key inside the named entry"));
+    }
+    let last = parts[parts.len() - 1];
+    let parent_is_map = parts.len() >= 2 && NAME_MAPS.contains(&parts[parts.len() - 2]);
     let existing = table.get(last).and_then(Item::as_value).cloned();
     if existing.is_none() && !parent_is_map {
         return Err(unknown());
     }
     let value = typed(key, raw, existing.as_ref())?;
 
-    if parts[0] == "endotype" && rest == ["prevalence"] {
+    if parts.len() == 3 && parts[0] == "endotype" && parts[2] == "prevalence" {
         let new = value.as_float().expect("typed as float");
         rescale_prevalences(&mut doc, parts[1], new).map_err(|m| invalid(key, m))?;
         return Ok(doc.to_string());
