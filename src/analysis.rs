@@ -225,6 +225,48 @@ pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
     normal_p_value(delta.signum() * stat, alt)
 }
 
+/// Treatment-by-label interaction: the Wald test of the arm x label interaction terms of the
+/// saturated logistic model `events ~ arm * label` (what R's `glm(..., binomial)` gives), which
+/// equals Woolf's test of homogeneity of the stratum log odds ratios: with L_k the log odds ratio
+/// and w_k the inverse of its variance 1/a + 1/b + 1/c + 1/d, W = sum w (L - L_w)^2 on K - 1 df.
+/// Strata with an empty cell have an infinite log odds ratio (glm's estimate diverges) and are
+/// left out; with fewer than two strata left the p-value is 1.
+pub fn interaction_wald(strata: &[Table]) -> f64 {
+    let (mut sw, mut swl, mut swl2, mut k) = (0.0, 0.0, 0.0, 0u32);
+    for t in strata {
+        let a = t.arm_events as f64;
+        let b = (t.arm_n - t.arm_events) as f64;
+        let c = t.control_events as f64;
+        let d = (t.control_n - t.control_events) as f64;
+        if a == 0.0 || b == 0.0 || c == 0.0 || d == 0.0 {
+            continue;
+        }
+        let l = (a * d / (b * c)).ln();
+        let w = 1.0 / (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d);
+        sw += w;
+        swl += w * l;
+        swl2 += w * l * l;
+        k += 1;
+    }
+    if k < 2 {
+        return 1.0;
+    }
+    let stat = (swl2 - swl * swl / sw).max(0.0);
+    chi_square_upper(stat, k - 1)
+}
+
+/// P(chi-square with `df` degrees of freedom > x); closed forms for 1 and 2 df.
+pub fn chi_square_upper(x: f64, df: u32) -> f64 {
+    match df {
+        1 => erfc((x / 2.0).sqrt()),
+        2 => (-x / 2.0).exp(),
+        _ => {
+            use statrs::distribution::{ChiSquared, ContinuousCDF};
+            ChiSquared::new(f64::from(df)).expect("df > 0").sf(x)
+        }
+    }
+}
+
 /// p-value of `test` for the pooled table `pooled` (and, for CMH, its `strata`).
 pub fn p_value(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternative) -> f64 {
     match test {
@@ -365,6 +407,36 @@ mod tests {
         // X^2 = 3.66013071895425 (chisq.test(..., correct=FALSE)$statistic);
         // pchisq(X^2 * 79/80, 1, lower=FALSE) -> 0.0572821007210863
         assert!(close(p, 0.0572821007210863));
+    }
+
+    #[test]
+    fn interaction_matches_r_glm_wald_test() {
+        // R 4.2.2: fit <- glm(cbind(ev, n - ev) ~ arm * label, binomial,
+        //   control = glm.control(epsilon = 1e-15, maxit = 200))  # converged to machine precision
+        // W <- t(b) %*% solve(V) %*% b over the arm:label coefficients; pchisq(W, K - 1, lower = FALSE).
+        // K = 2: W = 0.846545048483362, p = 0.357531567724440
+        let two = [Table::new(12, 25, 4, 23), Table::new(30, 95, 17, 97)];
+        let p2 = interaction_wald(&two);
+        assert!(close(p2, 0.357531567724440), "{p2}");
+        // K = 3: W = 6.0057233549804874, p = 0.0496447974987725
+        let three = [two[0], two[1], Table::new(20, 60, 22, 58)];
+        let p3 = interaction_wald(&three);
+        assert!(close(p3, 0.0496447974987725), "{p3}");
+        // Identical strata: no interaction at all.
+        assert!(close(interaction_wald(&[two[0], two[0]]), 1.0));
+        // A stratum with an empty cell is left out: one stratum left, p = 1.
+        assert_eq!(interaction_wald(&[two[0], Table::new(0, 10, 3, 10)]), 1.0);
+    }
+
+    #[test]
+    fn chi_square_upper_tail_matches_r() {
+        // pchisq(6.0057233549804874, 2, lower = FALSE) -> 0.0496447974987725
+        assert!(close(
+            chi_square_upper(6.0057233549804874, 2),
+            0.0496447974987725
+        ));
+        // pchisq(7.5, 3, lower = FALSE) -> 0.0575584519726364
+        assert!((chi_square_upper(7.5, 3) - 0.0575584519726364).abs() < 1e-9);
     }
 
     #[test]

@@ -3,13 +3,15 @@
 //! Exact mode (same engine, same seed): every field must be identical; each difference is
 //! reported by arm and column. Monte Carlo mode (the engine changed on purpose): each simulated
 //! power, risk, difference, coverage and screening mean is compared with a two-sample z test on
-//! the Monte Carlo standard errors of the two runs, with Holm's step-down correction across every
+//! the Monte Carlo standard errors of the two runs, with Holm's step-down correction (`multiplicity::holm`) across every
 //! value compared; quantities that carry no Monte Carlo error (true risks, analytic power, design
 //! columns) must still agree to 1e-9.
 
 use std::collections::BTreeMap;
 
 use crate::analysis::normal_upper;
+#[cfg(test)]
+use crate::multiplicity::holm;
 
 /// One summary.csv: its header and rows keyed by arm.
 #[derive(Debug, Clone)]
@@ -226,22 +228,6 @@ pub fn compare_monte_carlo(old: &SummaryTable, new: &SummaryTable) -> (Vec<Teste
     (tested, changed)
 }
 
-/// Holm's step-down procedure at family-wise level `alpha`: which of `p` are rejected.
-pub fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
-    let m = p.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
-    let mut rejected = vec![false; m];
-    for (rank, &i) in order.iter().enumerate() {
-        if p[i] <= alpha / (m - rank) as f64 {
-            rejected[i] = true;
-        } else {
-            break;
-        }
-    }
-    rejected
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,13 +281,5 @@ mod tests {
         let (_, changed) = compare_monte_carlo(&old, &new);
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].column, "true_risk_arm");
-    }
-
-    #[test]
-    fn holm_is_step_down() {
-        // m = 3: thresholds 0.05/3, 0.05/2, 0.05.
-        assert_eq!(holm(&[0.01, 0.04, 0.02], 0.05), vec![true, true, true]);
-        assert_eq!(holm(&[0.01, 0.04, 0.026], 0.05), vec![true, false, false]);
-        assert_eq!(holm(&[0.02, 0.001, 0.5], 0.05), vec![true, true, false]);
     }
 }

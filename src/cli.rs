@@ -331,12 +331,26 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
 }
 
-/// Writes summary.csv and the scenario copy to `dir` and prints the table.
+/// Writes summary.csv, subgroups.csv, hypotheses.csv (when the scenario lists hypotheses) and
+/// the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
-    let rows = summary::summarise(&scenario.design, tally);
+    let d = &scenario.design;
+    let rows = summary::summarise(d, tally);
     write_file(&dir.join("summary.csv"), &output::summary_csv(&rows))?;
+    write_file(
+        &dir.join("subgroups.csv"),
+        &output::subgroups_csv(&summary::subgroup_rows(d, tally)),
+    )?;
+    let hypotheses = summary::hypothesis_rows(d, tally);
+    if !hypotheses.is_empty() {
+        write_file(
+            &dir.join("hypotheses.csv"),
+            &output::hypotheses_csv(&hypotheses),
+        )?;
+    }
     write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
     print!("{}", output::summary_table(&rows));
+    print!("{}", output::hypotheses_table(&hypotheses));
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())
 }
@@ -538,7 +552,7 @@ fn check_results(args: &CheckArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
-    let flags = check::holm(
+    let flags = crate::multiplicity::holm(
         &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
         args.fwer,
     );

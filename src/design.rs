@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::classify::{Biomarker, Classifier, Marginal, Rule};
+use crate::multiplicity::Procedure;
 use crate::scenario::{
     Better, Effect, InvalidKey, MarkerDistribution, Randomisation, RawArm, RawBiomarker,
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
@@ -44,11 +45,21 @@ pub struct Arm {
     pub treatment_by_stratum: Vec<Option<usize>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Analysis {
     pub test: TestKind,
     pub alpha: f64,
     pub sidedness: Sidedness,
+    /// Hypotheses tested per comparison (empty: no multiplicity outputs).
+    pub hypotheses: Vec<Hypothesis>,
+    pub multiplicity: Procedure,
+}
+
+/// A hypothesis of a comparison: the overall test, or the test within one analysis stratum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hypothesis {
+    Overall,
+    Stratum(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +127,24 @@ impl Design {
     /// Expected number randomised to arm `a` (exact under both randomisation schemes).
     pub fn expected_arm_size(&self, a: usize) -> f64 {
         self.sample_size as f64 * f64::from(self.arms[a].ratio) / self.block_size() as f64
+    }
+
+    /// The name of a hypothesis: "overall" or the label.
+    pub fn hypothesis_name(&self, h: Hypothesis) -> &str {
+        match h {
+            Hypothesis::Overall => "overall",
+            Hypothesis::Stratum(s) => &self.labels[self.eligible[s]],
+        }
+    }
+
+    /// Whether a hypothesis of comparison `arm` is true (no difference in risk).
+    pub fn is_true_null(&self, arm: usize, h: Hypothesis) -> bool {
+        let c = self.control;
+        let (a, b) = match h {
+            Hypothesis::Overall => (self.true_risk[arm], self.true_risk[c]),
+            Hypothesis::Stratum(s) => (self.stratum_risk[arm][s], self.stratum_risk[c][s]),
+        };
+        (a - b).abs() < 1e-12
     }
 
     /// +1 when a higher event risk is a benefit, -1 when lower.
@@ -390,6 +419,50 @@ impl TryFrom<RawScenario> for Design {
             ));
         }
 
+        let hypotheses = match &an.hypotheses {
+            None => Vec::new(),
+            Some(names) => {
+                if names.is_empty() {
+                    return Err(InvalidKey::new(
+                        "analysis.hypotheses",
+                        "expected at least one hypothesis",
+                    ));
+                }
+                let mut seen = HashSet::new();
+                let mut out = Vec::new();
+                for n in names {
+                    if !seen.insert(n.clone()) {
+                        return Err(InvalidKey::new(
+                            "analysis.hypotheses",
+                            format!("'{n}' is listed twice"),
+                        ));
+                    }
+                    out.push(if n == "overall" {
+                        Hypothesis::Overall
+                    } else {
+                        let l = labels.iter().position(|l| l == n);
+                        match l.and_then(|l| eligible.iter().position(|&e| e == l)) {
+                            Some(s) => Hypothesis::Stratum(s),
+                            None => {
+                                let eligible_names: Vec<&str> = eligible.iter().map(|&l| labels[l].as_str()).collect();
+                                return Err(InvalidKey::new(
+                                    "analysis.hypotheses",
+                                    format!("unknown hypothesis '{n}'; expected \"overall\" or an eligible label: {}", eligible_names.join(", ")),
+                                ));
+                            }
+                        }
+                    });
+                }
+                out
+            }
+        };
+        if an.multiplicity.is_some() && hypotheses.is_empty() {
+            return Err(InvalidKey::new(
+                "analysis.multiplicity",
+                "a multiplicity procedure needs `hypotheses` to apply to",
+            ));
+        }
+
         // Exact event risks per arm and stratum: mixture over the true endotypes with that label.
         let mut stratum_risk = vec![vec![0.0; eligible.len()]; arms.len()];
         for (a, arm) in arms.iter().enumerate() {
@@ -468,6 +541,8 @@ impl TryFrom<RawScenario> for Design {
                 test: an.test,
                 alpha: an.alpha,
                 sidedness: an.alternative,
+                hypotheses,
+                multiplicity: an.multiplicity.unwrap_or_default(),
             },
             eligible_fraction,
             stratum_prob,

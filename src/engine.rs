@@ -12,10 +12,9 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::analysis::Table;
 use crate::design::Design;
 use crate::simulate::{Simulator, TrialCounts};
-use crate::summary::Tally;
+use crate::summary::{Scratch, Tally};
 
 /// Trials per unit of parallel work and of progress reporting.
 const CHUNK: u64 = 256;
@@ -42,20 +41,20 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
         (
             Tally::new(design),
             TrialCounts::new(design),
-            vec![Table::default(); design.eligible.len()],
+            Scratch::new(design),
         )
     };
     (0..chunks)
         .into_par_iter()
-        .fold(worker, |(mut tally, mut counts, mut strata), chunk| {
+        .fold(worker, |(mut tally, mut counts, mut scratch), chunk| {
             let start = trials.start + chunk * CHUNK;
             let end = (start + CHUNK).min(trials.end);
             for i in start..end {
                 simulator.simulate(&mut trial_rng(key, i), &mut counts);
-                tally.record(design, &counts, &mut strata);
+                tally.record(design, &counts, &mut scratch);
             }
             progress(end - start);
-            (tally, counts, strata)
+            (tally, counts, scratch)
         })
         .map(|(tally, _, _)| tally)
         .reduce(

@@ -15,6 +15,7 @@ pub mod classify;
 pub mod cli;
 pub mod design;
 pub mod engine;
+pub mod multiplicity;
 pub mod output;
 pub mod plot;
 pub mod power;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::size::SizeSearch;
-use crate::summary::SummaryRow;
+use crate::summary::{HypothesisRow, SubgroupRow, SummaryRow};
 
 /// The contract's columns, in order, followed by the extra ones.
 pub const SUMMARY_COLUMNS: [&str; 31] = [
@@ -89,42 +89,154 @@ pub fn summary_record(r: &SummaryRow) -> Vec<String> {
     ]
 }
 
-/// summary.csv as bytes.
-pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
+/// A CSV file as bytes: a header and records of already formatted fields.
+fn to_csv<H, R>(header: H, records: impl IntoIterator<Item = R>) -> Vec<u8>
+where
+    H: IntoIterator,
+    H::Item: AsRef<[u8]>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(SUMMARY_COLUMNS).expect("write to memory");
-    for r in rows {
-        w.write_record(summary_record(r)).expect("write to memory");
+    w.write_record(header).expect("write to memory");
+    for r in records {
+        w.write_record(r).expect("write to memory");
     }
     w.into_inner().expect("flush to memory")
 }
 
+/// summary.csv as bytes.
+pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
+    to_csv(SUMMARY_COLUMNS, rows.iter().map(summary_record))
+}
+
+/// subgroups.csv: per comparison x diagnostic label.
+pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "label",
+            "test",
+            "mean_evaluable_control",
+            "mean_evaluable_arm",
+            "true_risk_control",
+            "true_risk_arm",
+            "true_difference",
+            "mean_difference",
+            "estimable",
+            "power",
+            "power_se",
+            "interaction_test",
+            "interaction_power",
+            "interaction_power_se",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.label.clone(),
+                r.test.clone(),
+                num(r.mean_evaluable_control),
+                num(r.mean_evaluable_arm),
+                num(r.true_risk_control),
+                num(r.true_risk_arm),
+                num(r.true_difference),
+                num(r.mean_difference),
+                r.estimable.to_string(),
+                num(r.power),
+                num(r.power_se),
+                INTERACTION_TEST.to_string(),
+                num(r.interaction_power),
+                num(r.interaction_power_se),
+            ]
+        }),
+    )
+}
+
+/// How the interaction column was computed (see `analysis::interaction_wald`).
+pub const INTERACTION_TEST: &str = "logistic_wald";
+
+/// hypotheses.csv: per comparison x hypothesis, under the multiplicity procedure.
+pub fn hypotheses_csv(rows: &[HypothesisRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "procedure",
+            "alpha",
+            "hypothesis",
+            "true_null",
+            "power",
+            "power_se",
+            "any_rejected",
+            "all_rejected",
+            "fwer",
+            "fwer_se",
+            "fwer_ci_low",
+            "fwer_ci_high",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.procedure.clone(),
+                num(r.alpha),
+                r.hypothesis.clone(),
+                r.true_null.to_string(),
+                num(r.power),
+                num(r.power_se),
+                num(r.any_rejected),
+                num(r.all_rejected),
+                num(r.fwer),
+                num(r.fwer_se),
+                num(r.fwer_ci_low),
+                num(r.fwer_ci_high),
+            ]
+        }),
+    )
+}
+
+/// Multiplicity results for the terminal.
+pub fn hypotheses_table(rows: &[HypothesisRow]) -> String {
+    let mut out = String::new();
+    let mut last = None;
+    for r in rows {
+        if last != Some((&r.arm, &r.control)) {
+            out += &format!(
+                "  {} vs {}: {} at alpha {}; P(reject >= 1) {:.4}, P(reject all) {:.4}, FWER {:.4} (95% CI {:.4} to {:.4})\n",
+                r.arm,
+                r.control,
+                r.procedure,
+                r.alpha,
+                r.any_rejected,
+                r.all_rejected,
+                r.fwer,
+                r.fwer_ci_low,
+                r.fwer_ci_high
+            );
+            last = Some((&r.arm, &r.control));
+        }
+        out += &format!(
+            "    {:<20} power {:.4} (MC SE {:.4}){}\n",
+            r.hypothesis,
+            r.power,
+            r.power_se,
+            if r.true_null { "  [true null]" } else { "" }
+        );
+    }
+    out
+}
+
 /// sample_size.csv: one row per candidate N evaluated and required comparison.
 pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "sample_size",
-        "power",
-        "power_se",
-        "power_ci_low",
-        "power_ci_high",
-        "analytic_power",
-        "mean_screened",
-        "p95_screened",
-        "chosen",
-        "arm",
-        "control",
-        "mean_evaluable_arm",
-        "mean_evaluable_control",
-        "replicates",
-        "seed",
-        "mean_cost",
-        "p95_cost",
-    ])
-    .expect("write to memory");
-    for (&n, rows) in &search.candidates {
-        for r in rows {
-            w.write_record([
+    let records = search.candidates.iter().flat_map(|(&n, rows)| {
+        rows.iter().map(move |r| {
+            [
                 n.to_string(),
                 num(r.power),
                 num(r.power_se),
@@ -142,29 +254,50 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
                 r.seed.to_string(),
                 num(r.mean_cost),
                 num(r.p95_cost),
-            ])
-            .expect("write to memory");
-        }
-    }
-    w.into_inner().expect("flush to memory")
+            ]
+        })
+    });
+    to_csv(
+        [
+            "sample_size",
+            "power",
+            "power_se",
+            "power_ci_low",
+            "power_ci_high",
+            "analytic_power",
+            "mean_screened",
+            "p95_screened",
+            "chosen",
+            "arm",
+            "control",
+            "mean_evaluable_arm",
+            "mean_evaluable_control",
+            "replicates",
+            "seed",
+            "mean_cost",
+            "p95_cost",
+        ],
+        records,
+    )
 }
 
 /// sweep.csv in tidy long form: the swept keys' values, then the summary columns.
 pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = keys
         .iter()
         .map(String::as_str)
         .chain(SUMMARY_COLUMNS)
         .collect();
-    w.write_record(header).expect("write to memory");
-    for (values, rows) in points {
-        for r in rows {
-            w.write_record(values.iter().cloned().chain(summary_record(r)))
-                .expect("write to memory");
-        }
-    }
-    w.into_inner().expect("flush to memory")
+    let records = points.iter().flat_map(|(values, rows)| {
+        rows.iter().map(move |r| {
+            values
+                .iter()
+                .cloned()
+                .chain(summary_record(r))
+                .collect::<Vec<_>>()
+        })
+    });
+    to_csv(header, records)
 }
 
 /// A human-readable table of the summary for the terminal.

@@ -216,6 +216,9 @@ pub struct RawAnalysis {
     pub alpha: f64,
     #[serde(default)]
     pub alternative: Sidedness,
+    /// "overall" and/or eligible label names, tested per comparison with `multiplicity`.
+    pub hypotheses: Option<Vec<String>>,
+    pub multiplicity: Option<crate::multiplicity::Procedure>,
 }
 
 fn default_alpha() -> f64 {

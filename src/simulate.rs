@@ -88,15 +88,92 @@ impl TrialCounts {
     }
 }
 
-/// Draws Binomial(n, p), skipping the sampler's set-up in the trivial cases.
-#[inline]
-fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p).expect("p in (0, 1)").sample(rng)
+/// Binomial(n, p) for one fixed p and any n up to a bound, by inversion from the mode.
+///
+/// Written here rather than taken from rand_distr because it is the engine's hot spot: rand_distr
+/// builds its sampler per call (a `powf` for small n p, BTPE's set-up and rejection loop
+/// otherwise), while a trial needs a handful of draws with the same few probabilities and
+/// varying n. The pmf at the mode is tabulated once per n; a draw is one uniform and a search
+/// outwards from the mode by the ratio recursion, alternating sides, which is an exact inversion
+/// (about sqrt(n p q) steps). Beyond the table (n > `MAX_TABULATED`), rand_distr is used.
+#[derive(Debug, Clone)]
+pub struct BinomialSampler {
+    p: f64,
+    /// p / (1 - p).
+    odds: f64,
+    /// pmf at the mode floor((n + 1) p), for n = 0..=bound.
+    mode_pmf: Vec<f64>,
+}
+
+/// Largest n tabulated (memory: 8 bytes per n and probability).
+const MAX_TABULATED: u64 = 1 << 16;
+
+impl BinomialSampler {
+    pub fn new(p: f64, bound: u64) -> BinomialSampler {
+        let table = if p > 0.0 && p < 1.0 {
+            bound.min(MAX_TABULATED) + 1
+        } else {
+            0
+        };
+        let mode_pmf = (0..table)
+            .map(|n| {
+                let m = Self::mode(p, n);
+                statrs::distribution::Binomial::new(p, n)
+                    .expect("p in (0, 1)")
+                    .pmf(m)
+            })
+            .collect();
+        BinomialSampler {
+            p,
+            odds: p / (1.0 - p),
+            mode_pmf,
+        }
+    }
+
+    fn mode(p: f64, n: u64) -> u64 {
+        (((n + 1) as f64 * p).floor() as u64).min(n)
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        if n == 0 || self.p <= 0.0 {
+            return 0;
+        }
+        if self.p >= 1.0 {
+            return n;
+        }
+        let Some(&f_mode) = self.mode_pmf.get(n as usize) else {
+            return Binomial::new(n, self.p).expect("p in (0, 1)").sample(rng);
+        };
+        let m = Self::mode(self.p, n);
+        let mut u: f64 = rng.random();
+        if u < f_mode {
+            return m;
+        }
+        u -= f_mode;
+        let (mut lo, mut hi, mut f_lo, mut f_hi) = (m, m, f_mode, f_mode);
+        loop {
+            if hi < n {
+                f_hi *= (n - hi) as f64 / (hi + 1) as f64 * self.odds;
+                hi += 1;
+                if u < f_hi {
+                    return hi;
+                }
+                u -= f_hi;
+            }
+            if lo > 0 {
+                f_lo *= lo as f64 / ((n - lo + 1) as f64 * self.odds);
+                lo -= 1;
+                if u < f_lo {
+                    return lo;
+                }
+                u -= f_lo;
+            }
+            if lo == 0 && hi == n {
+                // Only rounding (< 1e-12 of probability) is left: give it to the mode.
+                return m;
+            }
+        }
     }
 }
 
@@ -118,11 +195,16 @@ fn chain_probabilities(p: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Draws a multinomial(n, p) into `out` from the chain probabilities of p.
+/// Draws a multinomial(n, p) into `out` from samplers of the chain probabilities of p.
 #[inline]
-fn multinomial<R: Rng + ?Sized>(rng: &mut R, mut n: u64, chain: &[f64], out: &mut [u64]) {
-    for (o, &c) in out.iter_mut().zip(chain) {
-        let k = binomial(rng, n, c);
+fn multinomial<R: Rng + ?Sized>(
+    rng: &mut R,
+    mut n: u64,
+    chain: &[BinomialSampler],
+    out: &mut [u64],
+) {
+    for (o, c) in out.iter_mut().zip(chain) {
+        let k = c.sample(rng, n);
         *o = k;
         n -= k;
     }
@@ -193,11 +275,11 @@ pub struct Simulator {
     sample_size: u64,
     randomisation: Randomisation,
     ratios: Vec<u64>,
-    arm_chain: Vec<f64>,
-    stratum_chain: Vec<f64>,
+    arm_chain: Vec<BinomialSampler>,
+    stratum_chain: Vec<BinomialSampler>,
     /// P(event | arm, stratum), indexed `arm * strata + stratum`.
-    risk: Vec<f64>,
-    dropout: f64,
+    risk: Vec<BinomialSampler>,
+    dropout: BinomialSampler,
     screening: ScreeningSampler,
 }
 
@@ -206,14 +288,18 @@ impl Simulator {
         let ratios: Vec<u64> = design.arms.iter().map(|a| u64::from(a.ratio)).collect();
         let block = design.block_size() as f64;
         let arm_p: Vec<f64> = ratios.iter().map(|&r| r as f64 / block).collect();
+        // Every count drawn is at most the sample size.
+        let n = design.sample_size;
+        let samplers = |p: &[f64]| p.iter().map(|&p| BinomialSampler::new(p, n)).collect();
+        let risk: Vec<f64> = design.stratum_risk.iter().flatten().copied().collect();
         Simulator {
             sample_size: design.sample_size,
             randomisation: design.randomisation,
-            arm_chain: chain_probabilities(&arm_p),
+            arm_chain: samplers(&chain_probabilities(&arm_p)),
             ratios,
-            stratum_chain: chain_probabilities(&design.stratum_prob),
-            risk: design.stratum_risk.iter().flatten().copied().collect(),
-            dropout: design.dropout,
+            stratum_chain: samplers(&chain_probabilities(&design.stratum_prob)),
+            risk: samplers(&risk),
+            dropout: BinomialSampler::new(design.dropout, n),
             screening: ScreeningSampler::new(design.sample_size, design.eligible_fraction),
         }
     }
@@ -232,9 +318,9 @@ impl Simulator {
                 &mut out.evaluable[cells.clone()],
             );
             for i in cells {
-                let n = out.evaluable[i] - binomial(rng, out.evaluable[i], self.dropout);
+                let n = out.evaluable[i] - self.dropout.sample(rng, out.evaluable[i]);
                 out.evaluable[i] = n;
-                out.events[i] = binomial(rng, n, self.risk[i]);
+                out.events[i] = self.risk[i].sample(rng, n);
             }
             debug_assert_eq!(out.evaluable.len(), self.ratios.len() * strata);
         }
@@ -322,6 +408,46 @@ mod tests {
         let z = 3.090232306167813;
         let crit = df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
         assert!(stat < crit, "chi-square {stat} on {df} df exceeds {crit}");
+    }
+
+    /// Chi-square goodness of fit of the binomial sampler (table and fallback paths, small and
+    /// large n p, p above and below 1/2), cells pooled to expected counts >= 20; seeded.
+    #[test]
+    fn binomial_sampler_fits_the_binomial() {
+        use statrs::distribution::Binomial as Exact;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for (p, n, bound) in [
+            (0.018, 116, 280),
+            (0.17, 24, 280),
+            (0.48, 140, 280),
+            (0.93, 60, 60),
+            (0.3, 200, 10),
+        ] {
+            let s = BinomialSampler::new(p, bound);
+            let exact = Exact::new(p, n).unwrap();
+            let draws = 100_000u64;
+            let mut hist = vec![0u64; n as usize + 1];
+            for _ in 0..draws {
+                hist[s.sample(&mut rng, n) as usize] += 1;
+            }
+            let (mut stat, mut cells, mut obs, mut exp) = (0.0, 0usize, 0.0, 0.0);
+            for (k, &h) in hist.iter().enumerate() {
+                obs += h as f64;
+                exp += exact.pmf(k as u64) * draws as f64;
+                if exp >= 20.0 {
+                    stat += (obs - exp).powi(2) / exp;
+                    cells += 1;
+                    (obs, exp) = (0.0, 0.0);
+                }
+            }
+            let df = (cells - 1) as f64;
+            let z = 3.090232306167813; // 99.9% normal quantile, Wilson-Hilferty
+            let crit = df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
+            assert!(
+                stat < crit,
+                "p {p} n {n}: chi-square {stat} on {df} df exceeds {crit}"
+            );
+        }
     }
 
     #[test]

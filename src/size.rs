@@ -12,6 +12,10 @@
 //!   (taking the smallest N that reaches the target), and from it up to 10% above, reporting any
 //!   N there whose power dips back below target and the smallest N from which power stays above
 //!   target on that range. Each side is capped at 60 evaluations (a coarser stride beyond that).
+//! - Monte Carlo awareness: a candidate whose 95% interval contains the target is extended with
+//!   further trials (the next indices of the same streams) until the interval excludes the
+//!   target or it has 16 times the replicates, so that the decision at the boundary rests on
+//!   more than a coin flip.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +27,9 @@ use crate::summary::{self, SummaryRow};
 
 /// How many grid points each saw-tooth scan evaluates at most.
 const SCAN_POINTS: u64 = 60;
+/// A candidate whose power interval straddles the target is re-simulated with up to this many
+/// times the replicates.
+const REFINE: u64 = 16;
 
 #[derive(Debug, Clone)]
 pub struct SizeOptions {
@@ -144,12 +151,27 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     let eval = |n: u64, s: &mut SizeSearch| -> bool {
         let rows = s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
-            let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+            let required = |tally: &crate::summary::Tally| -> Vec<SummaryRow> {
+                summary::summarise(&d, tally)
+                    .into_iter()
+                    .filter(|r| arms.contains(&r.arm.as_str()))
+                    .collect()
+            };
+            let mut tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+            let mut rows = required(&tally);
+            // Monte Carlo aware: while the 95% interval straddles the target, extend the same
+            // trial streams (indices R..2R, ...) up to REFINE times the replicates.
+            while rows
+                .iter()
+                .any(|r| r.power_ci_low < opts.target && opts.target <= r.power_ci_high)
+                && tally.trials < REFINE * d.replicates
+            {
+                let more = engine::simulate(&d, tally.trials..2 * tally.trials, &|_| {});
+                tally.merge(&more);
+                rows = required(&tally);
+            }
             progress(n);
-            summary::summarise(&d, &tally)
-                .into_iter()
-                .filter(|r| arms.contains(&r.arm.as_str()))
-                .collect()
+            rows
         });
         min_power(rows) >= opts.target
     };

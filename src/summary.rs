@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, Table, Z_975};
-use crate::design::Design;
+use crate::design::{Design, Hypothesis};
+use crate::multiplicity;
 use crate::power;
 use crate::simulate::TrialCounts;
 
@@ -33,6 +34,32 @@ pub struct ComparisonOutcome {
     pub observed: Option<(f64, f64)>,
     pub evaluable_arm: u64,
     pub evaluable_control: u64,
+}
+
+/// Per-worker buffers for the per-trial statistics, so that nothing is allocated per trial.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    /// One 2 x 2 table per stratum of the comparison being analysed.
+    pub strata: Vec<Table>,
+    /// Within-stratum p-values.
+    pub stratum_p: Vec<f64>,
+    /// Hypotheses' p-values, their sort order and the procedure's decisions.
+    pub p: Vec<f64>,
+    order: Vec<usize>,
+    reject: Vec<bool>,
+}
+
+impl Scratch {
+    pub fn new(design: &Design) -> Scratch {
+        let m = design.analysis.hypotheses.len();
+        Scratch {
+            strata: vec![Table::default(); design.eligible.len()],
+            stratum_p: vec![1.0; design.eligible.len()],
+            p: vec![1.0; m],
+            order: vec![0; m],
+            reject: vec![false; m],
+        }
+    }
 }
 
 /// The binary endpoint's per-trial statistics for comparison `arm` vs control. `strata` is
@@ -73,6 +100,18 @@ pub fn compare(
     }
 }
 
+/// Sufficient statistics of one comparison within one diagnostic label (analysis stratum).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubgroupTally {
+    /// Trials in which the within-label test rejected.
+    pub rejections: u64,
+    /// Trials in which both arms had evaluable patients with that label.
+    pub estimable: u64,
+    pub sum_difference: i128,
+    pub sum_evaluable_arm: u64,
+    pub sum_evaluable_control: u64,
+}
+
 /// Sufficient statistics of one comparison over many trials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComparisonTally {
@@ -87,9 +126,93 @@ pub struct ComparisonTally {
     pub sum_observed_control: i128,
     pub sum_evaluable_arm: u64,
     pub sum_evaluable_control: u64,
+    /// One per analysis stratum.
+    pub subgroups: Vec<SubgroupTally>,
+    /// Trials in which the treatment-by-label interaction test rejected.
+    pub interaction_rejections: u64,
+    /// Per hypothesis: trials in which the multiplicity procedure rejected it.
+    pub hypothesis_rejections: Vec<u64>,
+    /// Trials rejecting at least one hypothesis, all of them, at least one true null.
+    pub any_rejected: u64,
+    pub all_rejected: u64,
+    pub true_null_rejected: u64,
 }
 
 impl ComparisonTally {
+    fn new(design: &Design) -> ComparisonTally {
+        ComparisonTally {
+            subgroups: vec![SubgroupTally::default(); design.eligible.len()],
+            hypothesis_rejections: vec![0; design.analysis.hypotheses.len()],
+            ..ComparisonTally::default()
+        }
+    }
+
+    /// Within-label tests, the interaction test and the hypotheses of one trial; `outcome` holds
+    /// the overall test and `scratch.strata` this comparison's stratum tables.
+    fn record_subgroups(
+        &mut self,
+        design: &Design,
+        arm: usize,
+        overall_p: f64,
+        scratch: &mut Scratch,
+    ) {
+        let alpha = design.analysis.alpha;
+        let alt = power::alternative(design);
+        for ((sub, t), p) in self
+            .subgroups
+            .iter_mut()
+            .zip(&scratch.strata)
+            .zip(&mut scratch.stratum_p)
+        {
+            // A stratified test within one stratum is that stratum's own test.
+            *p = analysis::p_value(design.analysis.test, t, std::slice::from_ref(t), alt);
+            sub.rejections += u64::from(*p <= alpha);
+            sub.sum_evaluable_arm += t.arm_n;
+            sub.sum_evaluable_control += t.control_n;
+            if let Some(d) = t.difference() {
+                sub.estimable += 1;
+                sub.sum_difference += to_fixed(d);
+            }
+        }
+        if scratch.strata.len() > 1 {
+            self.interaction_rejections +=
+                u64::from(analysis::interaction_wald(&scratch.strata) <= alpha);
+        }
+        let hypotheses = &design.analysis.hypotheses;
+        if hypotheses.is_empty() {
+            return;
+        }
+        for (p, h) in scratch.p.iter_mut().zip(hypotheses) {
+            *p = match *h {
+                Hypothesis::Overall => overall_p,
+                Hypothesis::Stratum(s) => scratch.stratum_p[s],
+            };
+        }
+        multiplicity::reject(
+            design.analysis.multiplicity,
+            &scratch.p,
+            alpha,
+            &mut scratch.order,
+            &mut scratch.reject,
+        );
+        let mut rejected = 0;
+        let mut null_rejected = false;
+        for ((count, &r), &h) in self
+            .hypothesis_rejections
+            .iter_mut()
+            .zip(&scratch.reject)
+            .zip(hypotheses)
+        {
+            if r {
+                *count += 1;
+                rejected += 1;
+                null_rejected |= design.is_true_null(arm, h);
+            }
+        }
+        self.any_rejected += u64::from(rejected > 0);
+        self.all_rejected += u64::from(rejected == hypotheses.len());
+        self.true_null_rejected += u64::from(null_rejected);
+    }
     fn record(&mut self, o: &ComparisonOutcome, alpha: f64, truth: f64) {
         self.rejections += u64::from(o.p_value <= alpha);
         self.sum_evaluable_arm += o.evaluable_arm;
@@ -114,6 +237,24 @@ impl ComparisonTally {
         self.sum_observed_control += o.sum_observed_control;
         self.sum_evaluable_arm += o.sum_evaluable_arm;
         self.sum_evaluable_control += o.sum_evaluable_control;
+        for (a, b) in self.subgroups.iter_mut().zip(&o.subgroups) {
+            a.rejections += b.rejections;
+            a.estimable += b.estimable;
+            a.sum_difference += b.sum_difference;
+            a.sum_evaluable_arm += b.sum_evaluable_arm;
+            a.sum_evaluable_control += b.sum_evaluable_control;
+        }
+        self.interaction_rejections += o.interaction_rejections;
+        for (a, b) in self
+            .hypothesis_rejections
+            .iter_mut()
+            .zip(&o.hypothesis_rejections)
+        {
+            *a += b;
+        }
+        self.any_rejected += o.any_rejected;
+        self.all_rejected += o.all_rejected;
+        self.true_null_rejected += o.true_null_rejected;
     }
 }
 
@@ -131,18 +272,19 @@ impl Tally {
     pub fn new(design: &Design) -> Tally {
         Tally {
             trials: 0,
-            comparisons: vec![ComparisonTally::default(); design.arms.len() - 1],
+            comparisons: vec![ComparisonTally::new(design); design.arms.len() - 1],
             screen_failures: Vec::new(),
         }
     }
 
-    /// Records one simulated trial. `strata` is scratch space with one table per stratum.
-    pub fn record(&mut self, design: &Design, counts: &TrialCounts, strata: &mut [Table]) {
+    /// Records one simulated trial.
+    pub fn record(&mut self, design: &Design, counts: &TrialCounts, scratch: &mut Scratch) {
         self.trials += 1;
         for (tally, arm) in self.comparisons.iter_mut().zip(design.comparisons()) {
-            let outcome = compare(design, counts, arm, strata);
+            let outcome = compare(design, counts, arm, &mut scratch.strata);
             let truth = design.true_risk[arm] - design.true_risk[design.control];
             tally.record(&outcome, design.analysis.alpha, truth);
+            tally.record_subgroups(design, arm, outcome.p_value, scratch);
         }
         let failures = (counts.screened - design.sample_size) as usize;
         if failures >= self.screen_failures.len() {
@@ -230,6 +372,129 @@ pub struct SummaryRow {
     pub p95_cost: f64,
     /// Currency of the costs (empty without [cost]).
     pub currency: String,
+}
+
+/// One row of subgroups.csv: a comparison within one diagnostic label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubgroupRow {
+    pub scenario: String,
+    pub arm: String,
+    pub control: String,
+    pub label: String,
+    pub test: String,
+    pub mean_evaluable_control: f64,
+    pub mean_evaluable_arm: f64,
+    pub true_risk_control: f64,
+    pub true_risk_arm: f64,
+    pub true_difference: f64,
+    pub mean_difference: f64,
+    pub estimable: u64,
+    /// Power of the within-label test.
+    pub power: f64,
+    pub power_se: f64,
+    /// Power of the treatment-by-label interaction test (same for every label of a comparison).
+    pub interaction_power: f64,
+    pub interaction_power_se: f64,
+}
+
+/// One row of hypotheses.csv: one hypothesis of a comparison under the multiplicity procedure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HypothesisRow {
+    pub scenario: String,
+    pub arm: String,
+    pub control: String,
+    pub procedure: String,
+    pub alpha: f64,
+    pub hypothesis: String,
+    pub true_null: bool,
+    /// Probability of rejecting this hypothesis after adjustment.
+    pub power: f64,
+    pub power_se: f64,
+    /// Per comparison: at least one rejected, all rejected, at least one true null rejected.
+    pub any_rejected: f64,
+    pub all_rejected: f64,
+    pub fwer: f64,
+    pub fwer_se: f64,
+    pub fwer_ci_low: f64,
+    pub fwer_ci_high: f64,
+}
+
+fn binomial_se(p: f64, n: u64) -> f64 {
+    (p * (1.0 - p) / n as f64).sqrt()
+}
+
+/// Per comparison x diagnostic label.
+pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
+    let r = tally.trials;
+    let c = design.control;
+    let mut rows = Vec::new();
+    for (arm, t) in design.comparisons().zip(&tally.comparisons) {
+        let interaction = t.interaction_rejections as f64 / r as f64;
+        let several = design.eligible.len() > 1;
+        for (s, sub) in t.subgroups.iter().enumerate() {
+            let power = sub.rejections as f64 / r as f64;
+            let (risk_c, risk_a) = (design.stratum_risk[c][s], design.stratum_risk[arm][s]);
+            rows.push(SubgroupRow {
+                scenario: design.name.clone(),
+                arm: design.arms[arm].name.clone(),
+                control: design.arms[c].name.clone(),
+                label: design.labels[design.eligible[s]].clone(),
+                test: design.analysis.test.as_str().to_string(),
+                mean_evaluable_control: sub.sum_evaluable_control as f64 / r as f64,
+                mean_evaluable_arm: sub.sum_evaluable_arm as f64 / r as f64,
+                true_risk_control: risk_c,
+                true_risk_arm: risk_a,
+                true_difference: risk_a - risk_c,
+                mean_difference: from_fixed(sub.sum_difference) / sub.estimable as f64,
+                estimable: sub.estimable,
+                power,
+                power_se: binomial_se(power, r),
+                interaction_power: if several { interaction } else { f64::NAN },
+                interaction_power_se: if several {
+                    binomial_se(interaction, r)
+                } else {
+                    f64::NAN
+                },
+            });
+        }
+    }
+    rows
+}
+
+/// Per comparison x hypothesis (empty when the scenario lists no hypotheses).
+pub fn hypothesis_rows(design: &Design, tally: &Tally) -> Vec<HypothesisRow> {
+    let r = tally.trials;
+    let mut rows = Vec::new();
+    for (arm, t) in design.comparisons().zip(&tally.comparisons) {
+        let fwer = t.true_null_rejected as f64 / r as f64;
+        let (lo, hi) = wilson_interval(t.true_null_rejected, r, Z_975);
+        for (&h, &count) in design
+            .analysis
+            .hypotheses
+            .iter()
+            .zip(&t.hypothesis_rejections)
+        {
+            let power = count as f64 / r as f64;
+            rows.push(HypothesisRow {
+                scenario: design.name.clone(),
+                arm: design.arms[arm].name.clone(),
+                control: design.arms[design.control].name.clone(),
+                procedure: design.analysis.multiplicity.as_str().to_string(),
+                alpha: design.analysis.alpha,
+                hypothesis: design.hypothesis_name(h).to_string(),
+                true_null: design.is_true_null(arm, h),
+                power,
+                power_se: binomial_se(power, r),
+                any_rejected: t.any_rejected as f64 / r as f64,
+                all_rejected: t.all_rejected as f64 / r as f64,
+                fwer,
+                fwer_se: binomial_se(fwer, r),
+                fwer_ci_low: lo,
+                fwer_ci_high: hi,
+            });
+        }
+    }
+    rows
 }
 
 /// Wilson score interval for a binomial proportion at normal quantile `z`.

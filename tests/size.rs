@@ -5,7 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use endotrial::power::exact_power;
+use endotrial::analysis::Alternative;
+use endotrial::power::{exact_power, exact_power_fixed};
 use endotrial::scenario::Scenario;
 use endotrial::size::{self, SizeOptions, at_size};
 
@@ -121,21 +122,57 @@ const WONG: [(&str, f64, u64); 10] = [
     ("arise", 0.875, 1226),
 ];
 
+/// Exact power of a shipped Wong design at total N (1:1, no dropout: fixed arm sizes).
+fn wong_exact(design: &endotrial::design::Design, n: u64) -> f64 {
+    exact_power_fixed(
+        design.analysis.test,
+        design.true_risk[1],
+        n / 2,
+        design.true_risk[0],
+        n / 2,
+        design.analysis.alpha,
+        Alternative::TwoSided,
+    )
+}
+
 #[test]
 fn large_designs_are_within_2_percent_of_power_prop_test_and_recover_wong_trials() {
     for (name, target, r_n) in WONG {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/wong_{name}.toml"));
-        let mut scenario = Scenario::load(&path).unwrap();
-        scenario.override_simulation(Some(50_000), None).unwrap();
+        let scenario = Scenario::load(&path).unwrap();
         let design = &scenario.design;
         assert_eq!(design.sample_size, r_n, "{name}: shipped sample size");
+        // Ground truth: the smallest even N whose exact power (every 2 x 2 table) reaches the
+        // target lies within 2% of power.prop.test's N.
+        let exact_n = (r_n * 95 / 100 / 2 * 2..)
+            .step_by(2)
+            .find(|&n| wong_exact(design, n) >= target)
+            .unwrap();
+        let gap = exact_n.abs_diff(r_n) as f64 / r_n as f64;
+        assert!(
+            gap <= 0.02,
+            "{name}: exact answer {exact_n} vs power.prop.test {r_n}"
+        );
+
+        // The simulated search, at the scenario's own 100,000 trials per candidate.
         let search = size::search(design, &opts(target), &|_| {});
         assert_eq!(search.analytic_n, Some(r_n), "{name}: normal approximation");
         let chosen = search.chosen.unwrap();
-        let relative = (chosen as f64 - r_n as f64).abs() / r_n as f64;
+        let gap = chosen.abs_diff(r_n) as f64 / r_n as f64;
+        // Chi-square power is saw-toothed even here, and may hover within Monte Carlo error of
+        // the target over a few percent of N (VASST: exact power 0.79961 at N = 760, first
+        // >= 0.8 at 784). There the choice must still be right to Monte Carlo precision: its
+        // exact power within 4 SE of the target.
+        let rows = &search.candidates[&chosen];
+        let exact = wong_exact(design, chosen);
+        let se = (target * (1.0 - target) / rows[0].replicates as f64).sqrt();
         assert!(
-            relative <= 0.02,
+            gap <= 0.02 || (exact - target).abs() < 4.0 * se,
+            "{name}: simulated N {chosen} vs power.prop.test {r_n} (exact power there {exact})"
+        );
+        assert!(
+            gap <= 0.025,
             "{name}: simulated N {chosen} vs power.prop.test {r_n}"
         );
     }
