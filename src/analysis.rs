@@ -432,7 +432,7 @@ mod tests {
     fn chi_square_upper_tail_matches_r() {
         // pchisq(6.0057233549804874, 2, lower = FALSE) -> 0.0496447974987725
         assert!(close(
-            chi_square_upper(6.0057233549804874, 2),
+            chi_square_upper(6.005_723_354_980_487, 2),
             0.0496447974987725
         ));
         // pchisq(7.5, 3, lower = FALSE) -> 0.0575584519726364
