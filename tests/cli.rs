@@ -84,6 +84,38 @@ fn run_writes_summary_and_scenario_copy_and_is_identical_across_thread_counts() 
 }
 
 #[test]
+fn hypotheses_and_subgroups_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("multi.toml");
+    fs::write(
+        &file,
+        base_scenario().replace(
+            "alternative = \"two_sided\"",
+            "alternative = \"two_sided\"\nhypotheses = [\"overall\", \"mals\", \"immunoparalysis\"]\nmultiplicity = \"holm\"",
+        ),
+    )
+    .unwrap();
+    endotrial()
+        .args(["run", "--quiet", "--replicates", "5000", "--out"])
+        .arg(dir.path())
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("holm at alpha 0.05"));
+    let h = fs::read_to_string(dir.path().join("immunosep/hypotheses.csv")).unwrap();
+    assert!(h.starts_with("scenario,arm,control,procedure,alpha,hypothesis,true_null,power,"));
+    assert_eq!(h.lines().count(), 4);
+    let s = fs::read_to_string(dir.path().join("immunosep/subgroups.csv")).unwrap();
+    assert!(
+        s.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("immunosep,personalised,placebo,mals,chi_square,")
+    );
+    assert!(s.contains(",logistic_wald,"));
+}
+
+#[test]
 fn different_seeds_give_different_results() {
     let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
