@@ -32,6 +32,16 @@ fn throughput(c: &mut Criterion) {
             b.iter(|| black_box(engine::simulate(&s.design, 0..TRIALS, &|_| {})))
         });
     }
+    // The same with three hypotheses (overall and both labels) under Holm's procedure.
+    let mut s = immunosep(TestKind::ChiSquare);
+    let text = s.text.replace(
+        "alternative = \"two_sided\"",
+        "alternative = \"two_sided\"\nhypotheses = [\"overall\", \"mals\", \"immunoparalysis\"]\nmultiplicity = \"holm\"",
+    );
+    s = Scenario::from_text(&s.path, text).expect("valid");
+    group.bench_function("chi_square_holm_3_hypotheses", |b| {
+        b.iter(|| black_box(engine::simulate(&s.design, 0..TRIALS, &|_| {})))
+    });
     group.finish();
 }
 

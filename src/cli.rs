@@ -63,6 +63,20 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Sample-size report (Markdown and HTML) with a ready-to-paste justification.
     Report(ReportArgs),
+    /// Several designs of the same question side by side: power, N for the target, screening, cost.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML), one per design.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Target power of each design's sample-size search.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 /// Simulation settings shared by size, sweep and report.
@@ -264,6 +278,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Size(args) => size(&args)?,
         Command::Sweep(args) => sweep(&args)?,
         Command::Report(args) => report(&args)?,
+        Command::Compare(args) => compare(&args)?,
     }
     Ok(Outcome::Done)
 }
@@ -900,6 +915,92 @@ fn classification(d: &Design) -> String {
         );
     }
     out + "\n"
+}
+
+/// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.
+fn size_grid(centre: f64, step: u64, from: f64, to: f64, points: u32) -> Vec<u64> {
+    let mut sizes: Vec<u64> = (0..points)
+        .map(|i| {
+            let f = from + (to - from) * f64::from(i) / f64::from(points - 1);
+            ((centre * f / step as f64).round() as u64).max(1) * step
+        })
+        .collect();
+    sizes.dedup();
+    sizes
+}
+
+fn compare(args: &CompareArgs) -> anyhow::Result<()> {
+    check_target(args.power)?;
+    let mut scenarios = load_all(&args.scenarios)?;
+    for s in &mut scenarios {
+        s.override_simulation(args.sim.replicates, args.sim.seed)?;
+    }
+    let pool = thread_pool(args.sim.threads)?;
+    let mut rows = Vec::new();
+    let mut curves = Vec::new();
+    for s in &scenarios {
+        let d = &s.design;
+        let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
+        let search = size_search(&pool, s, args.power, None, None, None, args.sim.quiet)?;
+        let centre = search.chosen.unwrap_or(search.max) as f64;
+        let set = crate::sweep::SetArg {
+            key: "enrollment.sample_size".into(),
+            values: size_grid(centre, search.step, 0.25, 1.5, 11)
+                .iter()
+                .map(u64::to_string)
+                .collect(),
+        };
+        let points = crate::sweep::grid(s, std::slice::from_ref(&set))?;
+        for (values, point_rows) in run_grid(&pool, &points, args.sim.quiet, &d.name) {
+            for r in point_rows {
+                let x: f64 = values[0].parse().expect("sample sizes are numbers");
+                let label = if d.comparisons().count() > 1 {
+                    format!("{} ({} vs {})", d.name, r.arm, r.control)
+                } else {
+                    d.name.clone()
+                };
+                match curves.iter_mut().find(|c: &&mut Curve| c.label == label) {
+                    Some(c) => c.points.push((x, r.power, r.power_ci_low, r.power_ci_high)),
+                    None => curves.push(Curve {
+                        label,
+                        points: vec![(x, r.power, r.power_ci_low, r.power_ci_high)],
+                    }),
+                }
+            }
+        }
+        for row in &stated {
+            let at_target = search.chosen.and_then(|n| {
+                search.candidates[&n]
+                    .iter()
+                    .find(|r| r.arm == row.arm)
+                    .map(|r| (n, r.clone()))
+            });
+            rows.push(output::CompareRow {
+                design: d.clone(),
+                stated: row.clone(),
+                at_target,
+            });
+        }
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.design.name.as_str()).collect();
+    let stem = format!("compare-{}", names.join("-"));
+    let csv = args.sim.out.join(format!("{stem}.csv"));
+    let svg = args.sim.out.join(format!("{stem}.svg"));
+    write_file(&csv, &output::compare_csv(&rows))?;
+    let title = format!("power against total sample size, target {}", args.power);
+    write_file(
+        &svg,
+        plot::power_curve_svg(
+            &title,
+            "total sample size N (randomised)",
+            &curves,
+            Some(args.power),
+        )
+        .as_bytes(),
+    )?;
+    print!("{}", output::compare_table(&rows, args.power));
+    println!("  -> {}\n  -> {}", csv.display(), svg.display());
+    Ok(())
 }
 
 /// The resolved design, as `validate` prints it.

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::design::Design;
 use crate::size::SizeSearch;
 use crate::summary::{HypothesisRow, SubgroupRow, SummaryRow};
 
@@ -298,6 +299,111 @@ pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> 
         })
     });
     to_csv(header, records)
+}
+
+/// One design of a comparison: its summary at the stated N, and at the N reaching the target.
+#[derive(Debug, Clone)]
+pub struct CompareRow {
+    pub design: Design,
+    pub stated: SummaryRow,
+    pub at_target: Option<(u64, SummaryRow)>,
+}
+
+/// compare-<names>.csv: one row per design and comparison.
+pub fn compare_csv(rows: &[CompareRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "design",
+            "arm",
+            "control",
+            "test",
+            "eligible_fraction",
+            "true_difference",
+            "sample_size",
+            "power",
+            "power_ci_low",
+            "power_ci_high",
+            "mean_screened",
+            "mean_cost",
+            "n_for_target",
+            "power_at_n",
+            "power_at_n_ci_low",
+            "power_at_n_ci_high",
+            "mean_screened_at_n",
+            "p95_screened_at_n",
+            "mean_cost_at_n",
+            "p95_cost_at_n",
+            "currency",
+            "replicates",
+            "seed",
+        ],
+        rows.iter().map(|c| {
+            let s = &c.stated;
+            let t = c.at_target.as_ref();
+            let at = |f: &dyn Fn(&SummaryRow) -> String| t.map_or(String::new(), |(_, r)| f(r));
+            vec![
+                c.design.name.clone(),
+                s.arm.clone(),
+                s.control.clone(),
+                s.test.clone(),
+                num(c.design.eligible_fraction),
+                num(s.true_difference),
+                s.sample_size.to_string(),
+                num(s.power),
+                num(s.power_ci_low),
+                num(s.power_ci_high),
+                num(s.mean_screened),
+                num(s.mean_cost),
+                t.map_or(String::new(), |(n, _)| n.to_string()),
+                at(&|r| num(r.power)),
+                at(&|r| num(r.power_ci_low)),
+                at(&|r| num(r.power_ci_high)),
+                at(&|r| num(r.mean_screened)),
+                at(&|r| r.p95_screened.to_string()),
+                at(&|r| num(r.mean_cost)),
+                at(&|r| num(r.p95_cost)),
+                s.currency.clone(),
+                s.replicates.to_string(),
+                s.seed.to_string(),
+            ]
+        }),
+    )
+}
+
+/// The comparison for the terminal.
+pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
+    let mut out = format!(
+        "{:<28} {:>6} {:>8} {:>9} {:>10} {:>10} {:>12}\n",
+        "design (comparison)", "N", "power", "N@target", "screened", "p95 scr.", "mean cost"
+    );
+    for c in rows {
+        let s = &c.stated;
+        let (n, screened, p95, cost) = match &c.at_target {
+            Some((n, r)) => (
+                n.to_string(),
+                format!("{:.0}", r.mean_screened),
+                r.p95_screened.to_string(),
+                if r.mean_cost.is_nan() {
+                    "-".into()
+                } else {
+                    format!("{:.0} {}", r.mean_cost, r.currency)
+                },
+            ),
+            None => ("not reached".into(), "-".into(), "-".into(), "-".into()),
+        };
+        let name = if c.design.comparisons().count() > 1 {
+            format!("{} ({})", c.design.name, s.arm)
+        } else {
+            c.design.name.clone()
+        };
+        out += &format!(
+            "{name:<28} {:>6} {:>8.4} {n:>9} {screened:>10} {p95:>10} {cost:>12}\n",
+            s.sample_size, s.power
+        );
+    }
+    out + &format!(
+        "(N@target: smallest total N with power >= {target}; screening and cost at that N)\n"
+    )
 }
 
 /// A human-readable table of the summary for the terminal.
