@@ -189,3 +189,44 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
     assert!(html.contains("<table>") && html.contains("<img src=\"power_curve.svg\""));
     assert!(out.join("power_curve.svg").exists() && out.join("sample_size.csv").exists());
 }
+
+#[test]
+fn compare_puts_designs_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    endotrial()
+        .args(["compare", "--quiet", "--replicates", "4000", "--out"])
+        .arg(dir.path())
+        .arg(scenarios.join("design_enrichment.toml"))
+        .arg(scenarios.join("design_all_comers.toml"))
+        .assert()
+        .success()
+        .stdout(contains("N@target"));
+    let stem = dir
+        .path()
+        .join("compare-design_enrichment-design_all_comers");
+    let csv = fs::read_to_string(stem.with_extension("csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with(
+        "design,arm,control,test,eligible_fraction,true_difference,sample_size,power,"
+    ));
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("design_enrichment,personalised,placebo,"));
+    assert!(lines[2].starts_with("design_all_comers,ifn_gamma_all,placebo,"));
+    assert!(csv.contains(",EUR,"));
+    let svg = fs::read_to_string(stem.with_extension("svg")).unwrap();
+    assert!(svg.contains("design_enrichment") && svg.contains("design_all_comers"));
+    // One design is not a comparison; a target outside (0, 1) is refused.
+    endotrial()
+        .args(["compare"])
+        .arg(scenarios.join("design_enrichment.toml"))
+        .assert()
+        .code(2);
+    endotrial()
+        .args(["compare", "--power", "1"])
+        .arg(scenarios.join("design_enrichment.toml"))
+        .arg(scenarios.join("design_all_comers.toml"))
+        .assert()
+        .code(2)
+        .stderr(contains("--power"));
+}
