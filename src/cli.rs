@@ -79,7 +79,7 @@ pub struct CompareArgs {
     pub sim: SimArgs,
 }
 
-/// Simulation settings shared by size, sweep and report.
+/// Simulation settings shared by run, size, sweep, report and compare.
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
     /// Virtual trials per design point (overrides simulation.replicates).
@@ -94,7 +94,7 @@ pub struct SimArgs {
     /// Output folder; results go to <out>/<name>/.
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
-    /// No progress display.
+    /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -211,21 +211,8 @@ pub struct RunArgs {
     /// Scenario files (TOML).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Number of virtual trials (overrides simulation.replicates).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub replicates: Option<u64>,
-    /// Random seed (overrides simulation.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
-    pub threads: Option<u64>,
-    /// Output folder; results go to <out>/<name>/.
-    #[arg(long, default_value = "results")]
-    pub out: PathBuf,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Simulate only share K of N of the trials and write <out>/<name>/shards/K-of-N.json.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
@@ -371,22 +358,23 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let sim = &args.sim;
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
-        s.override_simulation(args.replicates, args.seed)?;
+        s.override_simulation(sim.replicates, sim.seed)?;
     }
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(sim.threads)?;
     for s in &scenarios {
         let design = &s.design;
-        let dir = args.out.join(&design.name);
+        let dir = sim.out.join(&design.name);
         match args.shard {
             None => {
-                let tally = simulate(&pool, design, 0..design.replicates, args.quiet);
+                let tally = simulate(&pool, design, 0..design.replicates, sim.quiet);
                 write_results(&dir, s, &tally)?;
             }
             Some(spec) => {
                 let trials = spec.trials(design.replicates);
-                let tally = simulate(&pool, design, trials.clone(), args.quiet);
+                let tally = simulate(&pool, design, trials.clone(), sim.quiet);
                 let path = dir.join("shards").join(spec.file_name());
                 write_file(&path, &Shard::new(s, spec, tally).to_json())?;
                 println!(

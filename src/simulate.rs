@@ -371,6 +371,29 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
 
+    /// Asserts that a seeded histogram of `draws` fits `pmf`: Pearson's chi-square with cells
+    /// pooled to expected counts >= 20, below the 99.9% quantile of its reference distribution
+    /// (Wilson-Hilferty approximation).
+    fn assert_fits(hist: &[u64], pmf: impl Fn(u64) -> f64, draws: u64, what: &str) {
+        let (mut stat, mut cells, mut obs, mut exp) = (0.0, 0usize, 0.0, 0.0);
+        for (k, &h) in hist.iter().enumerate() {
+            obs += h as f64;
+            exp += pmf(k as u64) * draws as f64;
+            if exp >= 20.0 {
+                stat += (obs - exp).powi(2) / exp;
+                cells += 1;
+                (obs, exp) = (0.0, 0.0);
+            }
+        }
+        let df = (cells - 1) as f64;
+        let z = 3.090232306167813; // 99.9% normal quantile
+        let crit = df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
+        assert!(
+            stat < crit,
+            "{what}: chi-square {stat} on {df} df exceeds {crit}"
+        );
+    }
+
     #[test]
     fn chain_probabilities_reproduce_the_multinomial() {
         let c = chain_probabilities(&[0.2, 0.3, 0.5]);
@@ -378,9 +401,7 @@ mod tests {
         assert_eq!(chain_probabilities(&[1.0, 0.0]), vec![1.0, 1.0]);
     }
 
-    /// Chi-square goodness of fit of the screening sampler to the negative binomial pmf, with
-    /// cells pooled to expected counts >= 20. Seeded: the statistic is a fixed number, checked
-    /// against the 99.9% quantile of its reference distribution.
+    /// Goodness of fit of the screening sampler to the negative binomial pmf (seeded).
     #[test]
     fn screening_sampler_fits_the_negative_binomial() {
         let (n, q) = (30u64, 0.41);
@@ -392,26 +413,11 @@ mod tests {
         for _ in 0..draws {
             hist[s.sample(&mut rng) as usize] += 1;
         }
-        let (mut stat, mut cells) = (0.0, 0usize);
-        let (mut obs, mut exp) = (0.0, 0.0);
-        for (k, &h) in hist.iter().enumerate() {
-            obs += h as f64;
-            exp += dist.pmf(k as u64) * draws as f64;
-            if exp >= 20.0 {
-                stat += (obs - exp).powi(2) / exp;
-                cells += 1;
-                (obs, exp) = (0.0, 0.0);
-            }
-        }
-        let df = (cells - 1) as f64;
-        // Wilson-Hilferty approximation to the 99.9% chi-square quantile.
-        let z = 3.090232306167813;
-        let crit = df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
-        assert!(stat < crit, "chi-square {stat} on {df} df exceeds {crit}");
+        assert_fits(&hist, |k| dist.pmf(k), draws, "screening");
     }
 
-    /// Chi-square goodness of fit of the binomial sampler (table and fallback paths, small and
-    /// large n p, p above and below 1/2), cells pooled to expected counts >= 20; seeded.
+    /// Goodness of fit of the binomial sampler: table and fallback paths, small and large n p,
+    /// p above and below 1/2 (seeded).
     #[test]
     fn binomial_sampler_fits_the_binomial() {
         use statrs::distribution::Binomial as Exact;
@@ -430,23 +436,7 @@ mod tests {
             for _ in 0..draws {
                 hist[s.sample(&mut rng, n) as usize] += 1;
             }
-            let (mut stat, mut cells, mut obs, mut exp) = (0.0, 0usize, 0.0, 0.0);
-            for (k, &h) in hist.iter().enumerate() {
-                obs += h as f64;
-                exp += exact.pmf(k as u64) * draws as f64;
-                if exp >= 20.0 {
-                    stat += (obs - exp).powi(2) / exp;
-                    cells += 1;
-                    (obs, exp) = (0.0, 0.0);
-                }
-            }
-            let df = (cells - 1) as f64;
-            let z = 3.090232306167813; // 99.9% normal quantile, Wilson-Hilferty
-            let crit = df * (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
-            assert!(
-                stat < crit,
-                "p {p} n {n}: chi-square {stat} on {df} df exceeds {crit}"
-            );
+            assert_fits(&hist, |k| exact.pmf(k), draws, &format!("p {p} n {n}"));
         }
     }
 

@@ -147,8 +147,8 @@ impl ComparisonTally {
         }
     }
 
-    /// Within-label tests, the interaction test and the hypotheses of one trial; `outcome` holds
-    /// the overall test and `scratch.strata` this comparison's stratum tables.
+    /// Within-label tests, the interaction test and the hypotheses of one trial; `overall_p` is
+    /// the overall test's p-value and `scratch.strata` holds this comparison's stratum tables.
     fn record_subgroups(
         &mut self,
         design: &Design,

@@ -180,7 +180,7 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         "![Power against total sample size](power_curve.svg)",
         "## Screening burden",
         "patients randomised 1:1 (placebo : personalised)",
-        "based on R = 20000 simulated trials (endotrial ",
+        "simulated trials (endotrial ",
         "using the Pearson chi-square test (without continuity correction) at two-sided alpha 0.05",
     ] {
         assert!(md.contains(needle), "report.md lacks: {needle}");
@@ -188,6 +188,24 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<table>") && html.contains("<img src=\"power_curve.svg\""));
     assert!(out.join("power_curve.svg").exists() && out.join("sample_size.csv").exists());
+}
+
+#[test]
+fn report_states_the_budget_when_the_scenario_has_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep_biomarkers.toml");
+    endotrial()
+        .args(["report", "--quiet", "--replicates", "5000", "--out"])
+        .arg(dir.path())
+        .arg(scenario)
+        .assert()
+        .success();
+    let md = fs::read_to_string(dir.path().join("immunosep_biomarkers/report.md")).unwrap();
+    assert!(
+        md.contains("## Budget")
+            && md.contains("350 EUR per screened patient and 15000 EUR per randomised patient")
+    );
 }
 
 #[test]
