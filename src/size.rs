@@ -12,10 +12,10 @@
 //!   (taking the smallest N that reaches the target), and from it up to 10% above, reporting any
 //!   N there whose power dips back below target and the smallest N from which power stays above
 //!   target on that range. Each side is capped at 60 evaluations (a coarser stride beyond that).
-//! - Monte Carlo awareness: a candidate whose 95% interval contains the target is extended with
-//!   further trials (the next indices of the same streams) until the interval excludes the
-//!   target or it has 16 times the replicates, so that the decision at the boundary rests on
-//!   more than a coin flip.
+//! - Monte Carlo awareness: a candidate whose power is within 3 Monte Carlo SEs of the target is
+//!   extended with further trials (the next indices of the same streams) until it is not, or it
+//!   has 16 times the replicates, so that a decision at the boundary rests on more than a coin
+//!   flip.
 
 use std::collections::BTreeMap;
 
@@ -27,9 +27,10 @@ use crate::summary::{self, SummaryRow};
 
 /// How many grid points each saw-tooth scan evaluates at most.
 const SCAN_POINTS: u64 = 60;
-/// A candidate whose power interval straddles the target is re-simulated with up to this many
-/// times the replicates.
+/// A candidate whose power is within `UNDECIDED_SE` Monte Carlo SEs of the target is extended
+/// with further trials, up to `REFINE` times the replicates.
 const REFINE: u64 = 16;
+const UNDECIDED_SE: f64 = 3.0;
 
 #[derive(Debug, Clone)]
 pub struct SizeOptions {
@@ -159,11 +160,11 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
             };
             let mut tally = engine::simulate(&d, 0..d.replicates, &|_| {});
             let mut rows = required(&tally);
-            // Monte Carlo aware: while the 95% interval straddles the target, extend the same
-            // trial streams (indices R..2R, ...) up to REFINE times the replicates.
+            // Monte Carlo aware: while the power is within UNDECIDED_SE of the target, extend
+            // the same trial streams (indices R..2R, ...) up to REFINE times the replicates.
             while rows
                 .iter()
-                .any(|r| r.power_ci_low < opts.target && opts.target <= r.power_ci_high)
+                .any(|r| (r.power - opts.target).abs() < UNDECIDED_SE * r.power_se)
                 && tally.trials < REFINE * d.replicates
             {
                 let more = engine::simulate(&d, tally.trials..2 * tally.trials, &|_| {});
