@@ -299,9 +299,15 @@ fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix} [{bar:40}] {human_pos}/{human_len} trials ({per_sec}, eta {eta})",
+            "{prefix} [{bar:40}] {human_pos}/{human_len} trials ({rate}, eta {eta})",
         )
         .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.2} M trials/s", state.per_sec() / 1e6);
+            },
+        )
         .progress_chars("=> "),
     );
     bar.set_prefix(name.to_string());
