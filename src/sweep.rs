@@ -10,8 +10,6 @@
 //! Setting `endotype.X.prevalence` rescales the other endotypes' prevalences proportionally so
 //! that they still sum to 1.
 
-use std::path::Path;
-
 use toml_edit::{DocumentMut, Item, Value};
 
 use crate::scenario::{InvalidKey, Scenario, ScenarioError};
@@ -260,19 +258,10 @@ fn with_point(e: ScenarioError, sets: &[SetArg], values: &[String]) -> ScenarioE
     }
 }
 
-/// Re-reads a scenario at `path` with a single edit (used by the sample-size search).
-pub fn with_value(base: &Scenario, key: &str, value: &str) -> Result<Scenario, ScenarioError> {
-    let text = set(&base.text, key, value).map_err(|e| ScenarioError::Invalid {
-        file: base.path.clone(),
-        key: e.key,
-        message: e.message,
-    })?;
-    Scenario::from_text(Path::new(&base.path), text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const TEXT: &str = r#"# comment kept
 name = "s"

@@ -231,8 +231,12 @@ fn thresholds_are_sweepable_and_trade_sensitivity_for_predictive_value() {
     let base = shipped();
     let mut last: Option<(f64, f64)> = None;
     for cut in ["3000", "4420", "6000"] {
-        let s = sweep::with_value(&base, "classifier.rule.mals.when.ferritin.above", cut).unwrap();
-        let d = &s.design;
+        let set = sweep::SetArg {
+            key: "classifier.rule.mals.when.ferritin.above".into(),
+            values: vec![cut.into()],
+        };
+        let point = sweep::grid(&base, &[set]).unwrap().remove(0);
+        let d = &point.scenario.design;
         let sensitivity = d.endotypes[0].classified_as[0];
         let labelled: f64 = d
             .endotypes
