@@ -350,11 +350,18 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
         &output::subgroups_csv(&summary::subgroup_rows(d, tally)),
     )?;
     let hypotheses = summary::hypothesis_rows(d, tally);
-    if !hypotheses.is_empty() {
-        write_file(
-            &dir.join("hypotheses.csv"),
-            &output::hypotheses_csv(&hypotheses),
-        )?;
+    let hypotheses_path = dir.join("hypotheses.csv");
+    if hypotheses.is_empty() {
+        // A scenario that no longer lists hypotheses must not leave a stale file beside it.
+        match std::fs::remove_file(&hypotheses_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e)
+                    .with_context(|| format!("cannot remove '{}'", hypotheses_path.display()));
+            }
+            _ => {}
+        }
+    } else {
+        write_file(&hypotheses_path, &output::hypotheses_csv(&hypotheses))?;
     }
     write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
     print!("{}", output::summary_table(&rows));
