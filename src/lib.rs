@@ -7,7 +7,8 @@
 //! analytic and exact-enumeration power; `shard` splits and merges runs exactly; `slurm` writes
 //! job-array scripts; `check` compares results with committed ones; `size` searches the sample
 //! size; `sweep` edits scenarios by key path over grids; `plot` draws power curves; `report`
-//! writes human-facing text; `cli` is the command line.
+//! writes human-facing text; `classify` computes the classification matrix from biomarker
+//! rules; `multiplicity` holds the FWER procedures; `cli` is the command line.
 
 pub mod analysis;
 pub mod check;

@@ -1,8 +1,10 @@
-//! Human-facing text: the sample-size summary printed by `endotrial size`, and the grant-ready
-//! report (Markdown and HTML) written by `endotrial report`. Reports carry no timestamp, so the
-//! same scenario and seed give the same bytes.
+//! Human-facing text: the resolved design printed by `endotrial validate`, the sample-size
+//! summary printed by `endotrial size`, and the grant-ready report (Markdown and HTML) written by
+//! `endotrial report`. Reports carry no timestamp, so the same scenario and seed give the same
+//! bytes.
 
 use crate::design::Design;
+use crate::power;
 use crate::scenario::{Better, Effect, Randomisation, Sidedness, TestKind};
 use crate::shard::ENGINE;
 use crate::size::SizeSearch;
@@ -414,4 +416,106 @@ pub fn report_html(markdown: &str, title: &str) -> String {
          </style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         title.replace('&', "&amp;").replace('<', "&lt;")
     )
+}
+
+/// The classification matrix with each label's sensitivity and positive predictive value.
+fn classification(d: &Design) -> String {
+    let source = match &d.classifier {
+        Some(c) => format!(
+            "computed exactly from {} biomarker(s) ({}) and {} rule(s), default '{}'",
+            c.biomarkers.len(),
+            c.biomarkers
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            c.rules.len(),
+            d.labels[c.default]
+        ),
+        None => "as given by classified_as (default: its own name)".into(),
+    };
+    let mut out = format!("  classification P(label | true endotype), {source}:\n");
+    out += &format!("    {:<18}", "true \\ label");
+    for l in &d.labels {
+        out += &format!(" {l:>16}");
+    }
+    out += "\n";
+    for e in &d.endotypes {
+        out += &format!("    {:<18}", e.name);
+        for p in &e.classified_as {
+            out += &format!(" {p:>16.4}");
+        }
+        out += "\n";
+    }
+    out += "    label: sensitivity P(label | endotype of that name), PPV P(endotype | label):";
+    for (l, name) in d.labels.iter().enumerate() {
+        let labelled: f64 = d
+            .endotypes
+            .iter()
+            .map(|e| e.prevalence * e.classified_as[l])
+            .sum();
+        let ppv = d.endotypes[l].prevalence * d.endotypes[l].classified_as[l] / labelled;
+        out += &format!(
+            " {name} {:.4} / {:.4};",
+            d.endotypes[l].classified_as[l], ppv
+        );
+    }
+    out + "\n"
+}
+
+/// The resolved design, as `validate` prints it.
+pub fn describe(d: &Design) -> String {
+    let mut out = format!("scenario {}", d.name);
+    if let Some(desc) = &d.description {
+        out += &format!(": {}", desc.trim());
+    }
+    out += "\n";
+    out += &format!(
+        "  screening: {:.4} of screened patients are eligible ({}); {:.1} screened on average to randomise {}\n",
+        d.eligible_fraction,
+        d.eligible
+            .iter()
+            .map(|&l| d.labels[l].as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        d.expected_screened(),
+        d.sample_size
+    );
+    out += &classification(d);
+    out += "  randomised patients by true endotype:";
+    for (e, p) in d.endotypes.iter().zip(&d.composition) {
+        out += &format!(" {} {:.4};", e.name, p);
+    }
+    out += "\n  randomised patients by diagnostic label (analysis strata):";
+    for (&l, p) in d.eligible.iter().zip(&d.stratum_prob) {
+        out += &format!(" {} {:.4};", d.labels[l], p);
+    }
+    out += &format!(
+        "\n  true risk of {} per arm (dropout {}):\n",
+        d.event, d.dropout
+    );
+    for (a, arm) in d.arms.iter().enumerate() {
+        out += &format!(
+            "    {:<16} ratio {}  risk {:.4}  [by label:",
+            arm.name, arm.ratio, d.true_risk[a]
+        );
+        for (s, &l) in d.eligible.iter().enumerate() {
+            let t = arm.treatment_by_stratum[s].map_or("none", |t| d.treatments[t].name.as_str());
+            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_risk[a][s]);
+        }
+        out += "]\n";
+    }
+    for a in d.comparisons() {
+        out += &format!(
+            "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} ({} {}, alpha {})\n",
+            d.arms[a].name,
+            d.arms[d.control].name,
+            d.true_risk[a] - d.true_risk[d.control],
+            power::analytic_power(d, a),
+            d.analysis.test.as_str(),
+            d.analysis.sidedness.as_str(),
+            d.analysis.alpha
+        );
+    }
+    out
 }

@@ -1,0 +1,342 @@
+//! Design tools: `size`, `sweep`, `report` and `compare`.
+
+use std::collections::BTreeMap;
+
+use super::{
+    BadInput, CompareArgs, ReportArgs, SizeArgs, SweepArgs, check_target, load_all, load_with,
+    progress_bar, simulate, spinner, thread_pool, write_file,
+};
+use crate::engine;
+use crate::output;
+use crate::plot::{self, Curve};
+use crate::report;
+use crate::scenario::Scenario;
+use crate::size::{self, SizeOptions, SizeSearch};
+use crate::summary;
+
+/// Runs the sample-size search of `scenario` for `args`-like settings.
+fn size_search(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    target: f64,
+    arm: Option<&str>,
+    min: Option<u64>,
+    max: Option<u64>,
+    quiet: bool,
+) -> anyhow::Result<SizeSearch> {
+    let d = &scenario.design;
+    check_target(target)?;
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo > hi
+    {
+        return Err(BadInput(format!("--min {lo} is larger than --max {hi}")).into());
+    }
+    let arms = match arm {
+        None => d.comparisons().collect(),
+        Some(name) => {
+            let a = d.arms.iter().position(|a| a.name == name).ok_or_else(|| {
+                BadInput(format!(
+                    "--arm: unknown arm '{name}'; expected one of: {}",
+                    d.comparisons()
+                        .map(|a| d.arms[a].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            if a == d.control {
+                return Err(BadInput(format!(
+                    "--arm: '{name}' is the control arm; name a compared arm"
+                ))
+                .into());
+            }
+            vec![a]
+        }
+    };
+    let opts = SizeOptions {
+        target,
+        arms,
+        min,
+        max,
+    };
+    let bar = spinner(quiet, &d.name);
+    let search =
+        pool.install(|| size::search(d, &opts, &|n| bar.set_message(format!("simulated N = {n}"))));
+    bar.finish_and_clear();
+    Ok(search)
+}
+
+pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let d = &scenario.design;
+    let search = size_search(
+        &pool,
+        &scenario,
+        args.power,
+        args.arm.as_deref(),
+        args.min,
+        args.max,
+        args.sim.quiet,
+    )?;
+    print!("{}", report::size_summary(d, &search, args.power));
+    if search.chosen.is_none() {
+        let best = search
+            .best()
+            .map_or(String::from("none evaluated"), |(n, p)| {
+                format!("best power {p:.4} at N = {n}")
+            });
+        return Err(BadInput(format!(
+            "{}: target power {} not reached for N in [{}, {}]: {best}; raise --max or revisit the design",
+            d.name, args.power, search.min, search.max
+        ))
+        .into());
+    }
+    let path = args.sim.out.join(&d.name).join("sample_size.csv");
+    write_file(&path, &output::sample_size_csv(&search))?;
+    println!("  -> {}", path.display());
+    Ok(())
+}
+
+/// Simulates every grid point; returns (values, summary rows) per point.
+fn run_grid(
+    pool: &rayon::ThreadPool,
+    points: &[crate::sweep::GridPoint],
+    quiet: bool,
+    name: &str,
+) -> Vec<(Vec<String>, Vec<summary::SummaryRow>)> {
+    let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
+    let bar = progress_bar(total, quiet, name);
+    let out = points
+        .iter()
+        .map(|p| {
+            let d = &p.scenario.design;
+            let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
+            (p.values.clone(), summary::summarise(d, &tally))
+        })
+        .collect();
+    bar.finish_and_clear();
+    out
+}
+
+/// Power curves against the first swept key: one per arm and combination of the other keys.
+fn curves(
+    keys: &[String],
+    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
+) -> Option<Vec<Curve>> {
+    let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+    let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
+    for (values, rows) in results {
+        let x: f64 = values[0].parse().ok()?;
+        for r in rows {
+            let mut parts: Vec<String> = keys[1..]
+                .iter()
+                .zip(&values[1..])
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            if several_arms || parts.is_empty() {
+                parts.insert(0, format!("{} vs {}", r.arm, r.control));
+            }
+            by_label.entry(parts.join(", ")).or_default().push((
+                x,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+            ));
+        }
+    }
+    Some(
+        by_label
+            .into_iter()
+            .map(|(label, mut points)| {
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Curve { label, points }
+            })
+            .collect(),
+    )
+}
+
+pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
+    check_target(args.power)?;
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let points = crate::sweep::grid(&scenario, &args.sets)?;
+    let name = &scenario.design.name;
+    let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
+    let results = run_grid(&pool, &points, args.sim.quiet, name);
+    let dir = args.sim.out.join(name);
+    write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
+    for (values, rows) in &results {
+        let at: Vec<String> = keys
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for r in rows {
+            println!(
+                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), true difference {:+.4}",
+                at.join(" "),
+                r.arm,
+                r.control,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+                r.true_difference
+            );
+        }
+    }
+    println!("  -> {}", dir.join("sweep.csv").display());
+    match curves(&keys, &results) {
+        Some(c) => {
+            let title = format!("{name}: power against {}", keys[0]);
+            write_file(
+                &dir.join("power_curve.svg"),
+                plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes(),
+            )?;
+            println!("  -> {}", dir.join("power_curve.svg").display());
+        }
+        None => println!(
+            "  (no power curve: the values of {} are not numbers)",
+            keys[0]
+        ),
+    }
+    Ok(())
+}
+
+pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
+    let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    let d = &scenario.design;
+    let dir = args.sim.out.join(&d.name);
+    let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
+    let search = size_search(
+        &pool,
+        &scenario,
+        args.power,
+        None,
+        None,
+        None,
+        args.sim.quiet,
+    )?;
+    // The power curve: 13 points on the sample-size grid from half to 1.5 times the chosen N.
+    let centre = search.chosen.unwrap_or(d.sample_size) as f64;
+    let step = search.step;
+    let mut sizes: Vec<u64> = (0..13)
+        .map(|i| ((centre * (0.5 + i as f64 / 12.0) / step as f64).round() as u64).max(1) * step)
+        .collect();
+    sizes.dedup();
+    let set = crate::sweep::SetArg {
+        key: "enrollment.sample_size".into(),
+        values: sizes.iter().map(u64::to_string).collect(),
+    };
+    let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
+    let results = run_grid(&pool, &points, args.sim.quiet, &d.name);
+    let curves =
+        curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
+    let svg = plot::power_curve_svg(
+        &format!("{}: power against total sample size", d.name),
+        "total sample size N (randomised)",
+        &curves,
+        Some(args.power),
+    );
+    let md = report::report_markdown(d, &stated, &search, args.power);
+    write_file(&dir.join("power_curve.svg"), svg.as_bytes())?;
+    write_file(
+        &dir.join("sample_size.csv"),
+        &output::sample_size_csv(&search),
+    )?;
+    write_file(&dir.join("report.md"), md.as_bytes())?;
+    write_file(
+        &dir.join("report.html"),
+        report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes(),
+    )?;
+    print!("{}", report::size_summary(d, &search, args.power));
+    println!(
+        "  -> {}\n  -> {}",
+        dir.join("report.md").display(),
+        dir.join("report.html").display()
+    );
+    Ok(())
+}
+
+/// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.
+fn size_grid(centre: f64, step: u64, from: f64, to: f64, points: u32) -> Vec<u64> {
+    let mut sizes: Vec<u64> = (0..points)
+        .map(|i| {
+            let f = from + (to - from) * f64::from(i) / f64::from(points - 1);
+            ((centre * f / step as f64).round() as u64).max(1) * step
+        })
+        .collect();
+    sizes.dedup();
+    sizes
+}
+
+pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
+    check_target(args.power)?;
+    let mut scenarios = load_all(&args.scenarios)?;
+    for s in &mut scenarios {
+        s.override_simulation(args.sim.replicates, args.sim.seed)?;
+    }
+    let pool = thread_pool(args.sim.threads)?;
+    let mut rows = Vec::new();
+    let mut curves = Vec::new();
+    for s in &scenarios {
+        let d = &s.design;
+        let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
+        let search = size_search(&pool, s, args.power, None, None, None, args.sim.quiet)?;
+        let centre = search.chosen.unwrap_or(search.max) as f64;
+        let set = crate::sweep::SetArg {
+            key: "enrollment.sample_size".into(),
+            values: size_grid(centre, search.step, 0.25, 1.5, 11)
+                .iter()
+                .map(u64::to_string)
+                .collect(),
+        };
+        let points = crate::sweep::grid(s, std::slice::from_ref(&set))?;
+        for (values, point_rows) in run_grid(&pool, &points, args.sim.quiet, &d.name) {
+            for r in point_rows {
+                let x: f64 = values[0].parse().expect("sample sizes are numbers");
+                let label = if d.comparisons().count() > 1 {
+                    format!("{} ({} vs {})", d.name, r.arm, r.control)
+                } else {
+                    d.name.clone()
+                };
+                match curves.iter_mut().find(|c: &&mut Curve| c.label == label) {
+                    Some(c) => c.points.push((x, r.power, r.power_ci_low, r.power_ci_high)),
+                    None => curves.push(Curve {
+                        label,
+                        points: vec![(x, r.power, r.power_ci_low, r.power_ci_high)],
+                    }),
+                }
+            }
+        }
+        for row in &stated {
+            let at_target = search.chosen.and_then(|n| {
+                search.candidates[&n]
+                    .iter()
+                    .find(|r| r.arm == row.arm)
+                    .map(|r| (n, r.clone()))
+            });
+            rows.push(output::CompareRow {
+                design: d.clone(),
+                stated: row.clone(),
+                at_target,
+            });
+        }
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.design.name.as_str()).collect();
+    let stem = format!("compare-{}", names.join("-"));
+    let csv = args.sim.out.join(format!("{stem}.csv"));
+    let svg = args.sim.out.join(format!("{stem}.svg"));
+    write_file(&csv, &output::compare_csv(&rows))?;
+    let title = format!("power against total sample size, target {}", args.power);
+    write_file(
+        &svg,
+        plot::power_curve_svg(
+            &title,
+            "total sample size N (randomised)",
+            &curves,
+            Some(args.power),
+        )
+        .as_bytes(),
+    )?;
+    print!("{}", output::compare_table(&rows, args.power));
+    println!("  -> {}\n  -> {}", csv.display(), svg.display());
+    Ok(())
+}

@@ -1,0 +1,453 @@
+//! The command line: argument definitions, dispatch, and what the commands share (loading,
+//! thread pool, progress display, atomic writes of results). `run` and `validate` live here;
+//! `scale` holds merge, slurm and check; `design_tools` holds size, sweep, report and compare.
+//!
+//! Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::design::Design;
+use crate::engine;
+use crate::output;
+use crate::report;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::shard::{Shard, ShardError, ShardSpec};
+use crate::summary::{self, Tally};
+
+mod design_tools;
+mod scale;
+
+use design_tools::{compare_command, report_command, size_command, sweep_command};
+use scale::{check_command, merge_command, slurm_command};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "endotrial",
+    version,
+    about = "Monte Carlo design of precision-medicine (theranostic) clinical trials"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate each scenario and write <out>/<name>/summary.csv and scenario.toml.
+    Run(RunArgs),
+    /// Parse and check scenarios; print the resolved design.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Merge a complete set of shards (from `run --shard`) into summary.csv.
+    Merge {
+        /// The folder holding the shard files, e.g. results/immunosep/shards.
+        shard_dir: PathBuf,
+        /// Output folder; results go to <out>/<name>/ (default: two levels above the shards).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write Slurm scripts: a job array over shards and a dependent merge job.
+    Slurm(SlurmArgs),
+    /// Re-run scenarios with the seed and replicates of committed results and compare.
+    Check(CheckArgs),
+    /// Smallest total sample size whose simulated power reaches a target.
+    Size(SizeArgs),
+    /// Re-run a scenario over a grid of values set by key path; sweep.csv and a power curve.
+    Sweep(SweepArgs),
+    /// Sample-size report (Markdown and HTML) with a ready-to-paste justification.
+    Report(ReportArgs),
+    /// Several designs of the same question side by side: power, N for the target, screening, cost.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML), one per design.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<PathBuf>,
+    /// Target power of each design's sample-size search.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Simulation settings shared by run, size, sweep, report and compare.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Virtual trials per design point (overrides simulation.replicates).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub threads: Option<u64>,
+    /// Output folder; results go to <out>/<name>/.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SizeArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target power, in (0, 1).
+    #[arg(long)]
+    pub power: f64,
+    /// The comparison that must reach the target (default: every non-control arm).
+    #[arg(long)]
+    pub arm: Option<String>,
+    /// Smallest total sample size to consider.
+    #[arg(long)]
+    pub min: Option<u64>,
+    /// Largest total sample size to consider.
+    #[arg(long)]
+    pub max: Option<u64>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// KEY=V1,V2,... or KEY=START:END:STEP, e.g. 'endotype.mals.prevalence=0.05,0.07,0.1'.
+    /// Several --set make a full grid; the power curve is drawn against the first.
+    #[arg(long = "set", required = true, value_name = "KEY=VALUES")]
+    pub sets: Vec<crate::sweep::SetArg>,
+    /// Target power drawn as a dashed line.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target power of the sample-size search.
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of array tasks (shards).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub shards: u64,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task.
+    #[arg(long, default_value = "01:00:00")]
+    pub time: String,
+    /// Memory per task.
+    #[arg(long, default_value = "1G")]
+    pub mem: String,
+    /// CPUs per array task (the shard's worker threads).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub cpus_per_task: u64,
+    /// Output folder of the shards and merged results.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Number of virtual trials (overrides simulation.replicates).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replicates: Option<u64>,
+    /// Random seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The endotrial binary the jobs run (default: this one).
+    #[arg(long)]
+    pub bin: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files, or folders whose *.toml are all checked.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder of committed results (<against>/<name>/summary.csv).
+    #[arg(long)]
+    pub against: PathBuf,
+    /// exact: identical fields; mc: differences judged against Monte Carlo error (Holm).
+    #[arg(long, value_enum, default_value_t = Tolerance::Exact)]
+    pub tolerance: Tolerance,
+    /// Family-wise error rate of the Monte Carlo comparisons (with --tolerance mc).
+    #[arg(long, default_value_t = 0.01)]
+    pub fwer: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub threads: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tolerance {
+    Exact,
+    Mc,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Simulate only share K of N of the trials and write <out>/<name>/shards/K-of-N.json.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<ShardSpec>,
+}
+
+/// Bad input (as opposed to a failure of the machine): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match dispatch(cli) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Regression) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let bad_input = e
+                .chain()
+                .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>() || c.is::<ShardError>());
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+/// How a command that ran to the end came out.
+enum Outcome {
+    Done,
+    /// `check` found results that moved.
+    Regression,
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Run(args) => run(&args)?,
+        Command::Validate { scenarios } => {
+            for s in load_all(&scenarios)? {
+                print!("{}", report::describe(&s.design));
+            }
+        }
+        Command::Merge { shard_dir, out } => merge_command(&shard_dir, out.as_deref())?,
+        Command::Slurm(args) => slurm_command(&args)?,
+        Command::Check(args) => return check_command(&args),
+        Command::Size(args) => size_command(&args)?,
+        Command::Sweep(args) => sweep_command(&args)?,
+        Command::Report(args) => report_command(&args)?,
+        Command::Compare(args) => compare_command(&args)?,
+    }
+    Ok(Outcome::Done)
+}
+
+/// Loads and validates every scenario before anything runs, so that one bad file leaves every
+/// result untouched.
+fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
+    let scenarios = paths
+        .iter()
+        .map(|p| Scenario::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    for s in &scenarios {
+        if let Some(first) = seen.insert(&s.design.name, &s.path) {
+            return Err(BadInput(format!(
+                "{} and {}: both scenarios are named '{}' and would write the same results folder",
+                first.display(),
+                s.path.display(),
+                s.design.name
+            ))
+            .into());
+        }
+    }
+    Ok(scenarios)
+}
+
+fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:40}] {human_pos}/{human_len} trials ({rate}, eta {eta})",
+        )
+        .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.2} M trials/s", state.per_sec() / 1e6);
+            },
+        )
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(name.to_string());
+    bar
+}
+
+fn thread_pool(threads: Option<u64>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t as usize);
+    }
+    pool.build().context("cannot start the worker threads")
+}
+
+/// Simulates trials `trials` of a scenario on `pool`, with a progress bar.
+fn simulate(
+    pool: &rayon::ThreadPool,
+    design: &Design,
+    trials: std::ops::Range<u64>,
+    quiet: bool,
+) -> Tally {
+    let bar = progress_bar(trials.end - trials.start, quiet, &design.name);
+    let tally = pool.install(|| engine::simulate(design, trials, &|n| bar.inc(n)));
+    bar.finish_and_clear();
+    tally
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
+}
+
+/// Writes summary.csv, subgroups.csv, hypotheses.csv (when the scenario lists hypotheses) and
+/// the scenario copy to `dir`, and prints the tables.
+fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
+    let d = &scenario.design;
+    let rows = summary::summarise(d, tally);
+    write_file(&dir.join("summary.csv"), &output::summary_csv(&rows))?;
+    write_file(
+        &dir.join("subgroups.csv"),
+        &output::subgroups_csv(&summary::subgroup_rows(d, tally)),
+    )?;
+    let hypotheses = summary::hypothesis_rows(d, tally);
+    let hypotheses_path = dir.join("hypotheses.csv");
+    if hypotheses.is_empty() {
+        // A scenario that no longer lists hypotheses must not leave a stale file beside it.
+        match std::fs::remove_file(&hypotheses_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e)
+                    .with_context(|| format!("cannot remove '{}'", hypotheses_path.display()));
+            }
+            _ => {}
+        }
+    } else {
+        write_file(&hypotheses_path, &output::hypotheses_csv(&hypotheses))?;
+    }
+    write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
+    print!("{}", output::summary_table(&rows));
+    print!("{}", output::hypotheses_table(&hypotheses));
+    println!("  -> {}", dir.join("summary.csv").display());
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let sim = &args.sim;
+    let mut scenarios = load_all(&args.scenarios)?;
+    for s in &mut scenarios {
+        s.override_simulation(sim.replicates, sim.seed)?;
+    }
+    let pool = thread_pool(sim.threads)?;
+    for s in &scenarios {
+        let design = &s.design;
+        let dir = sim.out.join(&design.name);
+        match args.shard {
+            None => {
+                let tally = simulate(&pool, design, 0..design.replicates, sim.quiet);
+                write_results(&dir, s, &tally)?;
+            }
+            Some(spec) => {
+                let trials = spec.trials(design.replicates);
+                let tally = simulate(&pool, design, trials.clone(), sim.quiet);
+                let path = dir.join("shards").join(spec.file_name());
+                write_file(&path, &Shard::new(s, spec, tally).to_json())?;
+                println!(
+                    "{}: shard {}/{} (trials {}..{}) -> {}",
+                    design.name,
+                    spec.index,
+                    spec.count,
+                    trials.start,
+                    trials.end,
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads one scenario with the shared simulation overrides applied, and its thread pool.
+fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::ThreadPool)> {
+    let mut scenario = Scenario::load(path)?;
+    scenario.override_simulation(sim.replicates, sim.seed)?;
+    Ok((scenario, thread_pool(sim.threads)?))
+}
+
+fn check_target(power: f64) -> anyhow::Result<()> {
+    if power > 0.0 && power < 1.0 {
+        Ok(())
+    } else {
+        Err(BadInput(format!(
+            "--power: expected a target power in (0, 1), found {power}"
+        ))
+        .into())
+    }
+}
+
+/// A spinner naming the candidate being simulated (hidden when quiet or not a terminal).
+fn spinner(quiet: bool, name: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+            .expect("valid template"),
+    );
+    bar.set_prefix(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

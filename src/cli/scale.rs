@@ -1,0 +1,209 @@
+//! Scale-out and regression commands: `merge`, `slurm` and `check`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::{
+    BadInput, CheckArgs, Outcome, SlurmArgs, Tolerance, load_all, simulate, thread_pool,
+    write_file, write_results,
+};
+use crate::check::{self, SummaryTable};
+use crate::output;
+use crate::scenario::Scenario;
+use crate::slurm::{self, SlurmOptions};
+use crate::summary;
+
+pub(super) fn merge_command(shard_dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let (scenario, tally) = crate::shard::merge_dir(shard_dir)?;
+    let dir = match out {
+        Some(out) => out.join(&scenario.design.name),
+        None => {
+            let abs = std::path::absolute(shard_dir)
+                .with_context(|| format!("cannot resolve '{}'", shard_dir.display()))?;
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+        }
+    };
+    write_results(&dir, &scenario, &tally)
+}
+
+pub(super) fn slurm_command(args: &SlurmArgs) -> anyhow::Result<()> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    scenario.override_simulation(args.replicates, args.seed)?;
+    let absolute = |p: &Path| {
+        std::path::absolute(p).with_context(|| format!("cannot resolve '{}'", p.display()))
+    };
+    let binary = match &args.bin {
+        Some(b) => absolute(b)?,
+        None => std::env::current_exe().context("cannot locate the endotrial binary")?,
+    };
+    let scenario_path = absolute(&args.scenario)?;
+    let out = absolute(&args.out)?;
+    let name = &scenario.design.name;
+    let job_dir = out.join(name).join("slurm");
+    let shard_dir = out.join(name).join("shards");
+    let mut run_args = Vec::new();
+    if let Some(r) = args.replicates {
+        run_args.extend(["--replicates".to_string(), r.to_string()]);
+    }
+    if let Some(s) = args.seed {
+        run_args.extend(["--seed".to_string(), s.to_string()]);
+    }
+    let opts = SlurmOptions {
+        shards: args.shards,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        mem: args.mem.clone(),
+        cpus_per_task: args.cpus_per_task,
+        run_args,
+    };
+    let array = job_dir.join("shards.sbatch");
+    let merge = job_dir.join("merge.sbatch");
+    let submit = job_dir.join("submit.sh");
+    write_file(
+        &array,
+        slurm::array_script(&binary, &scenario_path, &out, name, &opts, &job_dir).as_bytes(),
+    )?;
+    write_file(
+        &merge,
+        slurm::merge_script(&binary, &shard_dir, name, &opts, &job_dir).as_bytes(),
+    )?;
+    write_file(
+        &submit,
+        slurm::submit_script(&shard_dir, &array, &merge).as_bytes(),
+    )?;
+    println!(
+        "wrote {} (array of {} shards), {} and {}
+submit with:  bash {}
+results:      {}",
+        array.display(),
+        args.shards,
+        merge.display(),
+        submit.display(),
+        submit.display(),
+        out.join(name).join("summary.csv").display()
+    );
+    Ok(())
+}
+
+/// Scenario files named on the command line, folders expanded to their *.toml (sorted).
+fn expand_scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot list '{}'", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            in_dir.sort();
+            if in_dir.is_empty() {
+                return Err(
+                    BadInput(format!("{}: no scenario files (*.toml)", p.display())).into(),
+                );
+            }
+            files.extend(in_dir);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    if !(args.fwer > 0.0 && args.fwer < 1.0) {
+        return Err(BadInput(format!(
+            "--fwer: expected a level in (0, 1), found {}",
+            args.fwer
+        ))
+        .into());
+    }
+    let mut scenarios = load_all(&expand_scenarios(&args.scenarios)?)?;
+    // The committed results fix the seed and replicates of each re-run.
+    let mut committed = Vec::new();
+    for s in &mut scenarios {
+        let path = args.against.join(&s.design.name).join("summary.csv");
+        let bytes = std::fs::read(&path).map_err(|e| {
+            BadInput(format!(
+                "{}: no committed results for scenario '{}' ({e}); run it and commit the output",
+                path.display(),
+                s.design.name
+            ))
+        })?;
+        let table = SummaryTable::parse(&bytes)
+            .map_err(|e| BadInput(format!("{}: not a summary.csv: {e}", path.display())))?;
+        let number = |c: &str| {
+            table
+                .first(c)
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    BadInput(format!(
+                        "{}: column `{c}` missing or not an integer",
+                        path.display()
+                    ))
+                })
+        };
+        s.override_simulation(Some(number("replicates")?), Some(number("seed")?))?;
+        committed.push((path, table));
+    }
+    let pool = thread_pool(args.threads)?;
+    let mut report = String::new();
+    let mut moved = Vec::new();
+    let mut tested = Vec::new();
+    for (s, (path, old)) in scenarios.iter().zip(&committed) {
+        let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
+        let new_bytes = output::summary_csv(&summary::summarise(&s.design, &tally));
+        let new = SummaryTable::parse(&new_bytes).expect("own output parses");
+        let name = &s.design.name;
+        match args.tolerance {
+            Tolerance::Exact => {
+                let m = check::compare_exact(old, &new);
+                report += &format!(
+                    "{name}: {} against {}\n",
+                    if m.is_empty() { "identical" } else { "MOVED" },
+                    path.display()
+                );
+                moved.extend(m.into_iter().map(|m| (name.clone(), m)));
+            }
+            Tolerance::Mc => {
+                let (t, changed) = check::compare_monte_carlo(old, &new);
+                report += &format!(
+                    "{name}: {} Monte Carlo comparisons against {}\n",
+                    t.len(),
+                    path.display()
+                );
+                moved.extend(changed.into_iter().map(|m| (name.clone(), m)));
+                tested.extend(t.into_iter().map(|t| (name.clone(), t)));
+            }
+        }
+    }
+    let flags = crate::multiplicity::holm(
+        &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
+        args.fwer,
+    );
+    moved.extend(
+        tested
+            .into_iter()
+            .zip(flags)
+            .filter(|(_, flagged)| *flagged)
+            .map(|((name, t), _)| (name, t.moved)),
+    );
+    print!("{report}");
+    if moved.is_empty() {
+        println!("check: all {} scenario(s) match", scenarios.len());
+        return Ok(Outcome::Done);
+    }
+    println!(
+        "\n{:<22} {:<16} {:<24} {:>24} {:>24} {:>10}",
+        "scenario", "arm", "column", "committed", "now", "diff/SE"
+    );
+    for (name, m) in &moved {
+        let z = m.z.map_or(String::from("-"), |z| format!("{z:+.2}"));
+        println!(
+            "{name:<22} {:<16} {:<24} {:>24} {:>24} {z:>10}",
+            m.arm, m.column, m.old, m.new
+        );
+    }
+    println!("\ncheck: {} value(s) moved", moved.len());
+    Ok(Outcome::Regression)
+}
