@@ -748,7 +748,7 @@ fn resolve_treatment(
             ));
         }
         treated_risk(t.effect, value, endotypes[e].control_risk)
-            .map_err(|m| InvalidKey::new(&key, format!("{} {value} {m}", effect_name(t.effect))))?;
+            .map_err(|m| InvalidKey::new(&key, format!("{} {value} {m}", t.effect.name())))?;
         by_endotype[e] = Some(value);
     }
     Ok(Treatment {
@@ -756,15 +756,6 @@ fn resolve_treatment(
         effect: t.effect,
         by_endotype,
     })
-}
-
-fn effect_name(e: Effect) -> &'static str {
-    match e {
-        Effect::RiskRatio => "risk ratio",
-        Effect::OddsRatio => "odds ratio",
-        Effect::RiskDifference => "risk difference",
-        Effect::Risk => "risk",
-    }
 }
 
 fn resolve_arm(

@@ -5,7 +5,7 @@
 
 use crate::design::Design;
 use crate::power;
-use crate::scenario::{Better, Effect, Randomisation, Sidedness, TestKind};
+use crate::scenario::{Better, Randomisation, Sidedness, TestKind};
 use crate::shard::ENGINE;
 use crate::size::SizeSearch;
 use crate::summary::SummaryRow;
@@ -205,15 +205,6 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64) -> String {
     text
 }
 
-fn effect_name(e: Effect) -> &'static str {
-    match e {
-        Effect::RiskRatio => "risk ratio",
-        Effect::OddsRatio => "odds ratio",
-        Effect::RiskDifference => "risk difference",
-        Effect::Risk => "risk under treatment",
-    }
-}
-
 /// The design assumptions as Markdown tables.
 fn assumptions(d: &Design) -> String {
     let mut md = String::from("## Design assumptions\n\n");
@@ -243,12 +234,7 @@ fn assumptions(d: &Design) -> String {
             .zip(&t.by_endotype)
             .filter_map(|(e, v)| v.map(|v| format!("{} {v}", e.name)))
             .collect();
-        md += &format!(
-            "| {} | {} | {} |\n",
-            t.name,
-            effect_name(t.effect),
-            by.join(", ")
-        );
+        md += &format!("| {} | {} | {} |\n", t.name, t.effect.name(), by.join(", "));
     }
     md += "\n| arm | ratio | treatment by diagnostic label | true risk |\n|---|---|---|---|\n";
     for (a, arm) in d.arms.iter().enumerate() {

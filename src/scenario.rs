@@ -198,6 +198,18 @@ pub enum Effect {
     Risk,
 }
 
+impl Effect {
+    /// The effect's name in messages and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::RiskRatio => "risk ratio",
+            Effect::OddsRatio => "odds ratio",
+            Effect::RiskDifference => "risk difference",
+            Effect::Risk => "risk under treatment",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawArm {

@@ -543,7 +543,7 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 seed: design.seed,
                 sample_size: design.sample_size,
                 power,
-                power_se: (power * (1.0 - power) / r as f64).sqrt(),
+                power_se: binomial_se(power, r),
                 power_ci_low: lo,
                 power_ci_high: hi,
                 analytic_power: power::analytic_power(design, arm),

@@ -216,11 +216,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     )?;
     // The power curve: 13 points on the sample-size grid from half to 1.5 times the chosen N.
     let centre = search.chosen.unwrap_or(d.sample_size) as f64;
-    let step = search.step;
-    let mut sizes: Vec<u64> = (0..13)
-        .map(|i| ((centre * (0.5 + i as f64 / 12.0) / step as f64).round() as u64).max(1) * step)
-        .collect();
-    sizes.dedup();
+    let sizes = size_grid(centre, search.step, 0.5, 1.5, 13);
     let set = crate::sweep::SetArg {
         key: "enrollment.sample_size".into(),
         values: sizes.iter().map(u64::to_string).collect(),
