@@ -20,6 +20,13 @@ use crate::scenario::{
 /// Probabilities that must sum to one may miss it by this much (rounding in hand-written files).
 pub const SUM_TOLERANCE: f64 = 1e-9;
 
+/// Largest number of randomised patients a scenario may ask for: far beyond any trial, and low
+/// enough that per-run sums of counts cannot overflow.
+pub const MAX_SAMPLE_SIZE: u64 = 1_000_000_000;
+
+/// Largest expected number of patients screened (sample size / eligible fraction).
+pub const MAX_EXPECTED_SCREENED: f64 = 1e15;
+
 #[derive(Debug, Clone)]
 pub struct Endotype {
     pub name: String,
@@ -312,10 +319,13 @@ impl TryFrom<RawScenario> for Design {
 
         // Enrollment.
         let enr = &raw.enrollment;
-        if enr.sample_size == 0 {
+        if enr.sample_size == 0 || enr.sample_size > MAX_SAMPLE_SIZE {
             return Err(InvalidKey::new(
                 "enrollment.sample_size",
-                "expected a positive number of randomised patients, found 0",
+                format!(
+                    "expected a number of randomised patients from 1 to {MAX_SAMPLE_SIZE}, found {}",
+                    enr.sample_size
+                ),
             ));
         }
         let eligible: Vec<usize> = match &enr.eligible {
@@ -362,6 +372,16 @@ impl TryFrom<RawScenario> for Design {
             return Err(InvalidKey::new(
                 "enrollment.eligible",
                 "no screened patient can be eligible: the eligible labels have probability 0",
+            ));
+        }
+        let screened = enr.sample_size as f64 / eligible_fraction;
+        if screened > MAX_EXPECTED_SCREENED {
+            return Err(InvalidKey::new(
+                "enrollment.eligible",
+                format!(
+                    "the eligible labels have probability {eligible_fraction:e}: randomising {} patients would mean screening about {screened:.3e}, more than {MAX_EXPECTED_SCREENED:e}",
+                    enr.sample_size
+                ),
             ));
         }
         let stratum_prob: Vec<f64> = eligible

@@ -16,7 +16,7 @@
 //! trial: `TrialCounts` is reused.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution};
+use rand_distr::{Binomial, Distribution, Gamma, Poisson};
 use statrs::distribution::{Discrete, NegativeBinomial};
 
 use crate::analysis::Table;
@@ -210,21 +210,38 @@ fn multinomial<R: Rng + ?Sized>(
     }
 }
 
-/// Number of screen failures before the N-th eligible patient: negative binomial(N, q), drawn by
-/// inversion of its CDF tabulated once (a single uniform per trial). Values beyond the table
-/// (probability < 1e-20 each) are reached by continuing the pmf, so the draw stays exact.
+/// Number of screen failures before the N-th eligible patient: negative binomial(N, q).
+///
+/// When its support (to where the pmf falls below 1e-20 past the mean) fits in
+/// `MAX_SCREENING_TABLE` values, the CDF is tabulated once and a draw is one uniform and a binary
+/// search (values beyond the table are reached by continuing the pmf, so the draw stays exact).
+/// Wider distributions (huge N or a tiny eligible fraction) are drawn as the gamma-Poisson
+/// mixture that defines the negative binomial, Poisson(Gamma(N, (1 - q) / q)), with rand_distr's
+/// exact samplers: memory stays bounded whatever N and q.
 #[derive(Debug, Clone)]
 pub struct ScreeningSampler {
-    dist: Option<NegativeBinomial>,
-    cdf: Vec<f64>,
+    draw: ScreeningDraw,
 }
+
+#[derive(Debug, Clone)]
+enum ScreeningDraw {
+    /// Everyone is eligible.
+    None,
+    Table {
+        dist: NegativeBinomial,
+        cdf: Vec<f64>,
+    },
+    Mixture(Gamma<f64>),
+}
+
+/// Largest screening CDF table (8 bytes a value).
+const MAX_SCREENING_TABLE: usize = 1 << 20;
 
 impl ScreeningSampler {
     pub fn new(sample_size: u64, eligible_fraction: f64) -> ScreeningSampler {
         if eligible_fraction >= 1.0 {
             return ScreeningSampler {
-                dist: None,
-                cdf: Vec::new(),
+                draw: ScreeningDraw::None,
             };
         }
         let dist = NegativeBinomial::new(sample_size as f64, eligible_fraction)
@@ -233,6 +250,16 @@ impl ScreeningSampler {
         let mut cdf = Vec::new();
         let mut total = 0.0;
         for k in 0u64.. {
+            if cdf.len() == MAX_SCREENING_TABLE {
+                let gamma = Gamma::new(
+                    sample_size as f64,
+                    (1.0 - eligible_fraction) / eligible_fraction,
+                )
+                .expect("validated: N > 0 and q in (0, 1)");
+                return ScreeningSampler {
+                    draw: ScreeningDraw::Mixture(gamma),
+                };
+            }
             let p = dist.pmf(k);
             total += p;
             cdf.push(total);
@@ -241,23 +268,31 @@ impl ScreeningSampler {
             }
         }
         ScreeningSampler {
-            dist: Some(dist),
-            cdf,
+            draw: ScreeningDraw::Table { dist, cdf },
         }
     }
 
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let Some(dist) = &self.dist else {
-            return 0;
+        let (dist, cdf) = match &self.draw {
+            ScreeningDraw::None => return 0,
+            ScreeningDraw::Mixture(gamma) => {
+                let lambda = gamma.sample(rng);
+                // Validation keeps the expected count below 1e15; a rate beyond what
+                // rand_distr's Poisson accepts (about 1.8e19) has probability below 1e-1000.
+                return Poisson::new(lambda.clamp(f64::MIN_POSITIVE, 1e19))
+                    .expect("positive finite rate")
+                    .sample(rng) as u64;
+            }
+            ScreeningDraw::Table { dist, cdf } => (dist, cdf),
         };
         let u: f64 = rng.random();
-        let k = self.cdf.partition_point(|&c| c <= u);
-        if k < self.cdf.len() {
+        let k = cdf.partition_point(|&c| c <= u);
+        if k < cdf.len() {
             return k as u64;
         }
-        let mut total = *self.cdf.last().expect("non-empty table");
-        let mut k = self.cdf.len() as u64;
+        let mut total = *cdf.last().expect("non-empty table");
+        let mut k = cdf.len() as u64;
         loop {
             let p = dist.pmf(k);
             total += p;
@@ -414,6 +449,55 @@ mod tests {
             hist[s.sample(&mut rng) as usize] += 1;
         }
         assert_fits(&hist, |k| dist.pmf(k), draws, "screening");
+    }
+
+    /// The gamma-Poisson path (support too wide for a table) against the negative binomial:
+    /// counts in 20 bins of equal probability, cut at the exact CDF (seeded).
+    #[test]
+    fn wide_screening_distributions_fit_without_a_table() {
+        use statrs::distribution::DiscreteCDF;
+        for (n, q, seed) in [(3u64, 1e-5, 8), (280, 1e-4, 9)] {
+            let s = ScreeningSampler::new(n, q);
+            assert!(matches!(s.draw, ScreeningDraw::Mixture(_)), "N {n} q {q}");
+            let dist = NegativeBinomial::new(n as f64, q).unwrap();
+            // Bin edges: the smallest k with CDF(k) >= i / 20.
+            let edges: Vec<u64> = (1..20)
+                .map(|i| {
+                    let (mut lo, mut hi) = (0u64, 1u64 << 40);
+                    while lo < hi {
+                        let mid = lo + (hi - lo) / 2;
+                        if dist.cdf(mid) >= f64::from(i) / 20.0 {
+                            hi = mid
+                        } else {
+                            lo = mid + 1
+                        }
+                    }
+                    lo
+                })
+                .collect();
+            let draws = 100_000u64;
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut hist = vec![0u64; 20];
+            for _ in 0..draws {
+                let k = s.sample(&mut rng);
+                hist[edges.partition_point(|&e| e < k)] += 1;
+            }
+            let mut prev = 0.0;
+            let probs: Vec<f64> = (0..20)
+                .map(|i| {
+                    let c = if i < 19 { dist.cdf(edges[i]) } else { 1.0 };
+                    let p = c - prev;
+                    prev = c;
+                    p
+                })
+                .collect();
+            assert_fits(
+                &hist,
+                |k| probs[k as usize],
+                draws,
+                "gamma-Poisson screening",
+            );
+        }
     }
 
     /// Goodness of fit of the binomial sampler: table and fallback paths, small and large n p,

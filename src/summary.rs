@@ -264,16 +264,49 @@ pub struct Tally {
     pub trials: u64,
     /// One per comparison, in `Design::comparisons` order.
     pub comparisons: Vec<ComparisonTally>,
-    /// Histogram of screen failures per trial (index = failures): gives mean and quantiles.
+    /// Screen failures summed over trials: the exact mean.
+    pub sum_failures: u128,
+    /// Histogram of screen failures per trial for the quantiles: bin `i` holds the trials with
+    /// `offset + (i << shift)` to `offset + ((i + 1) << shift) - 1` failures.
     pub screen_failures: Vec<u64>,
+    pub failures_offset: u64,
+    pub failures_shift: u32,
+}
+
+/// Bins of the screen-failure histogram at most (8 bytes each, per worker).
+const FAILURE_BINS: u64 = 1 << 16;
+
+/// The window of the screen-failure histogram: mean +- 12 SD of the negative binomial, where by
+/// Cantelli's inequality any quantile between 0.007 and 0.993 lies; counts outside it are kept
+/// in the end bins. Bins are single values (exact quantiles) unless the window is wider than
+/// `FAILURE_BINS` values (only for designs screening millions), then powers of two wide.
+fn failure_window(design: &Design) -> (u64, u32) {
+    let q = design.eligible_fraction;
+    if q >= 1.0 {
+        return (0, 0);
+    }
+    let n = design.sample_size as f64;
+    let mean = n * (1.0 - q) / q;
+    let sd = (n * (1.0 - q)).sqrt() / q;
+    let lo = (mean - 12.0 * sd).max(0.0).floor() as u64;
+    let width = (mean + 12.0 * sd).ceil() as u64 - lo + 1;
+    let mut shift = 0;
+    while width >> shift >= FAILURE_BINS {
+        shift += 1;
+    }
+    (lo, shift)
 }
 
 impl Tally {
     pub fn new(design: &Design) -> Tally {
+        let (failures_offset, failures_shift) = failure_window(design);
         Tally {
             trials: 0,
             comparisons: vec![ComparisonTally::new(design); design.arms.len() - 1],
+            sum_failures: 0,
             screen_failures: Vec::new(),
+            failures_offset,
+            failures_shift,
         }
     }
 
@@ -286,12 +319,15 @@ impl Tally {
             tally.record(&outcome, design.analysis.alpha, truth);
             tally.record_subgroups(design, arm, outcome.p_value, scratch);
         }
-        let failures = (counts.screened - design.sample_size) as usize;
-        if failures >= self.screen_failures.len() {
+        let failures = counts.screened - design.sample_size;
+        self.sum_failures += u128::from(failures);
+        let bin = (failures.saturating_sub(self.failures_offset) >> self.failures_shift)
+            .min(FAILURE_BINS - 1) as usize;
+        if bin >= self.screen_failures.len() {
             // Grows only when a new maximum is seen: O(log) times per run, not per trial.
-            self.screen_failures.resize(failures + 1, 0);
+            self.screen_failures.resize(bin + 1, 0);
         }
-        self.screen_failures[failures] += 1;
+        self.screen_failures[bin] += 1;
     }
 
     pub fn merge(&mut self, other: &Tally) {
@@ -299,6 +335,7 @@ impl Tally {
         for (a, b) in self.comparisons.iter_mut().zip(&other.comparisons) {
             a.merge(b);
         }
+        self.sum_failures += other.sum_failures;
         if other.screen_failures.len() > self.screen_failures.len() {
             self.screen_failures.resize(other.screen_failures.len(), 0);
         }
@@ -307,27 +344,24 @@ impl Tally {
         }
     }
 
-    /// Smallest number of screen failures whose empirical CDF reaches `q` (R's quantile type 1).
+    /// Smallest number of screen failures whose empirical CDF reaches `q` (R's quantile type 1);
+    /// with bins wider than one value, the top of the bin where the CDF reaches `q`.
     fn failures_quantile(&self, q: f64) -> u64 {
         let target = (q * self.trials as f64).ceil() as u64;
         let mut cum = 0;
+        let mut bin = self.screen_failures.len().saturating_sub(1);
         for (k, &h) in self.screen_failures.iter().enumerate() {
             cum += h;
             if cum >= target.max(1) {
-                return k as u64;
+                bin = k;
+                break;
             }
         }
-        self.screen_failures.len().saturating_sub(1) as u64
+        self.failures_offset + (((bin as u64 + 1) << self.failures_shift) - 1)
     }
 
     fn mean_failures(&self) -> f64 {
-        let total: u128 = self
-            .screen_failures
-            .iter()
-            .enumerate()
-            .map(|(k, &h)| k as u128 * u128::from(h))
-            .sum();
-        total as f64 / self.trials as f64
+        self.sum_failures as f64 / self.trials as f64
     }
 }
 

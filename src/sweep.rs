@@ -47,6 +47,9 @@ impl std::str::FromStr for SetArg {
     }
 }
 
+/// Most values one `START:END:STEP` may expand to.
+const MAX_GRID_VALUES: u64 = 10_000;
+
 /// Expands `START:END:STEP` (inclusive; integers stay integers).
 fn range(spec: &str) -> Result<Vec<String>, String> {
     let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
@@ -63,6 +66,10 @@ fn range(spec: &str) -> Result<Vec<String>, String> {
                 "expected START <= END and STEP > 0, found '{spec}'"
             ));
         }
+        let n = b.checked_sub(a).map_or(i64::MAX, |d| d / s);
+        if n >= MAX_GRID_VALUES as i64 {
+            return Err(format!("'{spec}' has more than {MAX_GRID_VALUES} values"));
+        }
         return Ok((a..=b).step_by(s as usize).map(|v| v.to_string()).collect());
     }
     let num = |x: &str| {
@@ -75,10 +82,11 @@ fn range(spec: &str) -> Result<Vec<String>, String> {
             "expected START <= END and STEP > 0, found '{spec}'"
         ));
     }
-    let n = ((b - a) / s + 1e-9).floor() as u64;
-    if n > 10_000 {
-        return Err(format!("'{spec}' has more than 10000 values"));
+    let n = ((b - a) / s + 1e-9).floor();
+    if n.is_nan() || n >= MAX_GRID_VALUES as f64 {
+        return Err(format!("'{spec}' has more than {MAX_GRID_VALUES} values"));
     }
+    let n = n as u64;
     // Multiplying (not accumulating) keeps 0.1 steps free of drift; 12 significant digits
     // print the intended decimals.
     Ok((0..=n)
@@ -97,7 +105,13 @@ fn invalid(key: &str, message: impl Into<String>) -> InvalidKey {
 fn typed(key: &str, raw: &str, like: Option<&Value>) -> Result<Value, InvalidKey> {
     let bad = |what: &str| invalid(key, format!("expected {what}, found '{raw}'"));
     Ok(match like {
-        Some(Value::Integer(_)) => raw.parse::<i64>().map_err(|_| bad("an integer"))?.into(),
+        // A key written as a whole number may still hold a real value (a threshold of 4420
+        // swept to 4420.5): a non-integer becomes a float, and validation refuses it where the
+        // key must be a whole number.
+        Some(Value::Integer(_)) => match raw.parse::<i64>() {
+            Ok(i) => i.into(),
+            Err(_) => raw.parse::<f64>().map_err(|_| bad("a number"))?.into(),
+        },
         Some(Value::Float(_)) | None => raw.parse::<f64>().map_err(|_| bad("a number"))?.into(),
         Some(Value::Boolean(_)) => raw
             .parse::<bool>()
@@ -307,6 +321,13 @@ test = "chi_square"
         assert!(t.contains("b = 0.9"));
         let t = set(TEXT, "arm.x.ratio", "2").unwrap();
         assert!(t.contains("ratio = 2"));
+        // A value written as a whole number takes a real one; validation judges the type.
+        let t = set(TEXT, "treatment.t.by_endotype.a", "1").unwrap();
+        let t = set(&t, "treatment.t.by_endotype.a", "0.55").unwrap();
+        assert!(t.contains("a = 0.55"));
+        let t = set(TEXT, "enrollment.sample_size", "100.5").unwrap();
+        let e = Scenario::from_text(Path::new("t.toml"), t).unwrap_err();
+        assert!(e.to_string().contains("sample_size"), "{e}");
     }
 
     #[test]
@@ -325,7 +346,7 @@ test = "chi_square"
         for (key, value, message) in [
             ("enrollment.sample_sise", "1", "no such key"),
             ("endotype.c.prevalence", "0.1", "no [[endotype]] named 'c'"),
-            ("enrollment.sample_size", "many", "expected an integer"),
+            ("enrollment.sample_size", "many", "expected a number"),
             ("endotype.a.prevalence", "x", "expected a number"),
             (
                 "endotype.a.prevalence",
@@ -347,7 +368,18 @@ test = "chi_square"
         assert_eq!(s.values, vec!["0", "0.1", "0.2", "0.3"]);
         let s: SetArg = "x.y=1.5, 2 ,2.5".parse().unwrap();
         assert_eq!(s.values, vec!["1.5", "2", "2.5"]);
-        for bad in ["novalue", "k=", "k=1:0:1", "k=0:1:0", "k=a:b:c", "=1"] {
+        for bad in [
+            "novalue",
+            "k=",
+            "k=1:0:1",
+            "k=0:1:0",
+            "k=a:b:c",
+            "=1",
+            "k=1:1000000000:1",
+            "k=-9223372036854775807:9223372036854775807:1",
+            "k=0:inf:1",
+            "k=nan:1:0.1",
+        ] {
             assert!(bad.parse::<SetArg>().is_err(), "{bad}");
         }
     }

@@ -1,33 +1,208 @@
-//! Simulated power against exact power from enumeration of every 2 x 2 table (and of every
-//! allocation and dropout count), for each pooled test, one- and two-sided, equal and unequal
-//! allocation, block and simple randomisation, with and without dropout, and under the null.
-//! Tolerance: 4 Monte Carlo standard errors of the simulated power, with a fixed seed.
+//! Simulated results against exact enumeration by the independent oracle (`tests/oracle`): every
+//! allocation, dropout count and 2 x 2 table, with the tests, their direction (from `better`) and
+//! the Wald interval re-implemented there. Covers each pooled test, one- and two-sided, equal and
+//! unequal allocation, block (with several places left in the last block) and simple
+//! randomisation, with and without dropout, and under the null. Checked columns: power, coverage,
+//! mean difference (so bias), mean observed risks, mean evaluable per arm, true risks.
+//! Tolerance: 4 Monte Carlo standard errors of the simulated quantity, with a fixed seed.
 
 mod common;
+mod oracle;
 
 use common::TwoArm;
-use endotrial::power::exact_power;
+use oracle::{Side, Test};
 
-fn check(case: TwoArm) {
-    let design = case.design();
-    let rows = common::run(&design);
-    let row = &rows[0];
-    let exact = exact_power(&design, 1);
-    let se = (exact * (1.0 - exact) / design.replicates as f64).sqrt();
+/// True risks of `TwoArm`'s scenario, from its text: endotype a (prevalence 0.4, control risk
+/// 0.3, the risk ratio acts on it), endotype b (0.6, 0.15); every label is eligible, so the
+/// randomised mix is the prevalence whatever the misclassification.
+fn true_risks(case: &TwoArm) -> (f64, f64) {
+    (0.4 * 0.3 * case.effect + 0.6 * 0.15, 0.4 * 0.3 + 0.6 * 0.15)
+}
+
+fn exact(case: &TwoArm) -> oracle::Pooled {
+    let (p1, p0) = true_risks(case);
+    let allocation = oracle::allocation(
+        case.sample_size,
+        u64::from(case.ratio_drug),
+        u64::from(case.ratio_control),
+        case.randomisation == "block",
+    );
+    oracle::pooled(
+        (
+            Test::of(case.test),
+            Side::of(case.alternative, case.better),
+            0.05,
+        ),
+        &allocation,
+        case.dropout,
+        p1,
+        p0,
+    )
+}
+
+fn within(what: &str, case: &TwoArm, simulated: f64, exact: f64, se: f64) {
     assert!(
-        (row.power - exact).abs() <= 4.0 * se,
-        "{} {} N={} ratio {}:{} {} dropout {}: simulated {} vs exact {} (4 SE = {})",
+        (simulated - exact).abs() <= 4.0 * se,
+        "{what}: {} {} {} N={} ratio {}:{} {} dropout {}: simulated {simulated} vs exact {exact} (4 SE = {})",
         case.test,
         case.alternative,
+        case.better,
         case.sample_size,
         case.ratio_drug,
         case.ratio_control,
         case.randomisation,
         case.dropout,
-        row.power,
-        exact,
         4.0 * se
     );
+}
+
+fn check(case: TwoArm) {
+    let design = case.design();
+    let row = &common::run(&design)[0];
+    let x = exact(&case);
+    let r = design.replicates as f64;
+    let (p1, p0) = true_risks(&case);
+    assert!((row.true_risk_arm - p1).abs() < 1e-12 && (row.true_risk_control - p0).abs() < 1e-12);
+    within(
+        "power",
+        &case,
+        row.power,
+        x.power,
+        (x.power * (1.0 - x.power) / r).sqrt(),
+    );
+    let est = r * x.estimable;
+    within(
+        "coverage",
+        &case,
+        row.coverage,
+        x.coverage,
+        (x.coverage * (1.0 - x.coverage) / est).sqrt(),
+    );
+    within(
+        "mean_difference",
+        &case,
+        row.mean_difference,
+        x.difference.mean(),
+        x.difference.se(est),
+    );
+    within(
+        "bias",
+        &case,
+        row.bias,
+        x.difference.mean() - (p1 - p0),
+        x.difference.se(est),
+    );
+    within(
+        "mean_risk_arm",
+        &case,
+        row.mean_risk_arm,
+        x.risk_arm.mean(),
+        x.risk_arm.se(est),
+    );
+    within(
+        "mean_risk_control",
+        &case,
+        row.mean_risk_control,
+        x.risk_control.mean(),
+        x.risk_control.se(est),
+    );
+    // The engine's SE of the mean difference estimates the exact one.
+    within(
+        "bias_se",
+        &case,
+        row.bias_se,
+        x.difference.se(est),
+        x.difference.se(est) / 20.0,
+    );
+    for (what, simulated, m) in [
+        (
+            "mean_evaluable_arm",
+            row.mean_evaluable_arm,
+            x.evaluable_arm,
+        ),
+        (
+            "mean_evaluable_control",
+            row.mean_evaluable_control,
+            x.evaluable_control,
+        ),
+    ] {
+        // A deterministic count (no dropout, complete blocks) has SD 0: then it must be exact.
+        within(what, &case, simulated, m.mean(), m.se(r).max(1e-12));
+    }
+}
+
+#[test]
+fn the_oracle_matches_r() {
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.max(1e-12);
+    // prop.test(c(12,5), c(40,40), correct=FALSE, alternative="less")$p.value -> 0.972135369735333
+    assert!(close(
+        oracle::prop_test(12, 40, 5, 40, false, Side::ArmLower),
+        0.972135369735333
+    ));
+    // prop.test(c(3,9), c(17,14), correct=TRUE, alternative="greater")$p.value -> 0.98877279765471
+    assert!(close(
+        oracle::prop_test(3, 17, 9, 14, true, Side::ArmHigher),
+        0.98877279765471
+    ));
+    // prop.test(c(3,9), c(17,14), correct=TRUE)$p.value -> 0.0224544046905806
+    assert!(close(
+        oracle::prop_test(3, 17, 9, 14, true, Side::TwoSided),
+        0.0224544046905806
+    ));
+    // fisher.test(matrix(c(3,9,14,5),2), alternative="less")$p.value -> 0.0106559623414099
+    assert!(close(
+        oracle::fisher_test(3, 17, 9, 14, Side::ArmLower),
+        0.0106559623414099
+    ));
+    // fisher.test(matrix(c(3,9,14,5),2))$p.value -> 0.0119275845947994
+    assert!(close(
+        oracle::fisher_test(3, 17, 9, 14, Side::TwoSided),
+        0.0119275845947994
+    ));
+    // fisher.test(matrix(c(7,2,3,8),2), alternative="greater")$p.value -> 0.0348892593474637
+    assert!(close(
+        oracle::fisher_test(7, 10, 2, 10, Side::ArmHigher),
+        0.0348892593474637
+    ));
+    // x <- array(c(5,3,10,12, 8,4,12,16, 2,6,5,4), dim=c(2,2,3))   # x[arm, outcome, stratum]
+    // mantelhaen.test(x, correct=FALSE)$p.value -> 0.434330104797504; "less" -> 0.782834947601248
+    let strata = [(5, 15, 3, 15), (8, 20, 4, 20), (2, 7, 6, 10)];
+    assert!(close(
+        oracle::mantel_haenszel(&strata, Side::TwoSided),
+        0.434330104797504
+    ));
+    assert!(close(
+        oracle::mantel_haenszel(&strata, Side::ArmLower),
+        0.782834947601248
+    ));
+}
+
+#[test]
+fn the_engines_own_enumeration_agrees_with_the_oracle() {
+    // power::exact_power (used by the size tests) against the independent enumeration.
+    for case in [
+        TwoArm {
+            test: "fisher_exact",
+            alternative: "one_sided",
+            better: "lower",
+            effect: 0.3,
+            sample_size: 43,
+            ratio_drug: 3,
+            ratio_control: 2,
+            dropout: 0.1,
+            ..TwoArm::default()
+        },
+        TwoArm {
+            test: "chi_square_yates",
+            randomisation: "simple",
+            sample_size: 37,
+            ..TwoArm::default()
+        },
+    ] {
+        let engine = endotrial::power::exact_power(&case.design(), 1);
+        let x = exact(&case).power;
+        assert!((engine - x).abs() < 1e-10, "{engine} vs {x}");
+    }
 }
 
 #[test]
@@ -117,6 +292,23 @@ fn fisher_one_sided_simple_randomisation() {
 }
 
 #[test]
+fn fisher_one_sided_lower_block_of_five_with_three_places_left() {
+    // 3:2 blocks, N = 23: four complete blocks and 3 places drawn without replacement from
+    // one block (the arm gets 1, 2 or 3 of them; never 0).
+    check(TwoArm {
+        test: "fisher_exact",
+        alternative: "one_sided",
+        better: "lower",
+        effect: 0.2,
+        ratio_drug: 3,
+        ratio_control: 2,
+        sample_size: 23,
+        seed: 19,
+        ..TwoArm::default()
+    });
+}
+
+#[test]
 fn type_one_error_under_the_null() {
     for (test, alternative, seed) in [
         ("chi_square", "two_sided", 21),
@@ -134,5 +326,45 @@ fn type_one_error_under_the_null() {
             seed,
             ..TwoArm::default()
         });
+    }
+}
+
+#[test]
+fn the_last_incomplete_block_is_drawn_without_replacement() {
+    use endotrial::engine::{run_key, trial_rng};
+    use endotrial::simulate::{Simulator, TrialCounts};
+    // 3:2 blocks, N = 23: the drug arm gets 12 from four complete blocks and k of the last 3
+    // places: hypergeometric, P(k = 1, 2, 3) = 0.3, 0.6, 0.1 and never 0 (with replacement,
+    // P(k = 0) would be 0.064).
+    let d = TwoArm {
+        ratio_drug: 3,
+        ratio_control: 2,
+        sample_size: 23,
+        ..TwoArm::default()
+    }
+    .design();
+    let simulator = Simulator::new(&d);
+    let mut counts = TrialCounts::new(&d);
+    let (key, trials) = (run_key(7), 40_000u64);
+    let mut hist = [0u64; 4];
+    for i in 0..trials {
+        simulator.simulate(&mut trial_rng(key, i), &mut counts);
+        assert_eq!(counts.randomised.iter().sum::<u64>(), 23);
+        hist[(counts.randomised[1] - 12) as usize] += 1;
+    }
+    let exact = oracle::allocation(23, 3, 2, true);
+    assert_eq!(exact.len(), 3, "k = 1, 2, 3");
+    assert_eq!(
+        hist[0], 0,
+        "the arm cannot get none of 3 places out of 3 + 2"
+    );
+    for (na, _, w) in exact {
+        let observed = hist[(na - 12) as usize] as f64 / trials as f64;
+        let se = (w * (1.0 - w) / trials as f64).sqrt();
+        assert!(
+            (observed - w).abs() < 4.0 * se,
+            "k = {}: {observed} vs {w}",
+            na - 12
+        );
     }
 }

@@ -125,7 +125,7 @@ fn curves(
     let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
     let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
     for (values, rows) in results {
-        let x: f64 = values[0].parse().ok()?;
+        let x: f64 = values[0].parse().ok().filter(|x: &f64| x.is_finite())?;
         for r in rows {
             let mut parts: Vec<String> = keys[1..]
                 .iter()
@@ -193,7 +193,7 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             println!("  -> {}", dir.join("power_curve.svg").display());
         }
         None => println!(
-            "  (no power curve: the values of {} are not numbers)",
+            "  (no power curve: the values of {} are not all finite numbers)",
             keys[0]
         ),
     }

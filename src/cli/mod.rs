@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::design::Design;
+use crate::design::{Design, MAX_SAMPLE_SIZE};
 use crate::engine;
 use crate::output;
 use crate::report;
@@ -113,10 +113,10 @@ pub struct SizeArgs {
     #[arg(long)]
     pub arm: Option<String>,
     /// Smallest total sample size to consider.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_SAMPLE_SIZE))]
     pub min: Option<u64>,
-    /// Largest total sample size to consider.
-    #[arg(long)]
+    /// Largest total sample size to consider (at most 10^9).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_SAMPLE_SIZE))]
     pub max: Option<u64>,
     #[command(flatten)]
     pub sim: SimArgs,

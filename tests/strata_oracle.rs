@@ -1,0 +1,227 @@
+//! Every per-label, interaction and multiplicity output against exact enumeration by the
+//! independent oracle (`tests/oracle`): two labels measured without error, 1:1 blocks, the label
+//! mix of each arm binomial, chi-square tests re-implemented there, Woolf's interaction test,
+//! Holm over (overall, a, b). The drug acts on label a only, so label b's hypothesis is a true
+//! null and the family-wise error has an exact, non-zero value: the check bounds it from both
+//! sides (a procedure that never rejects fails it). Tolerance: 4 Monte Carlo SEs, fixed seed.
+
+mod common;
+mod oracle;
+
+use endotrial::{engine, summary};
+use oracle::Side;
+
+const N: u64 = 60;
+const PA: f64 = 0.35;
+// Control risks a 0.3, b 0.2; the drug triples label a's risk (risk ratio 2.5 -> 0.75).
+const RISK: [[f64; 2]; 2] = [[0.3, 0.2], [0.75, 0.2]];
+
+fn scenario(replicates: u64, seed: u64) -> String {
+    format!(
+        r#"
+name = "two_strata"
+[simulation]
+replicates = {replicates}
+seed = {seed}
+[[endotype]]
+name = "a"
+prevalence = {PA}
+control_risk = 0.3
+[[endotype]]
+name = "b"
+prevalence = {pb}
+control_risk = 0.2
+[enrollment]
+sample_size = {N}
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "drug"
+effect = "risk_ratio"
+by_endotype = {{ a = 2.5 }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.05
+hypotheses = ["overall", "a", "b"]
+multiplicity = "holm"
+[cost]
+currency = "EUR"
+screening = 100
+per_patient = 1000
+"#,
+        pb = 1.0 - PA
+    )
+}
+
+fn within(what: &str, simulated: f64, exact: f64, se: f64) {
+    assert!(
+        (simulated - exact).abs() <= 4.0 * se,
+        "{what}: simulated {simulated} vs exact {exact} (4 SE = {})",
+        4.0 * se
+    );
+}
+
+fn proportion_se(p: f64, n: f64) -> f64 {
+    (p * (1.0 - p) / n).sqrt()
+}
+
+#[test]
+fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
+    let r = 40_000u64;
+    let d = common::design(&scenario(r, 3));
+    let tally = engine::simulate(&d, 0..r, &|_| {});
+    let x = oracle::two_strata(N / 2, PA, RISK, 0.05, Side::TwoSided, [false, false, true]);
+    assert!(x.mass > 1.0 - 1e-9, "pruned mass {}", 1.0 - x.mass);
+    let rf = r as f64;
+
+    let row = &summary::summarise(&d, &tally)[0];
+    within("power", row.power, x.power, proportion_se(x.power, rf));
+    within(
+        "coverage",
+        row.coverage,
+        x.coverage,
+        proportion_se(x.coverage, rf),
+    );
+    within(
+        "mean_difference",
+        row.mean_difference,
+        x.mean_difference,
+        row.bias_se,
+    );
+
+    let subgroups = summary::subgroup_rows(&d, &tally);
+    assert_eq!(subgroups.len(), 2);
+    for (s, sub) in subgroups.iter().enumerate() {
+        let what = |c: &str| format!("label {} {c}", sub.label);
+        assert!((sub.true_risk_arm - RISK[1][s]).abs() < 1e-12);
+        assert!((sub.true_risk_control - RISK[0][s]).abs() < 1e-12);
+        let p = x.label_power[s];
+        within(&what("power"), sub.power, p, proportion_se(p, rf));
+        let e = x.label_estimable[s];
+        within(
+            &what("estimable"),
+            sub.estimable as f64 / rf,
+            e,
+            proportion_se(e, rf),
+        );
+        // A within-label difference has SD below 0.5: the SE is at most 0.5 / sqrt(trials).
+        within(
+            &what("mean_difference"),
+            sub.mean_difference,
+            x.label_mean_difference[s],
+            0.5 / (rf * e).sqrt(),
+        );
+        let pa = if s == 0 { PA } else { 1.0 - PA };
+        let sd = ((N / 2) as f64 * pa * (1.0 - pa)).sqrt();
+        within(
+            &what("mean_evaluable_arm"),
+            sub.mean_evaluable_arm,
+            x.label_mean_evaluable_arm[s],
+            sd / rf.sqrt(),
+        );
+        let ip = x.interaction_power;
+        within(
+            &what("interaction_power"),
+            sub.interaction_power,
+            ip,
+            proportion_se(ip, rf),
+        );
+    }
+
+    let hypotheses = summary::hypothesis_rows(&d, &tally);
+    assert_eq!(hypotheses.len(), 3);
+    for (h, row) in hypotheses.iter().enumerate() {
+        assert_eq!(row.procedure, "holm");
+        assert_eq!(row.true_null, h == 2, "{}", row.hypothesis);
+        let p = x.holm_power[h];
+        within(
+            &format!("{} power", row.hypothesis),
+            row.power,
+            p,
+            proportion_se(p, rf),
+        );
+        within(
+            "any_rejected",
+            row.any_rejected,
+            x.holm_any,
+            proportion_se(x.holm_any, rf),
+        );
+        within(
+            "all_rejected",
+            row.all_rejected,
+            x.holm_all,
+            proportion_se(x.holm_all, rf),
+        );
+        within(
+            "fwer",
+            row.fwer,
+            x.holm_fwer,
+            proportion_se(x.holm_fwer, rf),
+        );
+    }
+    // The checks have teeth: every quantity is far from 0 and 1 where it matters.
+    assert!(x.holm_fwer > 0.005 && x.interaction_power > 0.2 && x.holm_power[1] > 0.3);
+}
+
+#[test]
+fn cost_matches_the_negative_binomial_of_screening() {
+    // Everyone is eligible here (q = 1): screened = N exactly. A design with screening failures:
+    // only label a eligible (q = 0.35), so screened = N + NegBin(N, q).
+    let r = 20_000u64;
+    let text = scenario(r, 4)
+        .replace("sample_size = 60", "sample_size = 60\neligible = [\"a\"]")
+        .replace(
+            "hypotheses = [\"overall\", \"a\", \"b\"]",
+            "hypotheses = [\"overall\", \"a\"]",
+        );
+    let d = common::design(&text);
+    let row = &summary::summarise(&d, &engine::simulate(&d, 0..r, &|_| {}))[0];
+    let (n, q) = (N as f64, PA);
+    // Screen failures before the N-th success: mean N (1 - q) / q, variance N (1 - q) / q^2.
+    let mean_screened = n / q;
+    let se = (n * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
+    within("mean_screened", row.mean_screened, mean_screened, se);
+    within(
+        "mean_cost",
+        row.mean_cost,
+        100.0 * mean_screened + 1000.0 * n,
+        100.0 * se,
+    );
+    // The 95th percentile: the negative binomial CDF summed here from its pmf
+    // C(k + N - 1, k) q^N (1 - q)^k (R: qnbinom(0.95, 60, 0.35) + 60 -> 202).
+    let mut cdf = 0.0;
+    let p95 = (0u64..)
+        .find(|&k| {
+            cdf += (statrs::function::factorial::ln_binomial(k + N - 1, k)
+                + n * q.ln()
+                + k as f64 * (1.0 - q).ln())
+            .exp();
+            cdf >= 0.95
+        })
+        .unwrap()
+        + N;
+    assert_eq!(p95, 202);
+    // The sample quantile's SE is about 0.4 patients here: within one patient.
+    assert!(
+        row.p95_screened.abs_diff(p95) <= 1,
+        "{} vs {p95}",
+        row.p95_screened
+    );
+    let p95_cost = 100.0 * row.p95_screened as f64 + 1000.0 * n;
+    assert_eq!(row.p95_cost, p95_cost);
+    assert_eq!(row.currency, "EUR");
+    // Everyone eligible: no screen failures at all.
+    let d = common::design(&scenario(2_000, 5));
+    let row = &summary::summarise(&d, &engine::simulate(&d, 0..2_000, &|_| {}))[0];
+    assert_eq!((row.mean_screened, row.p95_screened), (60.0, 60));
+    assert_eq!(row.mean_cost, 100.0 * 60.0 + 1000.0 * 60.0);
+}
