@@ -90,7 +90,8 @@ fn mutate(rng: &mut ChaCha8Rng, text: &str) -> String {
                 let spots = numbers(&lines[i]);
                 if !spots.is_empty() {
                     let (a, b) = *pick(rng, &spots);
-                    lines[i].replace_range(a..b, *pick(rng, &HOSTILE));
+                    let value: &str = pick(rng, &HOSTILE);
+                    lines[i].replace_range(a..b, value);
                 }
             }
         }
