@@ -90,7 +90,7 @@ fn mutate(rng: &mut ChaCha8Rng, text: &str) -> String {
                 let spots = numbers(&lines[i]);
                 if !spots.is_empty() {
                     let (a, b) = *pick(rng, &spots);
-                    let value: &str = pick(rng, &HOSTILE);
+                    let value: &str = pick::<&str>(rng, &HOSTILE);
                     lines[i].replace_range(a..b, value);
                 }
             }
