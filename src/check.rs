@@ -1,7 +1,8 @@
-//! Regression check of a scenario's summary.csv against a committed one.
+//! Regression check of a scenario's result CSVs (summary.csv, subgroups.csv, hypotheses.csv)
+//! against committed ones.
 //!
-//! Exact mode (same engine, same seed): every field must be identical; each difference is
-//! reported by arm and column. Monte Carlo mode (the engine changed on purpose): each simulated
+//! Exact mode (same engine, same seed): every field of every file must be identical; each
+//! difference is reported by file, row and column. Monte Carlo mode (the engine changed on purpose): each simulated
 //! power, risk, difference, coverage and screening mean is compared with a two-sample z test on
 //! the Monte Carlo standard errors of the two runs, with Holm's step-down correction (`multiplicity::holm`) across every
 //! value compared; quantities that carry no Monte Carlo error (true risks, analytic power, design
@@ -13,7 +14,14 @@ use crate::analysis::normal_upper;
 #[cfg(test)]
 use crate::multiplicity::holm;
 
-/// One summary.csv: its header and rows keyed by arm.
+/// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
+pub const RESULT_FILES: [(&str, Option<&str>); 3] = [
+    ("summary.csv", None),
+    ("subgroups.csv", Some("label")),
+    ("hypotheses.csv", Some("hypothesis")),
+];
+
+/// One result CSV: its header and rows keyed by arm (and label or hypothesis: "arm/label").
 #[derive(Debug, Clone)]
 pub struct SummaryTable {
     pub header: Vec<String>,
@@ -21,7 +29,13 @@ pub struct SummaryTable {
 }
 
 impl SummaryTable {
+    /// Parses a summary.csv (rows keyed by arm).
     pub fn parse(bytes: &[u8]) -> Result<SummaryTable, String> {
+        SummaryTable::parse_keyed(bytes, None)
+    }
+
+    /// Parses a result CSV whose rows are keyed by arm and, when given, a second column.
+    pub fn parse_keyed(bytes: &[u8], second: Option<&str>) -> Result<SummaryTable, String> {
         let mut reader = csv::Reader::from_reader(bytes);
         let header: Vec<String> = reader
             .headers()
@@ -29,8 +43,10 @@ impl SummaryTable {
             .iter()
             .map(str::to_string)
             .collect();
-        if !header.iter().any(|h| h == "arm") {
-            return Err("no `arm` column: not a summary.csv".into());
+        for key in std::iter::once("arm").chain(second) {
+            if !header.iter().any(|h| h == key) {
+                return Err(format!("no `{key}` column"));
+            }
         }
         let mut rows = BTreeMap::new();
         for record in reader.records() {
@@ -40,7 +56,11 @@ impl SummaryTable {
                 .cloned()
                 .zip(record.iter().map(str::to_string))
                 .collect();
-            rows.insert(row["arm"].clone(), row);
+            let key = match second {
+                None => row["arm"].clone(),
+                Some(c) => format!("{}/{}", row["arm"], row[c]),
+            };
+            rows.insert(key, row);
         }
         if rows.is_empty() {
             return Err("no rows".into());
@@ -64,6 +84,19 @@ pub struct Moved {
     /// Difference in Monte Carlo SEs and its two-sided p-value (Monte Carlo mode only).
     pub z: Option<f64>,
     pub p: Option<f64>,
+}
+
+impl Moved {
+    /// A result file written by only one of the two runs.
+    pub fn file_presence(file: &str, committed: bool) -> Moved {
+        let (present, absent) = ("present", "(absent)");
+        let (old, new) = if committed {
+            (present, absent)
+        } else {
+            (absent, present)
+        };
+        moved("*", &format!("{file}:(file)"), old, new)
+    }
 }
 
 fn moved(arm: &str, column: &str, old: &str, new: &str) -> Moved {
@@ -110,12 +143,28 @@ pub fn compare_exact(old: &SummaryTable, new: &SummaryTable) -> Vec<Moved> {
     out
 }
 
-/// Simulated columns and their Monte Carlo SE as a function of a row.
-fn monte_carlo_se(column: &str, row: &BTreeMap<String, String>) -> Option<Option<f64>> {
+/// Simulated columns and their Monte Carlo SE as a function of a row; `replicates` is the
+/// run's number of trials (not a column of every file).
+fn monte_carlo_se(
+    column: &str,
+    row: &BTreeMap<String, String>,
+    replicates: f64,
+) -> Option<Option<f64>> {
     let get = |c: &str| row.get(c).and_then(|v| v.parse::<f64>().ok());
     let binomial_se = |p: f64, n: f64| (p * (1.0 - p) / n).sqrt();
     let se = match column {
         "power" => get("power_se"),
+        "interaction_power" => get("interaction_power_se"),
+        "fwer" => get("fwer_se"),
+        "any_rejected" | "all_rejected" => Some(binomial_se(get(column)?, replicates)),
+        // Within a label (subgroups.csv): the difference of two observed risks, each with
+        // variance r (1 - r) / n per trial at the mean evaluable n.
+        "mean_difference" if row.contains_key("label") => {
+            let var = |r: f64, n: f64| if n > 0.0 { r * (1.0 - r) / n } else { 0.25 };
+            let v = var(get("true_risk_arm")?, get("mean_evaluable_arm")?)
+                + var(get("true_risk_control")?, get("mean_evaluable_control")?);
+            Some((v / get("estimable")?).sqrt())
+        }
         "mean_difference" => get("bias_se"),
         "coverage" => Some(binomial_se(get("coverage")?, get("estimable")?)),
         // The mean of a per-trial observed risk: SD about sqrt(r(1-r)/n) per trial.
@@ -143,7 +192,7 @@ fn monte_carlo_se(column: &str, row: &BTreeMap<String, String>) -> Option<Option
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 9] = [
+const DETERMINISTIC: [&str; 12] = [
     "control",
     "test",
     "alternative",
@@ -153,6 +202,23 @@ const DETERMINISTIC: [&str; 9] = [
     "true_risk_control",
     "true_risk_arm",
     "true_difference",
+    "procedure",
+    "true_null",
+    "interaction_test",
+];
+
+/// Columns compared with a z test on their Monte Carlo SEs (those a file has).
+const SIMULATED: [&str; 10] = [
+    "power",
+    "mean_difference",
+    "coverage",
+    "mean_risk_control",
+    "mean_risk_arm",
+    "mean_screened",
+    "interaction_power",
+    "any_rejected",
+    "all_rejected",
+    "fwer",
 ];
 const DETERMINISTIC_TOL: f64 = 1e-9;
 
@@ -166,7 +232,11 @@ pub struct Tested {
 /// Monte Carlo comparison of one scenario's summaries: every simulated value with its z test
 /// (to be Holm-corrected with the other scenarios' by `holm`), and the deterministic values that
 /// changed.
-pub fn compare_monte_carlo(old: &SummaryTable, new: &SummaryTable) -> (Vec<Tested>, Vec<Moved>) {
+pub fn compare_monte_carlo(
+    old: &SummaryTable,
+    new: &SummaryTable,
+    replicates: (f64, f64),
+) -> (Vec<Tested>, Vec<Moved>) {
     let (mut tested, mut changed) = (Vec::new(), Vec::new());
     for (arm, o) in &old.rows {
         let Some(n) = new.rows.get(arm) else {
@@ -175,6 +245,9 @@ pub fn compare_monte_carlo(old: &SummaryTable, new: &SummaryTable) -> (Vec<Teste
         };
         for column in DETERMINISTIC {
             let (a, b) = (o.get(column), n.get(column));
+            if a.is_none() && b.is_none() {
+                continue;
+            }
             let same = match (
                 a.and_then(|v| v.parse::<f64>().ok()),
                 b.and_then(|v| v.parse::<f64>().ok()),
@@ -191,22 +264,15 @@ pub fn compare_monte_carlo(old: &SummaryTable, new: &SummaryTable) -> (Vec<Teste
                 ));
             }
         }
-        for column in [
-            "power",
-            "mean_difference",
-            "coverage",
-            "mean_risk_control",
-            "mean_risk_arm",
-            "mean_screened",
-        ] {
+        for column in SIMULATED {
             let value = |row: &BTreeMap<String, String>| {
                 row.get(column).and_then(|v| v.parse::<f64>().ok())
             };
             let (Some(x), Some(y), Some(Some(se_x)), Some(Some(se_y))) = (
                 value(o),
                 value(n),
-                monte_carlo_se(column, o),
-                monte_carlo_se(column, n),
+                monte_carlo_se(column, o, replicates.0),
+                monte_carlo_se(column, n, replicates.1),
             ) else {
                 continue;
             };
@@ -251,7 +317,7 @@ mod tests {
         // 0.8 -> 0.805: 0.005 / (0.004 sqrt 2) = 0.88 SE: not significant.
         let new =
             SummaryTable::parse(CSV.replace(",0.8,0.004,", ",0.805,0.004,").as_bytes()).unwrap();
-        let (tested, changed) = compare_monte_carlo(&old, &new);
+        let (tested, changed) = compare_monte_carlo(&old, &new, (1e4, 1e4));
         assert!(changed.is_empty());
         let power = tested.iter().find(|t| t.moved.column == "power").unwrap();
         assert!((power.moved.z.unwrap() - 0.005 / (0.004 * 2f64.sqrt())).abs() < 1e-12);
@@ -263,7 +329,7 @@ mod tests {
         // 0.8 -> 0.85: 8.8 SE: flagged.
         let new =
             SummaryTable::parse(CSV.replace(",0.8,0.004,", ",0.85,0.004,").as_bytes()).unwrap();
-        let (tested, _) = compare_monte_carlo(&old, &new);
+        let (tested, _) = compare_monte_carlo(&old, &new, (1e4, 1e4));
         let flags = holm(&tested.iter().map(|t| t.p).collect::<Vec<_>>(), 0.01);
         let flagged: Vec<_> = tested
             .iter()
@@ -278,7 +344,7 @@ mod tests {
                 .as_bytes(),
         )
         .unwrap();
-        let (_, changed) = compare_monte_carlo(&old, &new);
+        let (_, changed) = compare_monte_carlo(&old, &new, (1e4, 1e4));
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].column, "true_risk_arm");
     }

@@ -102,3 +102,59 @@ fn missing_committed_results_are_bad_input() {
         .code(2)
         .stderr(contains("no committed results for scenario 'immunosep'"));
 }
+
+#[test]
+fn every_result_file_is_compared() {
+    // design_stratified lists three hypotheses under Holm: changing only the procedure moves
+    // hypotheses.csv and nothing in summary.csv.
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    fs::create_dir_all(&scenarios).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/design_stratified.toml");
+    let file = scenarios.join("design_stratified.toml");
+    fs::copy(&shipped, &file).unwrap();
+    let results = dir.path().join("results");
+    endotrial()
+        .args(["run", "--quiet", "--replicates", "20000", "--out"])
+        .arg(&results)
+        .arg(&file)
+        .assert()
+        .success();
+    check(&scenarios, &results, false).code(0);
+    let text = fs::read_to_string(&shipped).unwrap();
+    assert!(text.contains("multiplicity = \"holm\""));
+    fs::write(
+        &file,
+        text.replace("multiplicity = \"holm\"", "multiplicity = \"none\""),
+    )
+    .unwrap();
+    for mc in [false, true] {
+        check(&scenarios, &results, mc)
+            .code(1)
+            .stdout(contains("hypotheses.csv:procedure"));
+    }
+    check(&scenarios, &results, false).stdout(contains("hypotheses.csv:power"));
+    // A subgroup-only change: the interaction test's level cannot be edited, but deleting the
+    // committed subgroups.csv is a moved file.
+    fs::write(&file, &text).unwrap();
+    fs::remove_file(results.join("design_stratified/subgroups.csv")).unwrap();
+    check(&scenarios, &results, false)
+        .code(1)
+        .stdout(contains("subgroups.csv:(file)"));
+    // Without hypotheses the committed hypotheses.csv is a moved file too.
+    endotrial()
+        .args(["run", "--quiet", "--replicates", "20000", "--out"])
+        .arg(&results)
+        .arg(&file)
+        .assert()
+        .success();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("hypotheses") && !l.starts_with("multiplicity"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(&file, without).unwrap();
+    check(&scenarios, &results, false)
+        .code(1)
+        .stdout(contains("hypotheses.csv:(file)"));
+}

@@ -342,33 +342,48 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
 }
 
-/// Writes summary.csv, subgroups.csv, hypotheses.csv (when the scenario lists hypotheses) and
-/// the scenario copy to `dir`, and prints the tables.
+/// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv and,
+/// when the scenario lists hypotheses, hypotheses.csv (`None` otherwise).
+fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 3] {
+    let hypotheses = summary::hypothesis_rows(d, tally);
+    [
+        (
+            "summary.csv",
+            Some(output::summary_csv(&summary::summarise(d, tally))),
+        ),
+        (
+            "subgroups.csv",
+            Some(output::subgroups_csv(&summary::subgroup_rows(d, tally))),
+        ),
+        (
+            "hypotheses.csv",
+            (!hypotheses.is_empty()).then(|| output::hypotheses_csv(&hypotheses)),
+        ),
+    ]
+}
+
+/// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
     let d = &scenario.design;
-    let rows = summary::summarise(d, tally);
-    write_file(&dir.join("summary.csv"), &output::summary_csv(&rows))?;
-    write_file(
-        &dir.join("subgroups.csv"),
-        &output::subgroups_csv(&summary::subgroup_rows(d, tally)),
-    )?;
-    let hypotheses = summary::hypothesis_rows(d, tally);
-    let hypotheses_path = dir.join("hypotheses.csv");
-    if hypotheses.is_empty() {
-        // A scenario that no longer lists hypotheses must not leave a stale file beside it.
-        match std::fs::remove_file(&hypotheses_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e)
-                    .with_context(|| format!("cannot remove '{}'", hypotheses_path.display()));
-            }
-            _ => {}
+    for (name, bytes) in result_csvs(d, tally) {
+        let path = dir.join(name);
+        match bytes {
+            Some(bytes) => write_file(&path, &bytes)?,
+            // A scenario that no longer lists hypotheses must not leave a stale file beside it.
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e).with_context(|| format!("cannot remove '{}'", path.display()));
+                }
+                _ => {}
+            },
         }
-    } else {
-        write_file(&hypotheses_path, &output::hypotheses_csv(&hypotheses))?;
     }
     write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
-    print!("{}", output::summary_table(&rows));
-    print!("{}", output::hypotheses_table(&hypotheses));
+    print!("{}", output::summary_table(&summary::summarise(d, tally)));
+    print!(
+        "{}",
+        output::hypotheses_table(&summary::hypothesis_rows(d, tally))
+    );
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())
 }

@@ -9,10 +9,8 @@ use super::{
     write_file, write_results,
 };
 use crate::check::{self, SummaryTable};
-use crate::output;
 use crate::scenario::Scenario;
 use crate::slurm::{self, SlurmOptions};
-use crate::summary;
 
 pub(super) fn merge_command(shard_dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let (scenario, tally) = crate::shard::merge_dir(shard_dir)?;
@@ -150,32 +148,77 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let mut report = String::new();
     let mut moved = Vec::new();
     let mut tested = Vec::new();
-    for (s, (path, old)) in scenarios.iter().zip(&committed) {
+    for (s, (path, _)) in scenarios.iter().zip(&committed) {
         let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
-        let new_bytes = output::summary_csv(&summary::summarise(&s.design, &tally));
-        let new = SummaryTable::parse(&new_bytes).expect("own output parses");
         let name = &s.design.name;
-        match args.tolerance {
-            Tolerance::Exact => {
-                let m = check::compare_exact(old, &new);
-                report += &format!(
-                    "{name}: {} against {}\n",
-                    if m.is_empty() { "identical" } else { "MOVED" },
-                    path.display()
-                );
-                moved.extend(m.into_iter().map(|m| (name.clone(), m)));
-            }
-            Tolerance::Mc => {
-                let (t, changed) = check::compare_monte_carlo(old, &new);
-                report += &format!(
-                    "{name}: {} Monte Carlo comparisons against {}\n",
-                    t.len(),
-                    path.display()
-                );
-                moved.extend(changed.into_iter().map(|m| (name.clone(), m)));
-                tested.extend(t.into_iter().map(|t| (name.clone(), t)));
+        let dir = path.parent().expect("a file in a folder");
+        let replicates = s.design.replicates as f64;
+        let (mut tests, mut changes) = (0, 0);
+        for ((file, key), (_, now)) in check::RESULT_FILES
+            .iter()
+            .zip(super::result_csvs(&s.design, &tally))
+        {
+            let committed_path = dir.join(file);
+            let then = match std::fs::read(&committed_path) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot read '{}'", committed_path.display()));
+                }
+            };
+            let (then, now) = match (then, now) {
+                (None, None) => continue,
+                (then, None) | (then @ None, Some(_)) => {
+                    let m = check::Moved::file_presence(file, then.is_some());
+                    moved.push((name.clone(), m));
+                    changes += 1;
+                    continue;
+                }
+                (Some(a), Some(b)) => (a, b),
+            };
+            let old = SummaryTable::parse_keyed(&then, *key).map_err(|e| {
+                BadInput(format!(
+                    "{}: not a result file of endotrial: {e}",
+                    committed_path.display()
+                ))
+            })?;
+            let new = SummaryTable::parse_keyed(&now, *key).expect("own output parses");
+            let prefix = |mut m: check::Moved| {
+                m.column = format!("{file}:{}", m.column);
+                (name.clone(), m)
+            };
+            match args.tolerance {
+                Tolerance::Exact => {
+                    let m = check::compare_exact(&old, &new);
+                    changes += m.len();
+                    moved.extend(m.into_iter().map(prefix));
+                }
+                Tolerance::Mc => {
+                    // The committed run's replicates are those of this re-run.
+                    let (t, changed) =
+                        check::compare_monte_carlo(&old, &new, (replicates, replicates));
+                    tests += t.len();
+                    changes += changed.len();
+                    moved.extend(changed.into_iter().map(prefix));
+                    tested.extend(t.into_iter().map(|mut t| {
+                        t.moved.column = format!("{file}:{}", t.moved.column);
+                        (name.clone(), t)
+                    }));
+                }
             }
         }
+        report += &match args.tolerance {
+            Tolerance::Exact => format!(
+                "{name}: {} against {}\n",
+                if changes == 0 { "identical" } else { "MOVED" },
+                dir.display()
+            ),
+            Tolerance::Mc => format!(
+                "{name}: {tests} Monte Carlo comparisons against {}\n",
+                dir.display()
+            ),
+        };
     }
     let flags = crate::multiplicity::holm(
         &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
@@ -194,13 +237,13 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Done);
     }
     println!(
-        "\n{:<22} {:<16} {:<24} {:>24} {:>24} {:>10}",
+        "\n{:<22} {:<24} {:<34} {:>24} {:>24} {:>10}",
         "scenario", "arm", "column", "committed", "now", "diff/SE"
     );
     for (name, m) in &moved {
         let z = m.z.map_or(String::from("-"), |z| format!("{z:+.2}"));
         println!(
-            "{name:<22} {:<16} {:<24} {:>24} {:>24} {z:>10}",
+            "{name:<22} {:<24} {:<34} {:>24} {:>24} {z:>10}",
             m.arm, m.column, m.old, m.new
         );
     }
