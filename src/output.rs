@@ -456,6 +456,16 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then renamed over.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, false)
+}
+
+/// As `write_atomic`, for a script meant to be run (executable bits under the umask).
+pub fn write_script_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, true)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], executable: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -464,6 +474,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
+    // A temporary file is created 0600; the result gets the mode `File::create` would give it
+    // (0666, or 0777 for a script, less the umask) so that a cluster group can read results.
+    let full = if executable { 0o777 } else { 0o666 };
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(full & !umask()))?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The process's umask, read from /proc (Linux) without changing it; where /proc does not say,
+/// set and restored at once (racy only against threads creating files at that instant).
+fn umask() -> u32 {
+    let from_proc = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        });
+    from_proc.unwrap_or_else(|| {
+        // SAFETY: umask only swaps the process's file-mode mask.
+        unsafe {
+            let old = libc::umask(0o022);
+            libc::umask(old);
+            old as u32
+        }
+    })
 }

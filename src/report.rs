@@ -493,14 +493,17 @@ pub fn describe(d: &Design) -> String {
     }
     for a in d.comparisons() {
         out += &format!(
-            "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} ({} {}, alpha {})\n",
+            "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})\n",
             d.arms[a].name,
             d.arms[d.control].name,
             d.true_risk[a] - d.true_risk[d.control],
             power::analytic_power(d, a),
-            d.analysis.test.as_str(),
             d.analysis.sidedness.as_str(),
-            d.analysis.alpha
+            d.analysis.alpha,
+            match d.analysis.test {
+                crate::scenario::TestKind::ChiSquare => "",
+                _ => "; an approximation to the chi-square test, not to the test analysed",
+            }
         );
     }
     out

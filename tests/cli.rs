@@ -406,3 +406,107 @@ fn duplicate_scenario_names_are_refused() {
         .code(2)
         .stderr(contains("both scenarios are named 'immunosep'"));
 }
+
+#[test]
+fn results_respect_the_umask_and_scripts_are_executable() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mode = |p: PathBuf| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // The test harness runs under the session's umask: pin it to 022 in the child via sh.
+    let bin = assert_cmd::cargo::cargo_bin("endotrial");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 022 && '{}' run --quiet --replicates 500 --out '{}' '{}' && '{}' slurm --shards 2 --out '{}' '{}'",
+            bin.display(),
+            out.display(),
+            shipped("immunosep.toml").display(),
+            bin.display(),
+            out.display(),
+            shipped("immunosep.toml").display()
+        ))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for file in [
+        "summary.csv",
+        "subgroups.csv",
+        "scenario.toml",
+        "slurm/shards.sbatch",
+    ] {
+        assert_eq!(mode(out.join("immunosep").join(file)), 0o644, "{file}");
+    }
+    assert_eq!(mode(out.join("immunosep/slurm/submit.sh")), 0o755);
+}
+
+#[test]
+fn an_unwritable_out_is_bad_input_before_any_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a_file");
+    fs::write(&file, "x").unwrap();
+    for command in ["run", "sweep", "size", "report"] {
+        let mut cmd = endotrial();
+        cmd.arg(command).arg(shipped("immunosep.toml"));
+        match command {
+            "sweep" => cmd.args(["--set", "enrollment.dropout=0,0.1"]),
+            "size" => cmd.args(["--power", "0.8"]),
+            _ => &mut cmd,
+        };
+        // 10^9 trials would take minutes: the refusal must come first.
+        cmd.args(["--quiet", "--replicates", "1000000000", "--out"])
+            .arg(file.join("results"))
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stderr(contains("cannot write results there"));
+    }
+}
+
+#[test]
+fn report_fails_like_size_when_the_target_is_not_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["size", "report"] {
+        endotrial()
+            .arg(command)
+            .arg(shipped("null.toml"))
+            .args(["--power", "0.8", "--replicates", "2000", "--quiet", "--out"])
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(contains("target power 0.8 not reached"));
+    }
+    let report = fs::read_to_string(dir.path().join("null/report.md")).unwrap();
+    assert!(report.contains("is not reached"), "{report}");
+}
+
+#[test]
+fn merge_in_the_shards_folder_writes_to_out_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for shard in ["1/2", "2/2"] {
+        endotrial()
+            .args([
+                "run",
+                "--quiet",
+                "--replicates",
+                "1000",
+                "--shard",
+                shard,
+                "--out",
+            ])
+            .arg(&out)
+            .arg(shipped("immunosep.toml"))
+            .assert()
+            .success();
+    }
+    let shards = out.join("immunosep/shards");
+    endotrial()
+        .current_dir(&shards)
+        .args(["merge", "."])
+        .assert()
+        .success();
+    assert!(out.join("immunosep/summary.csv").exists());
+    assert!(!out.join("summary.csv").exists() && !shards.join("summary.csv").exists());
+}

@@ -78,18 +78,7 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
         args.sim.quiet,
     )?;
     print!("{}", report::size_summary(d, &search, args.power));
-    if search.chosen.is_none() {
-        let best = search
-            .best()
-            .map_or(String::from("none evaluated"), |(n, p)| {
-                format!("best power {p:.4} at N = {n}")
-            });
-        return Err(BadInput(format!(
-            "{}: target power {} not reached for N in [{}, {}]: {best}; raise --max or revisit the design",
-            d.name, args.power, search.min, search.max
-        ))
-        .into());
-    }
+    not_reached(d, &search, args.power)?;
     let path = args.sim.out.join(&d.name).join("sample_size.csv");
     write_file(&path, &output::sample_size_csv(&search))?;
     println!("  -> {}", path.display());
@@ -162,7 +151,6 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
     let results = run_grid(&pool, &points, args.sim.quiet, name);
     let dir = args.sim.out.join(name);
-    write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
     for (values, rows) in &results {
         let at: Vec<String> = keys
             .iter()
@@ -182,6 +170,7 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             );
         }
     }
+    write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
     println!("  -> {}", dir.join("sweep.csv").display());
     match curves(&keys, &results) {
         Some(c) => {
@@ -248,7 +237,29 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         dir.join("report.md").display(),
         dir.join("report.html").display()
     );
-    Ok(())
+    not_reached(d, &search, args.power)
+}
+
+/// The error (exit 2, as `size`) when the search found no N reaching the target.
+fn not_reached(d: &crate::design::Design, search: &SizeSearch, target: f64) -> anyhow::Result<()> {
+    if search.chosen.is_some() {
+        return Ok(());
+    }
+    let best = search
+        .best()
+        .map_or(String::from("none evaluated"), |(n, p)| {
+            format!("best power {p:.4} at N = {n}")
+        });
+    let advice = if search.max >= crate::design::MAX_SAMPLE_SIZE {
+        "the largest sample size allowed was tried: revisit the design"
+    } else {
+        "raise --max or revisit the design"
+    };
+    Err(BadInput(format!(
+        "{}: target power {target} not reached for N in [{}, {}]: {best}; {advice}",
+        d.name, search.min, search.max
+    ))
+    .into())
 }
 
 /// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.
@@ -269,6 +280,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     for s in &mut scenarios {
         s.override_simulation(args.sim.replicates, args.sim.seed)?;
     }
+    super::writable_out(&args.sim.out)?;
     let pool = thread_pool(args.sim.threads)?;
     let mut rows = Vec::new();
     let mut curves = Vec::new();

@@ -365,6 +365,12 @@ fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 3
 /// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
     let d = &scenario.design;
+    // Printed first: the numbers reach the user even if a write fails.
+    print!("{}", output::summary_table(&summary::summarise(d, tally)));
+    print!(
+        "{}",
+        output::hypotheses_table(&summary::hypothesis_rows(d, tally))
+    );
     for (name, bytes) in result_csvs(d, tally) {
         let path = dir.join(name);
         match bytes {
@@ -394,6 +400,7 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     for s in &mut scenarios {
         s.override_simulation(sim.replicates, sim.seed)?;
     }
+    writable_out(&sim.out)?;
     let pool = thread_pool(sim.threads)?;
     for s in &scenarios {
         let design = &s.design;
@@ -427,7 +434,21 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
 fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::ThreadPool)> {
     let mut scenario = Scenario::load(path)?;
     scenario.override_simulation(sim.replicates, sim.seed)?;
+    writable_out(&sim.out)?;
     Ok((scenario, thread_pool(sim.threads)?))
+}
+
+/// Checks before any simulation that results can be written under `out` (bad input otherwise):
+/// an unwritable folder must not cost a whole run first.
+fn writable_out(out: &Path) -> anyhow::Result<()> {
+    let probe = std::fs::create_dir_all(out).and_then(|()| tempfile::NamedTempFile::new_in(out));
+    probe.map(drop).map_err(|e| {
+        BadInput(format!(
+            "--out '{}': cannot write results there ({e})",
+            out.display()
+        ))
+        .into()
+    })
 }
 
 fn check_target(power: f64) -> anyhow::Result<()> {

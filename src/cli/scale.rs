@@ -16,10 +16,14 @@ pub(super) fn merge_command(shard_dir: &Path, out: Option<&Path>) -> anyhow::Res
     let (scenario, tally) = crate::shard::merge_dir(shard_dir)?;
     let dir = match out {
         Some(out) => out.join(&scenario.design.name),
+        // As documented: <out>/<name>/ with <out> two levels above the shards folder (which
+        // `run --shard` makes <out>/<name>/shards). Resolved first, so that `merge .` inside
+        // the shards folder means that folder, not its parent.
         None => {
-            let abs = std::path::absolute(shard_dir)
+            let abs = std::fs::canonicalize(shard_dir)
                 .with_context(|| format!("cannot resolve '{}'", shard_dir.display()))?;
-            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+            let out = abs.parent().and_then(Path::parent).unwrap_or(&abs);
+            out.join(&scenario.design.name)
         }
     };
     write_results(&dir, &scenario, &tally)
@@ -66,10 +70,11 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> anyhow::Result<()> {
         &merge,
         slurm::merge_script(&binary, &shard_dir, name, &opts, &job_dir).as_bytes(),
     )?;
-    write_file(
+    crate::output::write_script_atomic(
         &submit,
         slurm::submit_script(&shard_dir, &array, &merge).as_bytes(),
-    )?;
+    )
+    .with_context(|| format!("cannot write '{}'", submit.display()))?;
     println!(
         "wrote {} (array of {} shards), {} and {}
 submit with:  bash {}
