@@ -17,8 +17,17 @@ use crate::scenario::{
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
 
-/// Probabilities that must sum to one may miss it by this much (rounding in hand-written files).
-pub const SUM_TOLERANCE: f64 = 1e-9;
+/// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
+/// then rescaled to sum to one, so that the model is a distribution.
+pub const SUM_TOLERANCE: f64 = 1e-6;
+
+/// Rescales probabilities whose sum is off by more than rounding (sums already equal to one up
+/// to 1e-12 are left alone, so that existing results stay bit-identical).
+fn normalise<'a>(values: impl Iterator<Item = &'a mut f64>, total: f64) {
+    if (total - 1.0).abs() > 1e-12 {
+        values.for_each(|v| *v /= total);
+    }
+}
 
 /// Largest number of randomised patients a scenario may ask for: far beyond any trial, and low
 /// enough that per-run sums of counts cannot overflow.
@@ -104,6 +113,8 @@ pub struct Design {
     pub cost: Option<Cost>,
     /// Biomarker rules that produced `classified_as`, when the scenario has them.
     pub classifier: Option<Classifier>,
+    /// Likely mistakes that are not impossible (printed as warnings; the design still runs).
+    pub warnings: Vec<InvalidKey>,
 }
 
 /// Trial cost per screened and per randomised patient.
@@ -295,7 +306,9 @@ impl TryFrom<RawScenario> for Design {
                         check_probability(&k, p)?;
                         classified_as[l] = p;
                     }
-                    check_sum_to_one(&key("classified_as"), map.values().sum())?;
+                    let total: f64 = map.values().sum();
+                    check_sum_to_one(&key("classified_as"), total)?;
+                    normalise(classified_as.iter_mut(), total);
                 }
             }
             endotypes.push(Endotype {
@@ -305,10 +318,9 @@ impl TryFrom<RawScenario> for Design {
                 classified_as,
             });
         }
-        check_sum_to_one(
-            "endotype.*.prevalence",
-            endotypes.iter().map(|e| e.prevalence).sum(),
-        )?;
+        let total: f64 = endotypes.iter().map(|e| e.prevalence).sum();
+        check_sum_to_one("endotype.*.prevalence", total)?;
+        normalise(endotypes.iter_mut().map(|e| &mut e.prevalence), total);
         let classifier = resolve_classifier(&raw, &labels)?;
         if let Some(c) = &classifier {
             let matrix = c.matrix(endotypes.len(), labels.len());
@@ -408,6 +420,21 @@ impl TryFrom<RawScenario> for Design {
         }
         let treatment_names: Vec<String> = treatments.iter().map(|t| t.name.clone()).collect();
 
+        let mut warnings = Vec::new();
+        for b in &raw.biomarker {
+            if b.assay_cv.is_some_and(|cv| cv >= 1.0) {
+                warnings.push(InvalidKey::new(
+                    format!("biomarker.{}.assay_cv", b.name),
+                    format!(
+                        "{} is a coefficient of variation of {}%: did you mean {}?",
+                        b.assay_cv.unwrap(),
+                        b.assay_cv.unwrap() * 100.0,
+                        b.assay_cv.unwrap() / 100.0
+                    ),
+                ));
+            }
+        }
+
         // Arms.
         if raw.arm.len() < 2 {
             return Err(InvalidKey::new(
@@ -423,6 +450,15 @@ impl TryFrom<RawScenario> for Design {
         for (i, a) in raw.arm.iter().enumerate() {
             check_name(&format!("arm[{i}].name"), &a.name, &mut seen)?;
             arms.push(resolve_arm(a, &labels, &eligible, &treatment_names)?);
+            for label in a.assign.iter().flat_map(|m| m.keys()) {
+                let l = labels.iter().position(|n| n == label).expect("resolved");
+                if !eligible.contains(&l) {
+                    warnings.push(InvalidKey::new(
+                        format!("arm.{}.assign.{label}", a.name),
+                        format!("label '{label}' is not eligible (enrollment.eligible): patients with it are never randomised, so this assignment has no effect"),
+                    ));
+                }
+            }
         }
         let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
 
@@ -502,7 +538,7 @@ impl TryFrom<RawScenario> for Design {
                 stratum_risk[a][s] = risk.clamp(0.0, 1.0); // rounding only: each term is in [0, 1]
             }
         }
-        let true_risk = stratum_risk
+        let true_risk: Vec<f64> = stratum_risk
             .iter()
             .map(|r| {
                 r.iter()
@@ -541,6 +577,26 @@ impl TryFrom<RawScenario> for Design {
             }
         };
 
+        let benefit = match raw.endpoint.better {
+            Better::Higher => 1.0,
+            Better::Lower => -1.0,
+        };
+        if an.alternative == Sidedness::OneSided {
+            for (a, arm) in arms.iter().enumerate() {
+                let d: f64 = true_risk[a] - true_risk[control];
+                if a != control && d * benefit < -1e-12 {
+                    warnings.push(InvalidKey::new(
+                        "analysis.alternative",
+                        format!(
+                            "arm '{}' is worse than control by the scenario's own effects (risk {:.4} vs {:.4}, {} is better): a one-sided test in the direction of benefit will almost never reject",
+                            arm.name, true_risk[a], true_risk[control],
+                            if benefit > 0.0 { "higher" } else { "lower" }
+                        ),
+                    ));
+                }
+            }
+        }
+
         Ok(Design {
             name,
             description: raw.description,
@@ -571,6 +627,7 @@ impl TryFrom<RawScenario> for Design {
             true_risk,
             cost,
             classifier,
+            warnings,
         })
     }
 }

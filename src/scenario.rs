@@ -15,10 +15,11 @@ use crate::design::Design;
 /// key path (e.g. `endotype.mals.prevalence`) and says what was expected.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read scenario: {source}")]
+    // The I/O error is part of the message, not a `source`: a chain would print it twice.
+    #[error("{file}: cannot read scenario: {error}")]
     Read {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{file}: malformed scenario: {message}")]
     Parse { file: PathBuf, message: String },
@@ -280,6 +281,21 @@ impl Sidedness {
     }
 }
 
+/// serde's Rust type names in TOML errors, said in words ("expected u64" -> "expected a whole
+/// number >= 0").
+fn plain_types(message: &str) -> String {
+    [
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (rust, words)| {
+        m.replace(rust, words)
+    })
+}
+
 /// A scenario as loaded from disk: its source text (copied next to the results) and its design.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -291,9 +307,9 @@ pub struct Scenario {
 impl Scenario {
     /// Reads, parses and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
             file: path.to_path_buf(),
-            source,
+            error,
         })?;
         Scenario::from_text(path, text)
     }
@@ -302,7 +318,7 @@ impl Scenario {
     pub fn from_text(path: &Path, text: String) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
             file: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: plain_types(e.to_string().trim_end()),
         })?;
         let design = Design::try_from(raw).map_err(|e| ScenarioError::Invalid {
             file: path.to_path_buf(),

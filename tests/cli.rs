@@ -510,3 +510,57 @@ fn merge_in_the_shards_folder_writes_to_out_name() {
     assert!(out.join("immunosep/summary.csv").exists());
     assert!(!out.join("summary.csv").exists() && !shards.join("summary.csv").exists());
 }
+
+#[test]
+fn likely_mistakes_warn_but_run_and_rough_prevalences_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    let text = base_scenario();
+    for (edit, key) in [
+        (
+            text.replace(
+                "assign = { mals = \"anakinra\", immunoparalysis = \"ifn_gamma\" }",
+                "assign = { mals = \"anakinra\", immunoparalysis = \"ifn_gamma\", unclassified = \"anakinra\" }",
+            ),
+            "arm.personalised.assign.unclassified",
+        ),
+        (
+            text.replace("alternative = \"two_sided\"", "alternative = \"one_sided\"")
+                .replace("better = \"higher\"", "better = \"lower\""),
+            "analysis.alternative",
+        ),
+    ] {
+        assert_ne!(edit, text, "{key}: the edit must apply");
+        fs::write(&file, edit).unwrap();
+        endotrial()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .success()
+            .stderr(contains(format!("warning: {}: key `{key}`", file.display())));
+    }
+    // Prevalences typed to three decimals (sum 0.999) are refused; to 1e-6, accepted.
+    let rough = |a: &str, b: &str, c: &str| {
+        text.replace(
+            "prevalence = 0.074468085106383",
+            &format!("prevalence = {a}"),
+        )
+        .replace(
+            "prevalence = 0.361702127659574",
+            &format!("prevalence = {b}"),
+        )
+        .replace(
+            "prevalence = 0.563829787234043",
+            &format!("prevalence = {c}"),
+        )
+    };
+    fs::write(&file, rough("0.333", "0.333", "0.333")).unwrap();
+    endotrial().arg("validate").arg(&file).assert().code(2);
+    fs::write(&file, rough("0.3333333", "0.3333333", "0.3333333")).unwrap();
+    endotrial()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("mals 0.5000"));
+}

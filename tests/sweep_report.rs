@@ -131,7 +131,7 @@ fn sweep_bad_keys_and_values_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for (set, message) in [
         ("enrollment.sample_sise=1,2", "--set enrollment.sample_sise"),
-        ("enrollment.sample_size=many", "expected an integer"),
+        ("enrollment.sample_size=many", "expected a number"),
         (
             "treatment.anakinra.by_endotype.mals=2",
             "treatment.anakinra.by_endotype.mals",

@@ -276,10 +276,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
 /// Loads and validates every scenario before anything runs, so that one bad file leaves every
 /// result untouched.
 fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
-    let scenarios = paths
+    // Every file is read and judged, so that one message names every bad one.
+    let (scenarios, errors): (Vec<_>, Vec<_>) = paths
         .iter()
         .map(|p| Scenario::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
+        .partition(Result::is_ok);
+    let errors: Vec<String> = errors
+        .into_iter()
+        .map(|e| e.expect_err("partitioned").to_string())
+        .collect();
+    match errors.len() {
+        0 => {}
+        1 => return Err(BadInput(errors[0].clone()).into()),
+        n => {
+            return Err(BadInput(format!(
+                "{n} of {} scenario files are invalid:\n{}",
+                paths.len(),
+                errors.join("\n")
+            ))
+            .into());
+        }
+    }
+    let scenarios: Vec<Scenario> = scenarios.into_iter().map(Result::unwrap).collect();
+    scenarios.iter().for_each(warn);
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     for s in &scenarios {
         if let Some(first) = seen.insert(&s.design.name, &s.path) {
@@ -431,8 +450,21 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
 }
 
 /// Loads one scenario with the shared simulation overrides applied, and its thread pool.
+/// Prints a scenario's likely mistakes on stderr (they do not stop it).
+fn warn(s: &Scenario) {
+    for w in &s.design.warnings {
+        eprintln!(
+            "warning: {}: key `{}`: {}",
+            s.path.display(),
+            w.key,
+            w.message
+        );
+    }
+}
+
 fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::ThreadPool)> {
     let mut scenario = Scenario::load(path)?;
+    warn(&scenario);
     scenario.override_simulation(sim.replicates, sim.seed)?;
     writable_out(&sim.out)?;
     Ok((scenario, thread_pool(sim.threads)?))
