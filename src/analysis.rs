@@ -468,5 +468,7 @@ mod tests {
         let se = (0.3f64 * 0.7 / 40.0 + 0.125 * 0.875 / 40.0).sqrt();
         assert!((hi - d - Z_975 * se).abs() < 1e-15 && (d - lo - Z_975 * se).abs() < 1e-15);
         assert!(Table::new(0, 0, 1, 2).wald_interval(Z_975).is_none());
+        assert!(Table::new(1, 2, 0, 0).difference().is_none());
+        assert!(Table::new(0, 0, 0, 0).difference().is_none());
     }
 }

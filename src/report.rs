@@ -45,16 +45,35 @@ fn expected_evaluable(d: &Design, n: u64) -> f64 {
 }
 
 /// The one-line verdict on a candidate N.
-fn candidate_line(n: u64, rows: &[SummaryRow]) -> String {
+fn candidate_line(n: u64, rows: &[SummaryRow], target: f64) -> String {
     rows.iter()
         .map(|r| {
             format!(
-                "N = {n}: power {:.4} (MC SE {:.4}; 95% CI {:.4} to {:.4}) for {} vs {}",
-                r.power, r.power_se, r.power_ci_low, r.power_ci_high, r.arm, r.control
+                "N = {n}: power {} (MC SE {:.4}; 95% CI {:.4} to {:.4}) for {} vs {}",
+                power_text(r.power, target),
+                r.power_se,
+                r.power_ci_low,
+                r.power_ci_high,
+                r.arm,
+                r.control
             )
         })
         .collect::<Vec<_>>()
         .join("\n  ")
+}
+
+/// A power to 4 decimals, or more where 4 would round it onto the other side of the target
+/// (0.89996 is not "0.9000" when the target is 0.9).
+pub fn power_text(power: f64, target: f64) -> String {
+    let mut decimals = 4;
+    loop {
+        let text = format!("{power:.decimals$}");
+        let shown: f64 = text.parse().expect("a formatted number");
+        if decimals >= 8 || (shown >= target) == (power >= target) {
+            return text;
+        }
+        decimals += 1;
+    }
 }
 
 /// What `endotrial size` prints.
@@ -93,7 +112,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         return out;
     };
     let rows = &s.candidates[&n];
-    out += &format!("  chosen: {}\n", candidate_line(n, rows));
+    out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
     out += &format!(
         "          {n} randomised, {:.1} expected evaluable after {} dropout; screening: mean {:.1}, 95th percentile {}\n",
         expected_evaluable(d, n),
@@ -117,7 +136,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         );
     }
     if let Some(below) = s.candidates.get(&(n - s.step.min(n))).filter(|_| n > s.min) {
-        out += &format!("  below:  {}\n", candidate_line(n - s.step, below));
+        out += &format!("  below:  {}\n", candidate_line(n - s.step, below, target));
     }
     if !s.dips.is_empty() {
         out += &format!(
@@ -507,4 +526,17 @@ pub fn describe(d: &Design) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn powers_never_round_onto_the_target() {
+        assert_eq!(power_text(0.89996, 0.9), "0.89996");
+        assert_eq!(power_text(0.8999999, 0.9), "0.8999999");
+        assert_eq!(power_text(0.80041, 0.8), "0.8004");
+        assert_eq!(power_text(0.9, 0.9), "0.9000");
+    }
 }

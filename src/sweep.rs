@@ -129,6 +129,20 @@ fn typed(key: &str, raw: &str, like: Option<&Value>) -> Result<Value, InvalidKey
 
 /// Sets `key` to `raw` in scenario text, returning the edited text (not yet validated).
 pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
+    set_keeping(text, key, raw, &[])
+}
+
+/// The endotype whose prevalence `key` sets, if it does.
+fn prevalence_of(key: &str) -> Option<&str> {
+    match key.split('.').collect::<Vec<_>>()[..] {
+        ["endotype", name, "prevalence"] => Some(name),
+        _ => None,
+    }
+}
+
+/// As `set`; a prevalence edit leaves the prevalences of the endotypes in `kept` (set by
+/// earlier keys of the same grid point) as they are and rescales only the others.
+fn set_keeping(text: &str, key: &str, raw: &str, kept: &[&str]) -> Result<String, InvalidKey> {
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         invalid(key, format!("scenario is not valid TOML: {e}"))
     })?;
@@ -182,15 +196,21 @@ pub fn set(text: &str, key: &str, raw: &str) -> Result<String, InvalidKey> {
 
     if parts.len() == 3 && parts[0] == "endotype" && parts[2] == "prevalence" {
         let new = value.as_float().expect("typed as float");
-        rescale_prevalences(&mut doc, parts[1], new).map_err(|m| invalid(key, m))?;
+        rescale_prevalences(&mut doc, parts[1], new, kept).map_err(|m| invalid(key, m))?;
         return Ok(doc.to_string());
     }
     table.insert(last, Item::Value(value));
     Ok(doc.to_string())
 }
 
-/// Sets one endotype's prevalence and rescales the others to keep the sum at 1.
-fn rescale_prevalences(doc: &mut DocumentMut, name: &str, new: f64) -> Result<(), String> {
+/// Sets one endotype's prevalence and rescales the others, except those in `kept`, to keep the
+/// sum at 1.
+fn rescale_prevalences(
+    doc: &mut DocumentMut,
+    name: &str,
+    new: f64,
+    kept: &[&str],
+) -> Result<(), String> {
     if !(0.0..=1.0).contains(&new) {
         return Err(format!("expected a prevalence in [0, 1], found {new}"));
     }
@@ -200,21 +220,39 @@ fn rescale_prevalences(doc: &mut DocumentMut, name: &str, new: f64) -> Result<()
             .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
             .unwrap_or(0.0)
     };
+    let name_of = |t: &toml_edit::Table| t.get("name").and_then(Item::as_str).map(str::to_string);
+    let is_kept =
+        |t: &toml_edit::Table| name_of(t).is_some_and(|n| n != name && kept.contains(&n.as_str()));
+    let fixed: f64 = array.iter().filter(|t| is_kept(t)).map(prevalence).sum();
     let others: f64 = array
         .iter()
-        .filter(|t| t.get("name").and_then(Item::as_str) != Some(name))
+        .filter(|t| name_of(t).as_deref() != Some(name) && !is_kept(t))
         .map(prevalence)
         .sum();
-    if others <= 0.0 && new < 1.0 {
-        return Err("the other endotypes have prevalence 0: nothing to rescale".into());
+    let left = 1.0 - new - fixed;
+    if left < -1e-12 {
+        return Err(format!(
+            "prevalences set together sum to {}, more than 1: they cannot all hold",
+            new + fixed
+        ));
+    }
+    if others <= 0.0 && left > 1e-12 {
+        return Err(
+            "the endotypes left to rescale have prevalence 0: the prevalences set cannot sum to 1"
+                .into(),
+        );
     }
     for t in array.iter_mut() {
-        let v = if t.get("name").and_then(Item::as_str) == Some(name) {
-            new
-        } else {
-            prevalence(t) * (1.0 - new) / others
-        };
-        t["prevalence"] = toml_edit::value(v);
+        if name_of(t).as_deref() == Some(name) {
+            t["prevalence"] = toml_edit::value(new);
+        } else if !is_kept(t) {
+            let v = if others > 0.0 {
+                prevalence(t) * left.max(0.0) / others
+            } else {
+                0.0
+            };
+            t["prevalence"] = toml_edit::value(v);
+        }
     }
     Ok(())
 }
@@ -232,11 +270,19 @@ pub fn grid(base: &Scenario, sets: &[SetArg]) -> Result<Vec<GridPoint>, Scenario
     for set_arg in sets {
         let mut next = Vec::with_capacity(points.len() * set_arg.values.len());
         for (values, text) in &points {
+            // Prevalences set by earlier keys of this point stay as written.
+            let kept: Vec<&str> = sets
+                .iter()
+                .take_while(|s| !std::ptr::eq(*s, set_arg))
+                .filter_map(|s| prevalence_of(&s.key))
+                .collect();
             for v in &set_arg.values {
-                let edited = set(text, &set_arg.key, v).map_err(|e| ScenarioError::Invalid {
-                    file: base.path.clone(),
-                    key: e.key,
-                    message: e.message,
+                let edited = set_keeping(text, &set_arg.key, v, &kept).map_err(|e| {
+                    ScenarioError::Invalid {
+                        file: base.path.clone(),
+                        key: e.key,
+                        message: e.message,
+                    }
                 })?;
                 let mut values = values.clone();
                 values.push(v.clone());

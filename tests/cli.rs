@@ -564,3 +564,19 @@ fn likely_mistakes_warn_but_run_and_rough_prevalences_are_accepted() {
         .success()
         .stdout(contains("mals 0.5000"));
 }
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    use clap::CommandFactory;
+    endotrial::cli::Cli::command().debug_assert();
+    for command in [
+        "run", "validate", "merge", "slurm", "check", "size", "sweep", "report", "compare",
+    ] {
+        endotrial()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Example"))
+            .stdout(contains(format!("endotrial {command} ")));
+    }
+}

@@ -248,3 +248,44 @@ fn compare_puts_designs_side_by_side() {
         .code(2)
         .stderr(contains("--power"));
 }
+
+#[test]
+fn prevalences_swept_together_are_the_values_simulated() {
+    use endotrial::scenario::Scenario;
+    use endotrial::sweep::{SetArg, grid};
+    let base = Scenario::load(&immunosep()).unwrap();
+    let sets: Vec<SetArg> = [
+        "endotype.mals.prevalence=0.1,0.2",
+        "endotype.immunoparalysis.prevalence=0.5",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    for point in grid(&base, &sets).unwrap() {
+        let p: Vec<f64> = point
+            .scenario
+            .design
+            .endotypes
+            .iter()
+            .map(|e| e.prevalence)
+            .collect();
+        let mals: f64 = point.values[0].parse().unwrap();
+        assert!(
+            (p[0] - mals).abs() < 1e-12 && (p[1] - 0.5).abs() < 1e-12,
+            "{p:?}"
+        );
+        assert!((p[2] - (0.5 - mals)).abs() < 1e-12, "{p:?}");
+    }
+    // Values that cannot all hold are refused, through the command line too (exit 2).
+    let dir = tempfile::tempdir().unwrap();
+    endotrial()
+        .args(["sweep", "--quiet", "--replicates", "100"])
+        .args(["--set", "endotype.mals.prevalence=0.6"])
+        .args(["--set", "endotype.immunoparalysis.prevalence=0.5"])
+        .arg("--out")
+        .arg(dir.path())
+        .arg(immunosep())
+        .assert()
+        .code(2)
+        .stderr(contains("cannot all hold"));
+}

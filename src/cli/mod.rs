@@ -41,14 +41,21 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate each scenario and write <out>/<name>/summary.csv and scenario.toml.
+    #[command(
+        after_help = "Examples:\n  endotrial run scenarios/immunosep.toml\n  endotrial run scenarios/*.toml --replicates 1000000 --out results"
+    )]
     Run(RunArgs),
     /// Parse and check scenarios; print the resolved design.
+    #[command(after_help = "Example:\n  endotrial validate scenarios/*.toml")]
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
     /// Merge a complete set of shards (from `run --shard`) into summary.csv.
+    #[command(
+        after_help = "Example:\n  endotrial merge results/immunosep/shards   # -> results/immunosep/summary.csv"
+    )]
     Merge {
         /// The folder holding the shard files, e.g. results/immunosep/shards.
         shard_dir: PathBuf,
@@ -57,16 +64,32 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Write Slurm scripts: a job array over shards and a dependent merge job.
+    #[command(
+        after_help = "Example:\n  endotrial slurm scenarios/immunosep.toml --shards 100 --partition short && bash results/immunosep/slurm/submit.sh"
+    )]
     Slurm(SlurmArgs),
     /// Re-run scenarios with the seed and replicates of committed results and compare.
+    #[command(
+        after_help = "Examples:\n  endotrial check scenarios/ --against results/\n  endotrial check scenarios/ --against results/ --tolerance mc   # after an intended engine change"
+    )]
     Check(CheckArgs),
     /// Smallest total sample size whose simulated power reaches a target.
+    #[command(
+        after_help = "Examples:\n  endotrial size scenarios/immunosep.toml --power 0.8\n  endotrial size scenarios/design_stratified.toml --power 0.9 --arm personalised --max 4000"
+    )]
     Size(SizeArgs),
     /// Re-run a scenario over a grid of values set by key path; sweep.csv and a power curve.
+    #[command(
+        after_help = "Examples:\n  endotrial sweep scenarios/immunosep.toml --set enrollment.sample_size=150:300:50\n  endotrial sweep scenarios/immunosep.toml --set endotype.mals.prevalence=0.05,0.07,0.1 --set enrollment.dropout=0,0.1"
+    )]
     Sweep(SweepArgs),
     /// Sample-size report (Markdown and HTML) with a ready-to-paste justification.
+    #[command(
+        after_help = "Example:\n  endotrial report scenarios/immunosep.toml --power 0.8   # results/immunosep/report.md and report.html"
+    )]
     Report(ReportArgs),
     /// Several designs of the same question side by side: power, N for the target, screening, cost.
+    #[command(after_help = "Example:\n  endotrial compare scenarios/design_*.toml --power 0.8")]
     Compare(CompareArgs),
 }
 
