@@ -13,6 +13,7 @@ fn size_search(c: &mut Criterion) {
     let s = Scenario::load(&path).expect("shipped scenario is valid");
     let opts = SizeOptions {
         target: 0.8,
+        searched: size::Searched::default_for(&s.design),
         arms: s.design.comparisons().collect(),
         min: None,
         max: None,

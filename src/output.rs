@@ -255,6 +255,7 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
                 r.seed.to_string(),
                 num(r.mean_cost),
                 num(r.p95_cost),
+                search.searched.clone(),
             ]
         })
     });
@@ -277,6 +278,7 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
             "seed",
             "mean_cost",
             "p95_cost",
+            "power_searched",
         ],
         records,
     )
@@ -305,6 +307,8 @@ pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> 
 #[derive(Debug, Clone)]
 pub struct CompareRow {
     pub design: Design,
+    /// The power compared (`Searched::describe`).
+    pub searched: String,
     pub stated: SummaryRow,
     pub at_target: Option<(u64, SummaryRow)>,
 }
@@ -401,9 +405,17 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
             s.sample_size, s.power
         );
     }
-    out + &format!(
+    out += &format!(
         "(N@target: smallest total N with power >= {target}; screening and cost at that N)\n"
-    )
+    );
+    // Designs whose power is a multiplicity-adjusted one say so.
+    let mut said = std::collections::BTreeSet::new();
+    for c in rows {
+        if !c.design.analysis.hypotheses.is_empty() && said.insert(&c.design.name) {
+            out += &format!("({}: {})\n", c.design.name, c.searched);
+        }
+    }
+    out
 }
 
 /// A human-readable table of the summary for the terminal.

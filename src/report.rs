@@ -92,6 +92,9 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         d.replicates,
         d.seed
     );
+    if !d.analysis.hypotheses.is_empty() {
+        out += &format!("  searched: {}\n", s.searched);
+    }
     out += &format!(
         "  grid: multiples of {} ({} randomisation, ratio {}), N in [{}, {}]\n",
         s.step,
@@ -104,7 +107,12 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         s.max
     );
     out += &format!(
-        "  normal approximation: {}\n",
+        "  normal approximation{}: {}\n",
+        if d.analysis.hypotheses.is_empty() {
+            ""
+        } else {
+            " (the test alone, unadjusted: the search's start)"
+        },
         s.analytic_n
             .map_or("target not reached in range".into(), |n| format!("N = {n}"))
     );
@@ -158,7 +166,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
 }
 
 /// The ready-to-paste justification paragraph for one comparison at N.
-pub fn justification(d: &Design, row: &SummaryRow, n: u64) -> String {
+pub fn justification(d: &Design, row: &SummaryRow, n: u64, searched: &str) -> String {
     let arm = d
         .arms
         .iter()
@@ -208,6 +216,16 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64) -> String {
         row.replicates,
         row.seed,
     );
+    if !d.analysis.hypotheses.is_empty() {
+        text += &format!(" The power stated is the {searched}.");
+    }
+    let comparisons = d.comparisons().count();
+    if comparisons > 1 {
+        text += &format!(
+            " The {comparisons} comparisons with {} are each tested at alpha {}, without adjustment across arms.",
+            d.arms[d.control].name, d.analysis.alpha
+        );
+    }
     text += &format!(
         " These risks are those of the randomised population ({}), which accounts for the endotype prevalences, \
          the accuracy of the diagnostic classification and treatment assigned by diagnostic label.",
@@ -391,7 +409,7 @@ pub fn report_markdown(
     match search.chosen {
         Some(n) => {
             for r in &search.candidates[&n] {
-                md += &format!("{}\n\n", justification(d, r, n));
+                md += &format!("{}\n\n", justification(d, r, n, &search.searched));
             }
         }
         None => {

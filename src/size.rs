@@ -23,7 +23,7 @@ use crate::design::Design;
 use crate::engine;
 use crate::power;
 use crate::scenario::Randomisation;
-use crate::summary::{self, SummaryRow};
+use crate::summary::{self, SummaryRow, Tally};
 
 /// How many grid points each saw-tooth scan evaluates at most.
 const SCAN_POINTS: u64 = 60;
@@ -32,9 +32,114 @@ const SCAN_POINTS: u64 = 60;
 const REFINE: u64 = 16;
 const UNDECIDED_SE: f64 = 3.0;
 
+/// The probability the search brings to the target, for each required comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Searched {
+    /// The power of the analysis test (`summary.csv`'s power).
+    Test,
+    /// The probability of rejecting hypothesis `i` of `analysis.hypotheses` after the
+    /// scenario's multiplicity adjustment.
+    Hypothesis(usize),
+    /// Rejecting at least one hypothesis (disjunctive power), after adjustment.
+    Any,
+    /// Rejecting every hypothesis (conjunctive power), after adjustment.
+    All,
+}
+
+impl Searched {
+    /// The default: the primary (first-listed) hypothesis when the scenario lists hypotheses, so
+    /// that the adjusted power is searched; otherwise the test's power.
+    pub fn default_for(d: &Design) -> Searched {
+        if d.analysis.hypotheses.is_empty() {
+            Searched::Test
+        } else {
+            Searched::Hypothesis(0)
+        }
+    }
+
+    /// `--hypothesis NAME|any|all`.
+    pub fn parse(d: &Design, name: &str) -> Result<Searched, String> {
+        let hypotheses = &d.analysis.hypotheses;
+        if hypotheses.is_empty() {
+            return Err(
+                "the scenario lists no `analysis.hypotheses`: the test's power is searched".into(),
+            );
+        }
+        match name {
+            "any" => Ok(Searched::Any),
+            "all" => Ok(Searched::All),
+            _ => hypotheses
+                .iter()
+                .position(|&h| d.hypothesis_name(h) == name)
+                .map(Searched::Hypothesis)
+                .ok_or_else(|| {
+                    let names: Vec<&str> =
+                        hypotheses.iter().map(|&h| d.hypothesis_name(h)).collect();
+                    format!(
+                        "unknown hypothesis '{name}'; expected any, all or one of: {}",
+                        names.join(", ")
+                    )
+                }),
+        }
+    }
+
+    /// What is searched, in words, with the adjustment when there is one.
+    pub fn describe(self, d: &Design) -> String {
+        let m = d.analysis.hypotheses.len();
+        let family = || {
+            let procedure = d.analysis.multiplicity;
+            let adjustment = match procedure {
+                crate::multiplicity::Procedure::None => "no multiplicity adjustment".to_string(),
+                p => format!("{} adjustment", p.as_str()),
+            };
+            format!(
+                "{m} hypotheses per comparison, {adjustment}, family-wise alpha {}",
+                d.analysis.alpha
+            )
+        };
+        match self {
+            Searched::Test => format!("power of the {} test", d.analysis.test.as_str()),
+            Searched::Hypothesis(i) => format!(
+                "power to reject hypothesis '{}' ({})",
+                d.hypothesis_name(d.analysis.hypotheses[i]),
+                family()
+            ),
+            Searched::Any => format!("power to reject at least one hypothesis ({})", family()),
+            Searched::All => format!("power to reject every hypothesis ({})", family()),
+        }
+    }
+}
+
+/// The summary rows of a run with `power` (and its SE and interval) replaced by the searched
+/// probability: what `size`, `report` and `compare` judge and show.
+pub fn searched_rows(d: &Design, tally: &Tally, searched: Searched) -> Vec<SummaryRow> {
+    let mut rows = summary::summarise(d, tally);
+    if searched == Searched::Test {
+        return rows;
+    }
+    let hypotheses = summary::hypothesis_rows(d, tally);
+    let m = d.analysis.hypotheses.len();
+    for (row, family) in rows.iter_mut().zip(hypotheses.chunks(m)) {
+        debug_assert_eq!(row.arm, family[0].arm);
+        let p = match searched {
+            Searched::Hypothesis(i) => family[i].power,
+            Searched::Any => family[0].any_rejected,
+            Searched::All => family[0].all_rejected,
+            Searched::Test => unreachable!(),
+        };
+        let count = (p * tally.trials as f64).round() as u64;
+        (row.power_ci_low, row.power_ci_high) =
+            summary::wilson_interval(count, tally.trials, crate::analysis::Z_975);
+        row.power = p;
+        row.power_se = (p * (1.0 - p) / tally.trials as f64).sqrt();
+    }
+    rows
+}
+
 #[derive(Debug, Clone)]
 pub struct SizeOptions {
     pub target: f64,
+    pub searched: Searched,
     /// Comparisons (arm indices) that must all reach the target.
     pub arms: Vec<usize>,
     pub min: Option<u64>,
@@ -56,6 +161,8 @@ pub struct SizeSearch {
     pub stable_from: Option<u64>,
     pub min: u64,
     pub max: u64,
+    /// `Searched::describe` of the probability searched.
+    pub searched: String,
 }
 
 impl SizeSearch {
@@ -143,6 +250,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
         stable_from: None,
         min,
         max,
+        searched: opts.searched.describe(design),
     };
     let arms: Vec<&str> = opts
         .arms
@@ -152,8 +260,8 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     let eval = |n: u64, s: &mut SizeSearch| -> bool {
         let rows = s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
-            let required = |tally: &crate::summary::Tally| -> Vec<SummaryRow> {
-                summary::summarise(&d, tally)
+            let required = |tally: &Tally| -> Vec<SummaryRow> {
+                searched_rows(&d, tally, opts.searched)
                     .into_iter()
                     .filter(|r| arms.contains(&r.arm.as_str()))
                     .collect()

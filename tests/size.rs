@@ -13,6 +13,7 @@ use endotrial::size::{self, SizeOptions, at_size};
 fn opts(target: f64) -> SizeOptions {
     SizeOptions {
         target,
+        searched: endotrial::size::Searched::Test,
         arms: vec![1],
         min: None,
         max: None,

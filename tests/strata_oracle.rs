@@ -225,3 +225,61 @@ fn cost_matches_the_negative_binomial_of_screening() {
     assert_eq!((row.mean_screened, row.p95_screened), (60.0, 60));
     assert_eq!(row.mean_cost, 100.0 * 60.0 + 1000.0 * 60.0);
 }
+
+#[test]
+fn size_searches_the_adjusted_power_of_the_named_hypothesis() {
+    use endotrial::size::{self, Searched, SizeOptions};
+    // At N = 60 the searched probabilities are the exact Holm ones.
+    let r = 40_000u64;
+    let d = common::design(&scenario(r, 6));
+    let tally = engine::simulate(&d, 0..r, &|_| {});
+    let x = oracle::two_strata(N / 2, PA, RISK, 0.05, Side::TwoSided, [false, false, true]);
+    let rf = r as f64;
+    for (searched, exact) in [
+        (Searched::Test, x.power),
+        (Searched::Hypothesis(0), x.holm_power[0]),
+        (Searched::Hypothesis(1), x.holm_power[1]),
+        (Searched::Any, x.holm_any),
+        (Searched::All, x.holm_all),
+    ] {
+        let row = &size::searched_rows(&d, &tally, searched)[0];
+        within(
+            &format!("{searched:?}"),
+            row.power,
+            exact,
+            proportion_se(exact, rf),
+        );
+        assert!((row.power_se - proportion_se(row.power, rf)).abs() < 1e-15);
+        assert!(row.power_ci_low < row.power && row.power < row.power_ci_high);
+    }
+    assert_eq!(Searched::default_for(&d), Searched::Hypothesis(0));
+    assert_eq!(Searched::parse(&d, "b"), Ok(Searched::Hypothesis(2)));
+    assert!(Searched::parse(&d, "c").is_err());
+    // Searching the adjusted power of label a, of overall, or of any: rejecting any hypothesis
+    // is at least as likely as rejecting each (same trials), so it needs no more patients.
+    let d = common::design(&scenario(4_000, 7));
+    let n_for = |searched| {
+        let opts = SizeOptions {
+            target: 0.8,
+            searched,
+            arms: vec![1],
+            min: None,
+            max: Some(400),
+        };
+        let s = size::search(&d, &opts, &|_| {});
+        let n = s.chosen.expect("reached");
+        assert!(s.power_at(n).unwrap() >= 0.8);
+        (n, s.searched)
+    };
+    let (adjusted, text) = n_for(Searched::Hypothesis(1));
+    assert!(
+        text.contains("hypothesis 'a'") && text.contains("holm"),
+        "{text}"
+    );
+    let (overall, _) = n_for(Searched::Hypothesis(0));
+    let (any, _) = n_for(Searched::Any);
+    assert!(
+        any <= overall.min(adjusted),
+        "any {any} overall {overall} a {adjusted}"
+    );
+}

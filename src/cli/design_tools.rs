@@ -11,7 +11,7 @@ use crate::output;
 use crate::plot::{self, Curve};
 use crate::report;
 use crate::scenario::Scenario;
-use crate::size::{self, SizeOptions, SizeSearch};
+use crate::size::{self, Searched, SizeOptions, SizeSearch};
 use crate::summary;
 
 /// Runs the sample-size search of `scenario` for `args`-like settings.
@@ -19,13 +19,14 @@ fn size_search(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
     target: f64,
-    arm: Option<&str>,
+    (arm, hypothesis): (Option<&str>, Option<&str>),
     min: Option<u64>,
     max: Option<u64>,
     quiet: bool,
 ) -> anyhow::Result<SizeSearch> {
     let d = &scenario.design;
     check_target(target)?;
+    let searched = searched(d, hypothesis)?;
     if let (Some(lo), Some(hi)) = (min, max)
         && lo > hi
     {
@@ -54,6 +55,7 @@ fn size_search(
     };
     let opts = SizeOptions {
         target,
+        searched,
         arms,
         min,
         max,
@@ -72,7 +74,7 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
         &pool,
         &scenario,
         args.power,
-        args.arm.as_deref(),
+        (args.arm.as_deref(), args.hypothesis.as_deref()),
         args.min,
         args.max,
         args.sim.quiet,
@@ -85,12 +87,22 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The probability a search targets: `--hypothesis`, or the scenario's default.
+fn searched(d: &crate::design::Design, hypothesis: Option<&str>) -> anyhow::Result<Searched> {
+    match hypothesis {
+        None => Ok(Searched::default_for(d)),
+        Some(name) => {
+            Searched::parse(d, name).map_err(|e| BadInput(format!("--hypothesis: {e}")).into())
+        }
+    }
+}
+
 /// Simulates every grid point; returns (values, summary rows) per point.
 fn run_grid(
     pool: &rayon::ThreadPool,
     points: &[crate::sweep::GridPoint],
-    quiet: bool,
-    name: &str,
+    (quiet, name): (bool, &str),
+    searched: Searched,
 ) -> Vec<(Vec<String>, Vec<summary::SummaryRow>)> {
     let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
     let bar = progress_bar(total, quiet, name);
@@ -99,7 +111,7 @@ fn run_grid(
         .map(|p| {
             let d = &p.scenario.design;
             let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
-            (p.values.clone(), summary::summarise(d, &tally))
+            (p.values.clone(), size::searched_rows(d, &tally, searched))
         })
         .collect();
     bar.finish_and_clear();
@@ -149,7 +161,7 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     let points = crate::sweep::grid(&scenario, &args.sets)?;
     let name = &scenario.design.name;
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
-    let results = run_grid(&pool, &points, args.sim.quiet, name);
+    let results = run_grid(&pool, &points, (args.sim.quiet, name), Searched::Test);
     let dir = args.sim.out.join(name);
     for (values, rows) in &results {
         let at: Vec<String> = keys
@@ -193,12 +205,17 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
     let dir = args.sim.out.join(&d.name);
-    let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
+    let searched = searched(d, args.hypothesis.as_deref())?;
+    let stated = size::searched_rows(
+        d,
+        &simulate(&pool, d, 0..d.replicates, args.sim.quiet),
+        searched,
+    );
     let search = size_search(
         &pool,
         &scenario,
         args.power,
-        None,
+        (None, args.hypothesis.as_deref()),
         None,
         None,
         args.sim.quiet,
@@ -211,7 +228,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         values: sizes.iter().map(u64::to_string).collect(),
     };
     let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
-    let results = run_grid(&pool, &points, args.sim.quiet, &d.name);
+    let results = run_grid(&pool, &points, (args.sim.quiet, &d.name), searched);
     let curves =
         curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
     let svg = plot::power_curve_svg(
@@ -286,8 +303,26 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let mut curves = Vec::new();
     for s in &scenarios {
         let d = &s.design;
-        let stated = summary::summarise(d, &simulate(&pool, d, 0..d.replicates, args.sim.quiet));
-        let search = size_search(&pool, s, args.power, None, None, None, args.sim.quiet)?;
+        // --hypothesis applies to the designs that list hypotheses.
+        let hypothesis = args
+            .hypothesis
+            .as_deref()
+            .filter(|_| !d.analysis.hypotheses.is_empty());
+        let searched = searched(d, hypothesis)?;
+        let stated = size::searched_rows(
+            d,
+            &simulate(&pool, d, 0..d.replicates, args.sim.quiet),
+            searched,
+        );
+        let search = size_search(
+            &pool,
+            s,
+            args.power,
+            (None, hypothesis),
+            None,
+            None,
+            args.sim.quiet,
+        )?;
         let centre = search.chosen.unwrap_or(search.max) as f64;
         let set = crate::sweep::SetArg {
             key: "enrollment.sample_size".into(),
@@ -297,7 +332,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
                 .collect(),
         };
         let points = crate::sweep::grid(s, std::slice::from_ref(&set))?;
-        for (values, point_rows) in run_grid(&pool, &points, args.sim.quiet, &d.name) {
+        for (values, point_rows) in run_grid(&pool, &points, (args.sim.quiet, &d.name), searched) {
             for r in point_rows {
                 let x: f64 = values[0].parse().expect("sample sizes are numbers");
                 let label = if d.comparisons().count() > 1 {
@@ -323,6 +358,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             });
             rows.push(output::CompareRow {
                 design: d.clone(),
+                searched: search.searched.clone(),
                 stated: row.clone(),
                 at_target,
             });

@@ -101,6 +101,10 @@ pub struct CompareArgs {
     /// Target power of each design's sample-size search.
     #[arg(long, default_value_t = 0.8)]
     pub power: f64,
+    /// With `analysis.hypotheses`: the adjusted power to search, of a hypothesis (NAME), of
+    /// rejecting any or all of them (default: the first listed, the primary).
+    #[arg(long, value_name = "NAME|any|all")]
+    pub hypothesis: Option<String>,
     #[command(flatten)]
     pub sim: SimArgs,
 }
@@ -135,6 +139,10 @@ pub struct SizeArgs {
     /// The comparison that must reach the target (default: every non-control arm).
     #[arg(long)]
     pub arm: Option<String>,
+    /// With `analysis.hypotheses`: the adjusted power to search, of a hypothesis (NAME), of
+    /// rejecting any or all of them (default: the first listed, the primary).
+    #[arg(long, value_name = "NAME|any|all")]
+    pub hypothesis: Option<String>,
     /// Smallest total sample size to consider.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_SAMPLE_SIZE))]
     pub min: Option<u64>,
@@ -167,6 +175,10 @@ pub struct ReportArgs {
     /// Target power of the sample-size search.
     #[arg(long, default_value_t = 0.8)]
     pub power: f64,
+    /// With `analysis.hypotheses`: the adjusted power to search, of a hypothesis (NAME), of
+    /// rejecting any or all of them (default: the first listed, the primary).
+    #[arg(long, value_name = "NAME|any|all")]
+    pub hypothesis: Option<String>,
     #[command(flatten)]
     pub sim: SimArgs,
 }
