@@ -330,6 +330,18 @@ mod tests {
             fisher_exact(&im, Alternative::TwoSided),
             0.00151765593963712
         ));
+        // A large table, where the pmf spans hundreds of orders of magnitude: the walk must be
+        // anchored at the mode. fisher.test(matrix(c(2100,1900,2900,3100),2)) -> 4.85118687133031e-05;
+        // "greater" -> 2.42559343566515e-05
+        let big = Table::new(2100, 5000, 1900, 5000);
+        assert!(close(
+            fisher_exact(&big, Alternative::TwoSided),
+            4.85118687133031e-05
+        ));
+        assert!(close(
+            fisher_exact(&big, Alternative::Greater),
+            2.42559343566515e-05
+        ));
     }
 
     #[test]
