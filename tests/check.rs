@@ -114,12 +114,15 @@ fn every_result_file_is_compared() {
     let file = scenarios.join("design_stratified.toml");
     fs::copy(&shipped, &file).unwrap();
     let results = dir.path().join("results");
-    endotrial()
-        .args(["run", "--quiet", "--replicates", "20000", "--out"])
-        .arg(&results)
-        .arg(&file)
-        .assert()
-        .success();
+    let commit_results = || {
+        endotrial()
+            .args(["run", "--quiet", "--replicates", "20000", "--out"])
+            .arg(&results)
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    commit_results();
     check(&scenarios, &results, false).code(0);
     let text = fs::read_to_string(&shipped).unwrap();
     assert!(text.contains("multiplicity = \"holm\""));
@@ -142,12 +145,7 @@ fn every_result_file_is_compared() {
         .code(1)
         .stdout(contains("subgroups.csv:(file)"));
     // Without hypotheses the committed hypotheses.csv is a moved file too.
-    endotrial()
-        .args(["run", "--quiet", "--replicates", "20000", "--out"])
-        .arg(&results)
-        .arg(&file)
-        .assert()
-        .success();
+    commit_results();
     let without: String = text
         .lines()
         .filter(|l| !l.starts_with("hypotheses") && !l.starts_with("multiplicity"))

@@ -288,77 +288,48 @@ fn reported_crashes_work_or_are_refused() {
         a.extend(quick.iter().cloned());
         a
     };
-    for (args, expected) in [
+    for (command, scenario, flags, expected) in [
         (
-            with(vec![
-                s("sweep"),
-                shipped("immunosep.toml"),
-                s("--set"),
-                s("endpoint.event=nan"),
-            ]),
+            "sweep",
+            "immunosep.toml",
+            &["--set", "endpoint.event=nan"][..],
             0,
         ),
+        ("sweep", "immunosep.toml", &["--set", "name=inf"], 0),
         (
-            with(vec![
-                s("sweep"),
-                shipped("immunosep.toml"),
-                s("--set"),
-                s("name=inf"),
-            ]),
-            0,
-        ),
-        (
-            with(vec![
-                s("size"),
-                shipped("null.toml"),
-                s("--power"),
-                s("0.8"),
-                s("--max"),
-                s("1000000000"),
-            ]),
+            "size",
+            "null.toml",
+            &["--power", "0.8", "--max", "1000000000"],
             2,
         ),
         (
-            with(vec![
-                s("size"),
-                shipped("null.toml"),
-                s("--power"),
-                s("0.8"),
-                s("--min"),
-                s("18446744073709551615"),
-            ]),
+            "size",
+            "null.toml",
+            &["--power", "0.8", "--min", "18446744073709551615"],
             2,
         ),
         (
-            with(vec![
-                s("size"),
-                shipped("null.toml"),
-                s("--power"),
-                s("0.8"),
-                s("--min"),
-                s("9223372036854775807"),
-            ]),
+            "size",
+            "null.toml",
+            &["--power", "0.8", "--min", "9223372036854775807"],
             2,
         ),
         (
-            with(vec![
-                s("sweep"),
-                shipped("immunosep.toml"),
-                s("--set"),
-                s("enrollment.sample_size=1:1000000000:1"),
-            ]),
+            "sweep",
+            "immunosep.toml",
+            &["--set", "enrollment.sample_size=1:1000000000:1"],
             2,
         ),
         (
-            with(vec![
-                s("sweep"),
-                shipped("immunosep_biomarkers.toml"),
-                s("--set"),
-                s("classifier.rule.mals.when.ferritin.above=4420.5"),
-            ]),
+            "sweep",
+            "immunosep_biomarkers.toml",
+            &["--set", "classifier.rule.mals.when.ferritin.above=4420.5"],
             0,
         ),
     ] {
+        let mut args = vec![s(command), shipped(scenario)];
+        args.extend(flags.iter().map(s));
+        let args = with(args);
         assert_eq!(run(&args), expected, "{args:?}");
     }
     // No curve from values that are not numbers, but the table is written.
