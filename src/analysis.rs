@@ -412,6 +412,28 @@ mod tests {
     }
 
     #[test]
+    fn cmh_counts_two_patient_strata_and_skips_smaller_ones() {
+        // x <- array(c(5,3,10,12, 1,0,0,1), dim=c(2,2,2))
+        // mantelhaen.test(x, correct=FALSE)$p.value -> 0.259172694529249
+        let strata = [Table::new(5, 15, 3, 15), Table::new(1, 1, 0, 1)];
+        assert!(close(
+            cmh(&strata, false, Alternative::TwoSided),
+            0.259172694529249
+        ));
+        // Strata of 0 or 1 patients carry no information (R refuses them): same p-value.
+        let with_empty = [
+            strata[0],
+            strata[1],
+            Table::new(0, 0, 0, 0),
+            Table::new(1, 1, 0, 0),
+        ];
+        assert!(close(
+            cmh(&with_empty, false, Alternative::TwoSided),
+            0.259172694529249
+        ));
+    }
+
+    #[test]
     fn cmh_with_one_stratum_is_the_chi_square_scaled_by_n_minus_1() {
         // With K = 1 the MH statistic is X^2 (n - 1) / n.
         let t = Table::new(12, 40, 5, 40);
