@@ -76,6 +76,9 @@ pub fn power_text(power: f64, target: f64) -> String {
     }
 }
 
+/// The report's own power curve, beside report.md (no other command writes it).
+pub const REPORT_SVG: &str = "report_power_curve.svg";
+
 /// What `endotrial size` prints.
 pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     let arms: Vec<&str> = s.candidates.values().next().map_or(Vec::new(), |rows| {
@@ -381,7 +384,7 @@ pub fn report_markdown(
             );
         }
     }
-    md += "\n## Power curve\n\n![Power against total sample size](power_curve.svg)\n\n";
+    md += &format!("\n## Power curve\n\n![Power against total sample size]({REPORT_SVG})\n\n");
     md += "## Screening burden\n\n";
     if let Some(n) = search.chosen {
         let r = &search.candidates[&n][0];

@@ -118,7 +118,7 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
     assert!(
         lines[6].starts_with("0.10,300,immunosep,") || lines[6].starts_with("0.1,300,immunosep,")
     );
-    let svg = fs::read_to_string(dir.path().join("1/immunosep/power_curve.svg")).unwrap();
+    let svg = fs::read_to_string(dir.path().join("1/immunosep/sweep.svg")).unwrap();
     assert!(
         svg.starts_with("<svg")
             && svg.contains("enrollment.sample_size = 250")
@@ -177,7 +177,7 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         "| mals | 0.074468085106383 | 0.174 | mals 1 |",
         "## Power at the stated sample size (N = 280)",
         "## Sample size for 80.0% power",
-        "![Power against total sample size](power_curve.svg)",
+        "![Power against total sample size](report_power_curve.svg)",
         "## Screening burden",
         "patients randomised 1:1 (placebo : personalised)",
         "simulated trials (endotrial ",
@@ -186,8 +186,23 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         assert!(md.contains(needle), "report.md lacks: {needle}");
     }
     let html = fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("<table>") && html.contains("<img src=\"power_curve.svg\""));
-    assert!(out.join("power_curve.svg").exists() && out.join("sample_size.csv").exists());
+    assert!(html.contains("<table>") && html.contains("<img src=\"report_power_curve.svg\""));
+    assert!(
+        out.join("report_power_curve.svg").exists()
+            && !out.join("sweep.svg").exists()
+            && out.join("sample_size.csv").exists()
+    );
+    // A sweep into the same folder draws its own figure and leaves the report's alone.
+    let curve = fs::read(out.join("report_power_curve.svg")).unwrap();
+    endotrial()
+        .args(["sweep", "--quiet", "--replicates", "500"])
+        .args(["--set", "enrollment.dropout=0,0.2", "--out"])
+        .arg(dir.path())
+        .arg(immunosep())
+        .assert()
+        .success();
+    assert!(out.join("sweep.svg").exists());
+    assert_eq!(fs::read(out.join("report_power_curve.svg")).unwrap(), curve);
 }
 
 #[test]

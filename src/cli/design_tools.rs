@@ -87,6 +87,10 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each command's figure is its own file: a sweep never overwrites the report's curve, and the
+/// report never shows a sweep's.
+const SWEEP_SVG: &str = "sweep.svg";
+
 /// The probability a search targets: `--hypothesis`, or the scenario's default.
 fn searched(d: &crate::design::Design, hypothesis: Option<&str>) -> anyhow::Result<Searched> {
     match hypothesis {
@@ -188,10 +192,10 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
         Some(c) => {
             let title = format!("{name}: power against {}", keys[0]);
             write_file(
-                &dir.join("power_curve.svg"),
+                &dir.join(SWEEP_SVG),
                 plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes(),
             )?;
-            println!("  -> {}", dir.join("power_curve.svg").display());
+            println!("  -> {}", dir.join(SWEEP_SVG).display());
         }
         None => println!(
             "  (no power curve: the values of {} are not all finite numbers)",
@@ -238,7 +242,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         Some(args.power),
     );
     let md = report::report_markdown(d, &stated, &search, args.power);
-    write_file(&dir.join("power_curve.svg"), svg.as_bytes())?;
+    write_file(&dir.join(report::REPORT_SVG), svg.as_bytes())?;
     write_file(
         &dir.join("sample_size.csv"),
         &output::sample_size_csv(&search),
