@@ -14,6 +14,22 @@ use toml_edit::{DocumentMut, Item, Value};
 
 use crate::scenario::{InvalidKey, Scenario, ScenarioError};
 
+/// Optional scalar keys with a default, sweepable even when the file leaves them out.
+pub const DEFAULTED_KEYS: [(&str, &str); 4] = [
+    ("enrollment.dropout", "0.0"),
+    ("enrollment.randomisation", "\"block\""),
+    ("analysis.alpha", "0.05"),
+    ("analysis.alternative", "\"two_sided\""),
+];
+
+/// The default of an optional key, as a TOML value (for typing a swept value).
+fn default_of(key: &str) -> Option<Value> {
+    DEFAULTED_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.parse().expect("a TOML value"))
+}
+
 /// Inline tables whose keys are names (an absent key may be added).
 const NAME_MAPS: [&str; 3] = ["by_endotype", "classified_as", "assign"];
 
@@ -188,7 +204,12 @@ fn set_keeping(text: &str, key: &str, raw: &str, kept: &[&str]) -> Result<String
     }
     let last = parts[parts.len() - 1];
     let parent_is_map = parts.len() >= 2 && NAME_MAPS.contains(&parts[parts.len() - 2]);
-    let existing = table.get(last).and_then(Item::as_value).cloned();
+    // A key absent from the file that has a default is sweepable: it is typed like its default.
+    let existing = table
+        .get(last)
+        .and_then(Item::as_value)
+        .cloned()
+        .or_else(|| default_of(key));
     if existing.is_none() && !parent_is_map {
         return Err(unknown());
     }
@@ -374,6 +395,25 @@ test = "chi_square"
         let t = set(TEXT, "enrollment.sample_size", "100.5").unwrap();
         let e = Scenario::from_text(Path::new("t.toml"), t).unwrap_err();
         assert!(e.to_string().contains("sample_size"), "{e}");
+    }
+
+    #[test]
+    fn keys_left_to_their_default_are_sweepable() {
+        // TEXT has no dropout, alpha or alternative: each takes a swept value.
+        for (key, value, written) in [
+            ("enrollment.dropout", "0.1", "dropout = 0.1"),
+            ("analysis.alpha", "0.025", "alpha = 0.025"),
+            (
+                "analysis.alternative",
+                "one_sided",
+                "alternative = \"one_sided\"",
+            ),
+        ] {
+            let t = set(TEXT, key, value).unwrap();
+            assert!(t.contains(written), "{key}: {t}");
+            Scenario::from_text(Path::new("t.toml"), t).unwrap();
+        }
+        assert!(set(TEXT, "enrollment.dropout", "x").is_err());
     }
 
     #[test]
