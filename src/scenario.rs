@@ -281,6 +281,65 @@ impl Sidedness {
     }
 }
 
+/// Required keys, per table: (table path or "" for the top level, whether it is an array of
+/// tables, whether the table itself is required, its required keys).
+const REQUIRED: [(&str, bool, bool, &[&str]); 8] = [
+    ("", false, true, &["name"]),
+    ("simulation", false, true, &["replicates", "seed"]),
+    (
+        "endotype",
+        true,
+        true,
+        &["name", "prevalence", "control_risk"],
+    ),
+    ("enrollment", false, true, &["sample_size"]),
+    ("endpoint", false, true, &["event", "better"]),
+    ("arm", true, true, &["name", "ratio"]),
+    ("analysis", false, true, &["control", "test"]),
+    ("treatment", true, false, &["name", "effect", "by_endotype"]),
+];
+
+/// Every required key missing from a parsed scenario, as key paths (`endotype[2].prevalence`).
+fn missing_keys(table: &toml::Table) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, array, required, keys) in REQUIRED {
+        let check = |t: &toml::Table, at: &str, out: &mut Vec<String>| {
+            for k in keys {
+                if !t.contains_key(*k) {
+                    out.push(if at.is_empty() {
+                        k.to_string()
+                    } else {
+                        format!("{at}.{k}")
+                    });
+                }
+            }
+        };
+        if name.is_empty() {
+            check(table, "", &mut out);
+            continue;
+        }
+        match table.get(name) {
+            None if required => out.push(if array {
+                format!("[[{name}]]")
+            } else {
+                format!("[{name}]")
+            }),
+            None => {}
+            Some(toml::Value::Array(items)) if array => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(t) = item.as_table() {
+                        check(t, &format!("{name}[{i}]"), &mut out);
+                    }
+                }
+            }
+            Some(toml::Value::Table(t)) if !array => check(t, name, &mut out),
+            // A wrong shape is left to serde, which says what it expected.
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// serde's Rust type names in TOML errors, said in words ("expected u64" -> "expected a whole
 /// number >= 0").
 fn plain_types(message: &str) -> String {
@@ -316,6 +375,16 @@ impl Scenario {
 
     /// Parses and validates scenario text; `path` is only used in messages.
     pub fn from_text(path: &Path, text: String) -> Result<Scenario, ScenarioError> {
+        // All missing required keys at once (serde stops at the first).
+        if let Ok(table) = text.parse::<toml::Table>() {
+            let missing = missing_keys(&table);
+            if !missing.is_empty() {
+                return Err(ScenarioError::Parse {
+                    file: path.to_path_buf(),
+                    message: format!("missing required keys: {}", missing.join(", ")),
+                });
+            }
+        }
         let raw: RawScenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
             file: path.to_path_buf(),
             message: plain_types(e.to_string().trim_end()),

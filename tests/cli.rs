@@ -580,3 +580,23 @@ fn every_subcommand_help_has_an_example() {
             .stdout(contains(format!("endotrial {command} ")));
     }
 }
+
+#[test]
+fn every_missing_required_key_is_named_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("first.toml");
+    fs::write(
+        &file,
+        "name = \"x\"\n[simulation]\nseed = 1\n[[endotype]]\nname = \"a\"\n[enrollment]\n",
+    )
+    .unwrap();
+    endotrial()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "missing required keys: simulation.replicates, endotype[0].prevalence, \
+         endotype[0].control_risk, enrollment.sample_size, [endpoint], [[arm]], [analysis]",
+        ));
+}
