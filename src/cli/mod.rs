@@ -88,7 +88,8 @@ pub enum Command {
         after_help = "Example:\n  endotrial report scenarios/immunosep.toml --power 0.8   # results/immunosep/report.md and report.html"
     )]
     Report(ReportArgs),
-    /// Several designs of the same question side by side: power, N for the target, screening, cost.
+    /// Several designs of the same question side by side: power, N for the target, screening,
+    /// cost; writes <out>/compare-<names>.csv and .svg.
     #[command(after_help = "Example:\n  endotrial compare scenarios/design_*.toml --power 0.8")]
     Compare(CompareArgs),
 }
@@ -121,7 +122,7 @@ pub struct SimArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub threads: Option<u64>,
-    /// Output folder; results go to <out>/<name>/.
+    /// Output folder: results go to <out>/<name>/ (compare: <out>/compare-<names>.csv and .svg).
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
     /// No progress bar.
