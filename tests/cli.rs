@@ -600,3 +600,24 @@ fn every_missing_required_key_is_named_at_once() {
          endotype[0].control_risk, enrollment.sample_size, [endpoint], [[arm]], [analysis]",
         ));
 }
+
+#[test]
+fn ctrl_c_says_interrupted_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("endotrial"))
+        .args(["run", "--quiet", "--replicates", "2000000000", "--out"])
+        .arg(dir.path())
+        .arg(shipped("immunosep.toml"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: sending SIGINT to our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert!(!dir.path().join("immunosep/summary.csv").exists());
+}
