@@ -247,18 +247,25 @@ impl ScreeningSampler {
         let dist = NegativeBinomial::new(sample_size as f64, eligible_fraction)
             .expect("validated: N > 0 and q in (0, 1)");
         let mean = sample_size as f64 * (1.0 - eligible_fraction) / eligible_fraction;
+        let mixture = || ScreeningSampler {
+            draw: ScreeningDraw::Mixture(
+                Gamma::new(
+                    sample_size as f64,
+                    (1.0 - eligible_fraction) / eligible_fraction,
+                )
+                .expect("validated: N > 0 and q in (0, 1)"),
+            ),
+        };
+        // The table would reach past mean + 40 SD: known too wide without building it.
+        let sd = (sample_size as f64 * (1.0 - eligible_fraction)).sqrt() / eligible_fraction;
+        if mean + 40.0 * sd > MAX_SCREENING_TABLE as f64 {
+            return mixture();
+        }
         let mut cdf = Vec::new();
         let mut total = 0.0;
         for k in 0u64.. {
             if cdf.len() == MAX_SCREENING_TABLE {
-                let gamma = Gamma::new(
-                    sample_size as f64,
-                    (1.0 - eligible_fraction) / eligible_fraction,
-                )
-                .expect("validated: N > 0 and q in (0, 1)");
-                return ScreeningSampler {
-                    draw: ScreeningDraw::Mixture(gamma),
-                };
+                return mixture();
             }
             let p = dist.pmf(k);
             total += p;
