@@ -460,6 +460,18 @@ mod tests {
         assert!(close(interaction_wald(&[two[0], two[0]]), 1.0));
         // A stratum with an empty cell is left out: one stratum left, p = 1.
         assert_eq!(interaction_wald(&[two[0], Table::new(0, 10, 3, 10)]), 1.0);
+        // ... and with two strata left, the test is theirs (any one empty cell suffices).
+        for empty in [
+            Table::new(0, 10, 3, 10),
+            Table::new(10, 10, 3, 10),
+            Table::new(4, 10, 0, 10),
+            Table::new(4, 10, 10, 10),
+        ] {
+            assert!(close(
+                interaction_wald(&[two[0], two[1], empty]),
+                0.357531567724440
+            ));
+        }
     }
 
     #[test]
