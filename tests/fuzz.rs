@@ -141,6 +141,21 @@ fn s(v: impl ToString) -> String {
     v.to_string()
 }
 
+/// The flags of a short, quiet, single-threaded simulation writing under `out`.
+fn quick(replicates: u64, out: &str) -> Vec<String> {
+    [
+        "--replicates",
+        &replicates.to_string(),
+        "--quiet",
+        "--threads",
+        "1",
+        "--out",
+        out,
+    ]
+    .map(s)
+    .to_vec()
+}
+
 #[test]
 fn mutated_scenarios_never_crash() {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
@@ -155,17 +170,8 @@ fn mutated_scenarios_never_crash() {
         std::fs::write(&file, &text).unwrap();
         let path = s(file.display());
         let validated = run(&[s("validate"), path.clone()]);
-        let ran = run(&[
-            s("run"),
-            path,
-            s("--replicates"),
-            s(40),
-            s("--quiet"),
-            s("--threads"),
-            s(1),
-            s("--out"),
-            s(out.display()),
-        ]);
+        let out = s(out.display());
+        let ran = run(&[&[s("run"), path][..], &quick(40, &out)].concat());
         assert_eq!(
             validated, ran,
             "validate and run disagree on case {case}:\n{text}"
@@ -226,15 +232,6 @@ fn random_flags_never_crash() {
     ];
     for _ in 0..600 {
         let scenario = s(pick(&mut rng, &files).display());
-        let common = [
-            s("--replicates"),
-            s(40),
-            s("--quiet"),
-            s("--threads"),
-            s(1),
-            s("--out"),
-            out.clone(),
-        ];
         let mut args = match rng.random_range(0..4) {
             0 => vec![
                 s("sweep"),
@@ -260,7 +257,7 @@ fn random_flags_never_crash() {
             _ => vec![s("validate"), scenario, s(pick(&mut rng, &values))],
         };
         if args[0] != "validate" {
-            args.extend(common);
+            args.extend(quick(40, &out));
         }
         run(&args);
     }
@@ -277,15 +274,8 @@ fn reported_crashes_work_or_are_refused() {
             .join(name)
             .display())
     };
-    let quick = [
-        s("--replicates"),
-        s(200),
-        s("--quiet"),
-        s("--out"),
-        out.clone(),
-    ];
     let with = |mut a: Vec<String>| {
-        a.extend(quick.iter().cloned());
+        a.extend(quick(200, &out));
         a
     };
     for (command, scenario, flags, expected) in [

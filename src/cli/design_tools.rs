@@ -19,14 +19,13 @@ fn size_search(
     pool: &rayon::ThreadPool,
     scenario: &Scenario,
     target: f64,
-    (arm, hypothesis): (Option<&str>, Option<&str>),
+    (arm, searched): (Option<&str>, Searched),
     min: Option<u64>,
     max: Option<u64>,
     quiet: bool,
 ) -> anyhow::Result<SizeSearch> {
     let d = &scenario.design;
     check_target(target)?;
-    let searched = searched(d, hypothesis)?;
     if let (Some(lo), Some(hi)) = (min, max)
         && lo > hi
     {
@@ -74,7 +73,10 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
         &pool,
         &scenario,
         args.power,
-        (args.arm.as_deref(), args.hypothesis.as_deref()),
+        (
+            args.arm.as_deref(),
+            searched(d, args.hypothesis.as_deref())?,
+        ),
         args.min,
         args.max,
         args.sim.quiet,
@@ -219,7 +221,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         &pool,
         &scenario,
         args.power,
-        (None, args.hypothesis.as_deref()),
+        (None, searched),
         None,
         None,
         args.sim.quiet,
@@ -322,7 +324,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             &pool,
             s,
             args.power,
-            (None, hypothesis),
+            (None, searched),
             None,
             None,
             args.sim.quiet,
