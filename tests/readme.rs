@@ -32,9 +32,17 @@ fn endotrial(args: &[&str], out: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Every line of a command's output, but the lines naming written files, is in the README.
+/// Every line of a command's output, but the lines naming written files, is in the README, and
+/// the output is the README's block: no line printed twice.
 fn assert_shown(command: &str, stdout: &str) {
     let text = readme();
+    let mut seen = std::collections::HashSet::new();
+    for line in stdout.lines().filter(|l| !l.trim_start().starts_with("->")) {
+        assert!(
+            seen.insert(line),
+            "`{command}` prints a line twice:\n{line}"
+        );
+    }
     for line in stdout.lines().filter(|l| !l.trim_start().starts_with("->")) {
         assert!(
             text.lines().any(|l| l == line),

@@ -400,19 +400,29 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv and,
 /// when the scenario lists hypotheses, hypotheses.csv (`None` otherwise).
 fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 3] {
-    let hypotheses = summary::hypothesis_rows(d, tally);
+    csvs_of(
+        &summary::summarise(d, tally),
+        &summary::hypothesis_rows(d, tally),
+        d,
+        tally,
+    )
+}
+
+fn csvs_of(
+    rows: &[summary::SummaryRow],
+    hypotheses: &[summary::HypothesisRow],
+    d: &Design,
+    tally: &Tally,
+) -> [(&'static str, Option<Vec<u8>>); 3] {
     [
-        (
-            "summary.csv",
-            Some(output::summary_csv(&summary::summarise(d, tally))),
-        ),
+        ("summary.csv", Some(output::summary_csv(rows))),
         (
             "subgroups.csv",
             Some(output::subgroups_csv(&summary::subgroup_rows(d, tally))),
         ),
         (
             "hypotheses.csv",
-            (!hypotheses.is_empty()).then(|| output::hypotheses_csv(&hypotheses)),
+            (!hypotheses.is_empty()).then(|| output::hypotheses_csv(hypotheses)),
         ),
     ]
 }
@@ -420,13 +430,12 @@ fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 3
 /// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
     let d = &scenario.design;
+    let rows = summary::summarise(d, tally);
+    let hypotheses = summary::hypothesis_rows(d, tally);
     // Printed first: the numbers reach the user even if a write fails.
-    print!("{}", output::summary_table(&summary::summarise(d, tally)));
-    print!(
-        "{}",
-        output::hypotheses_table(&summary::hypothesis_rows(d, tally))
-    );
-    for (name, bytes) in result_csvs(d, tally) {
+    print!("{}", output::summary_table(&rows));
+    print!("{}", output::hypotheses_table(&hypotheses));
+    for (name, bytes) in csvs_of(&rows, &hypotheses, d, tally) {
         let path = dir.join(name);
         match bytes {
             Some(bytes) => write_file(&path, &bytes)?,
@@ -440,11 +449,6 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
         }
     }
     write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
-    print!("{}", output::summary_table(&summary::summarise(d, tally)));
-    print!(
-        "{}",
-        output::hypotheses_table(&summary::hypothesis_rows(d, tally))
-    );
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())
 }
