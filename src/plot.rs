@@ -1,5 +1,10 @@
 //! Power curves as SVG (plotters, SVG backend only: no system font libraries needed).
+//!
+//! The legend sits below the plot, so it never covers a curve; each series has its own colour,
+//! dash pattern and marker, so curves that coincide stay distinguishable; each point carries its
+//! Monte Carlo 95% interval as an error bar, visible however narrow the shaded band is.
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// One line of a power curve: x, power, and its Monte Carlo 95% interval.
@@ -10,18 +15,77 @@ pub struct Curve {
     pub points: Vec<(f64, f64, f64, f64)>,
 }
 
-/// Draws power against `x_label`, one line per curve with its Monte Carlo 95% band, and the
-/// target power as a dashed line.
+const WIDTH: u32 = 960;
+const CHART_HEIGHT: u32 = 560;
+const LEGEND_ROW: i32 = 24;
+/// Dash and gap lengths (pixels) per series, cycled; (0, 0) is a solid line.
+const DASHES: [(i32, i32); 3] = [(0, 0), (12, 6), (4, 4)];
+const MARKERS: usize = 4;
+/// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, none pale.
+const COLOURS: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
+fn colour(series: usize) -> RGBAColor {
+    COLOURS[series % COLOURS.len()].to_rgba()
+}
+
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Draws a series' marker at `at`: the same shape on the plot and in the legend.
+fn draw_marker<DB: DrawingBackend, X: CoordTranslate>(
+    area: &DrawingArea<DB, X>,
+    series: usize,
+    at: X::From,
+    color: RGBAColor,
+) -> Drawn<DB> {
+    match series % MARKERS {
+        0 => area.draw(&Circle::new(at, 4, color.filled())),
+        1 => area.draw(&TriangleMarker::new(at, 6, color.filled())),
+        2 => {
+            area.draw(&(EmptyElement::at(at) + Rectangle::new([(-4, -4), (4, 4)], color.filled())))
+        }
+        _ => area.draw(&Cross::new(at, 5, color.stroke_width(2))),
+    }
+}
+
+/// Draws a series' line through `points`, solid or dashed.
+fn draw_line<DB: DrawingBackend, X: CoordTranslate>(
+    area: &DrawingArea<DB, X>,
+    series: usize,
+    points: Vec<X::From>,
+    style: ShapeStyle,
+) -> Drawn<DB>
+where
+    X::From: Clone,
+{
+    match DASHES[series % DASHES.len()] {
+        (0, _) => area.draw(&PathElement::new(points, style)),
+        (dash, gap) => area.draw(&DashedPathElement::new(points, dash, gap, style)),
+    }
+}
+
+/// Draws power against `x_label`, one line per curve with its Monte Carlo 95% interval (band
+/// and error bars), and the target power as a dashed line; the legend below names each.
 pub fn power_curve_svg(
     title: &str,
     x_label: &str,
     curves: &[Curve],
     target: Option<f64>,
 ) -> String {
+    let legend_rows = curves.len() + usize::from(target.is_some()) + 1;
+    let height = CHART_HEIGHT + (LEGEND_ROW * legend_rows as i32 + 12) as u32;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (960, 600)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).expect("draw to string");
+        let (upper, lower) = root.split_vertically(CHART_HEIGHT);
         let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
         let (mut x0, mut x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
             (a.min(x), b.max(x))
@@ -30,52 +94,23 @@ pub fn power_curve_svg(
             (x0, x1) = (x0 - 1.0, x0 + 1.0);
         }
         let pad = (x1 - x0) * 0.03;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&upper)
             .caption(title, ("sans-serif", 22))
             .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
+            .x_label_area_size(52)
+            .y_label_area_size(72)
             .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..1.0)
             .expect("draw to string");
         chart
             .configure_mesh()
             .x_desc(x_label)
-            .y_desc("power (simulated; band: Monte Carlo 95% CI)")
+            .y_desc("simulated power")
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 14))
             .y_label_formatter(&|y| format!("{y:.1}"))
             .x_label_formatter(&|x| format!("{}", (x * 1e6).round() / 1e6))
             .draw()
             .expect("draw to string");
-        for (i, curve) in curves.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            let mut band: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.2)).collect();
-            band.extend(curve.points.iter().rev().map(|p| (p.0, p.3)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band,
-                    color.mix(0.18).filled(),
-                )))
-                .expect("draw to string");
-            chart
-                .draw_series(LineSeries::new(
-                    curve.points.iter().map(|p| (p.0, p.1)),
-                    color.stroke_width(2),
-                ))
-                .expect("draw to string")
-                .label(curve.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(
-                    curve
-                        .points
-                        .iter()
-                        .map(|p| Circle::new((p.0, p.1), 3, color.filled())),
-                )
-                .expect("draw to string");
-        }
         if let Some(t) = target {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -84,19 +119,163 @@ pub fn power_curve_svg(
                     5,
                     BLACK.stroke_width(1),
                 ))
-                .expect("draw to string")
-                .label(format!("target power {t}"))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+                .expect("draw to string");
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
+        for (i, curve) in curves.iter().enumerate() {
+            let color = colour(i);
+            let mut band: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.2)).collect();
+            band.extend(curve.points.iter().rev().map(|p| (p.0, p.3)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    color.mix(0.15).filled(),
+                )))
+                .expect("draw to string");
+            let points: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.1)).collect();
+            chart
+                .draw_series(curve.points.iter().map(|&(x, y, lo, hi)| {
+                    ErrorBar::new_vertical(x, lo, y, hi, color.stroke_width(1), 10)
+                }))
+                .expect("draw to string");
+            let area = chart.plotting_area();
+            draw_line(area, i, points.clone(), color.stroke_width(2)).expect("draw to string");
+            for p in points {
+                draw_marker(area, i, p, color).expect("draw to string");
+            }
+        }
+        // The legend, one row per series, below the plot area.
+        let text = TextStyle::from(("sans-serif", 15).into_font());
+        let row = |k: usize| 8 + LEGEND_ROW * k as i32 + LEGEND_ROW / 2;
+        for (i, curve) in curves.iter().enumerate() {
+            let (y, color) = (row(i), colour(i));
+            draw_line(&lower, i, vec![(88, y), (148, y)], color.stroke_width(2))
+                .and_then(|()| draw_marker(&lower, i, (118, y), color))
+                .and_then(|()| lower.draw(&Text::new(curve.label.clone(), (160, y - 8), &text)))
+                .expect("draw to string");
+        }
+        let mut k = curves.len();
+        if let Some(t) = target {
+            let y = row(k);
+            lower
+                .draw(&DashedPathElement::new(
+                    vec![(88, y), (148, y)],
+                    8,
+                    5,
+                    BLACK.stroke_width(1),
+                ))
+                .and_then(|()| {
+                    lower.draw(&Text::new(format!("target power {t}"), (160, y - 8), &text))
+                })
+                .expect("draw to string");
+            k += 1;
+        }
+        lower
+            .draw(&Text::new(
+                "bars and shading: Monte Carlo 95% interval of each simulated power (no bar visible: narrower than the marker)",
+                (88, row(k) - 8),
+                ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
+            ))
             .expect("draw to string");
         root.present().expect("draw to string");
     }
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(label: &str, half_width: f64) -> Curve {
+        Curve {
+            label: label.into(),
+            points: (1..=5)
+                .map(|i| {
+                    let (x, y) = (f64::from(i) * 100.0, 0.15 * f64::from(i));
+                    (x, y, y - half_width, y + half_width)
+                })
+                .collect(),
+        }
+    }
+
+    /// (x, y, text) of every text element.
+    fn texts(svg: &str) -> Vec<(f64, f64, String)> {
+        let attr = |tag: &str, name: &str| -> f64 {
+            let start = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+            tag[start..start + tag[start..].find('"').unwrap()]
+                .parse()
+                .unwrap()
+        };
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                let (tag, rest) = t.split_once('>').unwrap();
+                let text = rest.split("</text>").next().unwrap().trim().to_string();
+                (attr(tag, "x"), attr(tag, "y"), text)
+            })
+            .collect()
+    }
+
+    fn hex(series: usize) -> String {
+        let RGBColor(r, g, b) = COLOURS[series];
+        format!("#{r:02X}{g:02X}{b:02X}")
+    }
+
+    #[test]
+    fn the_legend_lies_below_the_plot_and_every_text_on_the_canvas() {
+        let svg = power_curve_svg(
+            "title",
+            "mals prevalence at screening",
+            &[curve("first", 0.01), curve("second", 0.01)],
+            Some(0.8),
+        );
+        let height = CHART_HEIGHT as f64 + f64::from(LEGEND_ROW * 4 + 12);
+        assert!(svg.contains(&format!("viewBox=\"0 0 {WIDTH} {height}\"")));
+        let texts = texts(&svg);
+        for label in ["first", "second", "target power 0.8"] {
+            let (_, y, _) = texts.iter().find(|t| t.2 == label).expect(label);
+            assert!(*y > CHART_HEIGHT as f64, "{label} at y = {y}");
+        }
+        assert!(texts.iter().any(|t| t.2 == "mals prevalence at screening"));
+        for (x, y, text) in &texts {
+            assert!(
+                (0.0..=f64::from(WIDTH)).contains(x) && (0.0..=height).contains(y),
+                "{text} at ({x}, {y})"
+            );
+        }
+    }
+
+    #[test]
+    fn coinciding_curves_differ_in_colour_dashes_and_markers() {
+        let svg = power_curve_svg("t", "x", &[curve("a", 0.0), curve("b", 0.0)], None);
+        let segments = |series: usize| {
+            svg.matches(&format!("stroke=\"{}\" stroke-width=\"2\"", hex(series)))
+                .count()
+        };
+        // Series 0: one solid line (plot and legend); series 1: dashed, so many segments.
+        assert_eq!(segments(0), 2);
+        assert!(segments(1) > 10, "{}", segments(1));
+        let circles = svg
+            .matches(&format!("fill=\"{}\" stroke=\"none\"", hex(0)))
+            .count();
+        assert_eq!(circles, 5 + 1);
+        let triangles = svg
+            .matches(&format!("<polygon opacity=\"1\" fill=\"{}\"", hex(1)))
+            .count();
+        assert_eq!(triangles, 5 + 1);
+    }
+
+    #[test]
+    fn each_point_has_an_interval_bar_however_narrow() {
+        for half_width in [0.0005, 0.05] {
+            let svg = power_curve_svg("t", "x", &[curve("a", half_width)], None);
+            let bars = svg
+                .matches(&format!("stroke=\"{}\" stroke-width=\"1\"", hex(0)))
+                .count();
+            // An error bar is its vertical line and two caps.
+            assert!(
+                bars >= 3 * 5,
+                "{bars} bar strokes at half width {half_width}"
+            );
+        }
+    }
 }

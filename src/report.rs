@@ -1,17 +1,211 @@
 //! Human-facing text: the resolved design printed by `endotrial validate`, the sample-size
 //! summary printed by `endotrial size`, and the grant-ready report (Markdown and HTML) written by
-//! `endotrial report`. Reports carry no timestamp, so the same scenario and seed give the same
-//! bytes.
+//! `endotrial report`. Numbers for people are rounded and grouped ("1,600,000", "80.0%"); the
+//! CSVs keep full precision. The report's only varying line is its date (`SOURCE_DATE_EPOCH`
+//! fixes it, for byte-identical reports).
+
+use sha2::{Digest, Sha256};
 
 use crate::design::Design;
 use crate::power;
-use crate::scenario::{Better, Randomisation, Sidedness, TestKind};
+use crate::scenario::{Better, Effect, Randomisation, Sidedness, TestKind};
 use crate::shard::ENGINE;
 use crate::size::SizeSearch;
 use crate::summary::SummaryRow;
 
-fn pct(p: f64) -> String {
-    format!("{:.1}%", 100.0 * p)
+/// A probability as a percentage for people: one decimal; two significant digits below 1%, so
+/// that a small share never prints as "0.0%".
+pub fn pct(p: f64) -> String {
+    let x = 100.0 * p;
+    if x == 0.0 || x.abs() >= 1.0 || !x.is_finite() {
+        format!("{x:.1}%")
+    } else {
+        let decimals = (1 - x.abs().log10().floor() as i32).max(1) as usize;
+        format!("{x:.decimals$}%")
+    }
+}
+
+/// A power as a percentage, with more decimals where one would round it onto the other side of
+/// the target (79.96% is not "80.0%" when the target is 80%).
+fn power_pct(power: f64, target: f64) -> String {
+    let mut decimals = 1;
+    loop {
+        let text = format!("{:.decimals$}", 100.0 * power);
+        let shown: f64 = text.parse().expect("a formatted number");
+        if decimals >= 6 || (shown >= 100.0 * target) == (power >= target) {
+            return format!("{text}%");
+        }
+        decimals += 1;
+    }
+}
+
+/// A whole number with thousands separators: 1600000 -> "1,600,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A non-negative count or mean rounded to a whole number, with separators.
+pub fn whole(x: f64) -> String {
+    thousands(x.round() as u64)
+}
+
+/// A money amount rounded to whole units: "EUR 4,249,144".
+pub fn money(amount: f64, currency: &str) -> String {
+    format!("{currency} {}", whole(amount))
+}
+
+/// A unit price as given (a total is rounded, a price is not): "EUR 15,000", "EUR 12.50".
+fn price(amount: f64, currency: &str) -> String {
+    if amount.fract() == 0.0 {
+        money(amount, currency)
+    } else {
+        let cents = (amount * 100.0).round() as u64;
+        format!("{currency} {}.{:02}", thousands(cents / 100), cents % 100)
+    }
+}
+
+/// A number from the scenario for people: at most 4 significant digits (0.074468085106383 ->
+/// 0.07447), exact values as written (0.4, 15000).
+fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    match text.parse::<f64>() {
+        Ok(v) if v >= 1000.0 && v.fract() == 0.0 => thousands(v as u64),
+        _ => text,
+    }
+}
+
+/// Where a report's numbers come from: the date, the engine, the scenario file (its SHA-256
+/// and the sources its comments cite).
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// UTC date of the run, YYYY-MM-DD.
+    pub date: String,
+    /// The scenario copy written beside the report.
+    pub file: String,
+    pub sha256: String,
+    pub sources: Vec<String>,
+    /// The command that reproduces the report from the copy.
+    pub command: String,
+}
+
+impl Provenance {
+    pub fn of(text: &str, file: &str, command: String) -> Provenance {
+        let sha256 = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Provenance {
+            date: today(),
+            file: file.to_string(),
+            sha256,
+            sources: sources(text),
+            command,
+        }
+    }
+}
+
+/// Today's UTC date, or the date of `SOURCE_DATE_EPOCH` when set (reproducible reports).
+fn today() -> String {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let (y, m, d) = civil_from_days(seconds.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`;
+/// written here rather than adding a date crate for one line of the report).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The sources a scenario's comments cite: each "Source:" or "Sources:" comment, to the end of
+/// its sentence (continued over the following comment lines), then any trial registration
+/// (NCT number), DOI or web address in the comments not already quoted.
+pub fn sources(text: &str) -> Vec<String> {
+    let comments: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix('#'))
+        .map(str::trim)
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    for (i, line) in comments.iter().enumerate() {
+        let Some(rest) = line
+            .strip_prefix("Sources:")
+            .or_else(|| line.strip_prefix("Source:"))
+        else {
+            continue;
+        };
+        let mut cited = rest.trim().to_string();
+        for next in &comments[i + 1..] {
+            if end_of_sentence(&cited).is_some() || next.is_empty() {
+                break;
+            }
+            cited = format!("{cited} {next}");
+        }
+        let end = end_of_sentence(&cited).unwrap_or(cited.len());
+        found.push(cited[..end].trim_end_matches('.').trim().to_string());
+    }
+    for word in comments.iter().flat_map(|l| l.split_whitespace()) {
+        let word = word.trim_matches(|c: char| "()[];,.\"'".contains(c));
+        let cites = (word.starts_with("NCT")
+            && word.len() == 11
+            && word[3..].bytes().all(|b| b.is_ascii_digit()))
+            || word.starts_with("doi:")
+            || word.starts_with("https://")
+            || word.starts_with("http://");
+        if cites && !found.iter().any(|f| f.contains(word)) {
+            found.push(word.to_string());
+        }
+    }
+    found
+}
+
+/// Byte index just past the first full stop that ends a sentence outside brackets.
+fn end_of_sentence(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'.' if depth <= 0 && bytes.get(i + 1).is_none_or(|n| *n == b' ') => {
+                return Some(i + 1);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn test_phrase(test: TestKind) -> &'static str {
@@ -124,21 +318,27 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     };
     let rows = &s.candidates[&n];
     out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
+    let evaluable = if d.dropout > 0.0 {
+        format!(
+            "{:.1} expected evaluable after {} dropout",
+            expected_evaluable(d, n),
+            pct(d.dropout)
+        )
+    } else {
+        "no dropout".into()
+    };
     out += &format!(
-        "          {n} randomised, {:.1} expected evaluable after {} dropout; screening: mean {:.1}, 95th percentile {}\n",
-        expected_evaluable(d, n),
-        pct(d.dropout),
-        rows[0].mean_screened,
-        rows[0].p95_screened
+        "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",
+        rows[0].mean_screened, rows[0].p95_screened
     );
     if let Some(c) = &d.cost {
+        let cur = &c.currency;
         out += &format!(
-            "          cost: mean {:.0} {cur}, 95th percentile {:.0} {cur} ({} per screened, {} per randomised patient)\n",
-            rows[0].mean_cost,
-            rows[0].p95_cost,
-            c.screening,
-            c.per_patient,
-            cur = c.currency
+            "          cost: mean {}, 95th percentile {} ({} per screened, {} per randomised patient)\n",
+            money(rows[0].mean_cost, cur),
+            money(rows[0].p95_cost, cur),
+            price(c.screening, cur),
+            price(c.per_patient, cur),
         );
     }
     if rows.iter().any(|r| r.power_ci_low < target) {
@@ -168,8 +368,105 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     out
 }
 
+/// What the report's paragraphs cite beside the candidate rows.
+pub struct Context<'a> {
+    /// `Searched::describe` of the power searched.
+    pub searched: &'a str,
+    pub target: f64,
+    /// Summary rows at the scenario's own (planned) N.
+    pub stated: &'a [SummaryRow],
+    pub provenance: &'a Provenance,
+}
+
+/// Sensitivity P(label l | the endotype of that name) and positive predictive value
+/// P(that endotype | label l).
+fn label_accuracy(d: &Design, l: usize) -> (f64, f64) {
+    let labelled: f64 = d
+        .endotypes
+        .iter()
+        .map(|e| e.prevalence * e.classified_as[l])
+        .sum();
+    let sensitivity = d.endotypes[l].classified_as[l];
+    (
+        sensitivity,
+        d.endotypes[l].prevalence * sensitivity / labelled,
+    )
+}
+
+/// Whether every patient's label is their true endotype.
+fn perfect_classification(d: &Design) -> bool {
+    d.endotypes
+        .iter()
+        .enumerate()
+        .all(|(e, t)| t.classified_as.get(e) == Some(&1.0))
+}
+
+/// The classifier's rules in words, in the order they are tried.
+fn rules_text(d: &Design) -> Option<String> {
+    let c = d.classifier.as_ref()?;
+    let parts: Vec<String> = c
+        .rules
+        .iter()
+        .map(|r| {
+            let when: Vec<String> = r
+                .when
+                .iter()
+                .flat_map(|&(b, lo, hi)| {
+                    let m = &c.biomarkers[b];
+                    let unit = m.unit.as_deref().map_or(String::new(), |u| format!(" {u}"));
+                    let above = lo
+                        .is_finite()
+                        .then(|| format!("{} > {}{unit}", m.name, num(lo)));
+                    let below = hi
+                        .is_finite()
+                        .then(|| format!("{} < {}{unit}", m.name, num(hi)));
+                    above.into_iter().chain(below)
+                })
+                .collect();
+            format!("{} if {}", d.labels[r.label], when.join(" and "))
+        })
+        .collect();
+    let otherwise = format!("otherwise {}", d.labels[c.default]);
+    let cv: Vec<String> = c
+        .biomarkers
+        .iter()
+        .filter(|b| b.assay_cv > 0.0)
+        .map(|b| format!("{} {}", b.name, pct(b.assay_cv)))
+        .collect();
+    let error = if cv.is_empty() {
+        String::new()
+    } else {
+        format!(", with assay coefficients of variation {}", cv.join(", "))
+    };
+    Some(format!("{}; {otherwise}{error}", parts.join("; then ")))
+}
+
+/// One treatment's assumed effect in one true endotype, in words.
+fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
+    let t = &d.treatments[t];
+    let endotype = &d.endotypes[e];
+    let control = endotype.control_risk;
+    let treated = crate::design::treated_risk(t.effect, value, control).unwrap_or(f64::NAN);
+    let measure = match t.effect {
+        Effect::Risk => String::new(),
+        Effect::RiskDifference => {
+            format!("risk difference {:+.1} percentage points, ", 100.0 * value)
+        }
+        other => format!("{} {}, ", other.name(), num(value)),
+    };
+    format!(
+        "{} in {}: {measure}{} {} under {} against {} under control",
+        t.name,
+        endotype.name,
+        d.event,
+        pct(treated),
+        t.name,
+        pct(control)
+    )
+}
+
 /// The ready-to-paste justification paragraph for one comparison at N.
-pub fn justification(d: &Design, row: &SummaryRow, n: u64, searched: &str) -> String {
+pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> String {
     let arm = d
         .arms
         .iter()
@@ -180,31 +477,27 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, searched: &str) -> St
     } else {
         "a reduction"
     };
-    let benefit = match d.better {
-        Better::Higher => "higher is better",
-        Better::Lower => "lower is better",
+    let evaluable = if d.dropout > 0.0 {
+        format!(
+            ", of whom about {} are expected to be evaluable after {} dropout",
+            whole(expected_evaluable(d, n)),
+            pct(d.dropout)
+        )
+    } else {
+        String::new()
     };
-    let composition: Vec<String> = d
-        .endotypes
-        .iter()
-        .zip(&d.composition)
-        .filter(|(_, p)| **p > 0.0)
-        .map(|(e, p)| format!("{} {}", e.name, pct(*p)))
-        .collect();
     let mut text = format!(
-        "With N = {n} patients randomised {} ({}), of whom about {:.0} are expected to be evaluable after {} dropout, \
-         the trial has {} power (95% Monte Carlo interval {} to {}) to detect {direction} in {} ({benefit}) from {} under {} \
-         to {} under {} (a difference of {:+.1} percentage points), using the {} at {} alpha {}, based on R = {} simulated trials \
-         ({ENGINE}, seed {}).",
+        "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
+         to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points), \
+         using the {} at {} alpha {}, based on R = {} simulated trials.",
+        thousands(n),
         ratio_string(d),
         d.arms
             .iter()
             .map(|a| a.name.as_str())
             .collect::<Vec<_>>()
             .join(" : "),
-        expected_evaluable(d, n),
-        pct(d.dropout),
-        pct(row.power),
+        power_pct(row.power, cx.target),
         pct(row.power_ci_low),
         pct(row.power_ci_high),
         d.event,
@@ -216,11 +509,10 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, searched: &str) -> St
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha,
-        row.replicates,
-        row.seed,
+        thousands(row.replicates),
     );
     if !d.analysis.hypotheses.is_empty() {
-        text += &format!(" The power stated is the {searched}.");
+        text += &format!(" The power stated is the {}.", cx.searched);
     }
     let comparisons = d.comparisons().count();
     if comparisons > 1 {
@@ -229,23 +521,108 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, searched: &str) -> St
             d.arms[d.control].name, d.analysis.alpha
         );
     }
+    let mut treatments: Vec<usize> = d.arms[arm]
+        .treatment_by_stratum
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    treatments.sort_unstable();
+    treatments.dedup();
+    let effects: Vec<String> = treatments
+        .iter()
+        .flat_map(|&t| {
+            d.treatments[t]
+                .by_endotype
+                .iter()
+                .enumerate()
+                .filter_map(move |(e, v)| v.map(|v| effect_text(d, t, e, v)))
+        })
+        .collect();
+    if !effects.is_empty() {
+        text += &format!(
+            " The treatment effects assumed act on the true endotype: {}.",
+            effects.join("; ")
+        );
+    }
+    let composition: Vec<String> = d
+        .endotypes
+        .iter()
+        .zip(&d.composition)
+        .filter(|(_, p)| **p > 0.0)
+        .map(|(e, p)| format!("{} {}", e.name, pct(*p)))
+        .collect();
     text += &format!(
-        " These risks are those of the randomised population ({}), which accounts for the endotype prevalences, \
-         the accuracy of the diagnostic classification and treatment assigned by diagnostic label.",
-        composition.join(", ")
+        " These risks are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
+        composition.join(", "),
+        if perfect_classification(d) {
+            " and treatment assigned by diagnostic label, the label being taken as the true endotype"
+        } else {
+            ", the accuracy of the diagnostic classification and treatment assigned by diagnostic label"
+        }
     );
+    if !perfect_classification(d) {
+        let accuracy: Vec<String> = d
+            .eligible
+            .iter()
+            .filter(|&&l| l < d.endotypes.len())
+            .map(|&l| {
+                let (sensitivity, ppv) = label_accuracy(d, l);
+                format!(
+                    "{} sensitivity {}, positive predictive value {}",
+                    d.labels[l],
+                    pct(sensitivity),
+                    pct(ppv)
+                )
+            })
+            .collect();
+        text += &match rules_text(d) {
+            Some(rules) => format!(" Labels are measured by the rules {rules}"),
+            None => " Labels are given by the scenario's classification probabilities".into(),
+        };
+        text += &format!("; per eligible label: {}.", accuracy.join("; "));
+    }
     if d.eligible_fraction < 1.0 {
         text += &format!(
-            " As {} of screened patients are eligible, about {:.0} patients (95th percentile {}) must be screened to randomise {n}.",
+            " As {} of screened patients are eligible, about {} patients (95th percentile {}) must be screened to randomise {}.",
             pct(d.eligible_fraction),
-            row.mean_screened,
-            row.p95_screened
+            whole(row.mean_screened),
+            thousands(row.p95_screened),
+            thousands(n)
         );
+    }
+    if let Some(c) = &d.cost {
+        text += &format!(
+            " The expected cost is {} (95th percentile {}).",
+            money(row.mean_cost, &c.currency),
+            money(row.p95_cost, &c.currency)
+        );
+    }
+    if let Some(planned) = cx
+        .stated
+        .iter()
+        .find(|r| r.arm == row.arm && n != d.sample_size)
+    {
+        text += &format!(
+            " The N = {} planned in the scenario gives {} power (95% Monte Carlo interval {} to {}).",
+            thousands(d.sample_size),
+            power_pct(planned.power, cx.target),
+            pct(planned.power_ci_low),
+            pct(planned.power_ci_high)
+        );
+    }
+    let p = cx.provenance;
+    text += &format!(
+        " Simulated on {} with {ENGINE}, seed {}, from the scenario copied beside this report as {} (SHA-256 {}).",
+        p.date, row.seed, p.file, p.sha256
+    );
+    if !p.sources.is_empty() {
+        text += &format!(" Sources cited in the scenario: {}.", p.sources.join("; "));
     }
     text
 }
 
-/// The design assumptions as Markdown tables.
+/// The design assumptions as Markdown tables, rounded for people.
 fn assumptions(d: &Design) -> String {
     let mut md = String::from("## Design assumptions\n\n");
     md += "| true endotype | prevalence at screening | control risk | classified as | share of randomised |\n|---|---|---|---|---|\n";
@@ -255,24 +632,24 @@ fn assumptions(d: &Design) -> String {
             .iter()
             .zip(&e.classified_as)
             .filter(|(_, p)| **p > 0.0)
-            .map(|(l, p)| format!("{l} {p}"))
+            .map(|(l, p)| format!("{l} {}", pct(*p)))
             .collect();
         md += &format!(
-            "| {} | {} | {} | {} | {:.4} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             e.name,
-            e.prevalence,
-            e.control_risk,
+            pct(e.prevalence),
+            pct(e.control_risk),
             classified.join(", "),
-            share
+            pct(*share)
         );
     }
-    md += "\n| treatment | effect | by true endotype |\n|---|---|---|\n";
+    md += "\n| treatment | effect measure | value by true endotype |\n|---|---|---|\n";
     for t in &d.treatments {
         let by: Vec<String> = d
             .endotypes
             .iter()
             .zip(&t.by_endotype)
-            .filter_map(|(e, v)| v.map(|v| format!("{} {v}", e.name)))
+            .filter_map(|(e, v)| v.map(|v| format!("{} {}", e.name, num(v))))
             .collect();
         md += &format!("| {} | {} | {} |\n", t.name, t.effect.name(), by.join(", "));
     }
@@ -291,17 +668,17 @@ fn assumptions(d: &Design) -> String {
             })
             .collect();
         md += &format!(
-            "| {} | {} | {} | {:.4} |\n",
+            "| {} | {} | {} | {} |\n",
             arm.name,
             arm.ratio,
             by.join("; "),
-            d.true_risk[a]
+            pct(d.true_risk[a])
         );
     }
     let eligible: Vec<&str> = d.eligible.iter().map(|&l| d.labels[l].as_str()).collect();
     md += &format!(
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
-         | randomisation | {} |\n| dropout | {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n\n",
+         | classification | {} |\n| randomisation | {} |\n| dropout | {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
         d.event,
         match d.better {
             Better::Higher => "higher is better",
@@ -309,16 +686,34 @@ fn assumptions(d: &Design) -> String {
         },
         eligible.join(", "),
         pct(d.eligible_fraction),
+        match rules_text(d) {
+            Some(rules) => rules,
+            None if perfect_classification(d) => "label = true endotype".into(),
+            None => "classification probabilities given in the scenario".into(),
+        },
         match d.randomisation {
             Randomisation::Block => "permuted blocks",
             Randomisation::Simple => "simple",
         },
-        d.dropout,
+        pct(d.dropout),
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha
     );
-    md
+    if !d.analysis.hypotheses.is_empty() {
+        let names: Vec<&str> = d
+            .analysis
+            .hypotheses
+            .iter()
+            .map(|&h| d.hypothesis_name(h))
+            .collect();
+        md += &format!(
+            "| hypotheses | {} ({} adjustment) |\n",
+            names.join(", "),
+            d.analysis.multiplicity.as_str()
+        );
+    }
+    md + "\n"
 }
 
 fn power_table(rows: &[SummaryRow]) -> String {
@@ -342,35 +737,73 @@ fn power_table(rows: &[SummaryRow]) -> String {
     md
 }
 
-/// The full report in Markdown. `stated` are the summary rows at the scenario's own N.
-pub fn report_markdown(
-    d: &Design,
-    stated: &[SummaryRow],
-    search: &SizeSearch,
-    target: f64,
-) -> String {
-    let mut md = format!("# Sample-size report: {}\n\n", d.name);
-    if let Some(desc) = &d.description {
-        md += &format!("{}\n\n", desc.trim());
+/// The answer first: N, power with its interval, screening and cost, in one short box.
+fn answer_box(d: &Design, search: &SizeSearch, cx: &Context) -> String {
+    let Some(n) = search.chosen else {
+        return format!(
+            "> **Target power {} not reached** for N up to {}; best: {}.\n\n",
+            pct(cx.target),
+            thousands(search.max),
+            search.best().map_or("none".into(), |(n, p)| format!(
+                "power {} at N = {}",
+                power_pct(p, cx.target),
+                thousands(n)
+            ))
+        );
+    };
+    let rows = &search.candidates[&n];
+    let mut md = format!(
+        "> **N = {} randomised** ({} {}) for {} power.\n>\n",
+        thousands(n),
+        ratio_string(d),
+        d.arms
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" : "),
+        pct(cx.target)
+    );
+    for r in rows {
+        md += &format!(
+            "> Power {} (95% Monte Carlo interval {} to {}) for {} vs {}.\n>\n",
+            power_pct(r.power, cx.target),
+            pct(r.power_ci_low),
+            pct(r.power_ci_high),
+            r.arm,
+            r.control
+        );
     }
+    if !d.analysis.hypotheses.is_empty() {
+        md += &format!("> Searched: the {}.\n>\n", cx.searched);
+    }
+    let r = &rows[0];
     md += &format!(
-        "Simulated with {ENGINE}: {} virtual trials per design point, seed {}. Re-run with \
-         `endotrial report` on the same scenario to reproduce every number.\n\n",
-        d.replicates, d.seed
+        "> Screened: {} on average, {} at the 95th percentile.\n",
+        whole(r.mean_screened),
+        thousands(r.p95_screened)
     );
-    md += &assumptions(d);
-    md += &format!(
-        "## Power at the stated sample size (N = {})\n\n",
-        d.sample_size
+    if let Some(c) = &d.cost {
+        md += &format!(
+            ">\n> Cost: {} on average, {} at the 95th percentile.\n",
+            money(r.mean_cost, &c.currency),
+            money(r.p95_cost, &c.currency)
+        );
+    }
+    md + "\n"
+}
+
+/// The candidates of the search, folded in the HTML (the answer is above them).
+fn candidate_table(search: &SizeSearch) -> String {
+    let count = search.candidates.len();
+    let mut md = format!(
+        "<details>\n<summary>All {count} sample sizes evaluated (the chosen one marked)</summary>\n\n\
+         | N | comparison | power | MC SE | 95% MC interval | normal approximation | mean screened | p95 screened | chosen |\n|---|---|---|---|---|---|---|---|---|\n"
     );
-    md += &power_table(stated);
-    md += &format!("\n## Sample size for {} power\n\n", pct(target));
-    md += &format!("```\n{}```\n\n", size_summary(d, search, target));
-    md += "| N | comparison | power | MC SE | 95% MC interval | normal approximation | mean screened | p95 screened | chosen |\n|---|---|---|---|---|---|---|---|---|\n";
     for (n, rows) in &search.candidates {
         for r in rows {
             md += &format!(
-                "| {n} | {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {:.4} | {:.1} | {} | {} |\n",
+                "| {} | {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {:.4} | {} | {} | {} |\n",
+                thousands(*n),
                 r.arm,
                 r.control,
                 r.power,
@@ -378,67 +811,113 @@ pub fn report_markdown(
                 r.power_ci_low,
                 r.power_ci_high,
                 r.analytic_power,
-                r.mean_screened,
-                r.p95_screened,
+                whole(r.mean_screened),
+                thousands(r.p95_screened),
                 if search.chosen == Some(*n) { "yes" } else { "" }
             );
         }
     }
-    md += &format!("\n## Power curve\n\n![Power against total sample size]({REPORT_SVG})\n\n");
-    md += "## Screening burden\n\n";
-    if let Some(n) = search.chosen {
-        let r = &search.candidates[&n][0];
-        md += &format!(
-            "{} of screened patients are eligible. To randomise N = {n}: on average {:.1} patients screened, \
-             95th percentile {} (in one trial in twenty, more than that).\n\n",
-            pct(d.eligible_fraction),
-            r.mean_screened,
-            r.p95_screened
-        );
+    md + "\n</details>\n\n"
+}
+
+/// The full report in Markdown: the answer, the paragraph to paste, the curve, then the details.
+pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String {
+    let mut md = format!("# Sample-size report: {}\n\n", d.name);
+    if let Some(desc) = &d.description {
+        md += &format!("{}\n\n", desc.trim());
     }
-    if let (Some(c), Some(n)) = (&d.cost, search.chosen) {
-        let r = &search.candidates[&n][0];
-        md += &format!(
-            "## Budget\n\nAt N = {n}: {} {cur} per screened patient and {} {cur} per randomised patient give a mean \
-             trial cost of {:.0} {cur}; budget {:.0} {cur} to cover the screening of 19 trials in 20 (95th percentile).\n\n",
-            c.screening,
-            c.per_patient,
-            r.mean_cost,
-            r.p95_cost,
-            cur = c.currency
-        );
-    }
+    md += &answer_box(d, search, cx);
     md += "## Sample-size justification\n\n";
     match search.chosen {
         Some(n) => {
             for r in &search.candidates[&n] {
-                md += &format!("{}\n\n", justification(d, r, n, &search.searched));
+                md += &format!("{}\n\n", justification(d, r, n, cx));
             }
         }
         None => {
             md += &format!(
                 "The target power of {} is not reached within N = {}; best: {}.\n\n",
-                pct(target),
-                search.max,
+                pct(cx.target),
+                thousands(search.max),
                 search
                     .best()
                     .map_or("none".into(), |(n, p)| format!("power {p:.4} at N = {n}"))
             );
         }
     }
+    md += &format!(
+        "## Power curve\n\n![Power against total sample size]({REPORT_SVG})\n\n\
+         Simulated power at each total sample size, with its Monte Carlo 95% interval (bars and band); \
+         the dashed line is the target {}.\n\n",
+        pct(cx.target)
+    );
+    md += &assumptions(d);
+    md += &format!(
+        "## Power at the stated sample size (N = {})\n\n",
+        thousands(d.sample_size)
+    );
+    md += &power_table(cx.stated);
+    md += &format!("\n## Sample size for {} power\n\n", pct(cx.target));
+    md += &format!("```\n{}```\n\n", size_summary(d, search, cx.target));
+    md += &candidate_table(search);
+    if let Some(n) = search.chosen {
+        let r = &search.candidates[&n][0];
+        md += &format!(
+            "## Screening burden\n\n{} of screened patients are eligible. To randomise N = {}: on average {} patients screened, \
+             95th percentile {} (in one trial in twenty, more than that).\n\n",
+            pct(d.eligible_fraction),
+            thousands(n),
+            whole(r.mean_screened),
+            thousands(r.p95_screened)
+        );
+        if let Some(c) = &d.cost {
+            md += &format!(
+                "## Budget\n\nAt N = {}: {} per screened patient and {} per randomised patient give a mean \
+                 trial cost of {}; budget {} to cover the screening of 19 trials in 20 (95th percentile).\n\n",
+                thousands(n),
+                price(c.screening, &c.currency),
+                price(c.per_patient, &c.currency),
+                money(r.mean_cost, &c.currency),
+                money(r.p95_cost, &c.currency),
+            );
+        }
+    }
+    let p = cx.provenance;
+    md += &format!(
+        "## Provenance\n\n| | |\n|---|---|\n| date (UTC) | {} |\n| engine | {ENGINE} |\n\
+         | scenario | `{}` (copy beside this report) |\n| scenario SHA-256 | `{}` |\n| virtual trials per design point | {} |\n\
+         | seed | {} |\n| reproduce | `{}` |\n",
+        p.date,
+        p.file,
+        p.sha256,
+        thousands(d.replicates),
+        d.seed,
+        p.command
+    );
+    if !p.sources.is_empty() {
+        md += &format!(
+            "| sources cited in the scenario | {} |\n",
+            p.sources.join("; ")
+        );
+    }
     md
 }
 
-/// The report as a standalone HTML page.
+/// The report as a standalone HTML page. The answer box, wrapped log and folded candidate table
+/// keep it within the width of a page (`scripts/report-layout.sh` checks it in Chromium).
 pub fn report_html(markdown: &str, title: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
     let mut body = String::new();
     html::push_html(&mut body, Parser::new_ext(markdown, Options::ENABLE_TABLES));
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
-         body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto; line-height: 1.45; }}\n\
-         table {{ border-collapse: collapse; margin: 1em 0; }} th, td {{ border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }}\n\
-         pre {{ background: #f4f4f4; padding: 0.8em; overflow-x: auto; }} img {{ max-width: 100%; }}\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n\
+         body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; line-height: 1.45; overflow-wrap: break-word; }}\n\
+         blockquote {{ margin: 1em 0; padding: 0.6em 1.2em; border: 2px solid #2a6; border-radius: 6px; background: #f2fbf5; font-size: 1.1em; }}\n\
+         blockquote p {{ margin: 0.3em 0; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }} th, td {{ border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }}\n\
+         pre {{ background: #f4f4f4; padding: 0.8em; white-space: pre-wrap; }} img {{ max-width: 100%; height: auto; }}\n\
+         details {{ margin: 1em 0; }} summary {{ cursor: pointer; }}\n\
          </style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         title.replace('&', "&amp;").replace('<', "&lt;")
     )
@@ -475,16 +954,8 @@ fn classification(d: &Design) -> String {
     }
     out += "    label: sensitivity P(label | endotype of that name), PPV P(endotype | label):";
     for (l, name) in d.labels.iter().enumerate() {
-        let labelled: f64 = d
-            .endotypes
-            .iter()
-            .map(|e| e.prevalence * e.classified_as[l])
-            .sum();
-        let ppv = d.endotypes[l].prevalence * d.endotypes[l].classified_as[l] / labelled;
-        out += &format!(
-            " {name} {:.4} / {:.4};",
-            d.endotypes[l].classified_as[l], ppv
-        );
+        let (sensitivity, ppv) = label_accuracy(d, l);
+        out += &format!(" {name} {sensitivity:.4} / {ppv:.4};");
     }
     out + "\n"
 }
@@ -552,6 +1023,59 @@ pub fn describe(d: &Design) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_rounded_and_grouped_for_people() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_600_000), "1,600,000");
+        assert_eq!(money(4_249_143.6, "EUR"), "EUR 4,249,144");
+        assert_eq!(price(15000.0, "EUR"), "EUR 15,000");
+        assert_eq!(price(12.5, "EUR"), "EUR 12.50");
+        assert_eq!(price(1234.999, "USD"), "USD 1,235.00");
+        assert_eq!(pct(0.8003), "80.0%");
+        assert_eq!(pct(0.018), "1.8%");
+        assert_eq!(pct(0.0), "0.0%");
+        assert_eq!(pct(0.00042), "0.042%");
+        assert_eq!(pct(0.0042), "0.42%");
+        assert_eq!(num(0.074468085106383), "0.07447");
+        assert_eq!(num(0.4), "0.4");
+        assert_eq!(num(4420.0), "4,420");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(power_pct(0.79996, 0.8), "79.996%");
+        assert_eq!(power_pct(0.80041, 0.8), "80.0%");
+    }
+
+    #[test]
+    fn dates_are_gregorian() {
+        // Python: datetime.date(1970, 1, 1) + datetime.timedelta(days=d)
+        for (days, date) in [
+            (0, (1970, 1, 1)),
+            (-1, (1969, 12, 31)),
+            (11_016, (2000, 2, 29)),
+            (19_000, (2022, 1, 8)),
+            (20_418, (2025, 11, 26)),
+            (110_000, (2271, 3, 4)),
+        ] {
+            assert_eq!(civil_from_days(days), date, "day {days}");
+        }
+    }
+
+    #[test]
+    fn sources_are_the_cited_sentences_and_registrations() {
+        let text = "# Trial X (NCT04990232; JAMA 2025).\n# Sources: domain.md (ImmunoSep: rates,\n\
+                    # 1.8% attrition). ASSUMPTION: none.\n#\n# See https://example.org/a.\nname = \"x\" # Source: not a comment line\n";
+        assert_eq!(
+            sources(text),
+            [
+                "domain.md (ImmunoSep: rates, 1.8% attrition)",
+                "NCT04990232",
+                "https://example.org/a"
+            ]
+        );
+        assert!(sources("name = \"x\"\n").is_empty());
+    }
 
     #[test]
     fn powers_never_round_onto_the_target() {

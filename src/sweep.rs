@@ -12,6 +12,7 @@
 
 use toml_edit::{DocumentMut, Item, Value};
 
+use crate::design::Design;
 use crate::scenario::{InvalidKey, Scenario, ScenarioError};
 
 /// Optional scalar keys with a default, sweepable even when the file leaves them out.
@@ -28,6 +29,34 @@ fn default_of(key: &str) -> Option<Value> {
         .iter()
         .find(|(k, _)| *k == key)
         .map(|(_, v)| v.parse().expect("a TOML value"))
+}
+
+/// A swept key in words, for axis titles and legends ("mals prevalence at screening", not
+/// `endotype.mals.prevalence`); keys without a wording are shown with spaces for dots.
+pub fn key_title(d: &Design, key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    match parts.as_slice() {
+        ["endotype", e, "prevalence"] => format!("{e} prevalence at screening"),
+        ["endotype", e, "control_risk"] => format!("{e} {} risk under control", d.event),
+        ["endotype", e, "classified_as", l] => format!("P(label {l} | true endotype {e})"),
+        ["treatment", t, "by_endotype", e] => {
+            let measure = d
+                .treatments
+                .iter()
+                .find(|x| x.name == *t)
+                .map_or("effect", |x| x.effect.name());
+            format!("{t} {measure} in {e}")
+        }
+        ["enrollment", "sample_size"] => "total sample size N (randomised)".into(),
+        ["enrollment", "dropout"] => "dropout (share without outcome)".into(),
+        ["analysis", "alpha"] => "significance level alpha".into(),
+        ["arm", a, "ratio"] => format!("allocation ratio of {a}"),
+        ["classifier", "rule", l, "when", b, side] => format!("{l} rule: {b} {side} threshold"),
+        ["biomarker", b, "assay_cv"] => format!("{b} assay coefficient of variation"),
+        ["cost", "screening"] => "cost per screened patient".into(),
+        ["cost", "per_patient"] => "cost per randomised patient".into(),
+        _ => key.replace('.', " "),
+    }
 }
 
 /// Inline tables whose keys are names (an absent key may be added).

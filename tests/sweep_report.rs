@@ -1,6 +1,7 @@
 //! `size`, `sweep` and `report` from the command line: outputs, reproducibility across thread
 //! counts, and bad input (exit 2, nothing overwritten).
 
+use sha2::Digest;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -168,25 +169,71 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         .args(["report", "--quiet", "--replicates", "20000", "--out"])
         .arg(dir.path())
         .arg(immunosep())
+        .env("SOURCE_DATE_EPOCH", "1764115200")
         .assert()
         .success();
     let out = dir.path().join("immunosep");
     let md = fs::read_to_string(out.join("report.md")).unwrap();
     for needle in [
+        "> **N = 214 randomised** (1:1 placebo : personalised) for 80.0% power.",
         "## Design assumptions",
-        "| mals | 0.074468085106383 | 0.174 | mals 1 |",
+        "| mals | 7.4% | 17.4% | mals 100.0% | 17.1% |",
         "## Power at the stated sample size (N = 280)",
         "## Sample size for 80.0% power",
+        "<details>\n<summary>All ",
         "![Power against total sample size](report_power_curve.svg)",
         "## Screening burden",
-        "patients randomised 1:1 (placebo : personalised)",
-        "simulated trials (endotrial ",
-        "using the Pearson chi-square test (without continuity correction) at two-sided alpha 0.05",
+        "patients randomised 1:1 (placebo : personalised), of whom about 210 are expected to be evaluable after 1.8% dropout",
+        "to detect an increase in response from 17.9% under placebo to 34.7% under personalised",
+        "using the Pearson chi-square test (without continuity correction) at two-sided alpha 0.05, based on R = 320,000 simulated trials.",
+        "The treatment effects assumed act on the true endotype: anakinra in mals: response 48.0% under anakinra against 17.4% under control; \
+         ifn_gamma in immunoparalysis: response 32.0% under ifn_gamma against 18.0% under control.",
+        "the label being taken as the true endotype",
+        "The N = 280 planned in the scenario gives ",
+        "Simulated on 2025-11-26 with endotrial ",
+        "Sources cited in the scenario: ../shared/domain.md (ImmunoSep section); NCT04990232.",
+        "| reproduce | `endotrial report scenario.toml --power 0.8 --replicates 20000 --seed 2021` |",
     ] {
-        assert!(md.contains(needle), "report.md lacks: {needle}");
+        assert!(md.contains(needle), "report.md lacks: {needle}\n{md}");
     }
+    // Paste as is: no aside on the direction, rounded numbers, no leftover precision.
+    for absent in [
+        "(higher is better) from",
+        "(lower is better) from",
+        "0.074468",
+        "R = 20000",
+    ] {
+        assert!(!md.contains(absent), "report.md has: {absent}");
+    }
+    let long_decimal = md
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .any(|w| {
+            w.split_once('.')
+                .is_some_and(|(_, decimals)| decimals.len() > 4)
+        });
+    assert!(!long_decimal, "a raw float in report.md");
+    // The scenario copy beside the report is the file as run (--replicates written into it),
+    // and the hash is its SHA-256.
+    let text = fs::read(out.join("scenario.toml")).unwrap();
+    let original = fs::read_to_string(immunosep()).unwrap();
+    assert_eq!(
+        String::from_utf8(text.clone()).unwrap(),
+        original.replace("replicates = 100000", "replicates = 20000")
+    );
+    let sha: String = sha2::Sha256::digest(&text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(md.contains(&format!("(SHA-256 {sha})")), "{sha}");
+
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<table>") && html.contains("<img src=\"report_power_curve.svg\""));
+    // The answer box comes first, the candidates are folded, and the log wraps.
+    let first = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(first("<blockquote>") < first("<h2>Sample-size justification"));
+    assert!(first("<h2>Sample-size justification") < first("<img src"));
+    assert!(first("<img src") < first("<h2>Design assumptions"));
+    assert!(html.contains("<details>") && html.contains("white-space: pre-wrap"));
     assert!(
         out.join("report_power_curve.svg").exists()
             && !out.join("sweep.svg").exists()
@@ -203,23 +250,47 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         .success();
     assert!(out.join("sweep.svg").exists());
     assert_eq!(fs::read(out.join("report_power_curve.svg")).unwrap(), curve);
+    // The sweep's axis is titled in words, not by the key's path.
+    let sweep = fs::read_to_string(out.join("sweep.svg")).unwrap();
+    assert!(
+        sweep.contains("dropout (share without outcome)") && !sweep.contains("enrollment.dropout")
+    );
 }
 
 #[test]
-fn report_states_the_budget_when_the_scenario_has_costs() {
+fn report_states_the_classifier_the_effect_measure_and_the_budget() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep_biomarkers.toml");
-    endotrial()
-        .args(["report", "--quiet", "--replicates", "5000", "--out"])
-        .arg(dir.path())
-        .arg(scenario)
-        .assert()
-        .success();
-    let md = fs::read_to_string(dir.path().join("immunosep_biomarkers/report.md")).unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for name in ["immunosep_biomarkers", "provide", "wong_6s"] {
+        endotrial()
+            .args(["report", "--quiet", "--replicates", "2000", "--out"])
+            .arg(dir.path())
+            .arg(scenarios.join(format!("{name}.toml")))
+            .assert()
+            .code(predicates::ord::le(2));
+    }
+    let md = |name: &str| fs::read_to_string(dir.path().join(name).join("report.md")).unwrap();
+    let biomarkers = md("immunosep_biomarkers");
+    for needle in [
+        "## Budget",
+        "EUR 350 per screened patient and EUR 15,000 per randomised patient",
+        "Labels are measured by the rules mals if ferritin > 4,420 ng/mL; then immunoparalysis if hla_dr < 5,000 receptors/monocyte; otherwise unclassified",
+        "per eligible label: mals sensitivity 84.5%, positive predictive value ",
+        "> Cost: EUR ",
+    ] {
+        assert!(biomarkers.contains(needle), "lacks: {needle}\n{biomarkers}");
+    }
+    // An effect given as a risk ratio is stated as one.
     assert!(
-        md.contains("## Budget")
-            && md.contains("350 EUR per screened patient and 15000 EUR per randomised patient")
+        md("provide").contains("risk ratio 0.7, death "),
+        "{}",
+        md("provide")
+    );
+    // No dropout: no "after 0.0% dropout".
+    let wong = md("wong_6s");
+    assert!(
+        !wong.contains("0.0% dropout") && wong.contains("With N = "),
+        "{wong}"
     );
 }
 

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    BadInput, CompareArgs, ReportArgs, SizeArgs, SweepArgs, check_target, load_all, load_with,
-    progress_bar, simulate, spinner, thread_pool, write_file,
+    BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
+    load_with, progress_bar, simulate, spinner, thread_pool, write_file,
 };
 use crate::engine;
 use crate::output;
@@ -126,6 +126,7 @@ fn run_grid(
 
 /// Power curves against the first swept key: one per arm and combination of the other keys.
 fn curves(
+    d: &crate::design::Design,
     keys: &[String],
     results: &[(Vec<String>, Vec<summary::SummaryRow>)],
 ) -> Option<Vec<Curve>> {
@@ -137,7 +138,7 @@ fn curves(
             let mut parts: Vec<String> = keys[1..]
                 .iter()
                 .zip(&values[1..])
-                .map(|(k, v)| format!("{k} = {v}"))
+                .map(|(k, v)| format!("{} = {v}", crate::sweep::key_title(d, k)))
                 .collect();
             if several_arms || parts.is_empty() {
                 parts.insert(0, format!("{} vs {}", r.arm, r.control));
@@ -190,12 +191,13 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     }
     write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
     println!("  -> {}", dir.join("sweep.csv").display());
-    match curves(&keys, &results) {
+    match curves(&scenario.design, &keys, &results) {
         Some(c) => {
-            let title = format!("{name}: power against {}", keys[0]);
+            let x_title = crate::sweep::key_title(&scenario.design, &keys[0]);
+            let title = format!("{name}: power against {x_title}");
             write_file(
                 &dir.join(SWEEP_SVG),
-                plot::power_curve_svg(&title, &keys[0], &c, Some(args.power)).as_bytes(),
+                plot::power_curve_svg(&title, &x_title, &c, Some(args.power)).as_bytes(),
             )?;
             println!("  -> {}", dir.join(SWEEP_SVG).display());
         }
@@ -236,14 +238,30 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
     let results = run_grid(&pool, &points, (args.sim.quiet, &d.name), searched);
     let curves =
-        curves(std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
+        curves(d, std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
     let svg = plot::power_curve_svg(
         &format!("{}: power against total sample size", d.name),
         "total sample size N (randomised)",
         &curves,
         Some(args.power),
     );
-    let md = report::report_markdown(d, &stated, &search, args.power);
+    // The copy of the scenario beside the report is what its hash and command refer to.
+    let mut command = format!(
+        "endotrial report {SCENARIO_COPY} --power {} --replicates {} --seed {}",
+        args.power, d.replicates, d.seed
+    );
+    if let Some(h) = &args.hypothesis {
+        command += &format!(" --hypothesis {h}");
+    }
+    let provenance = report::Provenance::of(&scenario.text, SCENARIO_COPY, command);
+    let context = report::Context {
+        searched: &search.searched,
+        target: args.power,
+        stated: &stated,
+        provenance: &provenance,
+    };
+    let md = report::report_markdown(d, &search, &context);
+    write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
     write_file(&dir.join(report::REPORT_SVG), svg.as_bytes())?;
     write_file(
         &dir.join("sample_size.csv"),

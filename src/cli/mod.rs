@@ -393,6 +393,9 @@ fn simulate(
     tally
 }
 
+/// The scenario as read, written beside its results (by `run` and `report`).
+const SCENARIO_COPY: &str = "scenario.toml";
+
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
 }
@@ -448,7 +451,7 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
             },
         }
     }
-    write_file(&dir.join("scenario.toml"), scenario.text.as_bytes())?;
+    write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())
 }
