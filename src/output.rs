@@ -310,7 +310,11 @@ pub struct CompareRow {
     /// The power compared (`Searched::describe`).
     pub searched: String,
     pub stated: SummaryRow,
+    /// The smallest N at which this comparison reaches the target, with its row there.
     pub at_target: Option<(u64, SummaryRow)>,
+    /// Designs with several comparisons: the smallest N at which all of them reach the target
+    /// (`Some(None)`: not reached); `None` for a single comparison.
+    pub all_comparisons: Option<Option<u64>>,
 }
 
 /// compare-<names>.csv: one row per design and comparison.
@@ -337,6 +341,7 @@ pub fn compare_csv(rows: &[CompareRow]) -> Vec<u8> {
             "p95_screened_at_n",
             "mean_cost_at_n",
             "p95_cost_at_n",
+            "n_for_target_all_comparisons",
             "currency",
             "replicates",
             "seed",
@@ -366,6 +371,9 @@ pub fn compare_csv(rows: &[CompareRow]) -> Vec<u8> {
                 at(&|r| r.p95_screened.to_string()),
                 at(&|r| num(r.mean_cost)),
                 at(&|r| num(r.p95_cost)),
+                c.all_comparisons
+                    .flatten()
+                    .map_or(String::new(), |n| n.to_string()),
                 s.currency.clone(),
                 s.replicates.to_string(),
                 s.seed.to_string(),
@@ -377,7 +385,7 @@ pub fn compare_csv(rows: &[CompareRow]) -> Vec<u8> {
 /// The comparison for the terminal.
 pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
     let mut out = format!(
-        "{:<28} {:>6} {:>8} {:>9} {:>10} {:>10} {:>12}\n",
+        "{:<28} {:>6} {:>8} {:>9} {:>10} {:>10} {:>16}\n",
         "design (comparison)", "N", "power", "N@target", "screened", "p95 scr.", "mean cost"
     );
     for c in rows {
@@ -390,7 +398,7 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
                 if r.mean_cost.is_nan() {
                     "-".into()
                 } else {
-                    format!("{:.0} {}", r.mean_cost, r.currency)
+                    crate::report::money(r.mean_cost, &r.currency)
                 },
             ),
             None => ("not reached".into(), "-".into(), "-".into(), "-".into()),
@@ -401,21 +409,93 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
             c.design.name.clone()
         };
         out += &format!(
-            "{name:<28} {:>6} {:>8.4} {n:>9} {screened:>10} {p95:>10} {cost:>12}\n",
+            "{name:<28} {:>6} {:>8.4} {n:>9} {screened:>10} {p95:>10} {cost:>16}\n",
             s.sample_size, s.power
         );
     }
     out += &format!(
-        "(N@target: smallest total N with power >= {target}; screening and cost at that N)\n"
+        "(N@target: smallest total N at which the comparison's power >= {target}; screening and cost at that N)\n"
     );
-    // Designs whose power is a multiplicity-adjusted one say so.
+    // Which power each design compares, and for several comparisons the N at which all reach it.
     let mut said = std::collections::BTreeSet::new();
-    for c in rows {
-        if !c.design.analysis.hypotheses.is_empty() && said.insert(&c.design.name) {
-            out += &format!("({}: {})\n", c.design.name, c.searched);
+    for c in rows.iter().filter(|c| said.insert(&c.design.name)) {
+        let d = &c.design;
+        let k = d.comparisons().count();
+        let mut line = format!("({}: {}", d.name, c.searched);
+        if d.analysis.hypotheses.is_empty() {
+            line += &format!(
+                ", {} alpha {}",
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha
+            );
         }
+        if let Some(all) = c.all_comparisons {
+            line += &format!(
+                "; {k} comparisons with {}, each at that alpha without adjustment across arms; all {k} reach the target at {}",
+                d.arms[d.control].name,
+                all.map_or("no N in range".into(), |n| format!("N = {n}"))
+            );
+        }
+        out += &(line + ")\n");
     }
     out
+}
+
+/// Why the compared designs' powers may not be comparable: a different endpoint, direction,
+/// level, number of comparisons or kind of power (stderr warnings; the table is still printed).
+pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
+    let mut designs: Vec<&CompareRow> = Vec::new();
+    for c in rows {
+        if !designs.iter().any(|d| d.design.name == c.design.name) {
+            designs.push(c);
+        }
+    }
+    let Some((first, rest)) = designs.split_first() else {
+        return Vec::new();
+    };
+    let f = &first.design;
+    let mut warnings = Vec::new();
+    for c in rest {
+        let d = &c.design;
+        let differ = |what: &str, a: String, b: String| {
+            format!(
+                "compared designs answer different questions: {} {what} {a}, {} {b}",
+                f.name, d.name
+            )
+        };
+        let endpoint = |d: &crate::design::Design| format!("{} ({})", d.event, d.better.phrase());
+        if endpoint(f) != endpoint(d) {
+            warnings.push(differ("analyses", endpoint(f), endpoint(d)));
+        }
+        let level = |d: &crate::design::Design| {
+            format!(
+                "{} alpha {}",
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha
+            )
+        };
+        if level(f) != level(d) {
+            warnings.push(differ("tests at", level(f), level(d)));
+        }
+        if f.comparisons().count() != d.comparisons().count() {
+            warnings.push(differ(
+                "has comparisons with control:",
+                f.comparisons().count().to_string(),
+                d.comparisons().count().to_string(),
+            ));
+        }
+        let adjusted = |r: &CompareRow| {
+            if r.design.analysis.hypotheses.is_empty() {
+                "the power of its test, unadjusted".to_string()
+            } else {
+                format!("a multiplicity-adjusted power ({})", r.searched)
+            }
+        };
+        if first.design.analysis.hypotheses.is_empty() != d.analysis.hypotheses.is_empty() {
+            warnings.push(differ("compares", adjusted(first), adjusted(c)));
+        }
+    }
+    warnings
 }
 
 /// A human-readable table of the summary for the terminal.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::design::Design;
 use crate::power;
-use crate::scenario::{Better, Effect, Randomisation, Sidedness, TestKind};
+use crate::scenario::{Effect, Randomisation, Sidedness, TestKind};
 use crate::shard::ENGINE;
 use crate::size::SizeSearch;
 use crate::summary::SummaryRow;
@@ -680,10 +680,7 @@ fn assumptions(d: &Design) -> String {
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
          | classification | {} |\n| randomisation | {} |\n| dropout | {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
         d.event,
-        match d.better {
-            Better::Higher => "higher is better",
-            Better::Lower => "lower is better",
-        },
+        d.better.phrase(),
         eligible.join(", "),
         pct(d.eligible_fraction),
         match rules_text(d) {

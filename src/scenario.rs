@@ -181,6 +181,16 @@ pub enum Better {
     Lower,
 }
 
+impl Better {
+    /// "higher is better" or "lower is better".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Better::Higher => "higher is better",
+            Better::Lower => "lower is better",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTreatment {

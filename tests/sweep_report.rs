@@ -294,6 +294,93 @@ fn report_states_the_classifier_the_effect_measure_and_the_budget() {
     );
 }
 
+/// A three-arm design: a weak and a strong dose against control.
+const THREE_ARMS: &str = r#"
+name = "doses"
+[simulation]
+replicates = 4000
+seed = 7
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.45
+[enrollment]
+sample_size = 600
+[endpoint]
+event = "death"
+better = "lower"
+[[treatment]]
+name = "low"
+effect = "risk_difference"
+by_endotype = { all = -0.12 }
+[[treatment]]
+name = "high"
+effect = "risk_difference"
+by_endotype = { all = -0.2 }
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "low"
+ratio = 1
+treatment = "low"
+[[arm]]
+name = "high"
+ratio = 1
+treatment = "high"
+[analysis]
+control = "control"
+test = "chi_square"
+"#;
+
+#[test]
+fn compare_of_a_multi_arm_design_gives_each_comparison_its_own_n_and_warns_of_other_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    let doses = dir.path().join("doses.toml");
+    fs::write(&doses, THREE_ARMS).unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let out = endotrial()
+        .args(["compare", "--quiet", "--out"])
+        .arg(dir.path())
+        .arg(&doses)
+        .arg(scenarios.join("immunosep.toml"))
+        .args(["--replicates", "4000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // Each comparison's N@target is where its own curve crosses the target: the strong dose
+    // needs far fewer patients than the weak one, and all comparisons need the weak one's N.
+    let n_of = |label: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label}\n{stdout}"));
+        line.split_whitespace().nth(4).unwrap().parse().unwrap()
+    };
+    let (low, high) = (n_of("doses (low)"), n_of("doses (high)"));
+    assert!(high < low / 2, "{stdout}");
+    let all = format!("all 2 reach the target at N = {low}");
+    assert!(stdout.contains(&all), "{stdout}");
+    assert!(stdout.contains(
+        "power of the chi_square test, two_sided alpha 0.05; 2 comparisons with control"
+    ));
+    let csv = fs::read_to_string(dir.path().join("compare-doses-immunosep.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("n_for_target_all_comparisons")
+    );
+    // Death against response, and two comparisons against one: said on stderr.
+    assert!(
+        stderr.contains("compared designs answer different questions: doses analyses death (lower is better), immunosep response (higher is better)")
+            && stderr.contains("doses has comparisons with control: 2, immunosep 1"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn compare_puts_designs_side_by_side() {
     let dir = tempfile::tempdir().unwrap();

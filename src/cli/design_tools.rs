@@ -373,9 +373,26 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
                 }
             }
         }
+        // Several comparisons: each one's own N (the N its curve crosses the target at), and
+        // beside it the N at which all of them do (the search above).
+        let several = d.comparisons().count() > 1;
         for row in &stated {
-            let at_target = search.chosen.and_then(|n| {
-                search.candidates[&n]
+            let own = if several {
+                Some(size_search(
+                    &pool,
+                    s,
+                    args.power,
+                    (Some(&row.arm), searched),
+                    None,
+                    None,
+                    args.sim.quiet,
+                )?)
+            } else {
+                None
+            };
+            let own = own.as_ref().unwrap_or(&search);
+            let at_target = own.chosen.and_then(|n| {
+                own.candidates[&n]
                     .iter()
                     .find(|r| r.arm == row.arm)
                     .map(|r| (n, r.clone()))
@@ -385,6 +402,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
                 searched: search.searched.clone(),
                 stated: row.clone(),
                 at_target,
+                all_comparisons: several.then_some(search.chosen),
             });
         }
     }
@@ -404,6 +422,9 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
         )
         .as_bytes(),
     )?;
+    for w in output::compare_warnings(&rows) {
+        eprintln!("warning: {w}");
+    }
     print!("{}", output::compare_table(&rows, args.power));
     println!("  -> {}\n  -> {}", csv.display(), svg.display());
     Ok(())

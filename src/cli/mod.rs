@@ -492,7 +492,6 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads one scenario with the shared simulation overrides applied, and its thread pool.
 /// Prints a scenario's likely mistakes on stderr (they do not stop it).
 fn warn(s: &Scenario) {
     for w in &s.design.warnings {
@@ -505,6 +504,7 @@ fn warn(s: &Scenario) {
     }
 }
 
+/// Loads one scenario with the shared simulation overrides applied, and its thread pool.
 fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::ThreadPool)> {
     let mut scenario = Scenario::load(path)?;
     warn(&scenario);
