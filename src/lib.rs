@@ -8,7 +8,8 @@
 //! job-array scripts; `check` compares results with committed ones; `size` searches the sample
 //! size; `sweep` edits scenarios by key path over grids; `plot` draws power curves; `report`
 //! writes human-facing text; `classify` computes the classification matrix from biomarker
-//! rules; `multiplicity` holds the FWER procedures; `cli` is the command line.
+//! rules; `multiplicity` holds the FWER procedures; `templates` the starting scenarios of `init`;
+//! `cli` is the command line.
 
 pub mod analysis;
 pub mod check;
@@ -28,3 +29,4 @@ pub mod size;
 pub mod slurm;
 pub mod summary;
 pub mod sweep;
+pub mod templates;

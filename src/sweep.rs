@@ -62,6 +62,53 @@ pub fn key_title(d: &Design, key: &str) -> String {
 /// Inline tables whose keys are names (an absent key may be added).
 const NAME_MAPS: [&str; 3] = ["by_endotype", "classified_as", "assign"];
 
+/// Every key `--set` accepts in a scenario, with its value as written, then the defaulted keys
+/// the file leaves out (value marked "(default)"). Arrays are not settable; names and labels of
+/// entries are how keys find them, so they are not listed. Maps of names (`by_endotype`,
+/// `classified_as`, `assign`) also accept names they do not list yet.
+pub fn sweepable_keys(text: &str) -> Result<Vec<(String, String)>, toml_edit::TomlError> {
+    fn walk(table: &dyn toml_edit::TableLike, prefix: &str, out: &mut Vec<(String, String)>) {
+        for (key, item) in table.iter() {
+            let path = if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match item {
+                Item::Value(Value::InlineTable(t)) => walk(t, &path, out),
+                Item::Value(Value::Array(_)) | Item::None => {}
+                Item::Value(v) if !matches!(key, "name" | "label" | "description") => {
+                    let mut v = v.clone();
+                    v.decor_mut().clear();
+                    out.push((path, v.to_string()));
+                }
+                Item::Value(_) => {}
+                Item::Table(t) => walk(t, &path, out),
+                Item::ArrayOfTables(entries) => {
+                    for t in entries.iter() {
+                        if let Some(name) = t
+                            .get("name")
+                            .or_else(|| t.get("label"))
+                            .and_then(Item::as_str)
+                        {
+                            walk(t, &format!("{path}.{name}"), out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let doc: DocumentMut = text.parse()?;
+    let mut keys = Vec::new();
+    walk(doc.as_table(), "", &mut keys);
+    for (key, default) in DEFAULTED_KEYS {
+        if !keys.iter().any(|(k, _)| k == key) {
+            keys.push((key.to_string(), format!("{default} (default)")));
+        }
+    }
+    Ok(keys)
+}
+
 /// One `--set KEY=V1,V2,...` (or `KEY=START:END:STEP`, both ends included).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetArg {

@@ -20,6 +20,7 @@ use crate::report;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::shard::{Shard, ShardError, ShardSpec};
 use crate::summary::{self, Tally};
+use crate::templates::Template;
 
 mod design_tools;
 mod scale;
@@ -45,12 +46,29 @@ pub enum Command {
         after_help = "Examples:\n  endotrial run scenarios/immunosep.toml\n  endotrial run scenarios/*.toml --replicates 1000000 --out results"
     )]
     Run(RunArgs),
+    /// Write a commented, valid starting scenario to edit.
+    #[command(
+        after_help = "Examples:\n  endotrial init my_trial.toml\n  endotrial init --template biomarker my_trial.toml && endotrial validate my_trial.toml"
+    )]
+    Init {
+        /// Where to write it (an existing file is left alone: exit 2).
+        #[arg(default_value = "scenario.toml")]
+        path: PathBuf,
+        /// The kind of design to start from.
+        #[arg(long, value_enum, default_value_t = Template::Binary)]
+        template: Template,
+    },
     /// Parse and check scenarios; print the resolved design.
-    #[command(after_help = "Example:\n  endotrial validate scenarios/*.toml")]
+    #[command(
+        after_help = "Examples:\n  endotrial validate scenarios/*.toml\n  endotrial validate --keys scenarios/immunosep.toml   # what sweep --set accepts"
+    )]
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// List the keys `sweep --set` accepts in each scenario, with their values, instead.
+        #[arg(long)]
+        keys: bool,
     },
     /// Merge a complete set of shards (from `run --shard`) into summary.csv.
     #[command(
@@ -293,9 +311,14 @@ enum Outcome {
 fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Run(args) => run(&args)?,
-        Command::Validate { scenarios } => {
+        Command::Init { path, template } => init(&path, template)?,
+        Command::Validate { scenarios, keys } => {
             for s in load_all(&scenarios)? {
-                print!("{}", report::describe(&s.design));
+                if keys {
+                    print!("{}", keys_text(&s));
+                } else {
+                    print!("{}", report::describe(&s.design));
+                }
             }
         }
         Command::Merge { shard_dir, out } => merge_command(&shard_dir, out.as_deref())?,
@@ -307,6 +330,37 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Compare(args) => compare_command(&args)?,
     }
     Ok(Outcome::Done)
+}
+
+/// Writes a starting scenario; an existing file is never overwritten.
+fn init(path: &Path, template: Template) -> anyhow::Result<()> {
+    if path.exists() {
+        return Err(BadInput(format!(
+            "{}: already exists; name another file (init never overwrites)",
+            path.display()
+        ))
+        .into());
+    }
+    write_file(path, template.text().as_bytes())?;
+    println!(
+        "wrote {} ({} template): edit it, then `endotrial validate {0}`",
+        path.display(),
+        format!("{template:?}").to_lowercase()
+    );
+    Ok(())
+}
+
+/// The keys `sweep --set` accepts, as `validate --keys` prints them.
+fn keys_text(s: &Scenario) -> String {
+    let keys = crate::sweep::sweepable_keys(&s.text).expect("a loaded scenario is valid TOML");
+    let mut out = format!(
+        "{}: keys that `sweep --set KEY=V1,V2,...` accepts (value in the file):\n",
+        s.path.display()
+    );
+    for (key, value) in keys {
+        out += &format!("  {key} = {value}\n");
+    }
+    out + "  (by_endotype, classified_as and assign also accept names they do not list yet)\n"
 }
 
 /// Loads and validates every scenario before anything runs, so that one bad file leaves every
