@@ -222,7 +222,21 @@ fn analytic_size(design: &Design, opts: &SizeOptions, step: u64, lo: u64, hi: u6
 }
 
 /// Searches the smallest N reaching the target. `progress` is told of each N evaluated.
-pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Sync)) -> SizeSearch {
+/// Where a search is, for a progress display: the N just simulated, the candidates evaluated,
+/// and an estimate of how many are left (the bisection's remaining halvings and the two
+/// saw-tooth scans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub n: u64,
+    pub evaluated: u64,
+    pub left: u64,
+}
+
+pub fn search(
+    design: &Design,
+    opts: &SizeOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> SizeSearch {
     let step = grid_step(design);
     let round_up = |n: u64| n.div_ceil(step) * step;
     let min = round_up(opts.min.unwrap_or(step).max(step));
@@ -257,7 +271,11 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
         .iter()
         .map(|&a| design.arms[a].name.as_str())
         .collect();
-    let eval = |n: u64, s: &mut SizeSearch| -> bool {
+    // Candidates the scans around `hi` evaluate at most: 10% below, the neighbour, 10% above.
+    let scan = |hi: u64| ((hi / 10 / step).min(SCAN_POINTS)) + 1;
+    let halvings = |span: u64| u64::from((span / step).max(1).ilog2()) + 1;
+    let eval = |n: u64, left: u64, s: &mut SizeSearch| -> bool {
+        let evaluated = s.candidates.len() as u64 + 1;
         let rows = s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
             let required = |tally: &Tally| -> Vec<SummaryRow> {
@@ -279,7 +297,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
                 tally.merge(&more);
                 rows = required(&tally);
             }
-            progress(n);
+            progress(Progress { n, evaluated, left });
             rows
         });
         min_power(rows) >= opts.target
@@ -287,8 +305,9 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
 
     // Bracket: `fail` < target <= `pass`, both on the grid.
     let start = analytic_n.unwrap_or(max).clamp(min, max);
+    let bracket_left = |n: u64| 1 + halvings(n) + 2 * scan(n);
     let (mut fail, mut pass) = (None, None);
-    if eval(start, &mut s) {
+    if eval(start, bracket_left(start), &mut s) {
         pass = Some(start);
         let mut k = 1;
         while let Some(p) = pass {
@@ -296,7 +315,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
                 break;
             }
             let n = p.saturating_sub(k * step).max(min);
-            if eval(n, &mut s) {
+            if eval(n, bracket_left(k * step), &mut s) {
                 pass = Some(n);
                 k *= 2;
             } else {
@@ -312,7 +331,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
                 break;
             }
             let n = (f + k * step).min(max);
-            if eval(n, &mut s) {
+            if eval(n, bracket_left(k * step), &mut s) {
                 pass = Some(n);
                 break;
             }
@@ -326,7 +345,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     if let Some(mut lo) = fail.filter(|&f| f < hi) {
         while hi - lo > step {
             let mid = lo + (hi - lo) / step / 2 * step;
-            if eval(mid, &mut s) {
+            if eval(mid, halvings(hi - lo) - 1 + 2 * scan(hi), &mut s) {
                 hi = mid
             } else {
                 lo = mid
@@ -341,7 +360,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
         let by = stride(low, hi);
         let mut n = low;
         while n < hi {
-            if eval(n, &mut s) {
+            if eval(n, (hi - n) / by + scan(hi), &mut s) {
                 hi = n;
                 break;
             }
@@ -350,7 +369,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
     }
     s.chosen = Some(hi);
     if hi > min {
-        eval(hi - step, &mut s); // the neighbour below, reported beside the choice
+        eval(hi - step, scan(hi), &mut s); // the neighbour below, reported beside the choice
     }
     let top = ((hi as f64 * 1.1).floor() as u64 / step * step).min(max);
     let mut stable_from = hi;
@@ -358,7 +377,7 @@ pub fn search(design: &Design, opts: &SizeOptions, progress: &(dyn Fn(u64) + Syn
         let by = stride(hi, top);
         let mut n = hi + by;
         while n <= top {
-            if !eval(n, &mut s) {
+            if !eval(n, (top - n) / by, &mut s) {
                 s.dips.push(n);
                 stable_from = n + by;
             }

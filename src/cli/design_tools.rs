@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{
     BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
-    load_with, progress_bar, simulate, spinner, thread_pool, write_file,
+    load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
 use crate::engine;
 use crate::output;
@@ -59,9 +59,14 @@ fn size_search(
         min,
         max,
     };
-    let bar = spinner(quiet, &d.name);
-    let search =
-        pool.install(|| size::search(d, &opts, &|n| bar.set_message(format!("simulated N = {n}"))));
+    let bar = search_bar(quiet, &d.name);
+    let search = pool.install(|| {
+        size::search(d, &opts, &|p| {
+            bar.set_length(p.evaluated + p.left);
+            bar.set_position(p.evaluated);
+            bar.set_message(format!("N = {}", p.n));
+        })
+    });
     bar.finish_and_clear();
     Ok(search)
 }

@@ -404,15 +404,18 @@ fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
-fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// A name in a progress line: at most 16 characters, so the line fits 80 columns.
+fn bar_prefix(name: &str) -> String {
+    match name.char_indices().nth(15) {
+        Some((i, _)) if name.chars().count() > 16 => format!("{}~", &name[..i]),
+        _ => name.to_string(),
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:40}] {human_pos}/{human_len} trials ({rate}, eta {eta})",
-        )
+}
+
+/// Trials done out of `total`, with the rate and the time left; the bar takes what the
+/// terminal's width leaves, so the line fits any width down to 80 columns.
+fn trials_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} [{wide_bar}] {percent:>3}% {rate} eta {eta}")
         .expect("valid template")
         .with_key(
             "rate",
@@ -420,9 +423,34 @@ fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
                 let _ = write!(w, "{:.2} M trials/s", state.per_sec() / 1e6);
             },
         )
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(name.to_string());
+        .progress_chars("=> ")
+}
+
+/// Candidates of a sample-size search: evaluated out of an estimate that the search revises.
+fn search_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} [{wide_bar}] {pos}/~{len} candidates, {msg}, eta {eta}")
+        .expect("valid template")
+        .progress_chars("=> ")
+}
+
+fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(trials_style());
+    bar.set_prefix(bar_prefix(name));
+    bar
+}
+
+/// The bar of a sample-size search (length: candidates evaluated plus those estimated left).
+fn search_bar(quiet: bool, name: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
+    bar.set_style(search_style());
+    bar.set_prefix(bar_prefix(name));
     bar
 }
 
@@ -591,21 +619,6 @@ fn check_target(power: f64) -> anyhow::Result<()> {
     }
 }
 
-/// A spinner naming the candidate being simulated (hidden when quiet or not a terminal).
-fn spinner(quiet: bool, name: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
-            .expect("valid template"),
-    );
-    bar.set_prefix(name.to_string());
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,5 +627,36 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Renders a bar of `style` on an 80-column terminal, part way through.
+    fn rendered(style: ProgressStyle, name: &str, message: &str) -> String {
+        let term = indicatif::InMemoryTerm::new(4, 80);
+        let bar = ProgressBar::with_draw_target(
+            Some(1_600_000),
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+        );
+        bar.set_style(style);
+        bar.set_prefix(bar_prefix(name));
+        bar.set_message(message.to_string());
+        bar.set_position(987_654);
+        bar.force_draw();
+        term.contents()
+    }
+
+    #[test]
+    fn progress_lines_fit_80_columns() {
+        let long = "a_scenario_name_much_longer_than_the_terminal_allows";
+        for (style, message) in [(trials_style(), ""), (search_style(), "N = 1,234,568")] {
+            let text = rendered(style, long, message);
+            // A line wider than the terminal wraps onto a second row.
+            let rows: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(rows.len(), 1, "{text}");
+            let line = rows[0];
+            assert!(line.starts_with("a_scenario_name~ ["), "{line}");
+            assert!(line.contains("eta"), "{line}");
+        }
+        assert_eq!(bar_prefix("immunosep"), "immunosep");
+        assert_eq!(bar_prefix("immunosep_biomarkers"), "immunosep_bioma~");
     }
 }
