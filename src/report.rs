@@ -4,8 +4,6 @@
 //! CSVs keep full precision. The report's only varying line is its date (`SOURCE_DATE_EPOCH`
 //! fixes it, for byte-identical reports).
 
-use sha2::{Digest, Sha256};
-
 use crate::design::Design;
 use crate::power;
 use crate::scenario::{Effect, Randomisation, Sidedness, TestKind};
@@ -107,14 +105,10 @@ pub struct Provenance {
 
 impl Provenance {
     pub fn of(text: &str, file: &str, command: String) -> Provenance {
-        let sha256 = Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Provenance {
             date: today(),
             file: file.to_string(),
-            sha256,
+            sha256: crate::shard::text_sha256(text),
             sources: sources(text),
             command,
         }

@@ -20,6 +20,16 @@ pub const FORMAT: u32 = 1;
 /// The engine version recorded in shards; shards of different versions are never merged.
 pub const ENGINE: &str = concat!("endotrial ", env!("CARGO_PKG_VERSION"));
 
+/// SHA-256 of a scenario text, in hex: names a run's input exactly (the report cites it; a
+/// sweep names its finished points by it).
+pub fn text_sha256(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `K/N`: the K-th (1-based) of N shares of the trials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardSpec {

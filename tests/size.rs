@@ -188,8 +188,23 @@ fn search_reports_its_neighbourhood_and_respects_the_block_grid() {
         ..common::TwoArm::default()
     };
     let design = case.design();
-    let search = size::search(&design, &opts(0.8), &|_| {});
+    let events = std::sync::Mutex::new(Vec::new());
+    let search = size::search(&design, &opts(0.8), &|p| events.lock().unwrap().push(p));
     let chosen = search.chosen.unwrap();
+    // Progress: one event per candidate simulated, counted 1, 2, ..., each naming its N, with
+    // an estimate of the total that is of the right order from the first candidate on.
+    let events = events.into_inner().unwrap();
+    assert_eq!(events.len(), search.candidates.len());
+    for (i, p) in events.iter().enumerate() {
+        assert_eq!(p.evaluated, i as u64 + 1);
+        assert!(search.candidates.contains_key(&p.n));
+    }
+    let first_estimate = (events[0].evaluated + events[0].left) as f64;
+    let total = events.len() as f64;
+    assert!(
+        first_estimate > total / 3.0 && first_estimate < total * 3.0,
+        "estimated {first_estimate} candidates, evaluated {total}"
+    );
     assert_eq!(search.step, 3);
     assert!(search.candidates.keys().all(|n| n % 3 == 0));
     assert!(search.power_at(chosen).unwrap() >= 0.8);

@@ -122,7 +122,9 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
     let svg = fs::read_to_string(dir.path().join("1/immunosep/sweep.svg")).unwrap();
     assert!(
         svg.starts_with("<svg")
-            && svg.contains("enrollment.sample_size = 250")
+            && svg.contains("total sample size N (randomised) = 250")
+            && svg.contains("mals prevalence at screening")
+            && !svg.contains("enrollment.sample_size")
             && svg.contains("target power 0.8")
     );
 }
@@ -160,6 +162,75 @@ fn sweep_bad_keys_and_values_exit_2() {
             .stderr(contains(message));
     }
     assert!(!dir.path().join("immunosep").exists());
+}
+
+#[test]
+fn an_interrupted_sweep_keeps_its_finished_points_and_resumes_with_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "sweep",
+            "--quiet",
+            "--threads",
+            "1",
+            "--replicates",
+            "600000",
+            "--set",
+            "enrollment.dropout=0,0.1,0.2,0.3",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([out.display().to_string(), immunosep().display().to_string()])
+        .collect()
+    };
+    let (first, reference) = (dir.path().join("first"), dir.path().join("reference"));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("endotrial"))
+        .args(args(&first))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first point is saved (and before the last).
+    let points = first.join("immunosep/sweep-points");
+    let saved = || {
+        fs::read_dir(&points).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
+            .count()
+        })
+    };
+    let start = std::time::Instant::now();
+    while saved() == 0 {
+        assert!(start.elapsed().as_secs() < 60, "no point saved");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let interrupted = child.wait_with_output().unwrap();
+    assert_eq!(interrupted.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&interrupted.stderr).contains("interrupted"));
+    let kept = saved();
+    assert!((1..4).contains(&kept), "{kept} points kept");
+    assert!(!first.join("immunosep/sweep.csv").exists());
+
+    // Run again: the kept points are reused, and the result is that of an uninterrupted sweep.
+    let resumed = endotrial().args(args(&first)).assert().success();
+    let stderr = String::from_utf8(resumed.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(&format!("resumed: {kept} of 4 grid points")),
+        "{stderr}"
+    );
+    endotrial().args(args(&reference)).assert().success();
+    assert_eq!(
+        fs::read(first.join("immunosep/sweep.csv")).unwrap(),
+        fs::read(reference.join("immunosep/sweep.csv")).unwrap()
+    );
+    assert!(
+        !points.exists(),
+        "finished points are removed once sweep.csv is written"
+    );
 }
 
 #[test]

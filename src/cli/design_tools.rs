@@ -1,6 +1,9 @@
 //! Design tools: `size`, `sweep`, `report` and `compare`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
 
 use super::{
     BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
@@ -11,6 +14,7 @@ use crate::output;
 use crate::plot::{self, Curve};
 use crate::report;
 use crate::scenario::Scenario;
+use crate::shard::{self, Shard, text_sha256};
 use crate::size::{self, Searched, SizeOptions, SizeSearch};
 use crate::summary;
 
@@ -108,25 +112,65 @@ fn searched(d: &crate::design::Design, hypothesis: Option<&str>) -> anyhow::Resu
     }
 }
 
-/// Simulates every grid point; returns (values, summary rows) per point.
+/// Where a sweep keeps its finished grid points until it completes: one file per point (a
+/// one-shard run, named by the SHA-256 of the point's scenario), so that an interrupted sweep,
+/// run again, simulates only what is left, with the same bytes in the end.
+const SWEEP_POINTS: &str = "sweep-points";
+
+/// A point's saved result, if `dir` holds one of exactly this scenario and engine.
+fn saved_point(dir: &Path, scenario: &Scenario) -> Option<summary::Tally> {
+    let file = dir.join(format!("{}.json", text_sha256(&scenario.text)));
+    let shard = Shard::read(&file).ok()?;
+    (shard.format == shard::FORMAT
+        && shard.engine == shard::ENGINE
+        && shard.of == 1
+        && shard.scenario_text == scenario.text)
+        .then_some(shard.tally)
+}
+
+/// Simulates every grid point; returns (values, summary rows) per point. With `keep`, each
+/// finished point is saved there and a saved one is read instead of simulated.
 fn run_grid(
     pool: &rayon::ThreadPool,
     points: &[crate::sweep::GridPoint],
     (quiet, name): (bool, &str),
     searched: Searched,
-) -> Vec<(Vec<String>, Vec<summary::SummaryRow>)> {
+    keep: Option<&Path>,
+) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
     let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
     let bar = progress_bar(total, quiet, name);
-    let out = points
-        .iter()
-        .map(|p| {
-            let d = &p.scenario.design;
-            let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
-            (p.values.clone(), size::searched_rows(d, &tally, searched))
-        })
-        .collect();
+    let mut reused = 0;
+    let mut out = Vec::with_capacity(points.len());
+    for p in points {
+        let d = &p.scenario.design;
+        let tally = match keep.and_then(|dir| saved_point(dir, &p.scenario)) {
+            Some(tally) => {
+                reused += 1;
+                bar.inc(d.replicates);
+                tally
+            }
+            None => {
+                let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
+                if let Some(dir) = keep {
+                    let whole = shard::ShardSpec { index: 1, count: 1 };
+                    let saved = Shard::new(&p.scenario, whole, tally.clone());
+                    let file = dir.join(format!("{}.json", text_sha256(&p.scenario.text)));
+                    write_file(&file, &saved.to_json())?;
+                }
+                tally
+            }
+        };
+        out.push((p.values.clone(), size::searched_rows(d, &tally, searched)));
+    }
     bar.finish_and_clear();
-    out
+    if reused > 0 {
+        eprintln!(
+            "resumed: {reused} of {} grid points were finished by an earlier, interrupted sweep ({})",
+            points.len(),
+            keep.map_or(String::new(), |d| d.display().to_string())
+        );
+    }
+    Ok(out)
 }
 
 /// Power curves against the first swept key: one per arm and combination of the other keys.
@@ -173,8 +217,15 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     let points = crate::sweep::grid(&scenario, &args.sets)?;
     let name = &scenario.design.name;
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
-    let results = run_grid(&pool, &points, (args.sim.quiet, name), Searched::Test);
     let dir = args.sim.out.join(name);
+    let keep = dir.join(SWEEP_POINTS);
+    let results = run_grid(
+        &pool,
+        &points,
+        (args.sim.quiet, name),
+        Searched::Test,
+        Some(&keep),
+    )?;
     for (values, rows) in &results {
         let at: Vec<String> = keys
             .iter()
@@ -211,6 +262,13 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             keys[0]
         ),
     }
+    // Complete: the finished points are in sweep.csv now.
+    match std::fs::remove_dir_all(&keep) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove '{}'", keep.display()))?
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -241,7 +299,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         values: sizes.iter().map(u64::to_string).collect(),
     };
     let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
-    let results = run_grid(&pool, &points, (args.sim.quiet, &d.name), searched);
+    let results = run_grid(&pool, &points, (args.sim.quiet, &d.name), searched, None)?;
     let curves =
         curves(d, std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
     let svg = plot::power_curve_svg(
@@ -361,7 +419,9 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
                 .collect(),
         };
         let points = crate::sweep::grid(s, std::slice::from_ref(&set))?;
-        for (values, point_rows) in run_grid(&pool, &points, (args.sim.quiet, &d.name), searched) {
+        for (values, point_rows) in
+            run_grid(&pool, &points, (args.sim.quiet, &d.name), searched, None)?
+        {
             for r in point_rows {
                 let x: f64 = values[0].parse().expect("sample sizes are numbers");
                 let label = if d.comparisons().count() > 1 {
