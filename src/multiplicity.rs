@@ -123,6 +123,19 @@ mod tests {
         out
     }
 
+    /// A p-value equal to its threshold rejects (p <= alpha, as R's p.adjust(...) <= alpha):
+    /// 0.05 / 2 is exactly 0.025 in binary floating point.
+    #[test]
+    fn a_p_value_at_its_threshold_rejects() {
+        let at = [0.025, 0.5];
+        assert_eq!(run(Procedure::None, &[0.05, 0.5]), vec![true, false]);
+        assert_eq!(run(Procedure::Bonferroni, &at), vec![true, false]);
+        assert_eq!(run(Procedure::Holm, &at), vec![true, false]);
+        assert_eq!(run(Procedure::Holm, &[0.025, 0.05]), vec![true, true]);
+        assert_eq!(run(Procedure::Hochberg, &[0.05, 0.05]), vec![true, true]);
+        assert_eq!(run(Procedure::FixedSequence, &[0.05, 0.05]), vec![true, true]);
+    }
+
     #[test]
     fn procedures_on_textbook_examples() {
         // m = 3; Bonferroni threshold 0.0167; Holm 0.0167, 0.025, 0.05; Hochberg step-up.
