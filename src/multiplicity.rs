@@ -133,7 +133,10 @@ mod tests {
         assert_eq!(run(Procedure::Holm, &at), vec![true, false]);
         assert_eq!(run(Procedure::Holm, &[0.025, 0.05]), vec![true, true]);
         assert_eq!(run(Procedure::Hochberg, &[0.05, 0.05]), vec![true, true]);
-        assert_eq!(run(Procedure::FixedSequence, &[0.05, 0.05]), vec![true, true]);
+        assert_eq!(
+            run(Procedure::FixedSequence, &[0.05, 0.05]),
+            vec![true, true]
+        );
     }
 
     #[test]

@@ -227,6 +227,15 @@ pub fn ratio_string(d: &Design) -> String {
         .join(":")
 }
 
+/// "placebo : personalised", in arm order (as the ratio).
+fn arm_names(d: &Design) -> String {
+    d.arms
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" : ")
+}
+
 /// Expected evaluable patients, all arms, at total sample size `n`.
 fn expected_evaluable(d: &Design, n: u64) -> f64 {
     n as f64 * (1.0 - d.dropout)
@@ -486,11 +495,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
          using the {} at {} alpha {}, based on R = {} simulated trials.",
         thousands(n),
         ratio_string(d),
-        d.arms
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" : "),
+        arm_names(d),
         power_pct(row.power, cx.target),
         pct(row.power_ci_low),
         pct(row.power_ci_high),
@@ -747,11 +752,7 @@ fn answer_box(d: &Design, search: &SizeSearch, cx: &Context) -> String {
         "> **N = {} randomised** ({} {}) for {} power.\n>\n",
         thousands(n),
         ratio_string(d),
-        d.arms
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" : "),
+        arm_names(d),
         pct(cx.target)
     );
     for r in rows {
