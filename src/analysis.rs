@@ -97,15 +97,116 @@ fn normal_p_value(z: f64, alt: Alternative) -> f64 {
     }
 }
 
+/// A test's result before its p-value: the signed normal statistic of the z tests, the p-value
+/// of the exact test, or nothing (a table without information: p = 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Statistic {
+    Z(f64),
+    P(f64),
+    Uninformative,
+}
+
+impl Statistic {
+    pub fn p_value(self, alt: Alternative) -> f64 {
+        match self {
+            Statistic::Z(z) => normal_p_value(z, alt),
+            Statistic::P(p) => p,
+            Statistic::Uninformative => 1.0,
+        }
+    }
+
+    /// Whether the test rejects at `level`: the same decision as `p_value(alt) <= alpha`.
+    #[inline]
+    pub fn rejects(self, level: &Level) -> bool {
+        match self {
+            Statistic::Z(z) => level.rejects_z(z),
+            Statistic::P(p) => p <= level.alpha,
+            Statistic::Uninformative => 1.0 <= level.alpha,
+        }
+    }
+}
+
+/// Relative half-width of the band around a critical value where the decision is left to the
+/// p-value. Outside it, comparing the statistic with the critical value decides exactly as the
+/// p-value would (their error is far below it); inside, the p-value decides, as it always did.
+const GUARD: f64 = 1e-6;
+
+/// A significance level and alternative with their critical values, computed once per design,
+/// so that a decision needs no p-value: the erfc of each p-value was an eighth of a trial's time.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub alpha: f64,
+    pub alt: Alternative,
+    /// Critical value of the normal statistic on the side(s) of `alt`.
+    z: f64,
+    /// Upper alpha-quantiles of chi-square with 1, 2, ... degrees of freedom.
+    chi2: Vec<f64>,
+}
+
+impl Level {
+    /// `max_df`: the largest chi-square degrees of freedom a decision will need.
+    pub fn new(alpha: f64, alt: Alternative, max_df: u32) -> Level {
+        use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+        let tail = match alt {
+            Alternative::TwoSided => alpha / 2.0,
+            _ => alpha,
+        };
+        let z = Normal::standard().inverse_cdf(1.0 - tail);
+        let z2 = Normal::standard().inverse_cdf(1.0 - alpha / 2.0);
+        let chi2 = (1..=max_df)
+            .map(|df| match df {
+                1 => z2 * z2,
+                _ => ChiSquared::new(f64::from(df))
+                    .expect("df > 0")
+                    .inverse_cdf(1.0 - alpha),
+            })
+            .collect();
+        Level {
+            alpha,
+            alt,
+            z,
+            chi2,
+        }
+    }
+
+    #[inline]
+    fn rejects_z(&self, z: f64) -> bool {
+        let x = match self.alt {
+            Alternative::TwoSided => z.abs(),
+            Alternative::Greater => z,
+            Alternative::Less => -z,
+        };
+        if (x - self.z).abs() > GUARD * self.z {
+            x > self.z
+        } else {
+            normal_p_value(z, self.alt) <= self.alpha
+        }
+    }
+
+    /// Whether a chi-square statistic `x` on `df` degrees of freedom rejects.
+    #[inline]
+    pub fn rejects_chi2(&self, x: f64, df: u32) -> bool {
+        match self.chi2.get(df as usize - 1) {
+            Some(&c) if (x - c).abs() > GUARD * c => x > c,
+            _ => chi_square_upper(x, df) <= self.alpha,
+        }
+    }
+}
+
 /// Pearson chi-square test of a 2 x 2 table, optionally with Yates' correction (as R's
 /// `prop.test`: correction min(0.5, |O - E|)).
 pub fn chi_square(t: &Table, yates: bool, alt: Alternative) -> f64 {
+    chi_square_z(t, yates).p_value(alt)
+}
+
+/// The chi-square test's statistic as a signed normal deviate (sqrt of X-squared).
+pub fn chi_square_z(t: &Table, yates: bool) -> Statistic {
     let (n1, n0) = (t.arm_n as f64, t.control_n as f64);
     let n = t.total() as f64;
     let m1 = t.events() as f64;
     let m0 = n - m1;
     if t.arm_n == 0 || t.control_n == 0 || m1 == 0.0 || m0 == 0.0 {
-        return 1.0;
+        return Statistic::Uninformative;
     }
     // Every cell has the same |O - E| = |x1 n0 - x0 n1| / n, and
     // sum(1/E) = n (1/n1 + 1/n0)(1/m1 + 1/m0).
@@ -115,7 +216,7 @@ pub fn chi_square(t: &Table, yates: bool, alt: Alternative) -> f64 {
         dev -= dev.min(0.5);
     }
     let x2 = dev * dev * n * (1.0 / n1 + 1.0 / n0) * (1.0 / m1 + 1.0 / m0);
-    normal_p_value(signed.signum() * x2.sqrt(), alt)
+    Statistic::Z(signed.signum() * x2.sqrt())
 }
 
 /// Fisher's exact test of a 2 x 2 table (conditional on both margins), as R's `fisher.test`.
@@ -203,6 +304,11 @@ impl Hypergeometric {
 /// Cochran-Mantel-Haenszel test over strata, as R's `mantelhaen.test` for 2 x 2 x K tables.
 /// Strata with fewer than two patients carry no information and are skipped (R refuses them).
 pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
+    cmh_z(strata, correct).p_value(alt)
+}
+
+/// The CMH statistic as a signed normal deviate.
+pub fn cmh_z(strata: &[Table], correct: bool) -> Statistic {
     let (mut delta, mut var) = (0.0, 0.0);
     for t in strata {
         let n = t.total() as f64;
@@ -214,7 +320,7 @@ pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
         var += n1 * n0 * m1 * (n - m1) / (n * n * (n - 1.0));
     }
     if var <= 0.0 {
-        return 1.0;
+        return Statistic::Uninformative;
     }
     let yates = if correct && delta.abs() >= 0.5 {
         0.5
@@ -222,7 +328,7 @@ pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
         0.0
     };
     let stat = (delta.abs() - yates) / var.sqrt();
-    normal_p_value(delta.signum() * stat, alt)
+    Statistic::Z(delta.signum() * stat)
 }
 
 /// Treatment-by-label interaction: the Wald test of the arm x label interaction terms of the
@@ -232,6 +338,18 @@ pub fn cmh(strata: &[Table], correct: bool, alt: Alternative) -> f64 {
 /// Strata with an empty cell have an infinite log odds ratio (glm's estimate diverges) and are
 /// left out; with fewer than two strata left the p-value is 1.
 pub fn interaction_wald(strata: &[Table]) -> f64 {
+    interaction_statistic(strata).map_or(1.0, |(x, df)| chi_square_upper(x, df))
+}
+
+/// Whether the interaction test rejects at `level` (as `interaction_wald(strata) <= alpha`).
+#[inline]
+pub fn interaction_rejects(strata: &[Table], level: &Level) -> bool {
+    interaction_statistic(strata).map_or(1.0 <= level.alpha, |(x, df)| level.rejects_chi2(x, df))
+}
+
+/// Woolf's heterogeneity statistic and its degrees of freedom (`None`: fewer than two strata
+/// with every cell non-empty).
+fn interaction_statistic(strata: &[Table]) -> Option<(f64, u32)> {
     let (mut sw, mut swl, mut swl2, mut k) = (0.0, 0.0, 0.0, 0u32);
     for t in strata {
         let a = t.arm_events as f64;
@@ -249,10 +367,9 @@ pub fn interaction_wald(strata: &[Table]) -> f64 {
         k += 1;
     }
     if k < 2 {
-        return 1.0;
+        return None;
     }
-    let stat = (swl2 - swl * swl / sw).max(0.0);
-    chi_square_upper(stat, k - 1)
+    Some(((swl2 - swl * swl / sw).max(0.0), k - 1))
 }
 
 /// P(chi-square with `df` degrees of freedom > x); closed forms for 1 and 2 df.
@@ -269,17 +386,64 @@ pub fn chi_square_upper(x: f64, df: u32) -> f64 {
 
 /// p-value of `test` for the pooled table `pooled` (and, for CMH, its `strata`).
 pub fn p_value(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternative) -> f64 {
+    statistic(test, pooled, strata, alt).p_value(alt)
+}
+
+/// The statistic of `test` for the pooled table `pooled` (and, for CMH, its `strata`).
+#[inline]
+pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternative) -> Statistic {
     match test {
-        TestKind::ChiSquare => chi_square(pooled, false, alt),
-        TestKind::ChiSquareYates => chi_square(pooled, true, alt),
-        TestKind::FisherExact => fisher_exact(pooled, alt),
-        TestKind::Cmh => cmh(strata, false, alt),
+        TestKind::ChiSquare => chi_square_z(pooled, false),
+        TestKind::ChiSquareYates => chi_square_z(pooled, true),
+        TestKind::FisherExact => Statistic::P(fisher_exact(pooled, alt)),
+        TestKind::Cmh => cmh_z(strata, false),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decisions by critical value are those of the p-value, at and around the critical value
+    /// and far from it, for each alternative and several levels and degrees of freedom.
+    #[test]
+    fn critical_values_decide_as_p_values() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for alpha in [0.1, 0.05, 0.025, 0.01, 0.001] {
+            for alt in [
+                Alternative::TwoSided,
+                Alternative::Greater,
+                Alternative::Less,
+            ] {
+                let level = Level::new(alpha, alt, 4);
+                let sign = if alt == Alternative::Less { -1.0 } else { 1.0 };
+                let mut zs: Vec<f64> = (-300..=300)
+                    .map(|k| sign * level.z * (1.0 + f64::from(k) * 1e-8))
+                    .collect();
+                zs.extend((0..20_000).map(|_| rng.random_range(-6.0..6.0)));
+                for z in zs {
+                    let by_p = normal_p_value(z, alt) <= alpha;
+                    assert_eq!(
+                        Statistic::Z(z).rejects(&level),
+                        by_p,
+                        "z {z} {alt:?} {alpha}"
+                    );
+                }
+                for df in 1..=4 {
+                    let c = level.chi2[df as usize - 1];
+                    let mut xs: Vec<f64> = (-300..=300)
+                        .map(|k| c * (1.0 + f64::from(k) * 1e-8))
+                        .collect();
+                    xs.extend((0..5_000).map(|_| rng.random_range(0.0..30.0)));
+                    for x in xs {
+                        let by_p = chi_square_upper(x, df) <= alpha;
+                        assert_eq!(level.rejects_chi2(x, df), by_p, "x {x} df {df} {alpha}");
+                    }
+                }
+            }
+        }
+    }
 
     /// Reference p-values computed with R 4.2.2; each call is written beside its value.
     const TOL: f64 = 1e-9;

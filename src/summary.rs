@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Table, Z_975};
+use crate::analysis::{self, Level, Statistic, Table, Z_975};
 use crate::design::{Design, Hypothesis};
 use crate::multiplicity;
 use crate::power;
@@ -27,7 +27,8 @@ fn from_fixed(v: i128) -> f64 {
 /// p-value, the effect estimate with its 95% interval, and the per-arm observed means.
 #[derive(Debug, Clone, Copy)]
 pub struct ComparisonOutcome {
-    pub p_value: f64,
+    /// The overall test's statistic (its p-value is computed only where it is needed).
+    pub statistic: Statistic,
     /// Estimate and 95% interval; `None` when the effect is not estimable (an empty arm).
     pub estimate: Option<(f64, f64, f64)>,
     /// Observed event risk in the arm and in control (when estimable).
@@ -39,10 +40,12 @@ pub struct ComparisonOutcome {
 /// Per-worker buffers for the per-trial statistics, so that nothing is allocated per trial.
 #[derive(Debug, Clone)]
 pub struct Scratch {
+    /// The design's significance level, with its critical values.
+    pub level: Level,
     /// One 2 x 2 table per stratum of the comparison being analysed.
     pub strata: Vec<Table>,
-    /// Within-stratum p-values.
-    pub stratum_p: Vec<f64>,
+    /// Within-stratum statistics.
+    pub stratum_statistic: Vec<Statistic>,
     /// Hypotheses' p-values, their sort order and the procedure's decisions.
     pub p: Vec<f64>,
     order: Vec<usize>,
@@ -52,9 +55,15 @@ pub struct Scratch {
 impl Scratch {
     pub fn new(design: &Design) -> Scratch {
         let m = design.analysis.hypotheses.len();
+        let strata = design.eligible.len();
         Scratch {
-            strata: vec![Table::default(); design.eligible.len()],
-            stratum_p: vec![1.0; design.eligible.len()],
+            level: Level::new(
+                design.analysis.alpha,
+                power::alternative(design),
+                strata.saturating_sub(1) as u32,
+            ),
+            strata: vec![Table::default(); strata],
+            stratum_statistic: vec![Statistic::Uninformative; strata],
             p: vec![1.0; m],
             order: vec![0; m],
             reject: vec![false; m],
@@ -75,7 +84,7 @@ pub fn compare(
     for (s, t) in strata.iter_mut().enumerate() {
         *t = counts.stratum_table(arm, c, s);
     }
-    let p_value = analysis::p_value(
+    let statistic = analysis::statistic(
         design.analysis.test,
         &pooled,
         strata,
@@ -92,7 +101,7 @@ pub fn compare(
         )
     });
     ComparisonOutcome {
-        p_value,
+        statistic,
         estimate,
         observed,
         evaluable_arm: pooled.arm_n,
@@ -147,26 +156,26 @@ impl ComparisonTally {
         }
     }
 
-    /// Within-label tests, the interaction test and the hypotheses of one trial; `overall_p` is
-    /// the overall test's p-value and `scratch.strata` holds this comparison's stratum tables.
+    /// Within-label tests, the interaction test and the hypotheses of one trial; `overall` is
+    /// the overall test's statistic and `scratch.strata` holds this comparison's stratum tables.
     fn record_subgroups(
         &mut self,
         design: &Design,
         arm: usize,
-        overall_p: f64,
+        overall: Statistic,
         scratch: &mut Scratch,
     ) {
-        let alpha = design.analysis.alpha;
-        let alt = power::alternative(design);
-        for ((sub, t), p) in self
+        let level = &scratch.level;
+        for ((sub, t), stat) in self
             .subgroups
             .iter_mut()
             .zip(&scratch.strata)
-            .zip(&mut scratch.stratum_p)
+            .zip(&mut scratch.stratum_statistic)
         {
             // A stratified test within one stratum is that stratum's own test.
-            *p = analysis::p_value(design.analysis.test, t, std::slice::from_ref(t), alt);
-            sub.rejections += u64::from(*p <= alpha);
+            *stat =
+                analysis::statistic(design.analysis.test, t, std::slice::from_ref(t), level.alt);
+            sub.rejections += u64::from(stat.rejects(level));
             sub.sum_evaluable_arm += t.arm_n;
             sub.sum_evaluable_control += t.control_n;
             if let Some(d) = t.difference() {
@@ -176,22 +185,24 @@ impl ComparisonTally {
         }
         if scratch.strata.len() > 1 {
             self.interaction_rejections +=
-                u64::from(analysis::interaction_wald(&scratch.strata) <= alpha);
+                u64::from(analysis::interaction_rejects(&scratch.strata, level));
         }
         let hypotheses = &design.analysis.hypotheses;
         if hypotheses.is_empty() {
             return;
         }
+        // The multiplicity procedures compare p-values with shares of alpha: compute them.
         for (p, h) in scratch.p.iter_mut().zip(hypotheses) {
             *p = match *h {
-                Hypothesis::Overall => overall_p,
-                Hypothesis::Stratum(s) => scratch.stratum_p[s],
-            };
+                Hypothesis::Overall => overall,
+                Hypothesis::Stratum(s) => scratch.stratum_statistic[s],
+            }
+            .p_value(level.alt);
         }
         multiplicity::reject(
             design.analysis.multiplicity,
             &scratch.p,
-            alpha,
+            level.alpha,
             &mut scratch.order,
             &mut scratch.reject,
         );
@@ -213,8 +224,8 @@ impl ComparisonTally {
         self.all_rejected += u64::from(rejected == hypotheses.len());
         self.true_null_rejected += u64::from(null_rejected);
     }
-    fn record(&mut self, o: &ComparisonOutcome, alpha: f64, truth: f64) {
-        self.rejections += u64::from(o.p_value <= alpha);
+    fn record(&mut self, o: &ComparisonOutcome, level: &Level, truth: f64) {
+        self.rejections += u64::from(o.statistic.rejects(level));
         self.sum_evaluable_arm += o.evaluable_arm;
         self.sum_evaluable_control += o.evaluable_control;
         if let (Some((d, lo, hi)), Some((ra, rc))) = (o.estimate, o.observed) {
@@ -316,8 +327,8 @@ impl Tally {
         for (tally, arm) in self.comparisons.iter_mut().zip(design.comparisons()) {
             let outcome = compare(design, counts, arm, &mut scratch.strata);
             let truth = design.true_risk[arm] - design.true_risk[design.control];
-            tally.record(&outcome, design.analysis.alpha, truth);
-            tally.record_subgroups(design, arm, outcome.p_value, scratch);
+            tally.record(&outcome, &scratch.level, truth);
+            tally.record_subgroups(design, arm, outcome.statistic, scratch);
         }
         let failures = counts.screened - design.sample_size;
         self.sum_failures += u128::from(failures);
