@@ -96,6 +96,14 @@ impl TrialCounts {
 /// varying n. The pmf at the mode is tabulated once per n; a draw is one uniform and a search
 /// outwards from the mode by the ratio recursion, alternating sides, which is an exact inversion
 /// (about sqrt(n p q) steps). Beyond the table (n > `MAX_TABULATED`), rand_distr is used.
+///
+/// For n up to `MAX_SEARCH_TABLE`, the search itself is tabulated: the support in the order the
+/// search visits it (mode, mode + 1, mode - 1, ...) with the cumulative pmf in that order, to
+/// where the mass left is below 1e-15. A draw then compares its uniform with the cumulative sums
+/// (loads and compares, no divisions), and one in more than 10^15 that falls beyond the table
+/// takes the search. Both are the same inversion of the same uniform: they can differ only for a
+/// uniform within an ulp or two of a cumulative sum, where a sum and a run of subtractions round
+/// apart (about 1e-15 of draws; the shipped results were unchanged to the byte).
 #[derive(Debug, Clone)]
 pub struct BinomialSampler {
     p: f64,
@@ -103,10 +111,23 @@ pub struct BinomialSampler {
     odds: f64,
     /// pmf at the mode floor((n + 1) p), for n = 0..=bound.
     mode_pmf: Vec<f64>,
+    /// Search tables, n = 0..=min(bound, MAX_SEARCH_TABLE): entries `start[n]..start[n + 1]`
+    /// of `order` (the outcome) and `cumulative` (the pmf summed in search order), and a guide:
+    /// of the L entries of n, `guide[start[n] + g]` is where a uniform in [g / L, (g + 1) / L)
+    /// starts its scan (every earlier cumulative sum is below g / L), so a draw scans about one
+    /// entry.
+    start: Vec<u32>,
+    order: Vec<u32>,
+    cumulative: Vec<f64>,
+    guide: Vec<u32>,
 }
 
 /// Largest n tabulated (memory: 8 bytes per n and probability).
 const MAX_TABULATED: u64 = 1 << 16;
+/// Largest n whose search is tabulated (memory: about 12 x 18 sqrt(n p q) bytes per n).
+const MAX_SEARCH_TABLE: u64 = 1024;
+/// Mass left beyond a search table.
+const SEARCH_TAIL: f64 = 1e-15;
 
 impl BinomialSampler {
     pub fn new(p: f64, bound: u64) -> BinomialSampler {
@@ -123,11 +144,64 @@ impl BinomialSampler {
                     .pmf(m)
             })
             .collect();
-        BinomialSampler {
+        let mut sampler = BinomialSampler {
             p,
             odds: p / (1.0 - p),
             mode_pmf,
+            start: vec![0],
+            order: Vec::new(),
+            cumulative: Vec::new(),
+            guide: Vec::new(),
+        };
+        let searched = (sampler.mode_pmf.len() as u64).min(MAX_SEARCH_TABLE + 1);
+        for n in 0..searched {
+            sampler.tabulate_search(n);
         }
+        sampler
+    }
+
+    /// Appends the search table of `n`: the outcomes in the order `search` visits them, with
+    /// the pmf summed in that order, computed by the same recursions.
+    fn tabulate_search(&mut self, n: u64) {
+        let m = Self::mode(self.p, n);
+        let f_mode = self.mode_pmf[n as usize];
+        let mut push = |k: u64, total: f64| {
+            self.order.push(k as u32);
+            self.cumulative.push(total);
+        };
+        let mut total = f_mode;
+        push(m, total);
+        let (mut lo, mut hi, mut f_lo, mut f_hi) = (m, m, f_mode, f_mode);
+        // Until the mass left is below SEARCH_TAIL, or (the pmf's own rounding may keep the sum
+        // from getting there) both frontiers are below 1e-20 and what is left is negligible.
+        let open = |k: u64, f: f64, end: u64| k != end && f > 1e-20;
+        while 1.0 - total > SEARCH_TAIL && (open(hi, f_hi, n) || open(lo, f_lo, 0)) {
+            if hi < n {
+                f_hi *= (n - hi) as f64 / (hi + 1) as f64 * self.odds;
+                hi += 1;
+                total += f_hi;
+                push(hi, total);
+            }
+            if lo > 0 {
+                f_lo *= lo as f64 / ((n - lo + 1) as f64 * self.odds);
+                lo -= 1;
+                total += f_lo;
+                push(lo, total);
+            }
+        }
+        let first = *self.start.last().expect("starts at 0") as usize;
+        let sums = &self.cumulative[first..];
+        let len = sums.len() as f64;
+        // Conservative by 1e-12, so that rounding in g / L never skips the outcome.
+        let mut j = 0;
+        for g in 0..sums.len() {
+            let floor = g as f64 / len - 1e-12;
+            while j + 1 < sums.len() && sums[j] <= floor {
+                j += 1;
+            }
+            self.guide.push(j as u32);
+        }
+        self.start.push(self.order.len() as u32);
     }
 
     fn mode(p: f64, n: u64) -> u64 {
@@ -145,8 +219,26 @@ impl BinomialSampler {
         let Some(&f_mode) = self.mode_pmf.get(n as usize) else {
             return Binomial::new(n, self.p).expect("p in (0, 1)").sample(rng);
         };
+        let u: f64 = rng.random();
+        self.from_table(u, n)
+            .unwrap_or_else(|| self.search(u, n, f_mode))
+    }
+
+    /// The outcome of uniform `u` from the search table of `n`, if n has one and u falls in it.
+    #[inline]
+    fn from_table(&self, u: f64, n: u64) -> Option<u64> {
+        let range = self.start.get(n as usize..=n as usize + 1)?;
+        let (a, b) = (range[0] as usize, range[1] as usize);
+        let g = ((u * (b - a) as f64) as usize).min(b - a - 1);
+        let from = a + self.guide[a + g] as usize;
+        let j = self.cumulative[from..b].iter().position(|&c| u < c)?;
+        Some(u64::from(self.order[from + j]))
+    }
+
+    /// The search from the mode for uniform `u`: alternately up and down, subtracting each
+    /// outcome's pmf from `u` until it falls below one.
+    fn search(&self, mut u: f64, n: u64, f_mode: f64) -> u64 {
         let m = Self::mode(self.p, n);
-        let mut u: f64 = rng.random();
         if u < f_mode {
             return m;
         }
@@ -434,6 +526,54 @@ mod tests {
             stat < crit,
             "{what}: chi-square {stat} on {df} df exceeds {crit}"
         );
+    }
+
+    /// The search table and guide give the search's own outcome for every uniform: at random,
+    /// and just below, at and just above every cumulative sum of the table.
+    #[test]
+    fn search_tables_invert_as_the_search_does() {
+        use rand::RngExt;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for p in [0.018, 0.174, 0.32, 0.5, 0.93] {
+            let sampler = BinomialSampler::new(p, 300);
+            for n in [1, 2, 7, 70, 141, 300] {
+                let f_mode = sampler.mode_pmf[n as usize];
+                let (a, b) = (
+                    sampler.start[n as usize] as usize,
+                    sampler.start[n as usize + 1] as usize,
+                );
+                let mut us: Vec<f64> = (0..2000).map(|_| rng.random()).collect();
+                for &c in &sampler.cumulative[a..b] {
+                    us.extend(
+                        [c, c.next_down(), c.next_up()]
+                            .into_iter()
+                            .filter(|u| *u < 1.0),
+                    );
+                }
+                let sums = &sampler.cumulative[a..b];
+                for u in us {
+                    let searched = sampler.search(u, n, f_mode);
+                    let Some(k) = sampler.from_table(u, n) else {
+                        continue;
+                    };
+                    // A sum and a run of subtractions may round apart, by an ulp or two: only
+                    // a uniform that close to a cumulative sum may get the neighbouring outcome.
+                    let at_a_boundary = sums.iter().any(|&c| (u - c).abs() <= 8.0 * f64::EPSILON);
+                    assert!(
+                        k == searched || at_a_boundary,
+                        "p {p} n {n} u {u}: {k} vs {searched}"
+                    );
+                }
+                // The table covers all the mass but rounding; its entries are few.
+                assert!(1.0 - sampler.cumulative[b - 1] <= 1e-12, "p {p} n {n}");
+                let sd = (n as f64 * p * (1.0 - p)).sqrt();
+                assert!(
+                    ((b - a) as f64) < 30.0 * sd + 30.0,
+                    "p {p} n {n}: {} entries",
+                    b - a
+                );
+            }
+        }
     }
 
     #[test]
