@@ -220,13 +220,13 @@ impl BinomialSampler {
             return Binomial::new(n, self.p).expect("p in (0, 1)").sample(rng);
         };
         let u: f64 = rng.random();
-        self.from_table(u, n)
+        self.tabulated(u, n)
             .unwrap_or_else(|| self.search(u, n, f_mode))
     }
 
     /// The outcome of uniform `u` from the search table of `n`, if n has one and u falls in it.
     #[inline]
-    fn from_table(&self, u: f64, n: u64) -> Option<u64> {
+    fn tabulated(&self, u: f64, n: u64) -> Option<u64> {
         let range = self.start.get(n as usize..=n as usize + 1)?;
         let (a, b) = (range[0] as usize, range[1] as usize);
         let g = ((u * (b - a) as f64) as usize).min(b - a - 1);
@@ -553,7 +553,7 @@ mod tests {
                 let sums = &sampler.cumulative[a..b];
                 for u in us {
                     let searched = sampler.search(u, n, f_mode);
-                    let Some(k) = sampler.from_table(u, n) else {
+                    let Some(k) = sampler.tabulated(u, n) else {
                         continue;
                     };
                     // A sum and a run of subtractions may round apart, by an ulp or two: only
