@@ -255,6 +255,176 @@ pub fn fisher_exact(t: &Table, alt: Alternative) -> f64 {
     (tail / total).min(1.0)
 }
 
+/// Fisher's test decisions by margins: for each (arm size, control size, events) met, the
+/// interval of arm events the test accepts, computed once for every outcome of those margins.
+///
+/// Written here because Fisher's test is the costliest decision: one test walks the whole
+/// support, while a run meets a few thousand margins over and over. A region's p-values come
+/// from sorted prefix sums in one pass; one within 1e-9 (relative) of alpha is recomputed by
+/// `fisher_exact` itself, so every decision is `fisher_exact(..) <= alpha`'s (a test checks every
+/// outcome of many margins).
+#[derive(Debug, Clone, Default)]
+pub struct FisherRegions {
+    accepted: std::collections::HashMap<(u64, u64, u64), Region, BuildMul>,
+    /// Pmf by outcome, outcomes by increasing pmf, p-values (reused buffers).
+    pmf: Vec<f64>,
+    by_pmf: Vec<u64>,
+    p: Vec<f64>,
+}
+
+/// The accepted outcomes of one set of margins: `lo..=hi`, or `Irregular` when the decisions
+/// are not an interval (not expected: then each table is tested directly).
+#[derive(Debug, Clone, Copy)]
+enum Region {
+    Interval(u64, u64),
+    Irregular,
+}
+
+impl FisherRegions {
+    /// Whether Fisher's test of `t` rejects at `level` (as `fisher_exact(t, alt) <= alpha`).
+    pub fn rejects(&mut self, t: &Table, level: &Level) -> bool {
+        let key = (t.arm_n, t.control_n, t.events());
+        let region = match self.accepted.get(&key) {
+            Some(&r) => r,
+            None => {
+                let r = self.region(t, level);
+                self.accepted.insert(key, r);
+                r
+            }
+        };
+        match region {
+            Region::Interval(lo, hi) => t.arm_events < lo || t.arm_events > hi,
+            Region::Irregular => fisher_exact(t, level.alt) <= level.alpha,
+        }
+    }
+
+    fn region(&mut self, t: &Table, level: &Level) -> Region {
+        let (n1, n0, m) = (t.arm_n, t.control_n, t.events());
+        let lo = m.saturating_sub(n0);
+        let hi = m.min(n1);
+        let table = |x: u64| Table::new(x, n1, m - x, n0);
+        if lo == hi {
+            // One outcome: p = 1.
+            return if 1.0 <= level.alpha {
+                Region::Interval(1, 0)
+            } else {
+                Region::Interval(lo, hi)
+            };
+        }
+        let h = Hypergeometric {
+            n1,
+            n0,
+            m,
+            lo,
+            hi,
+            mode: ((((n1 + 1) * (m + 1)) as f64 / (n1 + n0 + 2) as f64).floor() as u64)
+                .clamp(lo, hi),
+        };
+        self.pmf.clear();
+        self.pmf.resize((hi - lo + 1) as usize, 0.0);
+        let mut total = 0.0;
+        h.walk(|k, f| {
+            self.pmf[(k - lo) as usize] = f;
+            total += f;
+        });
+        // Fast p-values: two-sided, the mass of outcomes no more likely (to 1e-7) than x, from
+        // prefix sums over the outcomes sorted by pmf; one-sided, the tail sums.
+        let f = &self.pmf;
+        let p = &mut self.p;
+        p.clear();
+        p.resize(f.len(), 0.0);
+        match level.alt {
+            Alternative::TwoSided => {
+                // Unimodal: merging the two sides from the ends sorts by pmf.
+                self.by_pmf.clear();
+                let (mut a, mut b) = (0usize, f.len() - 1);
+                while a <= b {
+                    if f[a] <= f[b] {
+                        self.by_pmf.push(a as u64);
+                        a += 1;
+                    } else {
+                        self.by_pmf.push(b as u64);
+                        if b == 0 {
+                            break;
+                        }
+                        b -= 1;
+                    }
+                }
+                let (mut sum, mut j) = (0.0, 0);
+                for &i in &self.by_pmf {
+                    let cut = f[i as usize] * FISHER_REL_ERR;
+                    while j < self.by_pmf.len() && f[self.by_pmf[j] as usize] <= cut {
+                        sum += f[self.by_pmf[j] as usize];
+                        j += 1;
+                    }
+                    p[i as usize] = sum / total;
+                }
+            }
+            Alternative::Greater => {
+                let mut sum = 0.0;
+                for i in (0..f.len()).rev() {
+                    sum += f[i];
+                    p[i] = sum / total;
+                }
+            }
+            Alternative::Less => {
+                let mut sum = 0.0;
+                for i in 0..f.len() {
+                    sum += f[i];
+                    p[i] = sum / total;
+                }
+            }
+        }
+        let accepts = |i: usize| {
+            let fast = p[i].min(1.0);
+            if (fast - level.alpha).abs() > 1e-9 * level.alpha {
+                fast > level.alpha
+            } else {
+                fisher_exact(&table(lo + i as u64), level.alt) > level.alpha
+            }
+        };
+        let (mut first, mut last, mut count) = (None, 0, 0);
+        for i in (0..f.len()).filter(|&i| accepts(i)) {
+            first.get_or_insert(i);
+            last = i;
+            count += 1;
+        }
+        match first {
+            None => Region::Interval(1, 0),
+            Some(a) if last - a + 1 == count => Region::Interval(lo + a as u64, lo + last as u64),
+            Some(_) => Region::Irregular,
+        }
+    }
+}
+
+/// A multiplicative hash for the margins (the default SipHash costs more than a decision).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildMul;
+
+impl std::hash::BuildHasher for BuildMul {
+    type Hasher = MulHasher;
+    fn build_hasher(&self) -> MulHasher {
+        MulHasher(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MulHasher(u64);
+
+impl std::hash::Hasher for MulHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(26) ^ i).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
 /// The hypergeometric pmf of the arm's events given both margins, unnormalised and anchored at 1
 /// at the mode so that nothing overflows (far tails underflow harmlessly to 0). It is walked by
 /// the ratio recursion f(k+1)/f(k) = (n1-k)(m-k) / ((k+1)(n0-m+k+1)).
@@ -439,6 +609,39 @@ mod tests {
                     for x in xs {
                         let by_p = chi_square_upper(x, df) <= alpha;
                         assert_eq!(level.rejects_chi2(x, df), by_p, "x {x} df {df} {alpha}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fisher's decisions from the margins' regions are `fisher_exact(..) <= alpha`'s, for every
+    /// outcome of every margins up to 24 a side (and a sample of larger ones), each alternative.
+    #[test]
+    fn fisher_regions_decide_as_fisher_exact() {
+        let mut margins: Vec<(u64, u64)> = (0..=24)
+            .flat_map(|a| (0..=24).map(move |b| (a, b)))
+            .collect();
+        margins.extend([(140, 140), (70, 140), (139, 141), (300, 280)]);
+        for alpha in [0.05, 0.01, 0.2] {
+            for alt in [
+                Alternative::TwoSided,
+                Alternative::Greater,
+                Alternative::Less,
+            ] {
+                let level = Level::new(alpha, alt, 1);
+                let mut regions = FisherRegions::default();
+                for &(n1, n0) in &margins {
+                    let step = ((n1 + n0) / 40).max(1) as usize;
+                    for m in (0..=n1 + n0).step_by(step) {
+                        for x in m.saturating_sub(n0)..=m.min(n1) {
+                            let t = Table::new(x, n1, m - x, n0);
+                            assert_eq!(
+                                regions.rejects(&t, &level),
+                                fisher_exact(&t, alt) <= alpha,
+                                "{t:?} {alt:?} {alpha}"
+                            );
+                        }
                     }
                 }
             }

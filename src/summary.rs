@@ -7,10 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Level, Statistic, Table, Z_975};
+use crate::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
 use crate::design::{Design, Hypothesis};
 use crate::multiplicity;
 use crate::power;
+use crate::scenario::TestKind;
 use crate::simulate::TrialCounts;
 
 const FIXED_ONE: f64 = (1u64 << 62) as f64;
@@ -27,8 +28,10 @@ fn from_fixed(v: i128) -> f64 {
 /// p-value, the effect estimate with its 95% interval, and the per-arm observed means.
 #[derive(Debug, Clone, Copy)]
 pub struct ComparisonOutcome {
-    /// The overall test's statistic (its p-value is computed only where it is needed).
-    pub statistic: Statistic,
+    /// Whether the overall test rejected.
+    pub rejected: bool,
+    /// The overall test's statistic, when the hypotheses' p-values need it.
+    pub statistic: Option<Statistic>,
     /// Estimate and 95% interval; `None` when the effect is not estimable (an empty arm).
     pub estimate: Option<(f64, f64, f64)>,
     /// Observed event risk in the arm and in control (when estimable).
@@ -44,8 +47,10 @@ pub struct Scratch {
     pub level: Level,
     /// One 2 x 2 table per stratum of the comparison being analysed.
     pub strata: Vec<Table>,
-    /// Within-stratum statistics.
-    pub stratum_statistic: Vec<Statistic>,
+    /// Within-stratum statistics, when the hypotheses' p-values need them.
+    pub stratum_statistic: Vec<Option<Statistic>>,
+    /// Fisher's test decisions by margins.
+    pub fisher: FisherRegions,
     /// Hypotheses' p-values, their sort order and the procedure's decisions.
     pub p: Vec<f64>,
     order: Vec<usize>,
@@ -63,7 +68,8 @@ impl Scratch {
                 strata.saturating_sub(1) as u32,
             ),
             strata: vec![Table::default(); strata],
-            stratum_statistic: vec![Statistic::Uninformative; strata],
+            stratum_statistic: vec![None; strata],
+            fisher: FisherRegions::default(),
             p: vec![1.0; m],
             order: vec![0; m],
             reject: vec![false; m],
@@ -71,24 +77,42 @@ impl Scratch {
     }
 }
 
-/// The binary endpoint's per-trial statistics for comparison `arm` vs control. `strata` is
-/// scratch space, one table per stratum (used by stratified tests).
+/// A test's decision on `t` (and `strata`, for a stratified test) and, when the hypotheses'
+/// p-values need it, its statistic. Fisher's decisions come from the regions of `fisher`.
+fn decide(
+    design: &Design,
+    t: &Table,
+    strata: &[Table],
+    level: &Level,
+    fisher: &mut FisherRegions,
+) -> (bool, Option<Statistic>) {
+    let test = design.analysis.test;
+    if design.analysis.hypotheses.is_empty() && test == TestKind::FisherExact {
+        return (fisher.rejects(t, level), None);
+    }
+    let statistic = analysis::statistic(test, t, strata, level.alt);
+    (statistic.rejects(level), Some(statistic))
+}
+
+/// The binary endpoint's per-trial statistics for comparison `arm` vs control; the comparison's
+/// stratum tables are left in `scratch.strata` (used by stratified tests and the subgroups).
 pub fn compare(
     design: &Design,
     counts: &TrialCounts,
     arm: usize,
-    strata: &mut [Table],
+    scratch: &mut Scratch,
 ) -> ComparisonOutcome {
     let c = design.control;
     let pooled = counts.table(arm, c);
-    for (s, t) in strata.iter_mut().enumerate() {
+    for (s, t) in scratch.strata.iter_mut().enumerate() {
         *t = counts.stratum_table(arm, c, s);
     }
-    let statistic = analysis::statistic(
-        design.analysis.test,
+    let (rejected, statistic) = decide(
+        design,
         &pooled,
-        strata,
-        power::alternative(design),
+        &scratch.strata,
+        &scratch.level,
+        &mut scratch.fisher,
     );
     let estimate = pooled
         .difference()
@@ -101,6 +125,7 @@ pub fn compare(
         )
     });
     ComparisonOutcome {
+        rejected,
         statistic,
         estimate,
         observed,
@@ -162,7 +187,7 @@ impl ComparisonTally {
         &mut self,
         design: &Design,
         arm: usize,
-        overall: Statistic,
+        overall: Option<Statistic>,
         scratch: &mut Scratch,
     ) {
         let level = &scratch.level;
@@ -173,9 +198,15 @@ impl ComparisonTally {
             .zip(&mut scratch.stratum_statistic)
         {
             // A stratified test within one stratum is that stratum's own test.
-            *stat =
-                analysis::statistic(design.analysis.test, t, std::slice::from_ref(t), level.alt);
-            sub.rejections += u64::from(stat.rejects(level));
+            let (rejected, statistic) = decide(
+                design,
+                t,
+                std::slice::from_ref(t),
+                level,
+                &mut scratch.fisher,
+            );
+            *stat = statistic;
+            sub.rejections += u64::from(rejected);
             sub.sum_evaluable_arm += t.arm_n;
             sub.sum_evaluable_control += t.control_n;
             if let Some(d) = t.difference() {
@@ -197,6 +228,7 @@ impl ComparisonTally {
                 Hypothesis::Overall => overall,
                 Hypothesis::Stratum(s) => scratch.stratum_statistic[s],
             }
+            .expect("computed when hypotheses are listed")
             .p_value(level.alt);
         }
         multiplicity::reject(
@@ -224,8 +256,8 @@ impl ComparisonTally {
         self.all_rejected += u64::from(rejected == hypotheses.len());
         self.true_null_rejected += u64::from(null_rejected);
     }
-    fn record(&mut self, o: &ComparisonOutcome, level: &Level, truth: f64) {
-        self.rejections += u64::from(o.statistic.rejects(level));
+    fn record(&mut self, o: &ComparisonOutcome, truth: f64) {
+        self.rejections += u64::from(o.rejected);
         self.sum_evaluable_arm += o.evaluable_arm;
         self.sum_evaluable_control += o.evaluable_control;
         if let (Some((d, lo, hi)), Some((ra, rc))) = (o.estimate, o.observed) {
@@ -325,9 +357,9 @@ impl Tally {
     pub fn record(&mut self, design: &Design, counts: &TrialCounts, scratch: &mut Scratch) {
         self.trials += 1;
         for (tally, arm) in self.comparisons.iter_mut().zip(design.comparisons()) {
-            let outcome = compare(design, counts, arm, &mut scratch.strata);
+            let outcome = compare(design, counts, arm, scratch);
             let truth = design.true_risk[arm] - design.true_risk[design.control];
-            tally.record(&outcome, &scratch.level, truth);
+            tally.record(&outcome, truth);
             tally.record_subgroups(design, arm, outcome.statistic, scratch);
         }
         let failures = counts.screened - design.sample_size;
