@@ -160,6 +160,28 @@ pub fn exact_power(design: &Design, arm: usize) -> f64 {
 mod tests {
     use super::*;
 
+    /// Degenerate risks (0 or 1 in both arms: no variance under the alternative): power is 0 or
+    /// 1, never NaN.
+    #[test]
+    fn normal_power_with_degenerate_risks() {
+        for alt in [
+            Alternative::TwoSided,
+            Alternative::Greater,
+            Alternative::Less,
+        ] {
+            assert_eq!(normal_power(0.0, 10.0, 0.0, 10.0, 0.05, alt), 0.0, "{alt:?}");
+            assert_eq!(normal_power(1.0, 10.0, 1.0, 10.0, 0.05, alt), 0.0, "{alt:?}");
+        }
+        assert_eq!(
+            normal_power(1.0, 10.0, 0.0, 10.0, 0.05, Alternative::Greater),
+            1.0
+        );
+        assert_eq!(
+            normal_power(1.0, 10.0, 0.0, 10.0, 0.05, Alternative::Less),
+            0.0
+        );
+    }
+
     #[test]
     fn normal_power_matches_power_prop_test() {
         // power.prop.test(n=140, p1=0.179, p2=0.351, strict=TRUE)$power -> 0.907606410878293
@@ -204,3 +226,4 @@ mod tests {
         );
     }
 }
+
