@@ -8,10 +8,13 @@
 //! job-array scripts; `check` compares results with committed ones; `size` searches the sample
 //! size; `sweep` edits scenarios by key path over grids; `plot` draws power curves; `report`
 //! writes human-facing text; `classify` computes the classification matrix from biomarker
-//! rules; `multiplicity` holds the FWER procedures; `templates` the starting scenarios of `init`;
+//! rules; `multiplicity` holds the FWER procedures; `boundaries` the group-sequential
+//! boundaries (alpha spending, checked against rpact; not yet in scenarios); `templates` the
+//! starting scenarios of `init`;
 //! `cli` is the command line.
 
 pub mod analysis;
+pub mod boundaries;
 pub mod check;
 pub mod classify;
 pub mod cli;

@@ -169,8 +169,16 @@ mod tests {
             Alternative::Greater,
             Alternative::Less,
         ] {
-            assert_eq!(normal_power(0.0, 10.0, 0.0, 10.0, 0.05, alt), 0.0, "{alt:?}");
-            assert_eq!(normal_power(1.0, 10.0, 1.0, 10.0, 0.05, alt), 0.0, "{alt:?}");
+            assert_eq!(
+                normal_power(0.0, 10.0, 0.0, 10.0, 0.05, alt),
+                0.0,
+                "{alt:?}"
+            );
+            assert_eq!(
+                normal_power(1.0, 10.0, 1.0, 10.0, 0.05, alt),
+                0.0,
+                "{alt:?}"
+            );
         }
         assert_eq!(
             normal_power(1.0, 10.0, 0.0, 10.0, 0.05, Alternative::Greater),
@@ -226,4 +234,3 @@ mod tests {
         );
     }
 }
-

@@ -1,0 +1,561 @@
+//! Group-sequential boundaries on the z scale, as rpact's `getDesignGroupSequential` defines them:
+//! the efficacy bound of each look is solved so that the probability, under the null, of first
+//! crossing it at that look is the alpha the spending function assigns to it (or, for the
+//! classic Wang-Tsiatis family, c_k = C t_k^(Delta - 1/2) with C giving total alpha).
+//!
+//! The joint law of the statistics at the looks is that of the canonical form (Jennison and
+//! Turnbull 2000, ch. 3): Z_k = S_k / sqrt(t_k), with independent Brownian increments of the score
+//! S. Crossing probabilities are computed by the usual recursive numerical integration (J&T ch.
+//! 19): the sub-density of the statistic among trials still running is carried from look to look
+//! on a Simpson grid over the continuation region. Written here because no crate computes it;
+//! it is checked against rpact 3.3.4 in the tests.
+//!
+//! Not yet part of scenarios: issue 8 builds the `[sequential]` table on it.
+
+use crate::analysis::normal_upper;
+
+/// Simpson step on the z scale: crossing probabilities are exact to about 1e-10.
+const STEP: f64 = 0.02;
+/// Lower end of the continuation region when no futility bound binds (mass below: 6e-16).
+const FLOOR: f64 = -8.5;
+
+/// An alpha-spending function (Lan-DeMets): the cumulative type I error spent by information
+/// fraction t, of a total `alpha`, one-sided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spending {
+    /// O'Brien-Fleming type: 2 - 2 Phi(z_{1-alpha/2} / sqrt(t)) (rpact "asOF").
+    OBrienFleming,
+    /// Pocock type: alpha log(1 + (e - 1) t) (rpact "asP").
+    Pocock,
+    /// Kim-DeMets power family: alpha t^rho (rpact "asKD", gammaA = rho).
+    KimDeMets(f64),
+    /// Hwang-Shih-DeCani: alpha (1 - e^(-gamma t)) / (1 - e^(-gamma)) (rpact "asHSD").
+    HwangShihDeCani(f64),
+}
+
+impl Spending {
+    /// One-sided alpha spent by fraction `t` in (0, 1].
+    pub fn spent(self, alpha: f64, t: f64) -> f64 {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let t = t.clamp(0.0, 1.0);
+        match self {
+            Spending::OBrienFleming => {
+                if t == 0.0 {
+                    return 0.0;
+                }
+                let z = Normal::standard().inverse_cdf(1.0 - alpha / 2.0);
+                2.0 * normal_upper(z / t.sqrt())
+            }
+            Spending::Pocock => alpha * (1.0 + (std::f64::consts::E - 1.0) * t).ln(),
+            Spending::KimDeMets(rho) => alpha * t.powf(rho),
+            Spending::HwangShihDeCani(0.0) => alpha * t,
+            Spending::HwangShihDeCani(gamma) => {
+                alpha * (1.0 - (-gamma * t).exp()) / (1.0 - (-gamma).exp())
+            }
+        }
+    }
+}
+
+/// How the efficacy bounds are found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Efficacy {
+    Spending(Spending),
+    /// Classic Wang-Tsiatis: c_k = C t_k^(delta - 1/2) (0: O'Brien-Fleming, 0.5: Pocock).
+    WangTsiatis(f64),
+}
+
+/// Whether the design rejects in one direction, or symmetrically in both (alpha over both tails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sides {
+    One,
+    Two,
+}
+
+/// A design's boundaries at its looks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boundaries {
+    /// Information fractions of the looks, increasing, the last 1.
+    pub fractions: Vec<f64>,
+    /// Efficacy bounds on the z scale (two-sided: reject when |z| >= bound).
+    pub efficacy: Vec<f64>,
+    /// Futility bounds at the interim looks (one-sided designs): stop when z <= bound.
+    pub futility: Option<Vec<f64>>,
+    /// Whether the futility bounds were taken as binding when solving the efficacy bounds.
+    pub binding: bool,
+    /// Cumulative type I error spent by each look (two-sided: over both tails).
+    pub alpha_spent: Vec<f64>,
+}
+
+impl Boundaries {
+    /// Nominal one-sided level of each efficacy bound, 1 - Phi(c_k) (rpact's stage levels).
+    pub fn stage_levels(&self) -> Vec<f64> {
+        self.efficacy.iter().map(|&c| normal_upper(c)).collect()
+    }
+}
+
+/// Simpson nodes and weights over [lo, hi].
+#[derive(Debug, Clone, Default)]
+struct Grid {
+    z: Vec<f64>,
+    w: Vec<f64>,
+}
+
+impl Grid {
+    fn simpson(lo: f64, hi: f64) -> Grid {
+        let intervals = (((hi - lo) / STEP).ceil() as usize)
+            .max(2)
+            .next_multiple_of(2);
+        let h = (hi - lo) / intervals as f64;
+        let z = (0..=intervals).map(|i| lo + i as f64 * h).collect();
+        let w = (0..=intervals)
+            .map(|i| {
+                let k = if i == 0 || i == intervals {
+                    1.0
+                } else if i % 2 == 1 {
+                    4.0
+                } else {
+                    2.0
+                };
+                k * h / 3.0
+            })
+            .collect();
+        Grid { z, w }
+    }
+}
+
+/// The sub-density of Z_k among trials that have not stopped by look k, on a grid over the
+/// continuation region (lo_k, hi_k), at information fraction t_k.
+#[derive(Debug, Clone)]
+struct Running {
+    t: f64,
+    grid: Grid,
+    density: Vec<f64>,
+}
+
+fn phi(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// Probability of crossing at fraction `t`: upward past `upper` and downward past `lower`
+/// (either may be infinite), among trials still running at `prev` (or from the start).
+fn crossing(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> f64 {
+    let Some(r) = prev else {
+        return normal_upper(upper) + normal_upper(-lower);
+    };
+    let sd = (t - r.t).sqrt();
+    let (st, sp) = (t.sqrt(), r.t.sqrt());
+    r.grid
+        .z
+        .iter()
+        .zip(&r.grid.w)
+        .zip(&r.density)
+        .map(|((&u, &w), &f)| {
+            let up = normal_upper((upper * st - u * sp) / sd);
+            let down = normal_upper((u * sp - lower * st) / sd);
+            w * f * (up + down)
+        })
+        .sum()
+}
+
+/// The running sub-density at fraction `t` over (lower, upper), from the one at `prev`.
+fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> Running {
+    let grid = Grid::simpson(lower.max(FLOOR), upper.min(-FLOOR));
+    let density = match prev {
+        None => grid.z.iter().map(|&z| phi(z)).collect(),
+        Some(r) => {
+            let sd = (t - r.t).sqrt();
+            let (st, sp) = (t.sqrt(), r.t.sqrt());
+            grid.z
+                .iter()
+                .map(|&z| {
+                    r.grid
+                        .z
+                        .iter()
+                        .zip(&r.grid.w)
+                        .zip(&r.density)
+                        .map(|((&u, &w), &f)| w * f * phi((z * st - u * sp) / sd))
+                        .sum::<f64>()
+                        * st
+                        / sd
+                })
+                .collect()
+        }
+    };
+    Running { t, grid, density }
+}
+
+/// The bound c at which crossing (upward past c, and for two sides downward past -c) at `t`
+/// has probability `target`, by bisection (crossing decreases in c).
+fn solve(prev: Option<&Running>, t: f64, lower: f64, sides: Sides, target: f64) -> f64 {
+    let p = |c: f64| match sides {
+        Sides::One => crossing(prev, t, lower, c) - crossing(prev, t, lower, f64::INFINITY),
+        Sides::Two => crossing(prev, t, -c, c),
+    };
+    if target <= 0.0 {
+        return f64::INFINITY;
+    }
+    let (mut lo, mut hi) = (-FLOOR.abs(), 40.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if p(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-13 {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Checks the looks: increasing fractions in (0, 1], the last 1.
+fn check_fractions(fractions: &[f64]) -> Result<(), String> {
+    if fractions.is_empty() {
+        return Err("expected at least one look".into());
+    }
+    if fractions
+        .iter()
+        .any(|t| !(t.is_finite() && *t > 0.0 && *t <= 1.0))
+    {
+        return Err(format!("expected fractions in (0, 1], found {fractions:?}"));
+    }
+    if fractions.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(format!(
+            "expected increasing fractions, found {fractions:?}"
+        ));
+    }
+    if (fractions[fractions.len() - 1] - 1.0).abs() > 1e-12 {
+        return Err(format!(
+            "expected the last look at fraction 1, found {fractions:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// Efficacy boundaries for `alpha` (one-sided, or two-sided over both tails), with optional
+/// futility bounds at the interim looks (one-sided designs; `binding` futility lowers the
+/// efficacy bounds, non-binding leaves them as without futility).
+pub fn boundaries(
+    fractions: &[f64],
+    alpha: f64,
+    sides: Sides,
+    efficacy: Efficacy,
+    futility: Option<(&[f64], bool)>,
+) -> Result<Boundaries, String> {
+    check_fractions(fractions)?;
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(format!("expected alpha in (0, 1), found {alpha}"));
+    }
+    if let Some((bounds, _)) = futility {
+        if sides == Sides::Two {
+            return Err("futility bounds are for one-sided designs".into());
+        }
+        if bounds.len() + 1 != fractions.len() {
+            return Err(format!(
+                "expected {} futility bounds (one per interim look), found {}",
+                fractions.len() - 1,
+                bounds.len()
+            ));
+        }
+    }
+    // The lower end of each look's continuation region while solving the efficacy bounds.
+    let lower = |k: usize| match (sides, futility) {
+        (Sides::One, Some((bounds, true))) if k + 1 < fractions.len() => bounds[k],
+        _ => f64::NEG_INFINITY,
+    };
+    let bounds_for = |c: &dyn Fn(usize, Option<&Running>, f64) -> f64| {
+        let mut running: Option<Running> = None;
+        let (mut efficacy, mut spent, mut total) = (Vec::new(), Vec::new(), 0.0);
+        for (k, &t) in fractions.iter().enumerate() {
+            let bound = c(k, running.as_ref(), total);
+            let (lo, hi) = match sides {
+                Sides::One => (lower(k), bound),
+                Sides::Two => (-bound, bound),
+            };
+            let crossed = match sides {
+                Sides::One => {
+                    crossing(running.as_ref(), t, lo, hi)
+                        - crossing(running.as_ref(), t, lo, f64::INFINITY)
+                }
+                Sides::Two => crossing(running.as_ref(), t, lo, hi),
+            };
+            total += crossed;
+            efficacy.push(bound);
+            spent.push(total);
+            if k + 1 < fractions.len() {
+                running = Some(advance(running.as_ref(), t, lo, hi));
+            }
+        }
+        (efficacy, spent)
+    };
+    let (efficacy, alpha_spent) = match efficacy {
+        Efficacy::Spending(f) => {
+            let share = |t: f64| match sides {
+                Sides::One => f.spent(alpha, t),
+                // Symmetric: each tail spends the one-sided function of alpha / 2.
+                Sides::Two => 2.0 * f.spent(alpha / 2.0, t),
+            };
+            bounds_for(&|k, running, total| {
+                let lo = match sides {
+                    Sides::One => lower(k),
+                    Sides::Two => f64::NEG_INFINITY,
+                };
+                solve(
+                    running,
+                    fractions[k],
+                    lo,
+                    sides,
+                    share(fractions[k]) - total,
+                )
+            })
+        }
+        Efficacy::WangTsiatis(delta) => {
+            let scaled = |scale: f64| bounds_for(&|k, _, _| scale * fractions[k].powf(delta - 0.5));
+            let (mut lo, mut hi) = (0.0, 40.0);
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                let (_, spent) = scaled(mid);
+                if spent[spent.len() - 1] > alpha {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+                if hi - lo < 1e-12 {
+                    break;
+                }
+            }
+            scaled(0.5 * (lo + hi))
+        }
+    };
+    Ok(Boundaries {
+        fractions: fractions.to_vec(),
+        efficacy,
+        futility: futility.map(|(b, _)| b.to_vec()),
+        binding: futility.is_some_and(|(_, binding)| binding),
+        alpha_spent,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rpact 3.3.4 (R 4.2.2), `getDesignGroupSequential(...)`: critical values and cumulative
+    /// alpha spent. Each call is written beside its values; rpact spends alpha - 1e-8 at the last
+    /// look, hence the tolerance there.
+    struct Case {
+        call: &'static str,
+        fractions: &'static [f64],
+        alpha: f64,
+        sides: Sides,
+        efficacy: Efficacy,
+        futility: Option<(&'static [f64], bool)>,
+        critical: &'static [f64],
+        spent: &'static [f64],
+    }
+
+    const ONE_THIRD: f64 = 1.0 / 3.0;
+    const TWO_THIRDS: f64 = 2.0 / 3.0;
+
+    const CASES: &[Case] = &[
+        Case {
+            call: "kMax=3, alpha=0.025, sided=1, typeOfDesign='asOF', informationRates=c(0.3,0.7,1)",
+            fractions: &[0.3, 0.7, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::OBrienFleming),
+            futility: None,
+            critical: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
+            spent: &[4.27257874446862e-05, 0.00738448933253566, 0.02499999],
+        },
+        Case {
+            call: "kMax=4, alpha=0.025, sided=1, typeOfDesign='asP', informationRates=c(0.25,0.5,0.75,1)",
+            fractions: &[0.25, 0.5, 0.75, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::Pocock),
+            futility: None,
+            critical: &[
+                2.36832770352391,
+                2.36752428859472,
+                2.3581683114171,
+                2.35003597289324,
+            ],
+            spent: &[
+                0.00893435048771973,
+                0.0155028628200927,
+                0.0206997234836478,
+                0.02499999,
+            ],
+        },
+        Case {
+            call: "kMax=4, alpha=0.025, sided=1, typeOfDesign='asKD', gammaA=2, informationRates=c(0.2,0.45,0.8,1)",
+            fractions: &[0.2, 0.45, 0.8, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::KimDeMets(2.0)),
+            futility: None,
+            critical: &[
+                3.09023230616781,
+                2.62186177819967,
+                2.22165527194738,
+                2.10358796268702,
+            ],
+            spent: &[0.001, 0.00506249997502939, 0.0159999998595889, 0.02499999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.025, sided=1, typeOfDesign='asHSD', gammaA=-4, informationRates=c(1/3,2/3,1)",
+            fractions: &[ONE_THIRD, TWO_THIRDS, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::HwangShihDeCani(-4.0)),
+            futility: None,
+            critical: &[3.01073948538569, 2.54653055220842, 1.99922635406256],
+            spent: &[0.00130306171619521, 0.00624644514660178, 0.02499999],
+        },
+        Case {
+            call: "kMax=2, alpha=0.05, sided=2, typeOfDesign='asHSD', gammaA=1, informationRates=c(0.5,1)",
+            fractions: &[0.5, 1.0],
+            alpha: 0.05,
+            sides: Sides::Two,
+            efficacy: Efficacy::Spending(Spending::HwangShihDeCani(1.0)),
+            futility: None,
+            critical: &[2.15549695616402, 2.2026965841651],
+            spent: &[0.0311229665600927, 0.04999999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.05, sided=2, typeOfDesign='asOF', informationRates=c(0.3,0.7,1)",
+            fractions: &[0.3, 0.7, 1.0],
+            alpha: 0.05,
+            sides: Sides::Two,
+            efficacy: Efficacy::Spending(Spending::OBrienFleming),
+            futility: None,
+            critical: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
+            spent: &[8.54515748893725e-05, 0.0147689786530385, 0.04999999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.025, sided=1, typeOfDesign='WT', deltaWT=0, informationRates=c(1/3,2/3,1)",
+            fractions: &[ONE_THIRD, TWO_THIRDS, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::WangTsiatis(0.0),
+            futility: None,
+            critical: &[3.47109144465409, 2.45443229863352, 2.00403557995285],
+            spent: &[0.000259173723496486, 0.00716005940148268, 0.02499999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.05, sided=2, typeOfDesign='WT', deltaWT=0.5, informationRates=c(0.25,0.6,1)",
+            fractions: &[0.25, 0.6, 1.0],
+            alpha: 0.05,
+            sides: Sides::Two,
+            efficacy: Efficacy::WangTsiatis(0.5),
+            futility: None,
+            critical: &[2.30884902661265, 2.30884902661265, 2.30884902661265],
+            spent: &[0.0209519603888593, 0.0372226734115195, 0.04999999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.025, sided=1, typeOfDesign='asOF', informationRates=c(0.3,0.7,1), futilityBounds=c(0,0.5), bindingFutility=TRUE",
+            fractions: &[0.3, 0.7, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::OBrienFleming),
+            futility: Some((&[0.0, 0.5], true)),
+            critical: &[3.92857254262661, 2.43515435606241, 1.96624780446291],
+            spent: &[4.27257874446862e-05, 0.00738448948444259, 0.025],
+        },
+        Case {
+            call: "the same with bindingFutility=FALSE",
+            fractions: &[0.3, 0.7, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::OBrienFleming),
+            futility: Some((&[0.0, 0.5], false)),
+            critical: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
+            spent: &[4.27257874446862e-05, 0.00738448933253566, 0.02499999],
+        },
+        Case {
+            call: "kMax=3, alpha=0.05, sided=1, typeOfDesign='asKD', gammaA=3, informationRates=c(0.4,0.75,1)",
+            fractions: &[0.4, 0.75, 1.0],
+            alpha: 0.05,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::KimDeMets(3.0)),
+            futility: None,
+            critical: &[2.7265513165044, 2.05871617048979, 1.70465198904276],
+            spent: &[0.00319999999999998, 0.0210937500316155, 0.05],
+        },
+    ];
+
+    #[test]
+    fn boundaries_match_rpact() {
+        for case in CASES {
+            let b = boundaries(
+                case.fractions,
+                case.alpha,
+                case.sides,
+                case.efficacy,
+                case.futility,
+            )
+            .unwrap();
+            for (k, (&ours, &rpact)) in b.efficacy.iter().zip(case.critical).enumerate() {
+                assert!(
+                    (ours - rpact).abs() < 1e-6,
+                    "{}: look {}: {ours} vs rpact {rpact}",
+                    case.call,
+                    k + 1
+                );
+            }
+            for (k, (&ours, &rpact)) in b.alpha_spent.iter().zip(case.spent).enumerate() {
+                assert!(
+                    (ours - rpact).abs() < 2e-8,
+                    "{}: look {} alpha spent: {ours} vs rpact {rpact}",
+                    case.call,
+                    k + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn one_look_is_the_fixed_design() {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let b = boundaries(
+            &[1.0],
+            0.025,
+            Sides::One,
+            Efficacy::Spending(Spending::OBrienFleming),
+            None,
+        )
+        .unwrap();
+        let z = Normal::standard().inverse_cdf(0.975);
+        assert!((b.efficacy[0] - z).abs() < 1e-9, "{:?}", b.efficacy);
+    }
+
+    #[test]
+    fn bad_looks_and_futility_are_refused() {
+        let of = Efficacy::Spending(Spending::OBrienFleming);
+        for looks in [
+            &[][..],
+            &[0.5, 0.4, 1.0],
+            &[0.5, 0.9],
+            &[0.0, 1.0],
+            &[0.5, 1.2],
+        ] {
+            assert!(
+                boundaries(looks, 0.025, Sides::One, of, None).is_err(),
+                "{looks:?}"
+            );
+        }
+        assert!(boundaries(&[0.5, 1.0], 0.05, Sides::Two, of, Some((&[0.0], false))).is_err());
+        assert!(
+            boundaries(
+                &[0.5, 1.0],
+                0.025,
+                Sides::One,
+                of,
+                Some((&[0.0, 0.1], false))
+            )
+            .is_err()
+        );
+    }
+}
