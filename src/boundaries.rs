@@ -137,34 +137,37 @@ fn phi(x: f64) -> f64 {
 }
 
 /// Probability of crossing at fraction `t`: upward past `upper` and downward past `lower`
-/// (either may be infinite), among trials still running at `prev` (or from the start).
-fn crossing(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> f64 {
+/// (either may be infinite), among trials still running at `prev` (or from the start), when the
+/// statistic at full information has mean `drift` (Z_t has mean drift sqrt(t)).
+fn crossing(prev: Option<&Running>, t: f64, lower: f64, upper: f64, drift: f64) -> f64 {
     let Some(r) = prev else {
-        return normal_upper(upper) + normal_upper(-lower);
+        let mean = drift * t.sqrt();
+        return normal_upper(upper - mean) + normal_upper(mean - lower);
     };
     let sd = (t - r.t).sqrt();
-    let (st, sp) = (t.sqrt(), r.t.sqrt());
+    let (st, sp, step) = (t.sqrt(), r.t.sqrt(), drift * (t - r.t));
     r.grid
         .z
         .iter()
         .zip(&r.grid.w)
         .zip(&r.density)
         .map(|((&u, &w), &f)| {
-            let up = normal_upper((upper * st - u * sp) / sd);
-            let down = normal_upper((u * sp - lower * st) / sd);
+            let up = normal_upper((upper * st - u * sp - step) / sd);
+            let down = normal_upper((u * sp + step - lower * st) / sd);
             w * f * (up + down)
         })
         .sum()
 }
 
 /// The running sub-density at fraction `t` over (lower, upper), from the one at `prev`.
-fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> Running {
-    let grid = Grid::simpson(lower.max(FLOOR), upper.min(-FLOOR));
+fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64, drift: f64) -> Running {
+    let mean = drift * t.sqrt();
+    let grid = Grid::simpson(lower.max(mean + FLOOR), upper.min(mean - FLOOR));
     let density = match prev {
-        None => grid.z.iter().map(|&z| phi(z)).collect(),
+        None => grid.z.iter().map(|&z| phi(z - mean)).collect(),
         Some(r) => {
             let sd = (t - r.t).sqrt();
-            let (st, sp) = (t.sqrt(), r.t.sqrt());
+            let (st, sp, step) = (t.sqrt(), r.t.sqrt(), drift * (t - r.t));
             grid.z
                 .iter()
                 .map(|&z| {
@@ -173,7 +176,7 @@ fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> Running {
                         .iter()
                         .zip(&r.grid.w)
                         .zip(&r.density)
-                        .map(|((&u, &w), &f)| w * f * phi((z * st - u * sp) / sd))
+                        .map(|((&u, &w), &f)| w * f * phi((z * st - u * sp - step) / sd))
                         .sum::<f64>()
                         * st
                         / sd
@@ -184,12 +187,17 @@ fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64) -> Running {
     Running { t, grid, density }
 }
 
+/// Probability of crossing upward past `upper` at `t` (the region below `lower` stops too).
+fn up_crossing(prev: Option<&Running>, t: f64, lower: f64, upper: f64, drift: f64) -> f64 {
+    crossing(prev, t, lower, upper, drift) - crossing(prev, t, lower, f64::INFINITY, drift)
+}
+
 /// The bound c at which crossing (upward past c, and for two sides downward past -c) at `t`
 /// has probability `target`, by bisection (crossing decreases in c).
 fn solve(prev: Option<&Running>, t: f64, lower: f64, sides: Sides, target: f64) -> f64 {
     let p = |c: f64| match sides {
-        Sides::One => crossing(prev, t, lower, c) - crossing(prev, t, lower, f64::INFINITY),
-        Sides::Two => crossing(prev, t, -c, c),
+        Sides::One => up_crossing(prev, t, lower, c, 0.0),
+        Sides::Two => crossing(prev, t, -c, c, 0.0),
     };
     if target <= 0.0 {
         return f64::INFINITY;
@@ -274,17 +282,14 @@ pub fn boundaries(
                 Sides::Two => (-bound, bound),
             };
             let crossed = match sides {
-                Sides::One => {
-                    crossing(running.as_ref(), t, lo, hi)
-                        - crossing(running.as_ref(), t, lo, f64::INFINITY)
-                }
-                Sides::Two => crossing(running.as_ref(), t, lo, hi),
+                Sides::One => up_crossing(running.as_ref(), t, lo, hi, 0.0),
+                Sides::Two => crossing(running.as_ref(), t, lo, hi, 0.0),
             };
             total += crossed;
             efficacy.push(bound);
             spent.push(total);
             if k + 1 < fractions.len() {
-                running = Some(advance(running.as_ref(), t, lo, hi));
+                running = Some(advance(running.as_ref(), t, lo, hi, 0.0));
             }
         }
         (efficacy, spent)
@@ -334,6 +339,125 @@ pub fn boundaries(
         futility: futility.map(|(b, _)| b.to_vec()),
         binding: futility.is_some_and(|(_, binding)| binding),
         alpha_spent,
+    })
+}
+
+/// A one-sided design whose futility bounds spend the type II error (rpact's beta spending,
+/// `typeBetaSpending`): the drift and the futility bounds are solved together so that, under the
+/// alternative, the cumulative probability of stopping for futility by each interim look is the
+/// beta the spending function assigns, and the futility and efficacy bounds meet at the last look
+/// (total type II error `beta`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BetaSpending {
+    pub boundaries: Boundaries,
+    /// Cumulative type II error spent by each look.
+    pub beta_spent: Vec<f64>,
+    /// Cumulative probability of rejecting by each look, under the alternative.
+    pub power: Vec<f64>,
+    /// Mean of the z statistic at full information under the alternative (rpact's `shift` is
+    /// its square; the inflation factor is that over the fixed design's (z_alpha + z_beta)^2).
+    pub drift: f64,
+}
+
+/// Bisection for the x in [lo, hi] where the increasing function `f` reaches `target`.
+fn increasing_root(f: impl Fn(f64) -> f64, target: f64, lo: f64, hi: f64) -> f64 {
+    let (mut lo, mut hi) = (lo, hi);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-13 {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Beta-spending design: efficacy bounds spend `alpha` by `efficacy`, futility bounds spend
+/// `beta` by `futility`; `binding` futility bounds are taken into account by the efficacy bounds.
+pub fn beta_spending(
+    fractions: &[f64],
+    alpha: f64,
+    efficacy: Spending,
+    beta: f64,
+    futility: Spending,
+    binding: bool,
+) -> Result<BetaSpending, String> {
+    check_fractions(fractions)?;
+    if !(alpha > 0.0 && alpha < 0.5) || !(beta > 0.0 && beta < 0.5) {
+        return Err(format!(
+            "expected alpha and beta in (0, 0.5), found {alpha} and {beta}"
+        ));
+    }
+    let last = fractions.len() - 1;
+    let free = boundaries(
+        fractions,
+        alpha,
+        Sides::One,
+        Efficacy::Spending(efficacy),
+        None,
+    )?;
+    // The whole design for a given drift.
+    let design = |drift: f64| {
+        let (mut null, mut alt): (Option<Running>, Option<Running>) = (None, None);
+        let (mut c, mut l, mut alpha_spent, mut beta_spent, mut power) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut a_total, mut b_total, mut p_total) = (0.0, 0.0, 0.0);
+        for (k, &t) in fractions.iter().enumerate() {
+            let ck = if binding {
+                let target = efficacy.spent(alpha, t) - a_total;
+                solve(null.as_ref(), t, f64::NEG_INFINITY, Sides::One, target)
+            } else {
+                free.efficacy[k]
+            };
+            let below = |x: f64| crossing(alt.as_ref(), t, x, f64::INFINITY, drift);
+            let lk = if k == last {
+                ck
+            } else {
+                let target = futility.spent(beta, t) - b_total;
+                let mean = drift * t.sqrt();
+                increasing_root(below, target, mean - 12.0, ck)
+            };
+            a_total += up_crossing(
+                null.as_ref(),
+                t,
+                if binding { lk } else { f64::NEG_INFINITY },
+                ck,
+                0.0,
+            );
+            b_total += below(lk);
+            p_total += up_crossing(alt.as_ref(), t, lk, ck, drift);
+            c.push(ck);
+            l.push(lk);
+            alpha_spent.push(a_total);
+            beta_spent.push(b_total);
+            power.push(p_total);
+            if k < last {
+                let null_lower = if binding { lk } else { f64::NEG_INFINITY };
+                null = Some(advance(null.as_ref(), t, null_lower, ck, 0.0));
+                alt = Some(advance(alt.as_ref(), t, lk, ck, drift));
+            }
+        }
+        (c, l, alpha_spent, beta_spent, power)
+    };
+    // Total beta decreases as the drift grows: find the drift that spends exactly `beta`.
+    let drift = increasing_root(|d| -design(d).3[last], -beta, 0.0, 20.0);
+    let (c, mut l, alpha_spent, beta_spent, power) = design(drift);
+    l.pop();
+    Ok(BetaSpending {
+        boundaries: Boundaries {
+            fractions: fractions.to_vec(),
+            efficacy: c,
+            futility: Some(l),
+            binding,
+            alpha_spent,
+        },
+        beta_spent,
+        power,
+        drift,
     })
 }
 
@@ -513,6 +637,154 @@ mod tests {
                     k + 1
                 );
             }
+        }
+    }
+
+    /// rpact 3.3.4, `getDesignGroupSequential(..., sided=1, typeBetaSpending=...)` and
+    /// `getDesignCharacteristics(d)$shift`.
+    struct BetaCase {
+        call: &'static str,
+        fractions: &'static [f64],
+        beta: f64,
+        efficacy: Spending,
+        futility: Spending,
+        binding: bool,
+        critical: &'static [f64],
+        futility_bounds: &'static [f64],
+        beta_spent: &'static [f64],
+        power: &'static [f64],
+        shift: f64,
+    }
+
+    const BETA_CASES: &[BetaCase] = &[
+        BetaCase {
+            call: "kMax=3, alpha=0.025, beta=0.2, typeOfDesign='asOF', typeBetaSpending='bsOF', informationRates=c(0.3,0.7,1), bindingFutility=FALSE",
+            fractions: &[0.3, 0.7, 1.0],
+            beta: 0.2,
+            efficacy: Spending::OBrienFleming,
+            futility: Spending::OBrienFleming,
+            binding: false,
+            critical: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
+            futility_bounds: &[-0.451297880765311, 1.29448792012408],
+            beta_spent: &[0.0192949815161362, 0.125584855719798, 0.200000001876587],
+            power: &[0.0104071027622893, 0.512295203402221, 0.799999999295014],
+            shift: 8.71816108727226,
+        },
+        BetaCase {
+            call: "the same with bindingFutility=TRUE",
+            fractions: &[0.3, 0.7, 1.0],
+            beta: 0.2,
+            efficacy: Spending::OBrienFleming,
+            futility: Spending::OBrienFleming,
+            binding: true,
+            critical: &[3.92857254262661, 2.43819620460272, 1.93093895167112],
+            futility_bounds: &[-0.486304162160103, 1.24101409269497],
+            beta_spent: &[0.0192949813875172, 0.125584856750359, 0.200000000409149],
+            power: &[0.00947929919469581, 0.49125124716238, 0.799999998720312],
+            shift: 8.34482342297074,
+        },
+        BetaCase {
+            call: "kMax=2, alpha=0.025, beta=0.1, typeOfDesign='asP', typeBetaSpending='bsP', informationRates=c(0.5,1), bindingFutility=FALSE",
+            fractions: &[0.5, 1.0],
+            beta: 0.1,
+            efficacy: Spending::Pocock,
+            futility: Spending::Pocock,
+            binding: false,
+            critical: &[2.15699921834468, 2.20097697526217],
+            futility_bounds: &[1.03133430375169],
+            beta_spent: &[0.0620114511279885, 0.10000000087567],
+            power: &[0.659991618463922, 0.899999999773025],
+            shift: 13.2040384231754,
+        },
+        BetaCase {
+            call: "kMax=4, alpha=0.025, beta=0.2, typeOfDesign='asKD', gammaA=3, typeBetaSpending='bsKD', gammaB=2, informationRates=c(0.25,0.5,0.75,1), bindingFutility=TRUE",
+            fractions: &[0.25, 0.5, 0.75, 1.0],
+            beta: 0.2,
+            efficacy: Spending::KimDeMets(3.0),
+            futility: Spending::KimDeMets(2.0),
+            binding: true,
+            critical: &[
+                3.35935371793431,
+                2.76038988679647,
+                2.35801591724157,
+                1.98127984255552,
+            ],
+            futility_bounds: &[-0.799718184915472, 0.3391511910595, 1.19975894829258],
+            beta_spent: &[
+                0.0125,
+                0.0499999995694498,
+                0.112500000381411,
+                0.199999999902282,
+            ],
+            power: &[
+                0.0275764863277473,
+                0.238374086149892,
+                0.56352870325811,
+                0.800000001045962,
+            ],
+            shift: 8.31381726016734,
+        },
+        BetaCase {
+            call: "kMax=3, alpha=0.025, beta=0.2, typeOfDesign='asHSD', gammaA=-4, typeBetaSpending='bsHSD', gammaB=-2, informationRates=c(1/3,2/3,1), bindingFutility=FALSE",
+            fractions: &[ONE_THIRD, TWO_THIRDS, 1.0],
+            beta: 0.2,
+            efficacy: Spending::HwangShihDeCani(-4.0),
+            futility: Spending::HwangShihDeCani(-2.0),
+            binding: false,
+            critical: &[3.01073948538569, 2.54653055220842, 1.99922635406256],
+            futility_bounds: &[-0.213275815576314, 0.92695999564603],
+            beta_spent: &[0.0296674196118985, 0.0874516632355701, 0.199999999761668],
+            power: &[0.0903975070622722, 0.43448732670661, 0.799999999346321],
+            shift: 8.3910491783792,
+        },
+    ];
+
+    #[test]
+    fn beta_spending_matches_rpact() {
+        let close = |what: &str, ours: &[f64], rpact: &[f64], tol: f64, call: &str| {
+            assert_eq!(ours.len(), rpact.len(), "{call}: {what}");
+            for (k, (a, b)) in ours.iter().zip(rpact).enumerate() {
+                assert!(
+                    (a - b).abs() < tol,
+                    "{call}: {what} at look {}: {a} vs rpact {b}",
+                    k + 1
+                );
+            }
+        };
+        for case in BETA_CASES {
+            let d = beta_spending(
+                case.fractions,
+                0.025,
+                case.efficacy,
+                case.beta,
+                case.futility,
+                case.binding,
+            )
+            .unwrap();
+            let b = &d.boundaries;
+            close("efficacy", &b.efficacy, case.critical, 1e-6, case.call);
+            close(
+                "futility",
+                b.futility.as_ref().unwrap(),
+                case.futility_bounds,
+                1e-6,
+                case.call,
+            );
+            close(
+                "beta spent",
+                &d.beta_spent,
+                case.beta_spent,
+                1e-7,
+                case.call,
+            );
+            close("power", &d.power, case.power, 1e-7, case.call);
+            close(
+                "shift",
+                &[d.drift * d.drift],
+                &[case.shift],
+                1e-5,
+                case.call,
+            );
         }
     }
 
