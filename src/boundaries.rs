@@ -387,7 +387,7 @@ pub fn beta_spending(
     binding: bool,
 ) -> Result<BetaSpending, String> {
     check_fractions(fractions)?;
-    if !(alpha > 0.0 && alpha < 0.5) || !(beta > 0.0 && beta < 0.5) {
+    if !(alpha > 0.0 && alpha < 0.5 && beta > 0.0 && beta < 0.5) {
         return Err(format!(
             "expected alpha and beta in (0, 0.5), found {alpha} and {beta}"
         ));
