@@ -202,19 +202,7 @@ fn solve(prev: Option<&Running>, t: f64, lower: f64, sides: Sides, target: f64) 
     if target <= 0.0 {
         return f64::INFINITY;
     }
-    let (mut lo, mut hi) = (-FLOOR.abs(), 40.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if p(mid) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-13 {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
+    increasing_root(|c| -p(c), -target, FLOOR, 40.0)
 }
 
 /// Checks the looks: increasing fractions in (0, 1], the last 1.
@@ -317,20 +305,9 @@ pub fn boundaries(
         }
         Efficacy::WangTsiatis(delta) => {
             let scaled = |scale: f64| bounds_for(&|k, _, _| scale * fractions[k].powf(delta - 0.5));
-            let (mut lo, mut hi) = (0.0, 40.0);
-            for _ in 0..100 {
-                let mid = 0.5 * (lo + hi);
-                let (_, spent) = scaled(mid);
-                if spent[spent.len() - 1] > alpha {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-                if hi - lo < 1e-12 {
-                    break;
-                }
-            }
-            scaled(0.5 * (lo + hi))
+            // Total alpha decreases as the scale grows.
+            let scale = increasing_root(|c| -scaled(c).1[fractions.len() - 1], -alpha, 0.0, 40.0);
+            scaled(scale)
         }
     };
     Ok(Boundaries {
