@@ -319,6 +319,106 @@ pub fn boundaries(
     })
 }
 
+/// What a design costs and gains against the fixed design of the same alpha and power (rpact's
+/// `getDesignCharacteristics`): the drift that gives power 1 - beta, the inflation of the maximum
+/// information, the probabilities of stopping at each look, and the expected information as a
+/// fraction of the fixed design's, under the alternative, half of it and the null.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Characteristics {
+    /// Mean of Z at full information giving power 1 - beta (rpact's `shift` is its square).
+    pub drift: f64,
+    /// Maximum information over the fixed design's: drift^2 / (z_alpha + z_beta)^2.
+    pub inflation: f64,
+    /// Per look, under the alternative: probability of rejecting there, and of stopping for
+    /// futility there (0 without futility bounds; none at the last look).
+    pub rejection: Vec<f64>,
+    pub futility: Vec<f64>,
+    /// Expected information (so expected evaluable patients) over the fixed design's, under the
+    /// alternative, under half its effect, and under the null.
+    pub expected_h1: f64,
+    pub expected_half: f64,
+    pub expected_h0: f64,
+}
+
+/// Per look, at `drift`: the probability of rejecting there in the direction of the effect
+/// (as rpact counts power), of stopping for futility there, and of stopping there at all (a
+/// two-sided design also stops on the lower bound). Futility bounds stop trials whether or not
+/// they bind (they are meant to be followed).
+struct Exits {
+    reject: Vec<f64>,
+    futility: Vec<f64>,
+    stop: Vec<f64>,
+}
+
+fn exits(b: &Boundaries, sides: Sides, drift: f64) -> Exits {
+    let last = b.fractions.len() - 1;
+    let mut running: Option<Running> = None;
+    let mut e = Exits {
+        reject: Vec::new(),
+        futility: Vec::new(),
+        stop: Vec::new(),
+    };
+    for (k, &t) in b.fractions.iter().enumerate() {
+        let c = b.efficacy[k];
+        let lo = match (sides, &b.futility) {
+            (Sides::Two, _) => -c,
+            (Sides::One, Some(l)) if k < last => l[k],
+            (Sides::One, _) => f64::NEG_INFINITY,
+        };
+        let rejected = up_crossing(running.as_ref(), t, lo, c, drift);
+        let below = crossing(running.as_ref(), t, lo, f64::INFINITY, drift);
+        e.reject.push(rejected);
+        e.stop.push(rejected + below);
+        if k < last {
+            e.futility
+                .push(if sides == Sides::One { below } else { 0.0 });
+            running = Some(advance(running.as_ref(), t, lo, c, drift));
+        }
+    }
+    e
+}
+
+/// The design characteristics of `b` (one- or two-sided, as its alpha was spent) for power
+/// 1 - `beta`.
+pub fn characteristics(b: &Boundaries, alpha: f64, sides: Sides, beta: f64) -> Characteristics {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let power = |drift: f64| exits(b, sides, drift).reject.iter().sum::<f64>();
+    let drift = increasing_root(power, 1.0 - beta, 0.0, 20.0);
+    let tail = match sides {
+        Sides::One => alpha,
+        Sides::Two => alpha / 2.0,
+    };
+    let normal = Normal::standard();
+    let fixed = normal.inverse_cdf(1.0 - tail) + normal.inverse_cdf(1.0 - beta);
+    let inflation = drift * drift / (fixed * fixed);
+    // Expected fraction of the maximum information: the look where each trial stops.
+    let expected = |d: f64| {
+        let stop = exits(b, sides, d).stop;
+        let mut left = 1.0;
+        let mut sum = 0.0;
+        for (k, &t) in b.fractions.iter().enumerate() {
+            let here = if k + 1 == b.fractions.len() {
+                left
+            } else {
+                stop[k]
+            };
+            sum += t * here;
+            left -= here;
+        }
+        inflation * sum
+    };
+    let e = exits(b, sides, drift);
+    Characteristics {
+        drift,
+        inflation,
+        rejection: e.reject,
+        futility: e.futility,
+        expected_h1: expected(drift),
+        expected_half: expected(drift / 2.0),
+        expected_h0: expected(0.0),
+    }
+}
+
 /// A one-sided design whose futility bounds spend the type II error (rpact's beta spending,
 /// `typeBetaSpending`): the drift and the futility bounds are solved together so that, under the
 /// alternative, the cumulative probability of stopping for futility by each interim look is the
@@ -762,6 +862,107 @@ mod tests {
                 1e-5,
                 case.call,
             );
+        }
+    }
+
+    /// rpact 3.3.4, `getDesignCharacteristics(getDesignGroupSequential(...))`.
+    #[test]
+    fn characteristics_match_rpact() {
+        // kMax=3, alpha=0.025, beta=0.2, sided=1, typeOfDesign="asOF", informationRates=c(0.3,0.7,1)
+        // [, futilityBounds=c(0,0.5), bindingFutility=FALSE]; kMax=3, alpha=0.05, beta=0.1,
+        // sided=2, typeOfDesign="asP", informationRates=c(1/3,2/3,1).
+        #[allow(clippy::type_complexity)]
+        let cases: [(
+            f64,
+            Sides,
+            f64,
+            &[f64],
+            Efficacy,
+            Option<(&[f64], bool)>,
+            [f64; 5],
+            &[f64],
+            &[f64],
+        ); 3] = [
+            (
+                0.025,
+                Sides::One,
+                0.2,
+                &[0.3, 0.7, 1.0],
+                Efficacy::Spending(Spending::OBrienFleming),
+                None,
+                [
+                    7.96627880069332,
+                    1.01495742963553,
+                    0.868568171281365,
+                    0.982882620241825,
+                    1.01269159999989,
+                ],
+                &[0.00859431773293151, 0.460719653892982, 0.330686028374087],
+                &[0.0, 0.0],
+            ),
+            (
+                0.025,
+                Sides::One,
+                0.2,
+                &[0.3, 0.7, 1.0],
+                Efficacy::Spending(Spending::OBrienFleming),
+                Some((&[0.0, 0.5], false)),
+                [
+                    8.46964231830289,
+                    1.07908932293065,
+                    0.867749777778978,
+                    0.845823541981269,
+                    0.618708759665834,
+                ],
+                &[0.00978334615279497, 0.486228152546237, 0.303988501300978],
+                &[0.0554660258800152, 0.0143563410203369],
+            ),
+            (
+                0.05,
+                Sides::Two,
+                0.1,
+                &[ONE_THIRD, TWO_THIRDS, 1.0],
+                Efficacy::Spending(Spending::Pocock),
+                None,
+                [
+                    12.1278884579944,
+                    1.15422100995443,
+                    0.721150272946002,
+                    1.02875457861996,
+                    1.13082466278403,
+                ],
+                &[0.394042138361285, 0.337515984662194, 0.168441876979405],
+                &[0.0, 0.0],
+            ),
+        ];
+        for (
+            alpha,
+            sides,
+            beta,
+            fractions,
+            efficacy,
+            futility,
+            [shift, inflation, h1, half, h0],
+            rejection,
+            futile,
+        ) in cases
+        {
+            let b = boundaries(fractions, alpha, sides, efficacy, futility).unwrap();
+            let c = characteristics(&b, alpha, sides, beta);
+            let near = |a: f64, b: f64, what: &str| {
+                assert!((a - b).abs() < 1e-6, "{what}: {a} vs rpact {b}")
+            };
+            near(c.drift * c.drift, shift, "shift");
+            near(c.inflation, inflation, "inflation");
+            near(c.expected_h1, h1, "expected under H1");
+            near(c.expected_half, half, "expected under half the effect");
+            near(c.expected_h0, h0, "expected under H0");
+            for (a, b) in c.rejection.iter().zip(rejection) {
+                near(*a, *b, "rejection");
+            }
+            for (a, b) in c.futility.iter().zip(futile) {
+                near(*a, *b, "futility");
+            }
         }
     }
 
