@@ -896,7 +896,7 @@ pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String 
 }
 
 /// The report as a standalone HTML page. The answer box, wrapped log and folded candidate table
-/// keep it within the width of a page (`scripts/report-layout.sh` checks it in Chromium).
+/// keep it within the width of a page (`.ci/report-layout` checks it in Chromium).
 pub fn report_html(markdown: &str, title: &str) -> String {
     use pulldown_cmark::{Options, Parser, html};
     let mut body = String::new();
