@@ -41,6 +41,12 @@ all=$(seconds "$bin" run "$scenario" --replicates "$replicates" --quiet --out "$
 one=$(seconds "$bin" run "$scenario" --replicates "$replicates" --quiet --threads 1 --out "$out")
 printf '%-44s %8s s  %6s million trials/s\n' "endotrial run ($cores threads)" "$all" "$(rate "$all")"
 printf '%-44s %8s s  %6s million trials/s\n' "endotrial run (1 thread)" "$one" "$(rate "$one")"
+# The same design tested with Fisher's exact test (the costliest decision), endotrial only.
+sed 's/^test = "chi_square"/test = "fisher_exact"/' "$scenario" > "$out/fisher.toml"
+f_all=$(seconds "$bin" run "$out/fisher.toml" --replicates "$replicates" --quiet --out "$out")
+f_one=$(seconds "$bin" run "$out/fisher.toml" --replicates "$replicates" --quiet --threads 1 --out "$out")
+printf '%-44s %8s s  %6s million trials/s\n' "endotrial run, fisher_exact ($cores threads)" "$f_all" "$(rate "$f_all")"
+printf '%-44s %8s s  %6s million trials/s\n' "endotrial run, fisher_exact (1 thread)" "$f_one" "$(rate "$f_one")"
 
 python=""
 for candidate in python3 /usr/bin/python3; do

@@ -574,6 +574,18 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
 mod tests {
     use super::*;
 
+    /// An exact test's p-value rejects at or below alpha; a table without information never.
+    #[test]
+    fn statistics_without_a_z_decide_by_p_value() {
+        let level = Level::new(0.05, Alternative::TwoSided, 1);
+        assert!(Statistic::P(0.049).rejects(&level));
+        assert!(Statistic::P(0.05).rejects(&level));
+        assert!(!Statistic::P(0.051).rejects(&level));
+        assert!(!Statistic::Uninformative.rejects(&level));
+        assert_eq!(Statistic::Uninformative.p_value(Alternative::Less), 1.0);
+        assert_eq!(Statistic::P(0.2).p_value(Alternative::Greater), 0.2);
+    }
+
     /// Decisions by critical value are those of the p-value, at and around the critical value
     /// and far from it, for each alternative and several levels and degrees of freedom.
     #[test]
