@@ -574,6 +574,39 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
 mod tests {
     use super::*;
 
+    /// Large margins (5,000 a side): the pmf spans hundreds of orders of magnitude, so the
+    /// regions' anchor at the mode matters, as in `fisher_exact`.
+    #[test]
+    fn fisher_regions_of_large_margins() {
+        let level = Level::new(0.05, Alternative::TwoSided, 1);
+        let mut regions = FisherRegions::default();
+        let (n1, n0, m) = (5000, 4000, 4500);
+        for x in (500..=4500).step_by(7) {
+            let t = Table::new(x, n1, m - x, n0);
+            assert_eq!(
+                regions.rejects(&t, &level),
+                fisher_exact(&t, level.alt) <= 0.05,
+                "{t:?}"
+            );
+        }
+    }
+
+    /// Margins whose decisions were not an interval are decided table by table.
+    #[test]
+    fn irregular_regions_fall_back_to_fisher_exact() {
+        let level = Level::new(0.05, Alternative::TwoSided, 1);
+        let mut regions = FisherRegions::default();
+        regions.accepted.insert((20, 20, 12), Region::Irregular);
+        for x in 0..=12 {
+            let t = Table::new(x, 20, 12 - x, 20);
+            assert_eq!(
+                regions.rejects(&t, &level),
+                fisher_exact(&t, level.alt) <= 0.05,
+                "{t:?}"
+            );
+        }
+    }
+
     /// An exact test's p-value rejects at or below alpha; a table without information never.
     #[test]
     fn statistics_without_a_z_decide_by_p_value() {
