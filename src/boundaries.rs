@@ -187,16 +187,16 @@ fn advance(prev: Option<&Running>, t: f64, lower: f64, upper: f64, drift: f64) -
     Running { t, grid, density }
 }
 
-/// Probability of crossing upward past `upper` at `t` (the region below `lower` stops too).
-fn up_crossing(prev: Option<&Running>, t: f64, lower: f64, upper: f64, drift: f64) -> f64 {
-    crossing(prev, t, lower, upper, drift) - crossing(prev, t, lower, f64::INFINITY, drift)
+/// Probability of crossing upward past `upper` at `t` (trials stopped below do not cross).
+fn up_crossing(prev: Option<&Running>, t: f64, upper: f64, drift: f64) -> f64 {
+    crossing(prev, t, f64::NEG_INFINITY, upper, drift)
 }
 
 /// The bound c at which crossing (upward past c, and for two sides downward past -c) at `t`
 /// has probability `target`, by bisection (crossing decreases in c).
-fn solve(prev: Option<&Running>, t: f64, lower: f64, sides: Sides, target: f64) -> f64 {
+fn solve(prev: Option<&Running>, t: f64, sides: Sides, target: f64) -> f64 {
     let p = |c: f64| match sides {
-        Sides::One => up_crossing(prev, t, lower, c, 0.0),
+        Sides::One => up_crossing(prev, t, c, 0.0),
         Sides::Two => crossing(prev, t, -c, c, 0.0),
     };
     if target <= 0.0 {
@@ -270,7 +270,7 @@ pub fn boundaries(
                 Sides::Two => (-bound, bound),
             };
             let crossed = match sides {
-                Sides::One => up_crossing(running.as_ref(), t, lo, hi, 0.0),
+                Sides::One => up_crossing(running.as_ref(), t, hi, 0.0),
                 Sides::Two => crossing(running.as_ref(), t, lo, hi, 0.0),
             };
             total += crossed;
@@ -290,17 +290,7 @@ pub fn boundaries(
                 Sides::Two => 2.0 * f.spent(alpha / 2.0, t),
             };
             bounds_for(&|k, running, total| {
-                let lo = match sides {
-                    Sides::One => lower(k),
-                    Sides::Two => f64::NEG_INFINITY,
-                };
-                solve(
-                    running,
-                    fractions[k],
-                    lo,
-                    sides,
-                    share(fractions[k]) - total,
-                )
+                solve(running, fractions[k], sides, share(fractions[k]) - total)
             })
         }
         Efficacy::WangTsiatis(delta) => {
@@ -365,7 +355,7 @@ fn exits(b: &Boundaries, sides: Sides, drift: f64) -> Exits {
             (Sides::One, Some(l)) if k < last => l[k],
             (Sides::One, _) => f64::NEG_INFINITY,
         };
-        let rejected = up_crossing(running.as_ref(), t, lo, c, drift);
+        let rejected = up_crossing(running.as_ref(), t, c, drift);
         let below = crossing(running.as_ref(), t, lo, f64::INFINITY, drift);
         e.reject.push(rejected);
         e.stop.push(rejected + below);
@@ -486,7 +476,7 @@ pub fn beta_spending(
         for (k, &t) in fractions.iter().enumerate() {
             let ck = if binding {
                 let target = efficacy.spent(alpha, t) - a_total;
-                solve(null.as_ref(), t, f64::NEG_INFINITY, Sides::One, target)
+                solve(null.as_ref(), t, Sides::One, target)
             } else {
                 free.efficacy[k]
             };
@@ -498,15 +488,9 @@ pub fn beta_spending(
                 let mean = drift * t.sqrt();
                 increasing_root(below, target, mean - 12.0, ck)
             };
-            a_total += up_crossing(
-                null.as_ref(),
-                t,
-                if binding { lk } else { f64::NEG_INFINITY },
-                ck,
-                0.0,
-            );
+            a_total += up_crossing(null.as_ref(), t, ck, 0.0);
             b_total += below(lk);
-            p_total += up_crossing(alt.as_ref(), t, lk, ck, drift);
+            p_total += up_crossing(alt.as_ref(), t, ck, drift);
             c.push(ck);
             l.push(lk);
             alpha_spent.push(a_total);
