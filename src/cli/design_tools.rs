@@ -117,10 +117,9 @@ fn searched(d: &crate::design::Design, hypothesis: Option<&str>) -> anyhow::Resu
 /// run again, simulates only what is left, with the same bytes in the end.
 const SWEEP_POINTS: &str = "sweep-points";
 
-/// A point's saved result, if `dir` holds one of exactly this scenario and engine.
-fn saved_point(dir: &Path, scenario: &Scenario) -> Option<summary::Tally> {
-    let file = dir.join(format!("{}.json", text_sha256(&scenario.text)));
-    let shard = Shard::read(&file).ok()?;
+/// A point's saved result, if `file` holds one of exactly this scenario and engine.
+fn saved_point(file: &Path, scenario: &Scenario) -> Option<summary::Tally> {
+    let shard = Shard::read(file).ok()?;
     (shard.format == shard::FORMAT
         && shard.engine == shard::ENGINE
         && shard.of == 1
@@ -143,24 +142,24 @@ fn run_grid(
     let mut out = Vec::with_capacity(points.len());
     for p in points {
         let d = &p.scenario.design;
-        let tally = match keep.and_then(|dir| saved_point(dir, &p.scenario)) {
+        let file = keep.map(|dir| dir.join(format!("{}.json", text_sha256(&p.scenario.text))));
+        let rows = match file.as_deref().and_then(|f| saved_point(f, &p.scenario)) {
             Some(tally) => {
                 reused += 1;
                 bar.inc(d.replicates);
-                tally
+                size::searched_rows(d, &tally, searched)
             }
             None => {
                 let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
-                if let Some(dir) = keep {
+                let rows = size::searched_rows(d, &tally, searched);
+                if let Some(file) = &file {
                     let whole = shard::ShardSpec { index: 1, count: 1 };
-                    let saved = Shard::new(&p.scenario, whole, tally.clone());
-                    let file = dir.join(format!("{}.json", text_sha256(&p.scenario.text)));
-                    write_file(&file, &saved.to_json())?;
+                    write_file(file, &Shard::new(&p.scenario, whole, tally).to_json())?;
                 }
-                tally
+                rows
             }
         };
-        out.push((p.values.clone(), size::searched_rows(d, &tally, searched)));
+        out.push((p.values.clone(), rows));
     }
     bar.finish_and_clear();
     if reused > 0 {
@@ -272,36 +271,62 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The rows at the scenario's own N and the search for the N of `target` power (every
+/// comparison reaching it), both of the `searched` power: what `report` and `compare` start from.
+fn stated_and_search(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    target: f64,
+    searched: Searched,
+    quiet: bool,
+) -> anyhow::Result<(Vec<summary::SummaryRow>, SizeSearch)> {
+    let d = &scenario.design;
+    let stated = size::searched_rows(d, &simulate(pool, d, 0..d.replicates, quiet), searched);
+    let search = size_search(pool, scenario, target, (None, searched), None, None, quiet)?;
+    Ok((stated, search))
+}
+
+/// Simulated power at `points` total sample sizes on the search's grid, from `from` to `to`
+/// times `centre`: (the N as text, summary rows) per size.
+fn power_by_size(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    (search, centre): (&SizeSearch, f64),
+    (from, to, points): (f64, f64, u32),
+    (searched, quiet): (Searched, bool),
+) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
+    let set = crate::sweep::SetArg {
+        key: SAMPLE_SIZE_KEY.into(),
+        values: size_grid(centre, search.step, from, to, points)
+            .iter()
+            .map(u64::to_string)
+            .collect(),
+    };
+    let grid = crate::sweep::grid(scenario, std::slice::from_ref(&set))?;
+    run_grid(pool, &grid, (quiet, &scenario.design.name), searched, None)
+}
+
+/// The key of the total sample size, swept for power curves.
+const SAMPLE_SIZE_KEY: &str = "enrollment.sample_size";
+
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
     let dir = args.sim.out.join(&d.name);
     let searched = searched(d, args.hypothesis.as_deref())?;
-    let stated = size::searched_rows(
-        d,
-        &simulate(&pool, d, 0..d.replicates, args.sim.quiet),
-        searched,
-    );
-    let search = size_search(
-        &pool,
-        &scenario,
-        args.power,
-        (None, searched),
-        None,
-        None,
-        args.sim.quiet,
-    )?;
+    let (stated, search) =
+        stated_and_search(&pool, &scenario, args.power, searched, args.sim.quiet)?;
     // The power curve: 13 points on the sample-size grid from half to 1.5 times the chosen N.
     let centre = search.chosen.unwrap_or(d.sample_size) as f64;
-    let sizes = size_grid(centre, search.step, 0.5, 1.5, 13);
-    let set = crate::sweep::SetArg {
-        key: "enrollment.sample_size".into(),
-        values: sizes.iter().map(u64::to_string).collect(),
-    };
-    let points = crate::sweep::grid(&scenario, std::slice::from_ref(&set))?;
-    let results = run_grid(&pool, &points, (args.sim.quiet, &d.name), searched, None)?;
+    let results = power_by_size(
+        &pool,
+        &scenario,
+        (&search, centre),
+        (0.5, 1.5, 13),
+        (searched, args.sim.quiet),
+    )?;
     let curves =
-        curves(d, std::slice::from_ref(&set.key), &results).expect("sample sizes are numbers");
+        curves(d, &[SAMPLE_SIZE_KEY.to_string()], &results).expect("sample sizes are numbers");
     let svg = plot::power_curve_svg(
         &format!("{}: power against total sample size", d.name),
         "total sample size N (randomised)",
@@ -396,32 +421,15 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             .as_deref()
             .filter(|_| !d.analysis.hypotheses.is_empty());
         let searched = searched(d, hypothesis)?;
-        let stated = size::searched_rows(
-            d,
-            &simulate(&pool, d, 0..d.replicates, args.sim.quiet),
-            searched,
-        );
-        let search = size_search(
+        let (stated, search) = stated_and_search(&pool, s, args.power, searched, args.sim.quiet)?;
+        let centre = search.chosen.unwrap_or(search.max) as f64;
+        for (values, point_rows) in power_by_size(
             &pool,
             s,
-            args.power,
-            (None, searched),
-            None,
-            None,
-            args.sim.quiet,
-        )?;
-        let centre = search.chosen.unwrap_or(search.max) as f64;
-        let set = crate::sweep::SetArg {
-            key: "enrollment.sample_size".into(),
-            values: size_grid(centre, search.step, 0.25, 1.5, 11)
-                .iter()
-                .map(u64::to_string)
-                .collect(),
-        };
-        let points = crate::sweep::grid(s, std::slice::from_ref(&set))?;
-        for (values, point_rows) in
-            run_grid(&pool, &points, (args.sim.quiet, &d.name), searched, None)?
-        {
+            (&search, centre),
+            (0.25, 1.5, 11),
+            (searched, args.sim.quiet),
+        )? {
             for r in point_rows {
                 let x: f64 = values[0].parse().expect("sample sizes are numbers");
                 let label = if d.comparisons().count() > 1 {

@@ -433,25 +433,24 @@ fn search_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
+/// A progress bar on stderr of `length` in `style`, named; hidden when quiet or not a terminal.
+fn bar(length: u64, style: ProgressStyle, quiet: bool, name: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(trials_style());
+    let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+    bar.set_style(style);
     bar.set_prefix(bar_prefix(name));
     bar
 }
 
+fn progress_bar(total: u64, quiet: bool, name: &str) -> ProgressBar {
+    bar(total, trials_style(), quiet, name)
+}
+
 /// The bar of a sample-size search (length: candidates evaluated plus those estimated left).
 fn search_bar(quiet: bool, name: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
-    bar.set_style(search_style());
-    bar.set_prefix(bar_prefix(name));
-    bar
+    bar(1, search_style(), quiet, name)
 }
 
 fn thread_pool(threads: Option<u64>) -> anyhow::Result<rayon::ThreadPool> {
