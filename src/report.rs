@@ -733,6 +733,13 @@ fn power_table(rows: &[SummaryRow]) -> String {
     md
 }
 
+/// The best power a search found when it missed the target, for people.
+fn best_text(search: &SizeSearch, target: f64) -> String {
+    search.best().map_or("none".into(), |(n, p)| {
+        format!("power {} at N = {}", power_pct(p, target), thousands(n))
+    })
+}
+
 /// The answer first: N, power with its interval, screening and cost, in one short box.
 fn answer_box(d: &Design, search: &SizeSearch, cx: &Context) -> String {
     let Some(n) = search.chosen else {
@@ -740,11 +747,7 @@ fn answer_box(d: &Design, search: &SizeSearch, cx: &Context) -> String {
             "> **Target power {} not reached** for N up to {}; best: {}.\n\n",
             pct(cx.target),
             thousands(search.max),
-            search.best().map_or("none".into(), |(n, p)| format!(
-                "power {} at N = {}",
-                power_pct(p, cx.target),
-                thousands(n)
-            ))
+            best_text(search, cx.target)
         );
     };
     let rows = &search.candidates[&n];
@@ -831,9 +834,7 @@ pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String 
                 "The target power of {} is not reached within N = {}; best: {}.\n\n",
                 pct(cx.target),
                 thousands(search.max),
-                search
-                    .best()
-                    .map_or("none".into(), |(n, p)| format!("power {p:.4} at N = {n}"))
+                best_text(search, cx.target)
             );
         }
     }
