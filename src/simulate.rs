@@ -163,31 +163,19 @@ impl BinomialSampler {
     /// Appends the search table of `n`: the outcomes in the order `search` visits them, with
     /// the pmf summed in that order, computed by the same recursions.
     fn tabulate_search(&mut self, n: u64) {
-        let m = Self::mode(self.p, n);
         let f_mode = self.mode_pmf[n as usize];
-        let mut push = |k: u64, total: f64| {
+        let mut total = 0.0;
+        // Until the mass left is below SEARCH_TAIL, or (the pmf's own rounding may keep the sum
+        // from getting there) two outcomes in a row, one each side, fall below 1e-20.
+        let mut last_f = 1.0;
+        for (k, f) in self.search_order(n, f_mode) {
+            total += f;
             self.order.push(k as u32);
             self.cumulative.push(total);
-        };
-        let mut total = f_mode;
-        push(m, total);
-        let (mut lo, mut hi, mut f_lo, mut f_hi) = (m, m, f_mode, f_mode);
-        // Until the mass left is below SEARCH_TAIL, or (the pmf's own rounding may keep the sum
-        // from getting there) both frontiers are below 1e-20 and what is left is negligible.
-        let open = |k: u64, f: f64, end: u64| k != end && f > 1e-20;
-        while 1.0 - total > SEARCH_TAIL && (open(hi, f_hi, n) || open(lo, f_lo, 0)) {
-            if hi < n {
-                f_hi *= (n - hi) as f64 / (hi + 1) as f64 * self.odds;
-                hi += 1;
-                total += f_hi;
-                push(hi, total);
+            if 1.0 - total <= SEARCH_TAIL || (f <= 1e-20 && last_f <= 1e-20) {
+                break;
             }
-            if lo > 0 {
-                f_lo *= lo as f64 / ((n - lo + 1) as f64 * self.odds);
-                lo -= 1;
-                total += f_lo;
-                push(lo, total);
-            }
+            last_f = f;
         }
         let first = *self.start.last().expect("starts at 0") as usize;
         let sums = &self.cumulative[first..];
@@ -238,34 +226,77 @@ impl BinomialSampler {
     /// The search from the mode for uniform `u`: alternately up and down, subtracting each
     /// outcome's pmf from `u` until it falls below one.
     fn search(&self, mut u: f64, n: u64, f_mode: f64) -> u64 {
+        for (k, f) in self.search_order(n, f_mode) {
+            if u < f {
+                return k;
+            }
+            u -= f;
+        }
+        // Only rounding (< 1e-12 of probability) is left: give it to the mode.
+        Self::mode(self.p, n)
+    }
+
+    /// The support of Binomial(n, p) in the order the search visits it, with each outcome's pmf.
+    fn search_order(&self, n: u64, f_mode: f64) -> SearchOrder {
         let m = Self::mode(self.p, n);
-        if u < f_mode {
-            return m;
+        SearchOrder {
+            n,
+            odds: self.odds,
+            lo: (m, f_mode),
+            hi: (m, f_mode),
+            next: Side::Mode,
         }
-        u -= f_mode;
-        let (mut lo, mut hi, mut f_lo, mut f_hi) = (m, m, f_mode, f_mode);
-        loop {
-            if hi < n {
-                f_hi *= (n - hi) as f64 / (hi + 1) as f64 * self.odds;
-                hi += 1;
-                if u < f_hi {
-                    return hi;
+    }
+}
+
+/// The mode, then alternately one outcome up and one down (skipping a side that has reached
+/// its end), each with its pmf by the ratio recursion from the mode's.
+struct SearchOrder {
+    n: u64,
+    odds: f64,
+    /// The lowest and highest outcomes visited, with their pmf.
+    lo: (u64, f64),
+    hi: (u64, f64),
+    next: Side,
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Mode,
+    Up,
+    Down,
+}
+
+impl Iterator for SearchOrder {
+    type Item = (u64, f64);
+
+    fn next(&mut self) -> Option<(u64, f64)> {
+        let n = self.n;
+        for _ in 0..2 {
+            match self.next {
+                Side::Mode => {
+                    self.next = Side::Up;
+                    return Some(self.hi);
                 }
-                u -= f_hi;
-            }
-            if lo > 0 {
-                f_lo *= lo as f64 / ((n - lo + 1) as f64 * self.odds);
-                lo -= 1;
-                if u < f_lo {
-                    return lo;
+                Side::Up => {
+                    self.next = Side::Down;
+                    let (hi, f) = self.hi;
+                    if hi < n {
+                        self.hi = (hi + 1, f * ((n - hi) as f64 / (hi + 1) as f64 * self.odds));
+                        return Some(self.hi);
+                    }
                 }
-                u -= f_lo;
-            }
-            if lo == 0 && hi == n {
-                // Only rounding (< 1e-12 of probability) is left: give it to the mode.
-                return m;
+                Side::Down => {
+                    self.next = Side::Up;
+                    let (lo, f) = self.lo;
+                    if lo > 0 {
+                        self.lo = (lo - 1, f * (lo as f64 / ((n - lo + 1) as f64 * self.odds)));
+                        return Some(self.lo);
+                    }
+                }
             }
         }
+        None
     }
 }
 
