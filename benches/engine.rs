@@ -6,7 +6,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use endotrial::engine;
-use endotrial::scenario::{Scenario, TestKind};
+use endotrial::model::scenario::{Scenario, TestKind};
 
 const TRIALS: u64 = 200_000;
 

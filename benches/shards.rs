@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use endotrial::engine;
-use endotrial::scenario::Scenario;
-use endotrial::shard::{self, Shard, ShardSpec};
+use endotrial::engine::shard::{self, Shard, ShardSpec};
+use endotrial::model::scenario::Scenario;
 
 const TRIALS: u64 = 400_000;
 const SHARDS: u64 = 8;

@@ -5,8 +5,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use endotrial::scenario::Scenario;
-use endotrial::size::{self, SizeOptions};
+use endotrial::model::scenario::Scenario;
+use endotrial::tools::size::{self, SizeOptions};
 
 fn size_search(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep.toml");

@@ -5,9 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use endotrial::classify::{Biomarker, Classifier, Marginal, Rule};
-use endotrial::scenario::Scenario;
-use endotrial::sweep;
+use endotrial::model::classify::{Biomarker, Classifier, Marginal, Rule};
+use endotrial::model::scenario::Scenario;
+use endotrial::tools::sweep;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 

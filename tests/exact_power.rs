@@ -199,7 +199,7 @@ fn the_engines_own_enumeration_agrees_with_the_oracle() {
             ..TwoArm::default()
         },
     ] {
-        let engine = endotrial::power::exact_power(&case.design(), 1);
+        let engine = endotrial::stats::power::exact_power(&case.design(), 1);
         let x = exact(&case).power;
         assert!((engine - x).abs() < 1e-10, "{engine} vs {x}");
     }
@@ -331,8 +331,8 @@ fn type_one_error_under_the_null() {
 
 #[test]
 fn the_last_incomplete_block_is_drawn_without_replacement() {
+    use endotrial::endpoint::binary::{Simulator, TrialCounts};
     use endotrial::engine::{run_key, trial_rng};
-    use endotrial::simulate::{Simulator, TrialCounts};
     // 3:2 blocks, N = 23: the drug arm gets 12 from four complete blocks and k of the last 3
     // places: hypergeometric, P(k = 1, 2, 3) = 0.3, 0.6, 0.1 and never 0 (with replacement,
     // P(k = 0) would be 0.064).

@@ -4,9 +4,9 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use endotrial::scenario::Scenario;
-use endotrial::sweep::{SetArg, grid, sweepable_keys};
-use endotrial::templates::Template;
+use endotrial::model::scenario::Scenario;
+use endotrial::model::templates::Template;
+use endotrial::tools::sweep::{SetArg, grid, sweepable_keys};
 use predicates::prelude::*;
 use predicates::str::contains;
 

@@ -7,7 +7,7 @@ mod common;
 mod oracle;
 
 use endotrial::engine;
-use endotrial::summary;
+use endotrial::engine::summary;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use statrs::distribution::{Discrete, NegativeBinomial};

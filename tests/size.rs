@@ -5,15 +5,15 @@ mod common;
 
 use std::path::Path;
 
-use endotrial::analysis::Alternative;
-use endotrial::power::{exact_power, exact_power_fixed};
-use endotrial::scenario::Scenario;
-use endotrial::size::{self, SizeOptions, at_size};
+use endotrial::model::scenario::Scenario;
+use endotrial::stats::analysis::Alternative;
+use endotrial::stats::power::{exact_power, exact_power_fixed};
+use endotrial::tools::size::{self, SizeOptions, at_size};
 
 fn opts(target: f64) -> SizeOptions {
     SizeOptions {
         target,
-        searched: endotrial::size::Searched::Test,
+        searched: endotrial::tools::size::Searched::Test,
         arms: vec![1],
         min: None,
         max: None,
@@ -23,7 +23,7 @@ fn opts(target: f64) -> SizeOptions {
 /// Smallest even N whose exact power reaches `target`, and the margin (in Monte Carlo SEs at
 /// `replicates`) by which every N up to it stays away from the target.
 fn exact_answer(
-    design: &endotrial::design::Design,
+    design: &endotrial::model::design::Design,
     target: f64,
     replicates: u64,
 ) -> Option<(u64, f64)> {
@@ -40,7 +40,7 @@ fn exact_answer(
 }
 
 /// A one-endotype, two-arm design: control risk 0.15, risk `p1` under treatment, 1:1 blocks.
-fn small_design(test: &str, p1: f64, seed: u64) -> endotrial::design::Design {
+fn small_design(test: &str, p1: f64, seed: u64) -> endotrial::model::design::Design {
     common::design(&format!(
         r#"
 name = "small"
@@ -124,7 +124,7 @@ const WONG: [(&str, f64, u64); 10] = [
 ];
 
 /// Exact power of a shipped Wong design at total N (1:1, no dropout: fixed arm sizes).
-fn wong_exact(design: &endotrial::design::Design, n: u64) -> f64 {
+fn wong_exact(design: &endotrial::model::design::Design, n: u64) -> f64 {
     exact_power_fixed(
         design.analysis.test,
         design.true_risk[1],

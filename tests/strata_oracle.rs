@@ -8,7 +8,7 @@
 mod common;
 mod oracle;
 
-use endotrial::{engine, summary};
+use endotrial::engine::{self, summary};
 use oracle::Side;
 
 const N: u64 = 60;
@@ -228,7 +228,7 @@ fn cost_matches_the_negative_binomial_of_screening() {
 
 #[test]
 fn size_searches_the_adjusted_power_of_the_named_hypothesis() {
-    use endotrial::size::{self, Searched, SizeOptions};
+    use endotrial::tools::size::{self, Searched, SizeOptions};
     // At N = 60 the searched probabilities are the exact Holm ones.
     let r = 40_000u64;
     let d = common::design(&scenario(r, 6));

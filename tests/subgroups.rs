@@ -6,16 +6,16 @@ mod common;
 
 use std::path::Path;
 
-use endotrial::analysis::{self, Alternative, Table};
+use endotrial::endpoint::binary::{Simulator, TrialCounts};
 use endotrial::engine;
-use endotrial::multiplicity::{self, Procedure};
-use endotrial::power::exact_power_fixed;
-use endotrial::scenario::{Scenario, TestKind};
-use endotrial::simulate::{Simulator, TrialCounts};
-use endotrial::summary;
+use endotrial::engine::summary;
+use endotrial::model::scenario::{Scenario, TestKind};
+use endotrial::stats::analysis::{self, Alternative, Table};
+use endotrial::stats::multiplicity::{self, Procedure};
+use endotrial::stats::power::exact_power_fixed;
 use statrs::distribution::{Binomial, Discrete};
 
-fn null_with(procedure: &str, replicates: u64, seed: u64) -> endotrial::design::Design {
+fn null_with(procedure: &str, replicates: u64, seed: u64) -> endotrial::model::design::Design {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/null.toml");
     let text = std::fs::read_to_string(path).unwrap().replace(
         "alternative = \"two_sided\"",

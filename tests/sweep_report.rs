@@ -495,8 +495,8 @@ fn compare_puts_designs_side_by_side() {
 
 #[test]
 fn prevalences_swept_together_are_the_values_simulated() {
-    use endotrial::scenario::Scenario;
-    use endotrial::sweep::{SetArg, grid};
+    use endotrial::model::scenario::Scenario;
+    use endotrial::tools::sweep::{SetArg, grid};
     let base = Scenario::load(&immunosep()).unwrap();
     let sets: Vec<SetArg> = [
         "endotype.mals.prevalence=0.1,0.2",

@@ -10,13 +10,13 @@ use super::{
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
 use crate::engine;
+use crate::engine::shard::{self, Shard, text_sha256};
+use crate::engine::summary;
+use crate::model::scenario::Scenario;
 use crate::output;
-use crate::plot::{self, Curve};
-use crate::report;
-use crate::scenario::Scenario;
-use crate::shard::{self, Shard, text_sha256};
-use crate::size::{self, Searched, SizeOptions, SizeSearch};
-use crate::summary;
+use crate::output::plot::{self, Curve};
+use crate::output::report;
+use crate::tools::size::{self, Searched, SizeOptions, SizeSearch};
 
 /// Runs the sample-size search of `scenario` for `args`-like settings.
 fn size_search(
@@ -103,7 +103,10 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
 const SWEEP_SVG: &str = "sweep.svg";
 
 /// The probability a search targets: `--hypothesis`, or the scenario's default.
-fn searched(d: &crate::design::Design, hypothesis: Option<&str>) -> anyhow::Result<Searched> {
+fn searched(
+    d: &crate::model::design::Design,
+    hypothesis: Option<&str>,
+) -> anyhow::Result<Searched> {
     match hypothesis {
         None => Ok(Searched::default_for(d)),
         Some(name) => {
@@ -131,7 +134,7 @@ fn saved_point(file: &Path, scenario: &Scenario) -> Option<summary::Tally> {
 /// finished point is saved there and a saved one is read instead of simulated.
 fn run_grid(
     pool: &rayon::ThreadPool,
-    points: &[crate::sweep::GridPoint],
+    points: &[crate::tools::sweep::GridPoint],
     (quiet, name): (bool, &str),
     searched: Searched,
     keep: Option<&Path>,
@@ -174,7 +177,7 @@ fn run_grid(
 
 /// Power curves against the first swept key: one per arm and combination of the other keys.
 fn curves(
-    d: &crate::design::Design,
+    d: &crate::model::design::Design,
     keys: &[String],
     results: &[(Vec<String>, Vec<summary::SummaryRow>)],
 ) -> Option<Vec<Curve>> {
@@ -186,7 +189,7 @@ fn curves(
             let mut parts: Vec<String> = keys[1..]
                 .iter()
                 .zip(&values[1..])
-                .map(|(k, v)| format!("{} = {v}", crate::sweep::key_title(d, k)))
+                .map(|(k, v)| format!("{} = {v}", crate::tools::sweep::key_title(d, k)))
                 .collect();
             if several_arms || parts.is_empty() {
                 parts.insert(0, format!("{} vs {}", r.arm, r.control));
@@ -213,7 +216,7 @@ fn curves(
 pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     check_target(args.power)?;
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
-    let points = crate::sweep::grid(&scenario, &args.sets)?;
+    let points = crate::tools::sweep::grid(&scenario, &args.sets)?;
     let name = &scenario.design.name;
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
     let dir = args.sim.out.join(name);
@@ -248,7 +251,7 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     println!("  -> {}", dir.join("sweep.csv").display());
     match curves(&scenario.design, &keys, &results) {
         Some(c) => {
-            let x_title = crate::sweep::key_title(&scenario.design, &keys[0]);
+            let x_title = crate::tools::sweep::key_title(&scenario.design, &keys[0]);
             let title = format!("{name}: power against {x_title}");
             write_file(
                 &dir.join(SWEEP_SVG),
@@ -295,14 +298,14 @@ fn power_by_size(
     (from, to, points): (f64, f64, u32),
     (searched, quiet): (Searched, bool),
 ) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
-    let set = crate::sweep::SetArg {
+    let set = crate::tools::sweep::SetArg {
         key: SAMPLE_SIZE_KEY.into(),
         values: size_grid(centre, search.step, from, to, points)
             .iter()
             .map(u64::to_string)
             .collect(),
     };
-    let grid = crate::sweep::grid(scenario, std::slice::from_ref(&set))?;
+    let grid = crate::tools::sweep::grid(scenario, std::slice::from_ref(&set))?;
     run_grid(pool, &grid, (quiet, &scenario.design.name), searched, None)
 }
 
@@ -370,7 +373,11 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
 }
 
 /// The error (exit 2, as `size`) when the search found no N reaching the target.
-fn not_reached(d: &crate::design::Design, search: &SizeSearch, target: f64) -> anyhow::Result<()> {
+fn not_reached(
+    d: &crate::model::design::Design,
+    search: &SizeSearch,
+    target: f64,
+) -> anyhow::Result<()> {
     if search.chosen.is_some() {
         return Ok(());
     }
@@ -379,7 +386,7 @@ fn not_reached(d: &crate::design::Design, search: &SizeSearch, target: f64) -> a
         .map_or(String::from("none evaluated"), |(n, p)| {
             format!("best power {p:.4} at N = {n}")
         });
-    let advice = if search.max >= crate::design::MAX_SAMPLE_SIZE {
+    let advice = if search.max >= crate::model::design::MAX_SAMPLE_SIZE {
         "the largest sample size allowed was tried: revisit the design"
     } else {
         "raise --max or revisit the design"

@@ -13,14 +13,14 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::design::{Design, MAX_SAMPLE_SIZE};
 use crate::engine;
+use crate::engine::shard::{Shard, ShardError, ShardSpec};
+use crate::engine::summary::{self, Tally};
+use crate::model::design::{Design, MAX_SAMPLE_SIZE};
+use crate::model::scenario::{Scenario, ScenarioError};
+use crate::model::templates::Template;
 use crate::output;
-use crate::report;
-use crate::scenario::{Scenario, ScenarioError};
-use crate::shard::{Shard, ShardError, ShardSpec};
-use crate::summary::{self, Tally};
-use crate::templates::Template;
+use crate::output::report;
 
 mod design_tools;
 mod scale;
@@ -179,7 +179,7 @@ pub struct SweepArgs {
     /// KEY=V1,V2,... or KEY=START:END:STEP, e.g. 'endotype.mals.prevalence=0.05,0.07,0.1'.
     /// Several --set make a full grid; the power curve is drawn against the first.
     #[arg(long = "set", required = true, value_name = "KEY=VALUES")]
-    pub sets: Vec<crate::sweep::SetArg>,
+    pub sets: Vec<crate::tools::sweep::SetArg>,
     /// Target power drawn as a dashed line.
     #[arg(long, default_value_t = 0.8)]
     pub power: f64,
@@ -352,7 +352,8 @@ fn init(path: &Path, template: Template) -> anyhow::Result<()> {
 
 /// The keys `sweep --set` accepts, as `validate --keys` prints them.
 fn keys_text(s: &Scenario) -> String {
-    let keys = crate::sweep::sweepable_keys(&s.text).expect("a loaded scenario is valid TOML");
+    let keys =
+        crate::tools::sweep::sweepable_keys(&s.text).expect("a loaded scenario is valid TOML");
     let mut out = format!(
         "{}: keys that `sweep --set KEY=V1,V2,...` accepts (value in the file):\n",
         s.path.display()

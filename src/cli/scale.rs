@@ -8,12 +8,12 @@ use super::{
     BadInput, CheckArgs, Outcome, SlurmArgs, Tolerance, load_all, simulate, thread_pool,
     write_file, write_results,
 };
-use crate::check::{self, SummaryTable};
-use crate::scenario::Scenario;
-use crate::slurm::{self, SlurmOptions};
+use crate::model::scenario::Scenario;
+use crate::output::slurm::{self, SlurmOptions};
+use crate::tools::check::{self, SummaryTable};
 
 pub(super) fn merge_command(shard_dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
-    let (scenario, tally) = crate::shard::merge_dir(shard_dir)?;
+    let (scenario, tally) = crate::engine::shard::merge_dir(shard_dir)?;
     let dir = match out {
         Some(out) => out.join(&scenario.design.name),
         // As documented: <out>/<name>/ with <out> two levels above the shards folder (which
@@ -225,7 +225,7 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
             ),
         };
     }
-    let flags = crate::multiplicity::holm(
+    let flags = crate::stats::multiplicity::holm(
         &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
         args.fwer,
     );

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use endotrial::design::Design;
 use endotrial::engine;
-use endotrial::scenario::Scenario;
-use endotrial::summary::{self, SummaryRow};
+use endotrial::engine::summary::{self, SummaryRow};
+use endotrial::model::design::Design;
+use endotrial::model::scenario::Scenario;
 
 /// A design from scenario text (panics with the validation message if invalid).
 pub fn design(toml: &str) -> Design {

@@ -4,9 +4,9 @@
 
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
-use crate::analysis::{self, Alternative, Table, normal_upper};
-use crate::design::Design;
-use crate::scenario::{Randomisation, Sidedness, TestKind};
+use crate::model::design::Design;
+use crate::model::scenario::{Randomisation, Sidedness, TestKind};
+use crate::stats::analysis::{self, Alternative, Table, normal_upper};
 
 /// The alternative hypothesis of the design's comparisons, arm relative to control.
 pub fn alternative(design: &Design) -> Alternative {

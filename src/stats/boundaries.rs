@@ -12,7 +12,7 @@
 //!
 //! Not yet part of scenarios: issue 8 builds the `[sequential]` table on it.
 
-use crate::analysis::normal_upper;
+use crate::stats::analysis::normal_upper;
 
 /// Simpson step on the z scale: crossing probabilities are exact to about 1e-10.
 const STEP: f64 = 0.02;

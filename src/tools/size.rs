@@ -19,11 +19,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::design::Design;
 use crate::engine;
-use crate::power;
-use crate::scenario::Randomisation;
-use crate::summary::{self, SummaryRow, Tally};
+use crate::engine::summary::{self, SummaryRow, Tally};
+use crate::model::design::Design;
+use crate::model::scenario::Randomisation;
+use crate::stats::power;
 
 /// How many grid points each saw-tooth scan evaluates at most.
 const SCAN_POINTS: u64 = 60;
@@ -89,7 +89,9 @@ impl Searched {
         let family = || {
             let procedure = d.analysis.multiplicity;
             let adjustment = match procedure {
-                crate::multiplicity::Procedure::None => "no multiplicity adjustment".to_string(),
+                crate::stats::multiplicity::Procedure::None => {
+                    "no multiplicity adjustment".to_string()
+                }
                 p => format!("{} adjustment", p.as_str()),
             };
             format!(
@@ -129,7 +131,7 @@ pub fn searched_rows(d: &Design, tally: &Tally, searched: Searched) -> Vec<Summa
         };
         let count = (p * tally.trials as f64).round() as u64;
         (row.power_ci_low, row.power_ci_high) =
-            summary::wilson_interval(count, tally.trials, crate::analysis::Z_975);
+            summary::wilson_interval(count, tally.trials, crate::stats::analysis::Z_975);
         row.power = p;
         row.power_se = (p * (1.0 - p) / tally.trials as f64).sqrt();
     }

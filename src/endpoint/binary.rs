@@ -19,9 +19,9 @@ use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Gamma, Poisson};
 use statrs::distribution::{Discrete, NegativeBinomial};
 
-use crate::analysis::Table;
-use crate::design::Design;
-use crate::scenario::Randomisation;
+use crate::model::design::Design;
+use crate::model::scenario::Randomisation;
+use crate::stats::analysis::Table;
 
 /// Counts of one simulated trial, by arm and stratum (eligible label).
 #[derive(Debug, Clone)]

@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::normal_upper;
+use crate::stats::analysis::normal_upper;
 #[cfg(test)]
-use crate::multiplicity::holm;
+use crate::stats::multiplicity::holm;
 
 /// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
 pub const RESULT_FILES: [(&str, Option<&str>); 3] = [

@@ -4,12 +4,12 @@
 //! CSVs keep full precision. The report's only varying line is its date (`SOURCE_DATE_EPOCH`
 //! fixes it, for byte-identical reports).
 
-use crate::design::Design;
-use crate::power;
-use crate::scenario::{Effect, Randomisation, Sidedness, TestKind};
-use crate::shard::ENGINE;
-use crate::size::SizeSearch;
-use crate::summary::SummaryRow;
+use crate::engine::shard::ENGINE;
+use crate::engine::summary::SummaryRow;
+use crate::model::design::Design;
+use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind};
+use crate::stats::power;
+use crate::tools::size::SizeSearch;
 
 /// A probability as a percentage for people: one decimal; two significant digits below 1%, so
 /// that a small share never prints as "0.0%".
@@ -108,7 +108,7 @@ impl Provenance {
         Provenance {
             date: today(),
             file: file.to_string(),
-            sha256: crate::shard::text_sha256(text),
+            sha256: crate::engine::shard::text_sha256(text),
             sources: sources(text),
             command,
         }
@@ -449,7 +449,7 @@ fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
     let t = &d.treatments[t];
     let endotype = &d.endotypes[e];
     let control = endotype.control_risk;
-    let treated = crate::design::treated_risk(t.effect, value, control).unwrap_or(f64::NAN);
+    let treated = crate::model::design::treated_risk(t.effect, value, control).unwrap_or(f64::NAN);
     let measure = match t.effect {
         Effect::Risk => String::new(),
         Effect::RiskDifference => {
@@ -1005,7 +1005,7 @@ pub fn describe(d: &Design) -> String {
             d.analysis.sidedness.as_str(),
             d.analysis.alpha,
             match d.analysis.test {
-                crate::scenario::TestKind::ChiSquare => "",
+                crate::model::scenario::TestKind::ChiSquare => "",
                 _ => "; an approximation to the chi-square test, not to the test analysed",
             }
         );

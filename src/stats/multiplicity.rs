@@ -10,31 +10,7 @@
 //! Holm rejects a superset of Bonferroni, and Hochberg a superset of Holm, in every trial (tested).
 //! Nothing is allocated: the caller lends the sorting and output buffers.
 
-use serde::Deserialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Procedure {
-    /// Each hypothesis at level alpha, no adjustment.
-    #[default]
-    None,
-    Bonferroni,
-    Holm,
-    Hochberg,
-    FixedSequence,
-}
-
-impl Procedure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Procedure::None => "none",
-            Procedure::Bonferroni => "bonferroni",
-            Procedure::Holm => "holm",
-            Procedure::Hochberg => "hochberg",
-            Procedure::FixedSequence => "fixed_sequence",
-        }
-    }
-}
+pub use crate::model::scenario::Procedure;
 
 /// Sorts `order` (indices into `p`) by increasing p-value, ties by index (insertion sort: m is
 /// small, and this allocates nothing).

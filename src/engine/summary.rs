@@ -7,12 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
-use crate::design::{Design, Hypothesis};
-use crate::multiplicity;
-use crate::power;
-use crate::scenario::TestKind;
-use crate::simulate::TrialCounts;
+use crate::endpoint::binary::TrialCounts;
+use crate::model::design::{Design, Hypothesis};
+use crate::model::scenario::TestKind;
+use crate::stats::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
+use crate::stats::multiplicity;
+use crate::stats::power;
 
 const FIXED_ONE: f64 = (1u64 << 62) as f64;
 

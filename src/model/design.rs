@@ -10,12 +10,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::classify::{Biomarker, Classifier, Marginal, Rule};
-use crate::multiplicity::Procedure;
-use crate::scenario::{
+use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
+use crate::model::scenario::{
     Better, Effect, InvalidKey, MarkerDistribution, Randomisation, RawArm, RawBiomarker,
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
+use crate::model::scenario::Procedure;
 
 /// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
 /// then rescaled to sum to one, so that the model is a distribution.

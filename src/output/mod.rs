@@ -1,13 +1,19 @@
-//! Outputs: summary.csv serialised by a pure function, a terminal table, and atomic file writes
-//! (a temporary file in the target folder, then a rename) so that a failed run never leaves a
-//! half-written or clobbered result.
+//! What users read. Here: the result CSVs serialised by pure functions, terminal tables, and
+//! atomic file writes (a temporary file in the target folder, then a rename) so that a failed run
+//! never leaves a half-written or clobbered result. Beside it: the report (`report`), power
+//! curves (`plot`) and Slurm job-array scripts (`slurm`). Imports everything below it; only
+//! `cli` imports it.
+
+pub mod plot;
+pub mod report;
+pub mod slurm;
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::design::Design;
-use crate::size::SizeSearch;
-use crate::summary::{HypothesisRow, SubgroupRow, SummaryRow};
+use crate::engine::summary::{HypothesisRow, SubgroupRow, SummaryRow};
+use crate::model::design::Design;
+use crate::tools::size::SizeSearch;
 
 /// The contract's columns, in order, followed by the extra ones.
 pub const SUMMARY_COLUMNS: [&str; 31] = [
@@ -398,7 +404,7 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
                 if r.mean_cost.is_nan() {
                     "-".into()
                 } else {
-                    crate::report::money(r.mean_cost, &r.currency)
+                    crate::output::report::money(r.mean_cost, &r.currency)
                 },
             ),
             None => ("not reached".into(), "-".into(), "-".into(), "-".into()),
@@ -463,11 +469,12 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
                 f.name, d.name
             )
         };
-        let endpoint = |d: &crate::design::Design| format!("{} ({})", d.event, d.better.phrase());
+        let endpoint =
+            |d: &crate::model::design::Design| format!("{} ({})", d.event, d.better.phrase());
         if endpoint(f) != endpoint(d) {
             warnings.push(differ("analyses", endpoint(f), endpoint(d)));
         }
-        let level = |d: &crate::design::Design| {
+        let level = |d: &crate::model::design::Design| {
             format!(
                 "{} alpha {}",
                 d.analysis.sidedness.as_str(),

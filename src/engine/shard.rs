@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Scenario;
-use crate::summary::Tally;
+use crate::engine::summary::Tally;
+use crate::model::scenario::Scenario;
 
 /// Bumped whenever the shard file layout changes.
 pub const FORMAT: u32 = 1;

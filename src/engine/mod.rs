@@ -1,4 +1,8 @@
-//! The parallel Monte Carlo loop: trials in fixed chunks over rayon, each trial on its own random
+//! The engine: the parallel Monte Carlo loop (here), the per-trial statistics and exact
+//! tallies (`summary`), and shard files with their exact merge (`shard`). Imports `model`,
+//! `stats` and `endpoint`.
+//!
+//! The parallel loop: trials in fixed chunks over rayon, each trial on its own random
 //! stream, tallies merged exactly.
 //!
 //! Trial `i` uses ChaCha8 seeded from the scenario seed with stream number `i`: its draws depend
@@ -6,15 +10,18 @@
 //! integer tallies this makes any split of the trial indices (threads, shards, machines) give the
 //! same totals.
 
+pub mod shard;
+pub mod summary;
+
 use std::ops::Range;
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::design::Design;
-use crate::simulate::{Simulator, TrialCounts};
-use crate::summary::{Scratch, Tally};
+use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::engine::summary::{Scratch, Tally};
+use crate::model::design::Design;
 
 /// Trials per unit of parallel work and of progress reporting.
 const CHUNK: u64 = 256;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::design::Design;
+use crate::model::design::Design;
 
 /// A scenario file that could not be used. Every variant names the file; `Invalid` also names the
 /// key path (e.g. `endotype.mals.prevalence`) and says what was expected.
@@ -241,7 +241,7 @@ pub struct RawAnalysis {
     pub alternative: Sidedness,
     /// "overall" and/or eligible label names, tested per comparison with `multiplicity`.
     pub hypotheses: Option<Vec<String>>,
-    pub multiplicity: Option<crate::multiplicity::Procedure>,
+    pub multiplicity: Option<Procedure>,
 }
 
 fn default_alpha() -> f64 {
@@ -453,5 +453,30 @@ impl Scenario {
         }
         self.text = doc.to_string();
         Ok(())
+    }
+}
+
+/// The family-wise error procedure applied to a comparison's hypotheses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// Each hypothesis at level alpha, no adjustment.
+    #[default]
+    None,
+    Bonferroni,
+    Holm,
+    Hochberg,
+    FixedSequence,
+}
+
+impl Procedure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Procedure::None => "none",
+            Procedure::Bonferroni => "bonferroni",
+            Procedure::Holm => "holm",
+            Procedure::Hochberg => "hochberg",
+            Procedure::FixedSequence => "fixed_sequence",
+        }
     }
 }

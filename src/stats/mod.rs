@@ -1,0 +1,8 @@
+//! Statistics that need no simulation: the tests and their p-values (`analysis`), analytic and
+//! exact power (`power`), the multiplicity procedures (`multiplicity`), and the group-sequential
+//! spending functions and boundaries (`boundaries`). Imports only `model`.
+
+pub mod analysis;
+pub mod boundaries;
+pub mod multiplicity;
+pub mod power;
