@@ -35,8 +35,8 @@ pub struct TrialCounts {
     pub events: Vec<u64>,
     /// Patients screened to randomise the sample size.
     pub screened: u64,
-    /// Remaining places in the incomplete block, per arm (scratch).
-    block_left: Vec<u64>,
+    /// The incomplete permuted block (scratch).
+    block: BlockState,
 }
 
 impl TrialCounts {
@@ -48,7 +48,7 @@ impl TrialCounts {
             evaluable: vec![0; cells],
             events: vec![0; cells],
             screened: 0,
-            block_left: vec![0; design.arms.len()],
+            block: BlockState::new(design.arms.len()),
         }
     }
 
@@ -472,62 +472,135 @@ impl Simulator {
     /// Simulates one trial into `out` (whose previous contents are overwritten).
     pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialCounts) {
         out.screened = self.sample_size + self.screening.sample(rng);
-        self.allocate(rng, out);
-        let strata = out.strata;
+        out.block.restart();
+        self.allocate(rng, self.sample_size, &mut out.block, &mut out.randomised);
         for a in 0..self.ratios.len() {
             let cells = out.cells(a);
-            multinomial(
+            self.draw_arm(
                 rng,
+                a,
                 out.randomised[a],
-                &self.stratum_chain,
                 &mut out.evaluable[cells.clone()],
+                &mut out.events[cells],
             );
-            for i in cells {
-                let n = out.evaluable[i] - self.dropout.sample(rng, out.evaluable[i]);
-                out.evaluable[i] = n;
-                out.events[i] = self.risk[i].sample(rng, n);
-            }
-            debug_assert_eq!(out.evaluable.len(), self.ratios.len() * strata);
         }
     }
 
-    /// Number randomised to each arm.
-    fn allocate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialCounts) {
+    /// The outcomes of `n` patients randomised to arm `a`: their diagnostic labels (a
+    /// multinomial), dropout and events per label, written to the arm's `evaluable` and `events`
+    /// cells (one per stratum).
+    #[inline]
+    pub fn draw_arm<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        a: usize,
+        n: u64,
+        evaluable: &mut [u64],
+        events: &mut [u64],
+    ) {
+        multinomial(rng, n, &self.stratum_chain, evaluable);
+        let strata = evaluable.len();
+        for (s, (e, x)) in evaluable.iter_mut().zip(events.iter_mut()).enumerate() {
+            *e -= self.dropout.sample(rng, *e);
+            *x = self.risk[a * strata + s].sample(rng, *e);
+        }
+    }
+
+    /// Randomises the next `m` patients of the trial, continuing the sequence of permuted blocks
+    /// in `block` (simple randomisation: independent draws), into per-arm counts `out`.
+    pub fn allocate<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        m: u64,
+        block: &mut BlockState,
+        out: &mut [u64],
+    ) {
         match self.randomisation {
-            Randomisation::Simple => {
-                multinomial(rng, self.sample_size, &self.arm_chain, &mut out.randomised)
-            }
+            Randomisation::Simple => multinomial(rng, m, &self.arm_chain, out),
             Randomisation::Block => {
-                let block: u64 = self.ratios.iter().sum();
-                let full = self.sample_size / block;
-                for (n, &r) in out.randomised.iter_mut().zip(&self.ratios) {
-                    *n = full * r;
+                let size: u64 = self.ratios.iter().sum();
+                out.fill(0);
+                // The rest of the block the previous patients started.
+                let first = m.min(block.places);
+                block.draw(rng, first, out);
+                let m = m - first;
+                for (n, &r) in out.iter_mut().zip(&self.ratios) {
+                    *n += m / size * r;
                 }
-                // The incomplete last block: its first `rest` places of a random permutation.
-                let rest = self.sample_size % block;
-                out.block_left.copy_from_slice(&self.ratios);
-                let mut left = block;
-                for _ in 0..rest {
-                    let mut u = rng.random_range(0..left);
-                    let a = out
-                        .block_left
-                        .iter()
-                        .position(|&c| {
-                            if u < c {
-                                true
-                            } else {
-                                u -= c;
-                                false
-                            }
-                        })
-                        .expect("u < places left");
-                    out.block_left[a] -= 1;
-                    out.randomised[a] += 1;
-                    left -= 1;
+                // A new block, of which only the first `rest` places are used (for now).
+                let rest = m % size;
+                if rest > 0 {
+                    block.left.copy_from_slice(&self.ratios);
+                    block.places = size;
+                    block.draw(rng, rest, out);
                 }
             }
         }
     }
+
+    pub fn arms(&self) -> usize {
+        self.ratios.len()
+    }
+}
+
+/// The places left in the current permuted block of a trial's randomisation sequence.
+#[derive(Debug, Clone)]
+pub struct BlockState {
+    /// Places left per arm.
+    left: Vec<u64>,
+    /// Places left in all.
+    places: u64,
+}
+
+impl BlockState {
+    pub fn new(arms: usize) -> BlockState {
+        BlockState {
+            left: vec![0; arms],
+            places: 0,
+        }
+    }
+
+    /// A new trial: no block started.
+    pub fn restart(&mut self) {
+        self.places = 0;
+    }
+
+    /// Fills the next `k` places of the block, each a draw without replacement from the places
+    /// left, adding the arms drawn to `out`.
+    fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R, k: u64, out: &mut [u64]) {
+        for _ in 0..k {
+            let mut u = rng.random_range(0..self.places);
+            let a = self
+                .left
+                .iter()
+                .position(|&c| {
+                    if u < c {
+                        true
+                    } else {
+                        u -= c;
+                        false
+                    }
+                })
+                .expect("u < places left");
+            self.left[a] -= 1;
+            out[a] += 1;
+            self.places -= 1;
+        }
+    }
+}
+
+/// Negative binomial(n, q) failures before the n-th success, as the gamma-Poisson mixture (for
+/// the sizes that have no tabulated sampler: a sequential trial whose arms left early).
+pub fn negative_binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, q: f64) -> u64 {
+    if q >= 1.0 || n == 0 {
+        return 0;
+    }
+    let lambda = Gamma::new(n as f64, (1.0 - q) / q)
+        .expect("n > 0 and q in (0, 1)")
+        .sample(rng);
+    Poisson::new(lambda.clamp(f64::MIN_POSITIVE, 1e19))
+        .expect("positive finite rate")
+        .sample(rng) as u64
 }
 
 #[cfg(test)]

@@ -11,11 +11,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
+use crate::model::scenario::Procedure;
 use crate::model::scenario::{
     Better, Effect, InvalidKey, MarkerDistribution, Randomisation, RawArm, RawBiomarker,
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
-use crate::model::scenario::Procedure;
+use crate::model::sequential::{self, Accrual, SequentialPlan};
 
 /// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
 /// then rescaled to sum to one, so that the model is a distribution.
@@ -115,6 +116,10 @@ pub struct Design {
     pub classifier: Option<Classifier>,
     /// Likely mistakes that are not impossible (printed as warnings; the design still runs).
     pub warnings: Vec<InvalidKey>,
+    /// Interim analyses (`[sequential]`); `None`: a fixed-sample design.
+    pub sequential: Option<SequentialPlan>,
+    /// Randomisation rate and assessment delay (sequential designs only).
+    pub accrual: Option<Accrual>,
 }
 
 /// Trial cost per screened and per randomised patient.
@@ -512,6 +517,8 @@ impl TryFrom<RawScenario> for Design {
                 out
             }
         };
+        let sequential = sequential::plan(&raw, enr.sample_size)?;
+        let accrual = sequential::accrual(&raw)?;
         if an.multiplicity.is_some() && hypotheses.is_empty() {
             return Err(InvalidKey::new(
                 "analysis.multiplicity",
@@ -628,6 +635,8 @@ impl TryFrom<RawScenario> for Design {
             cost,
             classifier,
             warnings,
+            sequential,
+            accrual,
         })
     }
 }

@@ -64,6 +64,72 @@ pub struct RawScenario {
     #[serde(default)]
     pub biomarker: Vec<RawBiomarker>,
     pub classifier: Option<RawClassifier>,
+    pub sequential: Option<RawSequential>,
+}
+
+/// `[sequential]`: interim analyses with their boundaries (group-sequential designs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSequential {
+    /// Cumulative fractions of `enrollment.sample_size` whose outcome is known at each analysis.
+    pub looks: Vec<f64>,
+    pub efficacy: EfficacyFamily,
+    pub efficacy_parameter: Option<f64>,
+    #[serde(default)]
+    pub futility: FutilityFamily,
+    pub futility_bounds: Option<Vec<f64>>,
+    pub futility_parameter: Option<f64>,
+    pub futility_beta: Option<f64>,
+    #[serde(default)]
+    pub binding_futility: bool,
+}
+
+/// An alpha- or beta-spending function family (Lan-DeMets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendingFamily {
+    ObrienFleming,
+    Pocock,
+    /// Power family alpha t^rho (`*_parameter` = rho).
+    KimDemets,
+    /// Hwang-Shih-DeCani (`*_parameter` = gamma).
+    HwangShihDecani,
+}
+
+impl SpendingFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpendingFamily::ObrienFleming => "obrien_fleming",
+            SpendingFamily::Pocock => "pocock",
+            SpendingFamily::KimDemets => "kim_demets",
+            SpendingFamily::HwangShihDecani => "hwang_shih_decani",
+        }
+    }
+}
+
+/// How the efficacy bounds are found: alpha spending, or the classic Wang-Tsiatis family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EfficacyFamily {
+    ObrienFleming,
+    Pocock,
+    KimDemets,
+    HwangShihDecani,
+    /// c_k = C t_k^(Delta - 1/2) (`efficacy_parameter` = Delta).
+    WangTsiatis,
+}
+
+/// The futility rule: none, fixed z bounds, or beta spending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FutilityFamily {
+    #[default]
+    None,
+    Z,
+    ObrienFleming,
+    Pocock,
+    KimDemets,
+    HwangShihDecani,
 }
 
 /// `[[biomarker]]`: a measured biomarker's distribution in each true endotype.
@@ -154,6 +220,8 @@ pub struct RawEnrollment {
     pub dropout: f64,
     #[serde(default)]
     pub randomisation: Randomisation,
+    /// Randomised patients per month (with `endpoint.assessment_day`: the pipeline and time).
+    pub accrual_per_month: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -171,6 +239,8 @@ pub enum Randomisation {
 pub struct RawEndpoint {
     pub event: String,
     pub better: Better,
+    /// Days from randomisation to the outcome.
+    pub assessment_day: Option<f64>,
 }
 
 /// Which direction of the event risk is a benefit: it fixes the one-sided alternative.
@@ -293,7 +363,7 @@ impl Sidedness {
 
 /// Required keys, per table: (table path or "" for the top level, whether it is an array of
 /// tables, whether the table itself is required, its required keys).
-const REQUIRED: [(&str, bool, bool, &[&str]); 8] = [
+const REQUIRED: [(&str, bool, bool, &[&str]); 9] = [
     ("", false, true, &["name"]),
     ("simulation", false, true, &["replicates", "seed"]),
     (
@@ -307,6 +377,7 @@ const REQUIRED: [(&str, bool, bool, &[&str]); 8] = [
     ("arm", true, true, &["name", "ratio"]),
     ("analysis", false, true, &["control", "test"]),
     ("treatment", true, false, &["name", "effect", "by_endotype"]),
+    ("sequential", false, false, &["looks", "efficacy"]),
 ];
 
 /// Every required key missing from a parsed scenario, as key paths (`endotype[2].prevalence`).

@@ -10,8 +10,10 @@
 //! on a Simpson grid over the continuation region. Written here because no crate computes it;
 //! it is checked against rpact 3.3.4 in the tests.
 //!
-//! Not yet part of scenarios: issue 8 builds the `[sequential]` table on it.
+//! `for_plan` turns a scenario's `[sequential]` plan into boundaries, once per design.
 
+use crate::model::scenario::SpendingFamily;
+use crate::model::sequential::{EfficacyRule, FutilityRule, SequentialPlan, SpendingRule};
 use crate::stats::analysis::normal_upper;
 
 /// Simpson step on the z scale: crossing probabilities are exact to about 1e-10.
@@ -307,6 +309,60 @@ pub fn boundaries(
         binding: futility.is_some_and(|(_, binding)| binding),
         alpha_spent,
     })
+}
+
+impl Spending {
+    fn of(rule: SpendingRule) -> Spending {
+        let p = rule.parameter.unwrap_or(f64::NAN);
+        match rule.family {
+            SpendingFamily::ObrienFleming => Spending::OBrienFleming,
+            SpendingFamily::Pocock => Spending::Pocock,
+            SpendingFamily::KimDemets => Spending::KimDeMets(p),
+            SpendingFamily::HwangShihDecani => Spending::HwangShihDeCani(p),
+        }
+    }
+}
+
+/// A plan's boundaries at level `alpha`, and the cumulative beta spent by each look when its
+/// futility rule spends beta.
+pub fn for_plan(
+    plan: &SequentialPlan,
+    alpha: f64,
+    sides: Sides,
+) -> Result<(Boundaries, Option<Vec<f64>>), String> {
+    let efficacy = match plan.efficacy {
+        EfficacyRule::Spending(r) => Efficacy::Spending(Spending::of(r)),
+        EfficacyRule::WangTsiatis(d) => Efficacy::WangTsiatis(d),
+    };
+    match (&plan.futility, efficacy) {
+        (FutilityRule::None, _) => {
+            Ok((boundaries(&plan.looks, alpha, sides, efficacy, None)?, None))
+        }
+        (FutilityRule::Bounds(b), _) => Ok((
+            boundaries(&plan.looks, alpha, sides, efficacy, Some((b, plan.binding)))?,
+            None,
+        )),
+        (FutilityRule::BetaSpending { rule, beta }, Efficacy::Spending(f)) => {
+            let d = beta_spending(
+                &plan.looks,
+                alpha,
+                f,
+                *beta,
+                Spending::of(*rule),
+                plan.binding,
+            )?;
+            Ok((d.boundaries, Some(d.beta_spent)))
+        }
+        (FutilityRule::BetaSpending { .. }, Efficacy::WangTsiatis(_)) => {
+            Err("beta spending needs an alpha-spending efficacy rule".into())
+        }
+    }
+}
+
+/// Probability of rejecting at each look, in the direction of the effect, when the z statistic
+/// at full information has mean `drift` (futility bounds stop trials whether or not they bind).
+pub fn rejection_probabilities(b: &Boundaries, sides: Sides, drift: f64) -> Vec<f64> {
+    exits(b, sides, drift).reject
 }
 
 /// What a design costs and gains against the fixed design of the same alpha and power (rpact's

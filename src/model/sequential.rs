@@ -1,0 +1,388 @@
+//! The validated `[sequential]` table (what the user asked for; `stats::boundaries` computes
+//! the bounds from it) and the patient pipeline (`enrollment.accrual_per_month`,
+//! `endpoint.assessment_day`).
+
+use crate::model::scenario::{
+    EfficacyFamily, FutilityFamily, InvalidKey, RawScenario, Sidedness, SpendingFamily, TestKind,
+};
+
+/// Days in a month: 365.25 / 12.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A spending function with its parameter (rho of Kim-DeMets, gamma of Hwang-Shih-DeCani).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpendingRule {
+    pub family: SpendingFamily,
+    pub parameter: Option<f64>,
+}
+
+/// How the efficacy bounds are found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EfficacyRule {
+    Spending(SpendingRule),
+    /// Classic Wang-Tsiatis with its Delta.
+    WangTsiatis(f64),
+}
+
+/// The futility rule of a one-sided design.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FutilityRule {
+    None,
+    /// Fixed bounds on the z scale, one per interim look.
+    Bounds(Vec<f64>),
+    /// Beta spending of `beta` by `rule` (rpact's `typeBetaSpending`).
+    BetaSpending {
+        rule: SpendingRule,
+        beta: f64,
+    },
+}
+
+/// A group-sequential plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialPlan {
+    /// Planned information fractions, increasing, the last 1.
+    pub looks: Vec<f64>,
+    /// Patients whose outcome is known at each look: the first `evaluable[k]` randomised
+    /// (round(fraction x sample size)), strictly increasing, the last the sample size.
+    pub evaluable: Vec<u64>,
+    pub efficacy: EfficacyRule,
+    pub futility: FutilityRule,
+    pub binding: bool,
+}
+
+impl SequentialPlan {
+    pub fn interim_looks(&self) -> usize {
+        self.looks.len() - 1
+    }
+
+    /// The plan's words for reports: "O'Brien-Fleming-type alpha spending".
+    pub fn efficacy_words(&self) -> String {
+        match self.efficacy {
+            EfficacyRule::Spending(r) => format!("{} alpha spending", spending_words(r)),
+            EfficacyRule::WangTsiatis(d) => format!("Wang-Tsiatis bounds (Delta = {d})"),
+        }
+    }
+
+    pub fn futility_words(&self) -> String {
+        let binding = if self.binding {
+            "binding"
+        } else {
+            "non-binding"
+        };
+        match &self.futility {
+            FutilityRule::None => "no futility rule".into(),
+            FutilityRule::Bounds(b) => {
+                let b: Vec<String> = b.iter().map(|v| format!("{v}")).collect();
+                format!("{binding} futility bounds z <= {}", b.join(", "))
+            }
+            FutilityRule::BetaSpending { rule, beta } => {
+                format!(
+                    "{binding} futility by {} beta spending (beta = {beta})",
+                    spending_words(*rule)
+                )
+            }
+        }
+    }
+}
+
+fn spending_words(r: SpendingRule) -> String {
+    match (r.family, r.parameter) {
+        (SpendingFamily::ObrienFleming, _) => "O'Brien-Fleming-type".into(),
+        (SpendingFamily::Pocock, _) => "Pocock-type".into(),
+        (SpendingFamily::KimDemets, Some(p)) => format!("Kim-DeMets (rho = {p})"),
+        (SpendingFamily::HwangShihDecani, Some(p)) => format!("Hwang-Shih-DeCani (gamma = {p})"),
+        (f, None) => f.as_str().into(),
+    }
+}
+
+/// Randomisation rate and assessment delay: what puts patients in the pipeline at a look.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accrual {
+    pub per_month: f64,
+    pub assessment_day: f64,
+}
+
+impl Accrual {
+    /// Patients randomised while one patient waits for the outcome: the pipeline at a look.
+    pub fn pipeline(&self) -> u64 {
+        // The 1e-9 keeps an exact product (60 a month, 30.4375 days) from rounding down.
+        (self.per_month * self.assessment_day / DAYS_PER_MONTH + 1e-9).floor() as u64
+    }
+
+    /// Months from the first randomisation to the outcome of the `n`-th randomised patient
+    /// (randomisation at a constant rate).
+    pub fn months_to_outcome(&self, n: u64) -> f64 {
+        n as f64 / self.per_month + self.assessment_day / DAYS_PER_MONTH
+    }
+}
+
+fn spending_rule(
+    family: SpendingFamily,
+    parameter: Option<f64>,
+    key: &str,
+) -> Result<SpendingRule, InvalidKey> {
+    let needs = matches!(
+        family,
+        SpendingFamily::KimDemets | SpendingFamily::HwangShihDecani
+    );
+    match (needs, parameter) {
+        (true, None) => Err(InvalidKey::new(
+            key,
+            format!(
+                "the {} family needs a parameter (rho of kim_demets > 0, gamma of hwang_shih_decani)",
+                family.as_str()
+            ),
+        )),
+        (false, Some(_)) => Err(InvalidKey::new(
+            key,
+            format!("the {} family takes no parameter", family.as_str()),
+        )),
+        (true, Some(p)) => {
+            let ok = match family {
+                SpendingFamily::KimDemets => p > 0.0 && p <= 20.0,
+                _ => p.is_finite() && (-20.0..=20.0).contains(&p) && p != 0.0,
+            };
+            if ok {
+                Ok(SpendingRule {
+                    family,
+                    parameter: Some(p),
+                })
+            } else {
+                Err(InvalidKey::new(
+                    key,
+                    format!(
+                        "expected rho in (0, 20] for kim_demets, gamma in [-20, 20] and not 0 for hwang_shih_decani (0 is linear: use kim_demets with rho = 1), found {p}"
+                    ),
+                ))
+            }
+        }
+        (false, None) => Ok(SpendingRule {
+            family,
+            parameter: None,
+        }),
+    }
+}
+
+/// The pipeline keys: both or neither; only for sequential designs.
+pub fn accrual(raw: &RawScenario) -> Result<Option<Accrual>, InvalidKey> {
+    let rate = raw.enrollment.accrual_per_month;
+    let day = raw.endpoint.assessment_day;
+    let (per_month, assessment_day) = match (rate, day) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(InvalidKey::new(
+                "endpoint.assessment_day",
+                "expected with enrollment.accrual_per_month: the days from randomisation to the outcome",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(InvalidKey::new(
+                "enrollment.accrual_per_month",
+                "expected with endpoint.assessment_day: randomised patients per month",
+            ));
+        }
+        (Some(r), Some(d)) => (r, d),
+    };
+    if !(per_month.is_finite() && per_month > 0.0) {
+        return Err(InvalidKey::new(
+            "enrollment.accrual_per_month",
+            format!("expected a positive number of patients per month, found {per_month}"),
+        ));
+    }
+    if !(assessment_day.is_finite() && assessment_day >= 0.0) {
+        return Err(InvalidKey::new(
+            "endpoint.assessment_day",
+            format!("expected a number of days >= 0, found {assessment_day}"),
+        ));
+    }
+    if raw.sequential.is_none() {
+        return Err(InvalidKey::new(
+            "enrollment.accrual_per_month",
+            "the pipeline and study duration are computed for [sequential] designs (a fixed design: add [sequential] with looks = [1.0])",
+        ));
+    }
+    Ok(Some(Accrual {
+        per_month,
+        assessment_day,
+    }))
+}
+
+/// Validates `[sequential]` for a design of `sample_size` patients.
+pub fn plan(raw: &RawScenario, sample_size: u64) -> Result<Option<SequentialPlan>, InvalidKey> {
+    let Some(seq) = &raw.sequential else {
+        return Ok(None);
+    };
+    let key = |k: &str| format!("sequential.{k}");
+    let looks = &seq.looks;
+    let valid = !looks.is_empty()
+        && looks.iter().all(|&t| t > 0.0 && t <= 1.0)
+        && looks.windows(2).all(|w| w[0] < w[1])
+        && (looks[looks.len() - 1] - 1.0).abs() < 1e-9;
+    if !valid {
+        return Err(InvalidKey::new(
+            key("looks"),
+            format!("expected increasing fractions in (0, 1] ending at 1, found {looks:?}"),
+        ));
+    }
+    let mut looks = looks.clone();
+    *looks.last_mut().expect("non-empty") = 1.0;
+    let evaluable: Vec<u64> = looks
+        .iter()
+        .map(|&t| ((t * sample_size as f64).round() as u64).min(sample_size))
+        .collect();
+    if evaluable[0] == 0 || evaluable.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(InvalidKey::new(
+            key("looks"),
+            format!(
+                "with enrollment.sample_size = {sample_size} the looks fall at {evaluable:?} patients; expected at least one patient at the first look and more at each following one"
+            ),
+        ));
+    }
+    let an = &raw.analysis;
+    if matches!(an.test, TestKind::FisherExact | TestKind::ChiSquareYates) {
+        return Err(InvalidKey::new(
+            "analysis.test",
+            format!(
+                "{} has no z-scale statistic to compare with group-sequential boundaries; with [sequential] use chi_square (pooled z) or cmh (stratified z)",
+                an.test.as_str()
+            ),
+        ));
+    }
+    if an.hypotheses.is_some() {
+        return Err(InvalidKey::new(
+            "analysis.hypotheses",
+            "several hypotheses per comparison are not yet monitored across looks (closed testing at interims comes with adaptive enrichment); remove `hypotheses` or [sequential]",
+        ));
+    }
+    let efficacy = match seq.efficacy {
+        EfficacyFamily::WangTsiatis => match seq.efficacy_parameter {
+            Some(d) if d.is_finite() && (-0.5..=1.0).contains(&d) => EfficacyRule::WangTsiatis(d),
+            Some(d) => {
+                return Err(InvalidKey::new(
+                    key("efficacy_parameter"),
+                    format!(
+                        "expected Delta in [-0.5, 1] for wang_tsiatis (0: O'Brien-Fleming, 0.5: Pocock), found {d}"
+                    ),
+                ));
+            }
+            None => {
+                return Err(InvalidKey::new(
+                    key("efficacy_parameter"),
+                    "wang_tsiatis needs Delta (0: O'Brien-Fleming, 0.5: Pocock)",
+                ));
+            }
+        },
+        f => {
+            let family = match f {
+                EfficacyFamily::ObrienFleming => SpendingFamily::ObrienFleming,
+                EfficacyFamily::Pocock => SpendingFamily::Pocock,
+                EfficacyFamily::KimDemets => SpendingFamily::KimDemets,
+                EfficacyFamily::HwangShihDecani => SpendingFamily::HwangShihDecani,
+                EfficacyFamily::WangTsiatis => unreachable!("matched above"),
+            };
+            EfficacyRule::Spending(spending_rule(
+                family,
+                seq.efficacy_parameter,
+                &key("efficacy_parameter"),
+            )?)
+        }
+    };
+    let interim = looks.len() - 1;
+    let two_sided = an.alternative == Sidedness::TwoSided;
+    if seq.futility != FutilityFamily::None && two_sided {
+        return Err(InvalidKey::new(
+            key("futility"),
+            "futility bounds are for one-sided designs (analysis.alternative = \"one_sided\"); a two-sided design stops only for efficacy",
+        ));
+    }
+    if seq.futility != FutilityFamily::None && interim == 0 {
+        return Err(InvalidKey::new(
+            key("futility"),
+            "a design with one look has no interim to stop at for futility",
+        ));
+    }
+    let unused = |k: &str, what: &str| {
+        Err(InvalidKey::new(
+            key(k),
+            format!("is only used with {what}; remove it or set sequential.futility"),
+        ))
+    };
+    if seq.futility_bounds.is_some() && seq.futility != FutilityFamily::Z {
+        return unused("futility_bounds", "futility = \"z\"");
+    }
+    let beta_spending = !matches!(seq.futility, FutilityFamily::None | FutilityFamily::Z);
+    if seq.futility_beta.is_some() && !beta_spending {
+        return unused("futility_beta", "a beta-spending futility rule");
+    }
+    if seq.futility_parameter.is_some() && !beta_spending {
+        return unused("futility_parameter", "a beta-spending futility rule");
+    }
+    if seq.binding_futility && seq.futility == FutilityFamily::None {
+        return unused("binding_futility", "a futility rule");
+    }
+    let futility = match seq.futility {
+        FutilityFamily::None => FutilityRule::None,
+        FutilityFamily::Z => match &seq.futility_bounds {
+            None => {
+                return Err(InvalidKey::new(
+                    key("futility_bounds"),
+                    format!(
+                        "futility = \"z\" needs {interim} bound(s) on the z scale, one per interim look"
+                    ),
+                ));
+            }
+            Some(b) if b.len() != interim => {
+                return Err(InvalidKey::new(
+                    key("futility_bounds"),
+                    format!(
+                        "expected {interim} bound(s), one per interim look, found {}",
+                        b.len()
+                    ),
+                ));
+            }
+            Some(b) if b.iter().any(|v| !v.is_finite() || v.abs() > 8.0) => {
+                return Err(InvalidKey::new(
+                    key("futility_bounds"),
+                    format!("expected z values in [-8, 8], found {b:?}"),
+                ));
+            }
+            Some(b) => FutilityRule::Bounds(b.clone()),
+        },
+        f => {
+            let family = match f {
+                FutilityFamily::ObrienFleming => SpendingFamily::ObrienFleming,
+                FutilityFamily::Pocock => SpendingFamily::Pocock,
+                FutilityFamily::KimDemets => SpendingFamily::KimDemets,
+                _ => SpendingFamily::HwangShihDecani,
+            };
+            if let EfficacyRule::WangTsiatis(_) = efficacy {
+                return Err(InvalidKey::new(
+                    key("futility"),
+                    "beta spending is defined with an alpha-spending efficacy rule (as rpact's typeBetaSpending), not wang_tsiatis",
+                ));
+            }
+            let rule = spending_rule(family, seq.futility_parameter, &key("futility_parameter"))?;
+            let beta = seq.futility_beta.unwrap_or(0.2);
+            if !(beta > 0.0 && beta < 0.5) {
+                return Err(InvalidKey::new(
+                    key("futility_beta"),
+                    format!("expected a type II error in (0, 0.5), found {beta}"),
+                ));
+            }
+            if an.alpha >= 0.5 {
+                return Err(InvalidKey::new(
+                    "analysis.alpha",
+                    "beta spending needs alpha below 0.5",
+                ));
+            }
+            FutilityRule::BetaSpending { rule, beta }
+        }
+    };
+    Ok(Some(SequentialPlan {
+        looks,
+        evaluable,
+        efficacy,
+        futility,
+        binding: seq.binding_futility,
+    }))
+}
