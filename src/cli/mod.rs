@@ -482,9 +482,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
 }
 
-/// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv and,
-/// when the scenario lists hypotheses, hypotheses.csv (`None` otherwise).
-fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 3] {
+/// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
+/// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
+/// `[sequential]` (`None` otherwise).
+fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 4] {
     csvs_of(
         &summary::summarise(d, tally),
         &summary::hypothesis_rows(d, tally),
@@ -498,7 +499,8 @@ fn csvs_of(
     hypotheses: &[summary::HypothesisRow],
     d: &Design,
     tally: &Tally,
-) -> [(&'static str, Option<Vec<u8>>); 3] {
+) -> [(&'static str, Option<Vec<u8>>); 4] {
+    let sequential = summary::sequential_rows(d, tally);
     [
         ("summary.csv", Some(output::summary_csv(rows))),
         (
@@ -508,6 +510,10 @@ fn csvs_of(
         (
             "hypotheses.csv",
             (!hypotheses.is_empty()).then(|| output::hypotheses_csv(hypotheses)),
+        ),
+        (
+            "sequential.csv",
+            (!sequential.is_empty()).then(|| output::sequential_csv(&sequential)),
         ),
     ]
 }
@@ -524,7 +530,8 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
         let path = dir.join(name);
         match bytes {
             Some(bytes) => write_file(&path, &bytes)?,
-            // A scenario that no longer lists hypotheses must not leave a stale file beside it.
+            // A scenario that no longer lists hypotheses (or has no [sequential]) must not leave
+            // a stale file beside it.
             None => match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(e).with_context(|| format!("cannot remove '{}'", path.display()));

@@ -36,7 +36,7 @@ pub struct TrialCounts {
     /// Patients screened to randomise the sample size.
     pub screened: u64,
     /// The incomplete permuted block (scratch).
-    block: BlockState,
+    pub block: BlockState,
 }
 
 impl TrialCounts {

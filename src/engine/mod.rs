@@ -10,6 +10,7 @@
 //! integer tallies this makes any split of the trial indices (threads, shards, machines) give the
 //! same totals.
 
+pub mod sequential;
 pub mod shard;
 pub mod summary;
 
@@ -20,6 +21,7 @@ use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::engine::sequential::{Monitor, SequentialScratch};
 use crate::engine::summary::{Scratch, Tally};
 use crate::model::design::Design;
 
@@ -42,6 +44,7 @@ pub fn trial_rng(key: [u8; 32], index: u64) -> ChaCha8Rng {
 /// `progress` is called with the number of trials finished, chunk by chunk.
 pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Tally {
     let simulator = Simulator::new(design);
+    let monitor = Monitor::new(design);
     let key = run_key(design.seed);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
     let worker = || {
@@ -49,21 +52,33 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
             Tally::new(design),
             TrialCounts::new(design),
             Scratch::new(design),
+            monitor.as_ref().map(|m| SequentialScratch::new(design, m)),
         )
     };
     (0..chunks)
         .into_par_iter()
-        .fold(worker, |(mut tally, mut counts, mut scratch), chunk| {
-            let start = trials.start + chunk * CHUNK;
-            let end = (start + CHUNK).min(trials.end);
-            for i in start..end {
-                simulator.simulate(&mut trial_rng(key, i), &mut counts);
-                tally.record(design, &counts, &mut scratch);
-            }
-            progress(end - start);
-            (tally, counts, scratch)
-        })
-        .map(|(tally, _, _)| tally)
+        .fold(
+            worker,
+            |(mut tally, mut counts, mut scratch, mut seq), chunk| {
+                let start = trials.start + chunk * CHUNK;
+                let end = (start + CHUNK).min(trials.end);
+                for i in start..end {
+                    let rng = &mut trial_rng(key, i);
+                    match (&monitor, &mut seq) {
+                        (Some(m), Some(seq)) => {
+                            m.trial(design, &simulator, rng, seq, &mut scratch, &mut tally)
+                        }
+                        _ => {
+                            simulator.simulate(rng, &mut counts);
+                            tally.record(design, &counts, &mut scratch);
+                        }
+                    }
+                }
+                progress(end - start);
+                (tally, counts, scratch, seq)
+            },
+        )
+        .map(|(tally, ..)| tally)
         .reduce(
             || Tally::new(design),
             |mut a, b| {

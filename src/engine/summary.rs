@@ -5,9 +5,12 @@
 //! bit-identical however the trials are split between threads, shards or machines: a float sum
 //! would depend on the split (rayon issue #663). The rounding is < 1e-18 per trial.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::binary::TrialCounts;
+use crate::engine::sequential;
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
@@ -183,7 +186,7 @@ impl ComparisonTally {
 
     /// Within-label tests, the interaction test and the hypotheses of one trial; `overall` is
     /// the overall test's statistic and `scratch.strata` holds this comparison's stratum tables.
-    fn record_subgroups(
+    pub(crate) fn record_subgroups(
         &mut self,
         design: &Design,
         arm: usize,
@@ -309,32 +312,123 @@ pub struct Tally {
     pub comparisons: Vec<ComparisonTally>,
     /// Screen failures summed over trials: the exact mean.
     pub sum_failures: u128,
-    /// Histogram of screen failures per trial for the quantiles: bin `i` holds the trials with
-    /// `offset + (i << shift)` to `offset + ((i + 1) << shift) - 1` failures.
-    pub screen_failures: Vec<u64>,
-    pub failures_offset: u64,
-    pub failures_shift: u32,
+    /// Histogram of patients screened per trial for the quantiles: bin `i` holds the trials with
+    /// `offset + (i << shift)` to `offset + ((i + 1) << shift) - 1` screened.
+    pub screened: Vec<u64>,
+    pub screened_offset: u64,
+    pub screened_shift: u32,
+    /// Stopping and stage-wise counts of a sequential design.
+    pub sequential: Option<SequentialTally>,
 }
 
-/// Bins of the screen-failure histogram at most (8 bytes each, per worker).
-const FAILURE_BINS: u64 = 1 << 16;
+/// What a group-sequential design adds to a tally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialTally {
+    pub looks: usize,
+    /// Per comparison x look (`comparison * looks + look`): trials in which the comparison
+    /// stopped there for efficacy, and for futility.
+    pub efficacy: Vec<u64>,
+    pub futility: Vec<u64>,
+    /// Per look: trials that ended there (no comparison left, or the last look).
+    pub ended: Vec<u64>,
+    /// Per look: trials that reached it, and the patients randomised by then summed over them.
+    pub reached: Vec<u64>,
+    pub randomised_at: Vec<u128>,
+    /// Patients randomised per trial (the pipeline of a stopped trial included): value ->
+    /// trials, for the quantiles, and their exact sum.
+    pub randomised: BTreeMap<u64, u64>,
+    pub sum_randomised: u128,
+}
 
-/// The window of the screen-failure histogram: mean +- 12 SD of the negative binomial, where by
-/// Cantelli's inequality any quantile between 0.007 and 0.993 lies; counts outside it are kept
-/// in the end bins. Bins are single values (exact quantiles) unless the window is wider than
-/// `FAILURE_BINS` values (only for designs screening millions), then powers of two wide.
-fn failure_window(design: &Design) -> (u64, u32) {
-    let q = design.eligible_fraction;
-    if q >= 1.0 {
-        return (0, 0);
+impl SequentialTally {
+    fn new(looks: usize, comparisons: usize) -> SequentialTally {
+        SequentialTally {
+            looks,
+            efficacy: vec![0; looks * comparisons],
+            futility: vec![0; looks * comparisons],
+            ended: vec![0; looks],
+            reached: vec![0; looks],
+            randomised_at: vec![0; looks],
+            randomised: BTreeMap::new(),
+            sum_randomised: 0,
+        }
     }
-    let n = design.sample_size as f64;
-    let mean = n * (1.0 - q) / q;
-    let sd = (n * (1.0 - q)).sqrt() / q;
-    let lo = (mean - 12.0 * sd).max(0.0).floor() as u64;
-    let width = (mean + 12.0 * sd).ceil() as u64 - lo + 1;
+
+    fn merge(&mut self, o: &SequentialTally) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        add(&mut self.efficacy, &o.efficacy);
+        add(&mut self.futility, &o.futility);
+        add(&mut self.ended, &o.ended);
+        add(&mut self.reached, &o.reached);
+        for (a, b) in self.randomised_at.iter_mut().zip(&o.randomised_at) {
+            *a += b;
+        }
+        for (&k, &v) in &o.randomised {
+            *self.randomised.entry(k).or_insert(0) += v;
+        }
+        self.sum_randomised += o.sum_randomised;
+    }
+
+    /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
+    fn randomised_quantile(&self, q: f64, trials: u64) -> u64 {
+        let target = ((q * trials as f64).ceil() as u64).max(1);
+        let mut cum = 0;
+        for (&n, &t) in &self.randomised {
+            cum += t;
+            if cum >= target {
+                return n;
+            }
+        }
+        self.randomised.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// Smallest look (0-based) at which the share of trials ended by then reaches `q`.
+    fn ended_quantile(&self, q: f64, trials: u64) -> usize {
+        let target = ((q * trials as f64).ceil() as u64).max(1);
+        let mut cum = 0;
+        for (k, &t) in self.ended.iter().enumerate() {
+            cum += t;
+            if cum >= target {
+                return k;
+            }
+        }
+        self.looks - 1
+    }
+}
+
+/// Bins of the screened histogram at most (8 bytes each, per worker).
+const SCREENED_BINS: u64 = 1 << 16;
+
+/// The window of the screened histogram: from (fewest randomised) + (mean - 12 SD of its
+/// negative binomial screen failures) to (sample size) + (mean + 12 SD), where by Cantelli's
+/// inequality any quantile between 0.007 and 0.993 lies; counts outside it are kept in the end
+/// bins. Bins are single values (exact quantiles) unless the window is wider than
+/// `SCREENED_BINS` values (only for designs screening millions), then powers of two wide. A
+/// sequential trial randomises at least the patients randomised by its first look.
+fn screened_window(design: &Design) -> (u64, u32) {
+    let q = design.eligible_fraction;
+    let fewest = match (&design.sequential, &design.accrual) {
+        (Some(plan), accrual) => {
+            let pipeline = accrual.map_or(0, |a| a.pipeline());
+            (plan.evaluable[0] + pipeline).min(design.sample_size)
+        }
+        (None, _) => design.sample_size,
+    };
+    let failures = |n: u64, sds: f64| {
+        let n = n as f64;
+        n * (1.0 - q) / q + sds * (n * (1.0 - q)).sqrt() / q
+    };
+    let (lo, hi) = if q >= 1.0 {
+        (fewest, design.sample_size)
+    } else {
+        (
+            fewest + failures(fewest, -12.0).max(0.0).floor() as u64,
+            design.sample_size + failures(design.sample_size, 12.0).ceil() as u64,
+        )
+    };
+    let width = hi - lo + 1;
     let mut shift = 0;
-    while width >> shift >= FAILURE_BINS {
+    while width >> shift >= SCREENED_BINS {
         shift += 1;
     }
     (lo, shift)
@@ -342,35 +436,59 @@ fn failure_window(design: &Design) -> (u64, u32) {
 
 impl Tally {
     pub fn new(design: &Design) -> Tally {
-        let (failures_offset, failures_shift) = failure_window(design);
+        let (screened_offset, screened_shift) = screened_window(design);
+        let comparisons = design.arms.len() - 1;
         Tally {
             trials: 0,
-            comparisons: vec![ComparisonTally::new(design); design.arms.len() - 1],
+            comparisons: vec![ComparisonTally::new(design); comparisons],
             sum_failures: 0,
-            screen_failures: Vec::new(),
-            failures_offset,
-            failures_shift,
+            screened: Vec::new(),
+            screened_offset,
+            screened_shift,
+            sequential: design
+                .sequential
+                .as_ref()
+                .map(|p| SequentialTally::new(p.looks.len(), comparisons)),
         }
     }
 
-    /// Records one simulated trial.
+    /// Records one simulated fixed-sample trial.
     pub fn record(&mut self, design: &Design, counts: &TrialCounts, scratch: &mut Scratch) {
         self.trials += 1;
-        for (tally, arm) in self.comparisons.iter_mut().zip(design.comparisons()) {
+        for (j, arm) in design.comparisons().enumerate() {
             let outcome = compare(design, counts, arm, scratch);
-            let truth = design.true_risk[arm] - design.true_risk[design.control];
-            tally.record(&outcome, truth);
-            tally.record_subgroups(design, arm, outcome.statistic, scratch);
+            self.record_comparison(design, j, arm, &outcome, scratch);
         }
-        let failures = counts.screened - design.sample_size;
+        self.record_screening(counts.screened - design.sample_size, design.sample_size);
+    }
+
+    /// Records comparison `j` (of `arm`) of one trial, when its analysis is final; its stratum
+    /// tables are in `scratch.strata`.
+    pub fn record_comparison(
+        &mut self,
+        design: &Design,
+        j: usize,
+        arm: usize,
+        outcome: &ComparisonOutcome,
+        scratch: &mut Scratch,
+    ) {
+        let truth = design.true_risk[arm] - design.true_risk[design.control];
+        let tally = &mut self.comparisons[j];
+        tally.record(outcome, truth);
+        tally.record_subgroups(design, arm, outcome.statistic, scratch);
+    }
+
+    /// Records the screening of one trial: `failures` screen failures to randomise `randomised`.
+    pub fn record_screening(&mut self, failures: u64, randomised: u64) {
         self.sum_failures += u128::from(failures);
-        let bin = (failures.saturating_sub(self.failures_offset) >> self.failures_shift)
-            .min(FAILURE_BINS - 1) as usize;
-        if bin >= self.screen_failures.len() {
+        let screened = failures + randomised;
+        let bin = (screened.saturating_sub(self.screened_offset) >> self.screened_shift)
+            .min(SCREENED_BINS - 1) as usize;
+        if bin >= self.screened.len() {
             // Grows only when a new maximum is seen: O(log) times per run, not per trial.
-            self.screen_failures.resize(bin + 1, 0);
+            self.screened.resize(bin + 1, 0);
         }
-        self.screen_failures[bin] += 1;
+        self.screened[bin] += 1;
     }
 
     pub fn merge(&mut self, other: &Tally) {
@@ -379,28 +497,31 @@ impl Tally {
             a.merge(b);
         }
         self.sum_failures += other.sum_failures;
-        if other.screen_failures.len() > self.screen_failures.len() {
-            self.screen_failures.resize(other.screen_failures.len(), 0);
+        if other.screened.len() > self.screened.len() {
+            self.screened.resize(other.screened.len(), 0);
         }
-        for (a, b) in self.screen_failures.iter_mut().zip(&other.screen_failures) {
+        for (a, b) in self.screened.iter_mut().zip(&other.screened) {
             *a += b;
+        }
+        if let (Some(a), Some(b)) = (&mut self.sequential, &other.sequential) {
+            a.merge(b);
         }
     }
 
-    /// Smallest number of screen failures whose empirical CDF reaches `q` (R's quantile type 1);
-    /// with bins wider than one value, the top of the bin where the CDF reaches `q`.
-    fn failures_quantile(&self, q: f64) -> u64 {
+    /// Smallest number screened whose empirical CDF reaches `q` (R's quantile type 1); with
+    /// bins wider than one value, the top of the bin where the CDF reaches `q`.
+    fn screened_quantile(&self, q: f64) -> u64 {
         let target = (q * self.trials as f64).ceil() as u64;
         let mut cum = 0;
-        let mut bin = self.screen_failures.len().saturating_sub(1);
-        for (k, &h) in self.screen_failures.iter().enumerate() {
+        let mut bin = self.screened.len().saturating_sub(1);
+        for (k, &h) in self.screened.iter().enumerate() {
             cum += h;
             if cum >= target.max(1) {
                 bin = k;
                 break;
             }
         }
-        self.failures_offset + (((bin as u64 + 1) << self.failures_shift) - 1)
+        self.screened_offset + (((bin as u64 + 1) << self.screened_shift) - 1)
     }
 
     fn mean_failures(&self) -> f64 {
@@ -449,6 +570,55 @@ pub struct SummaryRow {
     pub p95_cost: f64,
     /// Currency of the costs (empty without [cost]).
     pub currency: String,
+    /// Designs with interim looks: what the looks change.
+    pub sequential: Option<SequentialColumns>,
+}
+
+/// summary.csv's columns for a design with interim looks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialColumns {
+    pub looks: usize,
+    /// Patients randomised per trial, the pipeline of a stopped trial included.
+    pub expected_randomised: f64,
+    pub p95_randomised: u64,
+    /// The trial ended before the last look (every comparison stopped).
+    pub p_early_stop: f64,
+    /// This comparison stopped before the last look for efficacy, for futility.
+    pub p_early_efficacy: f64,
+    pub p_early_futility: f64,
+    /// Months from the first randomisation to the analysis that ended the trial (NaN without
+    /// `accrual_per_month`).
+    pub expected_months: f64,
+    pub p95_months: f64,
+}
+
+/// One row of sequential.csv: one look of one comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialRow {
+    pub scenario: String,
+    pub arm: String,
+    pub control: String,
+    pub look: usize,
+    pub fraction: f64,
+    pub planned_evaluable: u64,
+    pub planned_randomised: u64,
+    pub efficacy_z: f64,
+    /// Nominal one-sided level of the efficacy bound.
+    pub efficacy_p: f64,
+    pub alpha_spent: f64,
+    pub futility_z: f64,
+    pub beta_spent: f64,
+    pub p_efficacy: f64,
+    pub p_efficacy_se: f64,
+    pub p_futility: f64,
+    pub p_futility_se: f64,
+    pub cumulative_power: f64,
+    pub cumulative_power_se: f64,
+    /// Share of trials that reached this look (some comparison still monitored).
+    pub p_reached: f64,
+    /// Patients randomised by this look, over the trials that reached it.
+    pub mean_randomised: f64,
+    pub months: f64,
 }
 
 /// One row of subgroups.csv: a comparison within one diagnostic label.
@@ -588,18 +758,28 @@ pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
 pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
     let r = tally.trials;
     let c = design.control;
-    let mean_screened = design.sample_size as f64 + tally.mean_failures();
-    let p95_screened = design.sample_size + tally.failures_quantile(0.95);
-    let cost = |screened: f64| {
-        design
-            .cost
-            .as_ref()
-            .map_or(f64::NAN, |c| c.of(screened, design.sample_size))
+    // Interim looks make the number randomised vary from trial to trial.
+    let interim = tally.sequential.as_ref().filter(|s| s.looks > 1);
+    let mean_randomised = interim.map_or(design.sample_size as f64, |s| {
+        s.sum_randomised as f64 / r as f64
+    });
+    let mean_screened = mean_randomised + tally.mean_failures();
+    let p95_screened = tally.screened_quantile(0.95);
+    let mean_cost = design.cost.as_ref().map_or(f64::NAN, |c| {
+        c.screening * mean_screened + c.per_patient * mean_randomised
+    });
+    // Cost increases with the number screened when the number randomised is fixed; with
+    // interim looks both vary, and the quantile of their sum is not kept.
+    let p95_cost = match (&design.cost, interim) {
+        (Some(c), None) => c.of(p95_screened as f64, design.sample_size),
+        _ => f64::NAN,
     };
+    let boundaries = sequential::design_boundaries(design);
     design
         .comparisons()
         .zip(&tally.comparisons)
-        .map(|(arm, t)| {
+        .enumerate()
+        .map(|(j, (arm, t))| {
             let power = t.rejections as f64 / r as f64;
             let (lo, hi) = wilson_interval(t.rejections, r, Z_975);
             let true_difference = design.true_risk[arm] - design.true_risk[c];
@@ -623,7 +803,12 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 power_se: binomial_se(power, r),
                 power_ci_low: lo,
                 power_ci_high: hi,
-                analytic_power: power::analytic_power(design, arm),
+                analytic_power: match (&boundaries, interim) {
+                    (Some((b, _, sides)), Some(_)) => {
+                        power::sequential_analytic_power(design, arm, b, *sides)
+                    }
+                    _ => power::analytic_power(design, arm),
+                },
                 true_risk_control: design.true_risk[c],
                 true_risk_arm: design.true_risk[arm],
                 true_difference,
@@ -638,15 +823,105 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 p95_screened,
                 estimable: t.estimable,
                 bias_se: (var / est).sqrt(),
-                mean_cost: cost(mean_screened),
-                p95_cost: cost(p95_screened as f64),
+                mean_cost,
+                p95_cost,
                 currency: design
                     .cost
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
+                sequential: interim.map(|s| sequential_columns(design, s, j, r)),
             }
         })
         .collect()
+}
+
+/// The summary columns of a design with interim looks, for comparison `j`.
+fn sequential_columns(
+    design: &Design,
+    s: &SequentialTally,
+    j: usize,
+    trials: u64,
+) -> SequentialColumns {
+    let r = trials as f64;
+    let early = |counts: &[u64]| {
+        counts[j * s.looks..(j + 1) * s.looks - 1]
+            .iter()
+            .sum::<u64>() as f64
+            / r
+    };
+    let months = |k: usize| {
+        design.accrual.map_or(f64::NAN, |a| {
+            a.months_to_outcome(design.sequential.as_ref().expect("sequential").evaluable[k])
+        })
+    };
+    SequentialColumns {
+        looks: s.looks,
+        expected_randomised: s.sum_randomised as f64 / r,
+        p95_randomised: s.randomised_quantile(0.95, trials),
+        p_early_stop: s.ended[..s.looks - 1].iter().sum::<u64>() as f64 / r,
+        p_early_efficacy: early(&s.efficacy),
+        p_early_futility: early(&s.futility),
+        expected_months: (0..s.looks)
+            .map(|k| months(k) * s.ended[k] as f64)
+            .sum::<f64>()
+            / r,
+        p95_months: months(s.ended_quantile(0.95, trials)),
+    }
+}
+
+/// Per comparison x look of a sequential design: the boundaries and what happened there.
+pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
+    let (Some(s), Some((b, beta, _))) = (&tally.sequential, sequential::design_boundaries(design))
+    else {
+        return Vec::new();
+    };
+    let plan = design.sequential.as_ref().expect("sequential");
+    let r = tally.trials;
+    let pipeline = design.accrual.map_or(0, |a| a.pipeline());
+    let stage_levels = b.stage_levels();
+    let mut rows = Vec::new();
+    for (j, arm) in design.comparisons().enumerate() {
+        let mut cumulative = 0;
+        for k in 0..s.looks {
+            let at = j * s.looks + k;
+            cumulative += s.efficacy[at];
+            let p = |n: u64| n as f64 / r as f64;
+            rows.push(SequentialRow {
+                scenario: design.name.clone(),
+                arm: design.arms[arm].name.clone(),
+                control: design.arms[design.control].name.clone(),
+                look: k + 1,
+                fraction: plan.looks[k],
+                planned_evaluable: plan.evaluable[k],
+                planned_randomised: (plan.evaluable[k] + pipeline).min(design.sample_size),
+                efficacy_z: b.efficacy[k],
+                efficacy_p: stage_levels[k],
+                alpha_spent: b.alpha_spent[k],
+                futility_z: b
+                    .futility
+                    .as_ref()
+                    .and_then(|f| f.get(k).copied())
+                    .unwrap_or(f64::NAN),
+                beta_spent: beta.as_ref().map_or(f64::NAN, |v| v[k]),
+                p_efficacy: p(s.efficacy[at]),
+                p_efficacy_se: binomial_se(p(s.efficacy[at]), r),
+                p_futility: p(s.futility[at]),
+                p_futility_se: binomial_se(p(s.futility[at]), r),
+                cumulative_power: p(cumulative),
+                cumulative_power_se: binomial_se(p(cumulative), r),
+                p_reached: p(s.reached[k]),
+                mean_randomised: if s.reached[k] == 0 {
+                    f64::NAN
+                } else {
+                    s.randomised_at[k] as f64 / s.reached[k] as f64
+                },
+                months: design
+                    .accrual
+                    .map_or(f64::NAN, |a| a.months_to_outcome(plan.evaluable[k])),
+            });
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

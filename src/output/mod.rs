@@ -11,7 +11,7 @@ pub mod slurm;
 use std::io::Write;
 use std::path::Path;
 
-use crate::engine::summary::{HypothesisRow, SubgroupRow, SummaryRow};
+use crate::engine::summary::{HypothesisRow, SequentialRow, SubgroupRow, SummaryRow};
 use crate::model::design::Design;
 use crate::tools::size::SizeSearch;
 
@@ -60,7 +60,50 @@ fn num(v: f64) -> String {
     }
 }
 
-pub fn summary_record(r: &SummaryRow) -> Vec<String> {
+/// Columns appended for designs with interim looks (`[sequential]` with more than one look).
+pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
+    "looks",
+    "expected_randomised",
+    "p95_randomised",
+    "p_early_stop",
+    "p_early_efficacy",
+    "p_early_futility",
+    "expected_months",
+    "p95_months",
+];
+
+/// The header of summary.csv (and of a sweep's rows) for these rows.
+pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
+    let mut h = SUMMARY_COLUMNS.to_vec();
+    if rows.iter().any(|r| r.sequential.is_some()) {
+        h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
+    }
+    h
+}
+
+/// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
+/// fields for a row without them).
+pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
+    let mut fields = summary_fields(r);
+    if sequential {
+        match &r.sequential {
+            Some(s) => fields.extend([
+                s.looks.to_string(),
+                num(s.expected_randomised),
+                s.p95_randomised.to_string(),
+                num(s.p_early_stop),
+                num(s.p_early_efficacy),
+                num(s.p_early_futility),
+                num(s.expected_months),
+                num(s.p95_months),
+            ]),
+            None => fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new())),
+        }
+    }
+    fields
+}
+
+fn summary_fields(r: &SummaryRow) -> Vec<String> {
     vec![
         r.scenario.clone(),
         r.arm.clone(),
@@ -114,7 +157,63 @@ where
 
 /// summary.csv as bytes.
 pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
-    to_csv(SUMMARY_COLUMNS, rows.iter().map(summary_record))
+    let header = summary_header(rows);
+    let sequential = header.len() > SUMMARY_COLUMNS.len();
+    to_csv(header, rows.iter().map(|r| summary_record(r, sequential)))
+}
+
+/// sequential.csv: per comparison x look, the boundaries and what happened there.
+pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "look",
+            "fraction",
+            "planned_evaluable",
+            "planned_randomised",
+            "efficacy_z",
+            "efficacy_p",
+            "alpha_spent",
+            "futility_z",
+            "beta_spent",
+            "p_efficacy",
+            "p_efficacy_se",
+            "p_futility",
+            "p_futility_se",
+            "cumulative_power",
+            "cumulative_power_se",
+            "p_reached",
+            "mean_randomised",
+            "months",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.look.to_string(),
+                num(r.fraction),
+                r.planned_evaluable.to_string(),
+                r.planned_randomised.to_string(),
+                num(r.efficacy_z),
+                num(r.efficacy_p),
+                num(r.alpha_spent),
+                num(r.futility_z),
+                num(r.beta_spent),
+                num(r.p_efficacy),
+                num(r.p_efficacy_se),
+                num(r.p_futility),
+                num(r.p_futility_se),
+                num(r.cumulative_power),
+                num(r.cumulative_power_se),
+                num(r.p_reached),
+                num(r.mean_randomised),
+                num(r.months),
+            ]
+        }),
+    )
 }
 
 /// subgroups.csv: per comparison x diagnostic label.
@@ -292,17 +391,16 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
 
 /// sweep.csv in tidy long form: the swept keys' values, then the summary columns.
 pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
-    let header: Vec<&str> = keys
-        .iter()
-        .map(String::as_str)
-        .chain(SUMMARY_COLUMNS)
-        .collect();
+    let all: Vec<SummaryRow> = points.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+    let columns = summary_header(&all);
+    let sequential = columns.len() > SUMMARY_COLUMNS.len();
+    let header: Vec<&str> = keys.iter().map(String::as_str).chain(columns).collect();
     let records = points.iter().flat_map(|(values, rows)| {
         rows.iter().map(move |r| {
             values
                 .iter()
                 .cloned()
-                .chain(summary_record(r))
+                .chain(summary_record(r, sequential))
                 .collect::<Vec<_>>()
         })
     });

@@ -7,6 +7,7 @@ use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 use crate::model::design::Design;
 use crate::model::scenario::{Randomisation, Sidedness, TestKind};
 use crate::stats::analysis::{self, Alternative, Table, normal_upper};
+use crate::stats::boundaries::{self, Boundaries, Sides};
 
 /// The alternative hypothesis of the design's comparisons, arm relative to control.
 pub fn alternative(design: &Design) -> Alternative {
@@ -62,6 +63,30 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
         design.analysis.alpha,
         alternative(design),
     )
+}
+
+/// Normal-approximation power of a group-sequential design for `arm`: the probability that the
+/// canonical z statistics cross an efficacy bound of `b`, with drift (the mean of z at the
+/// last look) the true difference over its standard error at the expected evaluable sizes.
+/// Power counts crossings in the direction of the effect, as rpact's does (a two-sided
+/// design's crossings on the other side are negligible).
+pub fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides: Sides) -> f64 {
+    let c = design.control;
+    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let (p1, p0) = (design.true_risk[arm], design.true_risk[c]);
+    let se = (p1 * (1.0 - p1) / evaluable(arm) + p0 * (1.0 - p0) / evaluable(c)).sqrt();
+    let difference = design.benefit_sign() * (p1 - p0);
+    let drift = match sides {
+        Sides::One => difference / se,
+        Sides::Two => difference.abs() / se,
+    };
+    if !drift.is_finite() {
+        // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
+        return if difference > 0.0 { 1.0 } else { 0.0 };
+    }
+    boundaries::rejection_probabilities(b, sides, drift)
+        .iter()
+        .sum()
 }
 
 /// Binomial pmf over 0..=n, dropping the negligible (< 1e-300) terms at the ends of the support.

@@ -15,10 +15,11 @@ use crate::stats::analysis::normal_upper;
 use crate::stats::multiplicity::holm;
 
 /// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
-pub const RESULT_FILES: [(&str, Option<&str>); 3] = [
+pub const RESULT_FILES: [(&str, Option<&str>); 4] = [
     ("summary.csv", None),
     ("subgroups.csv", Some("label")),
     ("hypotheses.csv", Some("hypothesis")),
+    ("sequential.csv", Some("look")),
 ];
 
 /// One result CSV: its header and rows keyed by arm (and label or hypothesis: "arm/label").
@@ -154,6 +155,11 @@ fn monte_carlo_se(
     let binomial_se = |p: f64, n: f64| (p * (1.0 - p) / n).sqrt();
     let se = match column {
         "power" => get("power_se"),
+        "p_efficacy" => get("p_efficacy_se"),
+        "p_futility" => get("p_futility_se"),
+        "cumulative_power" => get("cumulative_power_se"),
+        // With interim looks the number randomised varies too: no simple SE.
+        "mean_screened" if row.contains_key("looks") => None,
         "interaction_power" => get("interaction_power_se"),
         "fwer" => get("fwer_se"),
         "any_rejected" | "all_rejected" => Some(binomial_se(get(column)?, replicates)),
@@ -192,7 +198,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 12] = [
+const DETERMINISTIC: [&str; 16] = [
     "control",
     "test",
     "alternative",
@@ -205,10 +211,14 @@ const DETERMINISTIC: [&str; 12] = [
     "procedure",
     "true_null",
     "interaction_test",
+    "planned_evaluable",
+    "efficacy_z",
+    "futility_z",
+    "alpha_spent",
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).
-const SIMULATED: [&str; 10] = [
+const SIMULATED: [&str; 13] = [
     "power",
     "mean_difference",
     "coverage",
@@ -219,6 +229,9 @@ const SIMULATED: [&str; 10] = [
     "any_rejected",
     "all_rejected",
     "fwer",
+    "p_efficacy",
+    "p_futility",
+    "cumulative_power",
 ];
 const DETERMINISTIC_TOL: f64 = 1e-9;
 

@@ -1,0 +1,262 @@
+//! Group-sequential trials: one virtual trial analysed at each look, stopping for efficacy or
+//! futility, at count level.
+//!
+//! The randomisation sequence is cut into segments at the patients whose outcome is known at a
+//! look (`evaluable[k]`) and at the patients randomised by then (`evaluable[k]` plus the
+//! pipeline). A segment is randomised (arms drawn from the permuted blocks, which continue
+//! across segments; screening drawn for it) when its patients are randomised, and its outcomes
+//! are drawn when they become known. Each draw is exact, so the counts at every look have the
+//! law of enrolling patients one at a time.
+//!
+//! Multi-arm designs: each comparison with control is monitored with the same boundaries; a
+//! comparison that stops takes its arm out of the trial. The arm's places in the block sequence
+//! are then left empty, so the other arms keep their ratios and each comparison's information
+//! at every look stays as planned (the boundaries stay exact); the trial ends when no
+//! comparison is left, or at the last look.
+
+use rand::Rng;
+
+use crate::endpoint::binary::{self, ScreeningSampler, Simulator, TrialCounts};
+use crate::engine::summary::{Scratch, Tally, compare};
+use crate::model::design::Design;
+use crate::stats::analysis::{Level, Statistic};
+use crate::stats::boundaries::{self, Boundaries, Sides};
+use crate::stats::power;
+
+/// Everything a sequential trial needs from the design, computed once per run.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    looks: usize,
+    /// Patients whose outcome is known at each look.
+    evaluable: Vec<u64>,
+    /// Patients randomised by each look (outcome known plus the pipeline).
+    randomised_by: Vec<u64>,
+    /// Ends of the segments of the randomisation sequence, increasing, the last the sample size.
+    ends: Vec<u64>,
+    /// The screening of each segment with every arm open.
+    screening: Vec<ScreeningSampler>,
+    eligible_fraction: f64,
+    /// The efficacy decision at each look, as a significance level on the nominal scale.
+    levels: Vec<Level>,
+    /// Futility bounds at the interim looks (z, positive = benefit).
+    futility: Option<Vec<f64>>,
+    /// +1 when a higher risk is a benefit.
+    sign: f64,
+}
+
+/// The design's boundaries (computed by `stats::boundaries`) and whether they are two-sided.
+pub fn design_boundaries(design: &Design) -> Option<(Boundaries, Option<Vec<f64>>, Sides)> {
+    let plan = design.sequential.as_ref()?;
+    let sides = match design.analysis.sidedness {
+        crate::model::scenario::Sidedness::OneSided => Sides::One,
+        crate::model::scenario::Sidedness::TwoSided => Sides::Two,
+    };
+    let (b, beta) = boundaries::for_plan(plan, design.analysis.alpha, sides)
+        .expect("validated plans have boundaries");
+    Some((b, beta, sides))
+}
+
+impl Monitor {
+    /// `None` for a fixed-sample design.
+    pub fn new(design: &Design) -> Option<Monitor> {
+        let plan = design.sequential.as_ref()?;
+        let (b, _, sides) = design_boundaries(design)?;
+        let n = design.sample_size;
+        let pipeline = design.accrual.map_or(0, |a| a.pipeline());
+        let randomised_by: Vec<u64> = plan
+            .evaluable
+            .iter()
+            .map(|&e| (e + pipeline).min(n))
+            .collect();
+        let mut ends: Vec<u64> = plan
+            .evaluable
+            .iter()
+            .chain(&randomised_by)
+            .copied()
+            .collect();
+        ends.sort_unstable();
+        ends.dedup();
+        let mut start = 0;
+        let screening = ends
+            .iter()
+            .map(|&end| {
+                let s = ScreeningSampler::new(end - start, design.eligible_fraction);
+                start = end;
+                s
+            })
+            .collect();
+        let alt = power::alternative(design);
+        let strata = design.eligible.len().saturating_sub(1) as u32;
+        // One look: the fixed design's level exactly (its bound is the normal quantile).
+        let levels = if plan.looks.len() == 1 {
+            vec![Level::new(design.analysis.alpha, alt, strata)]
+        } else {
+            let per_side = b.stage_levels();
+            per_side
+                .iter()
+                .map(|&p| {
+                    let nominal = match sides {
+                        Sides::One => p,
+                        Sides::Two => 2.0 * p,
+                    };
+                    Level::new(nominal, alt, strata)
+                })
+                .collect()
+        };
+        Some(Monitor {
+            looks: plan.looks.len(),
+            evaluable: plan.evaluable.clone(),
+            randomised_by,
+            ends,
+            screening,
+            eligible_fraction: design.eligible_fraction,
+            levels,
+            futility: b.futility,
+            sign: design.benefit_sign(),
+        })
+    }
+}
+
+/// Per-worker buffers of a sequential trial.
+#[derive(Debug, Clone)]
+pub struct SequentialScratch {
+    /// Cumulative counts at the current look (`randomised`: per arm, so far).
+    counts: TrialCounts,
+    /// Per segment x arm: patients randomised (0 for an arm that had left).
+    segment_arms: Vec<u64>,
+    /// One arm's outcomes in one segment, per stratum.
+    stage_evaluable: Vec<u64>,
+    stage_events: Vec<u64>,
+    /// Arms still randomised, comparisons still monitored.
+    arm_open: Vec<bool>,
+    comparison_open: Vec<bool>,
+}
+
+impl SequentialScratch {
+    pub fn new(design: &Design, monitor: &Monitor) -> SequentialScratch {
+        let arms = design.arms.len();
+        let strata = design.eligible.len();
+        SequentialScratch {
+            counts: TrialCounts::new(design),
+            segment_arms: vec![0; monitor.ends.len() * arms],
+            stage_evaluable: vec![0; strata],
+            stage_events: vec![0; strata],
+            arm_open: vec![true; arms],
+            comparison_open: vec![true; arms - 1],
+        }
+    }
+}
+
+impl Monitor {
+    /// Simulates one sequential trial and records it in `tally`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn trial<R: Rng + ?Sized>(
+        &self,
+        design: &Design,
+        sim: &Simulator,
+        rng: &mut R,
+        s: &mut SequentialScratch,
+        scratch: &mut Scratch,
+        tally: &mut Tally,
+    ) {
+        let arms = design.arms.len();
+        let strata = design.eligible.len();
+        let c = &mut s.counts;
+        c.evaluable.fill(0);
+        c.events.fill(0);
+        c.randomised.fill(0);
+        c.block.restart();
+        s.arm_open.fill(true);
+        s.comparison_open.fill(true);
+        let (mut allocated, mut drawn, mut start) = (0, 0, 0);
+        let (mut randomised, mut failures) = (0u64, 0u64);
+        tally.trials += 1;
+        for k in 0..self.looks {
+            // Randomise the patients randomised by this look, with the arms still open.
+            while allocated < self.ends.len() && self.ends[allocated] <= self.randomised_by[k] {
+                let len = self.ends[allocated] - start;
+                let all_open = s.arm_open.iter().all(|&o| o);
+                if all_open {
+                    failures += self.screening[allocated].sample(rng);
+                }
+                let seg = &mut s.segment_arms[allocated * arms..(allocated + 1) * arms];
+                sim.allocate(rng, len, &mut c.block, seg);
+                for (n, &open) in seg.iter_mut().zip(&s.arm_open) {
+                    if !open {
+                        *n = 0;
+                    }
+                }
+                let m: u64 = seg.iter().sum();
+                if !all_open {
+                    failures += binary::negative_binomial(rng, m, self.eligible_fraction);
+                }
+                for (r, &n) in c.randomised.iter_mut().zip(seg.iter()) {
+                    *r += n;
+                }
+                randomised += m;
+                start = self.ends[allocated];
+                allocated += 1;
+            }
+            // The outcomes known at this look, for the arms still analysed.
+            while drawn < allocated && self.ends[drawn] <= self.evaluable[k] {
+                for a in 0..arms {
+                    if !s.arm_open[a] {
+                        continue;
+                    }
+                    let n = s.segment_arms[drawn * arms + a];
+                    sim.draw_arm(rng, a, n, &mut s.stage_evaluable, &mut s.stage_events);
+                    let cells = a * strata..(a + 1) * strata;
+                    for ((e, x), (se, sx)) in c.evaluable[cells.clone()]
+                        .iter_mut()
+                        .zip(&mut c.events[cells])
+                        .zip(s.stage_evaluable.iter().zip(&s.stage_events))
+                    {
+                        *e += se;
+                        *x += sx;
+                    }
+                }
+                drawn += 1;
+            }
+            let seq = tally.sequential.as_mut().expect("sequential tally");
+            seq.reached[k] += 1;
+            seq.randomised_at[k] += u128::from(randomised);
+            // Each comparison still monitored: efficacy, futility, or on to the next look.
+            let last = k + 1 == self.looks;
+            for (j, arm) in design.comparisons().enumerate() {
+                if !s.comparison_open[j] {
+                    continue;
+                }
+                let mut outcome = compare(design, c, arm, scratch);
+                let statistic = outcome.statistic.expect("z tests with [sequential]");
+                let efficacy = statistic.rejects(&self.levels[k]);
+                let z = match statistic {
+                    Statistic::Z(z) => self.sign * z,
+                    // No events, or only events: the pooled z is 0 (as rpact sets it).
+                    _ => 0.0,
+                };
+                let futile =
+                    !efficacy && !last && self.futility.as_ref().is_some_and(|f| z <= f[k]);
+                if !(efficacy || futile || last) {
+                    continue;
+                }
+                outcome.rejected = efficacy;
+                tally.record_comparison(design, j, arm, &outcome, scratch);
+                let seq = tally.sequential.as_mut().expect("sequential tally");
+                let at = j * self.looks + k;
+                seq.efficacy[at] += u64::from(efficacy);
+                seq.futility[at] += u64::from(futile);
+                s.comparison_open[j] = false;
+                s.arm_open[arm] = false;
+            }
+            if s.comparison_open.iter().all(|&o| !o) {
+                let seq = tally.sequential.as_mut().expect("sequential tally");
+                seq.ended[k] += 1;
+                *seq.randomised.entry(randomised).or_insert(0) += 1;
+                seq.sum_randomised += u128::from(randomised);
+                tally.record_screening(failures, randomised);
+                return;
+            }
+        }
+        unreachable!("every comparison stops at the last look");
+    }
+}
