@@ -1,0 +1,731 @@
+//! Group-sequential designs (`[sequential]`) against independent values:
+//! - one look reproduces the fixed design byte for byte (two-arm, multi-arm with an incomplete
+//!   block, simple randomisation, CMH with dropout);
+//! - stage-wise efficacy and futility stopping probabilities and the expected number randomised
+//!   (pipeline included) against exact enumeration of every sequence of stage-wise 2 x 2 tables,
+//!   with a plain pooled z written here and boundaries from rpact, within 4 Monte Carlo SE;
+//! - against rpact's `getSimulationRates` on one design, within 4 SE of the two simulations;
+//! - a multi-arm trial whose effective arm stops early keeps the type I error of the null arm;
+//! - bad `[sequential]` input exits 2 naming the key, results untouched.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::TwoArm;
+use endotrial::engine::{self, summary};
+use endotrial::model::design::Design;
+use endotrial::output;
+
+fn seq_design(toml: &str) -> Design {
+    common::design(toml)
+}
+
+/// The scenario with `[sequential]` (and the pipeline keys when given) added.
+fn with_sequential(toml: &str, table: &str, accrual: Option<(f64, f64)>) -> String {
+    let mut t = toml.to_string();
+    if let Some((per_month, day)) = accrual {
+        t = t
+            .replacen(
+                "[enrollment]\n",
+                &format!("[enrollment]\naccrual_per_month = {per_month}\n"),
+                1,
+            )
+            .replacen(
+                "[endpoint]\n",
+                &format!("[endpoint]\nassessment_day = {day}\n"),
+                1,
+            );
+    }
+    format!("{t}\n[sequential]\n{table}\n")
+}
+
+fn result_bytes(d: &Design) -> (Vec<u8>, Vec<u8>) {
+    let tally = engine::simulate(d, 0..d.replicates, &|_| {});
+    (
+        output::summary_csv(&summary::summarise(d, &tally)),
+        output::subgroups_csv(&summary::subgroup_rows(d, &tally)),
+    )
+}
+
+const THREE_ARMS: &str = r#"
+name = "three_arms"
+[simulation]
+replicates = 20000
+seed = 5
+[[endotype]]
+name = "a"
+prevalence = 0.3
+control_risk = 0.4
+classified_as = { a = 0.85, b = 0.15 }
+[[endotype]]
+name = "b"
+prevalence = 0.7
+control_risk = 0.25
+[enrollment]
+sample_size = 103
+dropout = 0.05
+[endpoint]
+event = "death"
+better = "lower"
+[[treatment]]
+name = "x"
+effect = "odds_ratio"
+by_endotype = { a = 0.5 }
+[[arm]]
+name = "control"
+ratio = 2
+[[arm]]
+name = "x"
+ratio = 1
+treatment = "x"
+[[arm]]
+name = "y"
+ratio = 2
+assign = { b = "x" }
+[analysis]
+control = "control"
+test = "cmh"
+"#;
+
+#[test]
+fn one_look_is_the_fixed_design_byte_for_byte() {
+    let one_look = "looks = [1.0]\nefficacy = \"obrien_fleming\"";
+    let two_arm = |randomisation, test, alternative| {
+        TwoArm {
+            randomisation,
+            test,
+            alternative,
+            sample_size: 57,
+            ratio_drug: 2,
+            ratio_control: 3,
+            dropout: 0.1,
+            replicates: 20_000,
+            ..TwoArm::default()
+        }
+        .toml()
+    };
+    let cases = [
+        two_arm("block", "chi_square", "two_sided"),
+        two_arm("simple", "chi_square", "one_sided"),
+        two_arm("block", "cmh", "one_sided"),
+        THREE_ARMS.to_string(),
+    ];
+    for fixed in cases {
+        let a = result_bytes(&seq_design(&fixed));
+        let b = result_bytes(&seq_design(&with_sequential(&fixed, one_look, None)));
+        assert!(a == b, "one look differs from the fixed design:\n{fixed}");
+    }
+}
+
+/// rpact 3.3.4: getDesignGroupSequential(kMax=3, alpha=0.025, sided=1, typeOfDesign="asOF",
+/// informationRates=c(1/3,2/3,1), futilityBounds=c(0,0), bindingFutility=FALSE)$criticalValues
+/// (the same bounds without futility, and for sided=2, alpha=0.05).
+const OF3: [f64; 3] = [3.71030287326250, 2.51142748445272, 1.99304748326540];
+/// getDesignGroupSequential(kMax=2, alpha=0.025, sided=1, typeOfDesign="asP",
+/// informationRates=c(0.5,1))$criticalValues
+const POCOCK2: [f64; 2] = [2.15699921834468, 2.20097697526217];
+
+/// The exact law of a two-arm group-sequential trial with `per_arm[k]` cumulative patients per
+/// arm at look k (equal arms, as 1:1 permuted blocks give at even look sizes), event risks `p1`
+/// (arm) and `p0` (control): per look, the probability of stopping for efficacy and for
+/// futility, by enumeration of every sequence of stage-wise tables.
+struct Exact {
+    efficacy: Vec<f64>,
+    futility: Vec<f64>,
+    ended: Vec<f64>,
+}
+
+fn binomial_pmf(n: usize, p: f64) -> Vec<f64> {
+    // By the recursion from k = 0 (n <= 60 here: no underflow concerns for these p).
+    let mut out = vec![0.0; n + 1];
+    out[0] = (1.0 - p).powi(n as i32);
+    for k in 1..=n {
+        out[k] = out[k - 1] * (n - k + 1) as f64 / k as f64 * p / (1.0 - p);
+    }
+    out
+}
+
+/// Pooled two-sample z, arm minus control; 0 when no patient or every patient had the event.
+fn pooled_z(x1: usize, x0: usize, n: usize) -> f64 {
+    let (n, x1, x0) = (n as f64, x1 as f64, x0 as f64);
+    let pbar = (x1 + x0) / (2.0 * n);
+    let var = pbar * (1.0 - pbar) * 2.0 / n;
+    if var <= 0.0 {
+        0.0
+    } else {
+        (x1 / n - x0 / n) / var.sqrt()
+    }
+}
+
+/// `sign`: +1 when a higher risk is a benefit. `two_sided`: reject on |z| >= c, no futility.
+fn exact(
+    per_arm: &[usize],
+    p1: f64,
+    p0: f64,
+    efficacy: &[f64],
+    futility: Option<&[f64]>,
+    sign: f64,
+    two_sided: bool,
+) -> Exact {
+    let max = *per_arm.last().unwrap();
+    // mass[x1][x0] of trials still running with these cumulative events.
+    let mut mass = vec![vec![0.0; max + 1]; max + 1];
+    mass[0][0] = 1.0;
+    let mut out = Exact {
+        efficacy: vec![],
+        futility: vec![],
+        ended: vec![],
+    };
+    let mut before = 0;
+    for (k, &n) in per_arm.iter().enumerate() {
+        let m = n - before;
+        let (f1, f0) = (binomial_pmf(m, p1), binomial_pmf(m, p0));
+        let mut next = vec![vec![0.0; max + 1]; max + 1];
+        for x1 in 0..=before {
+            for x0 in 0..=before {
+                let w = mass[x1][x0];
+                if w == 0.0 {
+                    continue;
+                }
+                for (a, fa) in f1.iter().enumerate() {
+                    for (b, fb) in f0.iter().enumerate() {
+                        next[x1 + a][x0 + b] += w * fa * fb;
+                    }
+                }
+            }
+        }
+        let (mut eff, mut fut) = (0.0, 0.0);
+        let last = k + 1 == per_arm.len();
+        for x1 in 0..=n {
+            for x0 in 0..=n {
+                let w = next[x1][x0];
+                let z = sign * pooled_z(x1, x0, n);
+                let reject = if two_sided {
+                    z.abs() >= efficacy[k]
+                } else {
+                    z >= efficacy[k]
+                };
+                let futile = !last && !reject && futility.is_some_and(|f| z <= f[k]);
+                if reject {
+                    eff += w;
+                } else if futile {
+                    fut += w;
+                }
+                if reject || futile || last {
+                    next[x1][x0] = 0.0;
+                }
+            }
+        }
+        out.efficacy.push(eff);
+        out.futility.push(fut);
+        out.ended.push(if last {
+            1.0 - out.ended.iter().sum::<f64>()
+        } else {
+            eff + fut
+        });
+        mass = next;
+        before = n;
+    }
+    out
+}
+
+struct Case {
+    what: &'static str,
+    arm: TwoArm<'static>,
+    table: &'static str,
+    accrual: Option<(f64, f64)>,
+    per_arm: &'static [usize],
+    efficacy: &'static [f64],
+    futility: Option<&'static [f64]>,
+}
+
+/// TwoArm's true risks: endotype a (0.4, control risk 0.3, risk ratio `effect`), b (0.6, 0.15).
+fn risks(arm: &TwoArm) -> (f64, f64) {
+    (0.4 * 0.3 * arm.effect + 0.6 * 0.15, 0.4 * 0.3 + 0.6 * 0.15)
+}
+
+#[test]
+fn stopping_probabilities_match_exact_enumeration() {
+    let arm = |effect, better, alternative| TwoArm {
+        effect,
+        better,
+        alternative,
+        sample_size: 60,
+        replicates: 200_000,
+        seed: 8,
+        ..TwoArm::default()
+    };
+    let three =
+        "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"";
+    let cases = [
+        Case {
+            what: "O'Brien-Fleming, non-binding futility at z = 0, alternative, pipeline of 9",
+            arm: arm(2.0, "higher", "one_sided"),
+            table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.0]",
+            accrual: Some((10.0, 28.0)),
+            per_arm: &[10, 20, 30],
+            efficacy: &OF3,
+            futility: Some(&[0.0, 0.0]),
+        },
+        Case {
+            what: "the same under the null",
+            arm: arm(1.0, "higher", "one_sided"),
+            table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.0]",
+            accrual: None,
+            per_arm: &[10, 20, 30],
+            efficacy: &OF3,
+            futility: Some(&[0.0, 0.0]),
+        },
+        Case {
+            what: "two-sided O'Brien-Fleming, a harmful drug (lower is better)",
+            arm: arm(2.0, "lower", "two_sided"),
+            table: three,
+            accrual: None,
+            per_arm: &[10, 20, 30],
+            efficacy: &OF3,
+            futility: None,
+        },
+        Case {
+            what: "one-sided Pocock, lower is better, a beneficial drug",
+            arm: arm(0.3, "lower", "one_sided"),
+            table: "looks = [0.5, 1.0]\nefficacy = \"pocock\"",
+            accrual: None,
+            per_arm: &[15, 30],
+            efficacy: &POCOCK2,
+            futility: None,
+        },
+    ];
+    for case in cases {
+        let mut toml = case.arm.toml();
+        if case.arm.alternative == "one_sided" {
+            toml = toml.replace("alpha = 0.05", "alpha = 0.025");
+        }
+        let d = seq_design(&with_sequential(&toml, case.table, case.accrual));
+        let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+        let rows = summary::sequential_rows(&d, &tally);
+        let (p1, p0) = risks(&case.arm);
+        let sign = if case.arm.better == "higher" {
+            1.0
+        } else {
+            -1.0
+        };
+        let e = exact(
+            case.per_arm,
+            p1,
+            p0,
+            case.efficacy,
+            case.futility,
+            sign,
+            case.arm.alternative == "two_sided",
+        );
+        let r = d.replicates as f64;
+        let close = |what: &str, sim: f64, exact: f64| {
+            let se = (exact * (1.0 - exact) / r).sqrt().max(1.0 / r);
+            assert!(
+                (sim - exact).abs() < 4.0 * se,
+                "{}: {what}: simulated {sim}, exact {exact} ({:.1} SE)",
+                case.what,
+                (sim - exact) / se
+            );
+        };
+        for (k, row) in rows.iter().enumerate() {
+            close(
+                &format!("look {} efficacy", k + 1),
+                row.p_efficacy,
+                e.efficacy[k],
+            );
+            close(
+                &format!("look {} futility", k + 1),
+                row.p_futility,
+                e.futility[k],
+            );
+        }
+        // Randomised per trial: the patients with outcomes at the look that ended it, plus the
+        // pipeline (10 a month x 28 days = 9.2 -> 9), at most the sample size.
+        let pipeline = case.accrual.map_or(0, |_| 9);
+        let at: Vec<f64> = case
+            .per_arm
+            .iter()
+            .map(|&n| ((2 * n + pipeline).min(60)) as f64)
+            .collect();
+        let mean: f64 = e.ended.iter().zip(&at).map(|(p, n)| p * n).sum();
+        let var: f64 = e
+            .ended
+            .iter()
+            .zip(&at)
+            .map(|(p, n)| p * (n - mean).powi(2))
+            .sum();
+        let row = &summary::summarise(&d, &tally)[0];
+        let simulated = if case.per_arm.len() > 1 {
+            row.sequential.as_ref().unwrap().expected_randomised
+        } else {
+            60.0
+        };
+        let se = (var / r).sqrt();
+        assert!(
+            (simulated - mean).abs() < 4.0 * se,
+            "{}: expected randomised {simulated} vs exact {mean} (SE {se})",
+            case.what
+        );
+        // Power is the sum of the efficacy stops.
+        let power: f64 = e.efficacy.iter().sum();
+        close("power", row.power, power);
+    }
+}
+
+/// rpact 3.3.4 (R 4.2.2), seed 12345, 200,000 iterations:
+/// ```r
+/// d <- getDesignGroupSequential(kMax=3, alpha=0.025, sided=1, typeOfDesign="asOF",
+///        informationRates=c(1/3,2/3,1), futilityBounds=c(0,0), bindingFutility=FALSE)
+/// s <- getSimulationRates(d, groups=2, pi1=0.347, pi2=0.179, plannedSubjects=c(94,188,282),
+///        maxNumberOfIterations=200000, seed=12345, directionUpper=TRUE)
+/// s$rejectPerStage; s$futilityPerStage; s$expectedNumberOfSubjects
+/// ```
+/// and the same with pi1 = 0.179 (the null).
+#[test]
+fn agrees_with_rpact_get_simulation_rates() {
+    struct Rpact {
+        p1: f64,
+        reject: [f64; 3],
+        futility: [f64; 2],
+        expected_n: f64,
+    }
+    let cases = [
+        Rpact {
+            p1: 0.347,
+            reject: [0.025305, 0.522295, 0.328430],
+            futility: [0.03881, 0.00186],
+            expected_n: 220.67581,
+        },
+        Rpact {
+            p1: 0.179,
+            reject: [0.000065, 0.005610, 0.017840],
+            futility: [0.554955, 0.114125],
+            expected_n: 166.40115,
+        },
+    ];
+    let rpact_iterations = 200_000.0;
+    for c in cases {
+        // One endotype, nobody misclassified or lost: rpact's model. 94 patients a stage in
+        // blocks of 2: 47 a side, as rpact's ceil(94 / 2).
+        let toml = format!(
+            r#"
+name = "rpact"
+[simulation]
+replicates = 400000
+seed = 3
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.179
+[enrollment]
+sample_size = 282
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "drug"
+effect = "risk"
+by_endotype = {{ all = {p1} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.025
+alternative = "one_sided"
+[sequential]
+looks = [0.3333333333333333, 0.6666666666666666, 1.0]
+efficacy = "obrien_fleming"
+futility = "z"
+futility_bounds = [0.0, 0.0]
+"#,
+            p1 = c.p1
+        );
+        let d = seq_design(&toml);
+        let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+        let rows = summary::sequential_rows(&d, &tally);
+        let r = d.replicates as f64;
+        let close = |what: String, ours: f64, theirs: f64| {
+            let se = |p: f64, n: f64| (p * (1.0 - p) / n).sqrt();
+            let se = (se(ours, r).powi(2) + se(theirs, rpact_iterations).powi(2))
+                .sqrt()
+                .max(1e-5);
+            assert!(
+                (ours - theirs).abs() < 4.0 * se,
+                "p1 = {}: {what}: endotrial {ours}, rpact {theirs} ({:.1} SE)",
+                c.p1,
+                (ours - theirs) / se
+            );
+        };
+        for k in 0..3 {
+            close(
+                format!("look {} efficacy", k + 1),
+                rows[k].p_efficacy,
+                c.reject[k],
+            );
+            if k < 2 {
+                close(
+                    format!("look {} futility", k + 1),
+                    rows[k].p_futility,
+                    c.futility[k],
+                );
+            }
+        }
+        // The expected number randomised, with the SE of both simulations from rpact's law of
+        // the look where the trial ended (94, 188 or 282 patients).
+        let ended = [
+            c.reject[0] + c.futility[0],
+            c.reject[1] + c.futility[1],
+            1.0 - c.reject[0] - c.futility[0] - c.reject[1] - c.futility[1],
+        ];
+        let n = [94.0, 188.0, 282.0];
+        let mean: f64 = ended.iter().zip(n).map(|(p, n)| p * n).sum();
+        let sd = ended
+            .iter()
+            .zip(n)
+            .map(|(p, n)| p * (n - mean) * (n - mean))
+            .sum::<f64>()
+            .sqrt();
+        let s = summary::summarise(&d, &tally)[0]
+            .sequential
+            .clone()
+            .unwrap();
+        let se = sd * (1.0 / r + 1.0 / rpact_iterations).sqrt();
+        assert!(
+            (s.expected_randomised - c.expected_n).abs() < 4.0 * se,
+            "p1 = {}: expected N {} vs rpact {} (SE {se})",
+            c.p1,
+            s.expected_randomised,
+            c.expected_n
+        );
+    }
+}
+
+#[test]
+fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
+    // Arm "strong" doubles the response of everyone and stops at the interim most of the time;
+    // arm "null" has no effect. Its one-sided type I error must stay alpha (the boundaries'
+    // information fractions are unchanged when an arm leaves), and the trial randomises fewer.
+    let toml = r#"
+name = "leave"
+[simulation]
+replicates = 200000
+seed = 17
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.25
+[enrollment]
+sample_size = 300
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "strong"
+effect = "risk"
+by_endotype = { all = 0.6 }
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "strong"
+ratio = 1
+treatment = "strong"
+[[arm]]
+name = "null"
+ratio = 1
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.025
+alternative = "one_sided"
+[sequential]
+looks = [0.5, 1.0]
+efficacy = "pocock"
+"#;
+    let d = seq_design(toml);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    let rows = summary::summarise(&d, &tally);
+    let r = d.replicates as f64;
+    // Each comparison's own law is that of a two-arm trial with 50 and 100 patients a side at
+    // the looks (blocks of 3, looks at multiples of 3), whatever the other arm does.
+    for (row, p1) in rows.iter().zip([0.6, 0.25]) {
+        let e = exact(&[50, 100], p1, 0.25, &POCOCK2, None, 1.0, false);
+        let power: f64 = e.efficacy.iter().sum();
+        let se = (power * (1.0 - power) / r).sqrt();
+        assert!(
+            (row.power - power).abs() < 4.0 * se,
+            "{}: power {} vs exact {power}",
+            row.arm,
+            row.power
+        );
+        let early = row.sequential.as_ref().unwrap().p_early_efficacy;
+        let se = (e.efficacy[0] * (1.0 - e.efficacy[0]) / r).sqrt();
+        assert!(
+            (early - e.efficacy[0]).abs() < 4.0 * se,
+            "{}: {early}",
+            row.arm
+        );
+    }
+    // 150 randomised by the interim; when one arm leaves there, the other two take their 100
+    // of the last 150 places; when both do, the trial ends.
+    let seq = tally.sequential.as_ref().unwrap();
+    let counts: Vec<u64> = seq.randomised.keys().copied().collect();
+    assert_eq!(counts, vec![150, 250, 300], "{:?}", seq.randomised);
+    assert_eq!(seq.randomised[&150], seq.ended[0]);
+    let s = rows[0].sequential.as_ref().unwrap();
+    assert!(s.p_early_efficacy > 0.9, "{s:?}");
+}
+
+fn base() -> String {
+    fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/immunosep_sequential.toml"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_shipped_sequential_scenario_runs_identically_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(threads);
+        let status = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args([
+                "run",
+                "--quiet",
+                "--replicates",
+                "20000",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/immunosep_sequential.toml"
+            ))
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+        (
+            fs::read(out.join("immunosep_sequential/summary.csv")).unwrap(),
+            fs::read(out.join("immunosep_sequential/sequential.csv")).unwrap(),
+        )
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
+    let base = base();
+    let bad: &[(&str, &str, &str, &str)] = &[
+        (
+            "looks not increasing",
+            "looks = [0.5, 1.0]",
+            "looks = [0.6, 0.5, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "looks not ending at 1",
+            "looks = [0.5, 1.0]",
+            "looks = [0.5, 0.9]",
+            "sequential.looks",
+        ),
+        (
+            "a look outside (0, 1]",
+            "looks = [0.5, 1.0]",
+            "looks = [0.0, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "futility bounds of the wrong length",
+            "futility_bounds = [0.0]",
+            "futility_bounds = [0.0, 0.5]",
+            "sequential.futility_bounds",
+        ),
+        (
+            "spending parameter missing",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"kim_demets\"",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "spending parameter out of range",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"kim_demets\"\nefficacy_parameter = -1",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "futility two-sided",
+            "alternative = \"one_sided\"",
+            "alternative = \"two_sided\"",
+            "sequential.futility",
+        ),
+        (
+            "Fisher's test",
+            "test = \"chi_square\"",
+            "test = \"fisher_exact\"",
+            "analysis.test",
+        ),
+        (
+            "Yates' correction",
+            "test = \"chi_square\"",
+            "test = \"chi_square_yates\"",
+            "analysis.test",
+        ),
+        (
+            "accrual without an assessment day",
+            "assessment_day = 9",
+            "",
+            "endpoint.assessment_day",
+        ),
+        (
+            "an assessment day without accrual",
+            "accrual_per_month = 10",
+            "",
+            "enrollment.accrual_per_month",
+        ),
+        (
+            "unknown spending family",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"haybittle\"",
+            "efficacy",
+        ),
+        (
+            "unknown key",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"obrien_fleming\"\nlook = 2",
+            "look",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    for (what, from, to, key) in bad {
+        assert!(base.contains(from), "{what}: pattern not in the scenario");
+        let file = dir.path().join("bad.toml");
+        fs::write(&file, base.replacen(from, to, 1)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args(["run", "--quiet", "--replicates", "100", "--out"])
+            .arg(&results)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains("bad.toml"), "{what}: {stderr}");
+        assert!(
+            stderr.contains(key),
+            "{what}: key {key} not named: {stderr}"
+        );
+        assert!(!results.join("immunosep_sequential").exists(), "{what}");
+    }
+}
