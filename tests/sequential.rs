@@ -288,13 +288,13 @@ fn stopping_probabilities_match_exact_enumeration() {
             futility: None,
         },
         Case {
-            what: "one-sided Pocock, lower is better, a beneficial drug",
-            arm: arm(0.3, "lower", "one_sided"),
-            table: "looks = [0.5, 1.0]\nefficacy = \"pocock\"",
+            what: "one-sided Pocock, lower is better, a beneficial drug, futility at z = 0.5",
+            arm: arm(0.6, "lower", "one_sided"),
+            table: "looks = [0.5, 1.0]\nefficacy = \"pocock\"\nfutility = \"z\"\nfutility_bounds = [0.5]",
             accrual: None,
             per_arm: &[15, 30],
             efficacy: &POCOCK2,
-            futility: None,
+            futility: Some(&[0.5]),
         },
     ];
     for case in cases {
