@@ -71,6 +71,35 @@ fn run_and_size_outputs_are_current() {
 }
 
 #[test]
+fn sequential_outputs_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_shown(
+        "run scenarios/immunosep_sequential.toml",
+        &endotrial(&["run", "scenarios/immunosep_sequential.toml"], dir.path()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .current_dir(root())
+        .args(["validate", "scenarios/immunosep_sequential.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The boundaries table and the inflation factor.
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("look  fraction"))
+        .take_while(|l| !l.contains("vs placebo"))
+        .collect();
+    assert_eq!(table.len(), 4, "{stdout}");
+    let text = readme();
+    for line in table {
+        assert!(
+            text.lines().any(|l| l == line),
+            "stale validate line:\n{line}"
+        );
+    }
+}
+
+#[test]
 fn validate_output_is_current() {
     let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
         .current_dir(root())

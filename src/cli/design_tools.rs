@@ -92,10 +92,64 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     )?;
     print!("{}", report::size_summary(d, &search, args.power));
     not_reached(d, &search, args.power)?;
+    let searched = searched(d, args.hypothesis.as_deref())?;
+    let arm = args.arm.as_deref();
+    if let Some(seq) = sequential_size(
+        &pool,
+        &scenario,
+        &search,
+        args.power,
+        (arm, searched),
+        args.sim.quiet,
+    )? {
+        print!("{}", report::sequential_size_text(&seq));
+    }
     let path = args.sim.out.join(&d.name).join("sample_size.csv");
     write_file(&path, &output::sample_size_csv(&search))?;
     println!("  -> {}", path.display());
     Ok(())
+}
+
+/// What `size` and `report` add for a design with interim looks, at the N found: the fixed
+/// design's N for the same power (searched by simulation, the same scenario without its looks)
+/// and the expected number randomised under the scenario and under the global null (every
+/// treatment effect removed). `None` for a fixed design or when no N reached the target.
+fn sequential_size(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    search: &SizeSearch,
+    target: f64,
+    (arm, searched): (Option<&str>, Searched),
+    quiet: bool,
+) -> anyhow::Result<Option<report::SequentialSize>> {
+    let d = &scenario.design;
+    let (Some(n), Some(plan)) = (search.chosen, &d.sequential) else {
+        return Ok(None);
+    };
+    if plan.looks.len() < 2 {
+        return Ok(None);
+    }
+    let mut fixed = scenario.clone();
+    fixed.design.sequential = None;
+    fixed.design.accrual = None;
+    let fixed_search = size_search(pool, &fixed, target, (arm, searched), None, None, quiet)?;
+    let null = size::global_null(&size::at_size(d, n));
+    let null_rows = summary::summarise(&null, &simulate(pool, &null, 0..null.replicates, quiet));
+    let expected = |rows: &[summary::SummaryRow]| {
+        rows[0]
+            .sequential
+            .as_ref()
+            .map_or(f64::NAN, |s| s.expected_randomised)
+    };
+    Ok(Some(report::SequentialSize {
+        n,
+        fixed_n: fixed_search.chosen,
+        fixed_max: fixed_search.max,
+        expected: expected(&search.candidates[&n]),
+        expected_null: expected(&null_rows),
+        target,
+        design: size::at_size(d, n),
+    }))
 }
 
 /// Each command's figure is its own file: a sweep never overwrites the report's curve, and the
@@ -351,7 +405,15 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         stated: &stated,
         provenance: &provenance,
     };
-    let md = report::report_markdown(d, &search, &context);
+    let seq = sequential_size(
+        &pool,
+        &scenario,
+        &search,
+        args.power,
+        (None, searched),
+        args.sim.quiet,
+    )?;
+    let md = report::report_markdown(d, &search, &context, seq.as_ref());
     write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
     write_file(&dir.join(report::REPORT_SVG), svg.as_bytes())?;
     write_file(
@@ -364,6 +426,9 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes(),
     )?;
     print!("{}", report::size_summary(d, &search, args.power));
+    if let Some(seq) = &seq {
+        print!("{}", report::sequential_size_text(seq));
+    }
     println!(
         "  -> {}\n  -> {}",
         dir.join("report.md").display(),

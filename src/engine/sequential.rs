@@ -20,7 +20,7 @@ use crate::endpoint::binary::{self, ScreeningSampler, Simulator, TrialCounts};
 use crate::engine::summary::{Scratch, Tally, compare};
 use crate::model::design::Design;
 use crate::stats::analysis::{Level, Statistic};
-use crate::stats::boundaries::{self, Boundaries, Sides};
+use crate::stats::boundaries::{self, Sides};
 use crate::stats::power;
 
 /// Everything a sequential trial needs from the design, computed once per run.
@@ -44,23 +44,11 @@ pub struct Monitor {
     sign: f64,
 }
 
-/// The design's boundaries (computed by `stats::boundaries`) and whether they are two-sided.
-pub fn design_boundaries(design: &Design) -> Option<(Boundaries, Option<Vec<f64>>, Sides)> {
-    let plan = design.sequential.as_ref()?;
-    let sides = match design.analysis.sidedness {
-        crate::model::scenario::Sidedness::OneSided => Sides::One,
-        crate::model::scenario::Sidedness::TwoSided => Sides::Two,
-    };
-    let (b, beta) = boundaries::for_plan(plan, design.analysis.alpha, sides)
-        .expect("validated plans have boundaries");
-    Some((b, beta, sides))
-}
-
 impl Monitor {
     /// `None` for a fixed-sample design.
     pub fn new(design: &Design) -> Option<Monitor> {
         let plan = design.sequential.as_ref()?;
-        let (b, _, sides) = design_boundaries(design)?;
+        let (b, _, sides) = boundaries::of_design(design)?;
         let n = design.sample_size;
         let pipeline = design.accrual.map_or(0, |a| a.pipeline());
         let randomised_by: Vec<u64> = plan

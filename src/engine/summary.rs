@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::binary::TrialCounts;
-use crate::engine::sequential;
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
+use crate::stats::boundaries;
 use crate::stats::multiplicity;
 use crate::stats::power;
 
@@ -774,7 +774,6 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
         (Some(c), None) => c.of(p95_screened as f64, design.sample_size),
         _ => f64::NAN,
     };
-    let boundaries = sequential::design_boundaries(design);
     design
         .comparisons()
         .zip(&tally.comparisons)
@@ -803,12 +802,7 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 power_se: binomial_se(power, r),
                 power_ci_low: lo,
                 power_ci_high: hi,
-                analytic_power: match (&boundaries, interim) {
-                    (Some((b, _, sides)), Some(_)) => {
-                        power::sequential_analytic_power(design, arm, b, *sides)
-                    }
-                    _ => power::analytic_power(design, arm),
-                },
+                analytic_power: power::analytic_power(design, arm),
                 true_risk_control: design.true_risk[c],
                 true_risk_arm: design.true_risk[arm],
                 true_difference,
@@ -871,8 +865,7 @@ fn sequential_columns(
 
 /// Per comparison x look of a sequential design: the boundaries and what happened there.
 pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
-    let (Some(s), Some((b, beta, _))) = (&tally.sequential, sequential::design_boundaries(design))
-    else {
+    let (Some(s), Some((b, beta, _))) = (&tally.sequential, boundaries::of_design(design)) else {
         return Vec::new();
     };
     let plan = design.sequential.as_ref().expect("sequential");

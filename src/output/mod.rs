@@ -631,6 +631,22 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
             r.mean_difference, r.bias, r.bias_se, r.coverage
         );
+        if let Some(s) = &r.sequential {
+            out += &format!(
+                "  looks            {}: this comparison stopped early for efficacy {:.4}, futility {:.4}; trial ended early {:.4}\n",
+                s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
+            );
+            out += &format!(
+                "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
+                s.expected_randomised, s.p95_randomised, r.sample_size
+            );
+            if !s.expected_months.is_nan() {
+                out += &format!(
+                    "  duration         mean {:.1} months, 95th percentile {:.1}\n",
+                    s.expected_months, s.p95_months
+                );
+            }
+        }
         out += &format!(
             "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
             r.mean_evaluable_control, r.mean_evaluable_arm
@@ -639,12 +655,17 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  screened         mean {:.1}, 95th percentile {}\n",
             r.mean_screened, r.p95_screened
         );
-        if !r.mean_cost.is_nan() {
+        if !r.mean_cost.is_nan() && !r.p95_cost.is_nan() {
             out += &format!(
                 "  cost             mean {:.0} {cur}, 95th percentile {:.0} {cur}\n",
                 r.mean_cost,
                 r.p95_cost,
                 cur = r.currency
+            );
+        } else if !r.mean_cost.is_nan() {
+            out += &format!(
+                "  cost             mean {:.0} {}\n",
+                r.mean_cost, r.currency
             );
         }
     }

@@ -8,6 +8,7 @@ use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
 use crate::model::design::Design;
 use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind};
+use crate::stats::boundaries;
 use crate::stats::power;
 use crate::tools::size::SizeSearch;
 
@@ -336,10 +337,14 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     );
     if let Some(c) = &d.cost {
         let cur = &c.currency;
+        let p95 = if rows[0].p95_cost.is_nan() {
+            String::new()
+        } else {
+            format!(", 95th percentile {}", money(rows[0].p95_cost, cur))
+        };
         out += &format!(
-            "          cost: mean {}, 95th percentile {} ({} per screened, {} per randomised patient)\n",
+            "          cost: mean {}{p95} ({} per screened, {} per randomised patient)\n",
             money(rows[0].mean_cost, cur),
-            money(rows[0].p95_cost, cur),
             price(c.screening, cur),
             price(c.per_patient, cur),
         );
@@ -369,6 +374,48 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         };
     }
     out
+}
+
+/// A sequential design's sample size against the fixed design's (`size`, `report`).
+#[derive(Debug, Clone)]
+pub struct SequentialSize {
+    /// The maximum N found.
+    pub n: u64,
+    /// The fixed design's N for the same power (`None`: not reached up to `fixed_max`).
+    pub fixed_n: Option<u64>,
+    pub fixed_max: u64,
+    /// Expected number randomised at N under the scenario, and under the global null.
+    pub expected: f64,
+    pub expected_null: f64,
+    pub target: f64,
+    /// The design at N.
+    pub design: Design,
+}
+
+/// `size`'s lines for a sequential design.
+pub fn sequential_size_text(s: &SequentialSize) -> String {
+    let fixed = match s.fixed_n {
+        Some(f) => format!(
+            "the fixed design (no interim) needs N = {f} for the same power: {:.3} x",
+            s.n as f64 / f as f64
+        ),
+        None => format!(
+            "the fixed design (no interim) does not reach it up to N = {}",
+            s.fixed_max
+        ),
+    };
+    let inflation = boundaries::of_design(&s.design).map_or(f64::NAN, |(b, _, sides)| {
+        boundaries::characteristics(&b, s.design.analysis.alpha, sides, 1.0 - s.target).inflation
+    });
+    format!(
+        "  sequential: N = {} is the maximum sample size; {fixed} (the boundaries' inflation factor for {} power: {:.4})\n          expected randomised at N = {}: {:.1} under the scenario's effects, {:.1} under the global null (no treatment effect)\n",
+        s.n,
+        pct(s.target),
+        inflation,
+        s.n,
+        s.expected,
+        s.expected_null
+    )
 }
 
 /// What the report's paragraphs cite beside the candidate rows.
@@ -513,6 +560,25 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     if !d.analysis.hypotheses.is_empty() {
         text += &format!(" The power stated is the {}.", cx.searched);
     }
+    if let (Some(plan), Some(q)) = (&d.sequential, &row.sequential) {
+        text += &format!(
+            " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the patients' outcomes), {} and {}, each comparison monitored at every look; \
+             the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
+            plan.looks.len(),
+            plan.looks
+                .iter()
+                .map(|&t| pct(t))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plan.efficacy_words(),
+            plan.futility_words(),
+            pct(q.p_early_stop),
+            pct(q.p_early_efficacy),
+            pct(q.p_early_futility),
+            whole(q.expected_randomised),
+            thousands(q.p95_randomised),
+        );
+    }
     let comparisons = d.comparisons().count();
     if comparisons > 1 {
         text += &format!(
@@ -591,11 +657,18 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         );
     }
     if let Some(c) = &d.cost {
-        text += &format!(
-            " The expected cost is {} (95th percentile {}).",
-            money(row.mean_cost, &c.currency),
-            money(row.p95_cost, &c.currency)
-        );
+        text += &if row.p95_cost.is_nan() {
+            format!(
+                " The expected cost is {}.",
+                money(row.mean_cost, &c.currency)
+            )
+        } else {
+            format!(
+                " The expected cost is {} (95th percentile {}).",
+                money(row.mean_cost, &c.currency),
+                money(row.p95_cost, &c.currency)
+            )
+        };
     }
     if let Some(planned) = cx
         .stated
@@ -816,7 +889,12 @@ fn candidate_table(search: &SizeSearch) -> String {
 }
 
 /// The full report in Markdown: the answer, the paragraph to paste, the curve, then the details.
-pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String {
+pub fn report_markdown(
+    d: &Design,
+    search: &SizeSearch,
+    cx: &Context,
+    sequential: Option<&SequentialSize>,
+) -> String {
     let mut md = format!("# Sample-size report: {}\n\n", d.name);
     if let Some(desc) = &d.description {
         md += &format!("{}\n\n", desc.trim());
@@ -845,6 +923,9 @@ pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String 
         pct(cx.target)
     );
     md += &assumptions(d);
+    if let Some(s) = sequential {
+        md += &interim_section(s, search);
+    }
     md += &format!(
         "## Power at the stated sample size (N = {})\n\n",
         thousands(d.sample_size)
@@ -866,12 +947,19 @@ pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String 
         if let Some(c) = &d.cost {
             md += &format!(
                 "## Budget\n\nAt N = {}: {} per screened patient and {} per randomised patient give a mean \
-                 trial cost of {}; budget {} to cover the screening of 19 trials in 20 (95th percentile).\n\n",
+                 trial cost of {}; {}.\n\n",
                 thousands(n),
                 price(c.screening, &c.currency),
                 price(c.per_patient, &c.currency),
                 money(r.mean_cost, &c.currency),
-                money(r.p95_cost, &c.currency),
+                if r.p95_cost.is_nan() {
+                    "with interim looks the numbers screened and randomised both vary, and no 95th percentile of the cost is given".to_string()
+                } else {
+                    format!(
+                        "budget {} to cover the screening of 19 trials in 20 (95th percentile)",
+                        money(r.p95_cost, &c.currency)
+                    )
+                },
             );
         }
     }
@@ -893,6 +981,85 @@ pub fn report_markdown(d: &Design, search: &SizeSearch, cx: &Context) -> String 
             p.sources.join("; ")
         );
     }
+    md
+}
+
+/// The report's section on the interim analyses: boundaries at the N found, stopping
+/// probabilities and expected size.
+fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
+    let d = &s.design;
+    let (Some(plan), Some((b, _, _))) = (&d.sequential, boundaries::of_design(d)) else {
+        return String::new();
+    };
+    let pipeline = d.accrual.map_or(0, |a| a.pipeline());
+    let mut md = format!(
+        "## Interim analyses\n\n{} analyses, {}; {}. Boundaries on the z scale (positive = benefit), \
+         as rpact's `getDesignGroupSequential` defines them, at N = {}:\n\n\
+         | look | outcomes known | randomised | efficacy z | nominal p | alpha spent | futility z |{}\n\
+         |---|---|---|---|---|---|---|{}\n",
+        plan.looks.len(),
+        plan.efficacy_words(),
+        plan.futility_words(),
+        thousands(s.n),
+        if d.accrual.is_some() { " months |" } else { "" },
+        if d.accrual.is_some() { "---|" } else { "" },
+    );
+    let levels = b.stage_levels();
+    for (k, &e) in plan.evaluable.iter().enumerate() {
+        md += &format!(
+            "| {} ({}) | {} | {} | {:.3} | {:.4} | {:.4} | {} |",
+            k + 1,
+            pct(plan.looks[k]),
+            thousands(e),
+            thousands((e + pipeline).min(s.n)),
+            b.efficacy[k],
+            levels[k],
+            b.alpha_spent[k],
+            b.futility
+                .as_ref()
+                .and_then(|f| f.get(k))
+                .map_or("-".into(), |f| format!("{f:.3}"))
+        );
+        if let Some(a) = d.accrual {
+            md += &format!(" {:.1} |", a.months_to_outcome(e));
+        }
+        md += "\n";
+    }
+    if let Some(row) = search.candidates.get(&s.n).and_then(|r| r.first())
+        && let Some(q) = &row.sequential
+    {
+        md += &format!(
+            "\nAt N = {}: the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}), the pipeline of a stopped trial included; under the global null (no treatment effect), {} on average.",
+            thousands(s.n),
+            pct(q.p_early_stop),
+            pct(q.p_early_efficacy),
+            pct(q.p_early_futility),
+            whole(s.expected),
+            thousands(q.p95_randomised),
+            whole(s.expected_null),
+        );
+        if !q.expected_months.is_nan() {
+            md += &format!(
+                " The analysis that ends the trial comes on average {:.1} months after the first randomisation (95th percentile {:.1}).",
+                q.expected_months, q.p95_months
+            );
+        }
+        md += "\n";
+    }
+    md += &format!(
+        "\n{}.\n\n",
+        match s.fixed_n {
+            Some(f) => format!(
+                "The fixed design without interim analyses needs N = {} for the same power: the maximum N is {:.3} times that",
+                thousands(f),
+                s.n as f64 / f as f64
+            ),
+            None => format!(
+                "The fixed design without interim analyses does not reach the target up to N = {}",
+                thousands(s.fixed_max)
+            ),
+        }
+    );
     md
 }
 
@@ -954,6 +1121,67 @@ fn classification(d: &Design) -> String {
 }
 
 /// The resolved design, as `validate` prints it.
+/// The boundaries of a sequential design, look by look, with the inflation of the maximum
+/// information and the expected information (as rpact's `getDesignCharacteristics` gives them).
+pub fn sequential_text(d: &Design) -> String {
+    let (Some(plan), Some((b, beta_spent, sides))) =
+        (&d.sequential, crate::stats::boundaries::of_design(d))
+    else {
+        return String::new();
+    };
+    let pipeline = d.accrual.map_or(0, |a| a.pipeline());
+    let mut out = format!(
+        "  sequential: {} look(s) at {} of the patients' outcomes; {}; {}\n",
+        plan.looks.len(),
+        plan.looks
+            .iter()
+            .map(|&t| pct(t))
+            .collect::<Vec<_>>()
+            .join(", "),
+        plan.efficacy_words(),
+        plan.futility_words()
+    );
+    if let Some(a) = d.accrual {
+        out += &format!(
+            "    pipeline: {} randomised a month, outcome on day {}: {} patient(s) randomised but without an outcome at each look\n",
+            a.per_month, a.assessment_day, pipeline
+        );
+    }
+    out += "    look  fraction  outcomes  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n";
+    let levels = b.stage_levels();
+    for (k, &t) in plan.looks.iter().enumerate() {
+        let dash =
+            |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+        out += &format!(
+            "    {:>4}  {:>8.4}  {:>8}  {:>10}  {:>7}  {:>10.4}  {:>9.6}  {:>11.6}  {:>10}  {:>10}\n",
+            k + 1,
+            t,
+            plan.evaluable[k],
+            (plan.evaluable[k] + pipeline).min(d.sample_size),
+            dash(d.accrual.map(|a| a.months_to_outcome(plan.evaluable[k])), 1),
+            b.efficacy[k],
+            levels[k],
+            b.alpha_spent[k],
+            dash(b.futility.as_ref().and_then(|f| f.get(k).copied()), 4),
+            dash(beta_spent.as_ref().map(|v| v[k]), 6),
+        );
+    }
+    let beta = match &plan.futility {
+        crate::model::sequential::FutilityRule::BetaSpending { beta, .. } => *beta,
+        _ => 0.2,
+    };
+    let c = boundaries::characteristics(&b, d.analysis.alpha, sides, beta);
+    out += &format!(
+        "    inflation factor {:.4}: for {} power, the maximum information (patients) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
+        c.inflation,
+        pct(1.0 - beta),
+        c.inflation,
+        c.expected_h1,
+        c.expected_h0
+    );
+    out
+}
+
 pub fn describe(d: &Design) -> String {
     let mut out = format!("scenario {}", d.name);
     if let Some(desc) = &d.description {
@@ -995,6 +1223,7 @@ pub fn describe(d: &Design) -> String {
         }
         out += "]\n";
     }
+    out += &sequential_text(d);
     for a in d.comparisons() {
         out += &format!(
             "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})\n",

@@ -12,7 +12,8 @@
 //!
 //! `for_plan` turns a scenario's `[sequential]` plan into boundaries, once per design.
 
-use crate::model::scenario::SpendingFamily;
+use crate::model::design::Design;
+use crate::model::scenario::{Sidedness, SpendingFamily};
 use crate::model::sequential::{EfficacyRule, FutilityRule, SequentialPlan, SpendingRule};
 use crate::stats::analysis::normal_upper;
 
@@ -357,6 +358,19 @@ pub fn for_plan(
             Err("beta spending needs an alpha-spending efficacy rule".into())
         }
     }
+}
+
+/// A design's boundaries, the beta spent by its futility rule (beta spending), and whether they
+/// are two-sided; `None` for a fixed-sample design.
+pub fn of_design(design: &Design) -> Option<(Boundaries, Option<Vec<f64>>, Sides)> {
+    let plan = design.sequential.as_ref()?;
+    let sides = match design.analysis.sidedness {
+        Sidedness::OneSided => Sides::One,
+        Sidedness::TwoSided => Sides::Two,
+    };
+    let (b, beta) =
+        for_plan(plan, design.analysis.alpha, sides).expect("validated plans have boundaries");
+    Some((b, beta, sides))
 }
 
 /// Probability of rejecting at each look, in the direction of the effect, when the z statistic

@@ -51,8 +51,19 @@ pub fn normal_power(p1: f64, n1: f64, p0: f64, n0: f64, alpha: f64, alt: Alterna
 }
 
 /// The design's analytic power for `arm` against control: true marginal risks and expected
-/// evaluable arm sizes in the normal approximation.
+/// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
+/// (`sequential_analytic_power`).
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
+    if let Some((b, _, sides)) =
+        boundaries::of_design(design).filter(|(b, ..)| b.fractions.len() > 1)
+    {
+        return sequential_analytic_power(design, arm, &b, sides);
+    }
+    fixed_analytic_power(design, arm)
+}
+
+/// The fixed-sample design's analytic power for `arm` (the normal approximation above).
+pub fn fixed_analytic_power(design: &Design, arm: usize) -> f64 {
     let c = design.control;
     let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
     normal_power(

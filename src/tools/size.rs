@@ -194,10 +194,33 @@ pub fn grid_step(design: &Design) -> u64 {
     }
 }
 
-/// The design at total sample size `n`.
+/// The design at total sample size `n`. Interim looks stay at their fractions of N; at an N
+/// too small to give each look more patients than the last, a look gets at least one patient
+/// and no fewer than the look before (a look without new patients repeats the previous test at
+/// its own bound: a valid, if wasteful, design that only the smallest candidates meet).
 pub fn at_size(design: &Design, n: u64) -> Design {
     let mut d = design.clone();
     d.sample_size = n;
+    if let Some(plan) = &mut d.sequential {
+        let mut floor = 1;
+        for (e, &t) in plan.evaluable.iter_mut().zip(&plan.looks) {
+            *e = ((t * n as f64).round() as u64).clamp(floor, n.max(1));
+            floor = *e;
+        }
+    }
+    d
+}
+
+/// The design with every treatment effect removed (each arm's risks those of control): the
+/// global null, under which a sequential design's expected size is quoted.
+pub fn global_null(design: &Design) -> Design {
+    let mut d = design.clone();
+    let control = d.stratum_risk[d.control].clone();
+    for r in &mut d.stratum_risk {
+        r.clone_from(&control);
+    }
+    let risk = d.true_risk[d.control];
+    d.true_risk.fill(risk);
     d
 }
 
