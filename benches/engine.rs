@@ -42,6 +42,20 @@ fn throughput(c: &mut Criterion) {
     group.bench_function("chi_square_holm_3_hypotheses", |b| {
         b.iter(|| black_box(engine::simulate(&s.design, 0..TRIALS, &|_| {})))
     });
+    // The shipped group-sequential ImmunoSep with three looks (1/3, 2/3, 1; futility at z = 0),
+    // as benches/versus_sequential.sh runs it against rpact.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep_sequential.toml");
+    let text = std::fs::read_to_string(&path)
+        .expect("shipped scenario")
+        .replace(
+            "looks = [0.5, 1.0]",
+            "looks = [0.3333333333333333, 0.6666666666666666, 1.0]",
+        )
+        .replace("futility_bounds = [0.0]", "futility_bounds = [0.0, 0.0]");
+    let s = Scenario::from_text(&path, text).expect("valid");
+    group.bench_function("chi_square_3_looks", |b| {
+        b.iter(|| black_box(engine::simulate(&s.design, 0..TRIALS, &|_| {})))
+    });
     group.finish();
 }
 

@@ -198,9 +198,8 @@ fn exact(
         }
         let (mut eff, mut fut) = (0.0, 0.0);
         let last = k + 1 == per_arm.len();
-        for x1 in 0..=n {
-            for x0 in 0..=n {
-                let w = next[x1][x0];
+        for (x1, row) in next.iter_mut().enumerate().take(n + 1) {
+            for (x0, w) in row.iter_mut().enumerate().take(n + 1) {
                 let z = sign * pooled_z(x1, x0, n);
                 let reject = if two_sided {
                     z.abs() >= efficacy[k]
@@ -209,12 +208,12 @@ fn exact(
                 };
                 let futile = !last && !reject && futility.is_some_and(|f| z <= f[k]);
                 if reject {
-                    eff += w;
+                    eff += *w;
                 } else if futile {
-                    fut += w;
+                    fut += *w;
                 }
                 if reject || futile || last {
-                    next[x1][x0] = 0.0;
+                    *w = 0.0;
                 }
             }
         }
@@ -465,16 +464,17 @@ futility_bounds = [0.0, 0.0]
                 (ours - theirs) / se
             );
         };
-        for k in 0..3 {
+        assert_eq!(rows.len(), 3);
+        for (k, row) in rows.iter().enumerate() {
             close(
                 format!("look {} efficacy", k + 1),
-                rows[k].p_efficacy,
+                row.p_efficacy,
                 c.reject[k],
             );
             if k < 2 {
                 close(
                     format!("look {} futility", k + 1),
-                    rows[k].p_futility,
+                    row.p_futility,
                     c.futility[k],
                 );
             }
@@ -622,6 +622,47 @@ fn the_shipped_sequential_scenario_runs_identically_on_one_and_two_threads() {
         )
     };
     assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn shards_merge_to_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/immunosep_sequential.toml"
+    );
+    let endotrial = |args: &[&str], out: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args(args)
+            .args(["--quiet", "--replicates", "30001", "--out"])
+            .arg(out)
+            .arg(scenario)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {o:?}");
+    };
+    let single = dir.path().join("single");
+    endotrial(&["run"], &single);
+    let sharded = dir.path().join("sharded");
+    for k in ["1/3", "2/3", "3/3"] {
+        endotrial(&["run", "--shard", k], &sharded);
+    }
+    let merged = dir.path().join("merged");
+    let o = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .arg("merge")
+        .arg(sharded.join("immunosep_sequential/shards"))
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    for file in ["summary.csv", "sequential.csv", "subgroups.csv"] {
+        assert_eq!(
+            fs::read(single.join("immunosep_sequential").join(file)).unwrap(),
+            fs::read(merged.join("immunosep_sequential").join(file)).unwrap(),
+            "{file}"
+        );
+    }
 }
 
 #[test]
