@@ -260,6 +260,17 @@ fn stopping_probabilities_match_exact_enumeration() {
         "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"";
     let cases = [
         Case {
+            what: "O'Brien-Fleming with non-binding O'Brien-Fleming beta spending (beta 0.2)",
+            arm: arm(1.8, "higher", "one_sided"),
+            table: "looks = [0.3, 0.7, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"obrien_fleming\"\nfutility_beta = 0.2",
+            accrual: None,
+            per_arm: &[9, 21, 30],
+            // rpact 3.3.4: getDesignGroupSequential(kMax=3, alpha=0.025, beta=0.2,
+            // typeOfDesign="asOF", typeBetaSpending="bsOF", informationRates=c(0.3,0.7,1))
+            efficacy: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
+            futility: Some(&[-0.451297880765311, 1.29448792012408]),
+        },
+        Case {
             what: "O'Brien-Fleming, non-binding futility at z = 0, alternative, pipeline of 9",
             arm: arm(2.0, "higher", "one_sided"),
             table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.0]",
@@ -383,6 +394,113 @@ fn stopping_probabilities_match_exact_enumeration() {
 /// s$rejectPerStage; s$futilityPerStage; s$expectedNumberOfSubjects
 /// ```
 /// and the same with pi1 = 0.179 (the null).
+/// The scenario keys reach the boundaries rpact 3.3.4 gives for the same design
+/// (`getDesignGroupSequential`, the calls beside the values).
+#[test]
+fn scenario_keys_give_rpacts_boundaries() {
+    struct Keys {
+        table: &'static str,
+        alternative: &'static str,
+        alpha: f64,
+        efficacy: &'static [f64],
+        futility: Option<&'static [f64]>,
+    }
+    let cases = [
+        // kMax=4, alpha=0.025, sided=1, typeOfDesign="asKD", gammaA=2, informationRates=c(0.2,0.45,0.8,1)
+        Keys {
+            table: "looks = [0.2, 0.45, 0.8, 1.0]\nefficacy = \"kim_demets\"\nefficacy_parameter = 2",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[
+                3.09023230616781,
+                2.62186177819967,
+                2.22165527194738,
+                2.10358796268702,
+            ],
+            futility: None,
+        },
+        // kMax=3, alpha=0.025, sided=1, typeOfDesign="asHSD", gammaA=-4, informationRates=c(1/3,2/3,1)
+        Keys {
+            table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"hwang_shih_decani\"\nefficacy_parameter = -4",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[3.01073948538569, 2.54653055220842, 1.99922635406256],
+            futility: None,
+        },
+        // kMax=3, alpha=0.025, sided=1, typeOfDesign="WT", deltaWT=0, informationRates=c(1/3,2/3,1)
+        Keys {
+            table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"wang_tsiatis\"\nefficacy_parameter = 0",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[3.47109144465409, 2.45443229863352, 2.00403557995285],
+            futility: None,
+        },
+        // kMax=2, alpha=0.05, sided=2, typeOfDesign="asHSD", gammaA=1, informationRates=c(0.5,1)
+        Keys {
+            table: "looks = [0.5, 1.0]\nefficacy = \"hwang_shih_decani\"\nefficacy_parameter = 1",
+            alternative: "two_sided",
+            alpha: 0.05,
+            efficacy: &[2.15549695616402, 2.2026965841651],
+            futility: None,
+        },
+        // kMax=3, alpha=0.025, sided=1, typeOfDesign="asOF", informationRates=c(0.3,0.7,1),
+        // futilityBounds=c(0,0.5), bindingFutility=TRUE
+        Keys {
+            table: "looks = [0.3, 0.7, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.5]\nbinding_futility = true",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[3.92857254262661, 2.43515435606241, 1.96624780446291],
+            futility: Some(&[0.0, 0.5]),
+        },
+        // kMax=3, alpha=0.025, beta=0.2, typeOfDesign="asOF", typeBetaSpending="bsOF",
+        // informationRates=c(0.3,0.7,1), bindingFutility=TRUE
+        Keys {
+            table: "looks = [0.3, 0.7, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"obrien_fleming\"\nfutility_beta = 0.2\nbinding_futility = true",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[3.92857254262661, 2.43819620460272, 1.93093895167112],
+            futility: Some(&[-0.486304162160103, 1.24101409269497]),
+        },
+        // kMax=4, alpha=0.025, beta=0.2, typeOfDesign="asKD", gammaA=3, typeBetaSpending="bsKD",
+        // gammaB=2, informationRates=c(0.25,0.5,0.75,1), bindingFutility=TRUE
+        Keys {
+            table: "looks = [0.25, 0.5, 0.75, 1.0]\nefficacy = \"kim_demets\"\nefficacy_parameter = 3\nfutility = \"kim_demets\"\nfutility_parameter = 2\nfutility_beta = 0.2\nbinding_futility = true",
+            alternative: "one_sided",
+            alpha: 0.025,
+            efficacy: &[
+                3.35935371793431,
+                2.76038988679647,
+                2.35801591724157,
+                1.98127984255552,
+            ],
+            futility: Some(&[-0.799718184915472, 0.3391511910595, 1.19975894829258]),
+        },
+    ];
+    for c in cases {
+        let toml = TwoArm {
+            alternative: c.alternative,
+            sample_size: 400,
+            ..TwoArm::default()
+        }
+        .toml()
+        .replace("alpha = 0.05", &format!("alpha = {}", c.alpha));
+        let d = seq_design(&with_sequential(&toml, c.table, None));
+        let (b, _, _) = endotrial::stats::boundaries::of_design(&d).unwrap();
+        for (ours, rpact) in b.efficacy.iter().zip(c.efficacy) {
+            assert!((ours - rpact).abs() < 1e-6, "{}: {:?}", c.table, b.efficacy);
+        }
+        assert_eq!(b.futility.is_some(), c.futility.is_some(), "{}", c.table);
+        for (ours, rpact) in b
+            .futility
+            .iter()
+            .flatten()
+            .zip(c.futility.into_iter().flatten())
+        {
+            assert!((ours - rpact).abs() < 1e-6, "{}: {:?}", c.table, b.futility);
+        }
+    }
+}
+
 #[test]
 fn agrees_with_rpact_get_simulation_rates() {
     struct Rpact {
