@@ -886,6 +886,68 @@ fn shards_merge_to_the_single_run_byte_for_byte() {
 }
 
 #[test]
+fn size_and_report_give_the_maximum_n_the_fixed_n_and_the_expected_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/immunosep_sequential.toml"
+    );
+    let run = |command: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args([
+                command,
+                "--quiet",
+                "--power",
+                "0.8",
+                "--replicates",
+                "20000",
+                "--out",
+            ])
+            .arg(dir.path())
+            .arg(scenario)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let size = run("size");
+    let line = size
+        .lines()
+        .find(|l| l.contains("is the maximum sample size"))
+        .unwrap_or_else(|| panic!("{size}"));
+    // "sequential: N = 232 is the maximum sample size; the fixed design (no interim) needs N = 228 ..."
+    let number_after = |text: &str, key: &str| -> f64 {
+        let rest = &text[text.find(key).unwrap_or_else(|| panic!("{key} in {text}")) + key.len()..];
+        rest.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let max_n = number_after(line, "sequential: N = ");
+    let fixed_n = number_after(line, "needs N = ");
+    assert!(fixed_n <= max_n && max_n <= 1.1 * fixed_n, "{line}");
+    let expected = size
+        .lines()
+        .find(|l| l.contains("under the global null"))
+        .unwrap();
+    let alt = number_after(expected, ": ");
+    let null = number_after(expected, "effects, ");
+    // Futility at z <= 0 stops half the null trials at the interim; efficacy stops a share of
+    // the trials under the effect: both expected sizes below the maximum, the null's lower.
+    assert!(null < alt && alt < max_n, "{expected}");
+    let report = run("report");
+    assert!(report.contains("is the maximum sample size"), "{report}");
+    let md = fs::read_to_string(dir.path().join("immunosep_sequential/report.md")).unwrap();
+    assert!(md.contains("## Interim analyses"), "{md}");
+    assert!(
+        md.contains("group-sequential design with 2 analyses"),
+        "the justification names the looks: {md}"
+    );
+    assert!(md.contains("O'Brien-Fleming-type alpha spending"), "{md}");
+}
+
+#[test]
 fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
     let base = base();
     let bad: &[(&str, &str, &str, &str)] = &[
