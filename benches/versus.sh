@@ -15,19 +15,8 @@ trap 'rm -rf "$out"' EXIT
 cargo build --release --locked --quiet
 bin=target/release/endotrial
 
-# Wall-clock seconds of a command (best of 3, so that a stray process does not decide).
-seconds() {
-  local best=""
-  for _ in 1 2 3; do
-    local start end t
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-    if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
-  done
-  echo "$best"
-}
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
 rate() { awk -v r="$replicates" -v s="$1" 'BEGIN { printf "%.2f", r / s / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 

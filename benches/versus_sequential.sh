@@ -24,18 +24,8 @@ sed -e 's/^looks = .*/looks = [0.3333333333333333, 0.6666666666666666, 1.0]/' \
     -e 's/^name = "immunosep_sequential"/name = "three_looks"/' \
     scenarios/immunosep_sequential.toml > "$out/three_looks.toml"
 
-seconds() {
-  local best=""
-  for _ in 1 2 3; do
-    local start end t
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-    if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
-  done
-  echo "$best"
-}
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
 rate() { awk -v r="$1" -v s="$2" 'BEGIN { printf "%.3f", r / s / 1e6 }'; }
 
 cores=$(nproc)

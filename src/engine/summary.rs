@@ -371,29 +371,28 @@ impl SequentialTally {
 
     /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
     fn randomised_quantile(&self, q: f64, trials: u64) -> u64 {
-        let target = ((q * trials as f64).ceil() as u64).max(1);
-        let mut cum = 0;
-        for (&n, &t) in &self.randomised {
-            cum += t;
-            if cum >= target {
-                return n;
-            }
-        }
-        self.randomised.keys().next_back().copied().unwrap_or(0)
+        quantile_of(self.randomised.iter().map(|(&n, &t)| (n, t)), q, trials)
+            .unwrap_or_else(|| self.randomised.keys().next_back().copied().unwrap_or(0))
     }
 
     /// Smallest look (0-based) at which the share of trials ended by then reaches `q`.
     fn ended_quantile(&self, q: f64, trials: u64) -> usize {
-        let target = ((q * trials as f64).ceil() as u64).max(1);
-        let mut cum = 0;
-        for (k, &t) in self.ended.iter().enumerate() {
-            cum += t;
-            if cum >= target {
-                return k;
-            }
-        }
-        self.looks - 1
+        quantile_of(self.ended.iter().copied().enumerate(), q, trials).unwrap_or(self.looks - 1)
     }
+}
+
+/// R's quantile type 1 of a distribution given as (value, trials) in increasing order of value:
+/// the first value whose cumulative count reaches `q` x `trials` (at least one trial).
+fn quantile_of<T>(counts: impl IntoIterator<Item = (T, u64)>, q: f64, trials: u64) -> Option<T> {
+    let target = ((q * trials as f64).ceil() as u64).max(1);
+    let mut cum = 0;
+    counts
+        .into_iter()
+        .find(|&(_, c)| {
+            cum += c;
+            cum >= target
+        })
+        .map(|(v, _)| v)
 }
 
 /// Bins of the screened histogram at most (8 bytes each, per worker).
@@ -511,16 +510,8 @@ impl Tally {
     /// Smallest number screened whose empirical CDF reaches `q` (R's quantile type 1); with
     /// bins wider than one value, the top of the bin where the CDF reaches `q`.
     fn screened_quantile(&self, q: f64) -> u64 {
-        let target = (q * self.trials as f64).ceil() as u64;
-        let mut cum = 0;
-        let mut bin = self.screened.len().saturating_sub(1);
-        for (k, &h) in self.screened.iter().enumerate() {
-            cum += h;
-            if cum >= target.max(1) {
-                bin = k;
-                break;
-            }
-        }
+        let bin = quantile_of(self.screened.iter().copied().enumerate(), q, self.trials)
+            .unwrap_or(self.screened.len().saturating_sub(1));
         self.screened_offset + (((bin as u64 + 1) << self.screened_shift) - 1)
     }
 

@@ -565,11 +565,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the patients' outcomes), {} and {}, each comparison monitored at every look; \
              the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
-            plan.looks
-                .iter()
-                .map(|&t| pct(t))
-                .collect::<Vec<_>>()
-                .join(", "),
+            looks_text(plan),
             plan.efficacy_words(),
             plan.futility_words(),
             pct(q.p_early_stop),
@@ -1121,6 +1117,15 @@ fn classification(d: &Design) -> String {
 }
 
 /// The resolved design, as `validate` prints it.
+/// A plan's looks as percentages of the outcomes: "50.0%, 100.0%".
+fn looks_text(plan: &crate::model::sequential::SequentialPlan) -> String {
+    plan.looks
+        .iter()
+        .map(|&t| pct(t))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The boundaries of a sequential design, look by look, with the inflation of the maximum
 /// information and the expected information (as rpact's `getDesignCharacteristics` gives them).
 pub fn sequential_text(d: &Design) -> String {
@@ -1133,11 +1138,7 @@ pub fn sequential_text(d: &Design) -> String {
     let mut out = format!(
         "  sequential: {} look(s) at {} of the patients' outcomes; {}; {}\n",
         plan.looks.len(),
-        plan.looks
-            .iter()
-            .map(|&t| pct(t))
-            .collect::<Vec<_>>()
-            .join(", "),
+        looks_text(plan),
         plan.efficacy_words(),
         plan.futility_words()
     );
