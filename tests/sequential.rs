@@ -501,6 +501,95 @@ fn scenario_keys_give_rpacts_boundaries() {
     }
 }
 
+/// The printed normal-approximation power of a sequential design is rpact 3.3.4's:
+/// ```r
+/// d <- getDesignGroupSequential(kMax=2, alpha=0.025, sided=1, typeOfDesign="asOF",
+///        informationRates=c(0.5,1), futilityBounds=0, bindingFutility=FALSE)
+/// getPowerRates(d, groups=2, pi1=0.34731707317073174, pi2=0.17897560975609755,
+///        maxNumberOfSubjects=280, directionUpper=TRUE)$overallReject   # 0.893124613562696
+/// ```
+/// (the shipped ImmunoSep sequential design without dropout).
+#[test]
+fn analytic_power_is_rpacts_get_power_rates() {
+    let text = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/immunosep_sequential.toml"
+    ))
+    .unwrap()
+    .replace("dropout = 0.018", "dropout = 0.0");
+    let d = seq_design(&text);
+    let arm = d.comparisons().next().unwrap();
+    let ours = endotrial::stats::power::analytic_power(&d, arm);
+    assert!((ours - 0.893124613562696).abs() < 1e-6, "{ours}");
+    // Unequal allocation (2:1), two-sided and one-sided with futility, lower is better:
+    // d <- getDesignGroupSequential(kMax=3, alpha=0.05, sided=2, typeOfDesign="asOF",
+    //        informationRates=c(0.3,0.7,1))
+    // getPowerRates(d, groups=2, pi1=0.3, pi2=0.45, maxNumberOfSubjects=300,
+    //        allocationRatioPlanned=2)$overallReject                       # 0.718444943963952
+    // d2 <- getDesignGroupSequential(kMax=3, alpha=0.025, sided=1, typeOfDesign="asP",
+    //        informationRates=c(0.3,0.7,1), futilityBounds=c(-0.5,0.5))
+    // getPowerRates(d2, groups=2, pi1=0.3, pi2=0.45, maxNumberOfSubjects=300,
+    //        allocationRatioPlanned=2, directionUpper=FALSE)$overallReject   # 0.645271225080256
+    let design = |alternative: &str, alpha: f64, table: &str| {
+        seq_design(&format!(
+            r#"
+name = "unequal"
+[simulation]
+replicates = 100
+seed = 1
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.45
+[enrollment]
+sample_size = 300
+[endpoint]
+event = "death"
+better = "lower"
+[[treatment]]
+name = "drug"
+effect = "risk"
+by_endotype = {{ all = 0.3 }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 2
+treatment = "drug"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = {alpha}
+alternative = "{alternative}"
+[sequential]
+{table}
+"#
+        ))
+    };
+    for (d, rpact) in [
+        (
+            design(
+                "two_sided",
+                0.05,
+                "looks = [0.3, 0.7, 1.0]\nefficacy = \"obrien_fleming\"",
+            ),
+            0.718444943963952,
+        ),
+        (
+            design(
+                "one_sided",
+                0.025,
+                "looks = [0.3, 0.7, 1.0]\nefficacy = \"pocock\"\nfutility = \"z\"\nfutility_bounds = [-0.5, 0.5]",
+            ),
+            0.645271225080256,
+        ),
+    ] {
+        let ours = endotrial::stats::power::analytic_power(&d, 1);
+        assert!((ours - rpact).abs() < 1e-6, "{ours} vs rpact {rpact}");
+    }
+}
+
 #[test]
 fn agrees_with_rpact_get_simulation_rates() {
     struct Rpact {

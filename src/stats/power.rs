@@ -76,28 +76,52 @@ pub fn fixed_analytic_power(design: &Design, arm: usize) -> f64 {
     )
 }
 
-/// Normal-approximation power of a group-sequential design for `arm`: the probability that the
-/// canonical z statistics cross an efficacy bound of `b`, with drift (the mean of z at the
-/// last look) the true difference over its standard error at the expected evaluable sizes.
-/// Power counts crossings in the direction of the effect, as rpact's does (a two-sided
-/// design's crossings on the other side are negligible).
+/// Normal-approximation power of a group-sequential design for `arm`, exactly as rpact's
+/// `getPowerRates` defines it: the canonical statistics cross the design's boundaries with
+/// drift (mean of z at the last look) d / sd1 + sign(d) z_alpha (1 - sd0 / sd1), where d is the
+/// true difference in the direction of benefit, sd1 its standard error at the expected
+/// evaluable sizes, sd0 the same under the null (pooled risk), and z_alpha the one-sided
+/// critical value of the design's alpha (alpha / 2 two-sided). The shift makes the one-look
+/// design's power `normal_power` exactly. Two-sided power counts both sides' crossings, as
+/// rpact's does.
 pub fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides: Sides) -> f64 {
     let c = design.control;
     let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
     let (p1, p0) = (design.true_risk[arm], design.true_risk[c]);
-    let se = (p1 * (1.0 - p1) / evaluable(arm) + p0 * (1.0 - p0) / evaluable(c)).sqrt();
-    let difference = design.benefit_sign() * (p1 - p0);
-    let drift = match sides {
-        Sides::One => difference / se,
-        Sides::Two => difference.abs() / se,
+    let (n1, n0) = (evaluable(arm), evaluable(c));
+    let sd1 = (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
+    let pbar = (n1 * p1 + n0 * p0) / (n1 + n0);
+    let sd0 = (pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0)).sqrt();
+    let difference = match sides {
+        Sides::One => design.benefit_sign() * (p1 - p0),
+        Sides::Two => (p1 - p0).abs(),
     };
+    let tail = match sides {
+        Sides::One => design.analysis.alpha,
+        Sides::Two => design.analysis.alpha / 2.0,
+    };
+    // R's sign(): 0 for no difference (Rust's signum gives 1 for 0.0).
+    let sign = if difference == 0.0 {
+        0.0
+    } else {
+        difference.signum()
+    };
+    let drift = difference / sd1 + sign * upper_quantile(tail) * (1.0 - sd0 / sd1);
     if !drift.is_finite() {
         // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
         return if difference > 0.0 { 1.0 } else { 0.0 };
     }
-    boundaries::rejection_probabilities(b, sides, drift)
-        .iter()
-        .sum()
+    let crossing = |drift: f64| -> f64 {
+        boundaries::rejection_probabilities(b, sides, drift)
+            .iter()
+            .sum()
+    };
+    match sides {
+        Sides::One => crossing(drift),
+        // Symmetric bounds: crossing the lower one at this drift is crossing the upper one at
+        // the opposite drift. rpact counts both, as `normal_power` does.
+        Sides::Two => crossing(drift) + crossing(-drift),
+    }
 }
 
 /// Binomial pmf over 0..=n, dropping the negligible (< 1e-300) terms at the ends of the support.
