@@ -733,6 +733,76 @@ fn cmh_z(strata: &[[u64; 4]]) -> f64 {
     if var > 0.0 { num / var.sqrt() } else { 0.0 }
 }
 
+/// Screening of a sequential design against its exact law given the number randomised R (the
+/// distribution of R is the simulated one, itself checked against exact enumeration above): the
+/// screen failures are negative binomial(R, q), so E[screened] = E[R] / q and
+/// Var = E[R] (1 - q) / q^2 + Var(R) / q^2; mean within 4 SE, 95th percentile within 3 patients
+/// of the mixture's.
+fn check_screening(d: &Design, tally: &summary::Tally) {
+    use statrs::distribution::{DiscreteCDF, NegativeBinomial};
+    let q = d.eligible_fraction;
+    assert!(q < 1.0, "a design with screen failures");
+    let seq = tally.sequential.as_ref().unwrap();
+    let r = tally.trials as f64;
+    let weights: Vec<(u64, f64)> = seq
+        .randomised
+        .iter()
+        .map(|(&n, &t)| (n, t as f64 / r))
+        .collect();
+    let mean_r: f64 = weights.iter().map(|(n, w)| *n as f64 * w).sum();
+    let var_r: f64 = weights
+        .iter()
+        .map(|(n, w)| w * (*n as f64 - mean_r).powi(2))
+        .sum();
+    let row = &summary::summarise(d, tally)[0];
+    let exact = mean_r / q;
+    let se = ((mean_r * (1.0 - q) + var_r) / (q * q) / r).sqrt();
+    assert!(
+        (row.mean_screened - exact).abs() < 4.0 * se,
+        "{}: mean screened {} vs {exact} (SE {se})",
+        d.name,
+        row.mean_screened
+    );
+    // P(screened <= s) = sum over R of P(R) P(failures <= s - R).
+    let cdf = |s: u64| -> f64 {
+        weights
+            .iter()
+            .filter(|(n, _)| *n <= s)
+            .map(|(n, w)| w * NegativeBinomial::new(*n as f64, q).unwrap().cdf(s - n))
+            .sum()
+    };
+    let mut p95 = 0;
+    while cdf(p95) < 0.95 {
+        p95 += 1;
+    }
+    assert!(
+        row.p95_screened.abs_diff(p95) <= 3,
+        "{}: p95 screened {} vs {p95}",
+        d.name,
+        row.p95_screened
+    );
+    // Cost: screening x screened + per patient x randomised, in expectation.
+    if let Some(c) = &d.cost {
+        let cost = c.screening * exact + c.per_patient * mean_r;
+        let se_cost = c.screening * se + c.per_patient * (var_r / r).sqrt();
+        assert!((row.mean_cost - cost).abs() < 4.0 * se_cost, "{}", d.name);
+    }
+}
+
+#[test]
+fn screening_and_cost_follow_the_number_randomised() {
+    let text = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/immunosep_sequential.toml"
+    ))
+    .unwrap()
+    .replace("replicates = 100000", "replicates = 200000")
+        + "\n[cost]\ncurrency = \"EUR\"\nscreening = 500\nper_patient = 15000\n";
+    let d = seq_design(&text);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    check_screening(&d, &tally);
+}
+
 /// The CMH statistic across looks, against a patient-by-patient simulator written here: each
 /// patient's true endotype, label (misclassified), arm (permuted blocks of 2) and outcome drawn
 /// one at a time; CMH z by label at each look; rpact's bounds. Both simulations' per-look
@@ -830,10 +900,15 @@ replicates = 200000
 seed = 17
 [[endotype]]
 name = "all"
-prevalence = 1.0
+prevalence = 0.6
+control_risk = 0.25
+[[endotype]]
+name = "other"
+prevalence = 0.4
 control_risk = 0.25
 [enrollment]
 sample_size = 300
+eligible = ["all"]
 [endpoint]
 event = "response"
 better = "higher"
@@ -892,6 +967,8 @@ efficacy = "pocock"
     assert_eq!(seq.randomised[&150], seq.ended[0]);
     let s = rows[0].sequential.as_ref().unwrap();
     assert!(s.p_early_efficacy > 0.9, "{s:?}");
+    // Screening after an arm left (drawn for the patients of the arms still open).
+    check_screening(&d, &tally);
 }
 
 fn base() -> String {
