@@ -360,6 +360,14 @@ fn stopping_probabilities_match_exact_enumeration() {
             .iter()
             .map(|&n| ((2 * n + pipeline).min(60)) as f64)
             .collect();
+        // Trials reaching each look, and the patients randomised by it (fixed for two arms).
+        let mut reached = 1.0;
+        for (k, row) in rows.iter().enumerate() {
+            close(&format!("look {} reached", k + 1), row.p_reached, reached);
+            reached -= e.ended[k];
+            assert_eq!(row.mean_randomised, at[k], "{}: look {}", case.what, k + 1);
+            assert_eq!(row.planned_randomised as f64, at[k], "{}", case.what);
+        }
         let mean: f64 = e.ended.iter().zip(&at).map(|(p, n)| p * n).sum();
         let var: f64 = e
             .ended
