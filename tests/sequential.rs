@@ -1119,6 +1119,23 @@ fn size_and_report_give_the_maximum_n_the_fixed_n_and_the_expected_sizes() {
         "the justification names the looks: {md}"
     );
     assert!(md.contains("O'Brien-Fleming-type alpha spending"), "{md}");
+    // compare says that a sequential design's N is a maximum, and what it randomises.
+    let o = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(["compare", "--quiet", "--replicates", "20000", "--out"])
+        .arg(dir.path())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/immunosep.toml"
+        ))
+        .arg(scenario)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        stderr.contains("immunosep_sequential has 2 looks: its N is a maximum sample size"),
+        "{stderr}"
+    );
 }
 
 #[test]

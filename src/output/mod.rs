@@ -600,6 +600,17 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
             warnings.push(differ("compares", adjusted(first), adjusted(c)));
         }
     }
+    // With interim looks, N is a maximum: say what such a design randomises on average.
+    for c in &designs {
+        if let Some((n, row)) = &c.at_target
+            && let Some(s) = &row.sequential
+        {
+            warnings.push(format!(
+                "{} has {} looks: its N is a maximum sample size; at N@target = {n} it randomises {:.0} on average (stops early with probability {:.3})",
+                c.design.name, s.looks, s.expected_randomised, s.p_early_stop
+            ));
+        }
+    }
     warnings
 }
 
