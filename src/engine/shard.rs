@@ -15,7 +15,7 @@ use crate::engine::summary::Tally;
 use crate::model::scenario::Scenario;
 
 /// Bumped whenever the shard file layout changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The engine version recorded in shards; shards of different versions are never merged.
 pub const ENGINE: &str = concat!("endotrial ", env!("CARGO_PKG_VERSION"));
