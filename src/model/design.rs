@@ -11,9 +11,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
-use crate::model::scenario::Procedure;
 use crate::model::scenario::{
-    Better, Effect, InvalidKey, MarkerDistribution, Randomisation, RawArm, RawBiomarker,
+    Better, Effect, InvalidKey, MarkerDistribution, Procedure, Randomisation, RawArm, RawBiomarker,
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
 use crate::model::sequential::{self, Accrual, SequentialPlan};
