@@ -8,10 +8,15 @@
 //! Risk sets are the sufficient statistics of the test, so an engine that simulates event counts
 //! per day (events recorded in whole days, as trial data are) can feed them directly.
 //!
+//! Beside it, Schoenfeld's approximation of the events needed and of the power.
+//!
 //! Not yet part of scenarios: issue 10 builds the time-to-event endpoint on it. Checked against
-//! R 4.2.2 / survival in the tests.
+//! R 4.2.2 (survival's survdiff, rpact 3.3.4) in the tests.
 
-use crate::stats::analysis::Statistic;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::stats::analysis::{Statistic, normal_upper};
+use crate::stats::boundaries::Sides;
 
 /// One distinct event time: patients at risk and events, in the arm and in control.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -99,6 +104,46 @@ pub fn risk_sets(observations: &[(f64, bool, bool)]) -> Vec<RiskSet> {
         }
     }
     out
+}
+
+/// The one-sided normal quantile of the design's alpha (alpha / 2 two-sided).
+fn critical(alpha: f64, sides: Sides) -> f64 {
+    let tail = match sides {
+        Sides::One => alpha,
+        Sides::Two => alpha / 2.0,
+    };
+    Normal::standard().inverse_cdf(1.0 - tail)
+}
+
+/// Schoenfeld's approximation: the events a log-rank test needs for power 1 - `beta` at
+/// `hazard_ratio`, with a share `arm_share` of the patients in the arm,
+/// (z_alpha + z_beta)^2 / (share (1 - share) ln(HR)^2), as rpact's `getSampleSizeSurvival`.
+pub fn schoenfeld_events(
+    hazard_ratio: f64,
+    arm_share: f64,
+    alpha: f64,
+    beta: f64,
+    sides: Sides,
+) -> f64 {
+    let z = critical(alpha, sides) + Normal::standard().inverse_cdf(1.0 - beta);
+    z * z / (arm_share * (1.0 - arm_share) * hazard_ratio.ln().powi(2))
+}
+
+/// Schoenfeld's power of a log-rank test with `events` events (two-sided: both sides), as
+/// rpact's `getPowerSurvival`.
+pub fn schoenfeld_power(
+    events: f64,
+    hazard_ratio: f64,
+    arm_share: f64,
+    alpha: f64,
+    sides: Sides,
+) -> f64 {
+    let drift = (events * arm_share * (1.0 - arm_share)).sqrt() * hazard_ratio.ln().abs();
+    let c = critical(alpha, sides);
+    match sides {
+        Sides::One => normal_upper(c - drift),
+        Sides::Two => normal_upper(c - drift) + normal_upper(c + drift),
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +252,28 @@ mod tests {
         };
         assert!((z * z - 1.27964345120336).abs() < 1e-12, "{}", z * z);
         assert!(z < 0.0);
+    }
+
+    /// rpact 3.3.4:
+    /// getSampleSizeSurvival(hazardRatio=0.7, alpha=0.025, beta=0.2, sided=1, lambda2=0.05,
+    ///   accrualTime=c(0,12), followUpTime=12)$maxNumberOfEvents                 # 246.787104547358
+    /// getSampleSizeSurvival(hazardRatio=0.6, alpha=0.05, beta=0.1, sided=2,
+    ///   allocationRatioPlanned=2, ...)$maxNumberOfEvents                          # 181.202165891163
+    /// getPowerSurvival(hazardRatio=0.75, alpha=0.025, sided=1, maxNumberOfEvents=300,
+    ///   maxNumberOfSubjects=600, lambda2=0.05, accrualTime=c(0,12),
+    ///   directionUpper=FALSE)$overallReject                                      # 0.702441606207973
+    #[test]
+    fn schoenfeld_matches_rpact() {
+        let e = schoenfeld_events(0.7, 0.5, 0.025, 0.2, Sides::One);
+        assert!((e - 246.787104547358).abs() < 1e-9, "{e}");
+        let e = schoenfeld_events(0.6, 2.0 / 3.0, 0.05, 0.1, Sides::Two);
+        assert!((e - 181.202165891163).abs() < 1e-9, "{e}");
+        let p = schoenfeld_power(300.0, 0.75, 0.5, 0.025, Sides::One);
+        assert!((p - 0.702441606207973).abs() < 1e-12, "{p}");
+        // The events for a power give that power back.
+        let e = schoenfeld_events(0.8, 0.5, 0.05, 0.1, Sides::Two);
+        let p = schoenfeld_power(e, 0.8, 0.5, 0.05, Sides::Two);
+        assert!((p - 0.9).abs() < 1e-6, "{p}");
     }
 
     #[test]
