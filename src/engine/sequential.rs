@@ -137,7 +137,6 @@ impl SequentialScratch {
 
 impl Monitor {
     /// Simulates one sequential trial and records it in `tally`.
-    #[allow(clippy::too_many_arguments)]
     pub fn trial<R: Rng + ?Sized>(
         &self,
         design: &Design,
