@@ -6,6 +6,10 @@ use crate::model::scenario::{
     EfficacyFamily, FutilityFamily, InvalidKey, RawScenario, Sidedness, SpendingFamily, TestKind,
 };
 
+/// Most looks a design may have (rpact's limit on kMax): each look adds a numerical
+/// integration to the boundaries, and no protocol has more.
+pub const MAX_LOOKS: usize = 20;
+
 /// Days in a month: 365.25 / 12.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
@@ -222,6 +226,15 @@ pub fn plan(raw: &RawScenario, sample_size: u64) -> Result<Option<SequentialPlan
         return Err(InvalidKey::new(
             key("looks"),
             format!("expected increasing fractions in (0, 1] ending at 1, found {looks:?}"),
+        ));
+    }
+    if looks.len() > MAX_LOOKS {
+        return Err(InvalidKey::new(
+            key("looks"),
+            format!(
+                "expected at most {MAX_LOOKS} looks (as rpact's kMax), found {}",
+                looks.len()
+            ),
         ));
     }
     let mut looks = looks.clone();
