@@ -1161,6 +1161,12 @@ fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
             "sequential.looks",
         ),
         (
+            "more than 20 looks",
+            "looks = [0.5, 1.0]",
+            "looks = [0.04, 0.08, 0.12, 0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4, 0.44, 0.48, 0.52, 0.56, 0.6, 0.64, 0.68, 0.72, 0.76, 0.8, 1.0]",
+            "sequential.looks",
+        ),
+        (
             "futility bounds of the wrong length",
             "futility_bounds = [0.0]",
             "futility_bounds = [0.0, 0.5]",
