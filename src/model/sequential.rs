@@ -55,10 +55,6 @@ pub struct SequentialPlan {
 }
 
 impl SequentialPlan {
-    pub fn interim_looks(&self) -> usize {
-        self.looks.len() - 1
-    }
-
     /// The plan's words for reports: "O'Brien-Fleming-type alpha spending".
     pub fn efficacy_words(&self) -> String {
         match self.efficacy {
