@@ -1119,6 +1119,7 @@ fn size_and_report_give_the_maximum_n_the_fixed_n_and_the_expected_sizes() {
         "the justification names the looks: {md}"
     );
     assert!(md.contains("O'Brien-Fleming-type alpha spending"), "{md}");
+    assert!(md.contains("non-binding futility bounds z <= 0"), "{md}");
     // compare says that a sequential design's N is a maximum, and what it randomises.
     let o = Command::new(env!("CARGO_BIN_EXE_endotrial"))
         .args(["compare", "--quiet", "--replicates", "20000", "--out"])

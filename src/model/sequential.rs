@@ -395,3 +395,24 @@ pub fn plan(raw: &RawScenario, sample_size: u64) -> Result<Option<SequentialPlan
         binding: seq.binding_futility,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pipeline_is_the_patients_randomised_during_the_assessment_delay() {
+        let a = |per_month, assessment_day| Accrual {
+            per_month,
+            assessment_day,
+        };
+        // Exact products are whole patients (not one fewer by rounding).
+        assert_eq!(a(60.0, 30.4375).pipeline(), 60);
+        assert_eq!(a(12.0, 2.0 * 30.4375).pipeline(), 24);
+        // Otherwise the patients fully randomised: 10 a month over 28 days is 9.2.
+        assert_eq!(a(10.0, 28.0).pipeline(), 9);
+        assert_eq!(a(10.0, 0.0).pipeline(), 0);
+        // The outcome of the 280th patient at 10 a month, assessed on day 9.
+        assert!((a(10.0, 9.0).months_to_outcome(280) - (28.0 + 9.0 / 30.4375)).abs() < 1e-12);
+    }
+}
