@@ -1162,6 +1162,48 @@ fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
             "sequential.looks",
         ),
         (
+            "kim_demets rho of 0",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"kim_demets\"\nefficacy_parameter = 0",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "hwang_shih_decani gamma out of range",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"hwang_shih_decani\"\nefficacy_parameter = 50",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "hwang_shih_decani gamma of 0",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"hwang_shih_decani\"\nefficacy_parameter = 0",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "no accrual",
+            "accrual_per_month = 10",
+            "accrual_per_month = 0",
+            "enrollment.accrual_per_month",
+        ),
+        (
+            "negative accrual",
+            "accrual_per_month = 10",
+            "accrual_per_month = -10",
+            "enrollment.accrual_per_month",
+        ),
+        (
+            "negative assessment day",
+            "assessment_day = 9",
+            "assessment_day = -1",
+            "endpoint.assessment_day",
+        ),
+        (
+            "infinite assessment day",
+            "assessment_day = 9",
+            "assessment_day = inf",
+            "endpoint.assessment_day",
+        ),
+        (
             "more than 20 looks",
             "looks = [0.5, 1.0]",
             "looks = [0.04, 0.08, 0.12, 0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4, 0.44, 0.48, 0.52, 0.56, 0.6, 0.64, 0.68, 0.72, 0.76, 0.8, 1.0]",
