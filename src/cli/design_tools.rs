@@ -123,12 +123,9 @@ fn sequential_size(
     quiet: bool,
 ) -> anyhow::Result<Option<report::SequentialSize>> {
     let d = &scenario.design;
-    let (Some(n), Some(plan)) = (search.chosen, &d.sequential) else {
+    let Some(n) = search.chosen.filter(|_| d.has_interim_looks()) else {
         return Ok(None);
     };
-    if plan.looks.len() < 2 {
-        return Ok(None);
-    }
     let mut fixed = scenario.clone();
     fixed.design.sequential = None;
     fixed.design.accrual = None;

@@ -371,13 +371,7 @@ impl ScreeningSampler {
             .expect("validated: N > 0 and q in (0, 1)");
         let mean = sample_size as f64 * (1.0 - eligible_fraction) / eligible_fraction;
         let mixture = || ScreeningSampler {
-            draw: ScreeningDraw::Mixture(
-                Gamma::new(
-                    sample_size as f64,
-                    (1.0 - eligible_fraction) / eligible_fraction,
-                )
-                .expect("validated: N > 0 and q in (0, 1)"),
-            ),
+            draw: ScreeningDraw::Mixture(failures_mixture(sample_size, eligible_fraction)),
         };
         // The table would reach past mean + 40 SD: known too wide without building it.
         let sd = (sample_size as f64 * (1.0 - eligible_fraction)).sqrt() / eligible_fraction;
@@ -406,14 +400,7 @@ impl ScreeningSampler {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         let (dist, cdf) = match &self.draw {
             ScreeningDraw::None => return 0,
-            ScreeningDraw::Mixture(gamma) => {
-                let lambda = gamma.sample(rng);
-                // Validation keeps the expected count below 1e15; a rate beyond what
-                // rand_distr's Poisson accepts (about 1.8e19) has probability below 1e-1000.
-                return Poisson::new(lambda.clamp(f64::MIN_POSITIVE, 1e19))
-                    .expect("positive finite rate")
-                    .sample(rng) as u64;
-            }
+            ScreeningDraw::Mixture(gamma) => return poisson_of_gamma(rng, gamma),
             ScreeningDraw::Table { dist, cdf } => (dist, cdf),
         };
         let u: f64 = rng.random();
@@ -537,10 +524,6 @@ impl Simulator {
             }
         }
     }
-
-    pub fn arms(&self) -> usize {
-        self.ratios.len()
-    }
 }
 
 /// The places left in the current permuted block of a trial's randomisation sequence.
@@ -589,18 +572,28 @@ impl BlockState {
     }
 }
 
+/// The gamma mixing distribution of negative binomial(n, q) failures: Gamma(n, (1 - q) / q).
+fn failures_mixture(n: u64, q: f64) -> Gamma<f64> {
+    Gamma::new(n as f64, (1.0 - q) / q).expect("n > 0 and q in (0, 1)")
+}
+
+/// A Poisson draw at a rate drawn from `gamma`: the gamma-Poisson mixture.
+fn poisson_of_gamma<R: Rng + ?Sized>(rng: &mut R, gamma: &Gamma<f64>) -> u64 {
+    let lambda = gamma.sample(rng);
+    // Validation keeps the expected count below 1e15; a rate beyond what rand_distr's Poisson
+    // accepts (about 1.8e19) has probability below 1e-1000.
+    Poisson::new(lambda.clamp(f64::MIN_POSITIVE, 1e19))
+        .expect("positive finite rate")
+        .sample(rng) as u64
+}
+
 /// Negative binomial(n, q) failures before the n-th success, as the gamma-Poisson mixture (for
 /// the sizes that have no tabulated sampler: a sequential trial whose arms left early).
 pub fn negative_binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, q: f64) -> u64 {
     if q >= 1.0 || n == 0 {
         return 0;
     }
-    let lambda = Gamma::new(n as f64, (1.0 - q) / q)
-        .expect("n > 0 and q in (0, 1)")
-        .sample(rng);
-    Poisson::new(lambda.clamp(f64::MIN_POSITIVE, 1e19))
-        .expect("positive finite rate")
-        .sample(rng) as u64
+    poisson_of_gamma(rng, &failures_mixture(n, q))
 }
 
 #[cfg(test)]

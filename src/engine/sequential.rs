@@ -49,12 +49,8 @@ impl Monitor {
     pub fn new(design: &Design) -> Option<Monitor> {
         let plan = design.sequential.as_ref()?;
         let (b, _, sides) = boundaries::of_design(design)?;
-        let n = design.sample_size;
-        let pipeline = design.accrual.map_or(0, |a| a.pipeline());
-        let randomised_by: Vec<u64> = plan
-            .evaluable
-            .iter()
-            .map(|&e| (e + pipeline).min(n))
+        let randomised_by: Vec<u64> = (0..plan.looks.len())
+            .map(|k| design.randomised_by_look(k))
             .collect();
         let mut ends: Vec<u64> = plan
             .evaluable

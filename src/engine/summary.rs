@@ -406,12 +406,10 @@ const SCREENED_BINS: u64 = 1 << 16;
 /// sequential trial randomises at least the patients randomised by its first look.
 fn screened_window(design: &Design) -> (u64, u32) {
     let q = design.eligible_fraction;
-    let fewest = match (&design.sequential, &design.accrual) {
-        (Some(plan), accrual) => {
-            let pipeline = accrual.map_or(0, |a| a.pipeline());
-            (plan.evaluable[0] + pipeline).min(design.sample_size)
-        }
-        (None, _) => design.sample_size,
+    let fewest = if design.sequential.is_some() {
+        design.randomised_by_look(0)
+    } else {
+        design.sample_size
     };
     let failures = |n: u64, sds: f64| {
         let n = n as f64;
@@ -750,19 +748,23 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
     let r = tally.trials;
     let c = design.control;
     // Interim looks make the number randomised vary from trial to trial.
-    let interim = tally.sequential.as_ref().filter(|s| s.looks > 1);
+    let interim = tally
+        .sequential
+        .as_ref()
+        .filter(|_| design.has_interim_looks());
     let mean_randomised = interim.map_or(design.sample_size as f64, |s| {
         s.sum_randomised as f64 / r as f64
     });
     let mean_screened = mean_randomised + tally.mean_failures();
     let p95_screened = tally.screened_quantile(0.95);
-    let mean_cost = design.cost.as_ref().map_or(f64::NAN, |c| {
-        c.screening * mean_screened + c.per_patient * mean_randomised
-    });
+    let mean_cost = design
+        .cost
+        .as_ref()
+        .map_or(f64::NAN, |c| c.of(mean_screened, mean_randomised));
     // Cost increases with the number screened when the number randomised is fixed; with
     // interim looks both vary, and the quantile of their sum is not kept.
     let p95_cost = match (&design.cost, interim) {
-        (Some(c), None) => c.of(p95_screened as f64, design.sample_size),
+        (Some(c), None) => c.of(p95_screened as f64, design.sample_size as f64),
         _ => f64::NAN,
     };
     design
@@ -834,11 +836,7 @@ fn sequential_columns(
             .sum::<u64>() as f64
             / r
     };
-    let months = |k: usize| {
-        design.accrual.map_or(f64::NAN, |a| {
-            a.months_to_outcome(design.sequential.as_ref().expect("sequential").evaluable[k])
-        })
-    };
+    let months = |k: usize| design.months_to_look(k).unwrap_or(f64::NAN);
     SequentialColumns {
         looks: s.looks,
         expected_randomised: s.sum_randomised as f64 / r,
@@ -861,7 +859,6 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
     };
     let plan = design.sequential.as_ref().expect("sequential");
     let r = tally.trials;
-    let pipeline = design.accrual.map_or(0, |a| a.pipeline());
     let stage_levels = b.stage_levels();
     let mut rows = Vec::new();
     for (j, arm) in design.comparisons().enumerate() {
@@ -877,15 +874,11 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                 look: k + 1,
                 fraction: plan.looks[k],
                 planned_evaluable: plan.evaluable[k],
-                planned_randomised: (plan.evaluable[k] + pipeline).min(design.sample_size),
+                planned_randomised: design.randomised_by_look(k),
                 efficacy_z: b.efficacy[k],
                 efficacy_p: stage_levels[k],
                 alpha_spent: b.alpha_spent[k],
-                futility_z: b
-                    .futility
-                    .as_ref()
-                    .and_then(|f| f.get(k).copied())
-                    .unwrap_or(f64::NAN),
+                futility_z: b.futility_at(k).unwrap_or(f64::NAN),
                 beta_spent: beta.as_ref().map_or(f64::NAN, |v| v[k]),
                 p_efficacy: p(s.efficacy[at]),
                 p_efficacy_se: binomial_se(p(s.efficacy[at]), r),
@@ -899,9 +892,7 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                 } else {
                     s.randomised_at[k] as f64 / s.reached[k] as f64
                 },
-                months: design
-                    .accrual
-                    .map_or(f64::NAN, |a| a.months_to_outcome(plan.evaluable[k])),
+                months: design.months_to_look(k).unwrap_or(f64::NAN),
             });
         }
     }

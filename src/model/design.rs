@@ -131,8 +131,8 @@ pub struct Cost {
 
 impl Cost {
     /// Cost of a trial that screened `screened` patients to randomise `randomised`.
-    pub fn of(&self, screened: f64, randomised: u64) -> f64 {
-        self.screening * screened + self.per_patient * randomised as f64
+    pub fn of(&self, screened: f64, randomised: f64) -> f64 {
+        self.screening * screened + self.per_patient * randomised
     }
 }
 
@@ -175,6 +175,25 @@ impl Design {
             Better::Higher => 1.0,
             Better::Lower => -1.0,
         }
+    }
+
+    /// Whether the design has interim looks (a `[sequential]` table with more than one look).
+    pub fn has_interim_looks(&self) -> bool {
+        self.sequential.as_ref().is_some_and(|p| p.looks.len() > 1)
+    }
+
+    /// Patients randomised by look `k` of a sequential design: those whose outcome is known
+    /// there plus the pipeline, at most the sample size.
+    pub fn randomised_by_look(&self, k: usize) -> u64 {
+        let plan = self.sequential.as_ref().expect("a sequential design");
+        (plan.evaluable[k] + self.accrual.map_or(0, |a| a.pipeline())).min(self.sample_size)
+    }
+
+    /// Months from the first randomisation to look `k` of a sequential design (`None` without
+    /// `accrual_per_month`).
+    pub fn months_to_look(&self, k: usize) -> Option<f64> {
+        let plan = self.sequential.as_ref().expect("a sequential design");
+        self.accrual.map(|a| a.months_to_outcome(plan.evaluable[k]))
     }
 
     /// Expected number screened to randomise `sample_size` (negative binomial mean).

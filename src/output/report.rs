@@ -987,7 +987,6 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
     let (Some(plan), Some((b, _, _))) = (&d.sequential, boundaries::of_design(d)) else {
         return String::new();
     };
-    let pipeline = d.accrual.map_or(0, |a| a.pipeline());
     let mut md = format!(
         "## Interim analyses\n\n{} analyses, {}; {}. Boundaries on the z scale (positive = benefit), \
          as rpact's `getDesignGroupSequential` defines them, at N = {}:\n\n\
@@ -1007,17 +1006,14 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
             k + 1,
             pct(plan.looks[k]),
             thousands(e),
-            thousands((e + pipeline).min(s.n)),
+            thousands(d.randomised_by_look(k)),
             b.efficacy[k],
             levels[k],
             b.alpha_spent[k],
-            b.futility
-                .as_ref()
-                .and_then(|f| f.get(k))
-                .map_or("-".into(), |f| format!("{f:.3}"))
+            b.futility_at(k).map_or("-".into(), |f| format!("{f:.3}"))
         );
-        if let Some(a) = d.accrual {
-            md += &format!(" {:.1} |", a.months_to_outcome(e));
+        if let Some(months) = d.months_to_look(k) {
+            md += &format!(" {months:.1} |");
         }
         md += "\n";
     }
@@ -1129,12 +1125,10 @@ fn looks_text(plan: &crate::model::sequential::SequentialPlan) -> String {
 /// The boundaries of a sequential design, look by look, with the inflation of the maximum
 /// information and the expected information (as rpact's `getDesignCharacteristics` gives them).
 pub fn sequential_text(d: &Design) -> String {
-    let (Some(plan), Some((b, beta_spent, sides))) =
-        (&d.sequential, crate::stats::boundaries::of_design(d))
+    let (Some(plan), Some((b, beta_spent, sides))) = (&d.sequential, boundaries::of_design(d))
     else {
         return String::new();
     };
-    let pipeline = d.accrual.map_or(0, |a| a.pipeline());
     let mut out = format!(
         "  sequential: {} look(s) at {} of the patients' outcomes; {}; {}\n",
         plan.looks.len(),
@@ -1145,7 +1139,9 @@ pub fn sequential_text(d: &Design) -> String {
     if let Some(a) = d.accrual {
         out += &format!(
             "    pipeline: {} randomised a month, outcome on day {}: {} patient(s) randomised but without an outcome at each look\n",
-            a.per_month, a.assessment_day, pipeline
+            a.per_month,
+            a.assessment_day,
+            a.pipeline()
         );
     }
     out += "    look  fraction  outcomes  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n";
@@ -1158,12 +1154,12 @@ pub fn sequential_text(d: &Design) -> String {
             k + 1,
             t,
             plan.evaluable[k],
-            (plan.evaluable[k] + pipeline).min(d.sample_size),
-            dash(d.accrual.map(|a| a.months_to_outcome(plan.evaluable[k])), 1),
+            d.randomised_by_look(k),
+            dash(d.months_to_look(k), 1),
             b.efficacy[k],
             levels[k],
             b.alpha_spent[k],
-            dash(b.futility.as_ref().and_then(|f| f.get(k).copied()), 4),
+            dash(b.futility_at(k), 4),
             dash(beta_spent.as_ref().map(|v| v[k]), 6),
         );
     }

@@ -94,6 +94,11 @@ impl Boundaries {
     pub fn stage_levels(&self) -> Vec<f64> {
         self.efficacy.iter().map(|&c| normal_upper(c)).collect()
     }
+
+    /// The futility bound at look `k` (none at the last look, or without futility bounds).
+    pub fn futility_at(&self, k: usize) -> Option<f64> {
+        self.futility.as_ref().and_then(|f| f.get(k).copied())
+    }
 }
 
 /// Simpson nodes and weights over [lo, hi].

@@ -26,9 +26,7 @@ fn upper_quantile(p: f64) -> f64 {
 /// patients against `p0` with `n0`. Two-sided power counts both rejection regions, as
 /// `power.prop.test(..., strict = TRUE)`; with n1 = n0 it equals that function exactly.
 pub fn normal_power(p1: f64, n1: f64, p0: f64, n0: f64, alpha: f64, alt: Alternative) -> f64 {
-    let pbar = (n1 * p1 + n0 * p0) / (n1 + n0);
-    let sd0 = (pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0)).sqrt();
-    let sd1 = (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
+    let (sd0, sd1) = standard_errors(p1, n1, p0, n0);
     let delta = p1 - p0;
     // P(z > c) under the alternative, for a signed difference d and critical value c (in SD0s).
     let tail = |d: f64, c: f64| {
@@ -50,30 +48,37 @@ pub fn normal_power(p1: f64, n1: f64, p0: f64, n0: f64, alpha: f64, alt: Alterna
     }
 }
 
-/// The design's analytic power for `arm` against control: true marginal risks and expected
-/// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
-/// (`sequential_analytic_power`).
-pub fn analytic_power(design: &Design, arm: usize) -> f64 {
-    if let Some((b, _, sides)) =
-        boundaries::of_design(design).filter(|(b, ..)| b.fractions.len() > 1)
-    {
-        return sequential_analytic_power(design, arm, &b, sides);
-    }
-    fixed_analytic_power(design, arm)
+/// Standard errors of the difference in risk between `p1` (`n1` patients) and `p0` (`n0`):
+/// under the null (the pooled risk) and under the alternative.
+fn standard_errors(p1: f64, n1: f64, p0: f64, n0: f64) -> (f64, f64) {
+    let pbar = (n1 * p1 + n0 * p0) / (n1 + n0);
+    let sd0 = (pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0)).sqrt();
+    let sd1 = (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
+    (sd0, sd1)
 }
 
-/// The fixed-sample design's analytic power for `arm` (the normal approximation above).
-pub fn fixed_analytic_power(design: &Design, arm: usize) -> f64 {
+/// The true risks of `arm` and control and their expected evaluable sizes: (p1, n1, p0, n0).
+fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
     let c = design.control;
     let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
-    normal_power(
+    (
         design.true_risk[arm],
         evaluable(arm),
         design.true_risk[c],
         evaluable(c),
-        design.analysis.alpha,
-        alternative(design),
     )
+}
+
+/// The design's analytic power for `arm` against control: true marginal risks and expected
+/// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
+/// (`sequential_analytic_power`).
+pub fn analytic_power(design: &Design, arm: usize) -> f64 {
+    if design.has_interim_looks() {
+        let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
+        return sequential_analytic_power(design, arm, &b, sides);
+    }
+    let (p1, n1, p0, n0) = expected_arms(design, arm);
+    normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
 }
 
 /// Normal-approximation power of a group-sequential design for `arm`, exactly as rpact's
@@ -84,14 +89,9 @@ pub fn fixed_analytic_power(design: &Design, arm: usize) -> f64 {
 /// critical value of the design's alpha (alpha / 2 two-sided). The shift makes the one-look
 /// design's power `normal_power` exactly. Two-sided power counts both sides' crossings, as
 /// rpact's does.
-pub fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides: Sides) -> f64 {
-    let c = design.control;
-    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
-    let (p1, p0) = (design.true_risk[arm], design.true_risk[c]);
-    let (n1, n0) = (evaluable(arm), evaluable(c));
-    let sd1 = (p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0).sqrt();
-    let pbar = (n1 * p1 + n0 * p0) / (n1 + n0);
-    let sd0 = (pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0)).sqrt();
+fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides: Sides) -> f64 {
+    let (p1, n1, p0, n0) = expected_arms(design, arm);
+    let (sd0, sd1) = standard_errors(p1, n1, p0, n0);
     let difference = match sides {
         Sides::One => design.benefit_sign() * (p1 - p0),
         Sides::Two => (p1 - p0).abs(),
