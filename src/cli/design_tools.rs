@@ -78,30 +78,23 @@ fn size_search(
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
+    let aim = (
+        args.arm.as_deref(),
+        searched(d, args.hypothesis.as_deref())?,
+    );
     let search = size_search(
         &pool,
         &scenario,
         args.power,
-        (
-            args.arm.as_deref(),
-            searched(d, args.hypothesis.as_deref())?,
-        ),
+        aim,
         args.min,
         args.max,
         args.sim.quiet,
     )?;
     print!("{}", report::size_summary(d, &search, args.power));
     not_reached(d, &search, args.power)?;
-    let searched = searched(d, args.hypothesis.as_deref())?;
-    let arm = args.arm.as_deref();
-    if let Some(seq) = sequential_size(
-        &pool,
-        &scenario,
-        &search,
-        args.power,
-        (arm, searched),
-        args.sim.quiet,
-    )? {
+    if let Some(seq) = sequential_size(&pool, &scenario, &search, args.power, aim, args.sim.quiet)?
+    {
         print!("{}", report::sequential_size_text(&seq));
     }
     let path = args.sim.out.join(&d.name).join("sample_size.csv");
@@ -130,7 +123,8 @@ fn sequential_size(
     fixed.design.sequential = None;
     fixed.design.accrual = None;
     let fixed_search = size_search(pool, &fixed, target, (arm, searched), None, None, quiet)?;
-    let null = size::global_null(&size::at_size(d, n));
+    let at_n = size::at_size(d, n);
+    let null = size::global_null(&at_n);
     let null_rows = summary::summarise(&null, &simulate(pool, &null, 0..null.replicates, quiet));
     let expected = |rows: &[summary::SummaryRow]| {
         rows[0]
@@ -145,7 +139,7 @@ fn sequential_size(
         expected: expected(&search.candidates[&n]),
         expected_null: expected(&null_rows),
         target,
-        design: size::at_size(d, n),
+        design: at_n,
     }))
 }
 
