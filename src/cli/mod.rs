@@ -505,7 +505,10 @@ fn csvs_of(
         ("summary.csv", Some(output::summary_csv(rows))),
         (
             "subgroups.csv",
-            Some(output::subgroups_csv(&summary::subgroup_rows(d, tally))),
+            // Within-label analyses of a time-to-event endpoint are not built yet.
+            d.survival
+                .is_none()
+                .then(|| output::subgroups_csv(&summary::subgroup_rows(d, tally))),
         ),
         (
             "hypotheses.csv",

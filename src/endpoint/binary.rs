@@ -131,6 +131,17 @@ const SEARCH_TAIL: f64 = 1e-15;
 
 impl BinomialSampler {
     pub fn new(p: f64, bound: u64) -> BinomialSampler {
+        let mut sampler = Self::without_search_tables(p, bound);
+        let searched = (sampler.mode_pmf.len() as u64).min(MAX_SEARCH_TABLE + 1);
+        for n in 0..searched {
+            sampler.tabulate_search(n);
+        }
+        sampler
+    }
+
+    /// A sampler that searches from the mode on every draw: 8 bytes per n instead of the search
+    /// tables' hundreds, for the many per-day probabilities of a time-to-event endpoint.
+    pub fn without_search_tables(p: f64, bound: u64) -> BinomialSampler {
         let table = if p > 0.0 && p < 1.0 {
             bound.min(MAX_TABULATED) + 1
         } else {
@@ -144,7 +155,7 @@ impl BinomialSampler {
                     .pmf(m)
             })
             .collect();
-        let mut sampler = BinomialSampler {
+        BinomialSampler {
             p,
             odds: p / (1.0 - p),
             mode_pmf,
@@ -152,12 +163,7 @@ impl BinomialSampler {
             order: Vec::new(),
             cumulative: Vec::new(),
             guide: Vec::new(),
-        };
-        let searched = (sampler.mode_pmf.len() as u64).min(MAX_SEARCH_TABLE + 1);
-        for n in 0..searched {
-            sampler.tabulate_search(n);
         }
-        sampler
     }
 
     /// Appends the search table of `n`: the outcomes in the order `search` visits them, with
@@ -302,7 +308,7 @@ impl Iterator for SearchOrder {
 
 /// Conditional probabilities that turn a multinomial into a chain of binomials:
 /// element i is p_i / (p_i + ... + p_last); the last is 1.
-fn chain_probabilities(p: &[f64]) -> Vec<f64> {
+pub fn chain_probabilities(p: &[f64]) -> Vec<f64> {
     let mut rest: f64 = p.iter().sum();
     p.iter()
         .enumerate()
@@ -320,7 +326,7 @@ fn chain_probabilities(p: &[f64]) -> Vec<f64> {
 
 /// Draws a multinomial(n, p) into `out` from samplers of the chain probabilities of p.
 #[inline]
-fn multinomial<R: Rng + ?Sized>(
+pub fn multinomial<R: Rng + ?Sized>(
     rng: &mut R,
     mut n: u64,
     chain: &[BinomialSampler],
@@ -458,7 +464,7 @@ impl Simulator {
 
     /// Simulates one trial into `out` (whose previous contents are overwritten).
     pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialCounts) {
-        out.screened = self.sample_size + self.screening.sample(rng);
+        out.screened = self.sample_size + self.screen_failures(rng);
         out.block.restart();
         self.allocate(rng, self.sample_size, &mut out.block, &mut out.randomised);
         for a in 0..self.ratios.len() {
@@ -473,6 +479,16 @@ impl Simulator {
         }
     }
 
+    /// The screen failures of a trial that randomises the sample size.
+    pub fn screen_failures<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        self.screening.sample(rng)
+    }
+
+    /// The diagnostic labels of `n` randomised patients: a multinomial over the strata.
+    pub fn draw_labels<R: Rng + ?Sized>(&self, rng: &mut R, n: u64, out: &mut [u64]) {
+        multinomial(rng, n, &self.stratum_chain, out);
+    }
+
     /// The outcomes of `n` patients randomised to arm `a`: their diagnostic labels (a
     /// multinomial), dropout and events per label, written to the arm's `evaluable` and `events`
     /// cells (one per stratum).
@@ -485,7 +501,7 @@ impl Simulator {
         evaluable: &mut [u64],
         events: &mut [u64],
     ) {
-        multinomial(rng, n, &self.stratum_chain, evaluable);
+        self.draw_labels(rng, n, evaluable);
         let strata = evaluable.len();
         for (s, (e, x)) in evaluable.iter_mut().zip(events.iter_mut()).enumerate() {
             *e -= self.dropout.sample(rng, *e);

@@ -3,3 +3,4 @@
 //! stage when the design has interim looks. Imports `model` and `stats`.
 
 pub mod binary;
+pub mod survival;

@@ -13,16 +13,18 @@
 pub mod sequential;
 pub mod shard;
 pub mod summary;
+pub mod survival;
 
 use std::ops::Range;
 
-use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
+use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::sequential::{Monitor, SequentialScratch};
 use crate::engine::summary::{Scratch, Tally};
+use crate::engine::survival::SurvivalEndpoint;
 use crate::model::design::Design;
 
 /// Trials per unit of parallel work and of progress reporting.
@@ -40,45 +42,92 @@ pub fn trial_rng(key: [u8; 32], index: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The seam between the parallel loop and an endpoint: per-worker buffers, and one virtual
+/// trial simulated and recorded into a tally. The loop knows nothing else of the endpoint, so a
+/// new endpoint (a continuous one, say) is one more implementation.
+pub trait Endpoint: Sync {
+    /// Reused from trial to trial by one worker, so that nothing is allocated per trial.
+    type Buffers: Send;
+    fn buffers(&self) -> Self::Buffers;
+    /// Simulates one trial from `rng` and records it in `tally`.
+    fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally);
+}
+
+/// The binary endpoint: a fixed-sample trial, or a group-sequential one (`[sequential]`).
+pub struct BinaryEndpoint<'a> {
+    design: &'a Design,
+    simulator: Simulator,
+    monitor: Option<Monitor>,
+}
+
+impl<'a> BinaryEndpoint<'a> {
+    pub fn new(design: &'a Design) -> BinaryEndpoint<'a> {
+        BinaryEndpoint {
+            design,
+            simulator: Simulator::new(design),
+            monitor: Monitor::new(design),
+        }
+    }
+}
+
+impl Endpoint for BinaryEndpoint<'_> {
+    type Buffers = (TrialCounts, Scratch, Option<SequentialScratch>);
+
+    fn buffers(&self) -> Self::Buffers {
+        let d = self.design;
+        (
+            TrialCounts::new(d),
+            Scratch::new(d),
+            self.monitor.as_ref().map(|m| SequentialScratch::new(d, m)),
+        )
+    }
+
+    fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally) {
+        let (counts, scratch, seq) = buffers;
+        match (&self.monitor, seq) {
+            (Some(m), Some(seq)) => m.trial(self.design, &self.simulator, rng, seq, scratch, tally),
+            _ => {
+                self.simulator.simulate(rng, counts);
+                tally.record(self.design, counts, scratch);
+            }
+        }
+    }
+}
+
 /// Simulates the trials with indices in `trials` on the current rayon pool and tallies them.
 /// `progress` is called with the number of trials finished, chunk by chunk.
 pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Tally {
-    let simulator = Simulator::new(design);
-    let monitor = Monitor::new(design);
+    if design.survival.is_some() {
+        run(design, &SurvivalEndpoint::new(design), trials, progress)
+    } else {
+        run(design, &BinaryEndpoint::new(design), trials, progress)
+    }
+}
+
+/// The parallel loop over trials of any endpoint.
+fn run<E: Endpoint>(
+    design: &Design,
+    endpoint: &E,
+    trials: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Tally {
     let key = run_key(design.seed);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
-    let worker = || {
-        (
-            Tally::new(design),
-            TrialCounts::new(design),
-            Scratch::new(design),
-            monitor.as_ref().map(|m| SequentialScratch::new(design, m)),
-        )
-    };
     (0..chunks)
         .into_par_iter()
         .fold(
-            worker,
-            |(mut tally, mut counts, mut scratch, mut seq), chunk| {
+            || (Tally::new(design), endpoint.buffers()),
+            |(mut tally, mut buffers), chunk| {
                 let start = trials.start + chunk * CHUNK;
                 let end = (start + CHUNK).min(trials.end);
                 for i in start..end {
-                    let rng = &mut trial_rng(key, i);
-                    match (&monitor, &mut seq) {
-                        (Some(m), Some(seq)) => {
-                            m.trial(design, &simulator, rng, seq, &mut scratch, &mut tally)
-                        }
-                        _ => {
-                            simulator.simulate(rng, &mut counts);
-                            tally.record(design, &counts, &mut scratch);
-                        }
-                    }
+                    endpoint.trial(&mut trial_rng(key, i), &mut buffers, &mut tally);
                 }
                 progress(end - start);
-                (tally, counts, scratch, seq)
+                (tally, buffers)
             },
         )
-        .map(|(tally, ..)| tally)
+        .map(|(tally, _)| tally)
         .reduce(
             || Tally::new(design),
             |mut a, b| {

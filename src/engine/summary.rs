@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::binary::TrialCounts;
+use crate::engine::survival::SurvivalTally;
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
@@ -19,11 +20,11 @@ use crate::stats::power;
 
 const FIXED_ONE: f64 = (1u64 << 62) as f64;
 
-fn to_fixed(v: f64) -> i128 {
+pub(crate) fn to_fixed(v: f64) -> i128 {
     (v * FIXED_ONE).round() as i128
 }
 
-fn from_fixed(v: i128) -> f64 {
+pub(crate) fn from_fixed(v: i128) -> f64 {
     v as f64 / FIXED_ONE
 }
 
@@ -259,7 +260,7 @@ impl ComparisonTally {
         self.all_rejected += u64::from(rejected == hypotheses.len());
         self.true_null_rejected += u64::from(null_rejected);
     }
-    fn record(&mut self, o: &ComparisonOutcome, truth: f64) {
+    pub(crate) fn record(&mut self, o: &ComparisonOutcome, truth: f64) {
         self.rejections += u64::from(o.rejected);
         self.sum_evaluable_arm += o.evaluable_arm;
         self.sum_evaluable_control += o.evaluable_control;
@@ -319,6 +320,9 @@ pub struct Tally {
     pub screened_shift: u32,
     /// Stopping and stage-wise counts of a sequential design.
     pub sequential: Option<SequentialTally>,
+    /// Events, size at the analysis and duration of a time-to-event design.
+    #[serde(default)]
+    pub survival: Option<SurvivalTally>,
 }
 
 /// What a group-sequential design adds to a tally.
@@ -383,7 +387,11 @@ impl SequentialTally {
 
 /// R's quantile type 1 of a distribution given as (value, trials) in increasing order of value:
 /// the first value whose cumulative count reaches `q` x `trials` (at least one trial).
-fn quantile_of<T>(counts: impl IntoIterator<Item = (T, u64)>, q: f64, trials: u64) -> Option<T> {
+pub(crate) fn quantile_of<T>(
+    counts: impl IntoIterator<Item = (T, u64)>,
+    q: f64,
+    trials: u64,
+) -> Option<T> {
     let target = ((q * trials as f64).ceil() as u64).max(1);
     let mut cum = 0;
     counts
@@ -406,10 +414,11 @@ const SCREENED_BINS: u64 = 1 << 16;
 /// sequential trial randomises at least the patients randomised by its first look.
 fn screened_window(design: &Design) -> (u64, u32) {
     let q = design.eligible_fraction;
-    let fewest = if design.sequential.is_some() {
-        design.randomised_by_look(0)
-    } else {
-        design.sample_size
+    let fewest = match (&design.sequential, &design.survival) {
+        (Some(_), _) => design.randomised_by_look(0),
+        // An event-driven analysis may come before the last randomisation.
+        (_, Some(m)) => m.analysis_events.unwrap_or(design.sample_size),
+        _ => design.sample_size,
     };
     let failures = |n: u64, sds: f64| {
         let n = n as f64;
@@ -446,6 +455,10 @@ impl Tally {
                 .sequential
                 .as_ref()
                 .map(|p| SequentialTally::new(p.looks.len(), comparisons)),
+            survival: design
+                .survival
+                .as_ref()
+                .map(|_| SurvivalTally::new(comparisons)),
         }
     }
 
@@ -501,6 +514,9 @@ impl Tally {
             *a += b;
         }
         if let (Some(a), Some(b)) = (&mut self.sequential, &other.sequential) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.survival, &other.survival) {
             a.merge(b);
         }
     }
@@ -561,6 +577,37 @@ pub struct SummaryRow {
     pub currency: String,
     /// Designs with interim looks: what the looks change.
     pub sequential: Option<SequentialColumns>,
+    /// Time-to-event designs: their own columns (the binary ones above do not apply).
+    pub survival: Option<SurvivalColumns>,
+}
+
+/// summary.csv's columns for a time-to-event design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalColumns {
+    pub follow_up_days: f64,
+    pub analysis_events: Option<u64>,
+    pub time_resolution: &'static str,
+    /// The day of the true mortalities below: the follow-up, or the last mortality point.
+    pub mortality_day: f64,
+    pub true_mortality_control: f64,
+    pub true_mortality_arm: f64,
+    /// NaN when the marginal hazards are not proportional (a mixture of endotypes).
+    pub true_hazard_ratio: f64,
+    /// The Cox estimate of the log hazard ratio: mean, bias against the truth and its MC SE,
+    /// Wald 95% coverage, and the trials where it was finite.
+    pub mean_log_hr: f64,
+    pub bias: f64,
+    pub bias_se: f64,
+    pub coverage: f64,
+    pub estimable: u64,
+    pub mean_events: f64,
+    pub mean_events_control: f64,
+    pub mean_events_arm: f64,
+    pub mean_randomised_at_analysis: f64,
+    pub mean_randomised_control: f64,
+    pub mean_randomised_arm: f64,
+    pub mean_duration_days: f64,
+    pub p95_duration_days: f64,
 }
 
 /// summary.csv's columns for a design with interim looks.
@@ -752,9 +799,11 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
         .sequential
         .as_ref()
         .filter(|_| design.has_interim_looks());
-    let mean_randomised = interim.map_or(design.sample_size as f64, |s| {
-        s.sum_randomised as f64 / r as f64
-    });
+    let mean_randomised = match (interim, &tally.survival) {
+        (Some(s), _) => s.sum_randomised as f64 / r as f64,
+        (_, Some(s)) => s.sum_randomised as f64 / r as f64,
+        _ => design.sample_size as f64,
+    };
     let mean_screened = mean_randomised + tally.mean_failures();
     let p95_screened = tally.screened_quantile(0.95);
     let mean_cost = design
@@ -763,8 +812,13 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
         .map_or(f64::NAN, |c| c.of(mean_screened, mean_randomised));
     // Cost increases with the number screened when the number randomised is fixed; with
     // interim looks both vary, and the quantile of their sum is not kept.
-    let p95_cost = match (&design.cost, interim) {
-        (Some(c), None) => c.of(p95_screened as f64, design.sample_size as f64),
+    let varies = interim.is_some()
+        || design
+            .survival
+            .as_ref()
+            .is_some_and(|m| m.is_event_driven());
+    let p95_cost = match &design.cost {
+        Some(c) if !varies => c.of(p95_screened as f64, design.sample_size as f64),
         _ => f64::NAN,
     };
     design
@@ -817,9 +871,55 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
                 sequential: interim.map(|s| sequential_columns(design, s, j, r)),
+                survival: tally
+                    .survival
+                    .as_ref()
+                    .map(|s| survival_columns(design, t, s, j, arm, r)),
             }
         })
         .collect()
+}
+
+/// The summary columns of a time-to-event design, for comparison `j` (of `arm`).
+fn survival_columns(
+    design: &Design,
+    t: &ComparisonTally,
+    s: &SurvivalTally,
+    j: usize,
+    arm: usize,
+    trials: u64,
+) -> SurvivalColumns {
+    let model = design.survival.as_ref().expect("a time-to-event design");
+    let r = trials as f64;
+    let est = t.estimable as f64;
+    let mean = from_fixed(t.sum_estimate) / est;
+    let var = (from_fixed(t.sum_estimate_sq) / est - mean * mean).max(0.0) * est / (est - 1.0);
+    let true_hazard_ratio = design.true_hazard_ratio(arm).unwrap_or(f64::NAN);
+    let proportional = !true_hazard_ratio.is_nan();
+    let when = |v: f64| if proportional { v } else { f64::NAN };
+    let c = design.control;
+    SurvivalColumns {
+        follow_up_days: model.follow_up_days.unwrap_or(f64::NAN),
+        analysis_events: model.analysis_events,
+        time_resolution: model.resolution.as_str(),
+        mortality_day: model.reference_day,
+        true_mortality_control: design.true_risk[c],
+        true_mortality_arm: design.true_risk[arm],
+        true_hazard_ratio,
+        mean_log_hr: mean,
+        bias: when(mean - true_hazard_ratio.ln()),
+        bias_se: (var / est).sqrt(),
+        coverage: when(t.covered as f64 / est),
+        estimable: t.estimable,
+        mean_events: s.sum_events as f64 / r,
+        mean_events_control: s.events_control[j] as f64 / r,
+        mean_events_arm: s.events_arm[j] as f64 / r,
+        mean_randomised_at_analysis: s.sum_randomised as f64 / r,
+        mean_randomised_control: t.sum_evaluable_control as f64 / r,
+        mean_randomised_arm: t.sum_evaluable_arm as f64 / r,
+        mean_duration_days: s.mean_duration(trials),
+        p95_duration_days: s.duration_quantile(0.95, trials),
+    }
 }
 
 /// The summary columns of a design with interim looks, for comparison `j`.

@@ -16,6 +16,7 @@ use crate::model::scenario::{
     RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
 };
 use crate::model::sequential::{self, Accrual, SequentialPlan};
+use crate::model::survival::{self, SurvivalModel};
 
 /// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
 /// then rescaled to sum to one, so that the model is a distribution.
@@ -40,6 +41,8 @@ pub const MAX_EXPECTED_SCREENED: f64 = 1e15;
 pub struct Endotype {
     pub name: String,
     pub prevalence: f64,
+    /// P(event) under control; for a time-to-event endpoint, the mortality by the model's
+    /// reference day.
     pub control_risk: f64,
     /// Probability of each diagnostic label (indexed like `Design::labels`).
     pub classified_as: Vec<f64>,
@@ -119,6 +122,8 @@ pub struct Design {
     pub sequential: Option<SequentialPlan>,
     /// Randomisation rate and assessment delay (sequential designs only).
     pub accrual: Option<Accrual>,
+    /// A time-to-event endpoint's model; `None`: a binary endpoint.
+    pub survival: Option<SurvivalModel>,
 }
 
 /// Trial cost per screened and per randomised patient.
@@ -196,6 +201,62 @@ impl Design {
         self.accrual.map(|a| a.months_to_outcome(plan.evaluable[k]))
     }
 
+    /// P(true endotype e | randomised with the label of stratum `s`), indexed by endotype.
+    pub fn endotypes_in_stratum(&self, s: usize) -> Vec<f64> {
+        let l = self.eligible[s];
+        let weights: Vec<f64> = self
+            .endotypes
+            .iter()
+            .map(|e| e.prevalence * e.classified_as[l])
+            .collect();
+        let total: f64 = weights.iter().sum();
+        weights
+            .iter()
+            .map(|w| if total > 0.0 { w / total } else { 0.0 })
+            .collect()
+    }
+
+    /// The hazard ratio (relative to no treatment) of a patient of true endotype `e` with the
+    /// label of stratum `s` randomised to arm `a`.
+    pub fn hazard_ratio(&self, a: usize, s: usize, e: usize) -> f64 {
+        self.arms[a].treatment_by_stratum[s]
+            .and_then(|t| self.treatments[t].by_endotype[e])
+            .unwrap_or(1.0)
+    }
+
+    /// The true hazard ratio of arm `a` against control, when it is one number: every patient
+    /// who can be randomised (positive weight) has the same control hazard, and the same
+    /// hazard ratio in each of the two arms. Otherwise the marginal hazards of a mixture are not
+    /// proportional and no single hazard ratio is true (`None`).
+    pub fn true_hazard_ratio(&self, a: usize) -> Option<f64> {
+        let model = self.survival.as_ref()?;
+        let mut seen: Option<(usize, f64, f64)> = None;
+        for s in 0..self.eligible.len() {
+            if self.stratum_prob[s] <= 0.0 {
+                continue;
+            }
+            for (e, w) in self.endotypes_in_stratum(s).into_iter().enumerate() {
+                if w <= 0.0 {
+                    continue;
+                }
+                let cell = (
+                    e,
+                    self.hazard_ratio(a, s, e),
+                    self.hazard_ratio(self.control, s, e),
+                );
+                match seen {
+                    None => seen = Some(cell),
+                    Some((e0, ha, hc)) => {
+                        if model.control[e0] != model.control[e] || ha != cell.1 || hc != cell.2 {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+        seen.map(|(_, ha, hc)| ha / hc)
+    }
+
     /// Expected number screened to randomise `sample_size` (negative binomial mean).
     pub fn expected_screened(&self) -> f64 {
         self.sample_size as f64 / self.eligible_fraction
@@ -216,6 +277,8 @@ pub fn treated_risk(effect: Effect, value: f64, control: f64) -> Result<f64, Str
         }
         Effect::RiskDifference => control + value,
         Effect::Risk => value,
+        // Mortality by a day: survival S becomes S^HR.
+        Effect::HazardRatio => 1.0 - (1.0 - control).powf(value),
     };
     if (0.0..=1.0).contains(&risk) {
         Ok(risk)
@@ -314,11 +377,22 @@ impl TryFrom<RawScenario> for Design {
             check_name(&format!("endotype[{i}].name"), &e.name, &mut seen)?;
         }
         let labels: Vec<String> = raw.endotype.iter().map(|e| e.name.clone()).collect();
+        let survival = survival::model(&raw)?;
         let mut endotypes = Vec::with_capacity(raw.endotype.len());
         for (i, e) in raw.endotype.iter().enumerate() {
             let key = |k: &str| format!("endotype.{}.{k}", e.name);
             check_probability(&key("prevalence"), e.prevalence)?;
-            check_probability(&key("control_risk"), e.control_risk)?;
+            let control_risk = match (&survival, e.control_risk) {
+                (Some(m), _) => 1.0 - m.control[i].survival(m.reference_day),
+                (None, Some(r)) => r,
+                (None, None) => {
+                    return Err(InvalidKey::new(
+                        key("control_risk"),
+                        "missing: the event risk under control",
+                    ));
+                }
+            };
+            check_probability(&key("control_risk"), control_risk)?;
             let mut classified_as = vec![0.0; labels.len()];
             match &e.classified_as {
                 None => classified_as[i] = 1.0,
@@ -337,7 +411,7 @@ impl TryFrom<RawScenario> for Design {
             endotypes.push(Endotype {
                 name: e.name.clone(),
                 prevalence: e.prevalence,
-                control_risk: e.control_risk,
+                control_risk,
                 classified_as,
             });
         }
@@ -655,6 +729,7 @@ impl TryFrom<RawScenario> for Design {
             warnings,
             sequential,
             accrual,
+            survival,
         })
     }
 }
@@ -836,6 +911,7 @@ fn resolve_treatment(
         let e = lookup(&key, "endotype", name, labels)?;
         let valid = match t.effect {
             Effect::RiskRatio | Effect::OddsRatio => value.is_finite() && value >= 0.0,
+            Effect::HazardRatio => value.is_finite() && value > 0.0,
             Effect::RiskDifference => (-1.0..=1.0).contains(&value),
             Effect::Risk => (0.0..=1.0).contains(&value),
         };
@@ -845,6 +921,7 @@ fn resolve_treatment(
                 Effect::OddsRatio => "a finite odds ratio >= 0",
                 Effect::RiskDifference => "a risk difference in [-1, 1]",
                 Effect::Risk => "a risk in [0, 1]",
+                Effect::HazardRatio => "a hazard ratio > 0",
             };
             return Err(InvalidKey::new(
                 key,

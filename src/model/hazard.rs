@@ -3,8 +3,6 @@
 //! point gives an exponential; several give the piecewise-exponential hazard through them,
 //! constant after the last. A treatment's hazard ratio scales the hazard (proportional hazards
 //! within an endotype), so survival becomes S(t)^HR.
-//!
-//! Not yet part of scenarios: issue 10 builds the time-to-event endpoint on it.
 
 /// A piecewise-constant hazard per day.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +66,56 @@ impl PiecewiseHazard {
         h
     }
 
+    /// The day of the last mortality point (the hazard is constant after it).
+    pub fn last_day(&self) -> f64 {
+        *self.ends.last().expect("at least one point")
+    }
+
+    /// The time at which the cumulative hazard reaches `h` (the inverse of `cumulative`): a
+    /// death time is `inverse(E / HR)` for a standard exponential E.
+    pub fn inverse(&self, h: f64) -> f64 {
+        let (mut start, mut below) = (0.0, 0.0);
+        for (i, (&end, &rate)) in self.ends.iter().zip(&self.rates).enumerate() {
+            let piece = rate * (end - start);
+            if i + 1 == self.ends.len() || below + piece >= h {
+                return start + (h - below) / rate;
+            }
+            below += piece;
+            start = end;
+        }
+        unreachable!("at least one piece")
+    }
+
+    /// For a patient at risk at `from` with this hazard times `ratio` and a competing constant
+    /// `censoring` hazard: the probabilities of dying, and of being censored first, before
+    /// `to`. Exact over the constant pieces between the two times.
+    pub fn competing(&self, ratio: f64, censoring: f64, from: f64, to: f64) -> (f64, f64) {
+        let (mut death, mut censored, mut alive) = (0.0, 0.0, 1.0);
+        let mut t = from;
+        for (i, (&end, &rate)) in self.ends.iter().zip(&self.rates).enumerate() {
+            let last = i + 1 == self.ends.len();
+            if end <= t && !last {
+                continue;
+            }
+            let upto = if last { to } else { end.min(to) };
+            let (h, width) = (rate * ratio, upto - t);
+            let total = h + censoring;
+            if width > 0.0 && total > 0.0 {
+                // Leaves the risk set during the piece with probability 1 - exp(-total width),
+                // by death with probability h / total.
+                let gone = -(-total * width).exp_m1();
+                death += alive * gone * h / total;
+                censored += alive * gone * censoring / total;
+                alive *= 1.0 - gone;
+            }
+            t = upto;
+            if t >= to {
+                break;
+            }
+        }
+        (death, censored)
+    }
+
     /// Probability of surviving beyond `t` days.
     pub fn survival(&self, t: f64) -> f64 {
         (-self.cumulative(t)).exp()
@@ -120,6 +168,45 @@ mod tests {
         // Daily probabilities multiply to the survival at the day.
         let alive: f64 = (1..=28).map(|d| 1.0 - h.daily_death(d)).product();
         assert!((alive - 0.6).abs() < 1e-13);
+    }
+
+    #[test]
+    fn the_inverse_undoes_the_cumulative_hazard() {
+        let h = PiecewiseHazard::through(&[(7.0, 0.25), (28.0, 0.55), (90.0, 0.62)]).unwrap();
+        for t in [0.0, 0.5, 6.999, 7.0, 7.001, 27.0, 28.0, 60.0, 90.0, 400.0] {
+            let back = h.inverse(h.cumulative(t));
+            assert!((back - t).abs() < 1e-9 * (1.0 + t), "{t}: {back}");
+        }
+        assert_eq!(h.last_day(), 90.0);
+    }
+
+    /// Competing death and censoring within an interval, against a fine numerical integral of
+    /// h(t) S(t) G(t) (death first) and g G(t) S(t) (censoring first).
+    #[test]
+    fn competing_risks_match_the_integral() {
+        let h = PiecewiseHazard::through(&[(7.0, 0.25), (28.0, 0.55)]).unwrap();
+        let (ratio, g) = (0.6, 0.01);
+        for (from, to) in [(0.0, 1.0), (6.5, 7.5), (3.0, 40.0), (27.0, 28.0)] {
+            let (d, c) = h.competing(ratio, g, from, to);
+            // Bins of 1/20000 day: the kinks (days 7 and 28) fall on bin edges.
+            let steps = ((to - from) * 20_000.0).round() as u32;
+            let dt = (to - from) / f64::from(steps);
+            let (mut di, mut ci) = (0.0, 0.0);
+            let start = ratio * h.cumulative(from);
+            for i in 0..steps {
+                let t = from + (f64::from(i) + 0.5) * dt;
+                let rate = ratio * (h.cumulative(t + 1e-7) - h.cumulative(t - 1e-7)) / 2e-7;
+                let alive = (-(ratio * h.cumulative(t) - start) - g * (t - from)).exp();
+                di += rate * alive * dt;
+                ci += g * alive * dt;
+            }
+            assert!((d - di).abs() < 1e-7, "{from}-{to}: death {d} vs {di}");
+            assert!((c - ci).abs() < 1e-7, "{from}-{to}: censored {c} vs {ci}");
+        }
+        // Without censoring: one minus the survival ratio.
+        let (d, c) = h.competing(1.0, 0.0, 2.0, 9.0);
+        assert!((d - (1.0 - h.survival(9.0) / h.survival(2.0))).abs() < 1e-15);
+        assert_eq!(c, 0.0);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The model: the scenario file as written (`scenario`, raw serde types), its validation into
 //! a `design` with every derived quantity computed exactly, the biomarker classification
 //! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), the
-//! piecewise-exponential mortality of a time-to-event endpoint (`hazard`, not yet used by
-//! scenarios) and the starting scenarios of `init` (`templates`). Imports nothing above it.
+//! piecewise-exponential mortality of a time-to-event endpoint (`hazard`) and that endpoint's
+//! validated model (`survival`) and the starting scenarios of `init` (`templates`). Imports nothing above it.
 
 pub mod classify;
 pub mod design;
 pub mod hazard;
 pub mod scenario;
 pub mod sequential;
+pub mod survival;
 pub mod templates;

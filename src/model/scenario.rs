@@ -207,7 +207,10 @@ pub struct RawSimulation {
 pub struct RawEndotype {
     pub name: String,
     pub prevalence: f64,
-    pub control_risk: f64,
+    /// Binary endpoints: the event risk under control.
+    pub control_risk: Option<f64>,
+    /// Time-to-event endpoints: day -> cumulative mortality under control.
+    pub control_mortality: Option<BTreeMap<String, f64>>,
     pub classified_as: Option<BTreeMap<String, f64>>,
 }
 
@@ -220,8 +223,11 @@ pub struct RawEnrollment {
     pub dropout: f64,
     #[serde(default)]
     pub randomisation: Randomisation,
-    /// Randomised patients per month (with `endpoint.assessment_day`: the pipeline and time).
+    /// Randomised patients per month (with `endpoint.assessment_day`: the pipeline and time;
+    /// time-to-event endpoints: Poisson arrivals).
     pub accrual_per_month: Option<f64>,
+    /// Time-to-event endpoints: randomisation times uniform over this many days.
+    pub accrual_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -241,6 +247,45 @@ pub struct RawEndpoint {
     pub better: Better,
     /// Days from randomisation to the outcome.
     pub assessment_day: Option<f64>,
+    #[serde(default)]
+    pub kind: EndpointKind,
+    /// Time-to-event: days each patient is followed after randomisation.
+    pub follow_up_days: Option<f64>,
+    /// Time-to-event: the analysis is at the calendar time of this event (event-driven).
+    pub analysis_events: Option<u64>,
+    /// Time-to-event: how event times are recorded.
+    pub time_resolution: Option<TimeResolution>,
+}
+
+/// What the endpoint measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    /// An event (or not) per patient at the assessment.
+    #[default]
+    Binary,
+    /// The time from randomisation to the event, censored at the end of follow-up.
+    TimeToEvent,
+}
+
+/// How a time-to-event endpoint's times are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeResolution {
+    /// In whole days, as trial data are: many ties.
+    #[default]
+    Day,
+    /// Exact times: no ties.
+    Continuous,
+}
+
+impl TimeResolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeResolution::Day => "day",
+            TimeResolution::Continuous => "continuous",
+        }
+    }
 }
 
 /// Which direction of the event risk is a benefit: it fixes the one-sided alternative.
@@ -277,6 +322,8 @@ pub enum Effect {
     OddsRatio,
     RiskDifference,
     Risk,
+    /// Time-to-event: multiplies the hazard (survival S(t) becomes S(t)^HR).
+    HazardRatio,
 }
 
 impl Effect {
@@ -287,6 +334,7 @@ impl Effect {
             Effect::OddsRatio => "odds ratio",
             Effect::RiskDifference => "risk difference",
             Effect::Risk => "risk under treatment",
+            Effect::HazardRatio => "hazard ratio",
         }
     }
 }
@@ -330,6 +378,10 @@ pub enum TestKind {
     FisherExact,
     /// Cochran-Mantel-Haenszel test stratified by diagnostic label, no continuity correction.
     Cmh,
+    /// Time-to-event: the log-rank test, as R's `survival::survdiff`.
+    Logrank,
+    /// Time-to-event: the log-rank test stratified by diagnostic label (survdiff's `strata()`).
+    LogrankStratified,
 }
 
 impl TestKind {
@@ -339,7 +391,14 @@ impl TestKind {
             TestKind::ChiSquareYates => "chi_square_yates",
             TestKind::FisherExact => "fisher_exact",
             TestKind::Cmh => "cmh",
+            TestKind::Logrank => "logrank",
+            TestKind::LogrankStratified => "logrank_stratified",
         }
+    }
+
+    /// Whether the test analyses a time-to-event endpoint.
+    pub fn is_time_to_event(self) -> bool {
+        matches!(self, TestKind::Logrank | TestKind::LogrankStratified)
     }
 }
 
@@ -366,12 +425,7 @@ impl Sidedness {
 const REQUIRED: [(&str, bool, bool, &[&str]); 9] = [
     ("", false, true, &["name"]),
     ("simulation", false, true, &["replicates", "seed"]),
-    (
-        "endotype",
-        true,
-        true,
-        &["name", "prevalence", "control_risk"],
-    ),
+    ("endotype", true, true, &["name", "prevalence"]),
     ("enrollment", false, true, &["sample_size"]),
     ("endpoint", false, true, &["event", "better"]),
     ("arm", true, true, &["name", "ratio"]),
@@ -383,9 +437,22 @@ const REQUIRED: [(&str, bool, bool, &[&str]); 9] = [
 /// Every required key missing from a parsed scenario, as key paths (`endotype[2].prevalence`).
 fn missing_keys(table: &toml::Table) -> Vec<String> {
     let mut out = Vec::new();
+    // An endotype's control arm is a risk for a binary endpoint, a mortality curve otherwise.
+    let time_to_event = table
+        .get("endpoint")
+        .and_then(|e| e.get("kind"))
+        .and_then(|k| k.as_str())
+        == Some("time_to_event");
+    let control = if time_to_event {
+        "control_mortality"
+    } else {
+        "control_risk"
+    };
     for (name, array, required, keys) in REQUIRED {
+        let endotype = [control];
+        let extra: &[&str] = if name == "endotype" { &endotype } else { &[] };
         let check = |t: &toml::Table, at: &str, out: &mut Vec<String>| {
-            for k in keys {
+            for k in keys.iter().chain(extra) {
                 if !t.contains_key(*k) {
                     out.push(if at.is_empty() {
                         k.to_string()

@@ -3,7 +3,8 @@
 //! `endpoint.assessment_day`).
 
 use crate::model::scenario::{
-    EfficacyFamily, FutilityFamily, InvalidKey, RawScenario, Sidedness, SpendingFamily, TestKind,
+    EfficacyFamily, EndpointKind, FutilityFamily, InvalidKey, RawScenario, Sidedness,
+    SpendingFamily, TestKind,
 };
 
 /// Most looks a design may have (rpact's limit on kMax): each look adds a numerical
@@ -165,6 +166,10 @@ fn spending_rule(
 
 /// The pipeline keys: both or neither; only for sequential designs.
 pub fn accrual(raw: &RawScenario) -> Result<Option<Accrual>, InvalidKey> {
+    // A time-to-event endpoint reads the accrual keys as its own (`survival::model`).
+    if raw.endpoint.kind == EndpointKind::TimeToEvent {
+        return Ok(None);
+    }
     let rate = raw.enrollment.accrual_per_month;
     let day = raw.endpoint.assessment_day;
     let (per_month, assessment_day) = match (rate, day) {

@@ -11,7 +11,9 @@ pub mod slurm;
 use std::io::Write;
 use std::path::Path;
 
-use crate::engine::summary::{HypothesisRow, SequentialRow, SubgroupRow, SummaryRow};
+use crate::engine::summary::{
+    HypothesisRow, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+};
 use crate::model::design::Design;
 use crate::tools::size::SizeSearch;
 
@@ -72,8 +74,55 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
     "p95_months",
 ];
 
+/// summary.csv's columns for a time-to-event design: the binary endpoint's risks, differences
+/// and evaluable patients give way to mortality, the hazard ratio, events and duration.
+pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 39] = [
+    "scenario",
+    "arm",
+    "control",
+    "test",
+    "alternative",
+    "alpha",
+    "replicates",
+    "seed",
+    "sample_size",
+    "power",
+    "power_se",
+    "power_ci_low",
+    "power_ci_high",
+    "analytic_power",
+    "follow_up_days",
+    "analysis_events",
+    "time_resolution",
+    "mortality_day",
+    "true_mortality_control",
+    "true_mortality_arm",
+    "true_hazard_ratio",
+    "mean_log_hr",
+    "bias",
+    "bias_se",
+    "coverage",
+    "estimable",
+    "mean_events",
+    "mean_events_control",
+    "mean_events_arm",
+    "mean_randomised_at_analysis",
+    "mean_randomised_control",
+    "mean_randomised_arm",
+    "mean_duration_days",
+    "p95_duration_days",
+    "mean_screened",
+    "p95_screened",
+    "mean_cost",
+    "p95_cost",
+    "currency",
+];
+
 /// The header of summary.csv (and of a sweep's rows) for these rows.
 pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
+    if rows.iter().any(|r| r.survival.is_some()) {
+        return SURVIVAL_SUMMARY_COLUMNS.to_vec();
+    }
     let mut h = SUMMARY_COLUMNS.to_vec();
     if rows.iter().any(|r| r.sequential.is_some()) {
         h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
@@ -84,6 +133,9 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
 /// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
 /// fields for a row without them).
 pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
+    if let Some(s) = &r.survival {
+        return survival_fields(r, s);
+    }
     let mut fields = summary_fields(r);
     if sequential {
         match &r.sequential {
@@ -100,6 +152,38 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
             None => fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new())),
         }
     }
+    fields
+}
+
+fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
+    let mut fields = summary_fields(r)[..14].to_vec();
+    fields.extend([
+        num(s.follow_up_days),
+        s.analysis_events.map_or(String::new(), |k| k.to_string()),
+        s.time_resolution.to_string(),
+        num(s.mortality_day),
+        num(s.true_mortality_control),
+        num(s.true_mortality_arm),
+        num(s.true_hazard_ratio),
+        num(s.mean_log_hr),
+        num(s.bias),
+        num(s.bias_se),
+        num(s.coverage),
+        s.estimable.to_string(),
+        num(s.mean_events),
+        num(s.mean_events_control),
+        num(s.mean_events_arm),
+        num(s.mean_randomised_at_analysis),
+        num(s.mean_randomised_control),
+        num(s.mean_randomised_arm),
+        num(s.mean_duration_days),
+        num(s.p95_duration_days),
+        num(r.mean_screened),
+        r.p95_screened.to_string(),
+        num(r.mean_cost),
+        num(r.p95_cost),
+        r.currency.clone(),
+    ]);
     fields
 }
 
@@ -158,7 +242,7 @@ where
 /// summary.csv as bytes.
 pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
     let header = summary_header(rows);
-    let sequential = header.len() > SUMMARY_COLUMNS.len();
+    let sequential = header.len() == SUMMARY_COLUMNS.len() + SEQUENTIAL_SUMMARY_COLUMNS.len();
     to_csv(header, rows.iter().map(|r| summary_record(r, sequential)))
 }
 
@@ -614,6 +698,63 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
     warnings
 }
 
+/// The screening and cost lines of the terminal summary.
+fn screening_lines(r: &SummaryRow) -> String {
+    let mut out = format!(
+        "  screened         mean {:.1}, 95th percentile {}\n",
+        r.mean_screened, r.p95_screened
+    );
+    if !r.mean_cost.is_nan() && !r.p95_cost.is_nan() {
+        out += &format!(
+            "  cost             mean {:.0} {cur}, 95th percentile {:.0} {cur}\n",
+            r.mean_cost,
+            r.p95_cost,
+            cur = r.currency
+        );
+    } else if !r.mean_cost.is_nan() {
+        out += &format!(
+            "  cost             mean {:.0} {}\n",
+            r.mean_cost, r.currency
+        );
+    }
+    out
+}
+
+/// The terminal summary of a time-to-event comparison after its power line.
+fn survival_lines(r: &SummaryRow, s: &SurvivalColumns) -> String {
+    let mut out = format!(
+        "  mortality        day {}: control {:.4}, arm {:.4}\n",
+        s.mortality_day, s.true_mortality_control, s.true_mortality_arm
+    );
+    out += &if s.true_hazard_ratio.is_nan() {
+        format!(
+            "  Cox estimate     mean log HR {:+.4} (no single true HR: the endotypes' hazards are not proportional)\n",
+            s.mean_log_hr
+        )
+    } else {
+        format!(
+            "  Cox estimate     mean log HR {:+.4} (true {:+.4}, HR {:.4}), bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+            s.mean_log_hr,
+            s.true_hazard_ratio.ln(),
+            s.true_hazard_ratio,
+            s.bias,
+            s.bias_se,
+            s.coverage
+        )
+    };
+    out += &format!(
+        "  events           mean {:.1} (control {:.1}, arm {:.1}); randomised by the analysis {:.1}\n",
+        s.mean_events, s.mean_events_control, s.mean_events_arm, s.mean_randomised_at_analysis
+    );
+    if !s.mean_duration_days.is_nan() {
+        out += &format!(
+            "  duration         mean {:.1} days, 95th percentile {} days\n",
+            s.mean_duration_days, s.p95_duration_days
+        );
+    }
+    out + &screening_lines(r)
+}
+
 /// A human-readable table of the summary for the terminal.
 pub fn summary_table(rows: &[SummaryRow]) -> String {
     let mut out = String::new();
@@ -634,6 +775,10 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {:.4}\n",
             r.power, r.power_se, r.power_ci_low, r.power_ci_high, r.analytic_power
         );
+        if let Some(s) = &r.survival {
+            out += &survival_lines(r, s);
+            continue;
+        }
         out += &format!(
             "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
             r.true_risk_control, r.true_risk_arm, r.true_difference
@@ -662,23 +807,7 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
             r.mean_evaluable_control, r.mean_evaluable_arm
         );
-        out += &format!(
-            "  screened         mean {:.1}, 95th percentile {}\n",
-            r.mean_screened, r.p95_screened
-        );
-        if !r.mean_cost.is_nan() && !r.p95_cost.is_nan() {
-            out += &format!(
-                "  cost             mean {:.0} {cur}, 95th percentile {:.0} {cur}\n",
-                r.mean_cost,
-                r.p95_cost,
-                cur = r.currency
-            );
-        } else if !r.mean_cost.is_nan() {
-            out += &format!(
-                "  cost             mean {:.0} {}\n",
-                r.mean_cost, r.currency
-            );
-        }
+        out += &screening_lines(r);
     }
     out
 }

@@ -7,7 +7,7 @@
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
 use crate::model::design::Design;
-use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind};
+use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
 use crate::stats::boundaries;
 use crate::stats::power;
 use crate::tools::size::SizeSearch;
@@ -209,6 +209,8 @@ fn test_phrase(test: TestKind) -> &'static str {
         TestKind::ChiSquareYates => "chi-square test with Yates' continuity correction",
         TestKind::FisherExact => "Fisher exact test",
         TestKind::Cmh => "Cochran-Mantel-Haenszel test stratified by diagnostic label",
+        TestKind::Logrank => "log-rank test",
+        TestKind::LogrankStratified => "log-rank test stratified by diagnostic label",
     }
 }
 
@@ -1179,6 +1181,72 @@ pub fn sequential_text(d: &Design) -> String {
     out
 }
 
+/// One line per arm: its true risk (`what`), and by label with the treatment given.
+fn per_arm(d: &Design, what: &str) -> String {
+    let mut out = String::new();
+    for (a, arm) in d.arms.iter().enumerate() {
+        out += &format!(
+            "    {:<16} ratio {}  {what} {:.4}  [by label:",
+            arm.name, arm.ratio, d.true_risk[a]
+        );
+        for (s, &l) in d.eligible.iter().enumerate() {
+            let t = arm.treatment_by_stratum[s].map_or("none", |t| d.treatments[t].name.as_str());
+            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_risk[a][s]);
+        }
+        out += "]\n";
+    }
+    out
+}
+
+/// `validate`'s model lines for a time-to-event endpoint: follow-up and analysis, mortality
+/// per arm, the hazard ratio and Schoenfeld's power.
+fn survival_text(d: &Design) -> String {
+    let m = d.survival.as_ref().expect("a time-to-event design");
+    let mut out = String::from("\n  time to ");
+    out += &d.event;
+    out += &match (m.follow_up_days, m.analysis_events) {
+        (Some(f), None) => format!(": each patient followed {f} days"),
+        (None, Some(k)) => format!(": analysed at the calendar time of death {k}"),
+        (Some(f), Some(k)) => {
+            format!(": analysed at the calendar time of death {k}, follow-up capped at {f} days")
+        }
+        (None, None) => unreachable!("validated: one of them"),
+    };
+    out += match m.resolution {
+        TimeResolution::Day => "; times recorded in whole days",
+        TimeResolution::Continuous => "; times recorded exactly",
+    };
+    out += &match m.follow_up_days {
+        Some(f) if d.dropout > 0.0 => {
+            format!(
+                "; loss to follow-up {} by day {f} (exponential)\n",
+                d.dropout
+            )
+        }
+        _ => "; no loss to follow-up\n".to_string(),
+    };
+    out += &format!(
+        "  true mortality by day {} per arm (no loss to follow-up):\n",
+        m.reference_day
+    );
+    out += &per_arm(d, "mortality");
+    for a in d.comparisons() {
+        let vs = format!("  {} vs {}", d.arms[a].name, d.arms[d.control].name);
+        out += &match d.true_hazard_ratio(a) {
+            Some(hr) => format!(
+                "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}, alpha {})\n",
+                power::analytic_power(d, a),
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha
+            ),
+            None => format!(
+                "{vs}: no single true hazard ratio (the endotypes' hazards or effects differ, so the marginal hazards are not proportional); power by simulation only\n"
+            ),
+        };
+    }
+    out
+}
+
 pub fn describe(d: &Design) -> String {
     let mut out = format!("scenario {}", d.name);
     if let Some(desc) = &d.description {
@@ -1205,21 +1273,14 @@ pub fn describe(d: &Design) -> String {
     for (&l, p) in d.eligible.iter().zip(&d.stratum_prob) {
         out += &format!(" {} {:.4};", d.labels[l], p);
     }
+    if d.survival.is_some() {
+        return out + &survival_text(d);
+    }
     out += &format!(
         "\n  true risk of {} per arm (dropout {}):\n",
         d.event, d.dropout
     );
-    for (a, arm) in d.arms.iter().enumerate() {
-        out += &format!(
-            "    {:<16} ratio {}  risk {:.4}  [by label:",
-            arm.name, arm.ratio, d.true_risk[a]
-        );
-        for (s, &l) in d.eligible.iter().enumerate() {
-            let t = arm.treatment_by_stratum[s].map_or("none", |t| d.treatments[t].name.as_str());
-            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_risk[a][s]);
-        }
-        out += "]\n";
-    }
+    out += &per_arm(d, "risk");
     out += &sequential_text(d);
     for a in d.comparisons() {
         out += &format!(

@@ -8,6 +8,7 @@ use crate::model::design::Design;
 use crate::model::scenario::{Randomisation, Sidedness, TestKind};
 use crate::stats::analysis::{self, Alternative, Table, normal_upper};
 use crate::stats::boundaries::{self, Boundaries, Sides};
+use crate::stats::survival;
 
 /// The alternative hypothesis of the design's comparisons, arm relative to control.
 pub fn alternative(design: &Design) -> Alternative {
@@ -73,12 +74,72 @@ fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
 /// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
 /// (`sequential_analytic_power`).
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
+    if design.survival.is_some() {
+        return survival_analytic_power(design, arm);
+    }
     if design.has_interim_looks() {
         let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
         return sequential_analytic_power(design, arm, &b, sides);
     }
     let (p1, n1, p0, n0) = expected_arms(design, arm);
     normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
+}
+
+/// Expected deaths in arm `a` by the end of a fixed follow-up (each patient followed
+/// `follow_up_days`, loss to follow-up competing): exact from the model.
+pub fn expected_deaths(design: &Design, a: usize) -> f64 {
+    let model = design.survival.as_ref().expect("a time-to-event design");
+    let follow_up = model.follow_up_days.expect("a fixed follow-up");
+    let per_patient: f64 = (0..design.eligible.len())
+        .map(|s| {
+            let within: f64 = design
+                .endotypes_in_stratum(s)
+                .iter()
+                .enumerate()
+                .map(|(e, w)| {
+                    let hr = design.hazard_ratio(a, s, e);
+                    w * model.control[e]
+                        .competing(hr, model.dropout_hazard, 0.0, follow_up)
+                        .0
+                })
+                .sum();
+            design.stratum_prob[s] * within
+        })
+        .sum();
+    design.expected_arm_size(a) * per_patient
+}
+
+/// Schoenfeld's power of the log-rank test of `arm` against control (as rpact's
+/// `getPowerSurvival`): the events of the two arms are the analysis_events of an event-driven
+/// two-arm design, or the expected deaths by the end of a fixed follow-up. NaN when no single
+/// hazard ratio is true (hazards not proportional), or for an event-driven design with more
+/// than two arms (the share of the events in each comparison is not fixed).
+fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
+    let model = design.survival.as_ref().expect("a time-to-event design");
+    let Some(hr) = design.true_hazard_ratio(arm) else {
+        return f64::NAN;
+    };
+    let c = design.control;
+    let events = match model.analysis_events {
+        Some(k) if design.arms.len() == 2 => k as f64,
+        Some(_) => return f64::NAN,
+        None => expected_deaths(design, arm) + expected_deaths(design, c),
+    };
+    let (ra, rc) = (
+        f64::from(design.arms[arm].ratio),
+        f64::from(design.arms[c].ratio),
+    );
+    // One-sided: the test is for a benefit, a lower hazard when lower is better.
+    let tested = if design.benefit_sign() < 0.0 {
+        hr
+    } else {
+        1.0 / hr
+    };
+    let sides = match design.analysis.sidedness {
+        Sidedness::OneSided => Sides::One,
+        Sidedness::TwoSided => Sides::Two,
+    };
+    survival::schoenfeld_power(events, tested, ra / (ra + rc), design.analysis.alpha, sides)
 }
 
 /// Normal-approximation power of a group-sequential design for `arm`, exactly as rpact's

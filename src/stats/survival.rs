@@ -8,10 +8,11 @@
 //! Risk sets are the sufficient statistics of the test, so an engine that simulates event counts
 //! per day (events recorded in whole days, as trial data are) can feed them directly.
 //!
-//! Beside it, Schoenfeld's approximation of the events needed and of the power.
+//! From the same risk sets, the Cox estimate of the hazard ratio of the arm against control
+//! (one binary covariate, Efron's approximation for ties as R's `coxph` by default; stratified
+//! like the test), and Schoenfeld's approximation of the events needed and of the power.
 //!
-//! Not yet part of scenarios: issue 10 builds the time-to-event endpoint on it. Checked against
-//! R 4.2.2 (survival's survdiff, rpact 3.3.4) in the tests.
+//! Checked against R 4.2.2 (survival 3.4's survdiff and coxph, rpact 3.3.4) in the tests.
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -61,6 +62,75 @@ impl LogRank {
             Statistic::Uninformative
         }
     }
+}
+
+/// The Cox model's log hazard ratio of the arm against control and its variance (the inverse
+/// of the observed information at the estimate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoxFit {
+    pub log_hr: f64,
+    pub variance: f64,
+}
+
+/// Score and observed information of the Cox partial likelihood at `beta`, Efron's handling of
+/// tied events: the d deaths of a risk set leave it one after another, each removing on average
+/// a share 1/d of every dead patient's weight.
+fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
+    let w = beta.exp();
+    let (mut score, mut information) = (0.0, 0.0);
+    for r in sets {
+        let (d1, d0) = (r.arm_events as f64, r.control_events as f64);
+        let d = d1 + d0;
+        if d == 0.0 {
+            continue;
+        }
+        let (r1, r0) = (r.arm_at_risk as f64, r.control_at_risk as f64);
+        score += d1;
+        for j in 0..r.arm_events + r.control_events {
+            let f = j as f64 / d;
+            let a = (r1 - f * d1) * w;
+            let p = a / (a + r0 - f * d0);
+            score -= p;
+            information += p * (1.0 - p);
+        }
+    }
+    (score, information)
+}
+
+/// The Cox estimate from the risk sets (a stratified fit: the risk sets of every stratum), or
+/// `None` when it is infinite (no events in one arm, or a monotone likelihood).
+///
+/// Newton's method from the log-rank's one-step estimate (O - E) / V, which is within a few
+/// per cent of the estimate, so that two or three steps reach it; the partial likelihood is
+/// concave in beta, and a step that makes the score larger in size is halved.
+pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
+    if log_rank.variance <= 0.0 {
+        return None;
+    }
+    let mut beta = ((log_rank.observed - log_rank.expected) / log_rank.variance).clamp(-5.0, 5.0);
+    let (mut score, mut information) = cox_score(sets, beta);
+    for _ in 0..100 {
+        if information <= 0.0 || beta.abs() > 30.0 {
+            return None;
+        }
+        let mut step = score / information;
+        let (mut next_score, mut next_information) = cox_score(sets, beta + step);
+        let mut halvings = 0;
+        while next_score.abs() > score.abs() && halvings < 60 {
+            step /= 2.0;
+            (next_score, next_information) = cox_score(sets, beta + step);
+            halvings += 1;
+        }
+        beta += step;
+        (score, information) = (next_score, next_information);
+        if step.abs() <= 1e-13 * (1.0 + beta.abs()) {
+            return (information > 0.0 && beta.abs() <= 30.0).then(|| CoxFit {
+                log_hr: beta,
+                variance: 1.0 / information,
+            });
+        }
+    }
+    None
 }
 
 /// The risk sets of individual observations `(time, event, in_arm)`, in increasing time: one
@@ -129,8 +199,9 @@ pub fn schoenfeld_events(
     z * z / (arm_share * (1.0 - arm_share) * hazard_ratio.ln().powi(2))
 }
 
-/// Schoenfeld's power of a log-rank test with `events` events (two-sided: both sides), as
-/// rpact's `getPowerSurvival`.
+/// Schoenfeld's power of a log-rank test with `events` events, as rpact's `getPowerSurvival`:
+/// one-sided, a test for a hazard ratio below 1 (rpact's `directionUpper = FALSE`), so a
+/// `hazard_ratio` above 1 gives a power below alpha; two-sided, both sides.
 pub fn schoenfeld_power(
     events: f64,
     hazard_ratio: f64,
@@ -138,7 +209,7 @@ pub fn schoenfeld_power(
     alpha: f64,
     sides: Sides,
 ) -> f64 {
-    let drift = (events * arm_share * (1.0 - arm_share)).sqrt() * hazard_ratio.ln().abs();
+    let drift = (events * arm_share * (1.0 - arm_share)).sqrt() * -hazard_ratio.ln();
     let c = critical(alpha, sides);
     match sides {
         Sides::One => normal_upper(c - drift),
@@ -274,6 +345,95 @@ mod tests {
         let e = schoenfeld_events(0.8, 0.5, 0.05, 0.1, Sides::Two);
         let p = schoenfeld_power(e, 0.8, 0.5, 0.05, Sides::Two);
         assert!((p - 0.9).abs() < 1e-6, "{p}");
+        // One-sided against the effect: below alpha (1 - 0.702... mirrored).
+        let p = schoenfeld_power(300.0, 1.0 / 0.75, 0.5, 0.025, Sides::One);
+        let mirrored = normal_upper(
+            Normal::standard().inverse_cdf(0.975) + (75.0f64).sqrt() * (0.75f64).ln().abs(),
+        );
+        assert!(p < 0.025 && (p - mirrored).abs() < 1e-15, "{p}");
+    }
+
+    fn fit(obs: &[(f64, bool, bool)]) -> CoxFit {
+        let sets = risk_sets(obs);
+        let mut lr = LogRank::default();
+        sets.iter().for_each(|r| lr.add(r));
+        cox(&sets, &lr).expect("finite")
+    }
+
+    /// `coxph(Surv(time, status) ~ x2, data = aml, ties = "efron",
+    ///   control = coxph.control(eps = 1e-14, iter.max = 100))`, x2 = Nonmaintained:
+    /// coef 0.915532575014773, vcov 0.262076702095891 (R 4.2.2, survival 3.4).
+    #[test]
+    fn cox_matches_coxph_efron() {
+        let f = fit(&AML);
+        assert!((f.log_hr - 0.915532575014773).abs() < 1e-10, "{f:?}");
+        assert!((f.variance - 0.262076702095891).abs() < 1e-10, "{f:?}");
+    }
+
+    /// Heavy ties (times in whole days): set.seed(1); n <- 60; t <- ceiling(rexp(n, 0.1));
+    /// st <- rbinom(n, 1, 0.8); g <- rep(0:1, 30); coxph(Surv(t, st) ~ g, ties = "efron"):
+    /// coef -0.2157315749794884, vcov 0.0816948072831035; survdiff: obs 25, exp
+    /// 27.57135417145652, var 11.237438630987022, chisq 0.588378054126566.
+    #[test]
+    fn cox_and_log_rank_with_many_ties_match_r() {
+        let t = [
+            8, 12, 2, 2, 5, 29, 13, 6, 10, 2, 14, 8, 13, 45, 11, 11, 19, 7, 4, 6, 24, 7, 3, 6, 2,
+            1, 6, 40, 12, 10, 15, 1, 4, 14, 3, 11, 4, 8, 8, 3, 11, 11, 13, 13, 6, 4, 13, 10, 6, 21,
+            5, 22, 33, 6, 6, 10, 3, 4, 12, 8,
+        ];
+        let st = [
+            0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            0, 1,
+        ];
+        let obs: Vec<(f64, bool, bool)> = (0..60)
+            .map(|i| (f64::from(t[i]), st[i] == 1, i % 2 == 1))
+            .collect();
+        let f = fit(&obs);
+        assert!((f.log_hr - -0.2157315749794884).abs() < 1e-10, "{f:?}");
+        assert!((f.variance - 0.0816948072831035).abs() < 1e-10, "{f:?}");
+        let mut lr = LogRank::default();
+        risk_sets(&obs).iter().for_each(|r| lr.add(r));
+        assert_eq!(lr.observed, 25.0);
+        assert!((lr.expected - 27.57135417145652).abs() < 1e-10);
+        assert!((lr.variance - 11.237438630987022).abs() < 1e-10);
+    }
+
+    /// `coxph(Surv(futime, fustat) ~ rx2 + strata(resid.ds), data = ovarian, ties = "efron")`
+    /// (rx2 = rx == 2): coef -0.662632002807054, vcov 0.354604792717758.
+    #[test]
+    fn stratified_cox_matches_coxph() {
+        let mut sets = Vec::new();
+        let mut lr = LogRank::default();
+        for stratum in [1, 2] {
+            let obs: Vec<(f64, bool, bool)> = OVARIAN
+                .iter()
+                .filter(|o| o.3 == stratum)
+                .map(|o| (o.0, o.1, o.2))
+                .collect();
+            for r in risk_sets(&obs) {
+                lr.add(&r);
+                sets.push(r);
+            }
+        }
+        let f = cox(&sets, &lr).unwrap();
+        assert!((f.log_hr - -0.662632002807054).abs() < 1e-10, "{f:?}");
+        assert!((f.variance - 0.354604792717758).abs() < 1e-10, "{f:?}");
+    }
+
+    /// No events in one arm: the estimate is infinite.
+    #[test]
+    fn cox_without_events_in_an_arm_is_not_estimable() {
+        let obs = [
+            (3.0, true, false),
+            (4.0, true, false),
+            (5.0, false, true),
+            (6.0, false, true),
+        ];
+        let sets = risk_sets(&obs);
+        let mut lr = LogRank::default();
+        sets.iter().for_each(|r| lr.add(r));
+        assert_eq!(cox(&sets, &lr), None);
     }
 
     #[test]

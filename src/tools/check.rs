@@ -160,6 +160,9 @@ fn monte_carlo_se(
         "cumulative_power" => get("cumulative_power_se"),
         // With interim looks the number randomised varies too: no simple SE.
         "mean_screened" if row.contains_key("looks") => None,
+        // An event-driven analysis may come before the last randomisation: the same.
+        "mean_screened" if row.get("analysis_events").is_some_and(|v| !v.is_empty()) => None,
+        "mean_log_hr" => get("bias_se"),
         "interaction_power" => get("interaction_power_se"),
         "fwer" => get("fwer_se"),
         "any_rejected" | "all_rejected" => Some(binomial_se(get(column)?, replicates)),
@@ -198,7 +201,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 16] = [
+const DETERMINISTIC: [&str; 21] = [
     "control",
     "test",
     "alternative",
@@ -215,11 +218,17 @@ const DETERMINISTIC: [&str; 16] = [
     "efficacy_z",
     "futility_z",
     "alpha_spent",
+    "follow_up_days",
+    "mortality_day",
+    "true_mortality_control",
+    "true_mortality_arm",
+    "true_hazard_ratio",
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).
-const SIMULATED: [&str; 13] = [
+const SIMULATED: [&str; 14] = [
     "power",
+    "mean_log_hr",
     "mean_difference",
     "coverage",
     "mean_risk_control",

@@ -1,0 +1,514 @@
+//! One virtual trial of a time-to-event endpoint, down to the risk sets of its analysis.
+//!
+//! Model. Each randomised patient has an arm (permuted blocks or simple randomisation, as the
+//! binary endpoint), a diagnostic label (a stratum), a true endotype given the label, a death
+//! time with the endotype's control hazard times the hazard ratio the arm gives that endotype
+//! with that label, and an exponential time to loss to follow-up. Follow-up ends
+//! `follow_up_days` after randomisation, or at the analysis.
+//!
+//! Recording (time_resolution = "day"): day k is the interval (k - 1, k]. A death during day k
+//! is recorded at day k; a patient lost, or still alive when follow-up ends, at time x is
+//! recorded as censored at floor(x) days (last known alive at the end of that day). Ties are
+//! handled as R's survdiff: a patient censored at day k is at risk for the deaths of day k.
+//! "continuous" records exact times (no ties).
+//!
+//! Two ways to draw a trial, with the same law for the risk sets:
+//! - Count level: a fixed follow-up, day resolution and no event-driven analysis. The
+//!   patients of each arm x label x endotype cell are a count, and each day's deaths and
+//!   losses are binomial draws among those still at risk, with the exact competing-risk
+//!   probabilities of that day. A trial costs draws per cell and day, whatever the sample size.
+//! - Patient level: continuous times, or an event-driven analysis (analyse at the calendar time
+//!   of the k-th death, which depends on every patient's randomisation time). Buffers are
+//!   reused from trial to trial.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, Exp1, Gamma};
+
+use crate::endpoint::binary::{
+    BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
+};
+use crate::model::design::Design;
+use crate::model::hazard::PiecewiseHazard;
+use crate::model::scenario::TimeResolution;
+use crate::model::survival::{Arrivals, SurvivalModel};
+use crate::stats::survival::RiskSet;
+
+/// One cell of patients (an arm, a stratum and a true endotype) at count level: each day's
+/// death probability and loss probability given no death.
+type Cell = Vec<(BinomialSampler, BinomialSampler)>;
+
+/// Everything a time-to-event trial needs from the design, computed once per run.
+#[derive(Debug, Clone)]
+pub struct SurvivalSimulator {
+    binary: Simulator,
+    model: SurvivalModel,
+    sample_size: u64,
+    arms: usize,
+    strata: usize,
+    /// Cells with positive probability, grouped by (arm, stratum) in order.
+    cells: Vec<Cell>,
+    /// Per (arm, stratum) `arm * strata + s`: the range of its cells, and the chain samplers of
+    /// the multinomial over them.
+    cell_range: Vec<std::ops::Range<usize>>,
+    cell_chain: Vec<Vec<BinomialSampler>>,
+    /// Patient level: the hazard ratio of arm x stratum x endotype (`(a * strata + s) *
+    /// endotypes + e`), cumulative P(stratum), and per stratum cumulative P(endotype).
+    hazard_ratio: Vec<f64>,
+    endotypes: usize,
+    stratum_cdf: Vec<f64>,
+    endotype_cdf: Vec<Vec<f64>>,
+    count_level: bool,
+    follow_up: f64,
+    eligible_fraction: f64,
+}
+
+/// One trial: what the analysis needs, reused from trial to trial.
+#[derive(Debug, Clone)]
+pub struct SurvivalTrial {
+    /// Randomised by the analysis, per arm.
+    pub randomised: Vec<u64>,
+    /// Deaths observed by the analysis, per arm.
+    pub events: Vec<u64>,
+    /// Days from the first randomisation to the analysis (NaN without accrual).
+    pub duration: f64,
+    /// Count level: per (arm, stratum) and day (`(arm * strata + s) * days + day - 1`), the
+    /// patients at risk and the deaths.
+    at_risk: Vec<u64>,
+    deaths: Vec<u64>,
+    days: usize,
+    /// Patient level: (recorded time, death, arm, stratum) of each patient randomised by the
+    /// analysis, sorted by time.
+    patients: Vec<Patient>,
+    /// Scratch: label counts, cell counts, arm counts, death calendar times, entry times.
+    labels: Vec<u64>,
+    counts: Vec<u64>,
+    arm_counts: Vec<u64>,
+    calendar: Vec<f64>,
+    entries: Vec<f64>,
+    block: BlockState,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Patient {
+    time: f64,
+    death: bool,
+    arm: u32,
+    stratum: u32,
+}
+
+impl SurvivalSimulator {
+    pub fn new(design: &Design) -> SurvivalSimulator {
+        let model = design.survival.clone().expect("a time-to-event design");
+        let (arms, strata) = (design.arms.len(), design.eligible.len());
+        let count_level = model.resolution == TimeResolution::Day && !model.is_event_driven();
+        let follow_up = model.follow_up_days.unwrap_or(f64::INFINITY);
+        let n = design.sample_size;
+        let mut cells = Vec::new();
+        let mut cell_range = Vec::new();
+        let mut cell_chain = Vec::new();
+        let mut endotype_cdf = Vec::new();
+        for a in 0..arms {
+            for s in 0..strata {
+                let weights = design.endotypes_in_stratum(s);
+                let first = cells.len();
+                let mut p = Vec::new();
+                for (e, &w) in weights.iter().enumerate() {
+                    if w <= 0.0 {
+                        continue;
+                    }
+                    cells.push(if count_level {
+                        day_samplers(&model.control[e], design.hazard_ratio(a, s, e), &model, n)
+                    } else {
+                        Vec::new()
+                    });
+                    p.push(w);
+                }
+                cell_range.push(first..cells.len());
+                cell_chain.push(
+                    chain_probabilities(&p)
+                        .into_iter()
+                        .map(|c| BinomialSampler::without_search_tables(c, n))
+                        .collect(),
+                );
+                if a == 0 {
+                    endotype_cdf.push(cumulative(&weights));
+                }
+            }
+        }
+        let endotypes = design.endotypes.len();
+        let hazard_ratio = (0..arms * strata * endotypes)
+            .map(|i| {
+                design.hazard_ratio(
+                    i / (strata * endotypes),
+                    i / endotypes % strata,
+                    i % endotypes,
+                )
+            })
+            .collect();
+        SurvivalSimulator {
+            binary: Simulator::new(design),
+            hazard_ratio,
+            endotypes,
+            sample_size: n,
+            arms,
+            strata,
+            cells,
+            cell_range,
+            cell_chain,
+            stratum_cdf: cumulative(&design.stratum_prob),
+            endotype_cdf,
+            count_level,
+            follow_up,
+            eligible_fraction: design.eligible_fraction,
+            model,
+        }
+    }
+
+    pub fn new_trial(&self) -> SurvivalTrial {
+        let days = if self.count_level {
+            self.follow_up as usize
+        } else {
+            0
+        };
+        let groups = self.arms * self.strata;
+        SurvivalTrial {
+            randomised: vec![0; self.arms],
+            events: vec![0; self.arms],
+            duration: f64::NAN,
+            at_risk: vec![0; groups * days],
+            deaths: vec![0; groups * days],
+            days,
+            patients: Vec::with_capacity(self.sample_size as usize),
+            labels: vec![0; self.strata],
+            counts: vec![0; self.cells.len()],
+            arm_counts: vec![0; self.arms],
+            calendar: Vec::new(),
+            entries: Vec::new(),
+            block: BlockState::new(self.arms),
+        }
+    }
+
+    /// Simulates one trial into `out`.
+    pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
+        out.block.restart();
+        if self.count_level {
+            self.counts(rng, out);
+        } else {
+            self.patients(rng, out);
+        }
+    }
+
+    /// The count-level trial: every patient followed `follow_up_days`, recorded in days.
+    fn counts<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
+        let (strata, days) = (self.strata, out.days);
+        self.binary
+            .allocate(rng, self.sample_size, &mut out.block, &mut out.arm_counts);
+        out.at_risk.fill(0);
+        out.deaths.fill(0);
+        out.events.fill(0);
+        out.randomised.copy_from_slice(&out.arm_counts);
+        for a in 0..self.arms {
+            self.binary
+                .draw_labels(rng, out.arm_counts[a], &mut out.labels);
+            for (s, &n_s) in out.labels.iter().enumerate() {
+                let g = a * strata + s;
+                let range = self.cell_range[g].clone();
+                let counts = &mut out.counts[range.clone()];
+                multinomial(rng, n_s, &self.cell_chain[g], counts);
+                for (cell, &n) in self.cells[range].iter().zip(counts.iter()) {
+                    let mut alive = n;
+                    for (d, (death, loss)) in cell.iter().enumerate() {
+                        if alive == 0 {
+                            break;
+                        }
+                        let dead = death.sample(rng, alive);
+                        let lost = loss.sample(rng, alive - dead);
+                        // Lost during day d + 1: recorded at day d, not at risk on d + 1.
+                        out.at_risk[g * days + d] += alive - lost;
+                        out.deaths[g * days + d] += dead;
+                        out.events[a] += dead;
+                        alive -= dead + lost;
+                    }
+                }
+            }
+        }
+        out.duration = match self.model.arrivals {
+            None => f64::NAN,
+            Some(arrivals) => accrual_span(rng, arrivals, self.sample_size) + self.follow_up,
+        };
+    }
+
+    /// The patient-level trial: continuous times, or an analysis at the k-th death.
+    fn patients<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
+        let n = self.sample_size as usize;
+        let model = &self.model;
+        entry_times(rng, model.arrivals, n, &mut out.entries);
+        out.patients.clear();
+        // Calendar times of the deaths seen before follow-up ends.
+        out.calendar.clear();
+        for &entry in &out.entries {
+            out.arm_counts.fill(0);
+            self.binary
+                .allocate(rng, 1, &mut out.block, &mut out.arm_counts);
+            let arm = out
+                .arm_counts
+                .iter()
+                .position(|&c| c == 1)
+                .expect("one patient");
+            let stratum = pick(&self.stratum_cdf, rng.random());
+            let endotype = pick(&self.endotype_cdf[stratum], rng.random());
+            let ratio =
+                self.hazard_ratio[(arm * self.strata + stratum) * self.endotypes + endotype];
+            let death = model.control[endotype].inverse(rng.sample::<f64, _>(Exp1) / ratio);
+            let loss = if model.dropout_hazard > 0.0 {
+                rng.sample::<f64, _>(Exp1) / model.dropout_hazard
+            } else {
+                f64::INFINITY
+            };
+            let end = loss.min(self.follow_up);
+            if death <= end {
+                out.calendar.push(entry + death);
+            }
+            out.patients.push(Patient {
+                time: death.min(end),
+                death: death <= end,
+                arm: arm as u32,
+                stratum: stratum as u32,
+            });
+        }
+        // The calendar time of the analysis: the k-th death, or (a fixed follow-up, or fewer
+        // deaths than planned) when the last patient's follow-up ends.
+        let last_entry = out.entries.last().copied().unwrap_or(0.0);
+        let analysis = match model.analysis_events {
+            Some(k) if out.calendar.len() as u64 >= k => {
+                *out.calendar
+                    .select_nth_unstable_by(k as usize - 1, f64::total_cmp)
+                    .1
+            }
+            _ => last_entry + self.follow_up,
+        };
+        out.duration = match model.arrivals {
+            Some(_) => analysis - out.entries.first().copied().unwrap_or(0.0),
+            None => f64::NAN,
+        };
+        out.randomised.fill(0);
+        out.events.fill(0);
+        let day = model.resolution == TimeResolution::Day;
+        let mut kept = 0;
+        for i in 0..n {
+            let (entry, mut p) = (out.entries[i], out.patients[i]);
+            if entry > analysis {
+                continue;
+            }
+            // Followed until the analysis at most (the k-th death itself is seen: compared
+            // in calendar time, as it was chosen, so that rounding cannot censor it).
+            if entry + p.time > analysis {
+                p.time = analysis - entry;
+                p.death = false;
+            }
+            if day {
+                p.time = if p.death {
+                    p.time.ceil()
+                } else {
+                    p.time.floor()
+                };
+            }
+            out.randomised[p.arm as usize] += 1;
+            out.events[p.arm as usize] += u64::from(p.death);
+            out.patients[kept] = p;
+            kept += 1;
+        }
+        out.patients.truncate(kept);
+        out.patients
+            .sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
+    }
+
+    /// Screen failures before the `randomised` patients of `trial` (fewer than the sample size
+    /// when an event-driven analysis came before the last randomisation): negative binomial.
+    pub fn screen_failures<R: Rng + ?Sized>(&self, rng: &mut R, randomised: u64) -> u64 {
+        if randomised == self.sample_size {
+            self.binary.screen_failures(rng)
+        } else {
+            negative_binomial(rng, randomised, self.eligible_fraction)
+        }
+    }
+
+    /// The risk sets of comparison `arm` against `control` into `sets`: per stratum when
+    /// `stratified`, pooled over strata otherwise; in increasing time within a stratum.
+    pub fn risk_sets(
+        &self,
+        trial: &mut SurvivalTrial,
+        arm: usize,
+        control: usize,
+        stratified: bool,
+        sets: &mut Vec<RiskSet>,
+    ) {
+        sets.clear();
+        let strata = self.strata;
+        let groups = if stratified { strata } else { 1 };
+        if self.count_level {
+            let days = trial.days;
+            for g in 0..groups {
+                let of = |a: usize, v: &[u64], d: usize| -> u64 {
+                    if stratified {
+                        v[(a * strata + g) * days + d]
+                    } else {
+                        (0..strata).map(|s| v[(a * strata + s) * days + d]).sum()
+                    }
+                };
+                for d in 0..days {
+                    let set = RiskSet {
+                        arm_at_risk: of(arm, &trial.at_risk, d),
+                        arm_events: of(arm, &trial.deaths, d),
+                        control_at_risk: of(control, &trial.at_risk, d),
+                        control_events: of(control, &trial.deaths, d),
+                    };
+                    if set.arm_events + set.control_events > 0 {
+                        sets.push(set);
+                    }
+                }
+            }
+            return;
+        }
+        // Patient level: sweep the sorted times once per stratum group.
+        for g in 0..groups {
+            let in_group = |p: &Patient| !stratified || p.stratum as usize == g;
+            let (mut arm_left, mut control_left) = (0u64, 0u64);
+            for p in trial.patients.iter().filter(|p| in_group(p)) {
+                if p.arm as usize == arm {
+                    arm_left += 1;
+                } else if p.arm as usize == control {
+                    control_left += 1;
+                }
+            }
+            let patients = &trial.patients;
+            let mut i = 0;
+            while i < patients.len() {
+                let t = patients[i].time;
+                let mut set = RiskSet {
+                    arm_at_risk: arm_left,
+                    control_at_risk: control_left,
+                    ..RiskSet::default()
+                };
+                while i < patients.len() && patients[i].time == t {
+                    let p = patients[i];
+                    i += 1;
+                    if !in_group(&p) {
+                        continue;
+                    }
+                    let a = p.arm as usize;
+                    if a == arm {
+                        set.arm_events += u64::from(p.death);
+                        arm_left -= 1;
+                    } else if a == control {
+                        set.control_events += u64::from(p.death);
+                        control_left -= 1;
+                    }
+                }
+                if set.arm_events + set.control_events > 0 {
+                    sets.push(set);
+                }
+            }
+        }
+    }
+}
+
+/// Each day's death probability and loss probability given no death, for a patient at risk at
+/// the day's start, as samplers.
+fn day_samplers(
+    control: &PiecewiseHazard,
+    hazard_ratio: f64,
+    model: &SurvivalModel,
+    bound: u64,
+) -> Vec<(BinomialSampler, BinomialSampler)> {
+    let days = model
+        .follow_up_days
+        .expect("count level: a fixed follow-up") as u32;
+    (1..=days)
+        .map(|d| {
+            let (death, lost) = control.competing(
+                hazard_ratio,
+                model.dropout_hazard,
+                f64::from(d - 1),
+                f64::from(d),
+            );
+            let lost_given_alive = if death < 1.0 {
+                (lost / (1.0 - death)).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (
+                BinomialSampler::without_search_tables(death, bound),
+                BinomialSampler::without_search_tables(lost_given_alive, bound),
+            )
+        })
+        .collect()
+}
+
+fn cumulative(p: &[f64]) -> Vec<f64> {
+    let mut total = 0.0;
+    p.iter()
+        .map(|&x| {
+            total += x;
+            total
+        })
+        .collect()
+}
+
+/// The category of uniform `u` by the cumulative probabilities `cdf`: never one of
+/// probability 0 (the comparison is strict), and the last category that has probability when
+/// rounding leaves `u` above the last sum.
+fn pick(cdf: &[f64], u: f64) -> usize {
+    let total = *cdf.last().expect("non-empty");
+    cdf.iter().position(|&c| u * total < c).unwrap_or_else(|| {
+        let mut last = cdf.len() - 1;
+        while last > 0 && cdf[last] == cdf[last - 1] {
+            last -= 1;
+        }
+        last
+    })
+}
+
+/// Days between the first and the last of `n` randomisations.
+fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: Arrivals, n: u64) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    match arrivals {
+        // The range of n uniforms on [0, A] is A Beta(n - 1, 2).
+        Arrivals::Uniform { days } => {
+            days * Beta::new((n - 1) as f64, 2.0).expect("n >= 2").sample(rng)
+        }
+        // n - 1 exponential gaps.
+        Arrivals::Poisson { per_day } => Gamma::new((n - 1) as f64, 1.0 / per_day)
+            .expect("n >= 2, rate > 0")
+            .sample(rng),
+    }
+}
+
+/// Randomisation times of `n` patients in increasing order, into `out` (all 0 without accrual).
+fn entry_times<R: Rng + ?Sized>(
+    rng: &mut R,
+    arrivals: Option<Arrivals>,
+    n: usize,
+    out: &mut Vec<f64>,
+) {
+    out.clear();
+    let Some(arrivals) = arrivals else {
+        out.resize(n, 0.0);
+        return;
+    };
+    let mut t = 0.0;
+    for _ in 0..n {
+        t += rng.sample::<f64, _>(Exp1);
+        out.push(t);
+    }
+    match arrivals {
+        // Uniform order statistics: n + 1 exponential spacings, normalised.
+        Arrivals::Uniform { days } => {
+            let total = t + rng.sample::<f64, _>(Exp1);
+            out.iter_mut().for_each(|x| *x *= days / total);
+        }
+        Arrivals::Poisson { per_day } => out.iter_mut().for_each(|x| *x /= per_day),
+    }
+}

@@ -1,0 +1,291 @@
+//! A time-to-event endpoint's validated model (`[endpoint] kind = "time_to_event"`): the
+//! control arm's mortality per true endotype as a piecewise-exponential hazard, follow-up, the
+//! event-driven analysis, how times are recorded, accrual and loss to follow-up. A treatment's
+//! `hazard_ratio` multiplies the hazard of the true endotype it acts on.
+//!
+//! Checked here: every time-to-event key, and every binary-only key refused with a
+//! time-to-event endpoint (and the reverse), so that a scenario never runs with a key that
+//! does nothing.
+
+use std::collections::BTreeMap;
+
+use crate::model::hazard::PiecewiseHazard;
+use crate::model::scenario::{Effect, EndpointKind, InvalidKey, RawScenario, TimeResolution};
+use crate::model::sequential::DAYS_PER_MONTH;
+
+/// How patients are randomised over calendar time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arrivals {
+    /// Randomisation times uniform over `days` (the order statistics of N uniforms).
+    Uniform { days: f64 },
+    /// A Poisson process of `per_day` randomisations a day.
+    Poisson { per_day: f64 },
+}
+
+/// The validated time-to-event model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalModel {
+    /// Days each patient is followed after randomisation (`None`: until the analysis).
+    pub follow_up_days: Option<f64>,
+    /// Analyse at the calendar time of this event (`None`: when the last patient has been
+    /// followed `follow_up_days`).
+    pub analysis_events: Option<u64>,
+    pub resolution: TimeResolution,
+    /// `None`: no accrual given (a fixed-follow-up design's duration is then not computed).
+    pub arrivals: Option<Arrivals>,
+    /// Hazard of loss to follow-up per day (exponential censoring).
+    pub dropout_hazard: f64,
+    /// The control arm's hazard per true endotype.
+    pub control: Vec<PiecewiseHazard>,
+    /// The day at which mortality is stated (the `true_risk` of the design): the follow-up, or
+    /// without one the last day of any `control_mortality`.
+    pub reference_day: f64,
+}
+
+impl SurvivalModel {
+    /// Whether the analysis waits for an event count (so patients' calendar times matter).
+    pub fn is_event_driven(&self) -> bool {
+        self.analysis_events.is_some()
+    }
+}
+
+fn refuse(key: &str, message: &str) -> InvalidKey {
+    InvalidKey::new(key, message.to_string())
+}
+
+/// The keys that belong to one endpoint kind only: an error names the first one present.
+fn check_kind_keys(raw: &RawScenario, kind: EndpointKind) -> Result<(), InvalidKey> {
+    let tte = kind == EndpointKind::TimeToEvent;
+    let e = &raw.endpoint;
+    let mut misplaced: Vec<String> = Vec::new();
+    let mut add = |present: bool, key: String| {
+        if present {
+            misplaced.push(key)
+        }
+    };
+    if tte {
+        add(e.assessment_day.is_some(), "endpoint.assessment_day".into());
+        for en in &raw.endotype {
+            add(
+                en.control_risk.is_some(),
+                format!("endotype.{}.control_risk", en.name),
+            );
+        }
+        for t in &raw.treatment {
+            add(
+                t.effect != Effect::HazardRatio,
+                format!("treatment.{}.effect", t.name),
+            );
+        }
+    } else {
+        add(e.follow_up_days.is_some(), "endpoint.follow_up_days".into());
+        add(
+            e.analysis_events.is_some(),
+            "endpoint.analysis_events".into(),
+        );
+        add(
+            e.time_resolution.is_some(),
+            "endpoint.time_resolution".into(),
+        );
+        add(
+            raw.enrollment.accrual_days.is_some(),
+            "enrollment.accrual_days".into(),
+        );
+        for en in &raw.endotype {
+            add(
+                en.control_mortality.is_some(),
+                format!("endotype.{}.control_mortality", en.name),
+            );
+        }
+        for t in &raw.treatment {
+            add(
+                t.effect == Effect::HazardRatio,
+                format!("treatment.{}.effect", t.name),
+            );
+        }
+    }
+    if let Some(key) = misplaced.first() {
+        let message = if tte {
+            "belongs to a binary endpoint; with endpoint.kind = \"time_to_event\" use control_mortality (endotypes), effect = \"hazard_ratio\" (treatments), follow_up_days / analysis_events (endpoint)"
+        } else {
+            "belongs to a time-to-event endpoint; add endpoint.kind = \"time_to_event\" or remove it"
+        };
+        return Err(refuse(key, message));
+    }
+    let test = raw.analysis.test;
+    if test.is_time_to_event() != tte {
+        let expected = if tte {
+            "logrank or logrank_stratified for a time-to-event endpoint"
+        } else {
+            "chi_square, chi_square_yates, fisher_exact or cmh for a binary endpoint (logrank needs endpoint.kind = \"time_to_event\")"
+        };
+        return Err(InvalidKey::new(
+            "analysis.test",
+            format!("expected {expected}, found {}", test.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// The day -> cumulative mortality points of one endotype, as a hazard.
+fn mortality(name: &str, points: &BTreeMap<String, f64>) -> Result<PiecewiseHazard, InvalidKey> {
+    let key = format!("endotype.{name}.control_mortality");
+    let mut parsed = Vec::with_capacity(points.len());
+    for (day, &p) in points {
+        let d: f64 = day.trim().parse().map_err(|_| {
+            InvalidKey::new(
+                format!("{key}.{day}"),
+                "expected a day (a number > 0) as the key, e.g. { 28 = 0.35 }",
+            )
+        })?;
+        if !(d.is_finite() && d > 0.0) {
+            return Err(InvalidKey::new(
+                format!("{key}.{day}"),
+                format!("expected a day > 0, found {day}"),
+            ));
+        }
+        parsed.push((d, p));
+    }
+    // TOML tables are keyed by strings: "7" sorts after "28".
+    parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    PiecewiseHazard::through(&parsed).map_err(|m| InvalidKey::new(key, m))
+}
+
+/// Validates the endpoint's kind against every key; for a time-to-event endpoint, returns its
+/// model (`None` for a binary endpoint).
+pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
+    let kind = raw.endpoint.kind;
+    check_kind_keys(raw, kind)?;
+    if kind == EndpointKind::Binary {
+        return Ok(None);
+    }
+    let e = &raw.endpoint;
+    let mut control = Vec::with_capacity(raw.endotype.len());
+    for en in &raw.endotype {
+        let points = en.control_mortality.as_ref().ok_or_else(|| {
+            refuse(
+                &format!("endotype.{}.control_mortality", en.name),
+                "missing: a time-to-event endpoint needs each endotype's cumulative mortality under control, e.g. { 28 = 0.35, 90 = 0.45 }",
+            )
+        })?;
+        control.push(mortality(&en.name, points)?);
+    }
+    for t in &raw.treatment {
+        for (name, &hr) in &t.by_endotype {
+            if !(hr.is_finite() && hr > 0.0) {
+                return Err(InvalidKey::new(
+                    format!("treatment.{}.by_endotype.{name}", t.name),
+                    format!("expected a hazard ratio > 0, found {hr}"),
+                ));
+            }
+        }
+    }
+    let resolution = e.time_resolution.unwrap_or_default();
+    if let Some(f) = e.follow_up_days {
+        let whole = resolution == TimeResolution::Continuous || f.fract() == 0.0;
+        if !(f.is_finite() && f > 0.0 && f <= 36_525.0 && whole) {
+            return Err(InvalidKey::new(
+                "endpoint.follow_up_days",
+                format!(
+                    "expected a number of days in (0, 36525]{}, found {f}",
+                    if whole {
+                        ""
+                    } else {
+                        ", whole with time_resolution = \"day\""
+                    }
+                ),
+            ));
+        }
+    }
+    let n = raw.enrollment.sample_size;
+    match e.analysis_events {
+        None if e.follow_up_days.is_none() => {
+            return Err(refuse(
+                "endpoint.follow_up_days",
+                "missing: a time-to-event endpoint needs follow_up_days (each patient followed this long), analysis_events (analyse at that event), or both",
+            ));
+        }
+        Some(k) if k == 0 || k > n => {
+            return Err(InvalidKey::new(
+                "endpoint.analysis_events",
+                format!(
+                    "expected a number of events from 1 to enrollment.sample_size ({n}), found {k}"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let en = &raw.enrollment;
+    let arrivals = match (en.accrual_days, en.accrual_per_month) {
+        (Some(_), Some(_)) => {
+            return Err(refuse(
+                "enrollment.accrual_days",
+                "expected accrual_days (uniform randomisation times) or accrual_per_month (Poisson arrivals), not both",
+            ));
+        }
+        (Some(days), None) => {
+            if !(days.is_finite() && days > 0.0) {
+                return Err(InvalidKey::new(
+                    "enrollment.accrual_days",
+                    format!("expected a number of days > 0, found {days}"),
+                ));
+            }
+            Some(Arrivals::Uniform { days })
+        }
+        (None, Some(m)) => {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(InvalidKey::new(
+                    "enrollment.accrual_per_month",
+                    format!("expected a positive number of patients per month, found {m}"),
+                ));
+            }
+            Some(Arrivals::Poisson {
+                per_day: m / DAYS_PER_MONTH,
+            })
+        }
+        (None, None) => None,
+    };
+    if e.analysis_events.is_some() && arrivals.is_none() {
+        return Err(refuse(
+            "enrollment.accrual_days",
+            "missing: an event-driven analysis (analysis_events) happens in calendar time, so it needs accrual_days or accrual_per_month",
+        ));
+    }
+    let dropout_hazard = match (en.dropout, e.follow_up_days) {
+        (0.0, _) => 0.0,
+        (d, Some(f)) => -(-d).ln_1p() / f,
+        (_, None) => {
+            return Err(refuse(
+                "enrollment.dropout",
+                "is the probability of loss to follow-up by endpoint.follow_up_days: give follow_up_days too",
+            ));
+        }
+    };
+    if raw.sequential.is_some() {
+        return Err(refuse(
+            "sequential",
+            "interim looks are not yet available for time-to-event endpoints (event-driven looks come next); remove [sequential]",
+        ));
+    }
+    if raw.analysis.hypotheses.is_some() {
+        return Err(refuse(
+            "analysis.hypotheses",
+            "several hypotheses per comparison are not yet available for time-to-event endpoints; remove `hypotheses`",
+        ));
+    }
+    let reference_day = e.follow_up_days.unwrap_or_else(|| {
+        control
+            .iter()
+            .map(PiecewiseHazard::last_day)
+            .fold(0.0, f64::max)
+    });
+    Ok(Some(SurvivalModel {
+        follow_up_days: e.follow_up_days,
+        analysis_events: e.analysis_events,
+        resolution,
+        arrivals,
+        dropout_hazard,
+        control,
+        reference_day,
+    }))
+}
