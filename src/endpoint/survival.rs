@@ -512,3 +512,125 @@ fn entry_times<R: Rng + ?Sized>(
         Arrivals::Poisson { per_day } => out.iter_mut().for_each(|x| *x /= per_day),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::Scenario;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    fn design(extra: &str) -> Design {
+        let text = format!(
+            r#"
+name = "risk_sets"
+[simulation]
+replicates = 1
+seed = 1
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mortality = {{ 3 = 0.2, 10 = 0.5 }}
+[enrollment]
+sample_size = 200
+dropout = 0.6
+accrual_days = 100
+[endpoint]
+event = "death"
+better = "lower"
+kind = "time_to_event"
+follow_up_days = 10
+{extra}
+[[treatment]]
+name = "drug"
+effect = "hazard_ratio"
+by_endotype = {{ all = 0.5 }}
+[[arm]]
+name = "placebo"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "placebo"
+test = "logrank"
+"#
+        );
+        Scenario::from_text(std::path::Path::new("t.toml"), text)
+            .unwrap()
+            .design
+    }
+
+    /// Mean recorded patients at risk and deaths per day and arm, over `trials` trials.
+    fn mean_tables(d: &Design, trials: u32) -> (bool, Vec<[f64; 4]>) {
+        let sim = SurvivalSimulator::new(d);
+        let mut trial = sim.new_trial();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut sums = vec![[0.0; 4]; 10];
+        for _ in 0..trials {
+            sim.simulate(&mut rng, &mut trial);
+            for (day, sum) in sums.iter_mut().enumerate() {
+                for a in 0..2 {
+                    let (at_risk, deaths) = if sim.count_level {
+                        (trial.at_risk[a * 10 + day], trial.deaths[a * 10 + day])
+                    } else {
+                        let d = (day + 1) as f64;
+                        let on = trial.patients.iter().filter(|p| p.arm as usize == a);
+                        let at_risk = on.clone().filter(|p| p.time >= d).count();
+                        (
+                            at_risk as u64,
+                            on.filter(|p| p.death && p.time == d).count() as u64,
+                        )
+                    };
+                    sum[2 * a] += at_risk as f64 / f64::from(trials);
+                    sum[2 * a + 1] += deaths as f64 / f64::from(trials);
+                }
+            }
+        }
+        (sim.count_level, sums)
+    }
+
+    /// The recorded risk sets' expectations, exactly: on day d, of the n patients of an arm,
+    /// n A(d - 1) (1 - q_d) are at risk (a patient lost during day d was last seen alive at the
+    /// end of day d - 1) and n A(d - 1) p_d die, where p_d and q_d are the day's death and loss
+    /// probabilities and A the probability of neither so far. Both ways of drawing a trial
+    /// (counts; patients, with an event count never reached) within 4 SE (SD per trial at
+    /// most sqrt(n / 4)).
+    #[test]
+    fn recorded_risk_sets_have_the_exact_expectations() {
+        for extra in ["", "analysis_events = 200"] {
+            let d = design(extra);
+            let m = d.survival.as_ref().unwrap();
+            let trials = 4000;
+            let (count_level, tables) = mean_tables(&d, trials);
+            assert_eq!(count_level, extra.is_empty());
+            let se = (100.0f64 / 4.0 / f64::from(trials)).sqrt();
+            for (a, ratio) in [(0, 1.0), (1, 0.5)] {
+                let mut neither = 100.0;
+                for (day, t) in tables.iter().enumerate() {
+                    let (p, q) = m.control[0].competing(
+                        ratio,
+                        m.dropout_hazard,
+                        day as f64,
+                        day as f64 + 1.0,
+                    );
+                    let (at_risk, deaths) = (neither * (1.0 - q), neither * p);
+                    assert!(
+                        (t[2 * a] - at_risk).abs() < 4.0 * se,
+                        "{extra} arm {a} day {}: at risk {} vs {at_risk}",
+                        day + 1,
+                        t[2 * a]
+                    );
+                    assert!(
+                        (t[2 * a + 1] - deaths).abs() < 4.0 * se,
+                        "{extra} arm {a} day {}: deaths {} vs {deaths}",
+                        day + 1,
+                        t[2 * a + 1]
+                    );
+                    neither *= 1.0 - p - q;
+                }
+            }
+        }
+    }
+}
