@@ -21,6 +21,8 @@
 //!   of the k-th death, which depends on every patient's randomisation time). Buffers are
 //!   reused from trial to trial.
 
+use std::collections::BinaryHeap;
+
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp1, Gamma};
 
@@ -79,11 +81,12 @@ pub struct SurvivalTrial {
     /// Patient level: (recorded time, death, arm, stratum) of each patient randomised by the
     /// analysis, sorted by time.
     patients: Vec<Patient>,
-    /// Scratch: label counts, cell counts, arm counts, death calendar times, entry times.
+    /// Scratch: label counts, cell counts, arm counts, the earliest death calendar times (as
+    /// bits, a max-heap), entry times.
     labels: Vec<u64>,
     counts: Vec<u64>,
     arm_counts: Vec<u64>,
-    calendar: Vec<f64>,
+    calendar: BinaryHeap<u64>,
     entries: Vec<f64>,
     block: BlockState,
 }
@@ -182,7 +185,7 @@ impl SurvivalSimulator {
             labels: vec![0; self.strata],
             counts: vec![0; self.cells.len()],
             arm_counts: vec![0; self.arms],
-            calendar: Vec::new(),
+            calendar: BinaryHeap::new(),
             entries: Vec::new(),
             block: BlockState::new(self.arms),
         }
@@ -240,13 +243,21 @@ impl SurvivalSimulator {
 
     /// The patient-level trial: continuous times, or an analysis at the k-th death.
     fn patients<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
-        let n = self.sample_size as usize;
+        let n = self.sample_size;
         let model = &self.model;
-        entry_times(rng, model.arrivals, n, &mut out.entries);
+        let k = model.analysis_events.map_or(usize::MAX, |k| k as usize);
         out.patients.clear();
-        // Calendar times of the deaths seen before follow-up ends.
+        out.entries.clear();
+        // The calendar times of the k earliest deaths so far (as bits: non-negative floats
+        // order as their bits), the latest on top.
         out.calendar.clear();
-        for &entry in &out.entries {
+        let mut arrivals = ArrivalTimes::start(model.arrivals, n);
+        for _ in 0..n {
+            let entry = arrivals.next(rng);
+            // Every later patient is randomised after the k-th death: not in the analysis.
+            if out.calendar.len() == k && entry.to_bits() > *out.calendar.peek().expect("k > 0") {
+                break;
+            }
             out.arm_counts.fill(0);
             self.binary
                 .allocate(rng, 1, &mut out.block, &mut out.arm_counts);
@@ -266,9 +277,13 @@ impl SurvivalSimulator {
                 f64::INFINITY
             };
             let end = loss.min(self.follow_up);
-            if death <= end {
-                out.calendar.push(entry + death);
+            if death <= end && k < usize::MAX {
+                out.calendar.push((entry + death).to_bits());
+                if out.calendar.len() > k {
+                    out.calendar.pop();
+                }
             }
+            out.entries.push(entry);
             out.patients.push(Patient {
                 time: death.min(end),
                 death: death <= end,
@@ -278,14 +293,9 @@ impl SurvivalSimulator {
         }
         // The calendar time of the analysis: the k-th death, or (a fixed follow-up, or fewer
         // deaths than planned) when the last patient's follow-up ends.
-        let last_entry = out.entries.last().copied().unwrap_or(0.0);
-        let analysis = match model.analysis_events {
-            Some(k) if out.calendar.len() as u64 >= k => {
-                *out.calendar
-                    .select_nth_unstable_by(k as usize - 1, f64::total_cmp)
-                    .1
-            }
-            _ => last_entry + self.follow_up,
+        let analysis = match out.calendar.peek() {
+            Some(&bits) if out.calendar.len() == k => f64::from_bits(bits),
+            _ => out.entries.last().copied().unwrap_or(0.0) + self.follow_up,
         };
         out.duration = match model.arrivals {
             Some(_) => analysis - out.entries.first().copied().unwrap_or(0.0),
@@ -295,7 +305,7 @@ impl SurvivalSimulator {
         out.events.fill(0);
         let day = model.resolution == TimeResolution::Day;
         let mut kept = 0;
-        for i in 0..n {
+        for i in 0..out.patients.len() {
             let (entry, mut p) = (out.entries[i], out.patients[i]);
             if entry > analysis {
                 continue;
@@ -486,30 +496,56 @@ fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: Arrivals, n: u64) -> f64
     }
 }
 
-/// Randomisation times of `n` patients in increasing order, into `out` (all 0 without accrual).
-fn entry_times<R: Rng + ?Sized>(
-    rng: &mut R,
-    arrivals: Option<Arrivals>,
-    n: usize,
-    out: &mut Vec<f64>,
-) {
-    out.clear();
-    let Some(arrivals) = arrivals else {
-        out.resize(n, 0.0);
-        return;
-    };
-    let mut t = 0.0;
-    for _ in 0..n {
-        t += rng.sample::<f64, _>(Exp1);
-        out.push(t);
-    }
-    match arrivals {
-        // Uniform order statistics: n + 1 exponential spacings, normalised.
-        Arrivals::Uniform { days } => {
-            let total = t + rng.sample::<f64, _>(Exp1);
-            out.iter_mut().for_each(|x| *x *= days / total);
+/// Randomisation times in increasing order, one patient at a time (so that a trial stops
+/// drawing patients once the rest cannot be in the analysis).
+enum ArrivalTimes {
+    /// All at time 0 (no accrual given: only the follow-up matters).
+    None,
+    /// The order statistics of n uniforms on [0, days], from the smallest, by Renyi's
+    /// representation: -ln(1 - U(i)) is the i-th order statistic of n standard exponentials,
+    /// whose gaps are independent, the i-th exponential with mean 1 / (n - i + 1).
+    Uniform {
+        days: f64,
+        n: u64,
+        drawn: u64,
+        log_gap: f64,
+    },
+    /// Exponential gaps.
+    Poisson { per_day: f64, last: f64 },
+}
+
+impl ArrivalTimes {
+    fn start(arrivals: Option<Arrivals>, n: u64) -> ArrivalTimes {
+        match arrivals {
+            None => ArrivalTimes::None,
+            Some(Arrivals::Uniform { days }) => ArrivalTimes::Uniform {
+                days,
+                n,
+                drawn: 0,
+                log_gap: 0.0,
+            },
+            Some(Arrivals::Poisson { per_day }) => ArrivalTimes::Poisson { per_day, last: 0.0 },
         }
-        Arrivals::Poisson { per_day } => out.iter_mut().for_each(|x| *x /= per_day),
+    }
+
+    fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
+        match self {
+            ArrivalTimes::None => 0.0,
+            ArrivalTimes::Uniform {
+                days,
+                n,
+                drawn,
+                log_gap,
+            } => {
+                *log_gap += rng.sample::<f64, _>(Exp1) / (*n - *drawn) as f64;
+                *drawn += 1;
+                -(-*log_gap).exp_m1() * *days
+            }
+            ArrivalTimes::Poisson { per_day, last } => {
+                *last += rng.sample::<f64, _>(Exp1) / *per_day;
+                *last
+            }
+        }
     }
 }
 
@@ -560,6 +596,51 @@ test = "logrank"
         Scenario::from_text(std::path::Path::new("t.toml"), text)
             .unwrap()
             .design
+    }
+
+    /// Uniform accrual: the i-th of n randomisation times has mean i / (n + 1) of the period and
+    /// variance i (n - i + 1) / ((n + 1)^2 (n + 2)) (a Beta(i, n - i + 1)); Poisson arrivals: the
+    /// i-th has mean i / rate and variance i / rate^2. Within 4 SE for the first, middle and last.
+    #[test]
+    fn arrival_times_have_their_order_statistics_laws() {
+        let n = 50u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let draws = 40_000;
+        for arrivals in [
+            Arrivals::Uniform { days: 365.0 },
+            Arrivals::Poisson { per_day: 0.5 },
+        ] {
+            let mut sums = vec![0.0; n as usize];
+            for _ in 0..draws {
+                let mut times = ArrivalTimes::start(Some(arrivals), n);
+                let mut last = 0.0;
+                for sum in sums.iter_mut() {
+                    let t = times.next(&mut rng);
+                    assert!(t >= last);
+                    last = t;
+                    *sum += t / f64::from(draws);
+                }
+            }
+            for i in [1u64, 25, 50] {
+                let x = i as f64;
+                let (mean, var) = match arrivals {
+                    Arrivals::Uniform { days } => {
+                        let m = (n + 1) as f64;
+                        (
+                            days * x / m,
+                            days * days * x * (m - x) / (m * m * (m + 1.0)),
+                        )
+                    }
+                    Arrivals::Poisson { per_day } => (x / per_day, x / (per_day * per_day)),
+                };
+                let got = sums[i as usize - 1];
+                let se = (var / f64::from(draws)).sqrt();
+                assert!(
+                    (got - mean).abs() < 4.0 * se,
+                    "{arrivals:?} {i}: {got} vs {mean}"
+                );
+            }
+        }
     }
 
     /// Mean recorded patients at risk and deaths per day and arm, over `trials` trials.

@@ -771,9 +771,14 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             r.replicates,
             r.seed
         );
+        let approximation = if r.analytic_power.is_nan() {
+            "none (hazards not proportional)".to_string()
+        } else {
+            format!("{:.4}", r.analytic_power)
+        };
         out += &format!(
-            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {:.4}\n",
-            r.power, r.power_se, r.power_ci_low, r.power_ci_high, r.analytic_power
+            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {approximation}\n",
+            r.power, r.power_se, r.power_ci_low, r.power_ci_high
         );
         if let Some(s) = &r.survival {
             out += &survival_lines(r, s);
