@@ -71,6 +71,15 @@ fn run_and_size_outputs_are_current() {
 }
 
 #[test]
+fn survival_outputs_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_shown(
+        "run scenarios/immunosep_survival.toml",
+        &endotrial(&["run", "scenarios/immunosep_survival.toml"], dir.path()),
+    );
+}
+
+#[test]
 fn sequential_outputs_are_current() {
     let dir = tempfile::tempdir().unwrap();
     assert_shown(
