@@ -16,6 +16,7 @@ use std::process::Command;
 use common::TwoArm;
 use endotrial::engine::{self, summary};
 use endotrial::model::design::Design;
+use endotrial::model::scenario::Scenario;
 use endotrial::output;
 
 fn seq_design(toml: &str) -> Design {
@@ -987,6 +988,39 @@ fn base() -> String {
     .unwrap()
 }
 
+/// Looks outside (0, 1] or not increasing are refused for what they are (not only because a
+/// look then falls on no new patient), and rpact's largest number of looks, 20, is accepted.
+#[test]
+fn looks_are_refused_for_what_they_are_and_twenty_are_accepted() {
+    let base = base();
+    for looks in ["[0.0, 1.0]", "[-0.5, 1.0]", "[0.5, 0.5, 1.0]"] {
+        let text = base.replacen("looks = [0.5, 1.0]", &format!("looks = {looks}"), 1);
+        let err = Scenario::from_text(std::path::Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sequential.looks") && err.contains("increasing fractions in (0, 1]"),
+            "{looks}: {err}"
+        );
+    }
+    let twenty: Vec<String> = (1..=20)
+        .map(|i| format!("{}", f64::from(i) / 20.0))
+        .collect();
+    let text = base
+        .replacen(
+            "looks = [0.5, 1.0]",
+            &format!("looks = [{}]", twenty.join(", ")),
+            1,
+        )
+        .replacen(
+            "futility_bounds = [0.0]",
+            &format!("futility_bounds = [{}]", ["0.0"; 19].join(", ")),
+            1,
+        );
+    let d = common::design(&text);
+    assert_eq!(d.sequential.unwrap().looks.len(), 20);
+}
+
 #[test]
 fn the_shipped_sequential_scenario_runs_identically_on_one_and_two_threads() {
     let dir = tempfile::tempdir().unwrap();
@@ -1256,6 +1290,24 @@ fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
             "accrual_per_month = 10",
             "",
             "enrollment.accrual_per_month",
+        ),
+        (
+            "a first look with no patient",
+            "looks = [0.5, 1.0]",
+            "looks = [0.001, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "two looks at the same patient",
+            "looks = [0.5, 1.0]",
+            "looks = [0.5, 0.501, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "wang_tsiatis Delta out of range",
+            "efficacy = \"obrien_fleming\"",
+            "efficacy = \"wang_tsiatis\"\nefficacy_parameter = 2",
+            "sequential.efficacy_parameter",
         ),
         (
             "unknown spending family",
