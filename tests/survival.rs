@@ -723,3 +723,42 @@ fn count_level_and_patient_level_trials_agree() {
     close("events", c.mean_events, se, p.mean_events, se);
     assert_eq!(p.mean_randomised_at_analysis, 300.0);
 }
+
+/// `run` writes each arm's true survival curve beside summary.csv; the curves are the model's:
+/// with one hazard and one hazard ratio for everyone, the drug arm's survival is S(t)^HR.
+#[test]
+fn run_writes_the_true_survival_curves() {
+    let d = common::design(&three_endotypes("logrank", [0.7, 0.7, 0.7], true));
+    for t in [0.0, 3.5, 7.0, 20.0, 28.0] {
+        let control = if t <= 7.0 {
+            0.8f64.powf(t / 7.0)
+        } else {
+            0.8 * (0.55f64 / 0.8).powf((t - 7.0) / 21.0)
+        };
+        assert!((d.true_survival(0, t) - control).abs() < 1e-12, "day {t}");
+        assert!(
+            (d.true_survival(1, t) - control.powf(0.7)).abs() < 1e-12,
+            "day {t}"
+        );
+    }
+    // With mixtures: the survival at the follow-up is one minus the true mortality.
+    let mixed = common::design(&three_endotypes("logrank", [0.6, 0.8, 1.0], false));
+    for a in 0..2 {
+        assert!((mixed.true_survival(a, 28.0) + mixed.true_risk[a] - 1.0).abs() < 1e-12);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(["run", "--quiet", "--replicates", "500", "--out"])
+        .arg(dir.path())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/immunosep_survival.toml"
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let svg = fs::read_to_string(dir.path().join("immunosep_survival/survival.svg")).unwrap();
+    for label in ["placebo", "personalised", "days from randomisation"] {
+        assert!(svg.contains(label), "{label}");
+    }
+}

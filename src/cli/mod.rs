@@ -20,7 +20,7 @@ use crate::model::design::{Design, MAX_SAMPLE_SIZE};
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::templates::Template;
 use crate::output;
-use crate::output::report;
+use crate::output::{plot, report};
 
 mod design_tools;
 mod scale;
@@ -521,6 +521,30 @@ fn csvs_of(
     ]
 }
 
+/// The true survival curves of a time-to-event design, written by `run` beside summary.csv.
+const SURVIVAL_SVG: &str = "survival.svg";
+
+/// Each arm's true survival from day 0 to the follow-up (or the last mortality point), in 200
+/// steps.
+fn survival_svg(d: &Design) -> String {
+    let last = d.survival.as_ref().expect("time-to-event").reference_day;
+    let curves: Vec<(String, Vec<(f64, f64)>)> = d
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| {
+            let points = (0..=200)
+                .map(|i| {
+                    let t = last * f64::from(i) / 200.0;
+                    (t, d.true_survival(a, t))
+                })
+                .collect();
+            (arm.name.clone(), points)
+        })
+        .collect();
+    plot::survival_curves_svg(&format!("{}: true survival by arm", d.name), &curves)
+}
+
 /// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
     let d = &scenario.design;
@@ -542,6 +566,17 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
                 _ => {}
             },
         }
+    }
+    // The true survival curves of a time-to-event design, beside its results.
+    let svg = dir.join(SURVIVAL_SVG);
+    match d.survival {
+        Some(_) => write_file(&svg, survival_svg(d).as_bytes())?,
+        None => match std::fs::remove_file(&svg) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove '{}'", svg.display()));
+            }
+            _ => {}
+        },
     }
     write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
     println!("  -> {}", dir.join("summary.csv").display());

@@ -257,6 +257,28 @@ impl Design {
         seen.map(|(_, ha, hc)| ha / hc)
     }
 
+    /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
+    /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
+    pub fn true_survival(&self, a: usize, t: f64) -> f64 {
+        let model = self.survival.as_ref().expect("a time-to-event design");
+        (0..self.eligible.len())
+            .map(|s| {
+                let within: f64 = self
+                    .endotypes_in_stratum(s)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(e, w)| {
+                        w * model.control[e]
+                            .survival(t)
+                            .powf(self.hazard_ratio(a, s, e))
+                    })
+                    .sum();
+                self.stratum_prob[s] * within
+            })
+            .sum()
+    }
+
     /// Expected number screened to randomise `sample_size` (negative binomial mean).
     pub fn expected_screened(&self) -> f64 {
         self.sample_size as f64 / self.eligible_fraction

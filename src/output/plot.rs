@@ -1,4 +1,4 @@
-//! Power curves as SVG (plotters, SVG backend only: no system font libraries needed).
+//! Power curves and true survival curves as SVG (plotters, SVG backend only: no system font libraries needed).
 //!
 //! The legend sits below the plot, so it never covers a curve; each series has its own colour,
 //! dash pattern and marker, so curves that coincide stay distinguishable; each point carries its
@@ -173,6 +173,71 @@ pub fn power_curve_svg(
             .draw(&Text::new(
                 "bars and shading: Monte Carlo 95% interval of each simulated power (no bar visible: narrower than the marker)",
                 (88, row(k) - 8),
+                ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
+            ))
+            .expect("draw to string");
+        root.present().expect("draw to string");
+    }
+    svg
+}
+
+/// The true survival curve of each arm, `(label, [(day, probability alive)])` in increasing
+/// day, from day 0 to the last: the model's expected Kaplan-Meier curves.
+pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
+    let height = CHART_HEIGHT + (LEGEND_ROW * (curves.len() as i32 + 1) + 12) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).expect("draw to string");
+        let (upper, lower) = root.split_vertically(CHART_HEIGHT);
+        let last = curves
+            .iter()
+            .filter_map(|c| c.1.last().map(|p| p.0))
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(&upper)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(72)
+            .build_cartesian_2d(0.0..last, 0.0..1.0)
+            .expect("draw to string");
+        chart
+            .configure_mesh()
+            .x_desc("days from randomisation")
+            .y_desc("probability alive (true model)")
+            .axis_desc_style(("sans-serif", 16))
+            .label_style(("sans-serif", 14))
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()
+            .expect("draw to string");
+        let area = chart.plotting_area();
+        // Markers at about ten evenly spaced days, so that coinciding curves stay apart.
+        let every = (last / 10.0).max(1.0);
+        for (i, (_, points)) in curves.iter().enumerate() {
+            let color = colour(i);
+            draw_line(area, i, points.clone(), color.stroke_width(2)).expect("draw to string");
+            let mut next = 0.0;
+            for &(t, y) in points {
+                if t >= next {
+                    draw_marker(area, i, (t, y), color).expect("draw to string");
+                    next += every;
+                }
+            }
+        }
+        let text = TextStyle::from(("sans-serif", 15).into_font());
+        let row = |k: usize| 8 + LEGEND_ROW * k as i32 + LEGEND_ROW / 2;
+        for (i, (label, _)) in curves.iter().enumerate() {
+            let (y, color) = (row(i), colour(i));
+            draw_line(&lower, i, vec![(88, y), (148, y)], color.stroke_width(2))
+                .and_then(|()| draw_marker(&lower, i, (118, y), color))
+                .and_then(|()| lower.draw(&Text::new(label.clone(), (160, y - 8), &text)))
+                .expect("draw to string");
+        }
+        lower
+            .draw(&Text::new(
+                "each arm's survival from the scenario's hazards and effects over its mix of labels and endotypes; no loss to follow-up",
+                (88, row(curves.len()) - 8),
                 ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
             ))
             .expect("draw to string");
