@@ -762,3 +762,47 @@ fn run_writes_the_true_survival_curves() {
         assert!(svg.contains(label), "{label}");
     }
 }
+
+/// `size` on a fixed-follow-up design reports the deaths it implies, and Schoenfeld's N as the
+/// normal approximation; an event-driven design is refused (its power is set by the events).
+#[test]
+fn size_reports_deaths_and_refuses_event_driven_designs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("same.toml");
+    fs::write(&file, three_endotypes("logrank", [0.7, 0.7, 0.7], true)).unwrap();
+    let size = |scenario: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args([
+                "size",
+                "--quiet",
+                "--power",
+                "0.8",
+                "--replicates",
+                "4000",
+                "--out",
+            ])
+            .arg(dir.path().join("out"))
+            .arg(scenario)
+            .output()
+            .unwrap()
+    };
+    let out = size(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("deaths by the analysis: mean"), "{stdout}");
+    // Schoenfeld: 247 deaths for HR 0.7 (one-sided 0.025, 80%); at 45% mortality by day 28
+    // (less 5% lost) the normal approximation is near 600 patients.
+    let n: u64 = stdout
+        .split("normal approximation: N = ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!((500..700).contains(&n), "{n}");
+    let out = size(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/classic_event_driven.toml"
+    )));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("endpoint.analysis_events"));
+}

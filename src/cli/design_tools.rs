@@ -78,6 +78,13 @@ fn size_search(
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
+    if d.survival.as_ref().is_some_and(|m| m.is_event_driven()) {
+        return Err(BadInput(format!(
+            "{}: an event-driven design's power is set by endpoint.analysis_events, not by the sample size (which only has to be large enough to reach them): vary the events with `sweep --set endpoint.analysis_events=...`",
+            d.name
+        ))
+        .into());
+    }
     let aim = (
         args.arm.as_deref(),
         searched(d, args.hypothesis.as_deref())?,

@@ -316,15 +316,26 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         } else {
             " (the test alone, unadjusted: the search's start)"
         },
-        s.analytic_n
-            .map_or("target not reached in range".into(), |n| format!("N = {n}"))
+        match s.analytic_n {
+            Some(n) => format!("N = {n}"),
+            // Time-to-event mixtures: Schoenfeld's formula needs one hazard ratio.
+            None if d
+                .comparisons()
+                .any(|a| power::analytic_power(d, a).is_nan()) =>
+            {
+                "none (hazards not proportional)".into()
+            }
+            None => "target not reached in range".into(),
+        }
     );
     let Some(n) = s.chosen else {
         return out;
     };
     let rows = &s.candidates[&n];
     out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
-    let evaluable = if d.dropout > 0.0 {
+    let evaluable = if d.survival.is_some() {
+        format!("{} lost to follow-up", pct(d.dropout))
+    } else if d.dropout > 0.0 {
         format!(
             "{:.1} expected evaluable after {} dropout",
             expected_evaluable(d, n),
@@ -337,6 +348,12 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",
         rows[0].mean_screened, rows[0].p95_screened
     );
+    if let Some(sv) = &rows[0].survival {
+        out += &format!(
+            "          deaths by the analysis: mean {:.1} (control {:.1}, arm {:.1})\n",
+            sv.mean_events, sv.mean_events_control, sv.mean_events_arm
+        );
+    }
     if let Some(c) = &d.cost {
         let cur = &c.currency;
         let p95 = if rows[0].p95_cost.is_nan() {
@@ -529,7 +546,9 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     } else {
         "a reduction"
     };
-    let evaluable = if d.dropout > 0.0 {
+    let evaluable = if d.survival.is_some() {
+        format!("{} lost to follow-up", pct(d.dropout))
+    } else if d.dropout > 0.0 {
         format!(
             ", of whom about {} are expected to be evaluable after {} dropout",
             whole(expected_evaluable(d, n)),

@@ -266,10 +266,18 @@ pub fn search(
     let round_up = |n: u64| n.div_ceil(step) * step;
     let min = round_up(opts.min.unwrap_or(step).max(step));
     let max = (opts.max.unwrap_or(u64::MAX / 4) / step * step).max(min);
-    // Without a --max, the analytic search looks up to 10^7 patients.
+    // Without a --max, the analytic search looks up to 10^7 patients; a time-to-event design
+    // up to 10^5, because its Cox fit (ties as Efron's) costs time in proportion to a trial's
+    // deaths, and a mixture of endotypes has no normal approximation to bound the search
+    // (`--max` searches further).
+    let default_cap: u64 = if design.survival.is_some() {
+        100_000
+    } else {
+        10_000_000
+    };
     let analytic_cap = opts
         .max
-        .map_or((10_000_000 / step).max(1) * step, |_| max)
+        .map_or((default_cap / step).max(1) * step, |_| max)
         .max(min);
     let analytic_n = analytic_size(design, opts, step, min, analytic_cap);
     let max = if opts.max.is_none() {
