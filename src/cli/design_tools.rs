@@ -287,15 +287,22 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         for r in rows {
+            let truth = match &r.survival {
+                Some(s) if s.true_hazard_ratio.is_nan() => format!(
+                    "true mortality {:.4} vs {:.4} by day {}",
+                    s.true_mortality_arm, s.true_mortality_control, s.mortality_day
+                ),
+                Some(s) => format!("true hazard ratio {:.4}", s.true_hazard_ratio),
+                None => format!("true difference {:+.4}", r.true_difference),
+            };
             println!(
-                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), true difference {:+.4}",
+                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), {truth}",
                 at.join(" "),
                 r.arm,
                 r.control,
                 r.power,
                 r.power_ci_low,
                 r.power_ci_high,
-                r.true_difference
             );
         }
     }
