@@ -1019,6 +1019,30 @@ fn looks_are_refused_for_what_they_are_and_twenty_are_accepted() {
         );
     let d = common::design(&text);
     assert_eq!(d.sequential.unwrap().looks.len(), 20);
+    // Futility bounds at the limits, and every beta-spending family, are accepted.
+    for (from, to) in [
+        ("futility_bounds = [0.0]", "futility_bounds = [8.0]"),
+        ("futility_bounds = [0.0]", "futility_bounds = [-8.0]"),
+        (
+            "futility = \"z\"\nfutility_bounds = [0.0]",
+            "futility = \"pocock\"\nfutility_beta = 0.49",
+        ),
+        (
+            "futility = \"z\"\nfutility_bounds = [0.0]",
+            "futility = \"obrien_fleming\"",
+        ),
+        (
+            "futility = \"z\"\nfutility_bounds = [0.0]",
+            "futility = \"kim_demets\"\nfutility_parameter = 2",
+        ),
+    ] {
+        assert!(base.contains(from));
+        let text = base.replacen(from, to, 1);
+        match Scenario::from_text(std::path::Path::new("t.toml"), text) {
+            Ok(_) => {}
+            Err(e) => panic!("{to}: {e}"),
+        }
+    }
 }
 
 #[test]
@@ -1290,6 +1314,30 @@ fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
             "accrual_per_month = 10",
             "",
             "enrollment.accrual_per_month",
+        ),
+        (
+            "a futility bound beyond 8",
+            "futility_bounds = [0.0]",
+            "futility_bounds = [9.0]",
+            "sequential.futility_bounds",
+        ),
+        (
+            "a futility bound of nan",
+            "futility_bounds = [0.0]",
+            "futility_bounds = [nan]",
+            "sequential.futility_bounds",
+        ),
+        (
+            "futility_beta of 0",
+            "futility = \"z\"\nfutility_bounds = [0.0]",
+            "futility = \"obrien_fleming\"\nfutility_beta = 0",
+            "sequential.futility_beta",
+        ),
+        (
+            "futility_beta of 0.5",
+            "futility = \"z\"\nfutility_bounds = [0.0]",
+            "futility = \"obrien_fleming\"\nfutility_beta = 0.5",
+            "sequential.futility_beta",
         ),
         (
             "a first look with no patient",
