@@ -640,6 +640,18 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "enrollment.dropout",
         ),
         (
+            "accrual over more than 10,000 years",
+            "accrual_days = 365\n",
+            "accrual_days = 1e308\n",
+            "enrollment.accrual_days",
+        ),
+        (
+            "too many patients for continuous times",
+            "sample_size = 300\neligible = [\"a\", \"b\"]\ndropout = 0.05\naccrual_days = 365\n[endpoint]\n",
+            "sample_size = 20000000\neligible = [\"a\", \"b\"]\ndropout = 0.05\naccrual_days = 365\n[endpoint]\ntime_resolution = \"continuous\"\n",
+            "enrollment.sample_size",
+        ),
+        (
             "interim looks (not yet)",
             "[analysis]",
             "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n[analysis]",

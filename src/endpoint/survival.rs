@@ -181,7 +181,8 @@ impl SurvivalSimulator {
             at_risk: vec![0; groups * days],
             deaths: vec![0; groups * days],
             days,
-            patients: Vec::with_capacity(self.sample_size as usize),
+            // Grown as needed: an event-driven trial may stop long before the sample size.
+            patients: Vec::with_capacity(self.sample_size.min(1 << 16) as usize),
             labels: vec![0; self.strata],
             counts: vec![0; self.cells.len()],
             arm_counts: vec![0; self.arms],
@@ -277,7 +278,9 @@ impl SurvivalSimulator {
                 f64::INFINITY
             };
             let end = loss.min(self.follow_up);
-            if death <= end && k < usize::MAX {
+            // A hazard so small that the death time overflows: never dies.
+            let dies = death.is_finite() && death <= end;
+            if dies && k < usize::MAX {
                 out.calendar.push((entry + death).to_bits());
                 if out.calendar.len() > k {
                     out.calendar.pop();
@@ -286,7 +289,7 @@ impl SurvivalSimulator {
             out.entries.push(entry);
             out.patients.push(Patient {
                 time: death.min(end),
-                death: death <= end,
+                death: dies,
                 arm: arm as u32,
                 stratum: stratum as u32,
             });

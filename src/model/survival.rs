@@ -13,6 +13,12 @@ use crate::model::hazard::PiecewiseHazard;
 use crate::model::scenario::{Effect, EndpointKind, InvalidKey, RawScenario, TimeResolution};
 use crate::model::sequential::DAYS_PER_MONTH;
 
+/// Longest accrual (days): 10,000 years.
+pub const MAX_ACCRUAL_DAYS: f64 = 3_652_500.0;
+
+/// Largest sample size drawn patient by patient (memory: about 32 bytes a patient per worker).
+pub const MAX_PATIENT_LEVEL: u64 = 10_000_000;
+
 /// How patients are randomised over calendar time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Arrivals {
@@ -245,6 +251,34 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         }
         (None, None) => None,
     };
+    // Calendar times stay finite and far from overflow: accrual within 10,000 years.
+    let span = match arrivals {
+        Some(Arrivals::Uniform { days }) => days,
+        Some(Arrivals::Poisson { per_day }) => n as f64 / per_day,
+        None => 0.0,
+    };
+    if span > MAX_ACCRUAL_DAYS {
+        let key = if en.accrual_days.is_some() {
+            "enrollment.accrual_days"
+        } else {
+            "enrollment.accrual_per_month"
+        };
+        return Err(InvalidKey::new(
+            key,
+            format!(
+                "accrual of {n} patients would last {span:e} days; expected at most {MAX_ACCRUAL_DAYS:e} (10,000 years)"
+            ),
+        ));
+    }
+    let patient_level = resolution == TimeResolution::Continuous || e.analysis_events.is_some();
+    if patient_level && n > MAX_PATIENT_LEVEL {
+        return Err(InvalidKey::new(
+            "enrollment.sample_size",
+            format!(
+                "continuous times and event-driven analyses are simulated patient by patient: expected at most {MAX_PATIENT_LEVEL} patients, found {n} (a fixed follow-up in days is drawn at count level and takes any size)"
+            ),
+        ));
+    }
     if e.analysis_events.is_some() && arrivals.is_none() {
         return Err(refuse(
             "enrollment.accrual_days",
