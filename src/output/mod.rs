@@ -74,23 +74,10 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
     "p95_months",
 ];
 
-/// summary.csv's columns for a time-to-event design: the binary endpoint's risks, differences
-/// and evaluable patients give way to mortality, the hazard ratio, events and duration.
-pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 39] = [
-    "scenario",
-    "arm",
-    "control",
-    "test",
-    "alternative",
-    "alpha",
-    "replicates",
-    "seed",
-    "sample_size",
-    "power",
-    "power_se",
-    "power_ci_low",
-    "power_ci_high",
-    "analytic_power",
+/// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
+/// differences and evaluable patients give way to mortality, the hazard ratio, events and
+/// duration.
+pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 20] = [
     "follow_up_days",
     "analysis_events",
     "time_resolution",
@@ -111,17 +98,33 @@ pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 39] = [
     "mean_randomised_arm",
     "mean_duration_days",
     "p95_duration_days",
-    "mean_screened",
-    "p95_screened",
-    "mean_cost",
-    "p95_cost",
-    "currency",
 ];
+
+/// A time-to-event summary shares the binary one's first columns (to `analytic_power`) and its
+/// screening and cost columns (from `mean_screened` to `currency`, less `estimable` and
+/// `bias_se`, which it has among its own).
+const SHARED_LEADING: usize = 14;
+
+fn survival_header() -> Vec<&'static str> {
+    let trailing = [
+        "mean_screened",
+        "p95_screened",
+        "mean_cost",
+        "p95_cost",
+        "currency",
+    ];
+    SUMMARY_COLUMNS[..SHARED_LEADING]
+        .iter()
+        .chain(&SURVIVAL_SUMMARY_COLUMNS)
+        .chain(&trailing)
+        .copied()
+        .collect()
+}
 
 /// The header of summary.csv (and of a sweep's rows) for these rows.
 pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     if rows.iter().any(|r| r.survival.is_some()) {
-        return SURVIVAL_SUMMARY_COLUMNS.to_vec();
+        return survival_header();
     }
     let mut h = SUMMARY_COLUMNS.to_vec();
     if rows.iter().any(|r| r.sequential.is_some()) {
@@ -156,7 +159,7 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
 }
 
 fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
-    let mut fields = summary_fields(r)[..14].to_vec();
+    let mut fields = summary_fields(r)[..SHARED_LEADING].to_vec();
     fields.extend([
         num(s.follow_up_days),
         s.analysis_events.map_or(String::new(), |k| k.to_string()),

@@ -297,22 +297,28 @@ mod tests {
         (377.0, false, true, 1),
     ];
 
+    /// The risk sets of `OVARIAN` within each stratum (resid.ds 1, then 2).
+    fn ovarian_risk_sets() -> Vec<RiskSet> {
+        [1, 2]
+            .iter()
+            .flat_map(|&stratum| {
+                let obs: Vec<(f64, bool, bool)> = OVARIAN
+                    .iter()
+                    .filter(|o| o.3 == stratum)
+                    .map(|o| (o.0, o.1, o.2))
+                    .collect();
+                risk_sets(&obs)
+            })
+            .collect()
+    }
+
     /// `o <- survdiff(Surv(futime, fustat) ~ rx + strata(resid.ds), data = ovarian)`:
     /// rx = 2 observed 2 + 3 = 5, expected 1.47402597402597 + 5.43077755577756, o$chisq
     /// 1.27964345120336.
     #[test]
     fn stratified_log_rank_matches_survdiff() {
         let mut lr = LogRank::default();
-        for stratum in [1, 2] {
-            let obs: Vec<(f64, bool, bool)> = OVARIAN
-                .iter()
-                .filter(|o| o.3 == stratum)
-                .map(|o| (o.0, o.1, o.2))
-                .collect();
-            for r in risk_sets(&obs) {
-                lr.add(&r);
-            }
-        }
+        ovarian_risk_sets().iter().for_each(|r| lr.add(r));
         assert_eq!(lr.observed, 5.0);
         assert!(
             (lr.expected - (1.47402597402597 + 5.43077755577756)).abs() < 1e-12,
@@ -403,19 +409,9 @@ mod tests {
     /// (rx2 = rx == 2): coef -0.662632002807054, vcov 0.354604792717758.
     #[test]
     fn stratified_cox_matches_coxph() {
-        let mut sets = Vec::new();
+        let sets = ovarian_risk_sets();
         let mut lr = LogRank::default();
-        for stratum in [1, 2] {
-            let obs: Vec<(f64, bool, bool)> = OVARIAN
-                .iter()
-                .filter(|o| o.3 == stratum)
-                .map(|o| (o.0, o.1, o.2))
-                .collect();
-            for r in risk_sets(&obs) {
-                lr.add(&r);
-                sets.push(r);
-            }
-        }
+        sets.iter().for_each(|r| lr.add(r));
         let f = cox(&sets, &lr).unwrap();
         assert!((f.log_hr - -0.662632002807054).abs() < 1e-10, "{f:?}");
         assert!((f.variance - 0.354604792717758).abs() < 1e-10, "{f:?}");
