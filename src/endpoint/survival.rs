@@ -33,7 +33,7 @@ use crate::model::design::Design;
 use crate::model::hazard::PiecewiseHazard;
 use crate::model::scenario::TimeResolution;
 use crate::model::survival::{Arrivals, SurvivalModel};
-use crate::stats::survival::RiskSet;
+use crate::stats::survival::{RiskSet, push_risk_sets};
 
 /// One cell of patients (an arm, a stratum and a true endotype) at count level: each day's
 /// death probability and loss probability given no death.
@@ -103,7 +103,7 @@ impl SurvivalSimulator {
     pub fn new(design: &Design) -> SurvivalSimulator {
         let model = design.survival.clone().expect("a time-to-event design");
         let (arms, strata) = (design.arms.len(), design.eligible.len());
-        let count_level = model.resolution == TimeResolution::Day && !model.is_event_driven();
+        let count_level = model.is_count_level();
         let follow_up = model.follow_up_days.unwrap_or(f64::INFINITY);
         let n = design.sample_size;
         let mut cells = Vec::new();
@@ -350,7 +350,7 @@ impl SurvivalSimulator {
     /// `stratified`, pooled over strata otherwise; in increasing time within a stratum.
     pub fn risk_sets(
         &self,
-        trial: &mut SurvivalTrial,
+        trial: &SurvivalTrial,
         arm: usize,
         control: usize,
         stratified: bool,
@@ -383,45 +383,17 @@ impl SurvivalSimulator {
             }
             return;
         }
-        // Patient level: sweep the sorted times once per stratum group.
+        // Patient level: the sorted times of the comparison's two arms, per stratum group.
         for g in 0..groups {
-            let in_group = |p: &Patient| !stratified || p.stratum as usize == g;
-            let (mut arm_left, mut control_left) = (0u64, 0u64);
-            for p in trial.patients.iter().filter(|p| in_group(p)) {
-                if p.arm as usize == arm {
-                    arm_left += 1;
-                } else if p.arm as usize == control {
-                    control_left += 1;
-                }
-            }
-            let patients = &trial.patients;
-            let mut i = 0;
-            while i < patients.len() {
-                let t = patients[i].time;
-                let mut set = RiskSet {
-                    arm_at_risk: arm_left,
-                    control_at_risk: control_left,
-                    ..RiskSet::default()
-                };
-                while i < patients.len() && patients[i].time == t {
-                    let p = patients[i];
-                    i += 1;
-                    if !in_group(&p) {
-                        continue;
-                    }
+            let observations = trial
+                .patients
+                .iter()
+                .filter(|p| {
                     let a = p.arm as usize;
-                    if a == arm {
-                        set.arm_events += u64::from(p.death);
-                        arm_left -= 1;
-                    } else if a == control {
-                        set.control_events += u64::from(p.death);
-                        control_left -= 1;
-                    }
-                }
-                if set.arm_events + set.control_events > 0 {
-                    sets.push(set);
-                }
-            }
+                    (!stratified || p.stratum as usize == g) && (a == arm || a == control)
+                })
+                .map(|p| (p.time, p.death, p.arm as usize == arm));
+            push_risk_sets(observations, sets);
         }
     }
 }

@@ -257,10 +257,9 @@ impl Design {
         seen.map(|(_, ha, hc)| ha / hc)
     }
 
-    /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
-    /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
-    pub fn true_survival(&self, a: usize, t: f64) -> f64 {
-        let model = self.survival.as_ref().expect("a time-to-event design");
+    /// The mean over the patients randomised to arm `a` of `f(true endotype, hazard ratio)`:
+    /// the mixture over labels (strata) and the true endotypes carrying each label.
+    pub fn mean_over_patients(&self, a: usize, f: impl Fn(usize, f64) -> f64) -> f64 {
         (0..self.eligible.len())
             .map(|s| {
                 let within: f64 = self
@@ -268,15 +267,18 @@ impl Design {
                     .iter()
                     .enumerate()
                     .filter(|(_, w)| **w > 0.0)
-                    .map(|(e, w)| {
-                        w * model.control[e]
-                            .survival(t)
-                            .powf(self.hazard_ratio(a, s, e))
-                    })
+                    .map(|(e, w)| w * f(e, self.hazard_ratio(a, s, e)))
                     .sum();
                 self.stratum_prob[s] * within
             })
             .sum()
+    }
+
+    /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
+    /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
+    pub fn true_survival(&self, a: usize, t: f64) -> f64 {
+        let model = self.survival.as_ref().expect("a time-to-event design");
+        self.mean_over_patients(a, |e, hr| model.control[e].survival(t).powf(hr))
     }
 
     /// Expected number screened to randomise `sample_size` (negative binomial mean).

@@ -53,6 +53,12 @@ impl SurvivalModel {
     pub fn is_event_driven(&self) -> bool {
         self.analysis_events.is_some()
     }
+
+    /// Whether a trial can be drawn at count level (a fixed follow-up recorded in days);
+    /// otherwise patient by patient (continuous times, or an event-driven calendar).
+    pub fn is_count_level(&self) -> bool {
+        self.resolution == TimeResolution::Day && !self.is_event_driven()
+    }
 }
 
 fn refuse(key: &str, message: &str) -> InvalidKey {
@@ -270,15 +276,6 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
             ),
         ));
     }
-    let patient_level = resolution == TimeResolution::Continuous || e.analysis_events.is_some();
-    if patient_level && n > MAX_PATIENT_LEVEL {
-        return Err(InvalidKey::new(
-            "enrollment.sample_size",
-            format!(
-                "continuous times and event-driven analyses are simulated patient by patient: expected at most {MAX_PATIENT_LEVEL} patients, found {n} (a fixed follow-up in days is drawn at count level and takes any size)"
-            ),
-        ));
-    }
     if e.analysis_events.is_some() && arrivals.is_none() {
         return Err(refuse(
             "enrollment.accrual_days",
@@ -313,7 +310,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
             .map(PiecewiseHazard::last_day)
             .fold(0.0, f64::max)
     });
-    Ok(Some(SurvivalModel {
+    let model = SurvivalModel {
         follow_up_days: e.follow_up_days,
         analysis_events: e.analysis_events,
         resolution,
@@ -321,5 +318,14 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         dropout_hazard,
         control,
         reference_day,
-    }))
+    };
+    if !model.is_count_level() && n > MAX_PATIENT_LEVEL {
+        return Err(InvalidKey::new(
+            "enrollment.sample_size",
+            format!(
+                "continuous times and event-driven analyses are simulated patient by patient: expected at most {MAX_PATIENT_LEVEL} patients, found {n} (a fixed follow-up in days is drawn at count level and takes any size)"
+            ),
+        ));
+    }
+    Ok(Some(model))
 }

@@ -90,22 +90,11 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
 pub fn expected_deaths(design: &Design, a: usize) -> f64 {
     let model = design.survival.as_ref().expect("a time-to-event design");
     let follow_up = model.follow_up_days.expect("a fixed follow-up");
-    let per_patient: f64 = (0..design.eligible.len())
-        .map(|s| {
-            let within: f64 = design
-                .endotypes_in_stratum(s)
-                .iter()
-                .enumerate()
-                .map(|(e, w)| {
-                    let hr = design.hazard_ratio(a, s, e);
-                    w * model.control[e]
-                        .competing(hr, model.dropout_hazard, 0.0, follow_up)
-                        .0
-                })
-                .sum();
-            design.stratum_prob[s] * within
-        })
-        .sum();
+    let per_patient = design.mean_over_patients(a, |e, hr| {
+        model.control[e]
+            .competing(hr, model.dropout_hazard, 0.0, follow_up)
+            .0
+    });
     design.expected_arm_size(a) * per_patient
 }
 

@@ -138,25 +138,33 @@ pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
 pub fn risk_sets(observations: &[(f64, bool, bool)]) -> Vec<RiskSet> {
     let mut sorted: Vec<(f64, bool, bool)> = observations.to_vec();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = Vec::new();
+    push_risk_sets(sorted.iter().copied(), &mut out);
+    out
+}
+
+/// Appends to `out` the risk sets of observations `(time, event, in_arm)` already sorted by
+/// time (the engine's patient-level trials use it on their buffers, without allocating).
+pub fn push_risk_sets<I>(sorted: I, out: &mut Vec<RiskSet>)
+where
+    I: Iterator<Item = (f64, bool, bool)> + Clone,
+{
     let (mut arm_left, mut control_left) =
-        sorted.iter().fold(
+        sorted.clone().fold(
             (0u64, 0u64),
             |(a, c), o| {
                 if o.2 { (a + 1, c) } else { (a, c + 1) }
             },
         );
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let t = sorted[i].0;
+    let mut rest = sorted.peekable();
+    while let Some(&(t, ..)) = rest.peek() {
         let mut set = RiskSet {
             arm_at_risk: arm_left,
             control_at_risk: control_left,
             ..RiskSet::default()
         };
         // Everyone with this time leaves after it (events and censorings alike).
-        while i < sorted.len() && sorted[i].0 == t {
-            let (_, event, in_arm) = sorted[i];
+        while let Some((_, event, in_arm)) = rest.next_if(|o| o.0 == t) {
             match (in_arm, event) {
                 (true, true) => set.arm_events += 1,
                 (false, true) => set.control_events += 1,
@@ -167,13 +175,11 @@ pub fn risk_sets(observations: &[(f64, bool, bool)]) -> Vec<RiskSet> {
             } else {
                 control_left -= 1;
             }
-            i += 1;
         }
         if set.arm_events + set.control_events > 0 {
             out.push(set);
         }
     }
-    out
 }
 
 /// The one-sided normal quantile of the design's alpha (alpha / 2 two-sided).
