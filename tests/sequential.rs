@@ -1374,21 +1374,6 @@ fn bad_sequential_input_exits_2_names_the_key_and_writes_nothing() {
     let results = dir.path().join("results");
     for (what, from, to, key) in bad {
         assert!(base.contains(from), "{what}: pattern not in the scenario");
-        let file = dir.path().join("bad.toml");
-        fs::write(&file, base.replacen(from, to, 1)).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args(["run", "--quiet", "--replicates", "100", "--out"])
-            .arg(&results)
-            .arg(&file)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(stderr.contains("bad.toml"), "{what}: {stderr}");
-        assert!(
-            stderr.contains(key),
-            "{what}: key {key} not named: {stderr}"
-        );
-        assert!(!results.join("immunosep_sequential").exists(), "{what}");
+        common::assert_refused(dir.path(), &results, &base.replacen(from, to, 1), what, key);
     }
 }

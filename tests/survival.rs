@@ -668,22 +668,7 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
         .chain(reverse.iter().map(|c| (&binary, c)));
     for (text, (what, from, to, key)) in cases {
         assert!(text.contains(from), "{what}: pattern not in the scenario");
-        let file = dir.path().join("bad.toml");
-        fs::write(&file, text.replacen(from, to, 1)).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args(["run", "--quiet", "--replicates", "100", "--out"])
-            .arg(&results)
-            .arg(&file)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(stderr.contains("bad.toml"), "{what}: {stderr}");
-        assert!(
-            stderr.contains(key),
-            "{what}: key {key} not named: {stderr}"
-        );
-        assert!(!results.exists(), "{what}");
+        common::assert_refused(dir.path(), &results, &text.replacen(from, to, 1), what, key);
     }
 }
 

@@ -16,6 +16,28 @@ pub fn design(toml: &str) -> Design {
     }
 }
 
+/// Runs `endotrial run` on `text` written to `dir/bad.toml`, with results to `results`, and
+/// asserts that it is refused as bad input: exit 2, a message naming the file and `key`, and no
+/// results folder written.
+pub fn assert_refused(dir: &Path, results: &Path, text: &str, what: &str, key: &str) {
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(["run", "--quiet", "--replicates", "100", "--out"])
+        .arg(results)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(stderr.contains("bad.toml"), "{what}: {stderr}");
+    assert!(
+        stderr.contains(key),
+        "{what}: key {key} not named: {stderr}"
+    );
+    assert!(!results.exists(), "{what}");
+}
+
 /// Runs the engine on all replicates and returns the summary rows.
 pub fn run(design: &Design) -> Vec<SummaryRow> {
     let tally = engine::simulate(design, 0..design.replicates, &|_| {});
