@@ -504,12 +504,88 @@ fn event_driven_design_matches_rpact() {
     assert_eq!(surv(&day_row).mean_events, 380.0);
 }
 
-/// Any split of the trial indices gives the same tally (count level and patient level).
+/// An O'Brien-Fleming-type alpha-spending design with one interim at half the deaths.
+const LOOKS: &str = r#"
+[sequential]
+looks = [0.5, 1.0]
+efficacy = "obrien_fleming"
+"#;
+
+/// The event-driven design with an interim at the 190th death, against rpact 3.3.4 (R 4.2.2):
+/// ```r
+/// d <- getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1,
+///   informationRates = c(0.5, 1), typeOfDesign = "asOF")
+/// s <- getSimulationSurvival(design = d, hazardRatio = 0.75, lambda2 = lambda2,
+///   accrualTime = c(0, 720), maxNumberOfSubjects = 1600, plannedEvents = c(190, 380),
+///   directionUpper = FALSE, maxNumberOfIterations = 100000, seed = 20261127,
+///   longTimeSimulationAllowed = TRUE)      # 62.8 s: 1,590 trials/s on this machine
+/// s$rejectPerStage     # 0.16585 0.63251 (overallReject 0.79836)
+/// s$analysisTime       # 160.749474924968 256.500773805208 (days from the first entry at 0)
+/// p <- getPowerSurvival(design = d, hazardRatio = 0.75, lambda2 = lambda2,
+///   accrualTime = c(0, 720), maxNumberOfSubjects = 1600, maxNumberOfEvents = 380,
+///   directionUpper = FALSE)
+/// p$overallReject      # 0.799210102643214
+/// # Under the null, with non-binding O'Brien-Fleming-type beta spending (beta = 0.2):
+/// d2 <- getDesignGroupSequential(kMax = 2, alpha = 0.025, beta = 0.2, sided = 1,
+///   informationRates = c(0.5, 1), typeOfDesign = "asOF", typeBetaSpending = "bsOF",
+///   bindingFutility = FALSE)
+/// d2$futilityBounds    # 0.55939149569307
+/// s0 <- getSimulationSurvival(design = d2, hazardRatio = 1, lambda2 = lambda2,
+///   accrualTime = c(0, 720), maxNumberOfSubjects = 1600, plannedEvents = c(190, 380),
+///   directionUpper = FALSE, maxNumberOfIterations = 100000, seed = 20261128,
+///   longTimeSimulationAllowed = TRUE)
+/// s0$overallReject     # 0.02372
+/// s0$futilityPerStage  # 0.71029
+/// ```
+#[test]
+fn event_driven_looks_match_rpact() {
+    const ITERATIONS: f64 = 100_000.0;
+    let se = |p: f64| (p * (1.0 - p) / ITERATIONS).sqrt();
+    let text = format!("{EVENT_DRIVEN}{LOOKS}").replace("replicates = 40000", "replicates = 100000");
+    let d = common::design(&text);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    let row = summary::summarise(&d, &tally).remove(0);
+    let looks = summary::sequential_rows(&d, &tally);
+    let q = row.sequential.as_ref().expect("sequential columns");
+    for (k, rpact) in [0.16585, 0.63251].into_iter().enumerate() {
+        close("rejected at look", looks[k].p_efficacy, looks[k].p_efficacy_se, rpact, se(rpact));
+    }
+    close("power", row.power, row.power_se, 0.79836, se(0.79836));
+    // To 1e-8: the final bound agrees with rpact's (1.96859564632177) to 6e-9, the tolerance
+    // of rpact's root search (endotrial's spends alpha to 1e-12).
+    assert!((row.analytic_power - 0.799210102643214).abs() < 1e-8, "{}", row.analytic_power);
+    // Each look is at its death: 190 deaths in a trial that stops there, 380 otherwise.
+    assert_eq!(q.p_early_stop, looks[0].p_efficacy);
+    let s = surv(&row);
+    assert!((s.mean_events - (380.0 - 190.0 * q.p_early_stop)).abs() < 1e-9);
+    assert_eq!(q.expected_randomised, s.mean_randomised_at_analysis);
+    // The interim's calendar time: rpact's from its first entry at day 0, endotrial's from the
+    // first randomisation (0.45 days later on average); its SD is about 7 days, so 4 SE of
+    // 100,000 trials is 0.1 day.
+    let interim_days = looks[0].months * 30.4375;
+    assert!((interim_days + 720.0 / 1601.0 - 160.749474924968).abs() < 0.2, "{interim_days}");
+    assert!(looks[0].planned_randomised.is_none());
+    assert_eq!((looks[0].planned_evaluable, looks[1].planned_evaluable), (190, 380));
+
+    let null = format!("{text}futility = \"obrien_fleming\"\nfutility_beta = 0.2\n")
+        .replace("all = 0.75", "all = 1.0");
+    let d0 = common::design(&null);
+    let tally0 = engine::simulate(&d0, 0..d0.replicates, &|_| {});
+    let row0 = summary::summarise(&d0, &tally0).remove(0);
+    let looks0 = summary::sequential_rows(&d0, &tally0);
+    assert!((looks0[0].futility_z - 0.55939149569307).abs() < 1e-8);
+    close("type I error", row0.power, row0.power_se, 0.02372, se(0.02372));
+    close("futility", looks0[0].p_futility, looks0[0].p_futility_se, 0.71029, se(0.71029));
+}
+
+/// Any split of the trial indices gives the same tally (count level and patient level, with
+/// and without interim looks).
 #[test]
 fn split_runs_merge_to_the_same_tally() {
     for toml in [
         three_endotypes("logrank_stratified", [0.6, 0.8, 1.0], false),
         EVENT_DRIVEN.to_string(),
+        format!("{EVENT_DRIVEN}{LOOKS}"),
     ] {
         let d = common::design(&toml.replace("replicates = 40000", "replicates = 3000"));
         let whole = engine::simulate(&d, 0..3000, &|_| {});
@@ -634,9 +710,31 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "enrollment.sample_size",
         ),
         (
-            "interim looks (not yet)",
+            "interim looks without an event count",
             "[analysis]",
             "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n[analysis]",
+            "sequential.looks",
+        ),
+    ];
+    // Interim looks of an event-driven design.
+    let looks = format!("{EVENT_DRIVEN}{LOOKS}");
+    let event_driven: &[(&str, &str, &str, &str)] = &[
+        (
+            "a first look at no death",
+            "looks = [0.5, 1.0]",
+            "looks = [0.001, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "two looks at the same death",
+            "looks = [0.5, 1.0]",
+            "looks = [0.5, 0.501, 1.0]",
+            "sequential.looks",
+        ),
+        (
+            "three arms",
+            "[analysis]",
+            "[[arm]]\nname = \"drug2\"\nratio = 1\ntreatment = \"drug\"\n[analysis]",
             "sequential",
         ),
     ];
@@ -665,7 +763,8 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
     let cases = bad
         .iter()
         .map(|c| (&base, c))
-        .chain(reverse.iter().map(|c| (&binary, c)));
+        .chain(reverse.iter().map(|c| (&binary, c)))
+        .chain(event_driven.iter().map(|c| (&looks, c)));
     for (text, (what, from, to, key)) in cases {
         assert!(text.contains(from), "{what}: pattern not in the scenario");
         common::assert_refused(dir.path(), &results, &text.replacen(from, to, 1), what, key);

@@ -81,13 +81,18 @@ pub struct SurvivalTrial {
     /// Patient level: (recorded time, death, arm, stratum) of each patient randomised by the
     /// analysis, sorted by time.
     patients: Vec<Patient>,
-    /// Scratch: label counts, cell counts, arm counts, the earliest death calendar times (as
-    /// bits, a max-heap), entry times.
+    /// Patient level, as drawn: each patient's randomisation time, and the time from it to
+    /// death or the end of follow-up (no analysis yet), in order of randomisation.
+    entries: Vec<f64>,
+    drawn: Vec<Patient>,
+    /// The calendar times of the earliest deaths (as bits: non-negative floats order as their
+    /// bits), the latest on top, and a copy to select an interim's death from.
+    calendar: BinaryHeap<u64>,
+    selected: Vec<u64>,
+    /// Scratch: label counts, cell counts, arm counts.
     labels: Vec<u64>,
     counts: Vec<u64>,
     arm_counts: Vec<u64>,
-    calendar: BinaryHeap<u64>,
-    entries: Vec<f64>,
     block: BlockState,
 }
 
@@ -183,22 +188,25 @@ impl SurvivalSimulator {
             days,
             // Grown as needed: an event-driven trial may stop long before the sample size.
             patients: Vec::with_capacity(self.sample_size.min(1 << 16) as usize),
+            entries: Vec::new(),
+            drawn: Vec::new(),
+            calendar: BinaryHeap::new(),
+            selected: Vec::new(),
             labels: vec![0; self.strata],
             counts: vec![0; self.cells.len()],
             arm_counts: vec![0; self.arms],
-            calendar: BinaryHeap::new(),
-            entries: Vec::new(),
             block: BlockState::new(self.arms),
         }
     }
 
-    /// Simulates one trial into `out`.
+    /// Simulates one trial into `out`, analysed at its (final) analysis.
     pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
-        out.block.restart();
         if self.count_level {
+            out.block.restart();
             self.counts(rng, out);
         } else {
-            self.patients(rng, out);
+            self.draw_patients(rng, out);
+            self.analyse_at(out, self.final_analysis(out));
         }
     }
 
@@ -242,15 +250,16 @@ impl SurvivalSimulator {
         };
     }
 
-    /// The patient-level trial: continuous times, or an analysis at the k-th death.
-    fn patients<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
+    /// Draws the patients of a patient-level trial (continuous times, or an analysis at the
+    /// k-th death) without analysing them: `analyse_at` does, at the final analysis
+    /// (`final_analysis`) or at an interim (`interim_analysis`).
+    pub fn draw_patients<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
         let n = self.sample_size;
         let model = &self.model;
         let k = model.analysis_events.map_or(usize::MAX, |k| k as usize);
-        out.patients.clear();
+        out.block.restart();
+        out.drawn.clear();
         out.entries.clear();
-        // The calendar times of the k earliest deaths so far (as bits: non-negative floats
-        // order as their bits), the latest on top.
         out.calendar.clear();
         let mut arrivals = ArrivalTimes::start(model.arrivals, n);
         for _ in 0..n {
@@ -287,32 +296,57 @@ impl SurvivalSimulator {
                 }
             }
             out.entries.push(entry);
-            out.patients.push(Patient {
+            out.drawn.push(Patient {
                 time: death.min(end),
                 death: dies,
                 arm: arm as u32,
                 stratum: stratum as u32,
             });
         }
-        // The calendar time of the analysis: the k-th death, or (a fixed follow-up, or fewer
-        // deaths than planned) when the last patient's follow-up ends.
-        let analysis = match out.calendar.peek() {
-            Some(&bits) if out.calendar.len() == k => f64::from_bits(bits),
-            _ => out.entries.last().copied().unwrap_or(0.0) + self.follow_up,
-        };
-        out.duration = match model.arrivals {
+    }
+
+    /// The calendar time of the final analysis of the drawn patients: the k-th death, or (a
+    /// fixed follow-up, or fewer deaths than planned) when the last patient's follow-up ends.
+    pub fn final_analysis(&self, trial: &SurvivalTrial) -> f64 {
+        let k = self
+            .model
+            .analysis_events
+            .map_or(usize::MAX, |k| k as usize);
+        match trial.calendar.peek() {
+            Some(&bits) if trial.calendar.len() == k => f64::from_bits(bits),
+            _ => trial.entries.last().copied().unwrap_or(0.0) + self.follow_up,
+        }
+    }
+
+    /// The calendar time of the `events`-th death of the drawn patients (an interim of an
+    /// event-driven design, `events` at most analysis_events), or `None` when fewer deaths come.
+    pub fn interim_analysis(&self, trial: &mut SurvivalTrial, events: u64) -> Option<f64> {
+        let i = (events as usize).checked_sub(1)?;
+        if i >= trial.calendar.len() {
+            return None;
+        }
+        trial.selected.clear();
+        trial.selected.extend_from_slice(trial.calendar.as_slice());
+        Some(f64::from_bits(*trial.selected.select_nth_unstable(i).1))
+    }
+
+    /// Analyses the drawn patients at calendar time `analysis`: those randomised by then,
+    /// followed until then at most, recorded at the trial's resolution and sorted by time.
+    pub fn analyse_at(&self, out: &mut SurvivalTrial, analysis: f64) {
+        out.duration = match self.model.arrivals {
             Some(_) => analysis - out.entries.first().copied().unwrap_or(0.0),
             None => f64::NAN,
         };
         out.randomised.fill(0);
         out.events.fill(0);
-        let day = model.resolution == TimeResolution::Day;
-        let mut kept = 0;
-        for i in 0..out.patients.len() {
-            let (entry, mut p) = (out.entries[i], out.patients[i]);
+        out.patients.clear();
+        let day = self.model.resolution == TimeResolution::Day;
+        for (&entry, &drawn) in out.entries.iter().zip(&out.drawn) {
+            // Randomised in increasing order: every later patient comes after the analysis.
             if entry > analysis {
-                continue;
+                break;
             }
+            let mut p = drawn;
             // Followed until the analysis at most (the k-th death itself is seen: compared
             // in calendar time, as it was chosen, so that rounding cannot censor it).
             if entry + p.time > analysis {
@@ -328,10 +362,8 @@ impl SurvivalSimulator {
             }
             out.randomised[p.arm as usize] += 1;
             out.events[p.arm as usize] += u64::from(p.death);
-            out.patients[kept] = p;
-            kept += 1;
+            out.patients.push(p);
         }
-        out.patients.truncate(kept);
         out.patients
             .sort_unstable_by(|a, b| a.time.total_cmp(&b.time));
     }

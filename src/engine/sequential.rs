@@ -36,6 +36,13 @@ pub struct Monitor {
     /// The screening of each segment with every arm open.
     screening: Vec<ScreeningSampler>,
     eligible_fraction: f64,
+    rule: StoppingRule,
+}
+
+/// The decision at each look of a group-sequential design, for any endpoint whose statistic is
+/// a z: the efficacy level, the futility bound, and which sign of z is a benefit.
+#[derive(Debug, Clone)]
+pub struct StoppingRule {
     /// The efficacy decision at each look, as a significance level on the nominal scale.
     levels: Vec<Level>,
     /// Futility bounds at the interim looks (z, positive = benefit).
@@ -44,11 +51,58 @@ pub struct Monitor {
     sign: f64,
 }
 
+impl StoppingRule {
+    /// `None` for a fixed-sample design. `strata`: the strata of a stratified (CMH) z, 0
+    /// otherwise.
+    pub fn new(design: &Design, strata: u32) -> Option<StoppingRule> {
+        let plan = design.sequential.as_ref()?;
+        let (b, _, sides) = boundaries::of_design(design)?;
+        let alt = power::alternative(design);
+        // One look: the fixed design's level exactly (its bound is the normal quantile).
+        let levels = if plan.looks.len() == 1 {
+            vec![Level::new(design.analysis.alpha, alt, strata)]
+        } else {
+            b.stage_levels()
+                .iter()
+                .map(|&p| {
+                    let nominal = match sides {
+                        Sides::One => p,
+                        Sides::Two => 2.0 * p,
+                    };
+                    Level::new(nominal, alt, strata)
+                })
+                .collect()
+        };
+        Some(StoppingRule {
+            levels,
+            futility: b.futility,
+            sign: design.benefit_sign(),
+        })
+    }
+
+    pub fn looks(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// At look `k`: whether `statistic` rejects for efficacy, and whether it stops for futility
+    /// (never at the last look).
+    pub fn decide(&self, k: usize, statistic: Statistic) -> (bool, bool) {
+        let efficacy = statistic.rejects(&self.levels[k]);
+        let z = match statistic {
+            Statistic::Z(z) => self.sign * z,
+            // No events, or only events: the pooled z is 0 (as rpact sets it).
+            _ => 0.0,
+        };
+        let last = k + 1 == self.levels.len();
+        let futile = !efficacy && !last && self.futility.as_ref().is_some_and(|f| z <= f[k]);
+        (efficacy, futile)
+    }
+}
+
 impl Monitor {
     /// `None` for a fixed-sample design.
     pub fn new(design: &Design) -> Option<Monitor> {
         let plan = design.sequential.as_ref()?;
-        let (b, _, sides) = boundaries::of_design(design)?;
         let randomised_by: Vec<u64> = (0..plan.looks.len())
             .map(|k| design.randomised_by_look(k))
             .collect();
@@ -69,24 +123,7 @@ impl Monitor {
                 s
             })
             .collect();
-        let alt = power::alternative(design);
         let strata = design.eligible.len().saturating_sub(1) as u32;
-        // One look: the fixed design's level exactly (its bound is the normal quantile).
-        let levels = if plan.looks.len() == 1 {
-            vec![Level::new(design.analysis.alpha, alt, strata)]
-        } else {
-            let per_side = b.stage_levels();
-            per_side
-                .iter()
-                .map(|&p| {
-                    let nominal = match sides {
-                        Sides::One => p,
-                        Sides::Two => 2.0 * p,
-                    };
-                    Level::new(nominal, alt, strata)
-                })
-                .collect()
-        };
         Some(Monitor {
             looks: plan.looks.len(),
             evaluable: plan.evaluable.clone(),
@@ -94,9 +131,7 @@ impl Monitor {
             ends,
             screening,
             eligible_fraction: design.eligible_fraction,
-            levels,
-            futility: b.futility,
-            sign: design.benefit_sign(),
+            rule: StoppingRule::new(design, strata)?,
         })
     }
 }
@@ -201,8 +236,7 @@ impl Monitor {
                 drawn += 1;
             }
             let seq = tally.sequential.as_mut().expect("sequential tally");
-            seq.reached[k] += 1;
-            seq.randomised_at[k] += u128::from(randomised);
+            seq.reach(k, randomised);
             // Each comparison still monitored: efficacy, futility, or on to the next look.
             let last = k + 1 == self.looks;
             for (j, arm) in design.comparisons().enumerate() {
@@ -211,31 +245,20 @@ impl Monitor {
                 }
                 let mut outcome = compare(design, c, arm, scratch);
                 let statistic = outcome.statistic.expect("z tests with [sequential]");
-                let efficacy = statistic.rejects(&self.levels[k]);
-                let z = match statistic {
-                    Statistic::Z(z) => self.sign * z,
-                    // No events, or only events: the pooled z is 0 (as rpact sets it).
-                    _ => 0.0,
-                };
-                let futile =
-                    !efficacy && !last && self.futility.as_ref().is_some_and(|f| z <= f[k]);
+                let (efficacy, futile) = self.rule.decide(k, statistic);
                 if !(efficacy || futile || last) {
                     continue;
                 }
                 outcome.rejected = efficacy;
                 tally.record_comparison(design, j, arm, &outcome, scratch);
                 let seq = tally.sequential.as_mut().expect("sequential tally");
-                let at = j * self.looks + k;
-                seq.efficacy[at] += u64::from(efficacy);
-                seq.futility[at] += u64::from(futile);
+                seq.decide(j, k, efficacy, futile);
                 s.comparison_open[j] = false;
                 s.arm_open[arm] = false;
             }
             if s.comparison_open.iter().all(|&o| !o) {
                 let seq = tally.sequential.as_mut().expect("sequential tally");
-                seq.ended[k] += 1;
-                *seq.randomised.entry(randomised).or_insert(0) += 1;
-                seq.sum_randomised += u128::from(randomised);
+                seq.end(k, randomised);
                 tally.record_screening(failures, randomised);
                 return;
             }

@@ -13,6 +13,7 @@ use crate::endpoint::binary::TrialCounts;
 use crate::engine::survival::SurvivalTally;
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
+use crate::model::sequential::DAYS_PER_MONTH;
 use crate::stats::analysis::{self, FisherRegions, Level, Statistic, Table, Z_975};
 use crate::stats::boundaries;
 use crate::stats::multiplicity;
@@ -342,10 +343,16 @@ pub struct SequentialTally {
     /// trials, for the quantiles, and their exact sum.
     pub randomised: BTreeMap<u64, u64>,
     pub sum_randomised: u128,
+    /// Per look of an event-driven time-to-event design (reached at a random calendar time):
+    /// days from the first randomisation to the look, fixed-point, summed over the trials that
+    /// reached it. Empty otherwise.
+    #[serde(default)]
+    pub days_at: Vec<i128>,
 }
 
 impl SequentialTally {
-    fn new(looks: usize, comparisons: usize) -> SequentialTally {
+    /// `timed`: the looks come at random calendar times (event-driven), kept in `days_at`.
+    fn new(looks: usize, comparisons: usize, timed: bool) -> SequentialTally {
         SequentialTally {
             looks,
             efficacy: vec![0; looks * comparisons],
@@ -355,6 +362,7 @@ impl SequentialTally {
             randomised_at: vec![0; looks],
             randomised: BTreeMap::new(),
             sum_randomised: 0,
+            days_at: if timed { vec![0; looks] } else { Vec::new() },
         }
     }
 
@@ -371,6 +379,30 @@ impl SequentialTally {
             *self.randomised.entry(k).or_insert(0) += v;
         }
         self.sum_randomised += o.sum_randomised;
+        for (a, b) in self.days_at.iter_mut().zip(&o.days_at) {
+            *a += b;
+        }
+    }
+
+    /// A trial reached look `k` with `randomised` patients randomised.
+    pub fn reach(&mut self, k: usize, randomised: u64) {
+        self.reached[k] += 1;
+        self.randomised_at[k] += u128::from(randomised);
+    }
+
+    /// Comparison `j` stopped at look `k`: for efficacy, for futility, or neither (the last
+    /// look).
+    pub fn decide(&mut self, j: usize, k: usize, efficacy: bool, futile: bool) {
+        let at = j * self.looks + k;
+        self.efficacy[at] += u64::from(efficacy);
+        self.futility[at] += u64::from(futile);
+    }
+
+    /// A trial ended at look `k` with `randomised` patients randomised.
+    pub fn end(&mut self, k: usize, randomised: u64) {
+        self.ended[k] += 1;
+        *self.randomised.entry(randomised).or_insert(0) += 1;
+        self.sum_randomised += u128::from(randomised);
     }
 
     /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
@@ -451,10 +483,9 @@ impl Tally {
             screened: Vec::new(),
             screened_offset,
             screened_shift,
-            sequential: design
-                .sequential
-                .as_ref()
-                .map(|p| SequentialTally::new(p.looks.len(), comparisons)),
+            sequential: design.sequential.as_ref().map(|p| {
+                SequentialTally::new(p.looks.len(), comparisons, design.survival.is_some())
+            }),
             survival: design
                 .survival
                 .as_ref()
@@ -637,7 +668,8 @@ pub struct SequentialRow {
     pub look: usize,
     pub fraction: f64,
     pub planned_evaluable: u64,
-    pub planned_randomised: u64,
+    /// `None` for an event-driven design (its looks come at random times).
+    pub planned_randomised: Option<u64>,
     pub efficacy_z: f64,
     /// Nominal one-sided level of the efficacy bound.
     pub efficacy_p: f64,
@@ -960,6 +992,8 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
     let plan = design.sequential.as_ref().expect("sequential");
     let r = tally.trials;
     let stage_levels = b.stage_levels();
+    // Event-driven looks come at random calendar times; fixed ones at planned patients.
+    let fixed_looks = s.days_at.is_empty();
     let mut rows = Vec::new();
     for (j, arm) in design.comparisons().enumerate() {
         let mut cumulative = 0;
@@ -974,7 +1008,7 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                 look: k + 1,
                 fraction: plan.looks[k],
                 planned_evaluable: plan.evaluable[k],
-                planned_randomised: design.randomised_by_look(k),
+                planned_randomised: fixed_looks.then(|| design.randomised_by_look(k)),
                 efficacy_z: b.efficacy[k],
                 efficacy_p: stage_levels[k],
                 alpha_spent: b.alpha_spent[k],
@@ -992,7 +1026,11 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                 } else {
                     s.randomised_at[k] as f64 / s.reached[k] as f64
                 },
-                months: design.months_to_look(k).unwrap_or(f64::NAN),
+                months: if fixed_looks {
+                    design.months_to_look(k).unwrap_or(f64::NAN)
+                } else {
+                    from_fixed(s.days_at[k]) / s.reached[k] as f64 / DAYS_PER_MONTH
+                },
             });
         }
     }

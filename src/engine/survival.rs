@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::survival::{SurvivalSimulator, SurvivalTrial};
 use crate::engine::Endpoint;
+use crate::engine::sequential::StoppingRule;
 use crate::engine::summary::{ComparisonOutcome, Tally, from_fixed, quantile_of, to_fixed};
 use crate::model::design::Design;
 use crate::model::scenario::TestKind;
@@ -78,6 +79,9 @@ pub struct SurvivalEndpoint<'a> {
     stratified: bool,
     /// Per comparison: the true log hazard ratio (NaN when the hazards are not proportional).
     truth: Vec<f64>,
+    /// An event-driven design with interim looks: the decision at each look, and the deaths
+    /// each look waits for.
+    looks: Option<(StoppingRule, Vec<u64>)>,
 }
 
 impl<'a> SurvivalEndpoint<'a> {
@@ -91,6 +95,103 @@ impl<'a> SurvivalEndpoint<'a> {
                 .comparisons()
                 .map(|a| design.true_hazard_ratio(a).map_or(f64::NAN, f64::ln))
                 .collect(),
+            looks: design.sequential.as_ref().map(|plan| {
+                let rule = StoppingRule::new(design, 0).expect("a sequential design");
+                (rule, plan.evaluable.clone())
+            }),
+        }
+    }
+
+    /// The log-rank test of comparison `arm` in `trial` as analysed, and the outcome it records
+    /// (its Cox estimate; `rejected` left for the caller).
+    fn analyse(
+        &self,
+        trial: &SurvivalTrial,
+        arm: usize,
+        sets: &mut Vec<RiskSet>,
+    ) -> ComparisonOutcome {
+        let c = self.design.control;
+        self.simulator
+            .risk_sets(trial, arm, c, self.stratified, sets);
+        let mut log_rank = LogRank::default();
+        sets.iter().for_each(|r| log_rank.add(r));
+        let fit = cox(sets, &log_rank);
+        let (n_arm, n_control) = (trial.randomised[arm], trial.randomised[c]);
+        ComparisonOutcome {
+            rejected: false,
+            statistic: Some(log_rank.statistic()),
+            estimate: fit.map(|f| {
+                let half = Z_975 * f.variance.sqrt();
+                (f.log_hr, f.log_hr - half, f.log_hr + half)
+            }),
+            // Crude proportions dead by the analysis (not in summary.csv's columns).
+            observed: fit.map(|_| {
+                (
+                    trial.events[arm] as f64 / n_arm as f64,
+                    trial.events[c] as f64 / n_control as f64,
+                )
+            }),
+            evaluable_arm: n_arm,
+            evaluable_control: n_control,
+        }
+    }
+
+    /// Records comparison `j` (of `arm`) at the analysis that decides it.
+    fn record(
+        &self,
+        trial: &SurvivalTrial,
+        j: usize,
+        arm: usize,
+        o: &ComparisonOutcome,
+        tally: &mut Tally,
+    ) {
+        tally.comparisons[j].record(o, self.truth[j]);
+        let survival = tally.survival.as_mut().expect("a time-to-event tally");
+        survival.events_arm[j] += u128::from(trial.events[arm]);
+        survival.events_control[j] += u128::from(trial.events[self.design.control]);
+    }
+
+    /// One event-driven trial with interim looks (two arms: validated). Look k comes at the
+    /// calendar time of its planned death; a look whose death never comes (a capped follow-up
+    /// with fewer deaths) is passed over, and the trial goes on to its final analysis.
+    fn monitored<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        (rule, deaths): &(StoppingRule, Vec<u64>),
+        trial: &mut SurvivalTrial,
+        sets: &mut Vec<RiskSet>,
+        tally: &mut Tally,
+    ) {
+        let arm = self.design.comparisons().next().expect("two arms");
+        self.simulator.draw_patients(rng, trial);
+        let looks = rule.looks();
+        for k in 0..looks {
+            let last = k + 1 == looks;
+            let time = if last {
+                self.simulator.final_analysis(trial)
+            } else {
+                match self.simulator.interim_analysis(trial, deaths[k]) {
+                    Some(t) => t,
+                    None => continue,
+                }
+            };
+            self.simulator.analyse_at(trial, time);
+            let randomised: u64 = trial.randomised.iter().sum();
+            let seq = tally.sequential.as_mut().expect("a sequential tally");
+            seq.reach(k, randomised);
+            if !trial.duration.is_nan() {
+                seq.days_at[k] += to_fixed(trial.duration);
+            }
+            let mut outcome = self.analyse(trial, arm, sets);
+            let (efficacy, futile) =
+                rule.decide(k, outcome.statistic.expect("a log-rank statistic"));
+            if efficacy || futile || last {
+                outcome.rejected = efficacy;
+                seq.decide(0, k, efficacy, futile);
+                seq.end(k, randomised);
+                self.record(trial, 0, arm, &outcome, tally);
+                return;
+            }
         }
     }
 }
@@ -104,41 +205,22 @@ impl Endpoint for SurvivalEndpoint<'_> {
 
     fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally) {
         let (trial, sets) = buffers;
-        let design = self.design;
-        let c = design.control;
-        self.simulator.simulate(rng, trial);
         tally.trials += 1;
-        let survival = tally.survival.as_mut().expect("a time-to-event tally");
-        for (j, arm) in design.comparisons().enumerate() {
-            self.simulator
-                .risk_sets(trial, arm, c, self.stratified, sets);
-            let mut log_rank = LogRank::default();
-            sets.iter().for_each(|r| log_rank.add(r));
-            let statistic = log_rank.statistic();
-            let fit = cox(sets, &log_rank);
-            let (n_arm, n_control) = (trial.randomised[arm], trial.randomised[c]);
-            let outcome = ComparisonOutcome {
-                rejected: statistic.rejects(&self.level),
-                statistic: Some(statistic),
-                estimate: fit.map(|f| {
-                    let half = Z_975 * f.variance.sqrt();
-                    (f.log_hr, f.log_hr - half, f.log_hr + half)
-                }),
-                // Crude proportions dead by the analysis (not in summary.csv's columns).
-                observed: fit.map(|_| {
-                    (
-                        trial.events[arm] as f64 / n_arm as f64,
-                        trial.events[c] as f64 / n_control as f64,
-                    )
-                }),
-                evaluable_arm: n_arm,
-                evaluable_control: n_control,
-            };
-            tally.comparisons[j].record(&outcome, self.truth[j]);
-            survival.events_arm[j] += u128::from(trial.events[arm]);
-            survival.events_control[j] += u128::from(trial.events[c]);
+        match &self.looks {
+            Some(looks) => self.monitored(rng, looks, trial, sets, tally),
+            None => {
+                self.simulator.simulate(rng, trial);
+                for (j, arm) in self.design.comparisons().enumerate() {
+                    let mut outcome = self.analyse(trial, arm, sets);
+                    let statistic = outcome.statistic.expect("a log-rank statistic");
+                    outcome.rejected = statistic.rejects(&self.level);
+                    self.record(trial, j, arm, &outcome, tally);
+                }
+            }
         }
+        // The trial as analysed when it ended.
         let randomised: u64 = trial.randomised.iter().sum();
+        let survival = tally.survival.as_mut().expect("a time-to-event tally");
         survival.sum_events += u128::from(trial.events.iter().sum::<u64>());
         survival.sum_randomised += u128::from(randomised);
         if !trial.duration.is_nan() {

@@ -633,7 +633,11 @@ impl TryFrom<RawScenario> for Design {
                 out
             }
         };
-        let sequential = sequential::plan(&raw, enr.sample_size)?;
+        // An event-driven design looks at fractions of its deaths, others of their patients.
+        let sequential = match survival.as_ref().and_then(|m| m.analysis_events) {
+            Some(events) => sequential::plan(&raw, events, "endpoint.analysis_events", "deaths")?,
+            None => sequential::plan(&raw, enr.sample_size, "enrollment.sample_size", "patients")?,
+        };
         let accrual = sequential::accrual(&raw)?;
         if an.multiplicity.is_some() && hypotheses.is_empty() {
             return Err(InvalidKey::new(

@@ -48,7 +48,9 @@ pub struct SequentialPlan {
     /// Planned information fractions, increasing, the last 1.
     pub looks: Vec<f64>,
     /// Patients whose outcome is known at each look: the first `evaluable[k]` randomised
-    /// (round(fraction x sample size)), strictly increasing, the last the sample size.
+    /// (round(fraction x sample size)), strictly increasing, the last the sample size. An
+    /// event-driven time-to-event design: the deaths at each look (round(fraction x
+    /// analysis_events)).
     pub evaluable: Vec<u64>,
     pub efficacy: EfficacyRule,
     pub futility: FutilityRule,
@@ -212,8 +214,14 @@ pub fn accrual(raw: &RawScenario) -> Result<Option<Accrual>, InvalidKey> {
     }))
 }
 
-/// Validates `[sequential]` for a design of `sample_size` patients.
-pub fn plan(raw: &RawScenario, sample_size: u64) -> Result<Option<SequentialPlan>, InvalidKey> {
+/// Validates `[sequential]` for a design whose full information is `total` patients (or deaths,
+/// event-driven) as given by key `what`, counted in `units`.
+pub fn plan(
+    raw: &RawScenario,
+    total: u64,
+    what: &str,
+    units: &str,
+) -> Result<Option<SequentialPlan>, InvalidKey> {
     let Some(seq) = &raw.sequential else {
         return Ok(None);
     };
@@ -242,13 +250,13 @@ pub fn plan(raw: &RawScenario, sample_size: u64) -> Result<Option<SequentialPlan
     *looks.last_mut().expect("non-empty") = 1.0;
     let evaluable: Vec<u64> = looks
         .iter()
-        .map(|&t| ((t * sample_size as f64).round() as u64).min(sample_size))
+        .map(|&t| ((t * total as f64).round() as u64).min(total))
         .collect();
     if evaluable[0] == 0 || evaluable.windows(2).any(|w| w[0] >= w[1]) {
         return Err(InvalidKey::new(
             key("looks"),
             format!(
-                "with enrollment.sample_size = {sample_size} the looks fall at {evaluable:?} patients; expected at least one patient at the first look and more at each following one"
+                "with {what} = {total} the looks fall at {evaluable:?} {units}; expected at least one at the first look and more at each following one"
             ),
         ));
     }

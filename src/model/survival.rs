@@ -293,10 +293,21 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         }
     };
     if raw.sequential.is_some() {
-        return Err(refuse(
-            "sequential",
-            "interim looks are not yet available for time-to-event endpoints (event-driven looks come next); remove [sequential]",
-        ));
+        // Looks are fractions of the planned deaths, reached at random calendar times: only an
+        // event-driven design has them. With more arms, the deaths a look counts are shared by
+        // the comparisons, so no comparison's information would be at its planned fraction.
+        if e.analysis_events.is_none() {
+            return Err(refuse(
+                "sequential.looks",
+                "with a time-to-event endpoint the looks are fractions of endpoint.analysis_events (event-driven): set analysis_events",
+            ));
+        }
+        if raw.arm.len() != 2 {
+            return Err(refuse(
+                "sequential",
+                "interim looks of a time-to-event design are for two arms (one comparison, whose deaths are the trial's); remove [sequential] or keep two arms",
+            ));
+        }
     }
     if raw.analysis.hypotheses.is_some() {
         return Err(refuse(

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::engine::summary::{
-    HypothesisRow, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+    HypothesisRow, SequentialColumns, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
 };
 use crate::model::design::Design;
 use crate::tools::size::SizeSearch;
@@ -122,24 +122,32 @@ fn survival_header() -> Vec<&'static str> {
 }
 
 /// The header of summary.csv (and of a sweep's rows) for these rows.
+/// The header of summary.csv (and of a sweep's rows) for these rows: the time-to-event
+/// columns or the binary ones, then the sequential columns if any row has interim looks.
 pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
-    if rows.iter().any(|r| r.survival.is_some()) {
-        return survival_header();
-    }
-    let mut h = SUMMARY_COLUMNS.to_vec();
+    let mut h = if rows.iter().any(|r| r.survival.is_some()) {
+        survival_header()
+    } else {
+        SUMMARY_COLUMNS.to_vec()
+    };
     if rows.iter().any(|r| r.sequential.is_some()) {
         h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
     }
     h
 }
 
+/// Whether a summary header has the sequential columns.
+fn has_sequential_columns(header: &[&str]) -> bool {
+    header.contains(&SEQUENTIAL_SUMMARY_COLUMNS[0])
+}
+
 /// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
 /// fields for a row without them).
 pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
-    if let Some(s) = &r.survival {
-        return survival_fields(r, s);
-    }
-    let mut fields = summary_fields(r);
+    let mut fields = match &r.survival {
+        Some(s) => survival_fields(r, s),
+        None => summary_fields(r),
+    };
     if sequential {
         match &r.sequential {
             Some(s) => fields.extend([
@@ -245,7 +253,7 @@ where
 /// summary.csv as bytes.
 pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
     let header = summary_header(rows);
-    let sequential = header.len() == SUMMARY_COLUMNS.len() + SEQUENTIAL_SUMMARY_COLUMNS.len();
+    let sequential = has_sequential_columns(&header);
     to_csv(header, rows.iter().map(|r| summary_record(r, sequential)))
 }
 
@@ -283,7 +291,7 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 r.look.to_string(),
                 num(r.fraction),
                 r.planned_evaluable.to_string(),
-                r.planned_randomised.to_string(),
+                r.planned_randomised.map_or(String::new(), |n| n.to_string()),
                 num(r.efficacy_z),
                 num(r.efficacy_p),
                 num(r.alpha_spent),
@@ -480,7 +488,7 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
 pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
     let all: Vec<SummaryRow> = points.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
     let columns = summary_header(&all);
-    let sequential = columns.len() > SUMMARY_COLUMNS.len();
+    let sequential = has_sequential_columns(&columns);
     let header: Vec<&str> = keys.iter().map(String::as_str).chain(columns).collect();
     let records = points.iter().flat_map(|(values, rows)| {
         rows.iter().map(move |r| {
@@ -701,6 +709,25 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
     warnings
 }
 
+/// The terminal summary's lines on the looks of a sequential design.
+fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
+    let mut out = format!(
+        "  looks            {}: this comparison stopped early for efficacy {:.4}, futility {:.4}; trial ended early {:.4}\n",
+        s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
+    );
+    out += &format!(
+        "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
+        s.expected_randomised, s.p95_randomised, r.sample_size
+    );
+    if !s.expected_months.is_nan() {
+        out += &format!(
+            "  duration         mean {:.1} months, 95th percentile {:.1}\n",
+            s.expected_months, s.p95_months
+        );
+    }
+    out
+}
+
 /// The screening and cost lines of the terminal summary.
 fn screening_lines(r: &SummaryRow) -> String {
     let mut out = format!(
@@ -784,6 +811,9 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             r.power, r.power_se, r.power_ci_low, r.power_ci_high
         );
         if let Some(s) = &r.survival {
+            if let Some(q) = &r.sequential {
+                out += &looks_lines(r, q);
+            }
             out += &survival_lines(r, s);
             continue;
         }
@@ -796,20 +826,7 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             r.mean_difference, r.bias, r.bias_se, r.coverage
         );
         if let Some(s) = &r.sequential {
-            out += &format!(
-                "  looks            {}: this comparison stopped early for efficacy {:.4}, futility {:.4}; trial ended early {:.4}\n",
-                s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
-            );
-            out += &format!(
-                "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
-                s.expected_randomised, s.p95_randomised, r.sample_size
-            );
-            if !s.expected_months.is_nan() {
-                out += &format!(
-                    "  duration         mean {:.1} months, 95th percentile {:.1}\n",
-                    s.expected_months, s.p95_months
-                );
-            }
+            out += &looks_lines(r, s);
         }
         out += &format!(
             "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",

@@ -1150,8 +1150,15 @@ pub fn sequential_text(d: &Design) -> String {
     else {
         return String::new();
     };
+    // An event-driven design looks at fractions of its deaths, at random calendar times.
+    let event_driven = d.survival.is_some();
+    let (units, column) = if event_driven {
+        ("deaths", "deaths")
+    } else {
+        ("patients' outcomes", "outcomes")
+    };
     let mut out = format!(
-        "  sequential: {} look(s) at {} of the patients' outcomes; {}; {}\n",
+        "  sequential: {} look(s) at {} of the {units}; {}; {}\n",
         plan.looks.len(),
         looks_text(plan),
         plan.efficacy_words(),
@@ -1165,7 +1172,7 @@ pub fn sequential_text(d: &Design) -> String {
             a.pipeline()
         );
     }
-    out += "    look  fraction  outcomes  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n";
+    out += &format!("    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n");
     let levels = b.stage_levels();
     for (k, &t) in plan.looks.iter().enumerate() {
         let dash =
@@ -1175,7 +1182,11 @@ pub fn sequential_text(d: &Design) -> String {
             k + 1,
             t,
             plan.evaluable[k],
-            d.randomised_by_look(k),
+            if event_driven {
+                "-".to_string()
+            } else {
+                d.randomised_by_look(k).to_string()
+            },
             dash(d.months_to_look(k), 1),
             b.efficacy[k],
             levels[k],
@@ -1190,9 +1201,10 @@ pub fn sequential_text(d: &Design) -> String {
     };
     let c = boundaries::characteristics(&b, d.analysis.alpha, sides, beta);
     out += &format!(
-        "    inflation factor {:.4}: for {} power, the maximum information (patients) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
+        "    inflation factor {:.4}: for {} power, the maximum information ({}) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
         c.inflation,
         pct(1.0 - beta),
+        if event_driven { "deaths" } else { "patients" },
         c.inflation,
         c.expected_h1,
         c.expected_h0
@@ -1293,7 +1305,7 @@ pub fn describe(d: &Design) -> String {
         out += &format!(" {} {:.4};", d.labels[l], p);
     }
     if d.survival.is_some() {
-        return out + &survival_text(d);
+        return out + &survival_text(d) + &sequential_text(d);
     }
     out += &format!(
         "\n  true risk of {} per arm (dropout {}):\n",

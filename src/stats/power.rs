@@ -124,11 +124,20 @@ fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
     } else {
         1.0 / hr
     };
+    let share = ra / (ra + rc);
+    // Event-driven looks: the log-rank statistics at the looks' deaths are canonical with drift
+    // Schoenfeld's at the final count (rpact's getPowerSurvival).
+    if let Some((b, _, sides)) =
+        boundaries::of_design(design).filter(|_| design.has_interim_looks())
+    {
+        let drift = survival::schoenfeld_drift(events, tested, share);
+        return crossing_power(&b, sides, drift);
+    }
     let sides = match design.analysis.sidedness {
         Sidedness::OneSided => Sides::One,
         Sidedness::TwoSided => Sides::Two,
     };
-    survival::schoenfeld_power(events, tested, ra / (ra + rc), design.analysis.alpha, sides)
+    survival::schoenfeld_power(events, tested, share, design.analysis.alpha, sides)
 }
 
 /// Normal-approximation power of a group-sequential design for `arm`, exactly as rpact's
@@ -161,6 +170,12 @@ fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides:
         // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
         return if difference > 0.0 { 1.0 } else { 0.0 };
     }
+    crossing_power(b, sides, drift)
+}
+
+/// Probability of crossing the efficacy bounds of `b` when the z statistic at full information
+/// has mean `drift` in the direction of benefit.
+fn crossing_power(b: &Boundaries, sides: Sides, drift: f64) -> f64 {
     let crossing = |drift: f64| -> f64 {
         boundaries::rejection_probabilities(b, sides, drift)
             .iter()

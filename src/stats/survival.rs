@@ -205,6 +205,12 @@ pub fn schoenfeld_events(
     z * z / (arm_share * (1.0 - arm_share) * hazard_ratio.ln().powi(2))
 }
 
+/// Mean of the log-rank z (benefit positive) after `events` deaths when the tested arm's hazard
+/// is `hazard_ratio` times control's and it holds `arm_share` of the patients (Schoenfeld).
+pub fn schoenfeld_drift(events: f64, hazard_ratio: f64, arm_share: f64) -> f64 {
+    (events * arm_share * (1.0 - arm_share)).sqrt() * -hazard_ratio.ln()
+}
+
 /// Schoenfeld's power of a log-rank test with `events` events, as rpact's `getPowerSurvival`:
 /// one-sided, a test for a hazard ratio below 1 (rpact's `directionUpper = FALSE`), so a
 /// `hazard_ratio` above 1 gives a power below alpha; two-sided, both sides.
@@ -215,7 +221,7 @@ pub fn schoenfeld_power(
     alpha: f64,
     sides: Sides,
 ) -> f64 {
-    let drift = (events * arm_share * (1.0 - arm_share)).sqrt() * -hazard_ratio.ln();
+    let drift = schoenfeld_drift(events, hazard_ratio, arm_share);
     let c = critical(alpha, sides);
     match sides {
         Sides::One => normal_upper(c - drift),
