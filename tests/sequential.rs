@@ -367,7 +367,12 @@ fn stopping_probabilities_match_exact_enumeration() {
             close(&format!("look {} reached", k + 1), row.p_reached, reached);
             reached -= e.ended[k];
             assert_eq!(row.mean_randomised, at[k], "{}: look {}", case.what, k + 1);
-            assert_eq!(row.planned_randomised.expect("patients planned") as f64, at[k], "{}", case.what);
+            assert_eq!(
+                row.planned_randomised.expect("patients planned") as f64,
+                at[k],
+                "{}",
+                case.what
+            );
         }
         let mean: f64 = e.ended.iter().zip(&at).map(|(p, n)| p * n).sum();
         let var: f64 = e

@@ -541,19 +541,30 @@ efficacy = "obrien_fleming"
 fn event_driven_looks_match_rpact() {
     const ITERATIONS: f64 = 100_000.0;
     let se = |p: f64| (p * (1.0 - p) / ITERATIONS).sqrt();
-    let text = format!("{EVENT_DRIVEN}{LOOKS}").replace("replicates = 40000", "replicates = 100000");
+    let text =
+        format!("{EVENT_DRIVEN}{LOOKS}").replace("replicates = 40000", "replicates = 100000");
     let d = common::design(&text);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let row = summary::summarise(&d, &tally).remove(0);
     let looks = summary::sequential_rows(&d, &tally);
     let q = row.sequential.as_ref().expect("sequential columns");
     for (k, rpact) in [0.16585, 0.63251].into_iter().enumerate() {
-        close("rejected at look", looks[k].p_efficacy, looks[k].p_efficacy_se, rpact, se(rpact));
+        close(
+            "rejected at look",
+            looks[k].p_efficacy,
+            looks[k].p_efficacy_se,
+            rpact,
+            se(rpact),
+        );
     }
     close("power", row.power, row.power_se, 0.79836, se(0.79836));
     // To 1e-8: the final bound agrees with rpact's (1.96859564632177) to 6e-9, the tolerance
     // of rpact's root search (endotrial's spends alpha to 1e-12).
-    assert!((row.analytic_power - 0.799210102643214).abs() < 1e-8, "{}", row.analytic_power);
+    assert!(
+        (row.analytic_power - 0.799210102643214).abs() < 1e-8,
+        "{}",
+        row.analytic_power
+    );
     // Each look is at its death: 190 deaths in a trial that stops there, 380 otherwise.
     assert_eq!(q.p_early_stop, looks[0].p_efficacy);
     let s = surv(&row);
@@ -563,9 +574,15 @@ fn event_driven_looks_match_rpact() {
     // first randomisation (0.45 days later on average); its SD is about 7 days, so 4 SE of
     // 100,000 trials is 0.1 day.
     let interim_days = looks[0].months * 30.4375;
-    assert!((interim_days + 720.0 / 1601.0 - 160.749474924968).abs() < 0.2, "{interim_days}");
+    assert!(
+        (interim_days + 720.0 / 1601.0 - 160.749474924968).abs() < 0.2,
+        "{interim_days}"
+    );
     assert!(looks[0].planned_randomised.is_none());
-    assert_eq!((looks[0].planned_evaluable, looks[1].planned_evaluable), (190, 380));
+    assert_eq!(
+        (looks[0].planned_evaluable, looks[1].planned_evaluable),
+        (190, 380)
+    );
 
     let null = format!("{text}futility = \"obrien_fleming\"\nfutility_beta = 0.2\n")
         .replace("all = 0.75", "all = 1.0");
@@ -574,8 +591,20 @@ fn event_driven_looks_match_rpact() {
     let row0 = summary::summarise(&d0, &tally0).remove(0);
     let looks0 = summary::sequential_rows(&d0, &tally0);
     assert!((looks0[0].futility_z - 0.55939149569307).abs() < 1e-8);
-    close("type I error", row0.power, row0.power_se, 0.02372, se(0.02372));
-    close("futility", looks0[0].p_futility, looks0[0].p_futility_se, 0.71029, se(0.71029));
+    close(
+        "type I error",
+        row0.power,
+        row0.power_se,
+        0.02372,
+        se(0.02372),
+    );
+    close(
+        "futility",
+        looks0[0].p_futility,
+        looks0[0].p_futility_se,
+        0.71029,
+        se(0.71029),
+    );
 }
 
 /// Any split of the trial indices gives the same tally (count level and patient level, with
@@ -883,4 +912,78 @@ fn size_reports_deaths_and_refuses_event_driven_designs() {
     )));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("endpoint.analysis_events"));
+}
+
+/// `report` and `compare` on time-to-event designs: the paragraph speaks of mortality by the
+/// reference day, the hazard ratio and the deaths; the stated power table carries Schoenfeld's
+/// power and the Cox coverage; survival.svg sits beside report.md; compare lists both designs
+/// and warns when a binary design is compared with a time-to-event one.
+#[test]
+fn report_and_compare_speak_of_mortality_hazards_and_deaths() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same.toml");
+    fs::write(&same, three_endotypes("logrank", [0.7, 0.7, 0.7], true)).unwrap();
+    let endotrial = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args(args)
+            .args(["--quiet", "--replicates", "2000", "--out"])
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    endotrial(&["report", same.to_str().unwrap(), "--power", "0.8"]);
+    let folder = dir.path().join("out/oracle_logrank");
+    let md = fs::read_to_string(folder.join("report.md")).unwrap();
+    for phrase in [
+        "to detect a reduction in 28-day mortality from 45.0% under placebo",
+        "a hazard ratio of 0.7; on average",
+        "deaths by the analysis",
+        "using the log-rank test at one-sided alpha 0.025",
+        "| control mortality by day 28 |",
+        "| follow-up | 28 days; 5.0% lost to follow-up by then |",
+        "![True survival by arm](survival.svg)",
+        "| Schoenfeld approximation | true hazard ratio | mean deaths | Cox Wald coverage |",
+    ] {
+        assert!(md.contains(phrase), "{phrase} not in\n{md}");
+    }
+    assert!(folder.join("survival.svg").exists());
+    // The stated power row: Schoenfeld's power of the design, as `validate` computes it.
+    let d = common::design(&fs::read_to_string(&same).unwrap());
+    let schoenfeld = endotrial::stats::power::analytic_power(&d, 1);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| drug vs placebo |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.contains(&format!("| {schoenfeld:.4} | 0.7000 |")),
+        "{row}"
+    );
+
+    let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/immunosep.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(["compare", same.to_str().unwrap(), binary, "--power", "0.8"])
+        .args(["--quiet", "--replicates", "2000", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("oracle_logrank") && stdout.contains("immunosep"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("analyses time to death (log-rank)"),
+        "{stderr}"
+    );
 }

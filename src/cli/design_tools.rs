@@ -371,22 +371,9 @@ fn power_by_size(
 /// The key of the total sample size, swept for power curves.
 const SAMPLE_SIZE_KEY: &str = "enrollment.sample_size";
 
-/// Commands whose text and strategies are written for a binary endpoint only (for now).
-fn binary_only(d: &crate::model::design::Design, command: &str) -> anyhow::Result<()> {
-    if d.survival.is_some() {
-        return Err(BadInput(format!(
-            "{}: `{command}` is not yet available for a time-to-event endpoint (its text and strategies speak of risks); use run, size or sweep",
-            d.name
-        ))
-        .into());
-    }
-    Ok(())
-}
-
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    binary_only(d, "report")?;
     let dir = args.sim.out.join(&d.name);
     let searched = searched(d, args.hypothesis.as_deref())?;
     let (stated, search) =
@@ -438,6 +425,12 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         &dir.join("sample_size.csv"),
         &output::sample_size_csv(&search),
     )?;
+    if d.survival.is_some() {
+        write_file(
+            &dir.join(plot::SURVIVAL_SVG),
+            super::survival_svg(d).as_bytes(),
+        )?;
+    }
     write_file(&dir.join("report.md"), md.as_bytes())?;
     write_file(
         &dir.join("report.html"),
@@ -498,7 +491,6 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
         s.override_simulation(args.sim.replicates, args.sim.seed)?;
-        binary_only(&s.design, "compare")?;
     }
     super::writable_out(&args.sim.out)?;
     let pool = thread_pool(args.sim.threads)?;

@@ -521,11 +521,9 @@ fn csvs_of(
     ]
 }
 
-/// The true survival curves of a time-to-event design, written by `run` beside summary.csv.
-const SURVIVAL_SVG: &str = "survival.svg";
-
 /// Each arm's true survival from day 0 to the follow-up (or the last mortality point), in 200
-/// steps.
+/// steps: `plot::SURVIVAL_SVG`, written by `run` beside summary.csv and by `report` beside
+/// report.md.
 fn survival_svg(d: &Design) -> String {
     let last = d.survival.as_ref().expect("time-to-event").reference_day;
     let curves: Vec<(String, Vec<(f64, f64)>)> = d
@@ -568,7 +566,7 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
         }
     }
     // The true survival curves of a time-to-event design, beside its results.
-    let svg = dir.join(SURVIVAL_SVG);
+    let svg = dir.join(plot::SURVIVAL_SVG);
     match d.survival {
         Some(_) => write_file(&svg, survival_svg(d).as_bytes())?,
         None => match std::fs::remove_file(&svg) {

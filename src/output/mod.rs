@@ -291,7 +291,8 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 r.look.to_string(),
                 num(r.fraction),
                 r.planned_evaluable.to_string(),
-                r.planned_randomised.map_or(String::new(), |n| n.to_string()),
+                r.planned_randomised
+                    .map_or(String::new(), |n| n.to_string()),
                 num(r.efficacy_z),
                 num(r.efficacy_p),
                 num(r.alpha_spent),
@@ -662,8 +663,10 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
                 f.name, d.name
             )
         };
-        let endpoint =
-            |d: &crate::model::design::Design| format!("{} ({})", d.event, d.better.phrase());
+        let endpoint = |d: &crate::model::design::Design| match &d.survival {
+            Some(_) => format!("time to {} (log-rank)", d.event),
+            None => format!("{} ({})", d.event, d.better.phrase()),
+        };
         if endpoint(f) != endpoint(d) {
             warnings.push(differ("analyses", endpoint(f), endpoint(d)));
         }

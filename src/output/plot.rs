@@ -183,6 +183,9 @@ pub fn power_curve_svg(
 
 /// The true survival curve of each arm, `(label, [(day, probability alive)])` in increasing
 /// day, from day 0 to the last: the model's expected Kaplan-Meier curves.
+/// The file of a time-to-event design's true survival curves.
+pub const SURVIVAL_SVG: &str = "survival.svg";
+
 pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
     let height = CHART_HEIGHT + (LEGEND_ROW * (curves.len() as i32 + 1) + 12) as u32;
     let mut svg = String::new();

@@ -523,11 +523,14 @@ fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
         }
         other => format!("{} {}, ", other.name(), num(value)),
     };
+    let outcome = match &d.survival {
+        Some(m) => format!("{}-day mortality", m.reference_day),
+        None => d.event.clone(),
+    };
     format!(
-        "{} in {}: {measure}{} {} under {} against {} under control",
+        "{} in {}: {measure}{outcome} {} under {} against {} under control",
         t.name,
         endotype.name,
-        d.event,
         pct(treated),
         t.name,
         pct(control)
@@ -546,8 +549,13 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     } else {
         "a reduction"
     };
-    let evaluable = if d.survival.is_some() {
-        format!("{} lost to follow-up", pct(d.dropout))
+    let evaluable = if let Some(m) = &d.survival {
+        match m.follow_up_days {
+            Some(f) if d.dropout > 0.0 => {
+                format!(", {} lost to follow-up by day {f}", pct(d.dropout))
+            }
+            _ => String::new(),
+        }
     } else if d.dropout > 0.0 {
         format!(
             ", of whom about {} are expected to be evaluable after {} dropout",
@@ -557,9 +565,31 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     } else {
         String::new()
     };
+    // A time-to-event design: the mortality by the reference day, the hazard ratio and the
+    // deaths behind the power.
+    let (outcome, effect) = match (&d.survival, &row.survival) {
+        (Some(m), Some(s)) => (
+            format!("{}-day mortality", m.reference_day),
+            format!(
+                ", {}; on average {} deaths by the analysis, {} under {} and {} under {}",
+                if s.true_hazard_ratio.is_nan() {
+                    "no single hazard ratio, as the endotypes' hazards or effects differ"
+                        .to_string()
+                } else {
+                    format!("a hazard ratio of {}", num(s.true_hazard_ratio))
+                },
+                whole(s.mean_events),
+                whole(s.mean_events_control),
+                d.arms[d.control].name,
+                whole(s.mean_events_arm),
+                d.arms[arm].name,
+            ),
+        ),
+        _ => (d.event.clone(), String::new()),
+    };
     let mut text = format!(
         "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
-         to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points), \
+         to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
          using the {} at {} alpha {}, based on R = {} simulated trials.",
         thousands(n),
         ratio_string(d),
@@ -567,7 +597,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         power_pct(row.power, cx.target),
         pct(row.power_ci_low),
         pct(row.power_ci_high),
-        d.event,
+        outcome,
         pct(row.true_risk_control),
         d.arms[d.control].name,
         pct(row.true_risk_arm),
@@ -583,10 +613,15 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     }
     if let (Some(plan), Some(q)) = (&d.sequential, &row.sequential) {
         text += &format!(
-            " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the patients' outcomes), {} and {}, each comparison monitored at every look; \
+            " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
              the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
             looks_text(plan),
+            if d.survival.is_some() {
+                "deaths"
+            } else {
+                "patients' outcomes"
+            },
             plan.efficacy_words(),
             plan.futility_words(),
             pct(q.p_early_stop),
@@ -635,7 +670,12 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         .map(|(e, p)| format!("{} {}", e.name, pct(*p)))
         .collect();
     text += &format!(
-        " These risks are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
+        " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
+        if d.survival.is_some() {
+            "mortalities"
+        } else {
+            "risks"
+        },
         composition.join(", "),
         if perfect_classification(d) {
             " and treatment assigned by diagnostic label, the label being taken as the true endotype"
@@ -714,7 +754,15 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
 /// The design assumptions as Markdown tables, rounded for people.
 fn assumptions(d: &Design) -> String {
     let mut md = String::from("## Design assumptions\n\n");
-    md += "| true endotype | prevalence at screening | control risk | classified as | share of randomised |\n|---|---|---|---|---|\n";
+    // A time-to-event design states its mortality by the reference day (the whole hazard is in
+    // the survival curves of survival.svg).
+    let risk = match &d.survival {
+        Some(m) => format!("mortality by day {}", m.reference_day),
+        None => "risk".to_string(),
+    };
+    md += &format!(
+        "| true endotype | prevalence at screening | control {risk} | classified as | share of randomised |\n|---|---|---|---|---|\n"
+    );
     for (e, share) in d.endotypes.iter().zip(&d.composition) {
         let classified: Vec<String> = d
             .labels
@@ -742,7 +790,9 @@ fn assumptions(d: &Design) -> String {
             .collect();
         md += &format!("| {} | {} | {} |\n", t.name, t.effect.name(), by.join(", "));
     }
-    md += "\n| arm | ratio | treatment by diagnostic label | true risk |\n|---|---|---|---|\n";
+    md += &format!(
+        "\n| arm | ratio | treatment by diagnostic label | true {risk} |\n|---|---|---|---|\n"
+    );
     for (a, arm) in d.arms.iter().enumerate() {
         let by: Vec<String> = d
             .eligible
@@ -767,7 +817,7 @@ fn assumptions(d: &Design) -> String {
     let eligible: Vec<&str> = d.eligible.iter().map(|&l| d.labels[l].as_str()).collect();
     md += &format!(
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
-         | classification | {} |\n| randomisation | {} |\n| dropout | {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
+         | classification | {} |\n| randomisation | {} |\n| {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
         d.event,
         d.better.phrase(),
         eligible.join(", "),
@@ -781,7 +831,24 @@ fn assumptions(d: &Design) -> String {
             Randomisation::Block => "permuted blocks",
             Randomisation::Simple => "simple",
         },
-        pct(d.dropout),
+        match d
+            .survival
+            .as_ref()
+            .map(|m| (m.follow_up_days, m.analysis_events))
+        {
+            None => format!("dropout | {}", pct(d.dropout)),
+            Some((Some(f), events)) => format!(
+                "follow-up | {f} days{}; {} lost to follow-up by then",
+                events.map_or(String::new(), |k| format!(
+                    ", or to the analysis at death {k}"
+                )),
+                pct(d.dropout)
+            ),
+            Some((None, events)) => format!(
+                "follow-up | to the analysis at death {}",
+                events.expect("validated: a follow-up or an event count")
+            ),
+        },
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha
@@ -803,6 +870,9 @@ fn assumptions(d: &Design) -> String {
 }
 
 fn power_table(rows: &[SummaryRow]) -> String {
+    if rows.iter().any(|r| r.survival.is_some()) {
+        return survival_power_table(rows);
+    }
     let mut md = String::from(
         "| comparison | power | MC SE | 95% MC interval | normal approximation | true difference | Wald coverage |\n|---|---|---|---|---|---|---|\n",
     );
@@ -818,6 +888,38 @@ fn power_table(rows: &[SummaryRow]) -> String {
             r.analytic_power,
             r.true_difference,
             r.coverage
+        );
+    }
+    md
+}
+
+/// The power table of a time-to-event design: the hazard ratio, the deaths and the Cox
+/// estimate's coverage in place of the risk difference.
+fn survival_power_table(rows: &[SummaryRow]) -> String {
+    let mut md = String::from(
+        "| comparison | power | MC SE | 95% MC interval | Schoenfeld approximation | true hazard ratio | mean deaths | Cox Wald coverage |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let dash = |v: f64| {
+        if v.is_nan() {
+            "-".to_string()
+        } else {
+            format!("{v:.4}")
+        }
+    };
+    for r in rows {
+        let s = r.survival.as_ref().expect("time-to-event rows");
+        md += &format!(
+            "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {} | {} | {:.1} | {} |\n",
+            r.arm,
+            r.control,
+            r.power,
+            r.power_se,
+            r.power_ci_low,
+            r.power_ci_high,
+            dash(r.analytic_power),
+            dash(s.true_hazard_ratio),
+            s.mean_events,
+            dash(s.coverage)
         );
     }
     md
@@ -940,6 +1042,16 @@ pub fn report_markdown(
         pct(cx.target)
     );
     md += &assumptions(d);
+    if let Some(m) = &d.survival {
+        md += &format!(
+            "## Survival curves\n\n![True survival by arm]({})\n\n\
+             Each arm's true survival from randomisation to day {}, from the model (the endotype mixture of the randomised \
+             population, classification and treatment by label, no loss to follow-up): the curves the Kaplan-Meier estimates \
+             of a large trial would follow.\n\n",
+            crate::output::plot::SURVIVAL_SVG,
+            m.reference_day
+        );
+    }
     if let Some(s) = sequential {
         md += &interim_section(s, search);
     }
@@ -1172,7 +1284,9 @@ pub fn sequential_text(d: &Design) -> String {
             a.pipeline()
         );
     }
-    out += &format!("    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n");
+    out += &format!(
+        "    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n"
+    );
     let levels = b.stage_levels();
     for (k, &t) in plan.looks.iter().enumerate() {
         let dash =
