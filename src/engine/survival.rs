@@ -165,12 +165,12 @@ impl<'a> SurvivalEndpoint<'a> {
         let arm = self.design.comparisons().next().expect("two arms");
         self.simulator.draw_patients(rng, trial);
         let looks = rule.looks();
-        for k in 0..looks {
+        for (k, &planned) in deaths.iter().enumerate() {
             let last = k + 1 == looks;
             let time = if last {
                 self.simulator.final_analysis(trial)
             } else {
-                match self.simulator.interim_analysis(trial, deaths[k]) {
+                match self.simulator.interim_analysis(trial, planned) {
                     Some(t) => t,
                     None => continue,
                 }
