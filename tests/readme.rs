@@ -77,6 +77,10 @@ fn survival_outputs_are_current() {
         "run scenarios/immunosep_survival.toml",
         &endotrial(&["run", "scenarios/immunosep_survival.toml"], dir.path()),
     );
+    assert_shown(
+        "run scenarios/classic_event_driven_looks.toml",
+        &endotrial(&["run", "scenarios/classic_event_driven_looks.toml"], dir.path()),
+    );
 }
 
 #[test]
