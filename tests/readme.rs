@@ -79,7 +79,10 @@ fn survival_outputs_are_current() {
     );
     assert_shown(
         "run scenarios/classic_event_driven_looks.toml",
-        &endotrial(&["run", "scenarios/classic_event_driven_looks.toml"], dir.path()),
+        &endotrial(
+            &["run", "scenarios/classic_event_driven_looks.toml"],
+            dir.path(),
+        ),
     );
 }
 

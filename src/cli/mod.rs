@@ -485,7 +485,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
 /// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
 /// `[sequential]` (`None` otherwise).
-fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 4] {
+fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 5] {
     csvs_of(
         &summary::summarise(d, tally),
         &summary::hypothesis_rows(d, tally),
@@ -499,15 +499,16 @@ fn csvs_of(
     hypotheses: &[summary::HypothesisRow],
     d: &Design,
     tally: &Tally,
-) -> [(&'static str, Option<Vec<u8>>); 4] {
+) -> [(&'static str, Option<Vec<u8>>); 5] {
     let sequential = summary::sequential_rows(d, tally);
+    let adaptation = summary::adaptation_rows(d, tally);
     [
         ("summary.csv", Some(output::summary_csv(rows))),
         (
             "subgroups.csv",
-            // Within-label analyses of a time-to-event endpoint are not built yet.
-            d.survival
-                .is_none()
+            // Within-label analyses of a time-to-event endpoint, or of the stages of an
+            // adaptive design, are not built yet.
+            (d.survival.is_none() && d.adaptation.is_none())
                 .then(|| output::subgroups_csv(&summary::subgroup_rows(d, tally))),
         ),
         (
@@ -517,6 +518,10 @@ fn csvs_of(
         (
             "sequential.csv",
             (!sequential.is_empty()).then(|| output::sequential_csv(&sequential)),
+        ),
+        (
+            "adaptation.csv",
+            (!adaptation.is_empty()).then(|| output::adaptation_csv(&adaptation)),
         ),
     ]
 }

@@ -509,6 +509,20 @@ impl Simulator {
         }
     }
 
+    /// The evaluable patients and events among `n` patients of arm `a` with the label of
+    /// stratum `s` (dropout, then events).
+    pub fn draw_cell<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        a: usize,
+        s: usize,
+        n: u64,
+    ) -> (u64, u64) {
+        let strata = self.risk.len() / self.ratios.len();
+        let evaluable = n - self.dropout.sample(rng, n);
+        (evaluable, self.risk[a * strata + s].sample(rng, evaluable))
+    }
+
     /// Randomises the next `m` patients of the trial, continuing the sequence of permuted blocks
     /// in `block` (simple randomisation: independent draws), into per-arm counts `out`.
     pub fn allocate<R: Rng + ?Sized>(

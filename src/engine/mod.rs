@@ -10,6 +10,7 @@
 //! integer tallies this makes any split of the trial indices (threads, shards, machines) give the
 //! same totals.
 
+pub mod enrichment;
 pub mod sequential;
 pub mod shard;
 pub mod summary;
@@ -22,6 +23,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::engine::enrichment::EnrichmentEndpoint;
 use crate::engine::sequential::{Monitor, SequentialScratch};
 use crate::engine::summary::{Scratch, Tally};
 use crate::engine::survival::SurvivalEndpoint;
@@ -99,6 +101,8 @@ impl Endpoint for BinaryEndpoint<'_> {
 pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Tally {
     if design.survival.is_some() {
         run(design, &SurvivalEndpoint::new(design), trials, progress)
+    } else if design.adaptation.is_some() {
+        run(design, &EnrichmentEndpoint::new(design), trials, progress)
     } else {
         run(design, &BinaryEndpoint::new(design), trials, progress)
     }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::binary::TrialCounts;
+use crate::engine::enrichment::EnrichmentTally;
 use crate::engine::survival::SurvivalTally;
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
@@ -324,6 +325,9 @@ pub struct Tally {
     /// Events, size at the analysis and duration of a time-to-event design.
     #[serde(default)]
     pub survival: Option<SurvivalTally>,
+    /// Selection, rejection per look and screening of an adaptive-enrichment design.
+    #[serde(default)]
+    pub enrichment: Option<EnrichmentTally>,
 }
 
 /// What a group-sequential design adds to a tally.
@@ -490,6 +494,12 @@ impl Tally {
                 .survival
                 .as_ref()
                 .map(|_| SurvivalTally::new(comparisons)),
+            enrichment: design.adaptation.as_ref().map(|_| {
+                EnrichmentTally::new(
+                    design.analysis.hypotheses.len(),
+                    design.sequential.as_ref().map_or(1, |p| p.looks.len()),
+                )
+            }),
         }
     }
 
@@ -548,6 +558,9 @@ impl Tally {
             a.merge(b);
         }
         if let (Some(a), Some(b)) = (&mut self.survival, &other.survival) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.enrichment, &other.enrichment) {
             a.merge(b);
         }
     }
@@ -794,7 +807,11 @@ pub fn hypothesis_rows(design: &Design, tally: &Tally) -> Vec<HypothesisRow> {
                 scenario: design.name.clone(),
                 arm: design.arms[arm].name.clone(),
                 control: design.arms[design.control].name.clone(),
-                procedure: design.analysis.multiplicity.as_str().to_string(),
+                procedure: design
+                    .adaptation
+                    .as_ref()
+                    .map_or(design.analysis.multiplicity.as_str(), |a| a.procedure())
+                    .to_string(),
                 alpha: design.analysis.alpha,
                 hypothesis: design.hypothesis_name(h).to_string(),
                 true_null: design.is_true_null(arm, h),
@@ -810,6 +827,87 @@ pub fn hypothesis_rows(design: &Design, tally: &Tally) -> Vec<HypothesisRow> {
         }
     }
     rows
+}
+
+/// One row of adaptation.csv: one hypothesis (population) of an adaptive-enrichment design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptationRow {
+    pub scenario: String,
+    pub arm: String,
+    pub control: String,
+    pub hypothesis: String,
+    /// Probability that the population continues after the interim (trials that stopped
+    /// before it, or for futility at it, count as not continuing).
+    pub p_selected: f64,
+    pub p_selected_se: f64,
+    /// Per look: probability that the hypothesis is first rejected there.
+    pub p_reject: Vec<f64>,
+    /// Probability that no population was kept (a stop for futility at the interim).
+    pub p_futility: f64,
+    /// Mean patients randomised after the interim with the population's labels.
+    pub mean_randomised_after: f64,
+    /// Per comparison: mean randomised up to and after the interim; screened (mean, 95th
+    /// percentile) and mean cost up to and after it.
+    pub mean_randomised_before_selection: f64,
+    pub mean_randomised_after_selection: f64,
+    pub mean_screened_before: f64,
+    pub p95_screened_before: u64,
+    pub mean_screened_after: f64,
+    pub p95_screened_after: u64,
+    pub mean_cost_before: f64,
+    pub mean_cost_after: f64,
+    pub currency: String,
+}
+
+/// Per hypothesis of an adaptive-enrichment design (empty otherwise).
+pub fn adaptation_rows(design: &Design, tally: &Tally) -> Vec<AdaptationRow> {
+    let Some(e) = &tally.enrichment else {
+        return Vec::new();
+    };
+    let r = tally.trials;
+    let p = |n: u64| n as f64 / r as f64;
+    let (screened_before, p95_before) = e.screened(false, r);
+    let (screened_after, p95_after) = e.screened(true, r);
+    let randomised_before = e.sum_randomised_before as f64 / r as f64;
+    let randomised_after = e.sum_randomised_after as f64 / r as f64;
+    let cost = |screened: f64, randomised: f64| {
+        design
+            .cost
+            .as_ref()
+            .map_or(f64::NAN, |c| c.of(screened, randomised))
+    };
+    let arm = design.comparisons().next().expect("two arms");
+    design
+        .analysis
+        .hypotheses
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| AdaptationRow {
+            scenario: design.name.clone(),
+            arm: design.arms[arm].name.clone(),
+            control: design.arms[design.control].name.clone(),
+            hypothesis: design.hypothesis_name(h).to_string(),
+            p_selected: p(e.selected[i]),
+            p_selected_se: binomial_se(p(e.selected[i]), r),
+            p_reject: (0..e.looks)
+                .map(|k| p(e.rejected_at[i * e.looks + k]))
+                .collect(),
+            p_futility: p(e.futility),
+            mean_randomised_after: e.randomised_after[i] as f64 / r as f64,
+            mean_randomised_before_selection: randomised_before,
+            mean_randomised_after_selection: randomised_after,
+            mean_screened_before: screened_before,
+            p95_screened_before: p95_before,
+            mean_screened_after: screened_after,
+            p95_screened_after: p95_after,
+            mean_cost_before: cost(screened_before, randomised_before),
+            mean_cost_after: cost(screened_after, randomised_after),
+            currency: design
+                .cost
+                .as_ref()
+                .map_or(String::new(), |c| c.currency.clone()),
+        })
+        .collect()
 }
 
 /// Wilson score interval for a binomial proportion at normal quantile `z`.

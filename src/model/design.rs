@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::model::adaptation::{self, AdaptationPlan};
 use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
 use crate::model::scenario::{
     Better, Effect, InvalidKey, MarkerDistribution, Procedure, Randomisation, RawArm, RawBiomarker,
@@ -120,6 +121,8 @@ pub struct Design {
     pub warnings: Vec<InvalidKey>,
     /// Interim analyses (`[sequential]`); `None`: a fixed-sample design.
     pub sequential: Option<SequentialPlan>,
+    /// Adaptive enrichment at an interim (`[adaptation]`).
+    pub adaptation: Option<AdaptationPlan>,
     /// Randomisation rate and assessment delay (sequential designs only).
     pub accrual: Option<Accrual>,
     /// A time-to-event endpoint's model; `None`: a binary endpoint.
@@ -639,6 +642,7 @@ impl TryFrom<RawScenario> for Design {
             None => sequential::plan(&raw, enr.sample_size, "enrollment.sample_size", "patients")?,
         };
         let accrual = sequential::accrual(&raw)?;
+        let adaptation = adaptation::plan(&raw)?;
         if an.multiplicity.is_some() && hypotheses.is_empty() {
             return Err(InvalidKey::new(
                 "analysis.multiplicity",
@@ -756,6 +760,7 @@ impl TryFrom<RawScenario> for Design {
             classifier,
             warnings,
             sequential,
+            adaptation,
             accrual,
             survival,
         })

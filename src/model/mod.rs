@@ -1,9 +1,11 @@
 //! The model: the scenario file as written (`scenario`, raw serde types), its validation into
 //! a `design` with every derived quantity computed exactly, the biomarker classification
-//! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), the
+//! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive enrichment
+//! (`adaptation`), the
 //! piecewise-exponential mortality of a time-to-event endpoint (`hazard`) and that endpoint's
 //! validated model (`survival`) and the starting scenarios of `init` (`templates`). Imports nothing above it.
 
+pub mod adaptation;
 pub mod classify;
 pub mod design;
 pub mod hazard;

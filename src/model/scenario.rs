@@ -65,6 +65,7 @@ pub struct RawScenario {
     pub biomarker: Vec<RawBiomarker>,
     pub classifier: Option<RawClassifier>,
     pub sequential: Option<RawSequential>,
+    pub adaptation: Option<crate::model::adaptation::RawAdaptation>,
 }
 
 /// `[sequential]`: interim analyses with their boundaries (group-sequential designs).
@@ -228,6 +229,8 @@ pub struct RawEnrollment {
     pub accrual_per_month: Option<f64>,
     /// Time-to-event endpoints: randomisation times uniform over this many days.
     pub accrual_days: Option<f64>,
+    /// Adaptive enrichment: labels drawn per patient or recruited by quota.
+    pub label_counts: Option<crate::model::adaptation::LabelCounts>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -270,10 +270,10 @@ pub fn plan(
             ),
         ));
     }
-    if an.hypotheses.is_some() {
+    if an.hypotheses.is_some() && raw.adaptation.is_none() {
         return Err(InvalidKey::new(
             "analysis.hypotheses",
-            "several hypotheses per comparison are not yet monitored across looks (closed testing at interims comes with adaptive enrichment); remove `hypotheses` or [sequential]",
+            "several hypotheses per comparison are monitored across looks by closed testing with [adaptation] (adaptive enrichment; selection = \"all\" keeps every population); add it or remove `hypotheses`",
         ));
     }
     let efficacy = match seq.efficacy {

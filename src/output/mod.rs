@@ -12,7 +12,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::engine::summary::{
-    HypothesisRow, SequentialColumns, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+    AdaptationRow, HypothesisRow, SequentialColumns, SequentialRow, SubgroupRow, SummaryRow,
+    SurvivalColumns,
 };
 use crate::model::design::Design;
 use crate::tools::size::SizeSearch;
@@ -308,6 +309,68 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 num(r.mean_randomised),
                 num(r.months),
             ]
+        }),
+    )
+}
+
+/// adaptation.csv: per hypothesis (population) of an adaptive-enrichment design.
+pub fn adaptation_csv(rows: &[AdaptationRow]) -> Vec<u8> {
+    let looks = rows.first().map_or(0, |r| r.p_reject.len());
+    let reject: Vec<String> = (1..=looks).map(|k| format!("p_reject_look_{k}")).collect();
+    let header = [
+        "scenario",
+        "arm",
+        "control",
+        "hypothesis",
+        "p_selected",
+        "p_selected_se",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(reject)
+    .chain(
+        [
+            "p_futility",
+            "mean_randomised_after",
+            "mean_randomised_before_selection",
+            "mean_randomised_after_selection",
+            "mean_screened_before",
+            "p95_screened_before",
+            "mean_screened_after",
+            "p95_screened_after",
+            "mean_cost_before",
+            "mean_cost_after",
+            "currency",
+        ]
+        .map(String::from),
+    );
+    to_csv(
+        header,
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.hypothesis.clone(),
+                num(r.p_selected),
+                num(r.p_selected_se),
+            ]
+            .into_iter()
+            .chain(r.p_reject.iter().map(|&p| num(p)))
+            .chain([
+                num(r.p_futility),
+                num(r.mean_randomised_after),
+                num(r.mean_randomised_before_selection),
+                num(r.mean_randomised_after_selection),
+                num(r.mean_screened_before),
+                r.p95_screened_before.to_string(),
+                num(r.mean_screened_after),
+                r.p95_screened_after.to_string(),
+                num(r.mean_cost_before),
+                num(r.mean_cost_after),
+                r.currency.clone(),
+            ])
+            .collect::<Vec<_>>()
         }),
     )
 }
@@ -804,8 +867,10 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             r.replicates,
             r.seed
         );
-        let approximation = if r.analytic_power.is_nan() {
+        let approximation = if r.analytic_power.is_nan() && r.survival.is_some() {
             "none (hazards not proportional)".to_string()
+        } else if r.analytic_power.is_nan() {
+            "none (adaptive enrichment)".to_string()
         } else {
             format!("{:.4}", r.analytic_power)
         };
@@ -824,10 +889,12 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
             r.true_risk_control, r.true_risk_arm, r.true_difference
         );
-        out += &format!(
-            "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
-            r.mean_difference, r.bias, r.bias_se, r.coverage
-        );
+        if r.estimable > 0 {
+            out += &format!(
+                "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+                r.mean_difference, r.bias, r.bias_se, r.coverage
+            );
+        }
         if let Some(s) = &r.sequential {
             out += &looks_lines(r, s);
         }

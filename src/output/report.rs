@@ -6,7 +6,8 @@
 
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
-use crate::model::design::Design;
+use crate::model::adaptation::{LabelCounts, Selection};
+use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
 use crate::stats::boundaries;
 use crate::stats::power;
@@ -1326,6 +1327,96 @@ pub fn sequential_text(d: &Design) -> String {
     out
 }
 
+/// `validate`'s lines for adaptive enrichment: the rule, each population's labels, its
+/// composition by true endotype (misclassification) and the eligible fraction of screening while
+/// it alone continues; and the eligible fraction after each possible selection.
+fn adaptation_text(d: &Design) -> String {
+    let Some(a) = &d.adaptation else {
+        return String::new();
+    };
+    let selection = match a.selection {
+        Selection::Best => "the population with the best observed effect".to_string(),
+        Selection::Epsilon(e) => {
+            format!("every population within {e} (risk difference) of the best observed effect")
+        }
+        Selection::Threshold(t) => {
+            format!("every population whose z exceeds {t} (none: stop for futility)")
+        }
+        Selection::All => "every population".to_string(),
+    };
+    let mut out = format!(
+        "  adaptation: at look {} keep {selection}; closed testing of {} hypotheses, intersections by {}, stages combined by the inverse-normal method; labels recruited {}\n",
+        a.at_look + 1,
+        d.analysis.hypotheses.len(),
+        a.intersection.as_str(),
+        match a.label_counts {
+            LabelCounts::Random => "at random (drawn at screening)",
+            LabelCounts::Fixed => "by quota",
+        }
+    );
+    let strata_of = |h: Hypothesis| -> Vec<usize> {
+        match h {
+            Hypothesis::Overall => (0..d.eligible.len()).collect(),
+            Hypothesis::Stratum(s) => vec![s],
+        }
+    };
+    // P(screened patient has the label of stratum s).
+    let screened = |s: usize| d.eligible_fraction * d.stratum_prob[s];
+    for &h in &d.analysis.hypotheses {
+        let strata = strata_of(h);
+        let weight: f64 = strata.iter().map(|&s| d.stratum_prob[s]).sum();
+        let composition: Vec<String> = d
+            .endotypes
+            .iter()
+            .enumerate()
+            .map(|(e, endo)| {
+                let share: f64 = strata
+                    .iter()
+                    .map(|&s| d.stratum_prob[s] * d.endotypes_in_stratum(s)[e])
+                    .sum::<f64>()
+                    / weight;
+                format!("{} {share:.4}", endo.name)
+            })
+            .collect();
+        out += &format!(
+            "    {:<16} labels {}; by true endotype: {}; eligible fraction if it alone continues {:.4}\n",
+            d.hypothesis_name(h),
+            strata
+                .iter()
+                .map(|&s| d.labels[d.eligible[s]].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            composition.join(", "),
+            strata.iter().map(|&s| screened(s)).sum::<f64>()
+        );
+    }
+    let h = d.analysis.hypotheses.len();
+    let mut fractions = Vec::new();
+    for mask in 1..1usize << h {
+        let mut strata: Vec<usize> = (0..h)
+            .filter(|&i| mask >> i & 1 == 1)
+            .flat_map(|i| strata_of(d.analysis.hypotheses[i]))
+            .collect();
+        strata.sort_unstable();
+        strata.dedup();
+        let names: Vec<&str> = (0..h)
+            .filter(|&i| mask >> i & 1 == 1)
+            .map(|i| d.hypothesis_name(d.analysis.hypotheses[i]))
+            .collect();
+        fractions.push(format!(
+            "{} {:.4}",
+            names.join(" + "),
+            strata.iter().map(|&s| screened(s)).sum::<f64>()
+        ));
+    }
+    out += &format!(
+        "    eligible fraction of screening: before the selection {:.4}; after it, by the populations kept: {}\n",
+        d.eligible_fraction,
+        fractions.join("; ")
+    );
+    out
+}
+
 /// One line per arm: its true risk (`what`), and by label with the treatment given.
 fn per_arm(d: &Design, what: &str) -> String {
     let mut out = String::new();
@@ -1427,6 +1518,18 @@ pub fn describe(d: &Design) -> String {
     );
     out += &per_arm(d, "risk");
     out += &sequential_text(d);
+    out += &adaptation_text(d);
+    if d.adaptation.is_some() {
+        for a in d.comparisons() {
+            out += &format!(
+                "  {} vs {}: true difference {:+.4} (all eligible labels); power by simulation only (the selection changes the populations tested)\n",
+                d.arms[a].name,
+                d.arms[d.control].name,
+                d.true_risk[a] - d.true_risk[d.control],
+            );
+        }
+        return out;
+    }
     for a in d.comparisons() {
         out += &format!(
             "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})\n",

@@ -74,6 +74,10 @@ fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
 /// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
 /// (`sequential_analytic_power`).
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
+    // Adaptive enrichment: no normal approximation (the selection changes the populations).
+    if design.adaptation.is_some() {
+        return f64::NAN;
+    }
     if design.survival.is_some() {
         return survival_analytic_power(design, arm);
     }

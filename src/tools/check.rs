@@ -15,11 +15,12 @@ use crate::stats::analysis::normal_upper;
 use crate::stats::multiplicity::holm;
 
 /// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
-pub const RESULT_FILES: [(&str, Option<&str>); 4] = [
+pub const RESULT_FILES: [(&str, Option<&str>); 5] = [
     ("summary.csv", None),
     ("subgroups.csv", Some("label")),
     ("hypotheses.csv", Some("hypothesis")),
     ("sequential.csv", Some("look")),
+    ("adaptation.csv", Some("hypothesis")),
 ];
 
 /// One result CSV: its header and rows keyed by arm (and label or hypothesis: "arm/label").

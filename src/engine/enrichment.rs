@@ -1,0 +1,647 @@
+//! Adaptive enrichment (`[adaptation]`): a two-arm trial that recruits every eligible label
+//! until an interim look, keeps the populations (hypotheses) that the selection rule picks, and
+//! then recruits only from their labels. Every hypothesis is tested by closed testing: each
+//! intersection of hypotheses by the chosen local test (Simes or Bonferroni) on the stage-wise
+//! p-values of its populations still in the trial, the stages combined by the inverse-normal
+//! method with weights fixed by the planned look fractions, against the group-sequential
+//! efficacy bounds. The definitions are rpact's (`getSimulationEnrichmentRates`), so that the
+//! two agree to Monte Carlo error; the README lists them.
+//!
+//! Count level: each stage's patients are counts per arm x label (a multinomial over the labels
+//! recruited, or quotas), their dropouts and events binomial; a trial costs draws per stage and
+//! label, whatever the sample size.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, RngExt};
+use rand_distr::{Binomial, Distribution};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::endpoint::binary::{
+    BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
+};
+use crate::engine::Endpoint;
+use crate::engine::summary::{ComparisonOutcome, Tally, quantile_of};
+use crate::model::adaptation::{AdaptationPlan, Intersection, LabelCounts, Selection};
+use crate::model::design::{Design, Hypothesis};
+use crate::model::scenario::TestKind;
+use crate::stats::analysis::normal_upper;
+use crate::stats::boundaries;
+
+/// Most hypotheses a design may select among: the closed test has 2^H - 1 intersections.
+pub const MAX_HYPOTHESES: usize = 8;
+
+/// What adaptive enrichment adds to a tally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrichmentTally {
+    pub looks: usize,
+    /// Trials that reached the selection (did not stop before or at it for efficacy).
+    pub selections: u64,
+    /// Per hypothesis: trials in which its population continued after the interim.
+    pub selected: Vec<u64>,
+    /// Per hypothesis x look (`h * looks + k`): trials in which it was first rejected there.
+    pub rejected_at: Vec<u64>,
+    /// Trials stopped at the interim because no population was kept.
+    pub futility: u64,
+    /// Per hypothesis: patients randomised after the interim with its labels, summed.
+    pub randomised_after: Vec<u128>,
+    /// Per trial, patients screened up to and including the interim's stage, and after it:
+    /// value -> trials (for the quantiles), and the randomised after it, summed.
+    pub screened_before: BTreeMap<u64, u64>,
+    pub screened_after: BTreeMap<u64, u64>,
+    pub sum_randomised_before: u128,
+    pub sum_randomised_after: u128,
+}
+
+impl EnrichmentTally {
+    pub fn new(hypotheses: usize, looks: usize) -> EnrichmentTally {
+        EnrichmentTally {
+            looks,
+            selected: vec![0; hypotheses],
+            rejected_at: vec![0; hypotheses * looks],
+            randomised_after: vec![0; hypotheses],
+            ..EnrichmentTally::default()
+        }
+    }
+
+    pub fn merge(&mut self, o: &EnrichmentTally) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        self.selections += o.selections;
+        add(&mut self.selected, &o.selected);
+        add(&mut self.rejected_at, &o.rejected_at);
+        self.futility += o.futility;
+        for (a, b) in self.randomised_after.iter_mut().zip(&o.randomised_after) {
+            *a += b;
+        }
+        for (map, other) in [
+            (&mut self.screened_before, &o.screened_before),
+            (&mut self.screened_after, &o.screened_after),
+        ] {
+            for (&k, &v) in other {
+                *map.entry(k).or_insert(0) += v;
+            }
+        }
+        self.sum_randomised_before += o.sum_randomised_before;
+        self.sum_randomised_after += o.sum_randomised_after;
+    }
+
+    /// Mean and 95th percentile (R's type 1) of the patients screened before the selection
+    /// (`after` false) or after it.
+    pub fn screened(&self, after: bool, trials: u64) -> (f64, u64) {
+        let map = if after {
+            &self.screened_after
+        } else {
+            &self.screened_before
+        };
+        let sum: u128 = map
+            .iter()
+            .map(|(&v, &t)| u128::from(v) * u128::from(t))
+            .sum();
+        let p95 = quantile_of(map.iter().map(|(&v, &t)| (v, t)), 0.95, trials).unwrap_or(0);
+        (sum as f64 / trials as f64, p95)
+    }
+}
+
+/// The labels recruited while a set of populations is in the trial.
+#[derive(Debug, Clone)]
+struct Recruitment {
+    /// The strata recruited, their shares among them, and the chain samplers of that
+    /// multinomial.
+    strata: Vec<usize>,
+    share: Vec<f64>,
+    chain: Vec<BinomialSampler>,
+    /// P(a screened patient has each recruited label), and their sum (the eligible fraction).
+    screened: Vec<f64>,
+    eligible: f64,
+}
+
+impl Recruitment {
+    fn new(design: &Design, strata: Vec<usize>) -> Recruitment {
+        let p: Vec<f64> = strata.iter().map(|&s| design.stratum_prob[s]).collect();
+        let total: f64 = p.iter().sum();
+        let share: Vec<f64> = p.iter().map(|&q| q / total).collect();
+        let screened: Vec<f64> = p.iter().map(|&q| q * design.eligible_fraction).collect();
+        Recruitment {
+            chain: chain_probabilities(&share)
+                .into_iter()
+                .map(|c| BinomialSampler::new(c, design.sample_size))
+                .collect(),
+            eligible: screened.iter().sum(),
+            screened,
+            share,
+            strata,
+        }
+    }
+}
+
+/// Per stratum, one stage's (or the cumulative) counts: patients randomised (both arms), and
+/// evaluable and events in the arm and in control.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    randomised: u64,
+    arm_n: u64,
+    arm_x: u64,
+    control_n: u64,
+    control_x: u64,
+}
+
+impl Cell {
+    fn add(&mut self, o: &Cell) {
+        self.randomised += o.randomised;
+        self.arm_n += o.arm_n;
+        self.arm_x += o.arm_x;
+        self.control_n += o.control_n;
+        self.control_x += o.control_x;
+    }
+}
+
+/// The adaptive-enrichment endpoint as the parallel loop runs it.
+pub struct EnrichmentEndpoint<'a> {
+    design: &'a Design,
+    plan: AdaptationPlan,
+    sim: Simulator,
+    arm: usize,
+    /// Patients randomised in each stage (between consecutive looks).
+    stages: Vec<u64>,
+    /// Efficacy bounds (z) per look, inverse-normal weights per stage, and the norm of the
+    /// weights to each look.
+    critical: Vec<f64>,
+    weights: Vec<f64>,
+    norms: Vec<f64>,
+    /// Per hypothesis: its strata, as a list and a bit mask; and whether it is a true null.
+    strata_of: Vec<Vec<usize>>,
+    true_null: Vec<bool>,
+    stratified: bool,
+    /// +1 when a higher risk is a benefit.
+    sign: f64,
+    /// Every eligible label (before the selection), and per mask of selected hypotheses the
+    /// labels recruited after it.
+    initial: Recruitment,
+    after: Vec<Recruitment>,
+    normal: Normal,
+}
+
+impl<'a> EnrichmentEndpoint<'a> {
+    pub fn new(design: &'a Design) -> EnrichmentEndpoint<'a> {
+        let plan = design.adaptation.clone().expect("an adaptive design");
+        let seq = design.sequential.as_ref().expect("validated: [sequential]");
+        let (b, _, _) = boundaries::of_design(design).expect("a sequential design");
+        let mut previous = 0;
+        let stages = seq
+            .evaluable
+            .iter()
+            .map(|&n| {
+                let m = n - previous;
+                previous = n;
+                m
+            })
+            .collect();
+        // rpact's inverse-normal weights: sqrt of the planned information increments.
+        let mut last = 0.0;
+        let weights: Vec<f64> = seq
+            .looks
+            .iter()
+            .map(|&t| {
+                let w = f64::sqrt(t - last);
+                last = t;
+                w
+            })
+            .collect();
+        let norms = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w * w;
+                Some(sum.sqrt())
+            })
+            .collect();
+        let all: Vec<usize> = (0..design.eligible.len()).collect();
+        let strata_of: Vec<Vec<usize>> = design
+            .analysis
+            .hypotheses
+            .iter()
+            .map(|h| match *h {
+                Hypothesis::Overall => all.clone(),
+                Hypothesis::Stratum(s) => vec![s],
+            })
+            .collect();
+        let h = strata_of.len();
+        let after = (0..1usize << h)
+            .map(|mask| {
+                let mut strata: Vec<usize> = (0..h)
+                    .filter(|&i| mask >> i & 1 == 1)
+                    .flat_map(|i| strata_of[i].iter().copied())
+                    .collect();
+                strata.sort_unstable();
+                strata.dedup();
+                Recruitment::new(design, strata)
+            })
+            .collect();
+        let arm = design.comparisons().next().expect("two arms");
+        EnrichmentEndpoint {
+            true_null: design
+                .analysis
+                .hypotheses
+                .iter()
+                .map(|&h| design.is_true_null(arm, h))
+                .collect(),
+            design,
+            sim: Simulator::new(design),
+            arm,
+            stages,
+            critical: b.efficacy,
+            weights,
+            norms,
+            strata_of,
+            stratified: design.analysis.test == TestKind::Cmh,
+            sign: design.benefit_sign(),
+            initial: Recruitment::new(design, all),
+            after,
+            normal: Normal::standard(),
+            plan,
+        }
+    }
+
+    /// One stage of `m` patients recruited from the labels of `rec` into `stage` (per stratum);
+    /// returns (randomised, screen failures).
+    fn recruit<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        m: u64,
+        rec: &Recruitment,
+        b: &mut Buffers,
+    ) -> (u64, u64) {
+        b.stage.fill(Cell::default());
+        let (arm, control) = (self.arm, self.design.control);
+        match self.plan.label_counts {
+            LabelCounts::Random => {
+                self.sim.allocate(rng, m, &mut b.block, &mut b.arms);
+                for a in [arm, control] {
+                    let labels = &mut b.labels[..rec.strata.len()];
+                    multinomial(rng, b.arms[a], &rec.chain, labels);
+                    for (&s, &n) in rec.strata.iter().zip(labels.iter()) {
+                        let (e, x) = self.sim.draw_cell(rng, a, s, n);
+                        let cell = &mut b.stage[s];
+                        cell.randomised += n;
+                        if a == arm {
+                            (cell.arm_n, cell.arm_x) = (e, x);
+                        } else {
+                            (cell.control_n, cell.control_x) = (e, x);
+                        }
+                    }
+                }
+                (m, negative_binomial(rng, m, rec.eligible))
+            }
+            LabelCounts::Fixed => {
+                // rpact's quotas: the stage's patients times the label's share, then each arm's
+                // part of it rounded (half to even, as R's round).
+                let ratio = |a: usize| f64::from(self.design.arms[a].ratio);
+                let arm_share = ratio(arm) / (ratio(arm) + ratio(control));
+                let mut randomised = 0;
+                for (i, (&s, &share)) in rec.strata.iter().zip(&rec.share).enumerate() {
+                    let n = m as f64 * share;
+                    let n_arm = (n * arm_share).round_ties_even() as u64;
+                    let n_control = (n * (1.0 - arm_share)).round_ties_even() as u64;
+                    let (ae, ax) = self.sim.draw_cell(rng, arm, s, n_arm);
+                    let (ce, cx) = self.sim.draw_cell(rng, control, s, n_control);
+                    b.stage[s] = Cell {
+                        randomised: n_arm + n_control,
+                        arm_n: ae,
+                        arm_x: ax,
+                        control_n: ce,
+                        control_x: cx,
+                    };
+                    b.labels[i] = n_arm + n_control;
+                    randomised += n_arm + n_control;
+                }
+                let quotas = &mut b.labels[..rec.strata.len()];
+                (randomised, quota_failures(rng, &rec.screened, quotas))
+            }
+        }
+    }
+
+    /// The stage-wise z of hypothesis `h` (positive: benefit), from `cells`: stratified as
+    /// rpact's enrichment simulation (the CMH z with binomial variances) for a population of
+    /// several labels with `cmh`, pooled otherwise.
+    fn z(&self, h: usize, cells: &[Cell], stratified: bool) -> f64 {
+        let strata = &self.strata_of[h];
+        let z = if stratified && strata.len() > 1 {
+            let (mut num, mut var) = (0.0, 0.0);
+            for &s in strata {
+                let c = &cells[s];
+                let (n1, n0) = (c.arm_n as f64, c.control_n as f64);
+                if n1 == 0.0 || n0 == 0.0 {
+                    continue;
+                }
+                let w = n1 * n0 / (n1 + n0);
+                let pooled = (c.arm_x + c.control_x) as f64 / (n1 + n0);
+                num += w * (c.arm_x as f64 / n1 - c.control_x as f64 / n0);
+                var += w * pooled * (1.0 - pooled);
+            }
+            if var > 0.0 { num / var.sqrt() } else { 0.0 }
+        } else {
+            let mut c = Cell::default();
+            strata.iter().for_each(|&s| c.add(&cells[s]));
+            let (n1, n0) = (c.arm_n as f64, c.control_n as f64);
+            let pooled = (c.arm_x + c.control_x) as f64 / (n1 + n0);
+            let var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0);
+            if n1 > 0.0 && n0 > 0.0 && var > 0.0 {
+                (c.arm_x as f64 / n1 - c.control_x as f64 / n0) / var.sqrt()
+            } else {
+                // No events, or only events: z is 0 (as rpact sets it).
+                0.0
+            }
+        };
+        self.sign * z
+    }
+
+    /// The observed effect of hypothesis `h` in `cells` (risk difference in the direction of
+    /// benefit, pooled over its labels), NaN when an arm has no evaluable patient.
+    fn effect(&self, h: usize, cells: &[Cell]) -> f64 {
+        let mut c = Cell::default();
+        self.strata_of[h].iter().for_each(|&s| c.add(&cells[s]));
+        if c.arm_n == 0 || c.control_n == 0 {
+            return f64::NAN;
+        }
+        self.sign * (c.arm_x as f64 / c.arm_n as f64 - c.control_x as f64 / c.control_n as f64)
+    }
+
+    /// The populations kept at the interim, as a mask, by the selection rule on the cumulative
+    /// data. Each value gets a uniform jitter in (-1e-5, 1e-5), as rpact adds, so that ties are
+    /// broken at random.
+    fn select<R: Rng + ?Sized>(&self, rng: &mut R, b: &Buffers) -> u32 {
+        let h = self.strata_of.len();
+        let value = |rng: &mut R, i: usize| -> f64 {
+            let v = match self.plan.selection {
+                Selection::Threshold(_) => self.z(i, &b.cumulative, false),
+                _ => self.effect(i, &b.cumulative),
+            };
+            v + rng.random_range(-1e-5..1e-5)
+        };
+        let mut values = [f64::NAN; MAX_HYPOTHESES];
+        for (i, v) in values.iter_mut().enumerate().take(h) {
+            *v = value(rng, i);
+        }
+        let values = &values[..h];
+        let best = values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let keep = |i: usize| -> bool {
+            let v = values[i];
+            !v.is_nan()
+                && match self.plan.selection {
+                    Selection::All => true,
+                    Selection::Best => v == best,
+                    Selection::Epsilon(e) => best - v <= e,
+                    Selection::Threshold(t) => v > t,
+                }
+        };
+        // Best: the first of equal maxima (R's which.max).
+        let mut mask = 0;
+        for i in 0..h {
+            if keep(i) {
+                mask |= 1 << i;
+                if self.plan.selection == Selection::Best {
+                    break;
+                }
+            }
+        }
+        mask
+    }
+
+    /// The stage-wise p-value of intersection `set` (a mask of hypotheses available at this
+    /// stage) from the hypotheses' p-values `p`.
+    fn intersection_p(&self, set: u32, p: &[f64], sorted: &mut Vec<f64>) -> f64 {
+        sorted.clear();
+        sorted.extend((0..p.len()).filter(|&i| set >> i & 1 == 1).map(|i| p[i]));
+        let m = sorted.len() as f64;
+        match self.plan.intersection {
+            Intersection::Bonferroni => (m * sorted.iter().copied().fold(1.0, f64::min)).min(1.0),
+            Intersection::Simes => {
+                sorted.sort_unstable_by(f64::total_cmp);
+                sorted
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &q)| m / (i + 1) as f64 * q)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(1.0)
+            }
+        }
+    }
+}
+
+/// Screen failures until every label's quota is filled: the labels are taken in turn; the
+/// failures before the current label's remaining quota (negative binomial) are spread over the
+/// other labels and the ineligible (binomial chain), which fills part of the later quotas. Each
+/// step is exact, since screening is a sequence of independent patients.
+fn quota_failures<R: Rng + ?Sized>(rng: &mut R, screened: &[f64], quotas: &mut [u64]) -> u64 {
+    let mut failures = 0;
+    for i in 0..quotas.len() {
+        let need = quotas[i];
+        if need == 0 {
+            continue;
+        }
+        let p = screened[i];
+        let f = negative_binomial(rng, need, p);
+        failures += f;
+        quotas[i] = 0;
+        // The f screened before the last of this quota: other labels in proportion.
+        let (mut left, mut mass) = (f, 1.0 - p);
+        for j in i + 1..quotas.len() {
+            if left == 0 || mass <= 0.0 {
+                break;
+            }
+            let q = (screened[j] / mass).clamp(0.0, 1.0);
+            let got = Binomial::new(left, q).expect("q in [0, 1]").sample(rng);
+            // Patients of a label beyond its quota are screened but not randomised.
+            let used = got.min(quotas[j]);
+            quotas[j] -= used;
+            failures -= used;
+            left -= got;
+            mass -= screened[j];
+        }
+    }
+    failures
+}
+
+/// Per-worker buffers of an enrichment trial.
+pub struct Buffers {
+    block: BlockState,
+    arms: Vec<u64>,
+    labels: Vec<u64>,
+    stage: Vec<Cell>,
+    cumulative: Vec<Cell>,
+    /// Per hypothesis: this stage's p-value.
+    p: Vec<f64>,
+    /// Per intersection (mask - 1): rejected so far, and the weighted sum of its stage z.
+    rejected: Vec<bool>,
+    z_sum: Vec<f64>,
+    sorted: Vec<f64>,
+}
+
+impl Endpoint for EnrichmentEndpoint<'_> {
+    type Buffers = Buffers;
+
+    fn buffers(&self) -> Buffers {
+        let strata = self.design.eligible.len();
+        let h = self.strata_of.len();
+        Buffers {
+            block: BlockState::new(self.design.arms.len()),
+            arms: vec![0; self.design.arms.len()],
+            labels: vec![0; strata],
+            stage: vec![Cell::default(); strata],
+            cumulative: vec![Cell::default(); strata],
+            p: vec![f64::NAN; h],
+            rejected: vec![false; (1 << h) - 1],
+            z_sum: vec![0.0; (1 << h) - 1],
+            sorted: Vec::with_capacity(h),
+        }
+    }
+
+    fn trial<R: Rng + ?Sized>(&self, rng: &mut R, b: &mut Buffers, tally: &mut Tally) {
+        let h = self.strata_of.len();
+        let looks = self.stages.len();
+        let all: u32 = (1 << h) - 1;
+        b.block.restart();
+        b.cumulative.fill(Cell::default());
+        b.rejected.fill(false);
+        b.z_sum.fill(0.0);
+        tally.trials += 1;
+        let mut selected = all;
+        let mut rejected: u32 = 0;
+        let (mut randomised, mut failures) = (0u64, 0u64);
+        let mut screened_before = 0;
+        let mut randomised_before = 0;
+        let mut after_by_h = [0u64; MAX_HYPOTHESES];
+        let at = self.plan.at_look;
+        for k in 0..looks {
+            let rec = if k <= at {
+                &self.initial
+            } else {
+                &self.after[selected as usize]
+            };
+            let (n, f) = self.recruit(rng, self.stages[k], rec, b);
+            randomised += n;
+            failures += f;
+            if k > at {
+                for (i, count) in after_by_h.iter_mut().enumerate().take(h) {
+                    if selected >> i & 1 == 1 {
+                        *count += self.strata_of[i]
+                            .iter()
+                            .map(|&s| b.stage[s].randomised)
+                            .sum::<u64>();
+                    }
+                }
+            }
+            for (c, s) in b.cumulative.iter_mut().zip(&b.stage) {
+                c.add(s);
+            }
+            if k == at {
+                screened_before = randomised + failures;
+                randomised_before = randomised;
+            }
+            // Stage-wise p-values of the populations still in the trial.
+            for i in 0..h {
+                b.p[i] = if selected >> i & 1 == 1 {
+                    normal_upper(self.z(i, &b.stage, self.stratified))
+                } else {
+                    f64::NAN
+                };
+            }
+            for set in 1..=all {
+                let idx = set as usize - 1;
+                let available = set & selected;
+                if b.rejected[idx] || available == 0 {
+                    continue;
+                }
+                let p = self
+                    .intersection_p(available, &b.p, &mut b.sorted)
+                    .clamp(f64::MIN_POSITIVE, 1.0 - 1e-16);
+                b.z_sum[idx] += self.weights[k] * -self.normal.inverse_cdf(p);
+                if b.z_sum[idx] / self.norms[k] >= self.critical[k] {
+                    b.rejected[idx] = true;
+                }
+            }
+            // A hypothesis is rejected when every intersection containing it is (counted while
+            // its population is in the trial, as rpact counts it).
+            let enr = tally.enrichment.as_mut().expect("an enrichment tally");
+            for i in 0..h {
+                let bit = 1 << i;
+                if rejected & bit == 0
+                    && selected & bit != 0
+                    && (1..=all)
+                        .filter(|set| set & bit != 0)
+                        .all(|set| b.rejected[set as usize - 1])
+                {
+                    rejected |= bit;
+                    enr.rejected_at[i * looks + k] += 1;
+                }
+            }
+            let seq = tally.sequential.as_mut().expect("a sequential tally");
+            seq.reach(k, randomised);
+            let last = k + 1 == looks;
+            // rpact's default success criterion: every population still in the trial rejected.
+            let success = selected & !rejected == 0;
+            let mut futile = false;
+            if k == at && !success {
+                let kept = self.select(rng, b) & selected;
+                enr.selections += 1;
+                for i in 0..h {
+                    enr.selected[i] += u64::from(kept >> i & 1 == 1);
+                }
+                futile = kept == 0;
+                enr.futility += u64::from(futile);
+                selected = kept;
+            }
+            if !(success || futile || last) {
+                continue;
+            }
+            let seq = tally.sequential.as_mut().expect("a sequential tally");
+            seq.decide(0, k, rejected != 0 && (success || last), futile);
+            seq.end(k, randomised);
+            let enr = tally.enrichment.as_mut().expect("an enrichment tally");
+            if k < at {
+                screened_before = randomised + failures;
+                randomised_before = randomised;
+            }
+            *enr.screened_before.entry(screened_before).or_insert(0) += 1;
+            *enr.screened_after
+                .entry(randomised + failures - screened_before)
+                .or_insert(0) += 1;
+            enr.sum_randomised_before += u128::from(randomised_before);
+            enr.sum_randomised_after += u128::from(randomised - randomised_before);
+            for (sum, &n) in enr.randomised_after.iter_mut().zip(&after_by_h) {
+                *sum += u128::from(n);
+            }
+            let t = &mut tally.comparisons[0];
+            let (mut arm_n, mut control_n) = (0, 0);
+            for c in &b.cumulative {
+                arm_n += c.arm_n;
+                control_n += c.control_n;
+            }
+            t.record(
+                &ComparisonOutcome {
+                    rejected: rejected != 0,
+                    statistic: None,
+                    estimate: None,
+                    observed: None,
+                    evaluable_arm: arm_n,
+                    evaluable_control: control_n,
+                },
+                f64::NAN,
+            );
+            let count = rejected.count_ones() as usize;
+            for (i, r) in t.hypothesis_rejections.iter_mut().enumerate() {
+                *r += u64::from(rejected >> i & 1 == 1);
+            }
+            t.any_rejected += u64::from(count > 0);
+            t.all_rejected += u64::from(count == h);
+            t.true_null_rejected +=
+                u64::from((0..h).any(|i| rejected >> i & 1 == 1 && self.true_null[i]));
+            tally.record_screening(failures, randomised);
+            return;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The validated `[adaptation]` table: adaptive enrichment at an interim look (which
+//! populations continue, and how the intersection hypotheses of the closed test are tested),
+//! and how the eligible labels are recruited (`enrollment.label_counts`).
+
+use serde::Deserialize;
+
+use crate::model::scenario::{
+    EndpointKind, FutilityFamily, InvalidKey, RawScenario, Sidedness, TestKind,
+};
+
+/// `[adaptation]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdaptation {
+    /// The look (1-based, an interim) at which populations are selected.
+    pub at_look: usize,
+    pub selection: SelectionRule,
+    pub epsilon: Option<f64>,
+    pub threshold: Option<f64>,
+    #[serde(default)]
+    pub intersection: Intersection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionRule {
+    Best,
+    Epsilon,
+    Threshold,
+    All,
+}
+
+/// The local test of an intersection hypothesis on the stage-wise p-values of its populations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intersection {
+    #[default]
+    Simes,
+    Bonferroni,
+}
+
+impl Intersection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intersection::Simes => "simes",
+            Intersection::Bonferroni => "bonferroni",
+        }
+    }
+}
+
+/// How each stage's patients are spread over the eligible labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelCounts {
+    /// Each patient's label drawn at screening (the mix varies from trial to trial).
+    #[default]
+    Random,
+    /// Each label recruited by quota: the stage's patients times its share among the labels
+    /// recruited, rounded (as rpact's enrichment simulations).
+    Fixed,
+}
+
+/// Which populations continue after the interim, on their observed effects (risk difference in
+/// the direction of benefit, cumulative to the interim) or stage-wise z.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    /// The population with the largest observed effect.
+    Best,
+    /// Every population whose observed effect is within epsilon of the largest.
+    Epsilon(f64),
+    /// Every population whose z exceeds the threshold (none: the trial stops for futility).
+    Threshold(f64),
+    All,
+}
+
+/// A validated adaptive-enrichment plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptationPlan {
+    /// The look (0-based) after which only the selected populations are recruited and tested.
+    pub at_look: usize,
+    pub selection: Selection,
+    pub intersection: Intersection,
+    pub label_counts: LabelCounts,
+}
+
+impl AdaptationPlan {
+    /// The closed-testing procedure's name in hypotheses.csv.
+    pub fn procedure(&self) -> &'static str {
+        match self.intersection {
+            Intersection::Simes => "closed_simes",
+            Intersection::Bonferroni => "closed_bonferroni",
+        }
+    }
+}
+
+/// Validates `[adaptation]` (with `enrollment.label_counts`) against the rest of the scenario.
+pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
+    let label_counts = raw.enrollment.label_counts;
+    let Some(a) = &raw.adaptation else {
+        if label_counts.is_some() {
+            return Err(InvalidKey::new(
+                "enrollment.label_counts",
+                "is used with [adaptation] (adaptive enrichment); remove it",
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(seq) = &raw.sequential else {
+        return Err(InvalidKey::new(
+            "adaptation",
+            "selects populations at an interim look: add [sequential] with its looks and efficacy boundaries",
+        ));
+    };
+    let looks = seq.looks.len();
+    if !(1..looks).contains(&a.at_look) {
+        return Err(InvalidKey::new(
+            "adaptation.at_look",
+            format!(
+                "expected an interim look, 1 to {} of the {looks} looks of [sequential], found {}",
+                looks.saturating_sub(1),
+                a.at_look
+            ),
+        ));
+    }
+    let selection = match a.selection {
+        SelectionRule::Best => Selection::Best,
+        SelectionRule::All => Selection::All,
+        SelectionRule::Epsilon => match a.epsilon {
+            Some(e) if e.is_finite() && (0.0..=1.0).contains(&e) => Selection::Epsilon(e),
+            Some(e) => {
+                return Err(InvalidKey::new(
+                    "adaptation.epsilon",
+                    format!("expected a risk difference in [0, 1], found {e}"),
+                ));
+            }
+            None => {
+                return Err(InvalidKey::new(
+                    "adaptation.epsilon",
+                    "selection = \"epsilon\" needs epsilon: keep the populations within epsilon (a risk difference) of the best observed effect",
+                ));
+            }
+        },
+        SelectionRule::Threshold => match a.threshold {
+            Some(t) if t.is_finite() && t.abs() <= 8.0 => Selection::Threshold(t),
+            Some(t) => {
+                return Err(InvalidKey::new(
+                    "adaptation.threshold",
+                    format!("expected a z value in [-8, 8], found {t}"),
+                ));
+            }
+            None => {
+                return Err(InvalidKey::new(
+                    "adaptation.threshold",
+                    "selection = \"threshold\" needs threshold: keep the populations whose stage-wise z exceeds it",
+                ));
+            }
+        },
+    };
+    let unused = |key: &str, rule: &str| {
+        Err(InvalidKey::new(
+            format!("adaptation.{key}"),
+            format!("is only used with selection = \"{rule}\"; remove it"),
+        ))
+    };
+    if a.epsilon.is_some() && a.selection != SelectionRule::Epsilon {
+        return unused("epsilon", "epsilon");
+    }
+    if a.threshold.is_some() && a.selection != SelectionRule::Threshold {
+        return unused("threshold", "threshold");
+    }
+    // What this first version of adaptive enrichment covers (rpact's enrichment simulation:
+    // two arms, one-sided, efficacy bounds, a binary endpoint).
+    let refuse = |key: &str, why: &str| Err(InvalidKey::new(key, why.to_string()));
+    if raw.endpoint.kind == EndpointKind::TimeToEvent {
+        return refuse(
+            "adaptation",
+            "adaptive enrichment is for a binary endpoint (time-to-event enrichment is not yet available)",
+        );
+    }
+    if raw.arm.len() != 2 {
+        return refuse(
+            "adaptation",
+            "adaptive enrichment compares two arms (one treatment with control)",
+        );
+    }
+    if raw.analysis.alternative != Sidedness::OneSided {
+        return refuse(
+            "analysis.alternative",
+            "adaptive enrichment tests for a benefit: expected \"one_sided\"",
+        );
+    }
+    if !matches!(raw.analysis.test, TestKind::ChiSquare | TestKind::Cmh) {
+        return refuse(
+            "analysis.test",
+            "adaptive enrichment combines stage-wise z statistics: expected chi_square (pooled z) or cmh (stratified z)",
+        );
+    }
+    if raw
+        .analysis
+        .hypotheses
+        .as_ref()
+        .is_none_or(|h| h.is_empty())
+    {
+        return refuse(
+            "analysis.hypotheses",
+            "adaptive enrichment selects among populations: list them, e.g. hypotheses = [\"overall\", \"mals\"]",
+        );
+    }
+    if raw.analysis.multiplicity.is_some() {
+        return refuse(
+            "analysis.multiplicity",
+            "with [adaptation] the hypotheses are tested by closed testing (adaptation.intersection); remove multiplicity",
+        );
+    }
+    if seq.futility != FutilityFamily::None {
+        return refuse(
+            "sequential.futility",
+            "futility bounds are not yet available with [adaptation] (selection = \"threshold\" stops for futility when no population is kept)",
+        );
+    }
+    if raw.enrollment.accrual_per_month.is_some() {
+        return refuse(
+            "enrollment.accrual_per_month",
+            "the pipeline of patients randomised while the interim is analysed is not yet modelled with [adaptation]",
+        );
+    }
+    Ok(Some(AdaptationPlan {
+        at_look: a.at_look - 1,
+        selection,
+        intersection: a.intersection,
+        label_counts: label_counts.unwrap_or_default(),
+    }))
+}
