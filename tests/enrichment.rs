@@ -1,0 +1,434 @@
+//! Adaptive enrichment (`[adaptation]`), checked against what shares no code with the engine:
+//! - rpact 3.3.4's `getSimulationEnrichmentRates` (a subset of prevalence 0.3 and its
+//!   complement, inverse-normal Wang-Tsiatis Delta 0 design with looks at 0.5 and 1, one-sided
+//!   0.025, stratified analysis, effect only in the subset; selection best and epsilon 0.1;
+//!   Simes and Bonferroni), with quotas and perfect classification: rejection per population and
+//!   look, selection and expected N within 4 MC SE of both simulations;
+//! - exact enumeration, written here, of the first look's rejections (every stage-1 table of
+//!   both labels) and of a two-stage inverse-normal design with one population (`selection =
+//!   "all"`, every stage-1 and stage-2 table);
+//! - the family-wise error under the global null and a partial null for every selection rule
+//!   and intersection test (at most alpha within 4 MC SE), and a naive rule simulated here
+//!   (select, then test the selected population at level alpha) that exceeds it;
+//! - bad `[adaptation]` input exits 2 naming the key, nothing written.
+
+mod common;
+
+use endotrial::engine;
+use endotrial::engine::summary::{self, AdaptationRow, HypothesisRow, SummaryRow};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+
+/// rpact's Wang-Tsiatis Delta 0 bounds at information 0.5 and 1, one-sided 0.025
+/// (`getDesignInverseNormal(kMax = 2, alpha = 0.025, sided = 1, informationRates = c(0.5, 1),
+/// typeOfDesign = "WT", deltaWT = 0)$criticalValues`).
+const BOUNDS: [f64; 2] = [2.79650968146771, 1.97743095941965];
+
+/// The rpact validation design: 400 patients in two stages of 200, a subset "s" of prevalence
+/// 0.3 (response 0.5 under the drug, 0.3 under control) and its complement "r" (0.3 in both).
+/// The quotas are whole patients per arm (30 and 70 per arm at stage 1), so rpact's
+/// statistics, which use the planned stage sizes, are exactly those of the patients simulated.
+fn design_text(selection: &str, intersection: &str, risks: [f64; 2], hypotheses: &str) -> String {
+    let parameter = match selection {
+        "epsilon" => "epsilon = 0.1\n",
+        "threshold" => "threshold = 0.0\n",
+        _ => "",
+    };
+    format!(
+        r#"
+name = "enrichment"
+[simulation]
+replicates = 100000
+seed = 5
+[[endotype]]
+name = "s"
+prevalence = 0.3
+control_risk = 0.3
+[[endotype]]
+name = "r"
+prevalence = 0.7
+control_risk = 0.3
+[enrollment]
+sample_size = 400
+label_counts = "fixed"
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "drug"
+effect = "risk"
+by_endotype = {{ s = {}, r = {} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "cmh"
+alpha = 0.025
+alternative = "one_sided"
+hypotheses = {hypotheses}
+[sequential]
+looks = [0.5, 1.0]
+efficacy = "wang_tsiatis"
+efficacy_parameter = 0
+[adaptation]
+at_look = 1
+selection = "{selection}"
+{parameter}intersection = "{intersection}"
+"#,
+        risks[0], risks[1]
+    )
+}
+
+struct Run {
+    summary: SummaryRow,
+    hypotheses: Vec<HypothesisRow>,
+    adaptation: Vec<AdaptationRow>,
+}
+
+fn run(text: &str) -> Run {
+    let d = common::design(text);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    Run {
+        summary: summary::summarise(&d, &tally).remove(0),
+        hypotheses: summary::hypothesis_rows(&d, &tally),
+        adaptation: summary::adaptation_rows(&d, &tally),
+    }
+}
+
+fn se(p: f64, n: f64) -> f64 {
+    (p * (1.0 - p) / n).sqrt()
+}
+
+/// Asserts |a - b| < 4 sqrt(SE_a^2 + SE_b^2), each a binomial proportion of its trials.
+fn close(what: &str, a: f64, trials_a: f64, b: f64, trials_b: f64) {
+    let tolerance = 4.0 * (se(a, trials_a).powi(2) + se(b, trials_b).powi(2)).sqrt();
+    assert!(
+        (a - b).abs() < tolerance,
+        "{what}: {a} vs {b} (4 SE = {tolerance})"
+    );
+}
+
+/// rpact 3.3.4 (R 4.2.2), 20,000 iterations per design:
+/// ```r
+/// d <- getDesignInverseNormal(kMax = 2, alpha = 0.025, sided = 1,
+///   informationRates = c(0.5, 1), typeOfDesign = "WT", deltaWT = 0)
+/// effectList <- list(subGroups = c("S", "R"), prevalences = c(0.3, 0.7),
+///   piControl = c(0.3, 0.3), piTreatments = matrix(c(0.5, 0.3), nrow = 1))
+/// s <- getSimulationEnrichmentRates(d, plannedSubjects = c(200, 400),
+///   effectList = effectList, typeOfSelection = sel, epsilonValue = 0.1,
+///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,
+///   maxNumberOfIterations = 20000, seed = 777)
+/// s$rejectedPopulationsPerStage   # [stage, 1, population]: S then F
+/// s$rejectAtLeastOne; s$selectedPopulations[2, 1, 2]   # F kept, of trials reaching stage 2
+/// s$successPerStage[1, 1]
+/// ```
+/// (about 1,000 trials/s). rpact's Bonferroni also stops 4% of trials for futility: an
+/// intersection whose adjusted p-value is 1 gets z = -Inf, below the default futility bound
+/// -6 of an inverse-normal design. Those trials rarely reject, but they are mostly the ones in
+/// which the full population looks best, so its selection probability is not compared for
+/// Bonferroni.
+#[test]
+fn rejections_and_selection_match_rpact() {
+    const RPACT: f64 = 20_000.0;
+    // (selection, intersection, S at looks 1 and 2, F at looks 1 and 2, any, F kept | stage 2,
+    // success at look 1)
+    #[allow(clippy::type_complexity)]
+    let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 4] = [
+        ("best", "simes", [0.07835, 0.71280], [0.02200, 0.01145], 0.80365, Some(0.08290), 0.01545),
+        ("best", "bonferroni", [0.07685, 0.68845], [0.02050, 0.01110], 0.77745, None, 0.01395),
+        ("epsilon", "simes", [0.07540, 0.61620], [0.02235, 0.06680], 0.70455, Some(0.34705), 0.01530),
+        ("epsilon", "bonferroni", [0.07370, 0.59980], [0.02065, 0.05820], 0.68400, None, 0.01360),
+    ];
+    for (selection, intersection, s, f, any, kept, success) in cases {
+        let what = format!("{selection} {intersection}");
+        let r = run(&design_text(selection, intersection, [0.5, 0.3], "[\"s\", \"overall\"]"));
+        let n = r.summary.replicates as f64;
+        let (s_row, f_row) = (&r.adaptation[0], &r.adaptation[1]);
+        for k in 0..2 {
+            close(&format!("{what}: S at look {}", k + 1), s_row.p_reject[k], n, s[k], RPACT);
+            close(&format!("{what}: F at look {}", k + 1), f_row.p_reject[k], n, f[k], RPACT);
+        }
+        close(&format!("{what}: any"), r.summary.power, n, any, RPACT);
+        let q = r.summary.sequential.as_ref().expect("looks");
+        close(&format!("{what}: success at look 1"), q.p_early_efficacy, n, success, RPACT);
+        if let Some(kept) = kept {
+            // rpact's share is of the trials reaching stage 2.
+            let reached = 1.0 - q.p_early_stop;
+            close(&format!("{what}: F kept"), f_row.p_selected / reached, n * reached, kept, RPACT * reached);
+        }
+        // hypotheses.csv: each population's rejection at any look.
+        assert_eq!(r.hypotheses[0].procedure, format!("closed_{intersection}"));
+        let total = s_row.p_reject[0] + s_row.p_reject[1];
+        assert!((r.hypotheses[0].power - total).abs() < 1e-12, "{what}");
+        // Expected N: 200 at the first look, 200 more unless the trial stopped there.
+        let expected = 400.0 - 200.0 * q.p_early_stop;
+        assert!((q.expected_randomised - expected).abs() < 1e-9, "{what}");
+    }
+}
+
+/// P(reject S at look 1) and P(reject F at look 1) by exact enumeration of the stage-1 tables:
+/// 30 patients per arm in S and 70 in R, the stage-wise pooled z of S and the stratified z of F
+/// (CMH numerator, binomial variances), closed testing with Simes or Bonferroni at the first
+/// bound.
+fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
+    let pmf = |n: u64, p: f64| -> Vec<f64> {
+        let mut v = vec![0.0; n as usize + 1];
+        let mut c = 1.0f64; // C(n, x)
+        for x in 0..=n {
+            v[x as usize] = c * p.powi(x as i32) * (1.0 - p).powi((n - x) as i32);
+            c = c * (n - x) as f64 / (x + 1) as f64;
+        }
+        v
+    };
+    let upper = |z: f64| 0.5 * libm_erfc(z / std::f64::consts::SQRT_2);
+    let level = upper(BOUNDS[0]);
+    let (ns, nr) = (30u64, 70u64);
+    let (s1, s0, r1, r0) = (pmf(ns, risk_s), pmf(ns, 0.3), pmf(nr, 0.3), pmf(nr, 0.3));
+    let cell = |x1: u64, x0: u64, n: u64| -> (f64, f64) {
+        // (weighted difference, weighted variance) with weight n1 n0 / (n1 + n0) = n / 2.
+        let n = n as f64;
+        let p = (x1 + x0) as f64 / (2.0 * n);
+        (n / 2.0 * (x1 as f64 - x0 as f64) / n, n / 2.0 * p * (1.0 - p))
+    };
+    let (mut reject_s, mut reject_f) = (0.0, 0.0);
+    for xs1 in 0..=ns {
+        for xs0 in 0..=ns {
+            let (ds, vs) = cell(xs1, xs0, ns);
+            // One stratum: the pooled z.
+            let zs = if vs > 0.0 { ds / vs.sqrt() } else { 0.0 };
+            let ps = upper(zs);
+            let w = s1[xs1 as usize] * s0[xs0 as usize];
+            for xr1 in 0..=nr {
+                for xr0 in 0..=nr {
+                    let (dr, vr) = cell(xr1, xr0, nr);
+                    let zf = if vs + vr > 0.0 { (ds + dr) / (vs + vr).sqrt() } else { 0.0 };
+                    let pf = upper(zf);
+                    let both = if bonferroni {
+                        2.0 * ps.min(pf)
+                    } else {
+                        (2.0 * ps.min(pf)).min(ps.max(pf))
+                    };
+                    let weight = w * r1[xr1 as usize] * r0[xr0 as usize];
+                    if both <= level && ps <= level {
+                        reject_s += weight;
+                    }
+                    if both <= level && pf <= level {
+                        reject_f += weight;
+                    }
+                }
+            }
+        }
+    }
+    (reject_s, reject_f)
+}
+
+/// erfc by the continued fraction and series of Numerical Recipes' erfc (Chebyshev fit,
+/// relative error below 1.2e-7): an oracle independent of the engine's statrs and libm.
+fn libm_erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628806
+                            + t * (0.27886807
+                                + t * (-1.13520398
+                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+#[test]
+fn first_look_rejections_match_exact_enumeration() {
+    for intersection in ["simes", "bonferroni"] {
+        let (exact_s, exact_f) = stage_one_exact(0.5, intersection == "bonferroni");
+        let r = run(&design_text("best", intersection, [0.5, 0.3], "[\"s\", \"overall\"]"));
+        let n = r.summary.replicates as f64;
+        let tolerance = |p: f64| 4.0 * se(p, n);
+        let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
+        assert!((s - exact_s).abs() < tolerance(exact_s), "{intersection} S: {s} vs {exact_s}");
+        assert!((f - exact_f).abs() < tolerance(exact_f), "{intersection} F: {f} vs {exact_f}");
+    }
+}
+
+/// `selection = "all"` with one hypothesis is a two-stage inverse-normal group-sequential trial:
+/// its power by exact enumeration of every stage-1 and stage-2 table (10 patients per arm and
+/// stage, one label, response 0.6 against 0.3): reject at look 1 when z1 >= c1, else at look 2
+/// when (z1 + z2) / sqrt(2) >= c2 (equal weights sqrt(0.5)), with pooled z per stage.
+#[test]
+fn selecting_all_of_one_population_is_an_inverse_normal_design() {
+    let text = r#"
+name = "one_population"
+[simulation]
+replicates = 200000
+seed = 9
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.3
+[enrollment]
+sample_size = 40
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "drug"
+effect = "risk"
+by_endotype = { all = 0.6 }
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.025
+alternative = "one_sided"
+hypotheses = ["overall"]
+[sequential]
+looks = [0.5, 1.0]
+efficacy = "wang_tsiatis"
+efficacy_parameter = 0
+[adaptation]
+at_look = 1
+selection = "all"
+"#;
+    let n = 10u64;
+    let pmf = |p: f64| -> Vec<f64> {
+        (0..=n)
+            .map(|x| {
+                let c = (0..x).fold(1.0, |c, i| c * (n - i) as f64 / (i + 1) as f64);
+                c * p.powi(x as i32) * (1.0 - p).powi((n - x) as i32)
+            })
+            .collect()
+    };
+    let (drug, control) = (pmf(0.6), pmf(0.3));
+    let z = |x1: u64, x0: u64| -> f64 {
+        let p = (x1 + x0) as f64 / (2 * n) as f64;
+        let v = p * (1.0 - p) * 2.0 / n as f64;
+        if v > 0.0 {
+            (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
+        } else {
+            0.0
+        }
+    };
+    let (mut early, mut total) = (0.0, 0.0);
+    for a1 in 0..=n {
+        for c1 in 0..=n {
+            let w1 = drug[a1 as usize] * control[c1 as usize];
+            let z1 = z(a1, c1);
+            if z1 >= BOUNDS[0] {
+                early += w1;
+                total += w1;
+                continue;
+            }
+            for a2 in 0..=n {
+                for c2 in 0..=n {
+                    if (z1 + z(a2, c2)) / 2f64.sqrt() >= BOUNDS[1] {
+                        total += w1 * drug[a2 as usize] * control[c2 as usize];
+                    }
+                }
+            }
+        }
+    }
+    // Permuted blocks of 2 give exactly 10 per arm and stage, as enumerated.
+    let r = run(text);
+    let trials = r.summary.replicates as f64;
+    assert!((r.summary.power - total).abs() < 4.0 * se(total, trials), "{} vs {total}", r.summary.power);
+    let q = r.summary.sequential.as_ref().expect("looks");
+    assert!((q.p_early_efficacy - early).abs() < 4.0 * se(early, trials), "{} vs {early}", q.p_early_efficacy);
+    assert_eq!(r.adaptation[0].p_selected, 1.0 - q.p_early_stop);
+}
+
+/// The family-wise error (rejecting a true null) is at most alpha (4 MC SE) for every rule and
+/// intersection test, under the global null and under a partial null (an effect in label "s"
+/// only, so that "r" is a true null); a naive rule simulated here (stage 1 in both labels, keep
+/// the label with the better observed effect, test it on both stages' patients at level alpha
+/// with no combination and no closed test) exceeds it.
+#[test]
+fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
+    for selection in ["best", "epsilon", "threshold", "all"] {
+        for intersection in ["simes", "bonferroni"] {
+            for (null, risks) in [("global", [0.3, 0.3]), ("partial", [0.5, 0.3])] {
+                let r = run(&design_text(selection, intersection, risks, "[\"s\", \"r\"]"));
+                let fwer = r.hypotheses[0].fwer;
+                let bound = 0.025 + 4.0 * se(0.025, r.summary.replicates as f64);
+                assert!(fwer <= bound, "{selection} {intersection} {null}: FWER {fwer}");
+                // Not vacuous: the partial null's effect is found.
+                if null == "partial" && selection != "threshold" {
+                    assert!(r.hypotheses[0].power > 0.3, "{selection} {intersection}");
+                }
+            }
+        }
+    }
+    // The naive rule under the global null: 30 per arm in each label at stage 1, 100 per arm in
+    // the label kept at stage 2.
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let trials = 100_000;
+    let mut binomial = |n: u32, p: f64| -> u32 { (0..n).filter(|_| rng.random::<f64>() < p).count() as u32 };
+    let mut rejected = 0u32;
+    for _ in 0..trials {
+        let stage1: Vec<(u32, u32)> = (0..2).map(|_| (binomial(30, 0.3), binomial(30, 0.3))).collect();
+        let keep = if stage1[0].0 as i64 - stage1[0].1 as i64 >= stage1[1].0 as i64 - stage1[1].1 as i64 { 0 } else { 1 };
+        let (x1, x0) = (stage1[keep].0 + binomial(100, 0.3), stage1[keep].1 + binomial(100, 0.3));
+        let n = 130.0;
+        let p = (x1 + x0) as f64 / (2.0 * n);
+        let z = (x1 as f64 - x0 as f64) / n / (p * (1.0 - p) * 2.0 / n).sqrt();
+        rejected += u32::from(z >= 1.959963984540054);
+    }
+    let naive = f64::from(rejected) / f64::from(trials);
+    assert!(naive > 0.025 + 4.0 * se(0.025, f64::from(trials)), "naive FWER {naive}");
+}
+
+/// Any split of the trial indices gives the same tally.
+#[test]
+fn split_runs_merge_to_the_same_tally() {
+    let d = common::design(&design_text("epsilon", "simes", [0.5, 0.3], "[\"s\", \"overall\"]"));
+    let whole = engine::simulate(&d, 0..5000, &|_| {});
+    let mut a = engine::simulate(&d, 0..1777, &|_| {});
+    a.merge(&engine::simulate(&d, 1777..5000, &|_| {}));
+    assert_eq!(whole, a);
+}
+
+#[test]
+fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
+    let base = design_text("epsilon", "simes", [0.5, 0.3], "[\"s\", \"overall\"]");
+    let bad: &[(&str, &str, &str, &str)] = &[
+        ("no [sequential]", "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"wang_tsiatis\"\nefficacy_parameter = 0\n", "", "adaptation"),
+        ("at the last look", "at_look = 1", "at_look = 2", "adaptation.at_look"),
+        ("at look 0", "at_look = 1", "at_look = 0", "adaptation.at_look"),
+        ("epsilon missing", "epsilon = 0.1\n", "", "adaptation.epsilon"),
+        ("epsilon out of range", "epsilon = 0.1", "epsilon = 1.5", "adaptation.epsilon"),
+        ("a threshold with epsilon", "epsilon = 0.1\n", "epsilon = 0.1\nthreshold = 0.5\n", "adaptation.threshold"),
+        ("threshold missing", "selection = \"epsilon\"\nepsilon = 0.1\n", "selection = \"threshold\"\n", "adaptation.threshold"),
+        ("an unknown selection", "selection = \"epsilon\"", "selection = \"rbest\"", "unknown variant `rbest`"),
+        ("an unknown intersection", "intersection = \"simes\"", "intersection = \"holm\"", "unknown variant `holm`"),
+        ("a label not eligible", "hypotheses = [\"s\", \"overall\"]", "hypotheses = [\"s\", \"x\"]", "analysis.hypotheses"),
+        ("no hypotheses", "hypotheses = [\"s\", \"overall\"]\n", "", "analysis.hypotheses"),
+        ("two-sided", "alternative = \"one_sided\"", "alternative = \"two_sided\"", "analysis.alternative"),
+        ("Fisher's test", "test = \"cmh\"", "test = \"fisher_exact\"", "analysis.test"),
+        ("a multiplicity procedure", "alternative = \"one_sided\"\n", "alternative = \"one_sided\"\nmultiplicity = \"holm\"\n", "analysis.multiplicity"),
+        ("futility bounds", "efficacy_parameter = 0\n", "efficacy_parameter = 0\nfutility = \"z\"\nfutility_bounds = [0.0]\n", "sequential.futility"),
+        ("an unknown key", "at_look = 1", "at_look = 1\nrule = \"best\"", "rule"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    for (what, from, to, key) in bad {
+        assert!(base.contains(from), "{what}: pattern not in the scenario");
+        common::assert_refused(dir.path(), &results, &base.replacen(from, to, 1), what, key);
+    }
+    // label_counts belongs to [adaptation].
+    let plain = base.split("[adaptation]").next().unwrap().replace("hypotheses = [\"s\", \"overall\"]\n", "");
+    let plain = plain.split("[sequential]").next().unwrap().to_string();
+    common::assert_refused(dir.path(), &results, &plain, "label_counts without [adaptation]", "enrollment.label_counts");
+}
