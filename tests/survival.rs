@@ -217,6 +217,8 @@ struct OracleResult {
     power: (f64, f64),
     events: (f64, f64),
     duration: (f64, f64),
+    /// Every trial's duration, sorted (for the 95th percentile).
+    durations: Vec<f64>,
     screened: (f64, f64),
     log_hr: (f64, f64),
     coverage: (f64, f64),
@@ -332,6 +334,10 @@ fn oracle(stratified: bool, hr: [f64; 3], same_hazards: bool, trials: u64) -> Or
         power: mean_se(&power),
         events: mean_se(&events),
         duration: mean_se(&duration),
+        durations: {
+            duration.sort_by(f64::total_cmp);
+            duration
+        },
         screened: mean_se(&screened),
         log_hr: mean_se(&log_hr),
         coverage: mean_se(&covered),
@@ -359,6 +365,20 @@ fn check_against_oracle(test: &str, hr: [f64; 3], same_hazards: bool) -> Summary
     };
     same_sd("events", s.mean_events, o.events);
     same_sd("duration", s.mean_duration_days, o.duration);
+    // The 95th percentile in whole days (rounded up) lies between the oracle's empirical
+    // quantiles at 0.95 -+ 4 SE of a quantile's level in both samples.
+    let delta = 4.0 * (0.95f64 * 0.05 * (1.0 / 20_000.0 + 1.0 / r)).sqrt();
+    let at = |q: f64| o.durations[(q * o.durations.len() as f64) as usize];
+    assert!(
+        at(0.95 - delta).ceil() <= s.p95_duration_days && s.p95_duration_days <= at(0.95 + delta).ceil(),
+        "{}: p95 duration {} outside [{}, {}]",
+        what("p95"),
+        s.p95_duration_days,
+        at(0.95 - delta),
+        at(0.95 + delta)
+    );
+    // Two arms: the deaths of the comparison are all the deaths.
+    assert!((s.mean_events_control + s.mean_events_arm - s.mean_events).abs() < 1e-9);
     same_sd("screened", row.mean_screened, o.screened);
     close(
         &what("mean log HR"),
