@@ -78,6 +78,10 @@ fn survival_outputs_are_current() {
         &endotrial(&["run", "scenarios/immunosep_survival.toml"], dir.path()),
     );
     assert_shown(
+        "run scenarios/immunosep_enrichment.toml",
+        &endotrial(&["run", "scenarios/immunosep_enrichment.toml"], dir.path()),
+    );
+    assert_shown(
         "run scenarios/classic_event_driven_looks.toml",
         &endotrial(
             &["run", "scenarios/classic_event_driven_looks.toml"],
