@@ -139,27 +139,88 @@ fn rejections_and_selection_match_rpact() {
     // success at look 1)
     #[allow(clippy::type_complexity)]
     let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 4] = [
-        ("best", "simes", [0.07835, 0.71280], [0.02200, 0.01145], 0.80365, Some(0.08290), 0.01545),
-        ("best", "bonferroni", [0.07685, 0.68845], [0.02050, 0.01110], 0.77745, None, 0.01395),
-        ("epsilon", "simes", [0.07540, 0.61620], [0.02235, 0.06680], 0.70455, Some(0.34705), 0.01530),
-        ("epsilon", "bonferroni", [0.07370, 0.59980], [0.02065, 0.05820], 0.68400, None, 0.01360),
+        (
+            "best",
+            "simes",
+            [0.07835, 0.71280],
+            [0.02200, 0.01145],
+            0.80365,
+            Some(0.08290),
+            0.01545,
+        ),
+        (
+            "best",
+            "bonferroni",
+            [0.07685, 0.68845],
+            [0.02050, 0.01110],
+            0.77745,
+            None,
+            0.01395,
+        ),
+        (
+            "epsilon",
+            "simes",
+            [0.07540, 0.61620],
+            [0.02235, 0.06680],
+            0.70455,
+            Some(0.34705),
+            0.01530,
+        ),
+        (
+            "epsilon",
+            "bonferroni",
+            [0.07370, 0.59980],
+            [0.02065, 0.05820],
+            0.68400,
+            None,
+            0.01360,
+        ),
     ];
     for (selection, intersection, s, f, any, kept, success) in cases {
         let what = format!("{selection} {intersection}");
-        let r = run(&design_text(selection, intersection, [0.5, 0.3], "[\"s\", \"overall\"]"));
+        let r = run(&design_text(
+            selection,
+            intersection,
+            [0.5, 0.3],
+            "[\"s\", \"overall\"]",
+        ));
         let n = r.summary.replicates as f64;
         let (s_row, f_row) = (&r.adaptation[0], &r.adaptation[1]);
         for k in 0..2 {
-            close(&format!("{what}: S at look {}", k + 1), s_row.p_reject[k], n, s[k], RPACT);
-            close(&format!("{what}: F at look {}", k + 1), f_row.p_reject[k], n, f[k], RPACT);
+            close(
+                &format!("{what}: S at look {}", k + 1),
+                s_row.p_reject[k],
+                n,
+                s[k],
+                RPACT,
+            );
+            close(
+                &format!("{what}: F at look {}", k + 1),
+                f_row.p_reject[k],
+                n,
+                f[k],
+                RPACT,
+            );
         }
         close(&format!("{what}: any"), r.summary.power, n, any, RPACT);
         let q = r.summary.sequential.as_ref().expect("looks");
-        close(&format!("{what}: success at look 1"), q.p_early_efficacy, n, success, RPACT);
+        close(
+            &format!("{what}: success at look 1"),
+            q.p_early_efficacy,
+            n,
+            success,
+            RPACT,
+        );
         if let Some(kept) = kept {
             // rpact's share is of the trials reaching stage 2.
             let reached = 1.0 - q.p_early_stop;
-            close(&format!("{what}: F kept"), f_row.p_selected / reached, n * reached, kept, RPACT * reached);
+            close(
+                &format!("{what}: F kept"),
+                f_row.p_selected / reached,
+                n * reached,
+                kept,
+                RPACT * reached,
+            );
         }
         // hypotheses.csv: each population's rejection at any look.
         assert_eq!(r.hypotheses[0].procedure, format!("closed_{intersection}"));
@@ -193,7 +254,10 @@ fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
         // (weighted difference, weighted variance) with weight n1 n0 / (n1 + n0) = n / 2.
         let n = n as f64;
         let p = (x1 + x0) as f64 / (2.0 * n);
-        (n / 2.0 * (x1 as f64 - x0 as f64) / n, n / 2.0 * p * (1.0 - p))
+        (
+            n / 2.0 * (x1 as f64 - x0 as f64) / n,
+            n / 2.0 * p * (1.0 - p),
+        )
     };
     let (mut reject_s, mut reject_f) = (0.0, 0.0);
     for xs1 in 0..=ns {
@@ -206,7 +270,11 @@ fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
             for xr1 in 0..=nr {
                 for xr0 in 0..=nr {
                     let (dr, vr) = cell(xr1, xr0, nr);
-                    let zf = if vs + vr > 0.0 { (ds + dr) / (vs + vr).sqrt() } else { 0.0 };
+                    let zf = if vs + vr > 0.0 {
+                        (ds + dr) / (vs + vr).sqrt()
+                    } else {
+                        0.0
+                    };
                     let pf = upper(zf);
                     let both = if bonferroni {
                         2.0 * ps.min(pf)
@@ -249,12 +317,23 @@ fn libm_erfc(x: f64) -> f64 {
 fn first_look_rejections_match_exact_enumeration() {
     for intersection in ["simes", "bonferroni"] {
         let (exact_s, exact_f) = stage_one_exact(0.5, intersection == "bonferroni");
-        let r = run(&design_text("best", intersection, [0.5, 0.3], "[\"s\", \"overall\"]"));
+        let r = run(&design_text(
+            "best",
+            intersection,
+            [0.5, 0.3],
+            "[\"s\", \"overall\"]",
+        ));
         let n = r.summary.replicates as f64;
         let tolerance = |p: f64| 4.0 * se(p, n);
         let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
-        assert!((s - exact_s).abs() < tolerance(exact_s), "{intersection} S: {s} vs {exact_s}");
-        assert!((f - exact_f).abs() < tolerance(exact_f), "{intersection} F: {f} vs {exact_f}");
+        assert!(
+            (s - exact_s).abs() < tolerance(exact_s),
+            "{intersection} S: {s} vs {exact_s}"
+        );
+        assert!(
+            (f - exact_f).abs() < tolerance(exact_f),
+            "{intersection} F: {f} vs {exact_f}"
+        );
     }
 }
 
@@ -344,9 +423,17 @@ selection = "all"
     // Permuted blocks of 2 give exactly 10 per arm and stage, as enumerated.
     let r = run(text);
     let trials = r.summary.replicates as f64;
-    assert!((r.summary.power - total).abs() < 4.0 * se(total, trials), "{} vs {total}", r.summary.power);
+    assert!(
+        (r.summary.power - total).abs() < 4.0 * se(total, trials),
+        "{} vs {total}",
+        r.summary.power
+    );
     let q = r.summary.sequential.as_ref().expect("looks");
-    assert!((q.p_early_efficacy - early).abs() < 4.0 * se(early, trials), "{} vs {early}", q.p_early_efficacy);
+    assert!(
+        (q.p_early_efficacy - early).abs() < 4.0 * se(early, trials),
+        "{} vs {early}",
+        q.p_early_efficacy
+    );
     assert_eq!(r.adaptation[0].p_selected, 1.0 - q.p_early_stop);
 }
 
@@ -360,10 +447,18 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     for selection in ["best", "epsilon", "threshold", "all"] {
         for intersection in ["simes", "bonferroni"] {
             for (null, risks) in [("global", [0.3, 0.3]), ("partial", [0.5, 0.3])] {
-                let r = run(&design_text(selection, intersection, risks, "[\"s\", \"r\"]"));
+                let r = run(&design_text(
+                    selection,
+                    intersection,
+                    risks,
+                    "[\"s\", \"r\"]",
+                ));
                 let fwer = r.hypotheses[0].fwer;
                 let bound = 0.025 + 4.0 * se(0.025, r.summary.replicates as f64);
-                assert!(fwer <= bound, "{selection} {intersection} {null}: FWER {fwer}");
+                assert!(
+                    fwer <= bound,
+                    "{selection} {intersection} {null}: FWER {fwer}"
+                );
                 // Not vacuous: the partial null's effect is found.
                 if null == "partial" && selection != "threshold" {
                     assert!(r.hypotheses[0].power > 0.3, "{selection} {intersection}");
@@ -375,25 +470,44 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     // the label kept at stage 2.
     let mut rng = ChaCha8Rng::seed_from_u64(41);
     let trials = 100_000;
-    let mut binomial = |n: u32, p: f64| -> u32 { (0..n).filter(|_| rng.random::<f64>() < p).count() as u32 };
+    let mut binomial =
+        |n: u32, p: f64| -> u32 { (0..n).filter(|_| rng.random::<f64>() < p).count() as u32 };
     let mut rejected = 0u32;
     for _ in 0..trials {
-        let stage1: Vec<(u32, u32)> = (0..2).map(|_| (binomial(30, 0.3), binomial(30, 0.3))).collect();
-        let keep = if stage1[0].0 as i64 - stage1[0].1 as i64 >= stage1[1].0 as i64 - stage1[1].1 as i64 { 0 } else { 1 };
-        let (x1, x0) = (stage1[keep].0 + binomial(100, 0.3), stage1[keep].1 + binomial(100, 0.3));
+        let stage1: Vec<(u32, u32)> = (0..2)
+            .map(|_| (binomial(30, 0.3), binomial(30, 0.3)))
+            .collect();
+        let keep =
+            if stage1[0].0 as i64 - stage1[0].1 as i64 >= stage1[1].0 as i64 - stage1[1].1 as i64 {
+                0
+            } else {
+                1
+            };
+        let (x1, x0) = (
+            stage1[keep].0 + binomial(100, 0.3),
+            stage1[keep].1 + binomial(100, 0.3),
+        );
         let n = 130.0;
         let p = (x1 + x0) as f64 / (2.0 * n);
         let z = (x1 as f64 - x0 as f64) / n / (p * (1.0 - p) * 2.0 / n).sqrt();
         rejected += u32::from(z >= 1.959963984540054);
     }
     let naive = f64::from(rejected) / f64::from(trials);
-    assert!(naive > 0.025 + 4.0 * se(0.025, f64::from(trials)), "naive FWER {naive}");
+    assert!(
+        naive > 0.025 + 4.0 * se(0.025, f64::from(trials)),
+        "naive FWER {naive}"
+    );
 }
 
 /// Any split of the trial indices gives the same tally.
 #[test]
 fn split_runs_merge_to_the_same_tally() {
-    let d = common::design(&design_text("epsilon", "simes", [0.5, 0.3], "[\"s\", \"overall\"]"));
+    let d = common::design(&design_text(
+        "epsilon",
+        "simes",
+        [0.5, 0.3],
+        "[\"s\", \"overall\"]",
+    ));
     let whole = engine::simulate(&d, 0..5000, &|_| {});
     let mut a = engine::simulate(&d, 0..1777, &|_| {});
     a.merge(&engine::simulate(&d, 1777..5000, &|_| {}));
@@ -404,22 +518,108 @@ fn split_runs_merge_to_the_same_tally() {
 fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
     let base = design_text("epsilon", "simes", [0.5, 0.3], "[\"s\", \"overall\"]");
     let bad: &[(&str, &str, &str, &str)] = &[
-        ("no [sequential]", "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"wang_tsiatis\"\nefficacy_parameter = 0\n", "", "adaptation"),
-        ("at the last look", "at_look = 1", "at_look = 2", "adaptation.at_look"),
-        ("at look 0", "at_look = 1", "at_look = 0", "adaptation.at_look"),
-        ("epsilon missing", "epsilon = 0.1\n", "", "adaptation.epsilon"),
-        ("epsilon out of range", "epsilon = 0.1", "epsilon = 1.5", "adaptation.epsilon"),
-        ("a threshold with epsilon", "epsilon = 0.1\n", "epsilon = 0.1\nthreshold = 0.5\n", "adaptation.threshold"),
-        ("threshold missing", "selection = \"epsilon\"\nepsilon = 0.1\n", "selection = \"threshold\"\n", "adaptation.threshold"),
-        ("an unknown selection", "selection = \"epsilon\"", "selection = \"rbest\"", "unknown variant `rbest`"),
-        ("an unknown intersection", "intersection = \"simes\"", "intersection = \"holm\"", "unknown variant `holm`"),
-        ("a label not eligible", "hypotheses = [\"s\", \"overall\"]", "hypotheses = [\"s\", \"x\"]", "analysis.hypotheses"),
-        ("no hypotheses", "hypotheses = [\"s\", \"overall\"]\n", "", "analysis.hypotheses"),
-        ("two-sided", "alternative = \"one_sided\"", "alternative = \"two_sided\"", "analysis.alternative"),
-        ("Fisher's test", "test = \"cmh\"", "test = \"fisher_exact\"", "analysis.test"),
-        ("a multiplicity procedure", "alternative = \"one_sided\"\n", "alternative = \"one_sided\"\nmultiplicity = \"holm\"\n", "analysis.multiplicity"),
-        ("futility bounds", "efficacy_parameter = 0\n", "efficacy_parameter = 0\nfutility = \"z\"\nfutility_bounds = [0.0]\n", "sequential.futility"),
-        ("an unknown key", "at_look = 1", "at_look = 1\nrule = \"best\"", "rule"),
+        (
+            "no [sequential]",
+            "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"wang_tsiatis\"\nefficacy_parameter = 0\n",
+            "",
+            "adaptation",
+        ),
+        (
+            "at the last look",
+            "at_look = 1",
+            "at_look = 2",
+            "adaptation.at_look",
+        ),
+        (
+            "at look 0",
+            "at_look = 1",
+            "at_look = 0",
+            "adaptation.at_look",
+        ),
+        (
+            "epsilon missing",
+            "epsilon = 0.1\n",
+            "",
+            "adaptation.epsilon",
+        ),
+        (
+            "epsilon out of range",
+            "epsilon = 0.1",
+            "epsilon = 1.5",
+            "adaptation.epsilon",
+        ),
+        (
+            "a threshold with epsilon",
+            "epsilon = 0.1\n",
+            "epsilon = 0.1\nthreshold = 0.5\n",
+            "adaptation.threshold",
+        ),
+        (
+            "threshold missing",
+            "selection = \"epsilon\"\nepsilon = 0.1\n",
+            "selection = \"threshold\"\n",
+            "adaptation.threshold",
+        ),
+        (
+            "an unknown selection",
+            "selection = \"epsilon\"",
+            "selection = \"rbest\"",
+            "unknown variant `rbest`",
+        ),
+        (
+            "an unknown intersection",
+            "intersection = \"simes\"",
+            "intersection = \"holm\"",
+            "unknown variant `holm`",
+        ),
+        (
+            "a label not eligible",
+            "hypotheses = [\"s\", \"overall\"]",
+            "hypotheses = [\"s\", \"x\"]",
+            "analysis.hypotheses",
+        ),
+        (
+            "a population twice",
+            "hypotheses = [\"s\", \"overall\"]",
+            "hypotheses = [\"s\", \"s\"]",
+            "analysis.hypotheses",
+        ),
+        (
+            "no hypotheses",
+            "hypotheses = [\"s\", \"overall\"]\n",
+            "",
+            "analysis.hypotheses",
+        ),
+        (
+            "two-sided",
+            "alternative = \"one_sided\"",
+            "alternative = \"two_sided\"",
+            "analysis.alternative",
+        ),
+        (
+            "Fisher's test",
+            "test = \"cmh\"",
+            "test = \"fisher_exact\"",
+            "analysis.test",
+        ),
+        (
+            "a multiplicity procedure",
+            "alternative = \"one_sided\"\n",
+            "alternative = \"one_sided\"\nmultiplicity = \"holm\"\n",
+            "analysis.multiplicity",
+        ),
+        (
+            "futility bounds",
+            "efficacy_parameter = 0\n",
+            "efficacy_parameter = 0\nfutility = \"z\"\nfutility_bounds = [0.0]\n",
+            "sequential.futility",
+        ),
+        (
+            "an unknown key",
+            "at_look = 1",
+            "at_look = 1\nrule = \"best\"",
+            "rule",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let results = dir.path().join("results");
@@ -428,7 +628,35 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
         common::assert_refused(dir.path(), &results, &base.replacen(from, to, 1), what, key);
     }
     // label_counts belongs to [adaptation].
-    let plain = base.split("[adaptation]").next().unwrap().replace("hypotheses = [\"s\", \"overall\"]\n", "");
+    let plain = base
+        .split("[adaptation]")
+        .next()
+        .unwrap()
+        .replace("hypotheses = [\"s\", \"overall\"]\n", "");
     let plain = plain.split("[sequential]").next().unwrap().to_string();
-    common::assert_refused(dir.path(), &results, &plain, "label_counts without [adaptation]", "enrollment.label_counts");
+    common::assert_refused(
+        dir.path(),
+        &results,
+        &plain,
+        "label_counts without [adaptation]",
+        "enrollment.label_counts",
+    );
+    // The sample-size search has no fixed counterpart for an adaptive design yet.
+    let file = dir.path().join("adaptive.toml");
+    std::fs::write(&file, &base).unwrap();
+    for command in ["size", "report"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
+            .args([command, "--quiet", "--out"])
+            .arg(&results)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("sweep --set enrollment.sample_size"),
+            "{command}: {stderr}"
+        );
+        assert!(!results.exists(), "{command}");
+    }
 }

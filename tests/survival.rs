@@ -370,7 +370,8 @@ fn check_against_oracle(test: &str, hr: [f64; 3], same_hazards: bool) -> Summary
     let delta = 4.0 * (0.95f64 * 0.05 * (1.0 / 20_000.0 + 1.0 / r)).sqrt();
     let at = |q: f64| o.durations[(q * o.durations.len() as f64) as usize];
     assert!(
-        at(0.95 - delta).ceil() <= s.p95_duration_days && s.p95_duration_days <= at(0.95 + delta).ceil(),
+        at(0.95 - delta).ceil() <= s.p95_duration_days
+            && s.p95_duration_days <= at(0.95 + delta).ceil(),
         "{}: p95 duration {} outside [{}, {}]",
         what("p95"),
         s.p95_duration_days,

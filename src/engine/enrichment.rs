@@ -23,14 +23,13 @@ use crate::endpoint::binary::{
 };
 use crate::engine::Endpoint;
 use crate::engine::summary::{ComparisonOutcome, Tally, quantile_of};
-use crate::model::adaptation::{AdaptationPlan, Intersection, LabelCounts, Selection};
+use crate::model::adaptation::{
+    AdaptationPlan, Intersection, LabelCounts, MAX_HYPOTHESES, Selection,
+};
 use crate::model::design::{Design, Hypothesis};
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::normal_upper;
 use crate::stats::boundaries;
-
-/// Most hypotheses a design may select among: the closed test has 2^H - 1 intersections.
-pub const MAX_HYPOTHESES: usize = 8;
 
 /// What adaptive enrichment adds to a tally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,7 +119,12 @@ impl Recruitment {
     fn new(design: &Design, strata: Vec<usize>) -> Recruitment {
         let p: Vec<f64> = strata.iter().map(|&s| design.stratum_prob[s]).collect();
         let total: f64 = p.iter().sum();
-        let share: Vec<f64> = p.iter().map(|&q| q / total).collect();
+        // Labels that no patient has are never recruited (and a population of them only is
+        // never kept: it has no observed effect).
+        let share: Vec<f64> = p
+            .iter()
+            .map(|&q| if total > 0.0 { q / total } else { 0.0 })
+            .collect();
         let screened: Vec<f64> = p.iter().map(|&q| q * design.eligible_fraction).collect();
         Recruitment {
             chain: chain_probabilities(&share)
@@ -372,9 +376,11 @@ impl<'a> EnrichmentEndpoint<'a> {
     fn select<R: Rng + ?Sized>(&self, rng: &mut R, b: &Buffers) -> u32 {
         let h = self.strata_of.len();
         let value = |rng: &mut R, i: usize| -> f64 {
+            let effect = self.effect(i, &b.cumulative);
+            // A population with an arm without patients has no observed effect: never kept.
             let v = match self.plan.selection {
-                Selection::Threshold(_) => self.z(i, &b.cumulative, false),
-                _ => self.effect(i, &b.cumulative),
+                Selection::Threshold(_) if !effect.is_nan() => self.z(i, &b.cumulative, false),
+                _ => effect,
             };
             v + rng.random_range(-1e-5..1e-5)
         };

@@ -8,6 +8,9 @@ use crate::model::scenario::{
     EndpointKind, FutilityFamily, InvalidKey, RawScenario, Sidedness, TestKind,
 };
 
+/// Most hypotheses (populations) an adaptive design selects among.
+pub const MAX_HYPOTHESES: usize = 8;
+
 /// `[adaptation]` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -195,16 +198,25 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             "adaptive enrichment combines stage-wise z statistics: expected chi_square (pooled z) or cmh (stratified z)",
         );
     }
-    if raw
-        .analysis
-        .hypotheses
-        .as_ref()
-        .is_none_or(|h| h.is_empty())
-    {
+    let hypotheses = raw.analysis.hypotheses.as_deref().unwrap_or_default();
+    if hypotheses.is_empty() {
         return refuse(
             "analysis.hypotheses",
             "adaptive enrichment selects among populations: list them, e.g. hypotheses = [\"overall\", \"mals\"]",
         );
+    }
+    if hypotheses.len() > MAX_HYPOTHESES
+        || hypotheses
+            .iter()
+            .enumerate()
+            .any(|(i, h)| hypotheses[..i].contains(h))
+    {
+        return Err(InvalidKey::new(
+            "analysis.hypotheses",
+            format!(
+                "with [adaptation] expected at most {MAX_HYPOTHESES} distinct populations (the closed test has 2^H - 1 intersections), found {hypotheses:?}"
+            ),
+        ));
     }
     if raw.analysis.multiplicity.is_some() {
         return refuse(
