@@ -646,7 +646,7 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
     std::fs::write(&file, &base).unwrap();
     for command in ["size", "report"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args([command, "--quiet", "--out"])
+            .args([command, "--power", "0.8", "--quiet", "--out"])
             .arg(&results)
             .arg(&file)
             .output()
@@ -657,6 +657,6 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
             stderr.contains("sweep --set enrollment.sample_size"),
             "{command}: {stderr}"
         );
-        assert!(!results.exists(), "{command}");
+        assert!(!results.join("enrichment").exists(), "{command}");
     }
 }
