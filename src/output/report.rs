@@ -879,19 +879,22 @@ fn power_table(rows: &[SummaryRow]) -> String {
     );
     for r in rows {
         md += &format!(
-            "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {:.4} | {:+.4} | {:.4} |\n",
-            r.arm,
-            r.control,
-            r.power,
-            r.power_se,
-            r.power_ci_low,
-            r.power_ci_high,
+            "{} {:.4} | {:+.4} | {:.4} |\n",
+            power_cells(r),
             r.analytic_power,
             r.true_difference,
             r.coverage
         );
     }
     md
+}
+
+/// The first cells of a power table's row: the comparison, the power, its MC SE and interval.
+fn power_cells(r: &SummaryRow) -> String {
+    format!(
+        "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} |",
+        r.arm, r.control, r.power, r.power_se, r.power_ci_low, r.power_ci_high
+    )
 }
 
 /// The power table of a time-to-event design: the hazard ratio, the deaths and the Cox
@@ -910,13 +913,8 @@ fn survival_power_table(rows: &[SummaryRow]) -> String {
     for r in rows {
         let s = r.survival.as_ref().expect("time-to-event rows");
         md += &format!(
-            "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} | {} | {} | {:.1} | {} |\n",
-            r.arm,
-            r.control,
-            r.power,
-            r.power_se,
-            r.power_ci_low,
-            r.power_ci_high,
+            "{} {} | {} | {:.1} | {} |\n",
+            power_cells(r),
             dash(r.analytic_power),
             dash(s.true_hazard_ratio),
             s.mean_events,
@@ -1519,30 +1517,26 @@ pub fn describe(d: &Design) -> String {
     out += &per_arm(d, "risk");
     out += &sequential_text(d);
     out += &adaptation_text(d);
-    if d.adaptation.is_some() {
-        for a in d.comparisons() {
-            out += &format!(
-                "  {} vs {}: true difference {:+.4} (all eligible labels); power by simulation only (the selection changes the populations tested)\n",
-                d.arms[a].name,
-                d.arms[d.control].name,
-                d.true_risk[a] - d.true_risk[d.control],
-            );
-        }
-        return out;
-    }
     for a in d.comparisons() {
+        let power = if d.adaptation.is_some() {
+            " (all eligible labels); power by simulation only (the selection changes the populations tested)".to_string()
+        } else {
+            format!(
+                "; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})",
+                power::analytic_power(d, a),
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha,
+                match d.analysis.test {
+                    crate::model::scenario::TestKind::ChiSquare => "",
+                    _ => "; an approximation to the chi-square test, not to the test analysed",
+                }
+            )
+        };
         out += &format!(
-            "  {} vs {}: true difference {:+.4}; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})\n",
+            "  {} vs {}: true difference {:+.4}{power}\n",
             d.arms[a].name,
             d.arms[d.control].name,
             d.true_risk[a] - d.true_risk[d.control],
-            power::analytic_power(d, a),
-            d.analysis.sidedness.as_str(),
-            d.analysis.alpha,
-            match d.analysis.test {
-                crate::model::scenario::TestKind::ChiSquare => "",
-                _ => "; an approximation to the chi-square test, not to the test analysed",
-            }
         );
     }
     out
