@@ -641,22 +641,63 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
         "label_counts without [adaptation]",
         "enrollment.label_counts",
     );
-    // The sample-size search has no fixed counterpart for an adaptive design yet.
+}
+
+/// `size`, `report` and `compare` on an adaptive design: the power searched is a closed-testing
+/// power, the paragraph explains the adaptation, and there is no fixed-design counterpart.
+#[test]
+fn size_report_and_compare_describe_the_adaptive_design() {
+    let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("adaptive.toml");
-    std::fs::write(&file, &base).unwrap();
-    for command in ["size", "report"] {
+    std::fs::write(
+        &file,
+        design_text("best", "simes", [0.5, 0.3], "[\"s\", \"overall\"]"),
+    )
+    .unwrap();
+    let endotrial = |args: &[&str]| -> String {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args([command, "--power", "0.8", "--quiet", "--out"])
-            .arg(&results)
-            .arg(&file)
+            .args(args)
+            .args(["--quiet", "--replicates", "4000", "--out"])
+            .arg(dir.path().join("out"))
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
-            stderr.contains("sweep --set enrollment.sample_size"),
-            "{command}: {stderr}"
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!results.join("enrichment").exists(), "{command}");
+        stdout
+    };
+    let path = file.to_str().unwrap();
+    let size = endotrial(&["size", path, "--power", "0.8", "--hypothesis", "any"]);
+    assert!(size.contains("power to reject at least one hypothesis (2 hypotheses per comparison, closed testing with simes intersections"), "{size}");
+    assert!(
+        size.contains("normal approximation") && size.contains("none (adaptive enrichment)"),
+        "{size}"
+    );
+    assert!(!size.contains("fixed design"), "{size}");
+    endotrial(&["report", path, "--power", "0.8"]);
+    let md = std::fs::read_to_string(dir.path().join("out/enrichment/report.md")).unwrap();
+    for phrase in [
+        "The design is adaptive: at look 1 it keeps the population with the best observed effect",
+        "the hypotheses of the 2 populations (s, overall) are tested by closed testing with Simes intersection tests",
+        "| - | +0.0600 | - |",
+    ] {
+        assert!(md.contains(phrase), "{phrase} not in\n{md}");
     }
+    let compare = endotrial(&[
+        "compare",
+        path,
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/immunosep_sequential.toml"
+        ),
+        "--power",
+        "0.8",
+    ]);
+    assert!(
+        compare.contains("enrichment") && compare.contains("immunosep_sequential"),
+        "{compare}"
+    );
 }

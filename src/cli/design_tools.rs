@@ -75,23 +75,9 @@ fn size_search(
     Ok(search)
 }
 
-/// The sample-size search and its reports compare each candidate with a fixed design, which an
-/// adaptive-enrichment design has no counterpart for yet: refused, with the way round.
-fn not_adaptive(d: &crate::model::design::Design, command: &str) -> anyhow::Result<()> {
-    if d.adaptation.is_some() {
-        return Err(BadInput(format!(
-            "{}: `{command}` is not yet available for an adaptive-enrichment design ([adaptation]); vary N with `sweep --set enrollment.sample_size=...`",
-            d.name
-        ))
-        .into());
-    }
-    Ok(())
-}
-
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    not_adaptive(d, "size")?;
     if d.survival.as_ref().is_some_and(|m| m.is_event_driven()) {
         return Err(BadInput(format!(
             "{}: an event-driven design's power is set by endpoint.analysis_events, not by the sample size (which only has to be large enough to reach them): vary the events with `sweep --set endpoint.analysis_events=...`",
@@ -137,7 +123,11 @@ fn sequential_size(
     quiet: bool,
 ) -> anyhow::Result<Option<report::SequentialSize>> {
     let d = &scenario.design;
-    let Some(n) = search.chosen.filter(|_| d.has_interim_looks()) else {
+    // An adaptive design has no fixed counterpart (its populations change at the interim).
+    let Some(n) = search
+        .chosen
+        .filter(|_| d.has_interim_looks() && d.adaptation.is_none())
+    else {
         return Ok(None);
     };
     let mut fixed = scenario.clone();
@@ -388,7 +378,6 @@ const SAMPLE_SIZE_KEY: &str = "enrollment.sample_size";
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    not_adaptive(d, "report")?;
     let dir = args.sim.out.join(&d.name);
     let searched = searched(d, args.hypothesis.as_deref())?;
     let (stated, search) =
@@ -506,7 +495,6 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
         s.override_simulation(args.sim.replicates, args.sim.seed)?;
-        not_adaptive(&s.design, "compare")?;
     }
     super::writable_out(&args.sim.out)?;
     let pool = thread_pool(args.sim.threads)?;

@@ -319,6 +319,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         },
         match s.analytic_n {
             Some(n) => format!("N = {n}"),
+            None if d.adaptation.is_some() => "none (adaptive enrichment)".into(),
             // Time-to-event mixtures: Schoenfeld's formula needs one hazard ratio.
             None if d
                 .comparisons()
@@ -632,6 +633,29 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             thousands(q.p95_randomised),
         );
     }
+    if let Some(a) = &d.adaptation {
+        let names: Vec<&str> = d
+            .analysis
+            .hypotheses
+            .iter()
+            .map(|&h| d.hypothesis_name(h))
+            .collect();
+        text += &format!(
+            " The design is adaptive: at look {} it keeps {}, and from then on recruits only from the labels of the populations kept; \
+             the hypotheses of the {} populations ({}) are tested by closed testing with {} intersection tests, the stages combined by the \
+             inverse-normal method with weights fixed by the planned looks, which controls the family-wise error at {} alpha {} in the strong sense.",
+            a.at_look + 1,
+            selection_words(a.selection),
+            names.len(),
+            names.join(", "),
+            match a.intersection {
+                crate::model::adaptation::Intersection::Simes => "Simes",
+                crate::model::adaptation::Intersection::Bonferroni => "Bonferroni",
+            },
+            sided(d),
+            d.analysis.alpha
+        );
+    }
     let comparisons = d.comparisons().count();
     if comparisons > 1 {
         text += &format!(
@@ -879,14 +903,23 @@ fn power_table(rows: &[SummaryRow]) -> String {
     );
     for r in rows {
         md += &format!(
-            "{} {:.4} | {:+.4} | {:.4} |\n",
+            "{} {} | {:+.4} | {} |\n",
             power_cells(r),
-            r.analytic_power,
+            dash(r.analytic_power),
             r.true_difference,
-            r.coverage
+            dash(r.coverage)
         );
     }
     md
+}
+
+/// A value to 4 decimals, or "-" when it does not apply (NaN).
+fn dash(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 /// The first cells of a power table's row: the comparison, the power, its MC SE and interval.
@@ -903,13 +936,6 @@ fn survival_power_table(rows: &[SummaryRow]) -> String {
     let mut md = String::from(
         "| comparison | power | MC SE | 95% MC interval | Schoenfeld approximation | true hazard ratio | mean deaths | Cox Wald coverage |\n|---|---|---|---|---|---|---|---|\n",
     );
-    let dash = |v: f64| {
-        if v.is_nan() {
-            "-".to_string()
-        } else {
-            format!("{v:.4}")
-        }
-    };
     for r in rows {
         let s = r.survival.as_ref().expect("time-to-event rows");
         md += &format!(
@@ -1325,14 +1351,9 @@ pub fn sequential_text(d: &Design) -> String {
     out
 }
 
-/// `validate`'s lines for adaptive enrichment: the rule, each population's labels, its
-/// composition by true endotype (misclassification) and the eligible fraction of screening while
-/// it alone continues; and the eligible fraction after each possible selection.
-fn adaptation_text(d: &Design) -> String {
-    let Some(a) = &d.adaptation else {
-        return String::new();
-    };
-    let selection = match a.selection {
+/// An adaptive design's selection rule, in words.
+fn selection_words(selection: Selection) -> String {
+    match selection {
         Selection::Best => "the population with the best observed effect".to_string(),
         Selection::Epsilon(e) => {
             format!("every population within {e} (risk difference) of the best observed effect")
@@ -1341,7 +1362,17 @@ fn adaptation_text(d: &Design) -> String {
             format!("every population whose z exceeds {t} (none: stop for futility)")
         }
         Selection::All => "every population".to_string(),
+    }
+}
+
+/// `validate`'s lines for adaptive enrichment: the rule, each population's labels, its
+/// composition by true endotype (misclassification) and the eligible fraction of screening while
+/// it alone continues; and the eligible fraction after each possible selection.
+fn adaptation_text(d: &Design) -> String {
+    let Some(a) = &d.adaptation else {
+        return String::new();
     };
+    let selection = selection_words(a.selection);
     let mut out = format!(
         "  adaptation: at look {} keep {selection}; closed testing of {} hypotheses, intersections by {}, stages combined by the inverse-normal method; labels recruited {}\n",
         a.at_look + 1,

@@ -88,11 +88,15 @@ impl Searched {
         let m = d.analysis.hypotheses.len();
         let family = || {
             let procedure = d.analysis.multiplicity;
-            let adjustment = match procedure {
-                crate::stats::multiplicity::Procedure::None => {
+            let adjustment = match (&d.adaptation, procedure) {
+                (Some(a), _) => format!(
+                    "closed testing with {} intersections across the adaptive looks",
+                    a.intersection.as_str()
+                ),
+                (None, crate::stats::multiplicity::Procedure::None) => {
                     "no multiplicity adjustment".to_string()
                 }
-                p => format!("{} adjustment", p.as_str()),
+                (None, p) => format!("{} adjustment", p.as_str()),
             };
             format!(
                 "{m} hypotheses per comparison, {adjustment}, family-wise alpha {}",
