@@ -437,6 +437,109 @@ selection = "all"
     assert_eq!(r.adaptation[0].p_selected, 1.0 - q.p_early_stop);
 }
 
+/// Three looks, the selection at the second: with one population and `selection = "all"` the
+/// trial is a three-stage inverse-normal design. Exact enumeration of every stage table (6
+/// patients per arm and stage, response 0.7 against 0.3) against rpact's Wang-Tsiatis Delta 0
+/// bounds at thirds (`getDesignInverseNormal(kMax = 3, alpha = 0.025, sided = 1, typeOfDesign
+/// = "WT", deltaWT = 0)$criticalValues`: 3.47109144465409 2.45443229863352 2.00403557995285).
+#[test]
+fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
+    const THIRDS: [f64; 3] = [3.47109144465409, 2.45443229863352, 2.00403557995285];
+    let text = r#"
+name = "three_looks"
+[simulation]
+replicates = 200000
+seed = 10
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = 0.3
+[enrollment]
+sample_size = 36
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "drug"
+effect = "risk"
+by_endotype = { all = 0.7 }
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.025
+alternative = "one_sided"
+hypotheses = ["overall"]
+[sequential]
+looks = [0.3333333333333333, 0.6666666666666666, 1.0]
+efficacy = "wang_tsiatis"
+efficacy_parameter = 0
+[adaptation]
+at_look = 2
+selection = "all"
+"#;
+    let n = 6u64;
+    let pmf = |p: f64| -> Vec<f64> {
+        (0..=n)
+            .map(|x| {
+                let c = (0..x).fold(1.0, |c, i| c * (n - i) as f64 / (i + 1) as f64);
+                c * p.powi(x as i32) * (1.0 - p).powi((n - x) as i32)
+            })
+            .collect()
+    };
+    let (drug, control) = (pmf(0.7), pmf(0.3));
+    let z = |x1: u64, x0: u64| -> f64 {
+        let p = (x1 + x0) as f64 / (2 * n) as f64;
+        let v = p * (1.0 - p) * 2.0 / n as f64;
+        if v > 0.0 {
+            (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
+        } else {
+            0.0
+        }
+    };
+    // P(stage z = value) as a list of (z, probability).
+    let mut stage: Vec<(f64, f64)> = Vec::new();
+    for a in 0..=n {
+        for c in 0..=n {
+            stage.push((z(a, c), drug[a as usize] * control[c as usize]));
+        }
+    }
+    let mut reject = [0.0; 3];
+    for &(z1, p1) in &stage {
+        if z1 >= THIRDS[0] {
+            reject[0] += p1;
+            continue;
+        }
+        for &(z2, p2) in &stage {
+            if (z1 + z2) / 2f64.sqrt() >= THIRDS[1] {
+                reject[1] += p1 * p2;
+                continue;
+            }
+            for &(z3, p3) in &stage {
+                if (z1 + z2 + z3) / 3f64.sqrt() >= THIRDS[2] {
+                    reject[2] += p1 * p2 * p3;
+                }
+            }
+        }
+    }
+    let r = run(text);
+    let trials = r.summary.replicates as f64;
+    for (k, &exact) in reject.iter().enumerate() {
+        let got = r.adaptation[0].p_reject[k];
+        assert!(
+            (got - exact).abs() <= 4.0 * se(exact, trials),
+            "look {}: {got} vs {exact}",
+            k + 1
+        );
+    }
+}
+
 /// The family-wise error (rejecting a true null) is at most alpha (4 MC SE) for every rule and
 /// intersection test, under the global null and under a partial null (an effect in label "s"
 /// only, so that "r" is a true null); a naive rule simulated here (stage 1 in both labels, keep
