@@ -651,3 +651,63 @@ impl Endpoint for EnrichmentEndpoint<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    /// Screening by quota against screening patient by patient until every quota is filled:
+    /// the mean and variance of the screen failures agree within 4 SE (quotas 30 and 70 of labels
+    /// with 15% and 35% of screened patients, the rest ineligible).
+    #[test]
+    fn quota_screening_has_the_law_of_screening_one_patient_at_a_time() {
+        let screened = [0.15, 0.35];
+        let draws = 40_000;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let sampled: Vec<f64> = (0..draws)
+            .map(|_| quota_failures(&mut rng, &screened, &mut [30, 70]) as f64)
+            .collect();
+        let direct: Vec<f64> = (0..draws)
+            .map(|_| {
+                let (mut need, mut failures) = ([30u64, 70], 0u64);
+                while need.iter().any(|&n| n > 0) {
+                    let u: f64 = rng.random();
+                    let label = if u < 0.15 {
+                        0
+                    } else if u < 0.5 {
+                        1
+                    } else {
+                        2
+                    };
+                    if label < 2 && need[label] > 0 {
+                        need[label] -= 1;
+                    } else {
+                        failures += 1;
+                    }
+                }
+                failures as f64
+            })
+            .collect();
+        let moments = |v: &[f64]| {
+            let n = v.len() as f64;
+            let m = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+            let m4 = v.iter().map(|x| (x - m).powi(4)).sum::<f64>() / n;
+            (m, var, (var / n).sqrt(), ((m4 - var * var) / n).sqrt())
+        };
+        let (m1, v1, se_m1, se_v1) = moments(&sampled);
+        let (m2, v2, se_m2, se_v2) = moments(&direct);
+        assert!(
+            (m1 - m2).abs() < 4.0 * se_m1.hypot(se_m2),
+            "mean {m1} vs {m2}"
+        );
+        assert!(
+            (v1 - v2).abs() < 4.0 * se_v1.hypot(se_v2),
+            "variance {v1} vs {v2}"
+        );
+        // Not vacuous: the quota of the rarer label usually fills last, after about 200 screened.
+        assert!(m2 > 80.0, "{m2}");
+    }
+}
