@@ -1015,20 +1015,20 @@ selection = "best"
             }
         }
         any += f64::from(u8::from(hyp[0] || hyp[1]));
-        for h in 0..2 {
-            rejected[h] += f64::from(u8::from(hyp[h]));
+        for (count, &r) in rejected.iter_mut().zip(&hyp) {
+            *count += f64::from(u8::from(r));
         }
         screened_before.push(f64::from(screens[0]));
         screened_after.push(f64::from(screens[1]));
     }
     let t = f64::from(trials);
     close("any", r.summary.power, n, any / t, t);
-    for h in 0..2 {
+    for (h, &count) in rejected.iter().enumerate() {
         close(
             &format!("hypothesis {h}"),
             r.hypotheses[h].power,
             n,
-            rejected[h] / t,
+            count / t,
             t,
         );
     }
