@@ -35,8 +35,6 @@ use crate::stats::boundaries;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrichmentTally {
     pub looks: usize,
-    /// Trials that reached the selection (did not stop before or at it for efficacy).
-    pub selections: u64,
     /// Per hypothesis: trials in which its population continued after the interim.
     pub selected: Vec<u64>,
     /// Per hypothesis x look (`h * looks + k`): trials in which it was first rejected there.
@@ -66,7 +64,6 @@ impl EnrichmentTally {
 
     pub fn merge(&mut self, o: &EnrichmentTally) {
         let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-        self.selections += o.selections;
         add(&mut self.selected, &o.selected);
         add(&mut self.rejected_at, &o.rejected_at);
         self.futility += o.futility;
@@ -593,7 +590,6 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             let mut futile = false;
             if k == at && !success {
                 let kept = self.select(rng, b) & selected;
-                enr.selections += 1;
                 for i in 0..h {
                     enr.selected[i] += u64::from(kept >> i & 1 == 1);
                 }
