@@ -337,30 +337,28 @@ fn first_look_rejections_match_exact_enumeration() {
     }
 }
 
-/// `selection = "all"` with one hypothesis is a two-stage inverse-normal group-sequential trial:
-/// its power by exact enumeration of every stage-1 and stage-2 table (10 patients per arm and
-/// stage, one label, response 0.6 against 0.3): reject at look 1 when z1 >= c1, else at look 2
-/// when (z1 + z2) / sqrt(2) >= c2 (equal weights sqrt(0.5)), with pooled z per stage.
-#[test]
-fn selecting_all_of_one_population_is_an_inverse_normal_design() {
-    let text = r#"
+/// One population (a single label, response 0.3 under control and `drug` on the drug), one
+/// hypothesis, `selection = "all"` at `at_look`: an inverse-normal group-sequential trial.
+fn one_population(sample_size: u64, drug: f64, looks: &str, at_look: usize, seed: u64) -> String {
+    format!(
+        r#"
 name = "one_population"
 [simulation]
 replicates = 200000
-seed = 9
+seed = {seed}
 [[endotype]]
 name = "all"
 prevalence = 1.0
 control_risk = 0.3
 [enrollment]
-sample_size = 40
+sample_size = {sample_size}
 [endpoint]
 event = "response"
 better = "higher"
 [[treatment]]
 name = "drug"
 effect = "risk"
-by_endotype = { all = 0.6 }
+by_endotype = {{ all = {drug} }}
 [[arm]]
 name = "control"
 ratio = 1
@@ -375,14 +373,19 @@ alpha = 0.025
 alternative = "one_sided"
 hypotheses = ["overall"]
 [sequential]
-looks = [0.5, 1.0]
+looks = {looks}
 efficacy = "wang_tsiatis"
 efficacy_parameter = 0
 [adaptation]
-at_look = 1
+at_look = {at_look}
 selection = "all"
-"#;
-    let n = 10u64;
+"#
+    )
+}
+
+/// The law of one stage's pooled z with `n` patients per arm, responses `drug` and 0.3: every
+/// (z, probability) of the (n + 1)^2 tables.
+fn stage_law(n: u64, drug: f64) -> Vec<(f64, f64)> {
     let pmf = |p: f64| -> Vec<f64> {
         (0..=n)
             .map(|x| {
@@ -391,37 +394,45 @@ selection = "all"
             })
             .collect()
     };
-    let (drug, control) = (pmf(0.6), pmf(0.3));
-    let z = |x1: u64, x0: u64| -> f64 {
-        let p = (x1 + x0) as f64 / (2 * n) as f64;
-        let v = p * (1.0 - p) * 2.0 / n as f64;
-        if v > 0.0 {
-            (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
-        } else {
-            0.0
+    let (on_drug, on_control) = (pmf(drug), pmf(0.3));
+    let mut law = Vec::new();
+    for x1 in 0..=n {
+        for x0 in 0..=n {
+            let p = (x1 + x0) as f64 / (2 * n) as f64;
+            let v = p * (1.0 - p) * 2.0 / n as f64;
+            let z = if v > 0.0 {
+                (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
+            } else {
+                0.0
+            };
+            law.push((z, on_drug[x1 as usize] * on_control[x0 as usize]));
         }
-    };
+    }
+    law
+}
+
+/// `selection = "all"` with one hypothesis is a two-stage inverse-normal group-sequential trial:
+/// its power by exact enumeration of every stage-1 and stage-2 table (10 patients per arm and
+/// stage, response 0.6 against 0.3): reject at look 1 when z1 >= c1, else at look 2 when
+/// (z1 + z2) / sqrt(2) >= c2 (equal weights sqrt(0.5)), with pooled z per stage. Permuted
+/// blocks of 2 give exactly 10 per arm and stage, as enumerated.
+#[test]
+fn selecting_all_of_one_population_is_an_inverse_normal_design() {
+    let stage = stage_law(10, 0.6);
     let (mut early, mut total) = (0.0, 0.0);
-    for a1 in 0..=n {
-        for c1 in 0..=n {
-            let w1 = drug[a1 as usize] * control[c1 as usize];
-            let z1 = z(a1, c1);
-            if z1 >= BOUNDS[0] {
-                early += w1;
-                total += w1;
-                continue;
-            }
-            for a2 in 0..=n {
-                for c2 in 0..=n {
-                    if (z1 + z(a2, c2)) / 2f64.sqrt() >= BOUNDS[1] {
-                        total += w1 * drug[a2 as usize] * control[c2 as usize];
-                    }
-                }
+    for &(z1, p1) in &stage {
+        if z1 >= BOUNDS[0] {
+            early += p1;
+            total += p1;
+            continue;
+        }
+        for &(z2, p2) in &stage {
+            if (z1 + z2) / 2f64.sqrt() >= BOUNDS[1] {
+                total += p1 * p2;
             }
         }
     }
-    // Permuted blocks of 2 give exactly 10 per arm and stage, as enumerated.
-    let r = run(text);
+    let r = run(&one_population(40, 0.6, "[0.5, 1.0]", 1, 9));
     let trials = r.summary.replicates as f64;
     assert!(
         (r.summary.power - total).abs() < 4.0 * se(total, trials),
@@ -445,71 +456,7 @@ selection = "all"
 #[test]
 fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
     const THIRDS: [f64; 3] = [3.47109144465409, 2.45443229863352, 2.00403557995285];
-    let text = r#"
-name = "three_looks"
-[simulation]
-replicates = 200000
-seed = 10
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_risk = 0.3
-[enrollment]
-sample_size = 36
-[endpoint]
-event = "response"
-better = "higher"
-[[treatment]]
-name = "drug"
-effect = "risk"
-by_endotype = { all = 0.7 }
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "drug"
-ratio = 1
-treatment = "drug"
-[analysis]
-control = "control"
-test = "chi_square"
-alpha = 0.025
-alternative = "one_sided"
-hypotheses = ["overall"]
-[sequential]
-looks = [0.3333333333333333, 0.6666666666666666, 1.0]
-efficacy = "wang_tsiatis"
-efficacy_parameter = 0
-[adaptation]
-at_look = 2
-selection = "all"
-"#;
-    let n = 6u64;
-    let pmf = |p: f64| -> Vec<f64> {
-        (0..=n)
-            .map(|x| {
-                let c = (0..x).fold(1.0, |c, i| c * (n - i) as f64 / (i + 1) as f64);
-                c * p.powi(x as i32) * (1.0 - p).powi((n - x) as i32)
-            })
-            .collect()
-    };
-    let (drug, control) = (pmf(0.7), pmf(0.3));
-    let z = |x1: u64, x0: u64| -> f64 {
-        let p = (x1 + x0) as f64 / (2 * n) as f64;
-        let v = p * (1.0 - p) * 2.0 / n as f64;
-        if v > 0.0 {
-            (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
-        } else {
-            0.0
-        }
-    };
-    // P(stage z = value) as a list of (z, probability).
-    let mut stage: Vec<(f64, f64)> = Vec::new();
-    for a in 0..=n {
-        for c in 0..=n {
-            stage.push((z(a, c), drug[a as usize] * control[c as usize]));
-        }
-    }
+    let stage = stage_law(6, 0.7);
     let mut reject = [0.0; 3];
     for &(z1, p1) in &stage {
         if z1 >= THIRDS[0] {
@@ -528,7 +475,8 @@ selection = "all"
             }
         }
     }
-    let r = run(text);
+    let looks = "[0.3333333333333333, 0.6666666666666666, 1.0]";
+    let r = run(&one_population(36, 0.7, looks, 2, 10));
     let trials = r.summary.replicates as f64;
     for (k, &exact) in reject.iter().enumerate() {
         let got = r.adaptation[0].p_reject[k];

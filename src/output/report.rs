@@ -634,20 +634,14 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         );
     }
     if let Some(a) = &d.adaptation {
-        let names: Vec<&str> = d
-            .analysis
-            .hypotheses
-            .iter()
-            .map(|&h| d.hypothesis_name(h))
-            .collect();
         text += &format!(
             " The design is adaptive: at look {} it keeps {}, and from then on recruits only from the labels of the populations kept; \
              the hypotheses of the {} populations ({}) are tested by closed testing with {} intersection tests, the stages combined by the \
              inverse-normal method with weights fixed by the planned looks, which controls the family-wise error at {} alpha {} in the strong sense.",
             a.at_look + 1,
             selection_words(a.selection),
-            names.len(),
-            names.join(", "),
+            d.analysis.hypotheses.len(),
+            hypothesis_names(d),
             match a.intersection {
                 crate::model::adaptation::Intersection::Simes => "Simes",
                 crate::model::adaptation::Intersection::Bonferroni => "Bonferroni",
@@ -879,15 +873,9 @@ fn assumptions(d: &Design) -> String {
         d.analysis.alpha
     );
     if !d.analysis.hypotheses.is_empty() {
-        let names: Vec<&str> = d
-            .analysis
-            .hypotheses
-            .iter()
-            .map(|&h| d.hypothesis_name(h))
-            .collect();
         md += &format!(
             "| hypotheses | {} ({} adjustment) |\n",
-            names.join(", "),
+            hypothesis_names(d),
             d.analysis.multiplicity.as_str()
         );
     }
@@ -1349,6 +1337,16 @@ pub fn sequential_text(d: &Design) -> String {
         c.expected_h0
     );
     out
+}
+
+/// The scenario's hypotheses by name: "overall, mals".
+fn hypothesis_names(d: &Design) -> String {
+    d.analysis
+        .hypotheses
+        .iter()
+        .map(|&h| d.hypothesis_name(h))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An adaptive design's selection rule, in words.
