@@ -52,15 +52,15 @@ pub struct StoppingRule {
 }
 
 impl StoppingRule {
-    /// `None` for a fixed-sample design. `strata`: the strata of a stratified (CMH) z, 0
-    /// otherwise.
-    pub fn new(design: &Design, strata: u32) -> Option<StoppingRule> {
+    /// `None` for a fixed-sample design. `max_df`: the largest chi-square degrees of freedom a
+    /// decision will need (as `Level::new`).
+    pub fn new(design: &Design, max_df: u32) -> Option<StoppingRule> {
         let plan = design.sequential.as_ref()?;
         let (b, _, sides) = boundaries::of_design(design)?;
         let alt = power::alternative(design);
         // One look: the fixed design's level exactly (its bound is the normal quantile).
         let levels = if plan.looks.len() == 1 {
-            vec![Level::new(design.analysis.alpha, alt, strata)]
+            vec![Level::new(design.analysis.alpha, alt, max_df)]
         } else {
             b.stage_levels()
                 .iter()
@@ -69,7 +69,7 @@ impl StoppingRule {
                         Sides::One => p,
                         Sides::Two => 2.0 * p,
                     };
-                    Level::new(nominal, alt, strata)
+                    Level::new(nominal, alt, max_df)
                 })
                 .collect()
         };
