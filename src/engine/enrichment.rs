@@ -26,9 +26,9 @@ use crate::engine::summary::{ComparisonOutcome, Tally, quantile_of};
 use crate::model::adaptation::{
     AdaptationPlan, Intersection, LabelCounts, MAX_HYPOTHESES, Selection,
 };
-use crate::model::design::{Design, Hypothesis};
+use crate::model::design::Design;
 use crate::model::scenario::TestKind;
-use crate::stats::analysis::normal_upper;
+use crate::stats::analysis::{self, Statistic, Table, normal_upper};
 use crate::stats::boundaries;
 
 /// What adaptive enrichment adds to a tally.
@@ -122,7 +122,7 @@ impl Recruitment {
             .iter()
             .map(|&q| if total > 0.0 { q / total } else { 0.0 })
             .collect();
-        let screened: Vec<f64> = p.iter().map(|&q| q * design.eligible_fraction).collect();
+        let screened: Vec<f64> = strata.iter().map(|&s| design.screened_with(s)).collect();
         Recruitment {
             chain: chain_probabilities(&share)
                 .into_iter()
@@ -137,23 +137,21 @@ impl Recruitment {
 }
 
 /// Per stratum, one stage's (or the cumulative) counts: patients randomised (both arms), and
-/// evaluable and events in the arm and in control.
+/// the 2 x 2 table of the evaluable.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
     randomised: u64,
-    arm_n: u64,
-    arm_x: u64,
-    control_n: u64,
-    control_x: u64,
+    table: Table,
 }
 
 impl Cell {
     fn add(&mut self, o: &Cell) {
         self.randomised += o.randomised;
-        self.arm_n += o.arm_n;
-        self.arm_x += o.arm_x;
-        self.control_n += o.control_n;
-        self.control_x += o.control_x;
+        let (t, u) = (&mut self.table, &o.table);
+        t.arm_n += u.arm_n;
+        t.arm_events += u.arm_events;
+        t.control_n += u.control_n;
+        t.control_events += u.control_events;
     }
 }
 
@@ -216,27 +214,14 @@ impl<'a> EnrichmentEndpoint<'a> {
                 Some(sum.sqrt())
             })
             .collect();
-        let all: Vec<usize> = (0..design.eligible.len()).collect();
         let strata_of: Vec<Vec<usize>> = design
             .analysis
             .hypotheses
             .iter()
-            .map(|h| match *h {
-                Hypothesis::Overall => all.clone(),
-                Hypothesis::Stratum(s) => vec![s],
-            })
+            .map(|&h| design.strata_of(h))
             .collect();
-        let h = strata_of.len();
-        let after = (0..1usize << h)
-            .map(|mask| {
-                let mut strata: Vec<usize> = (0..h)
-                    .filter(|&i| mask >> i & 1 == 1)
-                    .flat_map(|i| strata_of[i].iter().copied())
-                    .collect();
-                strata.sort_unstable();
-                strata.dedup();
-                Recruitment::new(design, strata)
-            })
+        let after = (0..1usize << strata_of.len())
+            .map(|mask| Recruitment::new(design, design.strata_of_populations(mask)))
             .collect();
         let arm = design.comparisons().next().expect("two arms");
         EnrichmentEndpoint {
@@ -256,7 +241,7 @@ impl<'a> EnrichmentEndpoint<'a> {
             strata_of,
             stratified: design.analysis.test == TestKind::Cmh,
             sign: design.benefit_sign(),
-            initial: Recruitment::new(design, all),
+            initial: Recruitment::new(design, (0..design.eligible.len()).collect()),
             after,
             normal: Normal::standard(),
             plan,
@@ -285,9 +270,9 @@ impl<'a> EnrichmentEndpoint<'a> {
                         let cell = &mut b.stage[s];
                         cell.randomised += n;
                         if a == arm {
-                            (cell.arm_n, cell.arm_x) = (e, x);
+                            (cell.table.arm_n, cell.table.arm_events) = (e, x);
                         } else {
-                            (cell.control_n, cell.control_x) = (e, x);
+                            (cell.table.control_n, cell.table.control_events) = (e, x);
                         }
                     }
                 }
@@ -307,10 +292,7 @@ impl<'a> EnrichmentEndpoint<'a> {
                     let (ce, cx) = self.sim.draw_cell(rng, control, s, n_control);
                     b.stage[s] = Cell {
                         randomised: n_arm + n_control,
-                        arm_n: ae,
-                        arm_x: ax,
-                        control_n: ce,
-                        control_x: cx,
+                        table: Table::new(ax, ae, cx, ce),
                     };
                     b.labels[i] = n_arm + n_control;
                     randomised += n_arm + n_control;
@@ -323,48 +305,46 @@ impl<'a> EnrichmentEndpoint<'a> {
 
     /// The stage-wise z of hypothesis `h` (positive: benefit), from `cells`: stratified as
     /// rpact's enrichment simulation (the CMH z with binomial variances) for a population of
-    /// several labels with `cmh`, pooled otherwise.
+    /// several labels with `cmh`, the pooled z (the chi-square test's) otherwise.
     fn z(&self, h: usize, cells: &[Cell], stratified: bool) -> f64 {
         let strata = &self.strata_of[h];
         let z = if stratified && strata.len() > 1 {
             let (mut num, mut var) = (0.0, 0.0);
             for &s in strata {
-                let c = &cells[s];
-                let (n1, n0) = (c.arm_n as f64, c.control_n as f64);
-                if n1 == 0.0 || n0 == 0.0 {
+                let t = &cells[s].table;
+                let (n1, n0) = (t.arm_n as f64, t.control_n as f64);
+                let Some(difference) = t.difference() else {
                     continue;
-                }
+                };
                 let w = n1 * n0 / (n1 + n0);
-                let pooled = (c.arm_x + c.control_x) as f64 / (n1 + n0);
-                num += w * (c.arm_x as f64 / n1 - c.control_x as f64 / n0);
+                let pooled = (t.arm_events + t.control_events) as f64 / (n1 + n0);
+                num += w * difference;
                 var += w * pooled * (1.0 - pooled);
             }
             if var > 0.0 { num / var.sqrt() } else { 0.0 }
         } else {
-            let mut c = Cell::default();
-            strata.iter().for_each(|&s| c.add(&cells[s]));
-            let (n1, n0) = (c.arm_n as f64, c.control_n as f64);
-            let pooled = (c.arm_x + c.control_x) as f64 / (n1 + n0);
-            let var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0);
-            if n1 > 0.0 && n0 > 0.0 && var > 0.0 {
-                (c.arm_x as f64 / n1 - c.control_x as f64 / n0) / var.sqrt()
-            } else {
+            match analysis::chi_square_z(&self.pooled(h, cells), false) {
+                Statistic::Z(z) => z,
                 // No events, or only events: z is 0 (as rpact sets it).
-                0.0
+                _ => 0.0,
             }
         };
         self.sign * z
     }
 
+    /// The table of hypothesis `h`'s population in `cells`, pooled over its labels.
+    fn pooled(&self, h: usize, cells: &[Cell]) -> Table {
+        let mut c = Cell::default();
+        self.strata_of[h].iter().for_each(|&s| c.add(&cells[s]));
+        c.table
+    }
+
     /// The observed effect of hypothesis `h` in `cells` (risk difference in the direction of
     /// benefit, pooled over its labels), NaN when an arm has no evaluable patient.
     fn effect(&self, h: usize, cells: &[Cell]) -> f64 {
-        let mut c = Cell::default();
-        self.strata_of[h].iter().for_each(|&s| c.add(&cells[s]));
-        if c.arm_n == 0 || c.control_n == 0 {
-            return f64::NAN;
-        }
-        self.sign * (c.arm_x as f64 / c.arm_n as f64 - c.control_x as f64 / c.control_n as f64)
+        self.pooled(h, cells)
+            .difference()
+            .map_or(f64::NAN, |d| self.sign * d)
     }
 
     /// The populations kept at the interim, as a mask, by the selection rule on the cumulative
@@ -620,8 +600,8 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             let t = &mut tally.comparisons[0];
             let (mut arm_n, mut control_n) = (0, 0);
             for c in &b.cumulative {
-                arm_n += c.arm_n;
-                control_n += c.control_n;
+                arm_n += c.table.arm_n;
+                control_n += c.table.control_n;
             }
             t.record(
                 &ComparisonOutcome {

@@ -167,6 +167,32 @@ impl Design {
         }
     }
 
+    /// The analysis strata of a hypothesis' population: every eligible label for "overall",
+    /// its own label otherwise.
+    pub fn strata_of(&self, h: Hypothesis) -> Vec<usize> {
+        match h {
+            Hypothesis::Overall => (0..self.eligible.len()).collect(),
+            Hypothesis::Stratum(s) => vec![s],
+        }
+    }
+
+    /// The strata of the populations of the hypotheses in `mask` (bit i:
+    /// `analysis.hypotheses[i]`), in increasing order, each once.
+    pub fn strata_of_populations(&self, mask: usize) -> Vec<usize> {
+        let mut strata: Vec<usize> = (0..self.analysis.hypotheses.len())
+            .filter(|&i| mask >> i & 1 == 1)
+            .flat_map(|i| self.strata_of(self.analysis.hypotheses[i]))
+            .collect();
+        strata.sort_unstable();
+        strata.dedup();
+        strata
+    }
+
+    /// P(a screened patient is eligible with the label of stratum `s`).
+    pub fn screened_with(&self, s: usize) -> f64 {
+        self.eligible_fraction * self.stratum_prob[s]
+    }
+
     /// Whether a hypothesis of comparison `arm` is true (no difference in risk).
     pub fn is_true_null(&self, arm: usize, h: Hypothesis) -> bool {
         let c = self.control;

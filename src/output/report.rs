@@ -7,7 +7,7 @@
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
 use crate::model::adaptation::{LabelCounts, Selection};
-use crate::model::design::{Design, Hypothesis};
+use crate::model::design::Design;
 use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
 use crate::stats::boundaries;
 use crate::stats::power;
@@ -1381,16 +1381,9 @@ fn adaptation_text(d: &Design) -> String {
             LabelCounts::Fixed => "by quota",
         }
     );
-    let strata_of = |h: Hypothesis| -> Vec<usize> {
-        match h {
-            Hypothesis::Overall => (0..d.eligible.len()).collect(),
-            Hypothesis::Stratum(s) => vec![s],
-        }
-    };
-    // P(screened patient has the label of stratum s).
-    let screened = |s: usize| d.eligible_fraction * d.stratum_prob[s];
+    let screened = |strata: &[usize]| strata.iter().map(|&s| d.screened_with(s)).sum::<f64>();
     for &h in &d.analysis.hypotheses {
-        let strata = strata_of(h);
+        let strata = d.strata_of(h);
         let weight: f64 = strata.iter().map(|&s| d.stratum_prob[s]).sum();
         let composition: Vec<String> = d
             .endotypes
@@ -1414,18 +1407,12 @@ fn adaptation_text(d: &Design) -> String {
                 .collect::<Vec<_>>()
                 .join(", "),
             composition.join(", "),
-            strata.iter().map(|&s| screened(s)).sum::<f64>()
+            screened(&strata)
         );
     }
     let h = d.analysis.hypotheses.len();
     let mut fractions = Vec::new();
     for mask in 1..1usize << h {
-        let mut strata: Vec<usize> = (0..h)
-            .filter(|&i| mask >> i & 1 == 1)
-            .flat_map(|i| strata_of(d.analysis.hypotheses[i]))
-            .collect();
-        strata.sort_unstable();
-        strata.dedup();
         let names: Vec<&str> = (0..h)
             .filter(|&i| mask >> i & 1 == 1)
             .map(|i| d.hypothesis_name(d.analysis.hypotheses[i]))
@@ -1433,7 +1420,7 @@ fn adaptation_text(d: &Design) -> String {
         fractions.push(format!(
             "{} {:.4}",
             names.join(" + "),
-            strata.iter().map(|&s| screened(s)).sum::<f64>()
+            screened(&d.strata_of_populations(mask))
         ));
     }
     out += &format!(
