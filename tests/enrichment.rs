@@ -705,20 +705,13 @@ fn size_report_and_compare_describe_the_adaptive_design() {
         design_text("best", "simes", [0.5, 0.3], "[\"s\", \"overall\"]"),
     )
     .unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
     let endotrial = |args: &[&str]| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args(args)
-            .args(["--quiet", "--replicates", "4000", "--out"])
-            .arg(dir.path().join("out"))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
+        common::endotrial(
+            args.iter()
+                .chain(&["--quiet", "--replicates", "4000", "--out", out]),
+        )
     };
     let path = file.to_str().unwrap();
     let size = endotrial(&["size", path, "--power", "0.8", "--hypothesis", "any"]);
@@ -1034,21 +1027,9 @@ fn shards_sweep_and_validate_cover_the_adaptive_design() {
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/immunosep_enrichment.toml"
     );
-    let endotrial = |args: &[&str]| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let (single, sharded, merged) = (out("single"), out("sharded"), out("merged"));
-    endotrial(&[
+    common::endotrial([
         "run",
         scenario,
         "--quiet",
@@ -1059,7 +1040,7 @@ fn shards_sweep_and_validate_cover_the_adaptive_design() {
     ]);
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        endotrial(&[
+        common::endotrial([
             "run",
             scenario,
             "--quiet",
@@ -1071,7 +1052,7 @@ fn shards_sweep_and_validate_cover_the_adaptive_design() {
             &sharded,
         ]);
     }
-    endotrial(&[
+    common::endotrial([
         "merge",
         &format!("{sharded}/immunosep_enrichment/shards"),
         "--out",
@@ -1087,7 +1068,7 @@ fn shards_sweep_and_validate_cover_the_adaptive_design() {
             |root: &str| std::fs::read(format!("{root}/immunosep_enrichment/{file}")).unwrap();
         assert_eq!(read(&single), read(&merged), "{file}");
     }
-    endotrial(&[
+    common::endotrial([
         "sweep",
         scenario,
         "--quiet",
@@ -1101,7 +1082,7 @@ fn shards_sweep_and_validate_cover_the_adaptive_design() {
     let csv = std::fs::read_to_string(format!("{}/immunosep_enrichment/sweep.csv", out("sweep")))
         .unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    let validate = endotrial(&["validate", scenario]);
+    let validate = common::endotrial(["validate", scenario]);
     for phrase in [
         "adaptation: at look 1 keep every population whose z exceeds 0",
         "mals             labels mals; by true endotype: mals 1.0000, immunoparalysis 0.0000, unclassified 0.0000; eligible fraction if it alone continues 0.0745",

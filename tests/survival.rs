@@ -944,20 +944,13 @@ fn report_and_compare_speak_of_mortality_hazards_and_deaths() {
     let dir = tempfile::tempdir().unwrap();
     let same = dir.path().join("same.toml");
     fs::write(&same, three_endotypes("logrank", [0.7, 0.7, 0.7], true)).unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
     let endotrial = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-            .args(args)
-            .args(["--quiet", "--replicates", "2000", "--out"])
-            .arg(dir.path().join("out"))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{args:?}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
+        common::endotrial(
+            args.iter()
+                .chain(&["--quiet", "--replicates", "2000", "--out", out]),
+        )
     };
     endotrial(&["report", same.to_str().unwrap(), "--power", "0.8"]);
     let folder = dir.path().join("out/oracle_logrank");

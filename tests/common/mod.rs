@@ -38,6 +38,26 @@ pub fn assert_refused(dir: &Path, results: &Path, text: &str, what: &str, key: &
     assert!(!results.exists(), "{what}");
 }
 
+/// Runs the `endotrial` binary with `args`, asserts that it succeeds (its stderr in the message
+/// otherwise) and returns its stdout.
+pub fn endotrial<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs the engine on all replicates and returns the summary rows.
 pub fn run(design: &Design) -> Vec<SummaryRow> {
     let tally = engine::simulate(design, 0..design.replicates, &|_| {});
