@@ -86,6 +86,13 @@ fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
         }
         let (r1, r0) = (r.arm_at_risk as f64, r.control_at_risk as f64);
         score += d1;
+        if d == 1.0 {
+            // One death (every risk set of continuous times): Efron's sum is one term.
+            let p = r1 * w / (r1 * w + r0);
+            score -= p;
+            information += p * (1.0 - p);
+            continue;
+        }
         for j in 0..r.arm_events + r.control_events {
             let f = j as f64 / d;
             let a = (r1 - f * d1) * w;
@@ -139,46 +146,49 @@ pub fn risk_sets(observations: &[(f64, bool, bool)]) -> Vec<RiskSet> {
     let mut sorted: Vec<(f64, bool, bool)> = observations.to_vec();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut out = Vec::new();
-    push_risk_sets(sorted.iter().copied(), &mut out);
+    push_risk_sets(&sorted, |&o| Some(o), &mut out);
     out
 }
 
-/// Appends to `out` the risk sets of observations `(time, event, in_arm)` already sorted by
-/// time (the engine's patient-level trials use it on their buffers, without allocating).
-pub fn push_risk_sets<I>(sorted: I, out: &mut Vec<RiskSet>)
-where
-    I: Iterator<Item = (f64, bool, bool)> + Clone,
-{
-    let (mut arm_left, mut control_left) =
-        sorted.clone().fold(
-            (0u64, 0u64),
-            |(a, c), o| {
-                if o.2 { (a + 1, c) } else { (a, c + 1) }
-            },
-        );
-    let mut rest = sorted.peekable();
-    while let Some(&(t, ..)) = rest.peek() {
-        let mut set = RiskSet {
-            arm_at_risk: arm_left,
-            control_at_risk: control_left,
-            ..RiskSet::default()
-        };
+/// Appends to `out` the risk sets of `items` already sorted by time, each seen through `view`
+/// as `(time, event, in_arm)` or left out (`None`: another stratum or arm), so that the
+/// engine's patient-level trials use it on their buffers without copying or allocating.
+pub fn push_risk_sets<T>(
+    items: &[T],
+    view: impl Fn(&T) -> Option<(f64, bool, bool)>,
+    out: &mut Vec<RiskSet>,
+) {
+    let (mut arm_left, mut control_left) = (0u64, 0u64);
+    for (_, _, in_arm) in items.iter().filter_map(&view) {
+        if in_arm {
+            arm_left += 1;
+        } else {
+            control_left += 1;
+        }
+    }
+    // One pass; the counts move without branches (arms and events come at random).
+    let mut set = RiskSet::default();
+    let mut time = f64::NAN;
+    for (t, event, in_arm) in items.iter().filter_map(&view) {
+        if t != time {
+            if set.arm_events + set.control_events > 0 {
+                out.push(set);
+            }
+            set = RiskSet {
+                arm_at_risk: arm_left,
+                control_at_risk: control_left,
+                ..RiskSet::default()
+            };
+            time = t;
+        }
         // Everyone with this time leaves after it (events and censorings alike).
-        while let Some((_, event, in_arm)) = rest.next_if(|o| o.0 == t) {
-            match (in_arm, event) {
-                (true, true) => set.arm_events += 1,
-                (false, true) => set.control_events += 1,
-                _ => {}
-            }
-            if in_arm {
-                arm_left -= 1;
-            } else {
-                control_left -= 1;
-            }
-        }
-        if set.arm_events + set.control_events > 0 {
-            out.push(set);
-        }
+        set.arm_events += u64::from(event & in_arm);
+        set.control_events += u64::from(event & !in_arm);
+        arm_left -= u64::from(in_arm);
+        control_left -= u64::from(!in_arm);
+    }
+    if set.arm_events + set.control_events > 0 {
+        out.push(set);
     }
 }
 
