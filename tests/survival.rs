@@ -525,6 +525,171 @@ fn event_driven_design_matches_rpact() {
     assert_eq!(surv(&day_row).mean_events, 380.0);
 }
 
+/// An event-driven design for the patient-level oracle below: exponential control mortality
+/// (28-day 0.3), drug HR 0.6, 2:1 permuted blocks (so blocks straddle the engine's calendar
+/// chunks), 200 patients, analysis at the 60th death; `{accrual}` and `{follow_up}` vary.
+fn event_driven_small(accrual: &str, follow_up: &str) -> String {
+    format!(
+        r#"
+name = "event_driven_small"
+[simulation]
+replicates = 20000
+seed = 11
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mortality = {{ 28 = 0.3 }}
+[enrollment]
+sample_size = 200
+{accrual}
+[endpoint]
+event = "death"
+better = "lower"
+kind = "time_to_event"
+analysis_events = 60
+{follow_up}
+time_resolution = "continuous"
+[[treatment]]
+name = "drug"
+effect = "hazard_ratio"
+by_endotype = {{ all = 0.6 }}
+[[arm]]
+name = "control"
+ratio = 2
+[[arm]]
+name = "drug"
+ratio = 1
+treatment = "drug"
+[analysis]
+control = "control"
+test = "logrank"
+alpha = 0.025
+alternative = "one_sided"
+"#
+    )
+}
+
+/// `event_driven_small` patient by patient, in order of randomisation, nothing of the
+/// engine's: randomisation times (uniform order statistics over `accrual_days`, or Poisson
+/// gaps at `per_day`), 2:1 permuted blocks in that order, exponential death times, follow-up
+/// capped at `follow_up`; the analysis at the calendar time of the 60th death (or, with fewer,
+/// when the last patient's follow-up ends); the continuous-time log-rank test (no ties).
+/// Means and SEs of (rejected, deaths, randomised by the analysis, days to it).
+fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> [(f64, f64); 4] {
+    let (n, k, hazard) = (200, 60, -(0.7f64).ln() / 28.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let exp = |rng: &mut ChaCha8Rng| -(1.0 - rng.random::<f64>()).ln();
+    let mut out: [Vec<f64>; 4] = Default::default();
+    for _ in 0..20_000 {
+        let mut entries: Vec<f64> = match arrivals {
+            Ok(days) => (0..n).map(|_| rng.random::<f64>() * days).collect(),
+            Err(per_day) => {
+                let mut t = 0.0;
+                (0..n)
+                    .map(|_| {
+                        t += exp(&mut rng) / per_day;
+                        t
+                    })
+                    .collect()
+            }
+        };
+        entries.sort_by(f64::total_cmp);
+        // (entry, time to death or end of follow-up, dies, drug), in order of randomisation.
+        let mut patients = Vec::with_capacity(n);
+        for block in entries.chunks(3) {
+            let drug_place = (rng.random::<f64>() * 3.0) as usize;
+            for (i, &e) in block.iter().enumerate() {
+                let drug = i == drug_place;
+                let t = exp(&mut rng) / (hazard * if drug { 0.6 } else { 1.0 });
+                patients.push((e, t.min(follow_up), t <= follow_up, drug));
+            }
+        }
+        let mut deaths: Vec<f64> = patients.iter().filter(|p| p.2).map(|p| p.0 + p.1).collect();
+        deaths.sort_by(f64::total_cmp);
+        let analysis = if deaths.len() >= k {
+            deaths[k - 1]
+        } else {
+            entries[n - 1] + follow_up
+        };
+        // (time, death, drug) of those randomised by the analysis, censored at it.
+        let mut seen: Vec<(f64, bool, bool)> = patients
+            .iter()
+            .filter(|p| p.0 <= analysis)
+            .map(|&(e, t, dies, drug)| {
+                if e + t > analysis {
+                    (analysis - e, false, drug)
+                } else {
+                    (t, dies, drug)
+                }
+            })
+            .collect();
+        seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut at_risk, mut drug_at_risk) = (
+            seen.len() as f64,
+            seen.iter().filter(|p| p.2).count() as f64,
+        );
+        let (mut o_e, mut v) = (0.0, 0.0);
+        for &(_, death, drug) in &seen {
+            if death {
+                let share = drug_at_risk / at_risk;
+                o_e += f64::from(u8::from(drug)) - share;
+                v += share * (1.0 - share);
+            }
+            at_risk -= 1.0;
+            drug_at_risk -= f64::from(u8::from(drug));
+        }
+        out[0].push(f64::from(u8::from(o_e / v.sqrt() <= -Z975)));
+        out[1].push(seen.iter().filter(|p| p.1).count() as f64);
+        out[2].push(seen.len() as f64);
+        out[3].push(analysis - entries[0]);
+    }
+    out.map(|v| mean_se(&v))
+}
+
+/// Event-driven trials drawn by calendar chunk (uniform and Poisson accrual, follow-up open or
+/// capped so that some trials never reach their deaths) against the oracle patient by
+/// patient: power, deaths, patients randomised by the analysis and its day, within 4 MC SE.
+#[test]
+fn event_driven_trials_match_a_patient_level_oracle() {
+    let per_day = 15.0 / 30.4375;
+    for (accrual, arrivals, follow_up, capped) in [
+        ("accrual_days = 365", Ok(365.0), "", f64::INFINITY),
+        ("accrual_per_month = 15", Err(per_day), "", f64::INFINITY),
+        (
+            "accrual_per_month = 15",
+            Err(per_day),
+            "follow_up_days = 20",
+            20.0,
+        ),
+    ] {
+        let d = common::design(&event_driven_small(accrual, follow_up));
+        let row = common::run(&d).remove(0);
+        let s = surv(&row);
+        let [power, deaths, randomised, days] = event_driven_oracle(arrivals, capped);
+        let what = |w: &str| format!("{accrual} {follow_up}: {w}");
+        close(&what("power"), row.power, row.power_se, power.0, power.1);
+        for (w, engine, (mean, se)) in [
+            ("deaths", s.mean_events, deaths),
+            ("randomised", s.mean_randomised_at_analysis, randomised),
+            ("days", s.mean_duration_days, days),
+        ] {
+            // The oracle's per-trial SD stands in for the engine's (the same law); without a
+            // cap every trial has its 60 deaths.
+            if se == 0.0 {
+                assert_eq!(engine, mean, "{}", what(w));
+            } else {
+                close(&what(w), engine, se, mean, se);
+            }
+        }
+        if capped.is_finite() {
+            // Some trials end with fewer deaths than planned: the cap matters.
+            assert!(deaths.0 < 59.0, "{deaths:?}");
+        } else {
+            assert_eq!(s.mean_events, 60.0);
+        }
+    }
+}
+
 /// An O'Brien-Fleming-type alpha-spending design with one interim at half the deaths.
 const LOOKS: &str = r#"
 [sequential]
