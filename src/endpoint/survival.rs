@@ -813,6 +813,33 @@ test = "logrank"
         assert_eq!(accrual.chunk_of(1e300), 100);
     }
 
+    /// An event-driven trial draws every chunk up to the one of its k-th death, and no later
+    /// one (the patients after it cannot be in the analysis).
+    #[test]
+    fn drawing_stops_after_the_chunk_of_the_kth_death() {
+        let sim = SurvivalSimulator::new(&design("analysis_events = 40"));
+        let width = sim.accrual.width;
+        assert_eq!(sim.accrual.chunks, 5);
+        let mut trial = sim.new_trial();
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let mut stopped_early = 0;
+        for _ in 0..200 {
+            sim.draw_patients(&mut rng, &mut trial);
+            let chunk = sim.accrual.chunk_of(sim.final_analysis(&mut trial));
+            if chunk == sim.accrual.chunks {
+                // After the last randomisation (or never): every patient is drawn.
+                assert_eq!(trial.drawn.len(), 200);
+                continue;
+            }
+            let entries = trial.drawn.iter().map(|d| d.entry);
+            let last = entries.fold(0.0f64, f64::max);
+            assert!(last < (chunk + 1) as f64 * width, "{last} {chunk}");
+            assert!(last >= chunk as f64 * width, "{last} {chunk}");
+            stopped_early += usize::from(trial.drawn.len() < 200);
+        }
+        assert!(stopped_early > 100, "{stopped_early}");
+    }
+
     /// The bucket sort orders as a comparison sort: spread times, whole days with ties, times
     /// crowded into few buckets (the fallback), and short lists.
     #[test]
