@@ -7,6 +7,9 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use endotrial::engine;
 use endotrial::model::scenario::{Scenario, TestKind};
+use endotrial::stats::survival::{LogRank, RiskSet, cox};
+use rand::RngExt;
+use rand_distr::Exp1;
 
 const TRIALS: u64 = 200_000;
 
@@ -59,5 +62,52 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// The least an exact event-driven trial of `classic_event_driven` must do, measured alone
+/// (criterion inner loops, one core): draw the randomisation and death times of the ~600
+/// patients randomised by its 380th death (a uniform and a standard exponential each, from the
+/// engine's ChaCha8), and fit the Cox model to its 380 risk sets. It bounds how fast
+/// patient-level trials can be (README, time-to-event speed).
+fn event_driven_floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("event_driven_floor");
+    group.bench_function("draw_600_patients_times", |b| {
+        let mut rng = engine::trial_rng(engine::run_key(380), 0);
+        b.iter(|| {
+            let mut sum = 0.0;
+            for _ in 0..600 {
+                sum += rng.random::<f64>() + rng.sample::<f64, _>(Exp1);
+            }
+            black_box(sum)
+        })
+    });
+    // 380 deaths among 570 patients, 3 in 7 in the arm, every third censored.
+    let mut sets = Vec::new();
+    let mut arm = (0..570u64).filter(|i| i % 7 < 3).count() as u64;
+    let mut control = 570 - arm;
+    for i in 0..570u64 {
+        let in_arm = i % 7 < 3;
+        if i % 3 != 2 {
+            sets.push(RiskSet {
+                arm_at_risk: arm,
+                arm_events: u64::from(in_arm),
+                control_at_risk: control,
+                control_events: u64::from(!in_arm),
+            });
+        }
+        if in_arm {
+            arm -= 1;
+        } else {
+            control -= 1;
+        }
+    }
+    assert_eq!(sets.len(), 380);
+    let mut log_rank = LogRank::default();
+    sets.iter().for_each(|r| log_rank.add(r));
+    assert!(cox(&sets, &log_rank).is_some());
+    group.bench_function("cox_fit_380_deaths", |b| {
+        b.iter(|| black_box(cox(black_box(&sets), &log_rank)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, throughput, event_driven_floor);
 criterion_main!(benches);
