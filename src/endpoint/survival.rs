@@ -89,10 +89,11 @@ pub struct SurvivalTrial {
     first_entry: f64,
     last_entry: f64,
     /// Event-driven: the calendar time of every death drawn and the chunk it falls in
-    /// (`Accrual::chunk_of`: the last counts those beyond every chunk), the deaths per chunk,
-    /// and scratch to select the k-th death from.
+    /// (`Accrual::chunk_of`), the deaths per chunk and after every chunk, and scratch to
+    /// select the k-th death from.
     calendar: Vec<(f64, u32)>,
     deaths_by_chunk: Vec<u64>,
+    deaths_later: u64,
     selected: Vec<f64>,
     /// Scratch: label counts, cell counts, arm counts.
     labels: Vec<u64>,
@@ -193,7 +194,8 @@ impl SurvivalSimulator {
             first_entry: 0.0,
             last_entry: 0.0,
             calendar: Vec::new(),
-            deaths_by_chunk: vec![0; self.accrual.chunks + 1],
+            deaths_by_chunk: vec![0; self.accrual.chunks],
+            deaths_later: 0,
             selected: Vec::new(),
             labels: vec![0; self.strata],
             counts: vec![0; self.cells.len()],
@@ -270,6 +272,7 @@ impl SurvivalSimulator {
         out.drawn.clear();
         out.calendar.clear();
         out.deaths_by_chunk.fill(0);
+        out.deaths_later = 0;
         out.first_entry = f64::INFINITY;
         out.last_entry = f64::NEG_INFINITY;
         let (mut left, mut deaths_before) = (self.sample_size, 0);
@@ -280,9 +283,10 @@ impl SurvivalSimulator {
             let (start, width, count) = self.accrual.chunk(rng, chunk, left);
             left -= count;
             self.draw_chunk(rng, start, width, count, out);
-            // Every later patient is randomised, and dies, after this chunk's end.
-            if chunk < self.accrual.chunks {
-                deaths_before += out.deaths_by_chunk[chunk];
+            // Every later patient is randomised, and dies, after this chunk's end (deaths after
+            // every chunk are not complete until every patient is drawn).
+            if let Some(&deaths) = out.deaths_by_chunk.get(chunk) {
+                deaths_before += deaths;
                 if deaths_before >= k {
                     break;
                 }
@@ -332,7 +336,10 @@ impl SurvivalSimulator {
                             let calendar = entry + death;
                             let chunk = self.accrual.chunk_of(calendar);
                             out.calendar.push((calendar, chunk as u32));
-                            out.deaths_by_chunk[chunk] += 1;
+                            match out.deaths_by_chunk.get_mut(chunk) {
+                                Some(deaths) => *deaths += 1,
+                                None => out.deaths_later += 1,
+                            }
                         }
                         out.first_entry = out.first_entry.min(entry);
                         out.last_entry = out.last_entry.max(entry);
@@ -371,7 +378,14 @@ impl SurvivalSimulator {
     fn death(&self, trial: &mut SurvivalTrial, i: u64) -> Option<f64> {
         let rank = usize::try_from(i.checked_sub(1)?).ok()?;
         let mut before = 0;
-        for (chunk, &deaths) in trial.deaths_by_chunk.iter().enumerate() {
+        let later = std::iter::once(trial.deaths_later);
+        for (chunk, deaths) in trial
+            .deaths_by_chunk
+            .iter()
+            .copied()
+            .chain(later)
+            .enumerate()
+        {
             if before + deaths > i - 1 {
                 trial.selected.clear();
                 trial.selected.extend(
@@ -696,7 +710,12 @@ mod tests {
     use rand::rngs::ChaCha8Rng;
 
     fn design(extra: &str) -> Design {
-        let text = format!(
+        design_replacing(extra, "", "")
+    }
+
+    /// `design(extra)` with `from` replaced by `to` in its text.
+    fn design_replacing(extra: &str, from: &str, to: &str) -> Design {
+        let mut text = format!(
             r#"
 name = "risk_sets"
 [simulation]
@@ -732,6 +751,9 @@ control = "placebo"
 test = "logrank"
 "#
         );
+        if !from.is_empty() {
+            text = text.replace(from, to);
+        }
         Scenario::from_text(std::path::Path::new("t.toml"), text)
             .unwrap()
             .design
@@ -814,30 +836,43 @@ test = "logrank"
     }
 
     /// An event-driven trial draws every chunk up to the one of its k-th death, and no later
-    /// one (the patients after it cannot be in the analysis).
+    /// one (the patients after it cannot be in the analysis); when that death comes after the
+    /// chunks tracked (or never), it draws every patient. Uniform accrual (5 chunks of 40), and
+    /// Poisson arrivals of 4 patients, which often outlast the 2 chunks tracked.
     #[test]
     fn drawing_stops_after_the_chunk_of_the_kth_death() {
-        let sim = SurvivalSimulator::new(&design("analysis_events = 40"));
-        let width = sim.accrual.width;
-        assert_eq!(sim.accrual.chunks, 5);
-        let mut trial = sim.new_trial();
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let mut stopped_early = 0;
-        for _ in 0..200 {
-            sim.draw_patients(&mut rng, &mut trial);
-            let chunk = sim.accrual.chunk_of(sim.final_analysis(&mut trial));
-            if chunk == sim.accrual.chunks {
-                // After the last randomisation (or never): every patient is drawn.
-                assert_eq!(trial.drawn.len(), 200);
-                continue;
+        let uniform = design("analysis_events = 40");
+        let poisson = design_replacing(
+            "analysis_events = 1",
+            "sample_size = 200\ndropout = 0.6\naccrual_days = 100",
+            "sample_size = 4\ndropout = 0.6\naccrual_per_month = 1",
+        );
+        for (d, chunks) in [(uniform, 5), (poisson, 2)] {
+            let n = d.sample_size as usize;
+            let sim = SurvivalSimulator::new(&d);
+            assert_eq!(sim.accrual.chunks, chunks);
+            let width = sim.accrual.width;
+            let mut trial = sim.new_trial();
+            let mut rng = ChaCha8Rng::seed_from_u64(4);
+            let (mut stopped_early, mut past_the_chunks) = (0, 0);
+            for _ in 0..2000 {
+                sim.draw_patients(&mut rng, &mut trial);
+                let chunk = sim.accrual.chunk_of(sim.final_analysis(&mut trial));
+                if chunk == chunks {
+                    assert_eq!(trial.drawn.len(), n);
+                    past_the_chunks += 1;
+                    continue;
+                }
+                let entries = trial.drawn.iter().map(|d| d.entry);
+                let last = entries.fold(0.0f64, f64::max);
+                assert!(last < (chunk + 1) as f64 * width, "{last} {chunk}");
+                // Uniform: never an empty chunk, so the last drawn is in the k-th death's.
+                assert!(n == 4 || last >= chunk as f64 * width, "{last} {chunk}");
+                stopped_early += usize::from(trial.drawn.len() < n);
             }
-            let entries = trial.drawn.iter().map(|d| d.entry);
-            let last = entries.fold(0.0f64, f64::max);
-            assert!(last < (chunk + 1) as f64 * width, "{last} {chunk}");
-            assert!(last >= chunk as f64 * width, "{last} {chunk}");
-            stopped_early += usize::from(trial.drawn.len() < 200);
+            assert!(stopped_early > 300, "{stopped_early}");
+            assert!(past_the_chunks > 20, "{past_the_chunks}");
         }
-        assert!(stopped_early > 100, "{stopped_early}");
     }
 
     /// The bucket sort orders as a comparison sort: spread times, whole days with ties, times
