@@ -646,14 +646,17 @@ fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> [(f64, f64
     out.map(|v| mean_se(&v))
 }
 
-/// Event-driven trials drawn by calendar chunk (uniform and Poisson accrual, follow-up open or
-/// capped so that some trials never reach their deaths) against the oracle patient by
+/// Event-driven trials drawn by calendar chunk (uniform accrual over a year, or over 20 days so
+/// that the deaths come after it; Poisson accrual, follow-up open or capped so that some
+/// trials never reach their deaths) against the oracle patient by
 /// patient: power, deaths, patients randomised by the analysis and its day, within 4 MC SE.
 #[test]
 fn event_driven_trials_match_a_patient_level_oracle() {
     let per_day = 15.0 / 30.4375;
     for (accrual, arrivals, follow_up, capped) in [
         ("accrual_days = 365", Ok(365.0), "", f64::INFINITY),
+        // The 60th death after the last randomisation (and every calendar chunk).
+        ("accrual_days = 20", Ok(20.0), "", f64::INFINITY),
         ("accrual_per_month = 15", Err(per_day), "", f64::INFINITY),
         (
             "accrual_per_month = 15",
