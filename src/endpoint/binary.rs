@@ -139,6 +139,12 @@ impl BinomialSampler {
         sampler
     }
 
+    /// How many n its pmf-at-the-mode table holds (memory: 8 bytes each).
+    #[cfg(test)]
+    pub(crate) fn mode_table_len(&self) -> usize {
+        self.mode_pmf.len()
+    }
+
     /// A sampler that searches from the mode on every draw: 8 bytes per n instead of the search
     /// tables' hundreds, for the many per-day probabilities of a time-to-event endpoint.
     pub fn without_search_tables(p: f64, bound: u64) -> BinomialSampler {

@@ -560,6 +560,9 @@ fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: Arrivals, n: u64) -> f64
 const PATIENTS_PER_CHUNK: u64 = 48;
 /// At most this many chunks are tracked (Poisson arrivals: twice the expected span).
 const MAX_CHUNKS: u64 = 1 << 12;
+/// Entries of the chunk count samplers' tables, all chunks together (8 bytes each): a count of
+/// patients left beyond its table is drawn by rand_distr's binomial instead.
+const CHUNK_TABLE_ENTRIES: u64 = 1 << 20;
 
 /// Randomisation times by calendar chunks of equal width: chunk j is [j w, (j + 1) w), and a
 /// chunk's patients are independent uniforms within it, given how many there are.
@@ -597,7 +600,8 @@ impl Accrual {
                 counts: ChunkCounts::Uniform(
                     (0..chunks)
                         .map(|j| {
-                            BinomialSampler::without_search_tables(1.0 / (chunks - j) as f64, n)
+                            let bound = n.min(CHUNK_TABLE_ENTRIES / chunks);
+                            BinomialSampler::without_search_tables(1.0 / (chunks - j) as f64, bound)
                         })
                         .collect(),
                 ),
@@ -817,6 +821,24 @@ test = "logrank"
                 }
             }
         }
+    }
+
+    /// The chunk count samplers' tables stay within CHUNK_TABLE_ENTRIES whatever N (they took
+    /// 1 GB at N = 10^6 before they were capped), and hold every count of a usual design.
+    #[test]
+    fn chunk_count_tables_are_bounded() {
+        let tables = |n: u64| -> u64 {
+            match Accrual::new(Some(Arrivals::Uniform { days: 720.0 }), n).counts {
+                ChunkCounts::Uniform(shares) => {
+                    shares.iter().map(|s| s.mode_table_len() as u64).sum()
+                }
+                _ => unreachable!("uniform accrual"),
+            }
+        };
+        assert!(tables(10_000_000) <= CHUNK_TABLE_ENTRIES + MAX_CHUNKS);
+        // 1,600 patients in 34 chunks: a table for every count left (the last chunk's p = 1
+        // needs none).
+        assert_eq!(tables(1600), 33 * 1601);
     }
 
     /// A death is counted in the chunk whose [start, end) holds it, never before its patient's
