@@ -660,7 +660,7 @@ impl Accrual {
 /// Sorts `patients` by time in expected linear time: a counting sort into about one bucket
 /// per patient over [0, the longest time], then an insertion sort, which only moves patients
 /// within their bucket. A comparison sort of the ~600 patients of an event-driven trial cost a
-/// fifth of the trial. Crowded buckets (times far from uniform) take the comparison sort.
+/// seventh of the trial. Crowded buckets (times far from uniform) take the comparison sort.
 fn sort_by_time(patients: &mut Vec<Patient>, scratch: &mut Vec<Patient>, buckets: &mut Vec<u32>) {
     const CROWDED: u32 = 16;
     let by_time = |a: &Patient, b: &Patient| a.time.total_cmp(&b.time);

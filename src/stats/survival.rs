@@ -166,7 +166,7 @@ pub fn push_risk_sets<T>(
             control_left += 1;
         }
     }
-    // One pass; the counts move without branches (arms and events come at random).
+    // Then the sets, in one pass over the sorted items.
     let mut set = RiskSet::default();
     let mut time = f64::NAN;
     for (t, event, in_arm) in items.iter().filter_map(&view) {
