@@ -219,37 +219,26 @@ impl SurvivalSimulator {
     /// The count-level trial: every patient followed `follow_up_days`, recorded in days.
     fn counts<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
         let (strata, days) = (self.strata, out.days);
-        self.binary
-            .allocate(rng, self.sample_size, &mut out.block, &mut out.arm_counts);
         out.at_risk.fill(0);
         out.deaths.fill(0);
         out.events.fill(0);
-        out.randomised.copy_from_slice(&out.arm_counts);
-        for a in 0..self.arms {
-            self.binary
-                .draw_labels(rng, out.arm_counts[a], &mut out.labels);
-            for (s, &n_s) in out.labels.iter().enumerate() {
-                let g = a * strata + s;
-                let range = self.cell_range[g].clone();
-                let counts = &mut out.counts[range.clone()];
-                multinomial(rng, n_s, &self.cell_chain[g], counts);
-                for (cell, &n) in self.cells[range].iter().zip(counts.iter()) {
-                    let mut alive = n;
-                    for (d, (death, loss)) in cell.iter().enumerate() {
-                        if alive == 0 {
-                            break;
-                        }
-                        let dead = death.sample(rng, alive);
-                        let lost = loss.sample(rng, alive - dead);
-                        // Lost during day d + 1: recorded at day d, not at risk on d + 1.
-                        out.at_risk[g * days + d] += alive - lost;
-                        out.deaths[g * days + d] += dead;
-                        out.events[a] += dead;
-                        alive -= dead + lost;
-                    }
+        self.for_each_cell(rng, self.sample_size, out, |rng, out, a, s, c, n| {
+            let g = a * strata + s;
+            let mut alive = n;
+            for (d, (death, loss)) in self.cells[c].iter().enumerate() {
+                if alive == 0 {
+                    break;
                 }
+                let dead = death.sample(rng, alive);
+                let lost = loss.sample(rng, alive - dead);
+                // Lost during day d + 1: recorded at day d, not at risk on d + 1.
+                out.at_risk[g * days + d] += alive - lost;
+                out.deaths[g * days + d] += dead;
+                out.events[a] += dead;
+                alive -= dead + lost;
             }
-        }
+        });
+        out.randomised.copy_from_slice(&out.arm_counts);
         out.duration = match self.model.arrivals {
             None => f64::NAN,
             Some(arrivals) => accrual_span(rng, arrivals, self.sample_size) + self.follow_up,
@@ -258,7 +247,7 @@ impl SurvivalSimulator {
 
     /// Draws the patients of a patient-level trial (continuous times, or an analysis at the
     /// k-th death) without analysing them: `analyse_at` does, at the final analysis
-    /// (`final_analysis`) or at an interim (`interim_analysis`).
+    /// (`final_analysis`) or at an interim (`death_time`).
     ///
     /// Chunk by chunk of calendar time: the chunk's patients are allocated to arms (the blocks
     /// run on across chunks, in order of randomisation), labels and endotypes as counts, then
@@ -305,54 +294,72 @@ impl SurvivalSimulator {
     ) {
         let model = &self.model;
         let event_driven = model.analysis_events.is_some();
+        self.for_each_cell(rng, count, out, |rng, out, a, s, c, n| {
+            let (endotype, ratio) = self.cell_hazard[c];
+            let control = &model.control[endotype];
+            for _ in 0..n {
+                let entry = start + width * rng.random::<f64>();
+                let death = control.inverse(rng.sample::<f64, _>(Exp1) / ratio);
+                let loss = if model.dropout_hazard > 0.0 {
+                    rng.sample::<f64, _>(Exp1) / model.dropout_hazard
+                } else {
+                    f64::INFINITY
+                };
+                let end = loss.min(self.follow_up);
+                // A hazard so small that the death time overflows: never dies.
+                let dies = death.is_finite() && death <= end;
+                if dies && event_driven {
+                    let calendar = entry + death;
+                    let chunk = self.accrual.chunk_of(calendar);
+                    out.calendar.push((calendar, chunk as u32));
+                    match out.deaths_by_chunk.get_mut(chunk) {
+                        Some(deaths) => *deaths += 1,
+                        None => out.deaths_later += 1,
+                    }
+                }
+                out.first_entry = out.first_entry.min(entry);
+                out.last_entry = out.last_entry.max(entry);
+                out.drawn.push(Drawn {
+                    entry,
+                    patient: Patient {
+                        time: death.min(end),
+                        death: dies,
+                        arm: a as u32,
+                        stratum: s as u32,
+                    },
+                });
+            }
+        });
+    }
+
+    /// Allocates `n` patients to arms (the blocks running on from `out.block`), then each arm's
+    /// to labels and each label's to true endotypes, as counts; `each(rng, out, arm, stratum,
+    /// cell, patients)` draws a cell's patients as soon as its count is drawn (count level: its
+    /// days; patient level: its patients' times).
+    fn for_each_cell<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        n: u64,
+        out: &mut SurvivalTrial,
+        mut each: impl FnMut(&mut R, &mut SurvivalTrial, usize, usize, usize, u64),
+    ) {
         self.binary
-            .allocate(rng, count, &mut out.block, &mut out.arm_counts);
+            .allocate(rng, n, &mut out.block, &mut out.arm_counts);
         for a in 0..self.arms {
             self.binary
                 .draw_labels(rng, out.arm_counts[a], &mut out.labels);
             for s in 0..self.strata {
-                let range = self.cell_range[a * self.strata + s].clone();
+                let g = a * self.strata + s;
+                let range = self.cell_range[g].clone();
                 multinomial(
                     rng,
                     out.labels[s],
-                    &self.cell_chain[a * self.strata + s],
+                    &self.cell_chain[g],
                     &mut out.counts[range.clone()],
                 );
                 for c in range {
-                    let (endotype, ratio) = self.cell_hazard[c];
-                    let control = &model.control[endotype];
-                    for _ in 0..out.counts[c] {
-                        let entry = start + width * rng.random::<f64>();
-                        let death = control.inverse(rng.sample::<f64, _>(Exp1) / ratio);
-                        let loss = if model.dropout_hazard > 0.0 {
-                            rng.sample::<f64, _>(Exp1) / model.dropout_hazard
-                        } else {
-                            f64::INFINITY
-                        };
-                        let end = loss.min(self.follow_up);
-                        // A hazard so small that the death time overflows: never dies.
-                        let dies = death.is_finite() && death <= end;
-                        if dies && event_driven {
-                            let calendar = entry + death;
-                            let chunk = self.accrual.chunk_of(calendar);
-                            out.calendar.push((calendar, chunk as u32));
-                            match out.deaths_by_chunk.get_mut(chunk) {
-                                Some(deaths) => *deaths += 1,
-                                None => out.deaths_later += 1,
-                            }
-                        }
-                        out.first_entry = out.first_entry.min(entry);
-                        out.last_entry = out.last_entry.max(entry);
-                        out.drawn.push(Drawn {
-                            entry,
-                            patient: Patient {
-                                time: death.min(end),
-                                death: dies,
-                                arm: a as u32,
-                                stratum: s as u32,
-                            },
-                        });
-                    }
+                    let patients = out.counts[c];
+                    each(rng, out, a, s, c, patients);
                 }
             }
         }
@@ -363,19 +370,15 @@ impl SurvivalSimulator {
     pub fn final_analysis(&self, trial: &mut SurvivalTrial) -> f64 {
         self.model
             .analysis_events
-            .and_then(|k| self.death(trial, k))
+            .and_then(|k| self.death_time(trial, k))
             .unwrap_or(trial.last_entry + self.follow_up)
     }
 
-    /// The calendar time of the `events`-th death of the drawn patients (an interim of an
-    /// event-driven design, `events` at most analysis_events), or `None` when fewer deaths come.
-    pub fn interim_analysis(&self, trial: &mut SurvivalTrial, events: u64) -> Option<f64> {
-        self.death(trial, events)
-    }
-
-    /// The calendar time of the `i`-th death (from 1, at most analysis_events: drawing stopped
-    /// only once every chunk up to it was complete), selected within its chunk.
-    fn death(&self, trial: &mut SurvivalTrial, i: u64) -> Option<f64> {
+    /// The calendar time of the `i`-th death of the drawn patients (from 1; an interim of an
+    /// event-driven design, or its final analysis: at most analysis_events, as drawing stopped
+    /// only once every chunk up to that death was complete), selected within its chunk; `None`
+    /// when fewer deaths come.
+    pub fn death_time(&self, trial: &mut SurvivalTrial, i: u64) -> Option<f64> {
         let rank = usize::try_from(i.checked_sub(1)?).ok()?;
         let mut before = 0;
         let later = std::iter::once(trial.deaths_later);

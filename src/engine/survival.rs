@@ -170,7 +170,7 @@ impl<'a> SurvivalEndpoint<'a> {
             let time = if last {
                 self.simulator.final_analysis(trial)
             } else {
-                match self.simulator.interim_analysis(trial, planned) {
+                match self.simulator.death_time(trial, planned) {
                     Some(t) => t,
                     None => continue,
                 }
