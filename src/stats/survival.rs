@@ -108,19 +108,29 @@ fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
 /// `None` when it is infinite (no events in one arm, or a monotone likelihood).
 ///
 /// Newton's method from the log-rank's one-step estimate (O - E) / V, which is within a few
-/// per cent of the estimate, so that two or three steps reach it; the partial likelihood is
-/// concave in beta, and a step that makes the score larger in size is halved.
+/// per cent of the estimate, so that two or three steps reach it.
 pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
     if log_rank.variance <= 0.0 {
         return None;
     }
-    let mut beta = ((log_rank.observed - log_rank.expected) / log_rank.variance).clamp(-5.0, 5.0);
+    let start = ((log_rank.observed - log_rank.expected) / log_rank.variance).clamp(-5.0, 5.0);
+    cox_from(sets, start)
+}
+
+/// Newton's method for the Cox estimate from `start` (|start| <= 30). The partial likelihood
+/// is concave in beta; a step is at most 5, and one that makes the score larger in size is
+/// halved, so that it reaches the estimate from any start; an estimate that runs past |beta| = 30, or does not
+/// settle in 100 steps, is infinite (a monotone likelihood).
+fn cox_from(sets: &[RiskSet], start: f64) -> Option<CoxFit> {
+    let mut beta = start;
     let (mut score, mut information) = cox_score(sets, beta);
     for _ in 0..100 {
         if information <= 0.0 || beta.abs() > 30.0 {
             return None;
         }
-        let mut step = score / information;
+        // Far from the estimate the score is flat and a Newton step overshoots by orders of
+        // magnitude; no step moves the hazard ratio by more than a factor e^5.
+        let mut step = (score / information).clamp(-5.0, 5.0);
         let (mut next_score, mut next_information) = cox_score(sets, beta + step);
         let mut halvings = 0;
         while next_score.abs() > score.abs() && halvings < 60 {
@@ -437,6 +447,75 @@ mod tests {
         let f = cox(&sets, &lr).unwrap();
         assert!((f.log_hr - -0.662632002807054).abs() < 1e-10, "{f:?}");
         assert!((f.variance - 0.354604792717758).abs() < 1e-10, "{f:?}");
+    }
+
+    /// From any start, with steps halved where Newton's would overshoot: the estimates of
+    /// the tests above, and one far from 0 (`set.seed(2); n <- 40; g <- rep(0:1, 20);
+    /// t <- ceiling(rexp(n, 0.05 * exp(1.5 * g))); st <- rbinom(n, 1, 0.85)`, `coxph(Surv(t,
+    /// st) ~ g, ties = "efron")`: coef 1.502771624881058, vcov 0.1907635082285025).
+    #[test]
+    fn cox_reaches_the_estimate_from_any_start() {
+        let t = [
+            38, 2, 3, 8, 2, 3, 22, 7, 27, 1, 15, 6, 14, 8, 22, 4, 29, 21, 35, 3, 8, 4, 17, 2, 32,
+            1, 12, 5, 1, 3, 98, 1, 12, 2, 4, 2, 15, 4, 19, 14,
+        ];
+        let st = [
+            1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1,
+        ];
+        let strong: Vec<(f64, bool, bool)> = (0..40)
+            .map(|i| (f64::from(t[i]), st[i] == 1, i % 2 == 1))
+            .collect();
+        let cases = [
+            (risk_sets(&AML), 0.915532575014773, 0.262076702095891),
+            (ovarian_risk_sets(), -0.662632002807054, 0.354604792717758),
+            (risk_sets(&strong), 1.502771624881058, 0.1907635082285025),
+            // One death in the arm, then one in control, each with one patient a side: the
+            // score 1 - 2p is flat far from 0, so that from +-2.4 (capped) Newton steps
+            // would swing between +-2.4 and +-2.6 for ever; the estimate is 0 and the
+            // variance 1 / (2 p (1 - p)) = 2.
+            (
+                vec![
+                    RiskSet {
+                        arm_at_risk: 1,
+                        arm_events: 1,
+                        control_at_risk: 1,
+                        control_events: 0,
+                    },
+                    RiskSet {
+                        arm_at_risk: 1,
+                        arm_events: 0,
+                        control_at_risk: 1,
+                        control_events: 1,
+                    },
+                ],
+                0.0,
+                2.0,
+            ),
+        ];
+        for (sets, log_hr, variance) in &cases {
+            for start in [-25.0, -5.0, -2.4, -1.0, 0.0, 1.0, 2.4, 5.0, 25.0] {
+                let f = cox_from(sets, start).unwrap_or_else(|| panic!("{log_hr} from {start}"));
+                assert!((f.log_hr - log_hr).abs() < 1e-10, "{start}: {f:?}");
+                assert!((f.variance - variance).abs() < 1e-10, "{start}: {f:?}");
+            }
+        }
+        let f = fit(&strong);
+        assert!((f.log_hr - 1.502771624881058).abs() < 1e-10, "{f:?}");
+    }
+
+    /// The last event time's set is kept when both arms have a death at it.
+    #[test]
+    fn a_last_death_in_each_arm_makes_a_risk_set() {
+        let sets = risk_sets(&[(1.0, true, true), (2.0, true, false), (2.0, true, true)]);
+        let last = RiskSet {
+            arm_at_risk: 1,
+            arm_events: 1,
+            control_at_risk: 1,
+            control_events: 1,
+        };
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets[1], last);
     }
 
     /// No events in one arm: the estimate is infinite.
