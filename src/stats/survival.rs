@@ -371,6 +371,9 @@ mod tests {
     /// getPowerSurvival(hazardRatio=0.75, alpha=0.025, sided=1, maxNumberOfEvents=300,
     ///   maxNumberOfSubjects=600, lambda2=0.05, accrualTime=c(0,12),
     ///   directionUpper=FALSE)$overallReject                                      # 0.702441606207973
+    /// getPowerSurvival(hazardRatio=0.9, alpha=0.05, sided=2, maxNumberOfEvents=100,
+    ///   maxNumberOfSubjects=200, lambda2=0.05, accrualTime=c(0,12))$overallReject  # 0.0823513558001211
+    ///   (both sides: the side of the effect alone gives 0.0759058580552961)
     #[test]
     fn schoenfeld_matches_rpact() {
         let e = schoenfeld_events(0.7, 0.5, 0.025, 0.2, Sides::One);
@@ -379,6 +382,8 @@ mod tests {
         assert!((e - 181.202165891163).abs() < 1e-9, "{e}");
         let p = schoenfeld_power(300.0, 0.75, 0.5, 0.025, Sides::One);
         assert!((p - 0.702441606207973).abs() < 1e-12, "{p}");
+        let p = schoenfeld_power(100.0, 0.9, 0.5, 0.05, Sides::Two);
+        assert!((p - 0.0823513558001211).abs() < 1e-10, "{p}");
         // The events for a power give that power back.
         let e = schoenfeld_events(0.8, 0.5, 0.05, 0.1, Sides::Two);
         let p = schoenfeld_power(e, 0.8, 0.5, 0.05, Sides::Two);
