@@ -221,5 +221,8 @@ mod tests {
         ] {
             assert!(PiecewiseHazard::through(points).is_err(), "{points:?}");
         }
+        // A mortality of 0 is refused as out of range, not as failing to increase.
+        let err = PiecewiseHazard::through(&[(7.0, 0.0)]).unwrap_err();
+        assert!(err.contains("mortality in (0, 1)"), "{err}");
     }
 }
