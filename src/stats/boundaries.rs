@@ -675,6 +675,17 @@ mod tests {
             spent: &[0.00130306171619521, 0.00624644514660178, 0.02499999],
         },
         Case {
+            // gamma = 0: the linear limit, alpha t.
+            call: "kMax=3, alpha=0.025, sided=1, typeOfDesign='asHSD', gammaA=0, informationRates=c(0.3,0.7,1)",
+            fractions: &[0.3, 0.7, 1.0],
+            alpha: 0.025,
+            sides: Sides::One,
+            efficacy: Efficacy::Spending(Spending::HwangShihDeCani(0.0)),
+            futility: None,
+            critical: &[2.43237905858445, 2.25320955365896, 2.2089948579669],
+            spent: &[0.00750000000000006, 0.0175000000016736, 0.02499999],
+        },
+        Case {
             call: "kMax=2, alpha=0.05, sided=2, typeOfDesign='asHSD', gammaA=1, informationRates=c(0.5,1)",
             fractions: &[0.5, 1.0],
             alpha: 0.05,
