@@ -1077,5 +1077,9 @@ mod tests {
             )
             .is_err()
         );
+        for alpha in [0.0, 1.0, -0.1, f64::NAN] {
+            let err = boundaries(&[0.5, 1.0], alpha, Sides::One, of, None).unwrap_err();
+            assert!(err.contains("alpha in (0, 1)"), "{alpha}: {err}");
+        }
     }
 }
