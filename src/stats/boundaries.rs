@@ -1027,6 +1027,9 @@ mod tests {
             near(c.expected_h1, h1, "expected under H1");
             near(c.expected_half, half, "expected under half the effect");
             near(c.expected_h0, h0, "expected under H0");
+            // One rejection per look; one futility stop per interim look (none at the last).
+            assert_eq!(c.rejection.len(), rejection.len());
+            assert_eq!(c.futility.len(), rejection.len() - 1);
             for (a, b) in c.rejection.iter().zip(rejection) {
                 near(*a, *b, "rejection");
             }
