@@ -1080,6 +1080,26 @@ mod tests {
             )
             .is_err()
         );
+        // Beta spending: alpha and beta each in (0, 0.5).
+        let bs = |alpha: f64, beta: f64| {
+            let of = Spending::OBrienFleming;
+            beta_spending(&[0.5, 1.0], alpha, of, beta, of, false).err()
+        };
+        assert!(bs(0.025, 0.2).is_none());
+        for (alpha, beta) in [
+            (0.0, 0.2),
+            (0.5, 0.2),
+            (f64::NAN, 0.2),
+            (0.025, 0.0),
+            (0.025, 0.5),
+            (0.025, f64::NAN),
+        ] {
+            let err = bs(alpha, beta).expect("refused");
+            assert!(
+                err.contains("alpha and beta in (0, 0.5)"),
+                "{alpha} {beta}: {err}"
+            );
+        }
         for alpha in [0.0, 1.0, -0.1, f64::NAN] {
             let err = boundaries(&[0.5, 1.0], alpha, Sides::One, of, None).unwrap_err();
             assert!(err.contains("alpha in (0, 1)"), "{alpha}: {err}");
