@@ -119,8 +119,8 @@ pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
 
 /// Newton's method for the Cox estimate from `start` (|start| <= 30). The partial likelihood
 /// is concave in beta; a step is at most 5, and one that makes the score larger in size is
-/// halved, so that it reaches the estimate from any start; an estimate that runs past |beta| = 30, or does not
-/// settle in 100 steps, is infinite (a monotone likelihood).
+/// halved, so that it reaches the estimate from any start. An estimate that runs past
+/// |beta| = 30, or does not settle in 100 steps, is infinite (a monotone likelihood).
 fn cox_from(sets: &[RiskSet], start: f64) -> Option<CoxFit> {
     let mut beta = start;
     let (mut score, mut information) = cox_score(sets, beta);
@@ -476,9 +476,9 @@ mod tests {
             (ovarian_risk_sets(), -0.662632002807054, 0.354604792717758),
             (risk_sets(&strong), 1.502771624881058, 0.1907635082285025),
             // One death in the arm, then one in control, each with one patient a side: the
-            // score 1 - 2p is flat far from 0, so that from +-2.4 (capped) Newton steps
-            // would swing between +-2.4 and +-2.6 for ever; the estimate is 0 and the
-            // variance 1 / (2 p (1 - p)) = 2.
+            // score 1 - 2p is flat far from 0, so that from +-2.4 capped Newton steps
+            // without the halving swing between +-2.4 and -+2.6 for ever; the estimate is 0
+            // and the variance 1 / (2 p (1 - p)) = 2.
             (
                 vec![
                     RiskSet {
