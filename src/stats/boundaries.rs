@@ -1082,8 +1082,8 @@ mod tests {
         );
         // Beta spending: alpha and beta each in (0, 0.5).
         let bs = |alpha: f64, beta: f64| {
-            let of = Spending::OBrienFleming;
-            beta_spending(&[0.5, 1.0], alpha, of, beta, of, false).err()
+            let spending = Spending::OBrienFleming;
+            beta_spending(&[0.5, 1.0], alpha, spending, beta, spending, false).err()
         };
         assert!(bs(0.025, 0.2).is_none());
         for (alpha, beta) in [

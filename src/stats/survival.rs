@@ -396,6 +396,16 @@ mod tests {
         assert!(p < 0.025 && (p - mirrored).abs() < 1e-15, "{p}");
     }
 
+    /// R's `g <- rep(0:1, n / 2)` data: times `t`, status `st` (1 dead), patients in control
+    /// and in the arm by turns.
+    fn alternating_arms(t: &[i32], st: &[i32]) -> Vec<(f64, bool, bool)> {
+        t.iter()
+            .zip(st)
+            .enumerate()
+            .map(|(i, (&t, &st))| (f64::from(t), st == 1, i % 2 == 1))
+            .collect()
+    }
+
     fn fit(obs: &[(f64, bool, bool)]) -> CoxFit {
         let sets = risk_sets(obs);
         let mut lr = LogRank::default();
@@ -429,9 +439,7 @@ mod tests {
             1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
             0, 1,
         ];
-        let obs: Vec<(f64, bool, bool)> = (0..60)
-            .map(|i| (f64::from(t[i]), st[i] == 1, i % 2 == 1))
-            .collect();
+        let obs = alternating_arms(&t, &st);
         let f = fit(&obs);
         assert!((f.log_hr - -0.2157315749794884).abs() < 1e-10, "{f:?}");
         assert!((f.variance - 0.0816948072831035).abs() < 1e-10, "{f:?}");
@@ -468,9 +476,7 @@ mod tests {
             1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
             0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1,
         ];
-        let strong: Vec<(f64, bool, bool)> = (0..40)
-            .map(|i| (f64::from(t[i]), st[i] == 1, i % 2 == 1))
-            .collect();
+        let strong = alternating_arms(&t, &st);
         let cases = [
             (risk_sets(&AML), 0.915532575014773, 0.262076702095891),
             (ovarian_risk_sets(), -0.662632002807054, 0.354604792717758),
