@@ -503,6 +503,7 @@ mod tests {
                 0.0,
                 2.0,
             ),
+            lopsided_strata(),
         ];
         for (sets, log_hr, variance) in &cases {
             for start in [-25.0, -5.0, -2.4, -1.0, 0.0, 1.0, 2.4, 5.0, 25.0] {
@@ -513,6 +514,36 @@ mod tests {
         }
         let f = fit(&strong);
         assert!((f.log_hr - 1.502771624881058).abs() < 1e-10, "{f:?}");
+    }
+
+    /// Six strata with one death each: five of 1000 arm patients and 1 control, an arm death;
+    /// one of 1 arm patient and 500 controls, a control death. The score
+    /// 5 / (1000 w + 1) - w / (w + 500), w = e^beta, is zero at the root of
+    /// 1000 w^2 - 4 w - 2500, so the estimate is exact; R's
+    /// `coxph(Surv(time, status) ~ arm + strata(s))` on those strata gives 0.45941027666351 and
+    /// variance 158.714578709012 (to its tolerance). The score has two plateaus far apart, so
+    /// from -1 a Newton step of about 4 overshoots: halving it converges, whereas a step cut
+    /// some other way (to below 2, say) can settle on a false estimate.
+    fn lopsided_strata() -> (Vec<RiskSet>, f64, f64) {
+        let mut sets = vec![
+            RiskSet {
+                arm_at_risk: 1000,
+                arm_events: 1,
+                control_at_risk: 1,
+                control_events: 0,
+            };
+            5
+        ];
+        sets.push(RiskSet {
+            arm_at_risk: 1,
+            arm_events: 0,
+            control_at_risk: 500,
+            control_events: 1,
+        });
+        let w = (4.0 + (16.0 + 1e7_f64).sqrt()) / 2000.0;
+        let (p_arm, p_control) = (1000.0 * w / (1000.0 * w + 1.0), w / (w + 500.0));
+        let information = 5.0 * p_arm * (1.0 - p_arm) + p_control * (1.0 - p_control);
+        (sets, w.ln(), 1.0 / information)
     }
 
     /// The last event time's set is kept when both arms have a death at it.
