@@ -784,6 +784,17 @@ mod tests {
                     k + 1
                 );
             }
+            // The futility bound of each interim look as given; none at the last look.
+            let last = case.fractions.len() - 1;
+            assert_eq!(b.futility_at(last), None, "{}", case.call);
+            match case.futility {
+                Some((bounds, _)) => {
+                    for (k, &f) in bounds.iter().enumerate() {
+                        assert_eq!(b.futility_at(k), Some(f), "{}", case.call);
+                    }
+                }
+                None => assert!((0..last).all(|k| b.futility_at(k).is_none())),
+            }
         }
     }
 
