@@ -835,7 +835,7 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "mortality at day 0",
             "{ 7 = 0.2, 28 = 0.45 }",
             "{ 0 = 0.2, 28 = 0.45 }",
-            "endotype.a.control_mortality",
+            "endotype.a.control_mortality.0",
         ),
         (
             "a day that is not a number",
@@ -859,6 +859,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "no follow-up and no event count",
             "follow_up_days = 28\n",
             "",
+            "endpoint.follow_up_days",
+        ),
+        (
+            "a follow-up of 0 days",
+            "follow_up_days = 28\n",
+            "follow_up_days = 0\n",
             "endpoint.follow_up_days",
         ),
         (
@@ -916,10 +922,29 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "enrollment.dropout",
         ),
         (
+            "accrual over 0 days",
+            "accrual_days = 365\n",
+            "accrual_days = 0\n",
+            "enrollment.accrual_days",
+        ),
+        (
+            "no patients a month",
+            "accrual_days = 365\n",
+            "accrual_per_month = 0\n",
+            "enrollment.accrual_per_month",
+        ),
+        (
             "accrual over more than 10,000 years",
             "accrual_days = 365\n",
             "accrual_days = 1e308\n",
             "enrollment.accrual_days",
+        ),
+        (
+            // 300 patients at 1e-6 a month: 9e9 days.
+            "Poisson accrual over more than 10,000 years",
+            "accrual_days = 365\n",
+            "accrual_per_month = 1e-6\n",
+            "enrollment.accrual_per_month",
         ),
         (
             "too many patients for continuous times",

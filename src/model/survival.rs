@@ -182,16 +182,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         })?;
         control.push(mortality(&en.name, points)?);
     }
-    for t in &raw.treatment {
-        for (name, &hr) in &t.by_endotype {
-            if !(hr.is_finite() && hr > 0.0) {
-                return Err(InvalidKey::new(
-                    format!("treatment.{}.by_endotype.{name}", t.name),
-                    format!("expected a hazard ratio > 0, found {hr}"),
-                ));
-            }
-        }
-    }
+    // Each hazard ratio (> 0) is checked with the other effects (design.rs, `resolve_treatment`).
     let resolution = e.time_resolution.unwrap_or_default();
     if let Some(f) = e.follow_up_days {
         let whole = resolution == TimeResolution::Continuous || f.fract() == 0.0;
@@ -339,4 +330,55 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         ));
     }
     Ok(Some(model))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::scenario::Scenario;
+    use std::path::Path;
+
+    /// The refusal of the shipped time-to-event scenario with `from` replaced by `to`.
+    fn refusal(from: &str, to: &str) -> String {
+        let text = include_str!("../../scenarios/immunosep_survival.toml");
+        assert!(text.contains(from), "{from}");
+        match Scenario::from_text(Path::new("s.toml"), text.replacen(from, to, 1)) {
+            Ok(_) => panic!("{to} accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// A rate of accrual that is not positive is refused as such, not as an accrual that
+    /// never ends (0 a month makes it infinite) or not at all (a negative rate).
+    #[test]
+    fn accrual_rates_not_positive_say_so() {
+        for rate in ["0", "-5"] {
+            let e = refusal("accrual_days = 730", &format!("accrual_per_month = {rate}"));
+            assert!(
+                e.contains("expected a positive number of patients per month"),
+                "{rate}: {e}"
+            );
+        }
+    }
+
+    /// The limits are inclusive: 10,000 years of accrual, and 10,000,000 patients drawn one by
+    /// one (continuous times).
+    #[test]
+    fn the_limits_themselves_are_accepted() {
+        let text = include_str!("../../scenarios/immunosep_survival.toml");
+        let at_limits = text
+            .replacen("accrual_days = 730", "accrual_days = 3652500", 1)
+            .replacen("sample_size = 280", "sample_size = 10000000", 1)
+            .replacen(
+                "time_resolution = \"day\"",
+                "time_resolution = \"continuous\"",
+                1,
+            );
+        let scenario = Scenario::from_text(Path::new("s.toml"), at_limits);
+        assert!(
+            scenario.is_ok(),
+            "{:?}",
+            scenario.err().map(|e| e.to_string())
+        );
+        assert!(refusal("accrual_days = 730", "accrual_days = 3652500.5").contains("10,000 years"));
+    }
 }
