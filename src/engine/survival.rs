@@ -124,7 +124,8 @@ impl<'a> SurvivalEndpoint<'a> {
                 let half = Z_975 * f.variance.sqrt();
                 (f.log_hr, f.log_hr - half, f.log_hr + half)
             }),
-            // Crude proportions dead by the analysis (not in summary.csv's columns).
+            // Crude proportions dead by the analysis: not written by a time-to-event
+            // summary.csv, but the tally counts an estimate only with them.
             observed: fit.map(|_| {
                 (
                     trial.events[arm] as f64 / n_arm as f64,
