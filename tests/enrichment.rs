@@ -612,6 +612,12 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
             "adaptation.threshold",
         ),
         (
+            "a threshold beyond 8",
+            "selection = \"epsilon\"\nepsilon = 0.1\n",
+            "selection = \"threshold\"\nthreshold = 9\n",
+            "adaptation.threshold",
+        ),
+        (
             "an unknown selection",
             "selection = \"epsilon\"",
             "selection = \"rbest\"",

@@ -205,16 +205,12 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             "adaptive enrichment selects among populations: list them, e.g. hypotheses = [\"overall\", \"mals\"]",
         );
     }
-    if hypotheses.len() > MAX_HYPOTHESES
-        || hypotheses
-            .iter()
-            .enumerate()
-            .any(|(i, h)| hypotheses[..i].contains(h))
-    {
+    // A population listed twice is refused with the other hypotheses' checks (design.rs).
+    if hypotheses.len() > MAX_HYPOTHESES {
         return Err(InvalidKey::new(
             "analysis.hypotheses",
             format!(
-                "with [adaptation] expected at most {MAX_HYPOTHESES} distinct populations (the closed test has 2^H - 1 intersections), found {hypotheses:?}"
+                "with [adaptation] expected at most {MAX_HYPOTHESES} populations (the closed test has 2^H - 1 intersections), found {hypotheses:?}"
             ),
         ));
     }
