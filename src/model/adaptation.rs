@@ -239,3 +239,27 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
         label_counts: label_counts.unwrap_or_default(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped enrichment scenario's plan with `n` populations (the names are not looked
+    /// up here: design.rs checks them).
+    fn plan_with(n: usize) -> Result<Option<AdaptationPlan>, InvalidKey> {
+        let text = include_str!("../../scenarios/immunosep_enrichment.toml");
+        let names: Vec<String> = (0..n).map(|i| format!("\"p{i}\"")).collect();
+        let from = "hypotheses = [\"overall\", \"mals\", \"immunoparalysis\"]";
+        assert!(text.contains(from));
+        let text = text.replacen(from, &format!("hypotheses = [{}]", names.join(", ")), 1);
+        plan(&toml::from_str::<RawScenario>(&text).unwrap())
+    }
+
+    /// At most 8 populations (255 intersections in the closed test), 8 included.
+    #[test]
+    fn eight_populations_at_most() {
+        assert!(plan_with(8).is_ok());
+        let e = plan_with(9).err().expect("9 populations refused");
+        assert_eq!(e.key, "analysis.hypotheses");
+    }
+}
