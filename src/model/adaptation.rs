@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn eight_populations_at_most() {
         assert!(plan_with(8).is_ok());
-        let e = plan_with(9).err().expect("9 populations refused");
+        let e = plan_with(9).expect_err("9 populations refused");
         assert_eq!(e.key, "analysis.hypotheses");
     }
 }
