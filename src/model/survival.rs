@@ -334,14 +334,22 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::scenario::Scenario;
+    use crate::model::scenario::{Scenario, ScenarioError};
     use std::path::Path;
 
-    /// The refusal of the shipped time-to-event scenario with `from` replaced by `to`.
+    /// The shipped time-to-event scenario with each `(from, to)` edit made once, parsed.
+    fn edited(edits: &[(&str, &str)]) -> Result<Scenario, ScenarioError> {
+        let mut text = include_str!("../../scenarios/immunosep_survival.toml").to_string();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            text = text.replacen(from, to, 1);
+        }
+        Scenario::from_text(Path::new("s.toml"), text)
+    }
+
+    /// The refusal of the shipped scenario with `from` replaced by `to`.
     fn refusal(from: &str, to: &str) -> String {
-        let text = include_str!("../../scenarios/immunosep_survival.toml");
-        assert!(text.contains(from), "{from}");
-        match Scenario::from_text(Path::new("s.toml"), text.replacen(from, to, 1)) {
+        match edited(&[(from, to)]) {
             Ok(_) => panic!("{to} accepted"),
             Err(e) => e.to_string(),
         }
@@ -364,16 +372,14 @@ mod tests {
     /// one (continuous times).
     #[test]
     fn the_limits_themselves_are_accepted() {
-        let text = include_str!("../../scenarios/immunosep_survival.toml");
-        let at_limits = text
-            .replacen("accrual_days = 730", "accrual_days = 3652500", 1)
-            .replacen("sample_size = 280", "sample_size = 10000000", 1)
-            .replacen(
+        let scenario = edited(&[
+            ("accrual_days = 730", "accrual_days = 3652500"),
+            ("sample_size = 280", "sample_size = 10000000"),
+            (
                 "time_resolution = \"day\"",
                 "time_resolution = \"continuous\"",
-                1,
-            );
-        let scenario = Scenario::from_text(Path::new("s.toml"), at_limits);
+            ),
+        ]);
         assert!(
             scenario.is_ok(),
             "{:?}",
