@@ -422,6 +422,18 @@ fn cox_estimate_and_coverage_match_the_oracle_when_the_hazard_ratio_is_one_numbe
     let row = check_against_oracle("logrank_stratified", [0.7, 0.7, 0.7], true);
     let s = surv(&row);
     assert!((s.coverage - 0.95).abs() < 0.01, "{}", s.coverage);
+    // Schoenfeld's power at the expected deaths by day 28, written from the definitions in R:
+    //   r1 <- -log(0.8) / 7; r2 <- (-log(0.55) + log(0.8)) / 21; mu <- -log(0.95) / 28
+    //   dead <- function(hr) { f <- function(t) { h <- ifelse(t < 7, r1, r2) * hr
+    //     H <- hr * ifelse(t < 7, r1 * t, r1 * 7 + r2 * (t - 7)); h * exp(-H - mu * t) }
+    //     integrate(f, 0, 7, rel.tol = 1e-13)$value + integrate(f, 7, 28, rel.tol = 1e-13)$value }
+    //   D <- 150 * dead(1) + 150 * dead(0.7)              # 116.428889059525631
+    //   pnorm(sqrt(D / 4) * -log(0.7) - qnorm(0.975))     # 0.485775502647055
+    assert!(
+        (row.analytic_power - 0.485775502647055).abs() < 1e-9,
+        "{}",
+        row.analytic_power
+    );
     // Under the null, one-sided 0.025: the oracle and the engine agree on the size too.
     check_against_oracle("logrank", [1.0, 1.0, 1.0], true);
 }
@@ -644,6 +656,27 @@ fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> [(f64, f64
         out[3].push(analysis - entries[0]);
     }
     out.map(|v| mean_se(&v))
+}
+
+/// Schoenfeld's power where the design changes what is tested: a longer life is the benefit
+/// when the event is wanted (`better = "higher"`: the test is for a hazard ratio above 1, so
+/// 4/3 has the power of 0.75 in `event_driven_design_matches_rpact`), and a third arm leaves
+/// the share of the 380 deaths in each comparison unknown (no approximation: NaN).
+#[test]
+fn schoenfeld_power_follows_the_direction_and_needs_two_arms() {
+    let higher = EVENT_DRIVEN
+        .replace("better = \"lower\"", "better = \"higher\"")
+        .replace("all = 0.75", "all = 1.3333333333333333");
+    let d = common::design(&higher);
+    let power = endotrial::stats::power::analytic_power(&d, 1);
+    assert!((power - 0.800669212238234).abs() < 1e-10, "{power}");
+
+    let third = "[[arm]]\nname = \"drug_2\"\nratio = 1\ntreatment = \"drug\"\n";
+    let d = common::design(&format!("{EVENT_DRIVEN}{third}"));
+    assert_eq!(d.arms.len(), 3);
+    for arm in [1, 2] {
+        assert!(endotrial::stats::power::analytic_power(&d, arm).is_nan());
+    }
 }
 
 /// Event-driven trials drawn by calendar chunk (uniform accrual over a year, or over 20 days so
