@@ -544,8 +544,8 @@ fn analytic_power_is_rpacts_get_power_rates() {
     //        informationRates=c(0.3,0.7,1), futilityBounds=c(-0.5,0.5))
     // getPowerRates(d2, groups=2, pi1=0.3, pi2=0.45, maxNumberOfSubjects=300,
     //        allocationRatioPlanned=2, directionUpper=FALSE)$overallReject   # 0.645271225080256
-    let design = |alternative: &str, alpha: f64, table: &str| {
-        seq_design(&format!(
+    let text = |alternative: &str, alpha: f64, table: &str| {
+        format!(
             r#"
 name = "unequal"
 [simulation]
@@ -579,8 +579,10 @@ alternative = "{alternative}"
 [sequential]
 {table}
 "#
-        ))
+        )
     };
+    let design =
+        |alternative: &str, alpha: f64, table: &str| seq_design(&text(alternative, alpha, table));
     for (d, rpact) in [
         (
             design(
@@ -601,6 +603,23 @@ alternative = "{alternative}"
     ] {
         let ours = endotrial::stats::power::analytic_power(&d, 1);
         assert!((ours - rpact).abs() < 1e-6, "{ours} vs rpact {rpact}");
+    }
+    // Certain outcomes (no variance, so no drift): power 1 for a certain benefit, 0 for none
+    // or for a certain harm, as `normal_power` gives the fixed design.
+    for (control, drug, power) in [
+        ("1.0", "0.0", 1.0),
+        ("1.0", "1.0", 0.0),
+        ("0.0", "1.0", 0.0),
+    ] {
+        let certain = text(
+            "one_sided",
+            0.025,
+            "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"",
+        )
+        .replace("control_risk = 0.45", &format!("control_risk = {control}"))
+        .replace("all = 0.3", &format!("all = {drug}"));
+        let ours = endotrial::stats::power::analytic_power(&seq_design(&certain), 1);
+        assert_eq!(ours, power, "control {control}, drug {drug}");
     }
 }
 
