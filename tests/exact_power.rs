@@ -258,6 +258,23 @@ fn yates_two_sided_unequal_allocation_incomplete_block_with_dropout() {
 }
 
 #[test]
+fn the_control_arm_may_be_listed_last() {
+    // The arm order in the file must not change anything: control is arm 1 here, so the
+    // engine's per-arm cells must be found by index, not assumed to start at 0.
+    check(TwoArm {
+        test: "chi_square",
+        alternative: "one_sided",
+        ratio_drug: 2,
+        ratio_control: 1,
+        sample_size: 61,
+        dropout: 0.1,
+        control_last: true,
+        seed: 19,
+        ..TwoArm::default()
+    });
+}
+
+#[test]
 fn yates_one_sided() {
     check(TwoArm {
         test: "chi_square_yates",

@@ -135,13 +135,17 @@ fn holm_contains_bonferroni_and_hochberg_contains_holm_in_every_trial() {
 #[test]
 fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
     // Fixed arm sizes (1:1 blocks, N = 60, no dropout); the label counts within each arm are
-    // binomial(30, P(label b)), and the within-label test sees those counts.
+    // binomial(30, P(label b)), and the within-label test sees those counts. Control is listed
+    // last, so its within-label tables are not at the start of the engine's cells.
     let d = common::TwoArm {
         replicates: 60_000,
         seed: 41,
+        control_last: true,
         ..common::TwoArm::default()
     }
     .design();
+    let (arm, control) = (0, 1);
+    assert_eq!(d.control, control);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let rows = summary::subgroup_rows(&d, &tally);
     assert_eq!(rows.len(), 2);
@@ -154,9 +158,9 @@ fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
                 let w = size.pmf(k1) * size.pmf(k0);
                 exact += w * exact_power_fixed(
                     TestKind::ChiSquare,
-                    d.stratum_risk[1][s],
+                    d.stratum_risk[arm][s],
                     k1,
-                    d.stratum_risk[0][s],
+                    d.stratum_risk[control][s],
                     k0,
                     0.05,
                     Alternative::TwoSided,
@@ -174,7 +178,8 @@ fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
             (row.mean_evaluable_arm - 30.0 * pi).abs()
                 < 4.0 * (30.0 * pi * (1.0 - pi) / d.replicates as f64).sqrt()
         );
-        assert_eq!(row.true_risk_arm, d.stratum_risk[1][s]);
+        assert_eq!(row.true_risk_arm, d.stratum_risk[arm][s]);
+        assert_eq!(row.true_risk_control, d.stratum_risk[control][s]);
         assert!(row.interaction_power > 0.0 && row.interaction_power < 1.0);
     }
 }

@@ -669,7 +669,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for p in [0.018, 0.174, 0.32, 0.5, 0.93] {
             let sampler = BinomialSampler::new(p, 300);
-            for n in [1, 2, 7, 70, 141, 300] {
+            for n in [1, 2, 3, 7, 70, 141, 300] {
                 let f_mode = sampler.mode_pmf[n as usize];
                 let (a, b) = (
                     sampler.start[n as usize] as usize,
@@ -697,8 +697,31 @@ mod tests {
                         "p {p} n {n} u {u}: {k} vs {searched}"
                     );
                 }
-                // The table covers all the mass but rounding; its entries are few.
-                assert!(1.0 - sampler.cumulative[b - 1] <= 1e-12, "p {p} n {n}");
+                // The table covers all the mass but rounding, and stops at the first entry
+                // that leaves less than SEARCH_TAIL (or where the pmf has died out); its
+                // entries are few.
+                assert!(1.0 - sums[sums.len() - 1] <= 1e-12, "p {p} n {n}");
+                assert!(
+                    1.0 - sums[sums.len() - 2] > SEARCH_TAIL,
+                    "p {p} n {n}: longer than needed"
+                );
+                // The search starts at a mode (so that it takes about sqrt(n p q) steps).
+                let exact = statrs::distribution::Binomial::new(p, n).unwrap();
+                let first = exact.pmf(u64::from(sampler.order[a]));
+                assert!(
+                    (0..=n).all(|k| exact.pmf(k) <= first),
+                    "p {p} n {n}: starts at {}",
+                    sampler.order[a]
+                );
+                // The guide is the documented one: for a uniform in [g / L, (g + 1) / L) it
+                // skips every sum below g / L (by a margin of 1e-12) and no other, so a draw
+                // scans about one entry. (p 0.5, n 3 has a sum of exactly 2 / 4.)
+                let len = sums.len() as f64;
+                for (g, &j) in sampler.guide[a..b].iter().enumerate() {
+                    let (j, floor) = (j as usize, g as f64 / len - 1e-12);
+                    assert!(j == 0 || sums[j - 1] <= floor, "p {p} n {n} g {g}");
+                    assert!(j + 1 == sums.len() || sums[j] > floor, "p {p} n {n} g {g}");
+                }
                 let sd = (n as f64 * p * (1.0 - p)).sqrt();
                 assert!(
                     ((b - a) as f64) < 30.0 * sd + 30.0,
@@ -801,6 +824,19 @@ mod tests {
                 hist[s.sample(&mut rng, n) as usize] += 1;
             }
             assert_fits(&hist, |k| exact.pmf(k), draws, &format!("p {p} n {n}"));
+        }
+    }
+
+    /// Risks of 0 and 1 (an arm with no events, a label with no dropout) are drawn without
+    /// tables: no memory for a time-to-event design's many per-day probabilities of 0.
+    #[test]
+    fn certain_outcomes_need_no_tables() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        for (p, k) in [(0.0, 0), (1.0, 40)] {
+            let s = BinomialSampler::new(p, 300);
+            assert_eq!(s.mode_table_len(), 0, "p {p}");
+            assert_eq!(s.start.len() + s.order.len(), 1, "p {p}");
+            assert!((0..20).all(|_| s.sample(&mut rng, 40) == k), "p {p}");
         }
     }
 

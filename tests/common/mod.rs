@@ -83,6 +83,8 @@ pub struct TwoArm<'a> {
     pub effect: f64,
     pub replicates: u64,
     pub seed: u64,
+    /// List the control arm after "drug" (the arm order must not matter).
+    pub control_last: bool,
 }
 
 impl Default for TwoArm<'_> {
@@ -99,6 +101,7 @@ impl Default for TwoArm<'_> {
             effect: 2.0,
             replicates: 40_000,
             seed: 11,
+            control_last: false,
         }
     }
 }
@@ -131,13 +134,7 @@ better = "{better}"
 name = "drug"
 effect = "risk_ratio"
 by_endotype = {{ a = {effect} }}
-[[arm]]
-name = "control"
-ratio = {rc}
-[[arm]]
-name = "drug"
-ratio = {rd}
-treatment = "drug"
+{arms}
 [analysis]
 control = "control"
 test = "{test}"
@@ -151,11 +148,26 @@ alternative = "{alternative}"
             randomisation = self.randomisation,
             better = self.better,
             effect = self.effect,
-            rc = self.ratio_control,
-            rd = self.ratio_drug,
+            arms = self.arms(),
             test = self.test,
             alternative = self.alternative,
         )
+    }
+
+    fn arms(&self) -> String {
+        let control = format!(
+            "[[arm]]\nname = \"control\"\nratio = {}",
+            self.ratio_control
+        );
+        let drug = format!(
+            "[[arm]]\nname = \"drug\"\nratio = {}\ntreatment = \"drug\"",
+            self.ratio_drug
+        );
+        if self.control_last {
+            format!("{drug}\n{control}")
+        } else {
+            format!("{control}\n{drug}")
+        }
     }
 
     pub fn design(&self) -> Design {
