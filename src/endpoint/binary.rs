@@ -684,9 +684,12 @@ mod tests {
                     );
                 }
                 let sums = &sampler.cumulative[a..b];
+                let last = sums[sums.len() - 1];
                 for u in us {
                     let searched = sampler.search(u, n, f_mode);
+                    // Only a uniform beyond the table's mass (< 1e-15 of them) takes the search.
                     let Some(k) = sampler.tabulated(u, n) else {
+                        assert!(u >= last, "p {p} n {n} u {u}: not tabulated");
                         continue;
                     };
                     // A sum and a run of subtractions may round apart, by an ulp or two: only
@@ -696,6 +699,15 @@ mod tests {
                         k == searched || at_a_boundary,
                         "p {p} n {n} u {u}: {k} vs {searched}"
                     );
+                }
+                // Inversion: entry j takes the uniforms in [sum j-1, sum j), to the ulp (the
+                // first entry whose sum exceeds u, found here by a plain scan).
+                for u in sums.iter().flat_map(|&c| [c.next_down(), c]) {
+                    let Some(j) = sums.iter().position(|&c| u < c) else {
+                        continue;
+                    };
+                    let k = sampler.tabulated(u, n).map(|k| k as u32);
+                    assert_eq!(k, Some(sampler.order[a + j]), "p {p} n {n} u {u}");
                 }
                 // The table covers all the mass but rounding, and stops at the first entry
                 // that leaves less than SEARCH_TAIL (or where the pmf has died out); its
