@@ -709,6 +709,13 @@ mod tests {
                     let k = sampler.tabulated(u, n).map(|k| k as u32);
                     assert_eq!(k, Some(sampler.order[a + j]), "p {p} n {n} u {u}");
                 }
+                // The search's first boundary is exact too (u equal to the mode's pmf is the
+                // next outcome's), and the table holds the support 0..=n only.
+                if sums.len() > 1 && sums[1] > sums[0] {
+                    let next = u64::from(sampler.order[a + 1]);
+                    assert_eq!(sampler.search(sums[0], n, f_mode), next, "p {p} n {n}");
+                }
+                assert!(sampler.order[a..b].iter().all(|&k| u64::from(k) <= n));
                 // The table covers all the mass but rounding, and stops at the first entry
                 // that leaves less than SEARCH_TAIL (or where the pmf has died out); its
                 // entries are few.
