@@ -756,6 +756,9 @@ mod tests {
         let c = chain_probabilities(&[0.2, 0.3, 0.5]);
         assert!((c[0] - 0.2).abs() < 1e-15 && (c[1] - 0.375).abs() < 1e-15 && c[2] == 1.0);
         assert_eq!(chain_probabilities(&[1.0, 0.0]), vec![1.0, 1.0]);
+        // The last is 1 exactly, though (0.6 + 0.25 + 0.15) - 0.6 - 0.25 rounds above 0.15
+        // (else the last label could lose a patient).
+        assert_eq!(chain_probabilities(&[0.6, 0.25, 0.15])[2], 1.0);
     }
 
     /// Goodness of fit of the screening sampler to the negative binomial pmf (seeded).
