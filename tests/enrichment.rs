@@ -812,6 +812,10 @@ efficacy_parameter = 0
 [adaptation]
 at_look = 1
 selection = "best"
+[cost]
+currency = "EUR"
+screening = 10
+per_patient = 1000
 "#;
     let r = run(text);
     let n = r.summary.replicates as f64;
@@ -849,6 +853,8 @@ selection = "best"
     let populations: [&[usize]; 2] = [&[0, 1], &[0]];
     let (mut any, mut rejected, mut kept_a) = (0.0, [0.0; 2], 0.0);
     let (mut screened_before, mut screened_after) = (Vec::new(), Vec::new());
+    // Trials reaching the second stage, and its patients in each population kept.
+    let (mut continued, mut after) = (0.0, [0.0; 2]);
     for _ in 0..trials {
         let mut block: Vec<usize> = Vec::new();
         let mut recruit: &[usize] = &[0, 1];
@@ -859,6 +865,7 @@ selection = "best"
         let mut hyp = [false; 2];
         let mut screens = [0u32; 2];
         for stage in 0..2 {
+            continued += f64::from(u8::from(stage == 1));
             let mut t = [[(0.0, 0.0); 2]; 2];
             let mut randomised = 0;
             while randomised < 100 {
@@ -880,6 +887,10 @@ selection = "best"
                     continue;
                 }
                 randomised += 1;
+                for h in 0..2 {
+                    let counts = stage == 1 && selected[h] && populations[h].contains(&label);
+                    after[h] += f64::from(u8::from(counts));
+                }
                 if block.is_empty() {
                     block = if rng.random::<bool>() {
                         vec![0, 1]
@@ -1004,6 +1015,64 @@ selection = "best"
             oracle.0,
             4.0 * se
         );
+    }
+    // The 95th percentiles of the screened lie between the oracle's 94th and 96th (about six
+    // SE of the two empirical CDFs either side).
+    for (what, engine, mut oracle) in [
+        (
+            "screened before",
+            r.adaptation[0].p95_screened_before,
+            screened_before,
+        ),
+        (
+            "screened after",
+            r.adaptation[0].p95_screened_after,
+            screened_after,
+        ),
+    ] {
+        oracle.sort_by(f64::total_cmp);
+        let at = |q: f64| oracle[(q * t).ceil() as usize - 1];
+        let engine = engine as f64;
+        assert!(
+            at(0.94) <= engine && engine <= at(0.96),
+            "{what}: p95 {engine} outside [{}, {}]",
+            at(0.94),
+            at(0.96)
+        );
+    }
+    // Randomised: 100 before the interim, 100 after it in the trials that reach it; a
+    // population's count after it is its patients while it is kept.
+    let a = &r.adaptation;
+    assert_eq!(a[0].mean_randomised_before_selection, 100.0);
+    let p_continue = continued / t;
+    close(
+        "randomised after",
+        a[0].mean_randomised_after_selection / 100.0,
+        n,
+        p_continue,
+        t,
+    );
+    for (h, row) in a.iter().enumerate() {
+        // At most 100 per trial: an SD of at most 50.
+        let oracle = after[h] / t;
+        let tolerance = 4.0 * 50.0 * (1.0 / t + 1.0 / n).sqrt();
+        assert!(
+            (row.mean_randomised_after - oracle).abs() < tolerance,
+            "{}: randomised after {} vs {oracle}",
+            row.hypothesis,
+            row.mean_randomised_after
+        );
+    }
+    // Cost: 10 per screened and 1000 per randomised patient, before and after.
+    for row in a {
+        let before =
+            10.0 * row.mean_screened_before + 1000.0 * row.mean_randomised_before_selection;
+        let after = 10.0 * row.mean_screened_after + 1000.0 * row.mean_randomised_after_selection;
+        assert!((row.mean_cost_before - before).abs() < 1e-6 * before);
+        assert!((row.mean_cost_after - after).abs() < 1e-6 * after);
+        assert_eq!(row.currency, "EUR");
+        let p = row.p_selected;
+        assert!((row.p_selected_se - se(p, n)).abs() < 1e-15);
     }
 }
 

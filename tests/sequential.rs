@@ -124,6 +124,14 @@ fn one_look_is_the_fixed_design_byte_for_byte() {
 /// informationRates=c(1/3,2/3,1), futilityBounds=c(0,0), bindingFutility=FALSE)$criticalValues
 /// (the same bounds without futility, and for sided=2, alpha=0.05).
 const OF3: [f64; 3] = [3.71030287326250, 2.51142748445272, 1.99304748326540];
+/// The same design's $alphaSpent (the last is alpha: rpact stops at 0.02499999) and
+/// $stageLevels.
+const OF3_SPENT: [f64; 3] = [0.000103505718147101, 0.006048389077275451, 0.025];
+const OF3_LEVELS: [f64; 3] = [
+    0.000103505718147101,
+    0.006012199376896121,
+    0.023128123916898669,
+];
 /// getDesignGroupSequential(kMax=2, alpha=0.025, sided=1, typeOfDesign="asP",
 /// informationRates=c(0.5,1))$criticalValues
 const POCOCK2: [f64; 2] = [2.15699921834468, 2.20097697526217];
@@ -239,6 +247,11 @@ struct Case {
     per_arm: &'static [usize],
     efficacy: &'static [f64],
     futility: Option<&'static [f64]>,
+    /// rpact's cumulative alpha spent, stage levels and cumulative beta spent (the calls are
+    /// beside each case).
+    alpha_spent: &'static [f64],
+    stage_levels: &'static [f64],
+    beta_spent: Option<&'static [f64]>,
 }
 
 /// TwoArm's true risks: endotype a (0.4, control risk 0.3, risk ratio `effect`), b (0.6, 0.15).
@@ -270,6 +283,14 @@ fn stopping_probabilities_match_exact_enumeration() {
             // typeOfDesign="asOF", typeBetaSpending="bsOF", informationRates=c(0.3,0.7,1))
             efficacy: &[3.92857254262661, 2.43874237686396, 2.00000857561827],
             futility: Some(&[-0.451297880765311, 1.29448792012408]),
+            // $alphaSpent, $stageLevels, $betaSpent
+            alpha_spent: &[4.27257874446862e-05, 7.38448933253566e-03, 0.025],
+            stage_levels: &[
+                4.27257874446862e-05,
+                7.36923562425573e-03,
+                2.27496689462311e-02,
+            ],
+            beta_spent: Some(&[0.0192949815161362, 0.1255848557197978, 0.2]),
         },
         Case {
             what: "O'Brien-Fleming, non-binding futility at z = 0, alternative, pipeline of 9",
@@ -279,15 +300,21 @@ fn stopping_probabilities_match_exact_enumeration() {
             per_arm: &[10, 20, 30],
             efficacy: &OF3,
             futility: Some(&[0.0, 0.0]),
+            alpha_spent: &OF3_SPENT,
+            stage_levels: &OF3_LEVELS,
+            beta_spent: None,
         },
         Case {
-            what: "the same under the null",
+            what: "the same under the null (most trials stop early: the median look is not the 95th percentile's)",
             arm: arm(1.0, "higher", "one_sided"),
             table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.0]",
-            accrual: None,
+            accrual: Some((10.0, 28.0)),
             per_arm: &[10, 20, 30],
             efficacy: &OF3,
             futility: Some(&[0.0, 0.0]),
+            alpha_spent: &OF3_SPENT,
+            stage_levels: &OF3_LEVELS,
+            beta_spent: None,
         },
         Case {
             what: "two-sided O'Brien-Fleming, a harmful drug (lower is better)",
@@ -297,6 +324,11 @@ fn stopping_probabilities_match_exact_enumeration() {
             per_arm: &[10, 20, 30],
             efficacy: &OF3,
             futility: None,
+            // getDesignGroupSequential(kMax=3, alpha=0.05, sided=2, typeOfDesign="asOF",
+            // informationRates=c(1/3,2/3,1)): alpha spent over both sides, levels per side
+            alpha_spent: &[0.000207011436294202, 0.012096778151789965, 0.05],
+            stage_levels: &OF3_LEVELS,
+            beta_spent: None,
         },
         Case {
             what: "one-sided Pocock, lower is better, a beneficial drug, futility at z = 0.5",
@@ -306,6 +338,9 @@ fn stopping_probabilities_match_exact_enumeration() {
             per_arm: &[15, 30],
             efficacy: &POCOCK2,
             futility: Some(&[0.5]),
+            alpha_spent: &[0.015502862673957, 0.025],
+            stage_levels: &[0.0155028626739570, 0.0138688269384808],
+            beta_spent: None,
         },
     ];
     for case in cases {
@@ -341,6 +376,7 @@ fn stopping_probabilities_match_exact_enumeration() {
                 (sim - exact) / se
             );
         };
+        let mut cumulative = 0.0;
         for (k, row) in rows.iter().enumerate() {
             close(
                 &format!("look {} efficacy", k + 1),
@@ -352,6 +388,43 @@ fn stopping_probabilities_match_exact_enumeration() {
                 row.p_futility,
                 e.futility[k],
             );
+            cumulative += e.efficacy[k];
+            close(
+                &format!("look {} cumulative power", k + 1),
+                row.cumulative_power,
+                cumulative,
+            );
+            // Each SE is the binomial one of its own estimate.
+            let binomial_se = |p: f64| (p * (1.0 - p) / r).sqrt();
+            for (what, se, p) in [
+                ("efficacy", row.p_efficacy_se, row.p_efficacy),
+                ("futility", row.p_futility_se, row.p_futility),
+                (
+                    "cumulative power",
+                    row.cumulative_power_se,
+                    row.cumulative_power,
+                ),
+            ] {
+                assert!((se - binomial_se(p)).abs() < 1e-15, "{what} SE at look {k}");
+            }
+            // The boundaries as printed are rpact's.
+            let futility_z = case.futility.and_then(|f| f.get(k).copied());
+            for (what, ours, rpact) in [
+                ("efficacy z", row.efficacy_z, Some(case.efficacy[k])),
+                ("futility z", row.futility_z, futility_z),
+                ("alpha spent", row.alpha_spent, Some(case.alpha_spent[k])),
+                ("stage level", row.efficacy_p, Some(case.stage_levels[k])),
+                ("beta spent", row.beta_spent, case.beta_spent.map(|b| b[k])),
+            ] {
+                match rpact {
+                    Some(v) => assert!(
+                        (ours - v).abs() < 1e-6,
+                        "{}: {what} {ours} vs {v}",
+                        case.what
+                    ),
+                    None => assert!(ours.is_nan(), "{}: {what} {ours}", case.what),
+                }
+            }
         }
         // Randomised per trial: the patients with outcomes at the look that ended it, plus the
         // pipeline (10 a month x 28 days = 9.2 -> 9), at most the sample size.
@@ -393,10 +466,84 @@ fn stopping_probabilities_match_exact_enumeration() {
             "{}: expected randomised {simulated} vs exact {mean} (SE {se})",
             case.what
         );
+        if let Some(s) = &row.sequential {
+            early_stopping_columns(case.what, s, &e, &at, case.per_arm, case.accrual, r);
+        }
         // Power is the sum of the efficacy stops.
         let power: f64 = e.efficacy.iter().sum();
         close("power", row.power, power);
     }
+}
+
+/// summary.csv's columns of a design with interim looks against the exact law `e` of where a
+/// trial ends, `at[k]` patients randomised when it ends at look k: the early stops, the 95th
+/// percentiles (R's type 1: the first look where the exact CDF reaches 0.95, checked only where
+/// the CDF is more than 4 SE from 0.95 so that the simulated one cannot fall on the other side)
+/// and the months (`n / accrual + day / 30.4375` at the look with n patients with outcomes,
+/// `per_arm[k]` in each arm).
+fn early_stopping_columns(
+    what: &str,
+    s: &endotrial::engine::summary::SequentialColumns,
+    e: &Exact,
+    at: &[f64],
+    per_arm: &[usize],
+    accrual: Option<(f64, f64)>,
+    r: f64,
+) {
+    let last = e.ended.len() - 1;
+    let close = |column: &str, sim: f64, exact: f64, se: f64| {
+        assert!(
+            (sim - exact).abs() < 4.0 * se.max(1.0 / r),
+            "{what}: {column}: simulated {sim}, exact {exact} (SE {se})"
+        );
+    };
+    let early = |p: &[f64]| p[..last].iter().sum::<f64>();
+    for (column, sim, exact) in [
+        ("p_early_stop", s.p_early_stop, early(&e.ended)),
+        ("p_early_efficacy", s.p_early_efficacy, early(&e.efficacy)),
+        ("p_early_futility", s.p_early_futility, early(&e.futility)),
+    ] {
+        close(column, sim, exact, (exact * (1.0 - exact) / r).sqrt());
+    }
+    assert_eq!(s.looks, e.ended.len());
+    let mut cdf = 0.0;
+    let mut p95 = None;
+    for (k, p) in e.ended.iter().enumerate() {
+        cdf += p;
+        let se = (cdf * (1.0 - cdf) / r).sqrt();
+        if (cdf - 0.95).abs() < 4.0 * se.max(1.0 / r) && k < last {
+            return; // too close to call: the simulated 95th percentile may be either look
+        }
+        if cdf >= 0.95 && p95.is_none() {
+            p95 = Some(k);
+        }
+    }
+    let p95 = p95.unwrap_or(last);
+    assert_eq!(s.p95_randomised as f64, at[p95], "{what}: p95 randomised");
+    let Some((per_month, day)) = accrual else {
+        assert!(
+            s.expected_months.is_nan() && s.p95_months.is_nan(),
+            "{what}"
+        );
+        return;
+    };
+    // The look with n patients with outcomes (both arms) comes when the n-th has had hers.
+    let months: Vec<f64> = per_arm
+        .iter()
+        .map(|&n| (2 * n) as f64 / per_month + day / 30.4375)
+        .collect();
+    let mean: f64 = e.ended.iter().zip(&months).map(|(p, m)| p * m).sum();
+    let var: f64 = e
+        .ended
+        .iter()
+        .zip(&months)
+        .map(|(p, m)| p * (m - mean).powi(2))
+        .sum();
+    close("expected_months", s.expected_months, mean, (var / r).sqrt());
+    assert!(
+        (s.p95_months - months[p95]).abs() < 1e-12,
+        "{what}: p95 months"
+    );
 }
 
 /// rpact 3.3.4 (R 4.2.2), seed 12345, 200,000 iterations:

@@ -74,6 +74,23 @@ fn proportion_se(p: f64, n: f64) -> f64 {
     (p * (1.0 - p) / n).sqrt()
 }
 
+/// A printed SE is the binomial one of its own estimate over `n` trials.
+fn se_of(what: &str, se: f64, p: f64, n: f64) {
+    assert!((se - proportion_se(p, n)).abs() < 1e-15, "{what}: SE {se}");
+}
+
+/// The Wilson 95% interval of a proportion `p` of `n` trials, as what defines it: the two
+/// proportions p0 with (p - p0)^2 = z^2 p0 (1 - p0) / n (clipped to [0, 1]).
+fn assert_wilson(what: &str, (lo, hi): (f64, f64), p: f64, n: f64) {
+    let z = 1.959963984540054;
+    let off = |p0: f64| (p - p0).powi(2) - z * z * p0 * (1.0 - p0) / n;
+    assert!(lo < p && p < hi, "{what}: {lo} {p} {hi}");
+    assert!(
+        off(lo).abs() < 1e-12 && off(hi).abs() < 1e-12,
+        "{what}: {lo} {hi}"
+    );
+}
+
 #[test]
 fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
     let r = 40_000u64;
@@ -85,6 +102,13 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
 
     let row = &summary::summarise(&d, &tally)[0];
     within("power", row.power, x.power, proportion_se(x.power, rf));
+    se_of("power", row.power_se, row.power, rf);
+    assert_wilson(
+        "power",
+        (row.power_ci_low, row.power_ci_high),
+        row.power,
+        rf,
+    );
     within(
         "coverage",
         row.coverage,
@@ -106,6 +130,7 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         assert!((sub.true_risk_control - RISK[0][s]).abs() < 1e-12);
         let p = x.label_power[s];
         within(&what("power"), sub.power, p, proportion_se(p, rf));
+        se_of(&what("power"), sub.power_se, sub.power, rf);
         let e = x.label_estimable[s];
         within(
             &what("estimable"),
@@ -134,6 +159,12 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
             sub.interaction_power,
             ip,
             proportion_se(ip, rf),
+        );
+        se_of(
+            &what("interaction_power"),
+            sub.interaction_power_se,
+            sub.interaction_power,
+            rf,
         );
     }
 
@@ -167,6 +198,9 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
             x.holm_fwer,
             proportion_se(x.holm_fwer, rf),
         );
+        se_of(&row.hypothesis, row.power_se, row.power, rf);
+        se_of("fwer", row.fwer_se, row.fwer, rf);
+        assert_wilson("fwer", (row.fwer_ci_low, row.fwer_ci_high), row.fwer, rf);
     }
     // The checks have teeth: every quantity is far from 0 and 1 where it matters.
     assert!(x.holm_fwer > 0.005 && x.interaction_power > 0.2 && x.holm_power[1] > 0.3);

@@ -766,6 +766,8 @@ mod tests {
     fn screening_sampler_fits_the_negative_binomial() {
         let (n, q) = (30u64, 0.41);
         let s = ScreeningSampler::new(n, q);
+        // A support this narrow is tabulated (the fast path; the mixture is for wide ones).
+        assert!(matches!(s.draw, ScreeningDraw::Table { .. }));
         let dist = NegativeBinomial::new(n as f64, q).unwrap();
         let draws = 200_000u64;
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -774,6 +776,26 @@ mod tests {
             hist[s.sample(&mut rng) as usize] += 1;
         }
         assert_fits(&hist, |k| dist.pmf(k), draws, "screening");
+    }
+
+    /// Past the end of its table the draw continues the pmf, and stays the same inversion: a
+    /// table cut after 5 values gives the full table's draws from the same uniforms.
+    #[test]
+    fn screening_draws_past_the_table_continue_the_inversion() {
+        let full = ScreeningSampler::new(30, 0.41);
+        let ScreeningDraw::Table { dist, cdf } = &full.draw else {
+            panic!("tabulated");
+        };
+        let cut = ScreeningSampler {
+            draw: ScreeningDraw::Table {
+                dist: *dist,
+                cdf: cdf[..5].to_vec(),
+            },
+        };
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(4), ChaCha8Rng::seed_from_u64(4));
+        for _ in 0..20_000 {
+            assert_eq!(full.sample(&mut a), cut.sample(&mut b));
+        }
     }
 
     /// The gamma-Poisson path (support too wide for a table) against the negative binomial:
