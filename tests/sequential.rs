@@ -130,7 +130,7 @@ const OF3_SPENT: [f64; 3] = [0.000103505718147101, 0.006048389077275451, 0.025];
 const OF3_LEVELS: [f64; 3] = [
     0.000103505718147101,
     0.006012199376896121,
-    0.023128123916898669,
+    0.0231281239168987,
 ];
 /// getDesignGroupSequential(kMax=2, alpha=0.025, sided=1, typeOfDesign="asP",
 /// informationRates=c(0.5,1))$criticalValues

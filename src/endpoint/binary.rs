@@ -888,5 +888,9 @@ mod tests {
     fn everyone_eligible_means_no_screen_failures() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         assert!((0..100).all(|_| ScreeningSampler::new(5, 1.0).sample(&mut rng) == 0));
+        // Also for the sizes drawn on the fly (a sequential trial whose arms left early), and
+        // no patient to find means no failure.
+        assert_eq!(negative_binomial(&mut rng, 5, 1.0), 0);
+        assert_eq!(negative_binomial(&mut rng, 0, 0.3), 0);
     }
 }
