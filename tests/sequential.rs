@@ -305,7 +305,7 @@ fn stopping_probabilities_match_exact_enumeration() {
             beta_spent: None,
         },
         Case {
-            what: "the same under the null (most trials stop early: the median look is not the 95th percentile's)",
+            what: "the same under the null, with accrual (most trials stop early: the median look is not the 95th percentile's)",
             arm: arm(1.0, "higher", "one_sided"),
             table: "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0.0, 0.0]",
             accrual: Some((10.0, 28.0)),
@@ -338,6 +338,8 @@ fn stopping_probabilities_match_exact_enumeration() {
             per_arm: &[15, 30],
             efficacy: &POCOCK2,
             futility: Some(&[0.5]),
+            // getDesignGroupSequential(kMax=2, alpha=0.025, sided=1, typeOfDesign="asP",
+            // informationRates=c(0.5,1), futilityBounds=0.5, bindingFutility=FALSE)
             alpha_spent: &[0.015502862673957, 0.025],
             stage_levels: &[0.0155028626739570, 0.0138688269384808],
             beta_spent: None,

@@ -80,7 +80,8 @@ fn se_of(what: &str, se: f64, p: f64, n: f64) {
 }
 
 /// The Wilson 95% interval of a proportion `p` of `n` trials, as what defines it: the two
-/// proportions p0 with (p - p0)^2 = z^2 p0 (1 - p0) / n (clipped to [0, 1]).
+/// proportions p0 with (p - p0)^2 = z^2 p0 (1 - p0) / n (for p away from 0 and 1, where the
+/// engine clips them).
 fn assert_wilson(what: &str, (lo, hi): (f64, f64), p: f64, n: f64) {
     let z = 1.959963984540054;
     let off = |p0: f64| (p - p0).powi(2) - z * z * p0 * (1.0 - p0) / n;
