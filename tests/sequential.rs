@@ -378,6 +378,7 @@ fn stopping_probabilities_match_exact_enumeration() {
                 (sim - exact) / se
             );
         };
+        let binomial_se = |p: f64| (p * (1.0 - p) / r).sqrt();
         let mut cumulative = 0.0;
         for (k, row) in rows.iter().enumerate() {
             close(
@@ -397,7 +398,6 @@ fn stopping_probabilities_match_exact_enumeration() {
                 cumulative,
             );
             // Each SE is the binomial one of its own estimate.
-            let binomial_se = |p: f64| (p * (1.0 - p) / r).sqrt();
             for (what, se, p) in [
                 ("efficacy", row.p_efficacy_se, row.p_efficacy),
                 ("futility", row.p_futility_se, row.p_futility),
@@ -449,20 +449,13 @@ fn stopping_probabilities_match_exact_enumeration() {
                 case.what
             );
         }
-        let mean: f64 = e.ended.iter().zip(&at).map(|(p, n)| p * n).sum();
-        let var: f64 = e
-            .ended
-            .iter()
-            .zip(&at)
-            .map(|(p, n)| p * (n - mean).powi(2))
-            .sum();
+        let (mean, se) = mean_and_se(&e.ended, &at, r);
         let row = &summary::summarise(&d, &tally)[0];
         let simulated = if case.per_arm.len() > 1 {
             row.sequential.as_ref().unwrap().expected_randomised
         } else {
             60.0
         };
-        let se = (var / r).sqrt();
         assert!(
             (simulated - mean).abs() < 4.0 * se,
             "{}: expected randomised {simulated} vs exact {mean} (SE {se})",
@@ -475,6 +468,18 @@ fn stopping_probabilities_match_exact_enumeration() {
         let power: f64 = e.efficacy.iter().sum();
         close("power", row.power, power);
     }
+}
+
+/// The mean of a quantity worth `values[k]` when the trial ends at look k (probability
+/// `ended[k]`), and the SE of its average over `r` trials.
+fn mean_and_se(ended: &[f64], values: &[f64], r: f64) -> (f64, f64) {
+    let mean: f64 = ended.iter().zip(values).map(|(p, v)| p * v).sum();
+    let var: f64 = ended
+        .iter()
+        .zip(values)
+        .map(|(p, v)| p * (v - mean).powi(2))
+        .sum();
+    (mean, (var / r).sqrt())
 }
 
 /// summary.csv's columns of a design with interim looks against the exact law `e` of where a
@@ -534,14 +539,8 @@ fn early_stopping_columns(
         .iter()
         .map(|&n| (2 * n) as f64 / per_month + day / 30.4375)
         .collect();
-    let mean: f64 = e.ended.iter().zip(&months).map(|(p, m)| p * m).sum();
-    let var: f64 = e
-        .ended
-        .iter()
-        .zip(&months)
-        .map(|(p, m)| p * (m - mean).powi(2))
-        .sum();
-    close("expected_months", s.expected_months, mean, (var / r).sqrt());
+    let (mean, se) = mean_and_se(&e.ended, &months, r);
+    close("expected_months", s.expected_months, mean, se);
     assert!(
         (s.p95_months - months[p95]).abs() < 1e-12,
         "{what}: p95 months"
