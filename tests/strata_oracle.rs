@@ -154,6 +154,13 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
             x.label_mean_evaluable_arm[s],
             sd / rf.sqrt(),
         );
+        // Control's label count has the same binomial law as the drug arm's.
+        within(
+            &what("mean_evaluable_control"),
+            sub.mean_evaluable_control,
+            x.label_mean_evaluable_control[s],
+            sd / rf.sqrt(),
+        );
         let ip = x.interaction_power;
         within(
             &what("interaction_power"),

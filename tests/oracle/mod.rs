@@ -338,6 +338,7 @@ pub struct TwoStrata {
     pub label_estimable: [f64; 2],
     pub label_mean_difference: [f64; 2],
     pub label_mean_evaluable_arm: [f64; 2],
+    pub label_mean_evaluable_control: [f64; 2],
     pub interaction_power: f64,
     /// Holm over [overall, a, b]: probability each is rejected, any, all, and any true null.
     pub holm_power: [f64; 3],
@@ -396,6 +397,7 @@ pub fn two_strata(
                 p[s + 1] = prop_test(a, na, c, nc, false, side);
                 o.label_power[s] += w * f64::from(u8::from(p[s + 1] <= alpha));
                 o.label_mean_evaluable_arm[s] += w * na as f64;
+                o.label_mean_evaluable_control[s] += w * nc as f64;
                 if na > 0 && nc > 0 {
                     o.label_estimable[s] += w;
                     label_sum[s] += w * (a as f64 / na as f64 - c as f64 / nc as f64);
