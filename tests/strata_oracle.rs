@@ -269,43 +269,51 @@ fn cost_matches_the_negative_binomial_of_screening() {
 }
 
 #[test]
-fn p95_screened_of_a_design_screening_millions() {
-    // Label a, the only eligible one, has prevalence 1e-4: screened = N + NegBin(N, 1e-4), up
-    // to about 1.5 million, wider than the histogram's single-value bins: they are 32 wide here,
-    // and the reported quantile is the top of the bin where the empirical CDF reaches 0.95.
+fn p95_screened_of_designs_screening_a_hundred_thousand_to_millions() {
+    // Label a, the only eligible one, has prevalence q: screened = n + NegBin(n, q). The
+    // histogram's bins are single values for (2000, 0.02) (about 100,000 +- 2,200 screened:
+    // the window starts 12 SDs below the mean, not at n) and 32 wide for (60, 1e-4) (up to
+    // about 1.5 million screened); the reported quantile is the top of the bin where the
+    // empirical CDF reaches 0.95. R: qnbinom(0.95, n, q) + n, and pnbinom at it.
     let r = 20_000u64;
-    let q = 1e-4;
-    let text = scenario(r, 6)
-        .replace(&format!("prevalence = {PA}"), &format!("prevalence = {q}"))
-        .replace(
-            &format!("prevalence = {}", 1.0 - PA),
-            &format!("prevalence = {}", 1.0 - q),
-        )
-        .replace("sample_size = 60", "sample_size = 60\neligible = [\"a\"]")
-        .replace(
-            "hypotheses = [\"overall\", \"a\", \"b\"]",
-            "hypotheses = [\"overall\", \"a\"]",
+    for (n, q, bin, r_p95, r_cdf) in [
+        (2000u64, 0.02, 1, 103_669, 0.950024451791588),
+        (60, 1e-4, 32, 732_830, 0.950000412903507),
+    ] {
+        let text = scenario(r, 6)
+            .replace(&format!("prevalence = {PA}"), &format!("prevalence = {q}"))
+            .replace(
+                &format!("prevalence = {}", 1.0 - PA),
+                &format!("prevalence = {}", 1.0 - q),
+            )
+            .replace(
+                "sample_size = 60",
+                &format!("sample_size = {n}\neligible = [\"a\"]"),
+            )
+            .replace(
+                "hypotheses = [\"overall\", \"a\", \"b\"]",
+                "hypotheses = [\"overall\", \"a\"]",
+            );
+        let d = common::design(&text);
+        assert!((d.eligible_fraction - q).abs() < 1e-15);
+        let row = &summary::summarise(&d, &engine::simulate(&d, 0..r, &|_| {}))[0];
+        // P(screened <= s) = P(NegBin(n, q) <= s - n) = I_q(n, s - n + 1), the regularised beta.
+        let cdf = |s: u64| statrs::function::beta::beta_reg(n as f64, (s - n + 1) as f64, q);
+        assert!((cdf(r_p95) - r_cdf).abs() < 1e-9, "{n} {q}");
+        // The empirical CDF is within 4 SEs of the exact one: it reaches 0.95 at the reported
+        // quantile and not one bin below.
+        let tol = 4.0 * (0.95 * 0.05 / r as f64).sqrt();
+        let p95 = row.p95_screened;
+        assert!(cdf(p95) > 0.95 - tol, "{n} {q}: F({p95}) = {}", cdf(p95));
+        assert!(
+            cdf(p95 - bin) < 0.95 + tol,
+            "{n} {q}: F({p95} - {bin}) = {}",
+            cdf(p95 - bin)
         );
-    let d = common::design(&text);
-    assert!((d.eligible_fraction - q).abs() < 1e-15);
-    let row = &summary::summarise(&d, &engine::simulate(&d, 0..r, &|_| {}))[0];
-    // P(screened <= s) = P(NegBin(N, q) <= s - N) = I_q(N, s - N + 1), the regularised beta.
-    let cdf = |s: u64| statrs::function::beta::beta_reg(N as f64, (s - N + 1) as f64, q);
-    // R: qnbinom(0.95, 60, 1e-4) + 60 -> 732830; pnbinom(732770, 60, 1e-4) -> 0.950000412903507
-    assert!((cdf(732_830) - 0.950000412903507).abs() < 1e-9);
-    // The empirical CDF is within 4 SEs of the exact one; it reaches 0.95 at the reported top of
-    // the bin and not 32 values below.
-    let tol = 4.0 * (0.95 * 0.05 / r as f64).sqrt();
-    let p95 = row.p95_screened;
-    assert!(cdf(p95) > 0.95 - tol, "F({p95}) = {}", cdf(p95));
-    assert!(
-        cdf(p95 - 32) < 0.95 + tol,
-        "F({p95} - 32) = {}",
-        cdf(p95 - 32)
-    );
-    let mean = N as f64 / q;
-    let se = (N as f64 * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
-    within("mean_screened", row.mean_screened, mean, se);
+        let mean = n as f64 / q;
+        let se = (n as f64 * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
+        within("mean_screened", row.mean_screened, mean, se);
+    }
 }
 
 #[test]
