@@ -269,16 +269,19 @@ fn cost_matches_the_negative_binomial_of_screening() {
 }
 
 #[test]
-fn p95_screened_of_designs_screening_a_hundred_thousand_to_millions() {
+fn p95_screened_of_designs_screening_thousands_to_millions() {
     // Label a, the only eligible one, has prevalence q: screened = n + NegBin(n, q). The
-    // histogram's bins are single values for (2000, 0.02) (about 100,000 +- 2,200 screened:
-    // the window starts 12 SDs below the mean, not at n) and 32 wide for (60, 1e-4) (up to
-    // about 1.5 million screened); the reported quantile is the top of the bin where the
-    // empirical CDF reaches 0.95. R: qnbinom(0.95, n, q) + n, and pnbinom at it.
+    // histogram keeps a window from 12 SDs below the mean to 12 above: single-value bins from
+    // 73,436 for (2000, 0.02) (screened about 100,000 +- 2,200) and from 3,241 for (2000, 0.5)
+    // (about 4,000 +- 63; a mean of n / q instead of n (1 - q) / q would start it above the
+    // 95th percentile); 64-wide bins from 303,028 for (200, 1e-4) (about 2.0 +- 0.14 million).
+    // The reported quantile is the top of the bin where the empirical CDF reaches 0.95.
+    // R: qnbinom(0.95, n, q) + n, and pnbinom at it.
     let r = 20_000u64;
     for (n, q, bin, r_p95, r_cdf) in [
         (2000u64, 0.02, 1, 103_669, 0.950024451791588),
-        (60, 1e-4, 32, 732_830, 0.950000412903507),
+        (2000, 0.5, 1, 4_105, 0.950986178977861),
+        (200, 1e-4, 64, 2_238_150, 0.9500000468683),
     ] {
         let text = scenario(r, 6)
             .replace(&format!("prevalence = {PA}"), &format!("prevalence = {q}"))
