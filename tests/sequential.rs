@@ -984,6 +984,58 @@ fn screening_and_cost_follow_the_number_randomised() {
     check_screening(&d, &tally);
 }
 
+/// A trial that almost always stops at its first look screens about half of what the full
+/// sample would: its 95th percentile of screened lies below anything the full sample of 1000
+/// screens (1000 + NegBin(1000, 0.5) is 2000 +- 45), so the screened histogram must start from
+/// the patients randomised by the first look.
+#[test]
+fn screening_of_trials_that_stop_at_the_first_look() {
+    let toml = r#"
+name = "stop_early"
+[simulation]
+replicates = 20000
+seed = 23
+[[endotype]]
+name = "all"
+prevalence = 0.5
+control_risk = 0.25
+[[endotype]]
+name = "other"
+prevalence = 0.5
+control_risk = 0.25
+[enrollment]
+sample_size = 1000
+eligible = ["all"]
+[endpoint]
+event = "response"
+better = "higher"
+[[treatment]]
+name = "strong"
+effect = "risk"
+by_endotype = { all = 0.6 }
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "strong"
+ratio = 1
+treatment = "strong"
+[analysis]
+control = "control"
+test = "chi_square"
+alpha = 0.025
+alternative = "one_sided"
+[sequential]
+looks = [0.5, 1.0]
+efficacy = "pocock"
+"#;
+    let d = seq_design(toml);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    let seq = tally.sequential.as_ref().unwrap();
+    assert!(seq.ended[0] as f64 > 0.99 * d.replicates as f64, "{seq:?}");
+    check_screening(&d, &tally);
+}
+
 /// The CMH statistic across looks, against a patient-by-patient simulator written here: each
 /// patient's true endotype, label (misclassified), arm (permuted blocks of 2) and outcome drawn
 /// one at a time; CMH z by label at each look; rpact's bounds. Both simulations' per-look
