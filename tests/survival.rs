@@ -539,7 +539,8 @@ fn event_driven_design_matches_rpact() {
 
 /// An event-driven design for the patient-level oracle below: exponential control mortality
 /// (28-day 0.3), drug HR 0.6, 2:1 permuted blocks (so blocks straddle the engine's calendar
-/// chunks), 200 patients, analysis at the 60th death; `{accrual}` and `{follow_up}` vary.
+/// chunks), 200 patients, analysis at the 60th death; `{accrual}` and `{follow_up}` vary. One
+/// screened patient in ten has the other endotype and is not eligible.
 fn event_driven_small(accrual: &str, follow_up: &str) -> String {
     format!(
         r#"
@@ -549,10 +550,15 @@ replicates = 20000
 seed = 11
 [[endotype]]
 name = "all"
-prevalence = 1.0
+prevalence = 0.9
+control_mortality = {{ 28 = 0.3 }}
+[[endotype]]
+name = "other"
+prevalence = 0.1
 control_mortality = {{ 28 = 0.3 }}
 [enrollment]
 sample_size = 200
+eligible = ["all"]
 {accrual}
 [endpoint]
 event = "death"
@@ -586,8 +592,9 @@ alternative = "one_sided"
 /// gaps at `per_day`), 2:1 permuted blocks in that order, exponential death times, follow-up
 /// capped at `follow_up`; the analysis at the calendar time of the 60th death (or, with fewer,
 /// when the last patient's follow-up ends); the continuous-time log-rank test (no ties).
-/// Means and SEs of (rejected, deaths, randomised by the analysis, days to it).
-fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> [(f64, f64); 4] {
+/// Means and SEs of (rejected, deaths, randomised by the analysis, days to it), and the
+/// number randomised by the analysis in each trial.
+fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> ([(f64, f64); 4], Vec<f64>) {
     let (n, k, hazard) = (200, 60, -(0.7f64).ln() / 28.0);
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let exp = |rng: &mut ChaCha8Rng| -(1.0 - rng.random::<f64>()).ln();
@@ -655,7 +662,8 @@ fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> [(f64, f64
         out[2].push(seen.len() as f64);
         out[3].push(analysis - entries[0]);
     }
-    out.map(|v| mean_se(&v))
+    let randomised = out[2].clone();
+    (out.map(|v| mean_se(&v)), randomised)
 }
 
 /// Schoenfeld's power where the design changes what is tested: a longer life is the benefit
@@ -701,7 +709,7 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         let d = common::design(&event_driven_small(accrual, follow_up));
         let row = common::run(&d).remove(0);
         let s = surv(&row);
-        let [power, deaths, randomised, days] = event_driven_oracle(arrivals, capped);
+        let ([power, deaths, randomised, days], per_trial) = event_driven_oracle(arrivals, capped);
         let what = |w: &str| format!("{accrual} {follow_up}: {w}");
         close(&what("power"), row.power, row.power_se, power.0, power.1);
         for (w, engine, (mean, se)) in [
@@ -717,6 +725,44 @@ fn event_driven_trials_match_a_patient_level_oracle() {
                 close(&what(w), engine, se, mean, se);
             }
         }
+        // Screened: the R randomised by the analysis and NegBin(R, 0.9) screen failures, R from
+        // the oracle's trials. P(screened <= s) = mean over them of I_q(R, s - R + 1); the
+        // engine's empirical CDF at its 95th percentile is within 4 SEs (of the two samples) of
+        // 0.95. With a year's accrual about 100 are randomised: the quantile lies below what the
+        // full 200 screen.
+        let q = 0.9;
+        let cdf = |s: f64| {
+            per_trial
+                .iter()
+                .map(|&n| {
+                    if s < n {
+                        0.0
+                    } else {
+                        statrs::function::beta::beta_reg(n, s - n + 1.0, q)
+                    }
+                })
+                .sum::<f64>()
+                / per_trial.len() as f64
+        };
+        let p95 = row.p95_screened as f64;
+        let tol = 4.0 * (2.0 * 0.95 * 0.05 / per_trial.len() as f64).sqrt();
+        assert!(
+            cdf(p95) > 0.95 - tol,
+            "{}: F({p95}) = {}",
+            what("p95_screened"),
+            cdf(p95)
+        );
+        assert!(
+            cdf(p95 - 1.0) < 0.95 + tol,
+            "{}: F({p95} - 1) = {}",
+            what("p95_screened"),
+            cdf(p95 - 1.0)
+        );
+        let screened = per_trial.iter().map(|&n| n / q).collect::<Vec<_>>();
+        let (mean, se) = mean_se(&screened);
+        // Screen failures add variance (R (1 - q) / q^2 per trial) to the oracle's R / q.
+        let se = (se * se + randomised.0 * (1.0 - q) / (q * q) / per_trial.len() as f64).sqrt();
+        close(&what("mean_screened"), row.mean_screened, se, mean, se);
         if capped.is_finite() {
             // Some trials end with fewer deaths than planned: the cap matters.
             assert!(deaths.0 < 59.0, "{deaths:?}");
