@@ -278,10 +278,13 @@ fn p95_screened_of_designs_screening_thousands_to_millions() {
     // The reported quantile is the top of the bin where the empirical CDF reaches 0.95.
     // R: qnbinom(0.95, n, q) + n, and pnbinom at it.
     let r = 20_000u64;
-    for (n, q, bin, r_p95, r_cdf) in [
-        (2000u64, 0.02, 1, 103_669, 0.950024451791588),
-        (2000, 0.5, 1, 4_105, 0.950986178977861),
-        (200, 1e-4, 64, 2_238_150, 0.9500000468683),
+    // The window (first value, log2 of the bin width), worked out by hand from the rule that
+    // `screened_window` documents: n + mean - 12 SD of the failures (floored, at least n) to
+    // n + mean + 12 SD (ceiled), bins single values unless that spans 65,536 values or more.
+    for (n, q, window, r_p95, r_cdf) in [
+        (2000u64, 0.02, (73_436, 0), 103_669, 0.950024451791588),
+        (2000, 0.5, (3_241, 0), 4_105, 0.950986178977861),
+        (200, 1e-4, (303_028, 6), 2_238_150, 0.9500000468683),
     ] {
         let text = scenario(r, 6)
             .replace(&format!("prevalence = {PA}"), &format!("prevalence = {q}"))
@@ -299,7 +302,10 @@ fn p95_screened_of_designs_screening_thousands_to_millions() {
             );
         let d = common::design(&text);
         assert!((d.eligible_fraction - q).abs() < 1e-15);
-        let row = &summary::summarise(&d, &engine::simulate(&d, 0..r, &|_| {}))[0];
+        let tally = engine::simulate(&d, 0..r, &|_| {});
+        assert_eq!((tally.screened_offset, tally.screened_shift), window);
+        let bin = 1 << window.1;
+        let row = &summary::summarise(&d, &tally)[0];
         // P(screened <= s) = P(NegBin(n, q) <= s - n) = I_q(n, s - n + 1), the regularised beta.
         let cdf = |s: u64| statrs::function::beta::beta_reg(n as f64, (s - n + 1) as f64, q);
         assert!((cdf(r_p95) - r_cdf).abs() < 1e-9, "{n} {q}");
