@@ -129,6 +129,7 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         let what = |c: &str| format!("label {} {c}", sub.label);
         assert!((sub.true_risk_arm - RISK[1][s]).abs() < 1e-12);
         assert!((sub.true_risk_control - RISK[0][s]).abs() < 1e-12);
+        assert!((sub.true_difference - (RISK[1][s] - RISK[0][s])).abs() < 1e-12);
         let p = x.label_power[s];
         within(&what("power"), sub.power, p, proportion_se(p, rf));
         se_of(&what("power"), sub.power_se, sub.power, rf);
@@ -226,7 +227,12 @@ fn cost_matches_the_negative_binomial_of_screening() {
             "hypotheses = [\"overall\", \"a\"]",
         );
     let d = common::design(&text);
-    let row = &summary::summarise(&d, &engine::simulate(&d, 0..r, &|_| {}))[0];
+    let tally = engine::simulate(&d, 0..r, &|_| {});
+    let row = &summary::summarise(&d, &tally)[0];
+    // One label analysed: no interaction to test.
+    let subgroups = summary::subgroup_rows(&d, &tally);
+    assert_eq!(subgroups.len(), 1);
+    assert!(subgroups[0].interaction_power.is_nan() && subgroups[0].interaction_power_se.is_nan());
     let (n, q) = (N as f64, PA);
     // Screen failures before the N-th success: mean N (1 - q) / q, variance N (1 - q) / q^2.
     let mean_screened = n / q;
