@@ -706,7 +706,8 @@ fn event_driven_trials_match_a_patient_level_oracle() {
             20.0,
         ),
     ] {
-        let d = common::design(&event_driven_small(accrual, follow_up));
+        let cost = "[cost]\ncurrency = \"EUR\"\nscreening = 100\nper_patient = 1000\n";
+        let d = common::design(&format!("{}{cost}", event_driven_small(accrual, follow_up)));
         let row = common::run(&d).remove(0);
         let s = surv(&row);
         let ([power, deaths, randomised, days], per_trial) = event_driven_oracle(arrivals, capped);
@@ -763,6 +764,14 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         // Screen failures add variance (R (1 - q) / q^2 per trial) to the oracle's R / q.
         let se = (se * se + randomised.0 * (1.0 - q) / (q * q) / per_trial.len() as f64).sqrt();
         close(&what("mean_screened"), row.mean_screened, se, mean, se);
+        let cost = 100.0 * row.mean_screened + 1000.0 * s.mean_randomised_at_analysis;
+        assert!(
+            (row.mean_cost - cost).abs() < 1e-6 * cost,
+            "{}",
+            what("mean_cost")
+        );
+        // The number randomised varies with the deaths: the quantile of the cost is not kept.
+        assert!(row.p95_cost.is_nan(), "{}", what("p95_cost"));
         if capped.is_finite() {
             // Some trials end with fewer deaths than planned: the cap matters.
             assert!(deaths.0 < 59.0, "{deaths:?}");
