@@ -429,3 +429,30 @@ fn analytic_power_with_unequal_allocation_matches_rpact() {
         row.analytic_power
     );
 }
+
+/// `bias_se` is the sample SD of the trials' estimates (n - 1 in the denominator) over root n:
+/// each trial draws from its own stream, so a run of one trial gives that trial's estimate as
+/// its mean difference, and five such runs give the estimates of the run of all five.
+#[test]
+fn bias_se_is_the_sample_sd_of_the_estimates_over_root_n() {
+    use endotrial::engine::{self, summary};
+    let d = TwoArm::default().design();
+    let one = |i: u64| {
+        let tally = engine::simulate(&d, i..i + 1, &|_| {});
+        summary::summarise(&d, &tally)[0].mean_difference
+    };
+    let estimates: Vec<f64> = (0..5).map(one).collect();
+    let n = estimates.len() as f64;
+    let mean = estimates.iter().sum::<f64>() / n;
+    let var = estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let row = &summary::summarise(&d, &engine::simulate(&d, 0..5, &|_| {}))[0];
+    assert_eq!(row.estimable, 5);
+    assert!(var > 1e-4, "{estimates:?}");
+    assert!((row.mean_difference - mean).abs() < 1e-12);
+    assert!(
+        (row.bias_se - (var / n).sqrt()).abs() < 1e-12,
+        "{} vs {}",
+        row.bias_se,
+        (var / n).sqrt()
+    );
+}
