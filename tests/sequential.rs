@@ -992,45 +992,17 @@ fn screening_and_cost_follow_the_number_randomised() {
 /// the patients randomised by the first look.
 #[test]
 fn screening_of_trials_that_stop_at_the_first_look() {
-    let toml = r#"
-name = "stop_early"
-[simulation]
-replicates = 20000
-seed = 23
-[[endotype]]
-name = "all"
-prevalence = 0.5
-control_risk = 0.25
-[[endotype]]
-name = "other"
-prevalence = 0.5
-control_risk = 0.25
-[enrollment]
-sample_size = 1000
-eligible = ["all"]
-[endpoint]
-event = "response"
-better = "higher"
-[[treatment]]
-name = "strong"
-effect = "risk"
-by_endotype = { all = 0.6 }
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "strong"
-ratio = 1
-treatment = "strong"
-[analysis]
-control = "control"
-test = "chi_square"
-alpha = 0.025
-alternative = "one_sided"
-[sequential]
-looks = [0.5, 1.0]
-efficacy = "pocock"
-"#;
+    let toml = &LEAVE
+        .replace("name = \"leave\"", "name = \"stop_early\"")
+        .replace(
+            "replicates = 200000\nseed = 17",
+            "replicates = 20000\nseed = 23",
+        )
+        .replace("prevalence = 0.6", "prevalence = 0.5")
+        .replace("prevalence = 0.4", "prevalence = 0.5")
+        .replace("sample_size = 300", "sample_size = 1000")
+        .replace("[[arm]]\nname = \"null\"\nratio = 1\n", "");
+    assert_eq!(toml.matches("[[arm]]").count(), 2);
     let d = seq_design(toml);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let seq = tally.sequential.as_ref().unwrap();
@@ -1123,12 +1095,8 @@ fn stratified_looks_agree_with_a_patient_level_simulator() {
     }
 }
 
-#[test]
-fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
-    // Arm "strong" doubles the response of everyone and stops at the interim most of the time;
-    // arm "null" has no effect. Its one-sided type I error must stay alpha (the boundaries'
-    // information fractions are unchanged when an arm leaves), and the trial randomises fewer.
-    let toml = r#"
+/// Arm "strong" doubles the response of everyone eligible; arm "null" has no effect.
+const LEAVE: &str = r#"
 name = "leave"
 [simulation]
 replicates = 200000
@@ -1170,6 +1138,13 @@ alternative = "one_sided"
 looks = [0.5, 1.0]
 efficacy = "pocock"
 "#;
+
+#[test]
+fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
+    // Arm "strong" doubles the response of everyone and stops at the interim most of the time;
+    // arm "null" has no effect. Its one-sided type I error must stay alpha (the boundaries'
+    // information fractions are unchanged when an arm leaves), and the trial randomises fewer.
+    let toml = LEAVE;
     let d = seq_design(toml);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let rows = summary::summarise(&d, &tally);
