@@ -370,7 +370,7 @@ fn stopping_probabilities_match_exact_enumeration() {
         );
         let r = d.replicates as f64;
         let close = |what: &str, sim: f64, exact: f64| {
-            let se = (exact * (1.0 - exact) / r).sqrt().max(1.0 / r);
+            let se = binomial_se(exact, r).max(1.0 / r);
             assert!(
                 (sim - exact).abs() < 4.0 * se,
                 "{}: {what}: simulated {sim}, exact {exact} ({:.1} SE)",
@@ -378,7 +378,6 @@ fn stopping_probabilities_match_exact_enumeration() {
                 (sim - exact) / se
             );
         };
-        let binomial_se = |p: f64| (p * (1.0 - p) / r).sqrt();
         let mut cumulative = 0.0;
         for (k, row) in rows.iter().enumerate() {
             close(
@@ -407,7 +406,10 @@ fn stopping_probabilities_match_exact_enumeration() {
                     row.cumulative_power,
                 ),
             ] {
-                assert!((se - binomial_se(p)).abs() < 1e-15, "{what} SE at look {k}");
+                assert!(
+                    (se - binomial_se(p, r)).abs() < 1e-15,
+                    "{what} SE at look {k}"
+                );
             }
             // The boundaries as printed are rpact's.
             let futility_z = case.futility.and_then(|f| f.get(k).copied());
@@ -470,6 +472,11 @@ fn stopping_probabilities_match_exact_enumeration() {
     }
 }
 
+/// The SE of a proportion `p` estimated from `r` trials.
+fn binomial_se(p: f64, r: f64) -> f64 {
+    (p * (1.0 - p) / r).sqrt()
+}
+
 /// The mean of a quantity worth `values[k]` when the trial ends at look k (probability
 /// `ended[k]`), and the SE of its average over `r` trials.
 fn mean_and_se(ended: &[f64], values: &[f64], r: f64) -> (f64, f64) {
@@ -510,14 +517,14 @@ fn early_stopping_columns(
         ("p_early_efficacy", s.p_early_efficacy, early(&e.efficacy)),
         ("p_early_futility", s.p_early_futility, early(&e.futility)),
     ] {
-        close(column, sim, exact, (exact * (1.0 - exact) / r).sqrt());
+        close(column, sim, exact, binomial_se(exact, r));
     }
     assert_eq!(s.looks, e.ended.len());
     let mut cdf = 0.0;
     let mut p95 = None;
     for (k, p) in e.ended.iter().enumerate() {
         cdf += p;
-        let se = (cdf * (1.0 - cdf) / r).sqrt();
+        let se = binomial_se(cdf, r);
         if (cdf - 0.95).abs() < 4.0 * se.max(1.0 / r) && k < last {
             return; // too close to call: the simulated 95th percentile may be either look
         }
@@ -1144,8 +1151,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
     // Arm "strong" doubles the response of everyone and stops at the interim most of the time;
     // arm "null" has no effect. Its one-sided type I error must stay alpha (the boundaries'
     // information fractions are unchanged when an arm leaves), and the trial randomises fewer.
-    let toml = LEAVE;
-    let d = seq_design(toml);
+    let d = seq_design(LEAVE);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let rows = summary::summarise(&d, &tally);
     let r = d.replicates as f64;

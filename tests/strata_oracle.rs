@@ -310,21 +310,13 @@ fn p95_screened_of_designs_screening_thousands_to_millions() {
         assert!((d.eligible_fraction - q).abs() < 1e-15);
         let tally = engine::simulate(&d, 0..r, &|_| {});
         assert_eq!((tally.screened_offset, tally.screened_shift), window);
-        let bin = 1 << window.1;
         let row = &summary::summarise(&d, &tally)[0];
-        // P(screened <= s) = P(NegBin(n, q) <= s - n) = I_q(n, s - n + 1), the regularised beta.
-        let cdf = |s: u64| statrs::function::beta::beta_reg(n as f64, (s - n + 1) as f64, q);
-        assert!((cdf(r_p95) - r_cdf).abs() < 1e-9, "{n} {q}");
-        // The empirical CDF is within 4 SEs of the exact one: it reaches 0.95 at the reported
-        // quantile and not one bin below.
+        let cdf = |s: f64| common::screened_cdf(n as f64, q, s);
+        assert!((cdf(r_p95 as f64) - r_cdf).abs() < 1e-9, "{n} {q}");
+        // The empirical CDF is within 4 SEs of the exact one.
         let tol = 4.0 * (0.95 * 0.05 / r as f64).sqrt();
-        let p95 = row.p95_screened;
-        assert!(cdf(p95) > 0.95 - tol, "{n} {q}: F({p95}) = {}", cdf(p95));
-        assert!(
-            cdf(p95 - bin) < 0.95 + tol,
-            "{n} {q}: F({p95} - {bin}) = {}",
-            cdf(p95 - bin)
-        );
+        let bin = f64::from(1u32 << window.1);
+        common::assert_p95(&format!("{n} {q}"), cdf, row.p95_screened as f64, bin, tol);
         let mean = n as f64 / q;
         let se = (n as f64 * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
         within("mean_screened", row.mean_screened, mean, se);

@@ -735,30 +735,13 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         let cdf = |s: f64| {
             per_trial
                 .iter()
-                .map(|&n| {
-                    if s < n {
-                        0.0
-                    } else {
-                        statrs::function::beta::beta_reg(n, s - n + 1.0, q)
-                    }
-                })
+                .map(|&n| common::screened_cdf(n, q, s))
                 .sum::<f64>()
                 / per_trial.len() as f64
         };
-        let p95 = row.p95_screened as f64;
         let tol = 4.0 * (2.0 * 0.95 * 0.05 / per_trial.len() as f64).sqrt();
-        assert!(
-            cdf(p95) > 0.95 - tol,
-            "{}: F({p95}) = {}",
-            what("p95_screened"),
-            cdf(p95)
-        );
-        assert!(
-            cdf(p95 - 1.0) < 0.95 + tol,
-            "{}: F({p95} - 1) = {}",
-            what("p95_screened"),
-            cdf(p95 - 1.0)
-        );
+        let p95 = row.p95_screened as f64;
+        common::assert_p95(&what("p95_screened"), cdf, p95, 1.0, tol);
         let screened = per_trial.iter().map(|&n| n / q).collect::<Vec<_>>();
         let (mean, se) = mean_se(&screened);
         // Screen failures add variance (R (1 - q) / q^2 per trial) to the oracle's R / q.

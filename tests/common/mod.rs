@@ -174,3 +174,25 @@ alternative = "{alternative}"
         design(&self.toml())
     }
 }
+
+/// P(n + NegBin(n, q) <= s): the number screened to randomise `n` when each screened patient is
+/// eligible with probability `q` (the regularised beta I_q(n, s - n + 1)).
+pub fn screened_cdf(n: f64, q: f64, s: f64) -> f64 {
+    if s < n {
+        0.0
+    } else {
+        statrs::function::beta::beta_reg(n, s - n + 1.0, q)
+    }
+}
+
+/// Asserts that `p95`, reported as the top of a histogram bin `bin` values wide, is the 95th
+/// percentile of a sample from the law with CDF `cdf`: the empirical CDF reaches 0.95 there and
+/// not one bin below, the exact one being within `tol` of the empirical.
+pub fn assert_p95(what: &str, cdf: impl Fn(f64) -> f64, p95: f64, bin: f64, tol: f64) {
+    assert!(cdf(p95) > 0.95 - tol, "{what}: F({p95}) = {}", cdf(p95));
+    assert!(
+        cdf(p95 - bin) < 0.95 + tol,
+        "{what}: F({p95} - {bin}) = {}",
+        cdf(p95 - bin)
+    );
+}
