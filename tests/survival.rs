@@ -886,6 +886,22 @@ fn split_runs_merge_to_the_same_tally() {
     }
 }
 
+/// `bias_se` of the log hazard ratio is the sample SD of the trials' estimates over root n
+/// (a relative change of 1/n in the Bessel factor is below any Monte Carlo tolerance).
+#[test]
+fn bias_se_is_the_sample_sd_of_the_log_hazard_ratios_over_root_n() {
+    let d = common::design(&three_endotypes("logrank", [0.6, 0.6, 0.6], true));
+    let log_hr = |trials: std::ops::Range<u64>| {
+        let row = summary::summarise(&d, &engine::simulate(&d, trials, &|_| {})).remove(0);
+        let s = surv(&row);
+        (s.mean_log_hr, s.bias_se, s.estimable)
+    };
+    let estimates: Vec<f64> = (0..5).map(|i| log_hr(i..i + 1).0).collect();
+    let (mean, bias_se, estimable) = log_hr(0..5);
+    assert_eq!(estimable, 5);
+    common::assert_bias_se(&estimates, mean, bias_se);
+}
+
 #[test]
 fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
     let base = three_endotypes("logrank", [0.6, 0.8, 1.0], false);
