@@ -10,7 +10,6 @@ use endotrial::engine;
 use endotrial::engine::summary;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use statrs::distribution::{Discrete, NegativeBinomial};
 
 /// Three endotypes with misclassification, two eligible labels, three arms 2:1:1, mortality.
 const SCENARIO: &str = r#"
@@ -106,15 +105,9 @@ fn screening_counts_match_the_negative_binomial() {
     assert!((rows[0].mean_screened - n / q).abs() < 4.0 * se);
     // 95th percentile: the exact negative binomial quantile of failures, plus N. The sample
     // quantile's SE here is about 0.3 patients, so it must be within one patient.
-    let nb = NegativeBinomial::new(n, q).unwrap();
-    let mut cdf = 0.0;
-    let exact_p95 = (0u64..)
-        .find(|&k| {
-            cdf += nb.pmf(k);
-            cdf >= 0.95
-        })
-        .unwrap()
-        + d.sample_size;
+    let exact_p95 = (d.sample_size..)
+        .find(|&s| common::screened_cdf(n, q, s as f64) >= 0.95)
+        .unwrap();
     assert!(
         rows[0].p95_screened.abs_diff(exact_p95) <= 1,
         "{} vs {exact_p95}",

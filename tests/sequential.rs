@@ -927,7 +927,6 @@ fn cmh_z(strata: &[[u64; 4]]) -> f64 {
 /// Var = E[R] (1 - q) / q^2 + Var(R) / q^2; mean within 4 SE, 95th percentile within 3 patients
 /// of the mixture's.
 fn check_screening(d: &Design, tally: &summary::Tally) {
-    use statrs::distribution::{DiscreteCDF, NegativeBinomial};
     let q = d.eligible_fraction;
     assert!(q < 1.0, "a design with screen failures");
     let seq = tally.sequential.as_ref().unwrap();
@@ -955,8 +954,7 @@ fn check_screening(d: &Design, tally: &summary::Tally) {
     let cdf = |s: u64| -> f64 {
         weights
             .iter()
-            .filter(|(n, _)| *n <= s)
-            .map(|(n, w)| w * NegativeBinomial::new(*n as f64, q).unwrap().cdf(s - n))
+            .map(|(n, w)| w * common::screened_cdf(*n as f64, q, s as f64))
             .sum()
     };
     let mut p95 = 0;
