@@ -398,6 +398,13 @@ fn check_against_oracle(test: &str, hr: [f64; 3], same_hazards: bool) -> Summary
             o.coverage.1,
         );
         assert!((s.true_hazard_ratio - hr[0]).abs() < 1e-15);
+        close(
+            &what("bias"),
+            s.bias,
+            s.bias_se,
+            o.log_hr.0 - hr[0].ln(),
+            o.log_hr.1,
+        );
     } else {
         // No single true hazard ratio: bias and coverage are left empty.
         assert!(s.true_hazard_ratio.is_nan() && s.bias.is_nan() && s.coverage.is_nan());
@@ -592,13 +599,14 @@ alternative = "one_sided"
 /// gaps at `per_day`), 2:1 permuted blocks in that order, exponential death times, follow-up
 /// capped at `follow_up`; the analysis at the calendar time of the 60th death (or, with fewer,
 /// when the last patient's follow-up ends); the continuous-time log-rank test (no ties).
-/// Means and SEs of (rejected, deaths, randomised by the analysis, days to it), and the
-/// number randomised by the analysis in each trial.
-fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> ([(f64, f64); 4], Vec<f64>) {
+/// Means and SEs of (rejected, deaths, randomised by the analysis, days to it, randomised to
+/// the drug and to control by the analysis), and the number randomised by the analysis in each
+/// trial.
+fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> ([(f64, f64); 6], Vec<f64>) {
     let (n, k, hazard) = (200, 60, -(0.7f64).ln() / 28.0);
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let exp = |rng: &mut ChaCha8Rng| -(1.0 - rng.random::<f64>()).ln();
-    let mut out: [Vec<f64>; 4] = Default::default();
+    let mut out: [Vec<f64>; 6] = Default::default();
     for _ in 0..20_000 {
         let mut entries: Vec<f64> = match arrivals {
             Ok(days) => (0..n).map(|_| rng.random::<f64>() * days).collect(),
@@ -661,6 +669,9 @@ fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> ([(f64, f6
         out[1].push(seen.iter().filter(|p| p.1).count() as f64);
         out[2].push(seen.len() as f64);
         out[3].push(analysis - entries[0]);
+        let drug = seen.iter().filter(|p| p.2).count();
+        out[4].push(drug as f64);
+        out[5].push((seen.len() - drug) as f64);
     }
     let randomised = out[2].clone();
     (out.map(|v| mean_se(&v)), randomised)
@@ -710,13 +721,16 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         let d = common::design(&format!("{}{cost}", event_driven_small(accrual, follow_up)));
         let row = common::run(&d).remove(0);
         let s = surv(&row);
-        let ([power, deaths, randomised, days], per_trial) = event_driven_oracle(arrivals, capped);
+        let ([power, deaths, randomised, days, drug, control], per_trial) =
+            event_driven_oracle(arrivals, capped);
         let what = |w: &str| format!("{accrual} {follow_up}: {w}");
         close(&what("power"), row.power, row.power_se, power.0, power.1);
         for (w, engine, (mean, se)) in [
             ("deaths", s.mean_events, deaths),
             ("randomised", s.mean_randomised_at_analysis, randomised),
             ("days", s.mean_duration_days, days),
+            ("randomised to the drug", s.mean_randomised_arm, drug),
+            ("randomised to control", s.mean_randomised_control, control),
         ] {
             // The oracle's per-trial SD stands in for the engine's (the same law); without a
             // cap every trial has its 60 deaths.
