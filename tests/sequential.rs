@@ -1173,6 +1173,23 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
             row.arm
         );
     }
+    // sequential.csv: the looks of each comparison in turn, each with its own law.
+    let looks = summary::sequential_rows(&d, &tally);
+    assert_eq!(looks.len(), 4);
+    for (i, row) in looks.iter().enumerate() {
+        let (j, k) = (i / 2, i % 2);
+        assert_eq!((row.arm.as_str(), row.look), (rows[j].arm.as_str(), k + 1));
+        let e = exact(&[50, 100], [0.6, 0.25][j], 0.25, &POCOCK2, None, 1.0, false);
+        let se = binomial_se(e.efficacy[k], r);
+        assert!(
+            (row.p_efficacy - e.efficacy[k]).abs() < 4.0 * se,
+            "{} look {}: {} vs exact {}",
+            row.arm,
+            row.look,
+            row.p_efficacy,
+            e.efficacy[k]
+        );
+    }
     // 150 randomised by the interim; when one arm leaves there, the other two take their 100
     // of the last 150 places; when both do, the trial ends.
     let seq = tally.sequential.as_ref().unwrap();
