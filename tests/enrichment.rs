@@ -550,19 +550,32 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     );
 }
 
-/// Any split of the trial indices gives the same tally.
+/// Any split of the trial indices gives the same tally (with trials stopped for futility at
+/// the interim: no population above the threshold under the null).
 #[test]
 fn split_runs_merge_to_the_same_tally() {
-    let d = common::design(&design_text(
-        "epsilon",
-        "simes",
-        [0.5, 0.3],
-        "[\"s\", \"overall\"]",
-    ));
-    let whole = engine::simulate(&d, 0..5000, &|_| {});
-    let mut a = engine::simulate(&d, 0..1777, &|_| {});
-    a.merge(&engine::simulate(&d, 1777..5000, &|_| {}));
-    assert_eq!(whole, a);
+    for (selection, risks) in [("epsilon", [0.5, 0.3]), ("threshold", [0.3, 0.3])] {
+        let d = common::design(&design_text(
+            selection,
+            "simes",
+            risks,
+            "[\"s\", \"overall\"]",
+        ));
+        let whole = engine::simulate(&d, 0..5000, &|_| {});
+        let mut a = engine::simulate(&d, 0..1777, &|_| {});
+        let b = engine::simulate(&d, 1777..5000, &|_| {});
+        let futile = |t: &summary::Tally| t.enrichment.as_ref().unwrap().futility;
+        if selection == "threshold" {
+            assert!(
+                futile(&a) > 1 && futile(&b) > 1,
+                "{} {}",
+                futile(&a),
+                futile(&b)
+            );
+        }
+        a.merge(&b);
+        assert_eq!(whole, a, "{selection}");
+    }
 }
 
 #[test]
