@@ -550,6 +550,66 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     );
 }
 
+/// Label quotas (`label_counts = "fixed"`), against the laws of screening and of the quotas:
+/// - each population's patients after the interim are the whole second stage (200) when it is
+///   the one kept ("best" keeps one), so their mean is 200 times its share of trials;
+/// - stage 1 screens until both quotas, 60 of "s" (30% of the screened) and 140 of "r", are
+///   filled: P(N <= t) = P(60 <= X <= t - 140), X ~ Bin(t, 0.3). Stage 2 screens N again when
+///   "overall" is kept, and 200 + NegBin(200, 0.3) when "s" is. Means within 4 SE (given the
+///   trials' selections, which the engine's counts give exactly).
+#[test]
+fn fixed_label_counts_fill_their_quotas() {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let text = design_text("best", "simes", [0.5, 0.3], "[\"s\", \"overall\"]")
+        .replace("replicates = 100000", "replicates = 20000");
+    let r = run(&text);
+    let n = r.summary.replicates as f64;
+    let (s, overall) = (&r.adaptation[0], &r.adaptation[1]);
+    for row in [s, overall] {
+        let expected = 200.0 * row.p_selected;
+        assert!(
+            (row.mean_randomised_after - expected).abs() < 1e-9,
+            "{}: {} vs {expected}",
+            row.hypothesis,
+            row.mean_randomised_after
+        );
+    }
+    // Moments of N from its survival function: E N = sum P(N > t), E N^2 = sum (2t + 1) P(N > t).
+    let (mut mean_n, mut square_n) = (0.0, 0.0);
+    for t in 0..2000u64 {
+        let below = if t < 200 {
+            0.0
+        } else {
+            let x = Binomial::new(0.3, t).unwrap();
+            x.cdf(t - 140) - x.cdf(59)
+        };
+        mean_n += 1.0 - below;
+        square_n += (2 * t + 1) as f64 * (1.0 - below);
+    }
+    let var_n = square_n - mean_n * mean_n;
+    // R 4.2.2: t <- 0:1999
+    //   below <- ifelse(t < 200, 0, pbinom(t - 140, t, 0.3) - pbinom(59, t, 0.3))
+    //   m <- sum(1 - below); c(m, sum((2 * t + 1) * (1 - below)) - m^2)
+    //   # 212.292343358954 143.617556627309
+    assert!((mean_n - 212.292343358954).abs() < 1e-9, "{mean_n}");
+    assert!((var_n - 143.617556627309).abs() < 1e-7, "{var_n}");
+    let se = (var_n / n).sqrt();
+    assert!(
+        (s.mean_screened_before - mean_n).abs() < 4.0 * se,
+        "before: {} vs {mean_n}",
+        s.mean_screened_before
+    );
+    let (mean_s, var_s) = (200.0 / 0.3, 200.0 * 0.7 / 0.09);
+    let after = s.p_selected * mean_s + overall.p_selected * mean_n;
+    let se = ((s.p_selected * var_s + overall.p_selected * var_n) / n).sqrt();
+    assert!(
+        (s.mean_screened_after - after).abs() < 4.0 * se,
+        "after: {} vs {after}",
+        s.mean_screened_after
+    );
+    assert!(s.p_selected > 0.5 && overall.p_selected > 0.01, "{s:?}");
+}
+
 /// Any split of the trial indices gives the same tally (with trials stopped for futility at
 /// the interim: no population above the threshold under the null).
 #[test]
