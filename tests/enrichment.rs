@@ -233,10 +233,11 @@ fn rejections_and_selection_match_rpact() {
 }
 
 /// P(reject S at look 1) and P(reject F at look 1) by exact enumeration of the stage-1 tables:
-/// 30 patients per arm in S and 70 in R, the stage-wise pooled z of S and the stratified z of F
-/// (CMH numerator, binomial variances), closed testing with Simes or Bonferroni at the first
-/// bound.
-fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
+/// 30 patients per arm in S (response `risk_s` on the drug, 0.3 on control) and 70 in R
+/// (`risk_r` in both arms), the stage-wise pooled z of S and the z of F, `stratified` (CMH
+/// numerator, binomial variances) or pooled over the labels, closed testing with Simes or
+/// Bonferroni at the first bound.
+fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool) -> (f64, f64) {
     let pmf = |n: u64, p: f64| -> Vec<f64> {
         let mut v = vec![0.0; n as usize + 1];
         let mut c = 1.0f64; // C(n, x)
@@ -249,7 +250,12 @@ fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
     let upper = |z: f64| 0.5 * libm_erfc(z / std::f64::consts::SQRT_2);
     let level = upper(BOUNDS[0]);
     let (ns, nr) = (30u64, 70u64);
-    let (s1, s0, r1, r0) = (pmf(ns, risk_s), pmf(ns, 0.3), pmf(nr, 0.3), pmf(nr, 0.3));
+    let (s1, s0, r1, r0) = (
+        pmf(ns, risk_s),
+        pmf(ns, 0.3),
+        pmf(nr, risk_r),
+        pmf(nr, risk_r),
+    );
     let cell = |x1: u64, x0: u64, n: u64| -> (f64, f64) {
         // (weighted difference, weighted variance) with weight n1 n0 / (n1 + n0) = n / 2.
         let n = n as f64;
@@ -270,10 +276,22 @@ fn stage_one_exact(risk_s: f64, bonferroni: bool) -> (f64, f64) {
             for xr1 in 0..=nr {
                 for xr0 in 0..=nr {
                     let (dr, vr) = cell(xr1, xr0, nr);
-                    let zf = if vs + vr > 0.0 {
-                        (ds + dr) / (vs + vr).sqrt()
+                    let zf = if stratified {
+                        if vs + vr > 0.0 {
+                            (ds + dr) / (vs + vr).sqrt()
+                        } else {
+                            0.0
+                        }
                     } else {
-                        0.0
+                        let (x1, x0, n) =
+                            ((xs1 + xr1) as f64, (xs0 + xr0) as f64, (ns + nr) as f64);
+                        let p = (x1 + x0) / (2.0 * n);
+                        let v = p * (1.0 - p) * 2.0 / n;
+                        if v > 0.0 {
+                            (x1 - x0) / n / v.sqrt()
+                        } else {
+                            0.0
+                        }
                     };
                     let pf = upper(zf);
                     let both = if bonferroni {
@@ -316,7 +334,7 @@ fn libm_erfc(x: f64) -> f64 {
 #[test]
 fn first_look_rejections_match_exact_enumeration() {
     for intersection in ["simes", "bonferroni"] {
-        let (exact_s, exact_f) = stage_one_exact(0.5, intersection == "bonferroni");
+        let (exact_s, exact_f) = stage_one_exact(0.5, 0.3, true, intersection == "bonferroni");
         let r = run(&design_text(
             "best",
             intersection,
@@ -335,6 +353,41 @@ fn first_look_rejections_match_exact_enumeration() {
             "{intersection} F: {f} vs {exact_f}"
         );
     }
+}
+
+/// Labels unlike under control (response 0.3 in S, 0.9 in R, where the drug does nothing): the
+/// stratified z of F (`test = "cmh"`) and the z pooled over the labels (`test = "chi_square"`)
+/// then differ, and each test's first-look rejections match their own enumeration.
+#[test]
+fn first_look_rejections_of_unlike_labels_follow_the_test() {
+    let mut f_of = Vec::new();
+    for test in ["cmh", "chi_square"] {
+        let text = design_text("best", "simes", [0.5, 0.9], "[\"s\", \"overall\"]")
+            .replace(
+                "name = \"r\"\nprevalence = 0.7\ncontrol_risk = 0.3",
+                "name = \"r\"\nprevalence = 0.7\ncontrol_risk = 0.9",
+            )
+            .replace("test = \"cmh\"", &format!("test = \"{test}\""));
+        assert_eq!(text.matches("0.9").count(), 2, "{text}");
+        let (exact_s, exact_f) = stage_one_exact(0.5, 0.9, test == "cmh", false);
+        let r = run(&text);
+        let n = r.summary.replicates as f64;
+        let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
+        assert!(
+            (s - exact_s).abs() < 4.0 * se(exact_s, n),
+            "{test} S: {s} vs {exact_s}"
+        );
+        assert!(
+            (f - exact_f).abs() < 4.0 * se(exact_f, n),
+            "{test} F: {f} vs {exact_f}"
+        );
+        f_of.push((exact_f, se(exact_f, n)));
+    }
+    // Not vacuous: the two laws of F are far apart at this many trials.
+    let [(a, se_a), (b, se_b)] = f_of[..] else {
+        unreachable!()
+    };
+    assert!((a - b).abs() > 8.0 * se_a.hypot(se_b), "{f_of:?}");
 }
 
 /// One population (a single label, response 0.3 under control and `drug` on the drug), one
