@@ -635,58 +635,19 @@ mod tests {
     use rand::rngs::ChaCha8Rng;
 
     /// A stratified population whose every label had no event, or only events, in a stage has
-    /// z = 0 (as rpact sets it), not 0 / 0.
+    /// z = 0 (as rpact sets it), not 0 / 0. The shipped scenario's first population, "overall",
+    /// has both eligible labels.
     #[test]
     fn a_stage_without_variation_has_z_zero() {
-        let text = r#"
-name = "degenerate"
-[simulation]
-replicates = 1
-seed = 1
-[[endotype]]
-name = "s"
-prevalence = 0.3
-control_risk = 0.3
-[[endotype]]
-name = "r"
-prevalence = 0.7
-control_risk = 0.3
-[enrollment]
-sample_size = 40
-[endpoint]
-event = "response"
-better = "higher"
-[[treatment]]
-name = "drug"
-effect = "risk"
-by_endotype = { s = 0.5 }
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "drug"
-ratio = 1
-treatment = "drug"
-[analysis]
-control = "control"
-test = "cmh"
-alpha = 0.025
-alternative = "one_sided"
-hypotheses = ["s", "overall"]
-[sequential]
-looks = [0.5, 1.0]
-efficacy = "obrien_fleming"
-[adaptation]
-at_look = 1
-selection = "best"
-"#;
+        let text = include_str!("../../scenarios/immunosep_enrichment.toml");
         let design = crate::model::scenario::Scenario::from_text(
             std::path::Path::new("t.toml"),
-            text.to_string(),
+            text.into(),
         )
         .unwrap()
         .design;
         let endpoint = EnrichmentEndpoint::new(&design);
+        assert_eq!(endpoint.strata_of[0], [0, 1]);
         let cells = |events: fn(u64) -> u64| -> Vec<Cell> {
             [4, 6]
                 .map(|n| Cell {
@@ -696,8 +657,8 @@ selection = "best"
                 .to_vec()
         };
         for cells in [cells(|_| 0), cells(|n| n)] {
-            assert_eq!(endpoint.z(1, &cells, true), 0.0);
-            assert_eq!(endpoint.z(1, &cells, false), 0.0);
+            assert_eq!(endpoint.z(0, &cells, true), 0.0);
+            assert_eq!(endpoint.z(0, &cells, false), 0.0);
         }
     }
 
