@@ -224,13 +224,6 @@ struct OracleResult {
     coverage: (f64, f64),
 }
 
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
-    (m, (var / n).sqrt())
-}
-
 /// The oracle: `trials` trials of `three_endotypes`, patient by patient.
 fn oracle(stratified: bool, hr: [f64; 3], same_hazards: bool, trials: u64) -> OracleResult {
     let prevalence = [0.3, 0.45, 0.25];
@@ -331,16 +324,16 @@ fn oracle(stratified: bool, hr: [f64; 3], same_hazards: bool, trials: u64) -> Or
         }
     }
     OracleResult {
-        power: mean_se(&power),
-        events: mean_se(&events),
-        duration: mean_se(&duration),
+        power: common::mean_se(&power),
+        events: common::mean_se(&events),
+        duration: common::mean_se(&duration),
         durations: {
             duration.sort_by(f64::total_cmp);
             duration
         },
-        screened: mean_se(&screened),
-        log_hr: mean_se(&log_hr),
-        coverage: mean_se(&covered),
+        screened: common::mean_se(&screened),
+        log_hr: common::mean_se(&log_hr),
+        coverage: common::mean_se(&covered),
     }
 }
 
@@ -674,7 +667,7 @@ fn event_driven_oracle(arrivals: Result<f64, f64>, follow_up: f64) -> ([(f64, f6
         out[5].push((seen.len() - drug) as f64);
     }
     let randomised = out[2].clone();
-    (out.map(|v| mean_se(&v)), randomised)
+    (out.map(|v| common::mean_se(&v)), randomised)
 }
 
 /// Schoenfeld's power where the design changes what is tested: a longer life is the benefit
@@ -757,7 +750,7 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         let p95 = row.p95_screened as f64;
         common::assert_p95(&what("p95_screened"), cdf, p95, 1.0, tol);
         let screened = per_trial.iter().map(|&n| n / q).collect::<Vec<_>>();
-        let (mean, se) = mean_se(&screened);
+        let (mean, se) = common::mean_se(&screened);
         // Screen failures add variance (R (1 - q) / q^2 per trial) to the oracle's R / q.
         let se = (se * se + randomised.0 * (1.0 - q) / (q * q) / per_trial.len() as f64).sqrt();
         close(&what("mean_screened"), row.mean_screened, se, mean, se);

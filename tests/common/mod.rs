@@ -197,18 +197,24 @@ pub fn assert_p95(what: &str, cdf: impl Fn(f64) -> f64, p95: f64, bin: f64, tol:
     );
 }
 
-/// Asserts that a run's reported mean estimate and `bias_se` are the mean and the sample SD
-/// (n - 1 in the denominator) over root n of `estimates`, its trials' own estimates. Each trial
-/// draws from its own stream, so runs of one trial each give them.
+/// The mean of `v` and its SE: the sample SD (n - 1 in the denominator) over root n.
+pub fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (var / n).sqrt())
+}
+
+/// Asserts that a run's reported mean estimate and `bias_se` are `mean_se` of `estimates`, its
+/// trials' own estimates. Each trial draws from its own stream, so runs of one trial each give
+/// them.
 pub fn assert_bias_se(estimates: &[f64], mean_estimate: f64, bias_se: f64) {
-    let n = estimates.len() as f64;
-    let mean = estimates.iter().sum::<f64>() / n;
-    let var = estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    assert!(var > 1e-4, "{estimates:?}");
+    let (mean, se) = mean_se(estimates);
+    // Not vacuous: the sample variance (se^2 n) is not 0.
+    assert!(se * se * estimates.len() as f64 > 1e-4, "{estimates:?}");
     assert!(
         (mean_estimate - mean).abs() < 1e-12,
         "{mean_estimate} vs {mean}"
     );
-    let se = (var / n).sqrt();
     assert!((bias_se - se).abs() < 1e-12, "{bias_se} vs {se}");
 }
