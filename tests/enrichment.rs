@@ -283,15 +283,7 @@ fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool)
                             0.0
                         }
                     } else {
-                        let (x1, x0, n) =
-                            ((xs1 + xr1) as f64, (xs0 + xr0) as f64, (ns + nr) as f64);
-                        let p = (x1 + x0) / (2.0 * n);
-                        let v = p * (1.0 - p) * 2.0 / n;
-                        if v > 0.0 {
-                            (x1 - x0) / n / v.sqrt()
-                        } else {
-                            0.0
-                        }
+                        common::pooled_z((xs1 + xr1) as f64, (xs0 + xr0) as f64, (ns + nr) as f64)
                     };
                     let pf = upper(zf);
                     let both = if bonferroni {
@@ -451,13 +443,7 @@ fn stage_law(n: u64, drug: f64) -> Vec<(f64, f64)> {
     let mut law = Vec::new();
     for x1 in 0..=n {
         for x0 in 0..=n {
-            let p = (x1 + x0) as f64 / (2 * n) as f64;
-            let v = p * (1.0 - p) * 2.0 / n as f64;
-            let z = if v > 0.0 {
-                (x1 as f64 - x0 as f64) / n as f64 / v.sqrt()
-            } else {
-                0.0
-            };
+            let z = common::pooled_z(x1 as f64, x0 as f64, n as f64);
             law.push((z, on_drug[x1 as usize] * on_control[x0 as usize]));
         }
     }

@@ -156,18 +156,6 @@ fn binomial_pmf(n: usize, p: f64) -> Vec<f64> {
     out
 }
 
-/// Pooled two-sample z, arm minus control; 0 when no patient or every patient had the event.
-fn pooled_z(x1: usize, x0: usize, n: usize) -> f64 {
-    let (n, x1, x0) = (n as f64, x1 as f64, x0 as f64);
-    let pbar = (x1 + x0) / (2.0 * n);
-    let var = pbar * (1.0 - pbar) * 2.0 / n;
-    if var <= 0.0 {
-        0.0
-    } else {
-        (x1 / n - x0 / n) / var.sqrt()
-    }
-}
-
 /// `sign`: +1 when a higher risk is a benefit. `two_sided`: reject on |z| >= c, no futility.
 fn exact(
     per_arm: &[usize],
@@ -209,7 +197,7 @@ fn exact(
         let last = k + 1 == per_arm.len();
         for (x1, row) in next.iter_mut().enumerate().take(n + 1) {
             for (x0, w) in row.iter_mut().enumerate().take(n + 1) {
-                let z = sign * pooled_z(x1, x0, n);
+                let z = sign * common::pooled_z(x1 as f64, x0 as f64, n as f64);
                 let reject = if two_sided {
                     z.abs() >= efficacy[k]
                 } else {

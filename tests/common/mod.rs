@@ -218,3 +218,15 @@ pub fn assert_bias_se(estimates: &[f64], mean_estimate: f64, bias_se: f64) {
     );
     assert!((bias_se - se).abs() < 1e-12, "{bias_se} vs {se}");
 }
+
+/// Pooled two-sample z of `x1` and `x0` events among `n` patients in each arm, arm minus
+/// control; 0 when no patient or every patient had the event.
+pub fn pooled_z(x1: f64, x0: f64, n: f64) -> f64 {
+    let pbar = (x1 + x0) / (2.0 * n);
+    let var = pbar * (1.0 - pbar) * 2.0 / n;
+    if var <= 0.0 {
+        0.0
+    } else {
+        (x1 / n - x0 / n) / var.sqrt()
+    }
+}
