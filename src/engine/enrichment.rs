@@ -667,28 +667,35 @@ mod tests {
     /// with 15% and 35% of screened patients, the rest ineligible).
     #[test]
     fn quota_screening_has_the_law_of_screening_one_patient_at_a_time() {
-        let screened = [0.15, 0.35];
+        // Two labels, and three: with two, the label mass left after the second is never read.
+        for (screened, quotas) in [
+            (&[0.15, 0.35][..], &[30u64, 70][..]),
+            (&[0.15, 0.2, 0.25][..], &[30u64, 40, 30][..]),
+        ] {
+            check_quota_screening(screened, quotas);
+        }
+    }
+
+    fn check_quota_screening(screened: &[f64], quotas: &[u64]) {
         let draws = 40_000;
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let sampled: Vec<f64> = (0..draws)
-            .map(|_| quota_failures(&mut rng, &screened, &mut [30, 70]) as f64)
+            .map(|_| quota_failures(&mut rng, screened, &mut quotas.to_vec()) as f64)
             .collect();
         let direct: Vec<f64> = (0..draws)
             .map(|_| {
-                let (mut need, mut failures) = ([30u64, 70], 0u64);
+                let (mut need, mut failures) = (quotas.to_vec(), 0u64);
                 while need.iter().any(|&n| n > 0) {
+                    // The patient's label: the first whose cumulative share exceeds u, or none.
                     let u: f64 = rng.random();
-                    let label = if u < 0.15 {
-                        0
-                    } else if u < 0.5 {
-                        1
-                    } else {
-                        2
-                    };
-                    if label < 2 && need[label] > 0 {
-                        need[label] -= 1;
-                    } else {
-                        failures += 1;
+                    let mut upper = 0.0;
+                    let label = screened.iter().position(|&s| {
+                        upper += s;
+                        u < upper
+                    });
+                    match label {
+                        Some(l) if need[l] > 0 => need[l] -= 1,
+                        _ => failures += 1,
                     }
                 }
                 failures as f64
@@ -705,13 +712,13 @@ mod tests {
         let (m2, v2, se_m2, se_v2) = moments(&direct);
         assert!(
             (m1 - m2).abs() < 4.0 * se_m1.hypot(se_m2),
-            "mean {m1} vs {m2}"
+            "{screened:?}: mean {m1} vs {m2}"
         );
         assert!(
             (v1 - v2).abs() < 4.0 * se_v1.hypot(se_v2),
-            "variance {v1} vs {v2}"
+            "{screened:?}: variance {v1} vs {v2}"
         );
         // Not vacuous: the quota of the rarer label usually fills last, after about 200 screened.
-        assert!(m2 > 80.0, "{m2}");
+        assert!(m2 > 80.0, "{screened:?}: {m2}");
     }
 }
