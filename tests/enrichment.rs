@@ -3,10 +3,12 @@
 //!   complement, inverse-normal Wang-Tsiatis Delta 0 design with looks at 0.5 and 1, one-sided
 //!   0.025, stratified analysis, effect only in the subset; selection best and epsilon 0.1;
 //!   Simes and Bonferroni), with quotas and perfect classification: rejection per population and
-//!   look, selection and expected N within 4 MC SE of both simulations;
-//! - exact enumeration, written here, of the first look's rejections (every stage-1 table of
-//!   both labels) and of a two-stage inverse-normal design with one population (`selection =
-//!   "all"`, every stage-1 and stage-2 table);
+//!   look, selection and expected N within 4 MC SE of both simulations (one design also
+//!   mirrored: deaths, lower better);
+//! - exact enumeration, written here, of the first look's rejections and threshold selection
+//!   (every stage-1 table of both labels) and of a two-stage inverse-normal design with one
+//!   population (`selection = "all"`, every stage-1 and stage-2 table);
+//! - a population with an arm without patients is never kept (the binomial law of empty arms);
 //! - the family-wise error under the global null and a partial null for every selection rule
 //!   and intersection test (at most alpha within 4 MC SE), and a naive rule simulated here
 //!   (select, then test the selected population at level alpha) that exceeds it;
@@ -177,67 +179,101 @@ fn rejections_and_selection_match_rpact() {
         ),
     ];
     for (selection, intersection, s, f, any, kept, success) in cases {
-        let what = format!("{selection} {intersection}");
-        let r = run(&design_text(
-            selection,
-            intersection,
-            [0.5, 0.3],
-            "[\"s\", \"overall\"]",
-        ));
-        let n = r.summary.replicates as f64;
-        let (s_row, f_row) = (&r.adaptation[0], &r.adaptation[1]);
-        for k in 0..2 {
+        let plain = design_text(selection, intersection, [0.5, 0.3], "[\"s\", \"overall\"]");
+        let mut texts = vec![(format!("{selection} {intersection}"), plain)];
+        if (selection, intersection) == ("best", "simes") {
+            // Mirrored: deaths, lower better, every risk p made 1 - p. The law of every z and
+            // effect is the same, so are rpact's values; a sign error in the effect that selects
+            // is not (with higher better it only shifts every effect alike).
+            let mirrored = design_text(selection, intersection, [0.5, 0.7], "[\"s\", \"overall\"]")
+                .replace("control_risk = 0.3", "control_risk = 0.7")
+                .replace(
+                    "event = \"response\"\nbetter = \"higher\"",
+                    "event = \"death\"\nbetter = \"lower\"",
+                );
+            assert_eq!(
+                mirrored.matches("control_risk = 0.7").count(),
+                2,
+                "{mirrored}"
+            );
+            assert!(mirrored.contains("\"lower\""), "{mirrored}");
+            texts.push((format!("{selection} {intersection} mirrored"), mirrored));
+        }
+        for (what, text) in texts {
+            let r = run(&text);
+            let n = r.summary.replicates as f64;
+            let (s_row, f_row) = (&r.adaptation[0], &r.adaptation[1]);
+            for k in 0..2 {
+                close(
+                    &format!("{what}: S at look {}", k + 1),
+                    s_row.p_reject[k],
+                    n,
+                    s[k],
+                    RPACT,
+                );
+                close(
+                    &format!("{what}: F at look {}", k + 1),
+                    f_row.p_reject[k],
+                    n,
+                    f[k],
+                    RPACT,
+                );
+            }
+            close(&format!("{what}: any"), r.summary.power, n, any, RPACT);
+            let q = r.summary.sequential.as_ref().expect("looks");
             close(
-                &format!("{what}: S at look {}", k + 1),
-                s_row.p_reject[k],
+                &format!("{what}: success at look 1"),
+                q.p_early_efficacy,
                 n,
-                s[k],
+                success,
                 RPACT,
             );
-            close(
-                &format!("{what}: F at look {}", k + 1),
-                f_row.p_reject[k],
-                n,
-                f[k],
-                RPACT,
-            );
+            if let Some(kept) = kept {
+                // rpact's share is of the trials reaching stage 2.
+                let reached = 1.0 - q.p_early_stop;
+                close(
+                    &format!("{what}: F kept"),
+                    f_row.p_selected / reached,
+                    n * reached,
+                    kept,
+                    RPACT * reached,
+                );
+            }
+            // hypotheses.csv: each population's rejection at any look.
+            assert_eq!(r.hypotheses[0].procedure, format!("closed_{intersection}"));
+            let total = s_row.p_reject[0] + s_row.p_reject[1];
+            assert!((r.hypotheses[0].power - total).abs() < 1e-12, "{what}");
+            // Expected N: 200 at the first look, 200 more unless the trial stopped there.
+            let expected = 400.0 - 200.0 * q.p_early_stop;
+            assert!((q.expected_randomised - expected).abs() < 1e-9, "{what}");
         }
-        close(&format!("{what}: any"), r.summary.power, n, any, RPACT);
-        let q = r.summary.sequential.as_ref().expect("looks");
-        close(
-            &format!("{what}: success at look 1"),
-            q.p_early_efficacy,
-            n,
-            success,
-            RPACT,
-        );
-        if let Some(kept) = kept {
-            // rpact's share is of the trials reaching stage 2.
-            let reached = 1.0 - q.p_early_stop;
-            close(
-                &format!("{what}: F kept"),
-                f_row.p_selected / reached,
-                n * reached,
-                kept,
-                RPACT * reached,
-            );
-        }
-        // hypotheses.csv: each population's rejection at any look.
-        assert_eq!(r.hypotheses[0].procedure, format!("closed_{intersection}"));
-        let total = s_row.p_reject[0] + s_row.p_reject[1];
-        assert!((r.hypotheses[0].power - total).abs() < 1e-12, "{what}");
-        // Expected N: 200 at the first look, 200 more unless the trial stopped there.
-        let expected = 400.0 - 200.0 * q.p_early_stop;
-        assert!((q.expected_randomised - expected).abs() < 1e-9, "{what}");
     }
 }
 
-/// P(reject S at look 1) and P(reject F at look 1) by exact enumeration of the stage-1 tables:
-/// 30 patients per arm in S (response `risk_s` on the drug, 0.3 on control) and 70 in R
-/// (`risk_r` in both arms), the stage-wise pooled z of S and the z of F, `stratified` (CMH
-/// numerator, binomial variances) or pooled over the labels, closed testing with Simes or
-/// Bonferroni at the first bound.
-fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool) -> (f64, f64) {
+/// The first look's law, by exact enumeration of the stage-1 tables.
+struct StageOne {
+    /// P(reject S at look 1), P(reject F at look 1).
+    reject: [f64; 2],
+    /// P(S kept), P(F kept) by `selection = "threshold"`: the trial did not stop at look 1 (both
+    /// rejected) and the population's pooled z, plus rpact's uniform jitter in (-1e-5, 1e-5),
+    /// exceeds the threshold.
+    kept: [f64; 2],
+    /// P(neither kept): the trial stops for futility.
+    none: f64,
+}
+
+/// The first look's law by exact enumeration of the stage-1 tables: 30 patients per arm in S
+/// (response `risk_s` on the drug, 0.3 on control) and 70 in R (`risk_r` in both arms), the
+/// stage-wise pooled z of S and the z of F, `stratified` (CMH numerator, binomial variances) or
+/// pooled over the labels, closed testing with Simes or Bonferroni at the first bound; the
+/// threshold selection with `threshold`.
+fn stage_one_exact(
+    risk_s: f64,
+    risk_r: f64,
+    stratified: bool,
+    bonferroni: bool,
+    threshold: f64,
+) -> StageOne {
     let pmf = |n: u64, p: f64| -> Vec<f64> {
         let mut v = vec![0.0; n as usize + 1];
         let mut c = 1.0f64; // C(n, x)
@@ -265,7 +301,8 @@ fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool)
             n / 2.0 * p * (1.0 - p),
         )
     };
-    let (mut reject_s, mut reject_f) = (0.0, 0.0);
+    let above = |z: f64| ((z - threshold + 1e-5) / 2e-5).clamp(0.0, 1.0);
+    let (mut reject, mut kept, mut none) = ([0.0; 2], [0.0; 2], 0.0);
     for xs1 in 0..=ns {
         for xs0 in 0..=ns {
             let (ds, vs) = cell(xs1, xs0, ns);
@@ -276,14 +313,12 @@ fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool)
             for xr1 in 0..=nr {
                 for xr0 in 0..=nr {
                     let (dr, vr) = cell(xr1, xr0, nr);
-                    let zf = if stratified {
-                        if vs + vr > 0.0 {
-                            (ds + dr) / (vs + vr).sqrt()
-                        } else {
-                            0.0
-                        }
-                    } else {
-                        common::pooled_z((xs1 + xr1) as f64, (xs0 + xr0) as f64, (ns + nr) as f64)
+                    let pooled =
+                        common::pooled_z((xs1 + xr1) as f64, (xs0 + xr0) as f64, (ns + nr) as f64);
+                    let zf = match stratified {
+                        true if vs + vr > 0.0 => (ds + dr) / (vs + vr).sqrt(),
+                        true => 0.0,
+                        false => pooled,
                     };
                     let pf = upper(zf);
                     let both = if bonferroni {
@@ -292,17 +327,21 @@ fn stage_one_exact(risk_s: f64, risk_r: f64, stratified: bool, bonferroni: bool)
                         (2.0 * ps.min(pf)).min(ps.max(pf))
                     };
                     let weight = w * r1[xr1 as usize] * r0[xr0 as usize];
-                    if both <= level && ps <= level {
-                        reject_s += weight;
-                    }
-                    if both <= level && pf <= level {
-                        reject_f += weight;
+                    let (rs, rf) = (both <= level && ps <= level, both <= level && pf <= level);
+                    reject[0] += weight * f64::from(u8::from(rs));
+                    reject[1] += weight * f64::from(u8::from(rf));
+                    if !(rs && rf) {
+                        let (a_s, a_f) = (above(zs), above(pooled));
+                        kept[0] += weight * a_s;
+                        kept[1] += weight * a_f;
+                        // Each population's jitter is drawn on its own.
+                        none += weight * (1.0 - a_s) * (1.0 - a_f);
                     }
                 }
             }
         }
     }
-    (reject_s, reject_f)
+    StageOne { reject, kept, none }
 }
 
 /// erfc by the continued fraction and series of Numerical Recipes' erfc (Chebyshev fit,
@@ -326,7 +365,8 @@ fn libm_erfc(x: f64) -> f64 {
 #[test]
 fn first_look_rejections_match_exact_enumeration() {
     for intersection in ["simes", "bonferroni"] {
-        let (exact_s, exact_f) = stage_one_exact(0.5, 0.3, true, intersection == "bonferroni");
+        let [exact_s, exact_f] =
+            stage_one_exact(0.5, 0.3, true, intersection == "bonferroni", 0.0).reject;
         let r = run(&design_text(
             "best",
             intersection,
@@ -361,7 +401,7 @@ fn first_look_rejections_of_unlike_labels_follow_the_test() {
             )
             .replace("test = \"cmh\"", &format!("test = \"{test}\""));
         assert_eq!(text.matches("0.9").count(), 2, "{text}");
-        let (exact_s, exact_f) = stage_one_exact(0.5, 0.9, test == "cmh", false);
+        let [exact_s, exact_f] = stage_one_exact(0.5, 0.9, test == "cmh", false, 0.0).reject;
         let r = run(&text);
         let n = r.summary.replicates as f64;
         let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
@@ -380,6 +420,58 @@ fn first_look_rejections_of_unlike_labels_follow_the_test() {
         unreachable!()
     };
     assert!((a - b).abs() > 8.0 * se_a.hypot(se_b), "{f_of:?}");
+}
+
+/// `selection = "threshold"` keeps each population whose pooled z at the interim exceeds the
+/// threshold. At a threshold of 1 the z of S and of F pass with unlike probabilities and no risk
+/// difference does (so a rule reading the effect instead of z fails): each population's
+/// selection and the futility stops (neither kept) match the enumeration of the stage-1 tables.
+#[test]
+fn threshold_selection_matches_exact_enumeration() {
+    let text = design_text("threshold", "simes", [0.5, 0.3], "[\"s\", \"overall\"]")
+        .replace("threshold = 0.0", "threshold = 1.0");
+    assert!(text.contains("threshold = 1.0"), "{text}");
+    let exact = stage_one_exact(0.5, 0.3, true, false, 1.0);
+    let r = run(&text);
+    let n = r.summary.replicates as f64;
+    for (row, kept) in r.adaptation.iter().zip(exact.kept) {
+        close(&row.hypothesis, row.p_selected, n, kept, f64::INFINITY);
+    }
+    let q = r.summary.sequential.as_ref().expect("looks");
+    close("futility", q.p_early_futility, n, exact.none, f64::INFINITY);
+    // Not vacuous: S passes far more often than F, and F far more often than never.
+    let [s, f] = exact.kept;
+    assert!(s > f + 0.1 && f > 0.3 && exact.none > 0.1, "{s} {f}");
+}
+
+/// A population with an arm without patients has no observed effect and is never kept, even by
+/// a threshold below its z (0, as rpact sets it, when no patient has the event). S is 1% of
+/// patients with random label counts, so each arm's 100 stage-1 patients hold no S patient
+/// with probability 0.99^100; S has no event in either arm, so it is never rejected and the
+/// trial never stops for efficacy at the interim.
+#[test]
+fn a_population_without_patients_in_an_arm_is_never_kept() {
+    let text = design_text("threshold", "simes", [0.0, 0.3], "[\"s\", \"overall\"]")
+        .replace(
+            "name = \"s\"\nprevalence = 0.3\ncontrol_risk = 0.3",
+            "name = \"s\"\nprevalence = 0.01\ncontrol_risk = 0.0",
+        )
+        .replace("prevalence = 0.7", "prevalence = 0.99")
+        .replace("label_counts = \"fixed\"", "label_counts = \"random\"")
+        .replace("threshold = 0.0", "threshold = -1.0");
+    for key in ["prevalence = 0.01", "0.99", "random", "-1.0"] {
+        assert!(text.contains(key), "{key}: {text}");
+    }
+    let r = run(&text);
+    let n = r.summary.replicates as f64;
+    let both_arms = (1.0 - 0.99f64.powi(100)).powi(2);
+    close(
+        "S kept",
+        r.adaptation[0].p_selected,
+        n,
+        both_arms,
+        f64::INFINITY,
+    );
 }
 
 /// One population (a single label, response 0.3 under control and `drug` on the drug), one
