@@ -667,10 +667,13 @@ mod tests {
     /// with 15% and 35% of screened patients, the rest ineligible).
     #[test]
     fn quota_screening_has_the_law_of_screening_one_patient_at_a_time() {
-        // Two labels, and three: with two, the label mass left after the second is never read.
+        // Two labels, and three: with two, the label mass left after the second is never read;
+        // with the last quotas large, the failures spread over them do not fill them, so what is
+        // left of those failures after each label matters.
         for (screened, quotas) in [
             (&[0.15, 0.35][..], &[30u64, 70][..]),
             (&[0.15, 0.2, 0.25][..], &[30u64, 40, 30][..]),
+            (&[0.3, 0.2, 0.2][..], &[30u64, 60, 80][..]),
         ] {
             check_quota_screening(screened, quotas);
         }
