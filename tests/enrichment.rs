@@ -17,7 +17,7 @@
 mod common;
 
 use endotrial::engine;
-use endotrial::engine::summary::{self, AdaptationRow, HypothesisRow, SummaryRow};
+use endotrial::engine::summary::{self, AdaptationRow, HypothesisRow, SequentialRow, SummaryRow};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
@@ -90,6 +90,7 @@ struct Run {
     summary: SummaryRow,
     hypotheses: Vec<HypothesisRow>,
     adaptation: Vec<AdaptationRow>,
+    sequential: Vec<SequentialRow>,
 }
 
 fn run(text: &str) -> Run {
@@ -99,6 +100,7 @@ fn run(text: &str) -> Run {
         summary: summary::summarise(&d, &tally).remove(0),
         hypotheses: summary::hypothesis_rows(&d, &tally),
         adaptation: summary::adaptation_rows(&d, &tally),
+        sequential: summary::sequential_rows(&d, &tally),
     }
 }
 
@@ -439,6 +441,14 @@ fn threshold_selection_matches_exact_enumeration() {
     }
     let q = r.summary.sequential.as_ref().expect("looks");
     close("futility", q.p_early_futility, n, exact.none, f64::INFINITY);
+    let futility = r.adaptation[0].p_futility;
+    close(
+        "adaptation futility",
+        futility,
+        n,
+        exact.none,
+        f64::INFINITY,
+    );
     // Not vacuous: S passes far more often than F, and F far more often than never.
     let [s, f] = exact.kept;
     assert!(s > f + 0.1 && f > 0.3 && exact.none > 0.1, "{s} {f}");
@@ -580,14 +590,14 @@ fn selecting_all_of_one_population_is_an_inverse_normal_design() {
 }
 
 /// Three looks, the selection at the second: with one population and `selection = "all"` the
-/// trial is a three-stage inverse-normal design. Exact enumeration of every stage table (6
-/// patients per arm and stage, response 0.7 against 0.3) against rpact's Wang-Tsiatis Delta 0
+/// trial is a three-stage inverse-normal design. Exact enumeration of every stage table (12
+/// patients per arm and stage, response 0.8 against 0.3) against rpact's Wang-Tsiatis Delta 0
 /// bounds at thirds (`getDesignInverseNormal(kMax = 3, alpha = 0.025, sided = 1, typeOfDesign
 /// = "WT", deltaWT = 0)$criticalValues`: 3.47109144465409 2.45443229863352 2.00403557995285).
 #[test]
 fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
     const THIRDS: [f64; 3] = [3.47109144465409, 2.45443229863352, 2.00403557995285];
-    let stage = stage_law(6, 0.7);
+    let stage = stage_law(12, 0.8);
     let mut reject = [0.0; 3];
     for &(z1, p1) in &stage {
         if z1 >= THIRDS[0] {
@@ -607,7 +617,16 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
         }
     }
     let looks = "[0.3333333333333333, 0.6666666666666666, 1.0]";
-    let r = run(&one_population(36, 0.7, looks, 2, 10));
+    // Half the screened are of an ineligible label, so screening differs from randomising.
+    let text = one_population(72, 0.8, looks, 2, 10)
+        .replace("prevalence = 1.0", "prevalence = 0.5")
+        .replace(
+            "control_risk = 0.3\n[enrollment]\nsample_size = 72",
+            "control_risk = 0.3\n[[endotype]]\nname = \"out\"\nprevalence = 0.5\ncontrol_risk = 0.3\n\
+             [enrollment]\nsample_size = 72\neligible = [\"all\"]",
+        );
+    assert!(text.contains("eligible = [\"all\"]"), "{text}");
+    let r = run(&text);
     let trials = r.summary.replicates as f64;
     for (k, &exact) in reject.iter().enumerate() {
         let got = r.adaptation[0].p_reject[k];
@@ -616,7 +635,48 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
             "look {}: {got} vs {exact}",
             k + 1
         );
+        // sequential.csv: every rejection stops the trial for efficacy (one population).
+        let row = &r.sequential[k];
+        assert_eq!(row.look, k + 1);
+        close(
+            &format!("efficacy at look {}", k + 1),
+            row.p_efficacy,
+            trials,
+            exact,
+            f64::INFINITY,
+        );
     }
+    // A trial ends at look 1 (12 patients per arm), 2 (24) or 3 (36); the selection is at look 2,
+    // so the patients before it are 24 for a trial that stopped at look 1, 48 otherwise; each
+    // stage's screening is NegBin: 2 screened per randomised on average, Var(F | R) = 2R.
+    let ended = [reject[0], reject[1], 1.0 - reject[0] - reject[1]];
+    let moments = |values: [f64; 3]| -> (f64, f64) {
+        let mean: f64 = values.iter().zip(ended).map(|(v, p)| v * p).sum();
+        let square: f64 = values.iter().zip(ended).map(|(v, p)| v * v * p).sum();
+        (mean, square - mean * mean)
+    };
+    let assert_mean = |what: &str, got: f64, (mean, var): (f64, f64)| {
+        let tolerance = 4.0 * (var / trials).sqrt();
+        assert!(
+            (got - mean).abs() < tolerance,
+            "{what}: {got} vs {mean} (4 SE {tolerance})"
+        );
+    };
+    let (before, var_before) = moments([24.0, 48.0, 48.0]);
+    let row = &r.adaptation[0];
+    assert_mean(
+        "randomised before",
+        row.mean_randomised_before_selection,
+        (before, var_before),
+    );
+    let screened = (2.0 * before, 4.0 * var_before + 2.0 * before);
+    assert_mean("screened before", row.mean_screened_before, screened);
+    let comparison = &r.summary;
+    let per_arm = moments([12.0, 24.0, 36.0]);
+    assert_mean("drug arm", comparison.mean_evaluable_arm, per_arm);
+    assert_mean("control", comparison.mean_evaluable_control, per_arm);
+    // Not vacuous: a tenth of the trials stop at look 1.
+    assert!(reject[0] > 0.1, "{reject:?}");
 }
 
 /// The family-wise error (rejecting a true null) is at most alpha (4 MC SE) for every rule and
