@@ -241,10 +241,25 @@ fn rejections_and_selection_match_rpact() {
                     RPACT * reached,
                 );
             }
-            // hypotheses.csv: each population's rejection at any look.
-            assert_eq!(r.hypotheses[0].procedure, format!("closed_{intersection}"));
-            let total = s_row.p_reject[0] + s_row.p_reject[1];
-            assert!((r.hypotheses[0].power - total).abs() < 1e-12, "{what}");
+            // hypotheses.csv: each population's rejection at any look; at least one rejected
+            // (rpact's); both rejected, which a trial counts once in S, once in F and once in
+            // "at least one".
+            for (hypothesis, row) in r.hypotheses.iter().zip(&r.adaptation) {
+                assert_eq!(hypothesis.procedure, format!("closed_{intersection}"));
+                let total: f64 = row.p_reject.iter().sum();
+                assert!((hypothesis.power - total).abs() < 1e-12, "{what}: {row:?}");
+            }
+            let h = &r.hypotheses[0];
+            close(
+                &format!("{what}: any (hypotheses.csv)"),
+                h.any_rejected,
+                n,
+                any,
+                RPACT,
+            );
+            let both = h.power + r.hypotheses[1].power - h.any_rejected;
+            assert!((h.all_rejected - both).abs() < 1e-12, "{what}: {h:?}");
+            assert!(both > 0.005, "{what}: {both}");
             // Expected N: 200 at the first look, 200 more unless the trial stopped there.
             let expected = 400.0 - 200.0 * q.p_early_stop;
             assert!((q.expected_randomised - expected).abs() < 1e-9, "{what}");
@@ -696,6 +711,16 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
                     "[\"s\", \"r\"]",
                 ));
                 let fwer = r.hypotheses[0].fwer;
+                // A true null rejected: any rejection under the global null, "r" under the
+                // partial one.
+                let true_nulls = match null {
+                    "global" => r.hypotheses[0].any_rejected,
+                    _ => r.adaptation[1].p_reject.iter().sum(),
+                };
+                assert!(
+                    (fwer - true_nulls).abs() < 1e-12,
+                    "{selection} {intersection} {null}"
+                );
                 let bound = 0.025 + 4.0 * se(0.025, r.summary.replicates as f64);
                 assert!(
                     fwer <= bound,
