@@ -140,3 +140,43 @@ fn run<E: Endpoint>(
             },
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Trial `i` of a run with seed `s` draws from ChaCha8 keyed as `seed_from_u64(s)`, on stream
+    /// `i`: what a cluster job or another tool needs to rebuild any trial's draws.
+    #[test]
+    fn each_trial_draws_from_stream_index_of_the_seeds_key() {
+        for seed in [1, 2021] {
+            for index in [0, 5, 1 << 40] {
+                let mut direct = ChaCha8Rng::seed_from_u64(seed);
+                direct.set_stream(index);
+                let mut engine = trial_rng(run_key(seed), index);
+                for _ in 0..4 {
+                    assert_eq!(direct.next_u64(), engine.next_u64(), "{seed} {index}");
+                }
+            }
+        }
+        assert_ne!(run_key(1), run_key(2));
+    }
+
+    /// The progress callback counts every trial of a shard once (a shard that does not start at
+    /// 0 and ends in an incomplete chunk).
+    #[test]
+    fn progress_counts_each_trial_of_a_shard_once() {
+        let text = include_str!("../../scenarios/immunosep.toml");
+        let path = std::path::Path::new("immunosep.toml");
+        let design = crate::model::scenario::Scenario::from_text(path, text.into())
+            .unwrap()
+            .design;
+        let done = AtomicU64::new(0);
+        let tally = simulate(&design, 1000..1700, &|n| {
+            done.fetch_add(n, Ordering::Relaxed);
+        });
+        assert_eq!(done.into_inner(), 700);
+        assert_eq!(tally.trials, 700);
+    }
+}
