@@ -211,6 +211,19 @@ mod tests {
         assert_eq!(m.measured_cdf(-1.0, 0.0), 0.0);
     }
 
+    /// `gsd = 1` without assay error is a point mass at the median: P(X <= x) steps from 0 to 1
+    /// there.
+    #[test]
+    fn a_lognormal_of_gsd_one_is_a_point_mass_at_its_median() {
+        let m = Marginal::LogNormal {
+            mu: 9000f64.ln(),
+            sigma: 0.0,
+        };
+        assert_eq!(m.measured_cdf(4420.0, 0.0), 0.0);
+        assert_eq!(m.measured_cdf(9000.0, 0.0), 1.0);
+        assert_eq!(m.measured_cdf(20000.0, 0.0), 1.0);
+    }
+
     #[test]
     fn normal_with_multiplicative_error_integrates_to_a_cdf() {
         let m = Marginal::Normal {
