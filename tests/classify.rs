@@ -128,6 +128,47 @@ fn matrix_matches_a_patient_level_simulation_of_the_rules() {
     }
 }
 
+/// The same matrix computed independently in R: the lognormal marker's CDF in closed form, the
+/// normal marker's measured CDF by `integrate()` over the assay error, the rules written out as a
+/// function and evaluated inside each cell. Tolerance 1e-10 (statrs' erfc and R's pnorm agree to
+/// about 1e-11); a patient-level simulation can only check the matrix to a few 1e-3.
+#[test]
+fn matrix_matches_an_independent_r_integration() {
+    // R 4.2.2:
+    //   sa <- sqrt(log(1 + 0.2^2)); sb <- sqrt(log(1 + 0.15^2))
+    //   Fa <- function(x, m, g) ifelse(x <= 0, 0, pnorm(log(x), log(m), sqrt(log(g)^2 + sa^2)))
+    //   Fb <- function(x, mean, sd) if (is.infinite(x)) as.numeric(x > 0) else
+    //     integrate(function(e) pnorm(x * exp(-e), mean, sd) * dnorm(e, 0, sb), -Inf, Inf,
+    //               rel.tol = 1e-13, abs.tol = 0)$value
+    //   label <- function(a, b) { if (a > 8 && b > 35) return(1); if (a < 6) return(2)
+    //     if (b > 55 && b < 70) return(1); if (a > 3 && a < 12 && b < 38) return(2); 3 }
+    //   ca <- c(-Inf, 3, 6, 8, 12, Inf); cb <- c(-Inf, 35, 38, 55, 70, Inf)
+    //   then, per endotype, the sum over the 5 x 5 cells of
+    //   (Fa(ca[i + 1]) - Fa(ca[i])) * (Fb(cb[j + 1]) - Fb(cb[j])) into label(cell midpoint)
+    let r = [
+        [0.5969799078534394, 0.2831580908125228, 0.1198620013340379],
+        [0.0192039885215219, 0.9526226407748258, 0.0281733707036524],
+        [0.2589035338415233, 0.5971673424202303, 0.1439291237382463],
+    ];
+    let matrix = overlapping().matrix(3, 3);
+    for (e, (row, expected)) in matrix.iter().zip(r).enumerate() {
+        for (l, (p, q)) in row.iter().zip(expected).enumerate() {
+            assert!((p - q).abs() < 1e-10, "endotype {e} label {l}: {p} vs {q}");
+        }
+    }
+    // The integrated branch alone: P(measured b <= x) for mean 50, SD 10, CV 0.15.
+    let b = &overlapping().biomarkers[1];
+    for (x, q) in [
+        (35.0, 0.0991267002422269),
+        (38.0, 0.1575780640726870),
+        (55.0, 0.6618015401890627),
+        (70.0, 0.9279941373501310),
+    ] {
+        let p = b.by_endotype[0].measured_cdf(x, b.assay_log_sd);
+        assert!((p - q).abs() < 1e-10, "x = {x}: {p} vs {q}");
+    }
+}
+
 fn invalid(from: &str, to: &str) -> String {
     let text = shipped().text;
     assert!(text.contains(from), "pattern {from}");
