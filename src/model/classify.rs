@@ -4,13 +4,15 @@
 //! lognormal (median, geometric SD) or normal (mean, SD). An optional assay CV adds independent
 //! multiplicative measurement error exp(e), e ~ N(0, ln(1 + cv^2)) (median-unbiased). Rules are
 //! tried in order and the first whose every condition holds gives the label; no match gives the
-//! default label. `above = x` means measured value > x, `below = y` means < y.
+//! default label. `above = x` means measured value > x, `below = y` means < y, so a value on a
+//! threshold meets neither (only a point mass, gsd 1 without assay error, puts patients there).
 //!
-//! Exactness: every threshold of a biomarker cuts its line into intervals; the rules' boxes are
-//! unions of products of those intervals, so the probability of each label is a finite sum of
-//! products of interval probabilities (independence), each a difference of CDFs. A lognormal with
-//! lognormal error is lognormal (closed form); a normal with multiplicative error is integrated
-//! over the error numerically (Simpson, 4,000 panels over +-10 SD: error far below 1e-10).
+//! Exactness: the thresholds of a biomarker cut its line into pieces (the thresholds themselves
+//! and the open intervals between them); the rules' boxes are unions of products of pieces, so
+//! the probability of each label is a finite sum of products of piece probabilities
+//! (independence), each a difference of CDFs. A lognormal with lognormal error is lognormal
+//! (closed form); a normal with multiplicative error is integrated over the error numerically
+//! (Simpson, 4,000 panels over +-10 SD: error far below 1e-10).
 //! Nothing here runs per trial: the matrix is computed once and used as `classified_as` is.
 
 use statrs::function::erf::erfc;
@@ -74,6 +76,17 @@ impl Marginal {
         }
     }
 
+    /// P(measured < x). The same as `measured_cdf` except at an atom, which only a lognormal of
+    /// gsd 1 without assay error has: all its mass at the median.
+    pub fn measured_cdf_below(&self, x: f64, err: f64) -> f64 {
+        match *self {
+            Marginal::LogNormal { mu, sigma: 0.0 } if err == 0.0 && x > 0.0 && x.is_finite() => {
+                if x.ln() > mu { 1.0 } else { 0.0 }
+            }
+            _ => self.measured_cdf(x, err),
+        }
+    }
+
     /// Draws one measured value (for patient-level cross-checks).
     pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R, err: f64) -> f64 {
         use rand_distr::{Distribution, StandardNormal};
@@ -132,65 +145,110 @@ impl Classifier {
 
     /// P(label | true endotype), indexed `[endotype][label]`, exactly.
     pub fn matrix(&self, endotypes: usize, labels: usize) -> Vec<Vec<f64>> {
-        // Cut points of each biomarker, with the infinite ends.
-        let cuts: Vec<Vec<f64>> = (0..self.biomarkers.len())
+        // Each biomarker's line in pieces: its rules' thresholds and the open intervals between.
+        let pieces: Vec<Vec<Piece>> = (0..self.biomarkers.len())
             .map(|b| {
-                let mut c: Vec<f64> = self
+                let mut cuts: Vec<f64> = self
                     .rules
                     .iter()
                     .flat_map(|r| r.when.iter().filter(|w| w.0 == b).flat_map(|w| [w.1, w.2]))
                     .filter(|v| v.is_finite())
                     .collect();
-                c.push(f64::NEG_INFINITY);
-                c.push(f64::INFINITY);
-                c.sort_by(f64::total_cmp);
-                c.dedup();
-                c
+                cuts.sort_by(f64::total_cmp);
+                cuts.dedup();
+                let mut pieces = Vec::with_capacity(2 * cuts.len() + 1);
+                let mut lo = f64::NEG_INFINITY;
+                for &cut in &cuts {
+                    pieces.extend([Piece::Between(lo, cut), Piece::At(cut)]);
+                    lo = cut;
+                }
+                pieces.push(Piece::Between(lo, f64::INFINITY));
+                pieces
+            })
+            .collect();
+        // P(piece | endotype), `[biomarker][endotype][piece]`: once each, as a normal marker with
+        // assay error costs an integral.
+        let prob: Vec<Vec<Vec<f64>>> = self
+            .biomarkers
+            .iter()
+            .zip(&pieces)
+            .map(|(m, pieces)| {
+                m.by_endotype[..endotypes]
+                    .iter()
+                    .map(|dist| {
+                        pieces
+                            .iter()
+                            .map(|piece| piece.probability(dist, m.assay_log_sd))
+                            .collect()
+                    })
+                    .collect()
             })
             .collect();
         let mut out = vec![vec![0.0; labels]; endotypes];
-        // Odometer over cells: interval j of biomarker b is (cuts[b][j], cuts[b][j+1]).
-        let mut cell = vec![0usize; cuts.len()];
+        // Odometer over cells, a cell being one piece of each biomarker's line. Biomarkers are
+        // independent given the endotype, so a cell's probability is the product of its pieces'.
+        let mut cell = vec![0usize; pieces.len()];
         loop {
-            // A rule holds on the whole cell iff each of its bounds contains the interval.
+            // A rule holds on the whole cell iff each of its bounds contains the piece.
             let label = self
                 .rules
                 .iter()
                 .find(|r| {
                     r.when
                         .iter()
-                        .all(|&(b, lo, hi)| lo <= cuts[b][cell[b]] && cuts[b][cell[b] + 1] <= hi)
+                        .all(|&(b, lo, hi)| pieces[b][cell[b]].within(lo, hi))
                 })
                 .map_or(self.default, |r| r.label);
             for (e, row) in out.iter_mut().enumerate() {
-                let p: f64 = self
-                    .biomarkers
+                row[label] += prob
                     .iter()
-                    .enumerate()
-                    .map(|(b, m)| {
-                        let (lo, hi) = (cuts[b][cell[b]], cuts[b][cell[b] + 1]);
-                        let dist = m.by_endotype[e];
-                        (dist.measured_cdf(hi, m.assay_log_sd)
-                            - dist.measured_cdf(lo, m.assay_log_sd))
-                        .max(0.0)
-                    })
-                    .product();
-                row[label] += p;
+                    .zip(&cell)
+                    .map(|(p, &k)| p[e][k])
+                    .product::<f64>();
             }
             // Next cell.
             let mut b = 0;
             loop {
-                if b == cuts.len() {
+                if b == pieces.len() {
                     return out;
                 }
                 cell[b] += 1;
-                if cell[b] + 1 < cuts[b].len() {
+                if cell[b] < pieces[b].len() {
                     break;
                 }
                 cell[b] = 0;
                 b += 1;
             }
         }
+    }
+}
+
+/// A piece of a biomarker's line: an open interval between thresholds, or a threshold itself,
+/// where only a point mass (gsd 1, no assay error) puts patients. Rules' bounds are strict, so a
+/// patient on a threshold meets neither side of it.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    Between(f64, f64),
+    At(f64),
+}
+
+impl Piece {
+    /// Whether every value in the piece meets `lo < value < hi`.
+    fn within(self, lo: f64, hi: f64) -> bool {
+        match self {
+            Piece::Between(a, b) => lo <= a && b <= hi,
+            Piece::At(x) => lo < x && x < hi,
+        }
+    }
+
+    /// P(measured value in the piece).
+    fn probability(self, dist: &Marginal, err: f64) -> f64 {
+        let p = match self {
+            Piece::Between(a, b) => dist.measured_cdf_below(b, err) - dist.measured_cdf(a, err),
+            Piece::At(x) => dist.measured_cdf(x, err) - dist.measured_cdf_below(x, err),
+        };
+        // A difference of CDFs can round to just below 0.
+        p.max(0.0)
     }
 }
 
@@ -222,6 +280,63 @@ mod tests {
         assert_eq!(m.measured_cdf(4420.0, 0.0), 0.0);
         assert_eq!(m.measured_cdf(9000.0, 0.0), 1.0);
         assert_eq!(m.measured_cdf(20000.0, 0.0), 1.0);
+    }
+
+    /// `above = x` means measured > x and `below = y` means < y: a value on a threshold meets
+    /// neither. Only a point mass (gsd 1, no assay error) puts patients there, and the matrix must
+    /// then agree with the rules applied to the patient.
+    #[test]
+    fn a_point_mass_on_a_threshold_meets_neither_side() {
+        let at = |median: f64| Marginal::LogNormal {
+            mu: median.ln(),
+            sigma: 0.0,
+        };
+        let spread = Marginal::LogNormal {
+            mu: 4420f64.ln(),
+            sigma: 2f64.ln(),
+        };
+        let c = Classifier {
+            biomarkers: vec![Biomarker {
+                name: "ferritin".into(),
+                unit: None,
+                by_endotype: vec![at(4420.0), at(3000.0), at(5000.0), at(6000.0), spread],
+                assay_log_sd: 0.0,
+                assay_cv: 0.0,
+            }],
+            rules: vec![
+                Rule {
+                    label: 0,
+                    when: vec![(0, 4420.0, 5000.0)],
+                },
+                Rule {
+                    label: 1,
+                    when: vec![(0, f64::NEG_INFINITY, 4420.0)],
+                },
+            ],
+            default: 2,
+        };
+        // The rules applied to one patient.
+        assert_eq!(c.classify(&[4420.0]), 2);
+        assert_eq!(c.classify(&[3000.0]), 1);
+        assert_eq!(c.classify(&[4700.0]), 0);
+        assert_eq!(c.classify(&[5000.0]), 2);
+        assert_eq!(c.classify(&[6000.0]), 2);
+        // The matrix: each point mass wholly in one label; the spread marker has median 4420, so
+        // half is below and P(4420 < X < 5000) = pnorm(log(5000 / 4420) / log(2)) - 0.5 above.
+        let m = c.matrix(5, 3);
+        let above = phi((5000f64 / 4420.0).ln() / 2f64.ln()) - 0.5;
+        let expected = [
+            [0.0, 0.0, 1.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 0.0, 1.0],
+            [above, 0.5, 0.5 - above],
+        ];
+        for (e, (row, want)) in m.iter().zip(expected).enumerate() {
+            for (l, (p, q)) in row.iter().zip(want).enumerate() {
+                assert!((p - q).abs() < 1e-15, "endotype {e} label {l}: {p} vs {q}");
+            }
+        }
     }
 
     #[test]
