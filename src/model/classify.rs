@@ -80,8 +80,13 @@ impl Marginal {
     /// gsd 1 without assay error has: all its mass at the median.
     pub fn measured_cdf_below(&self, x: f64, err: f64) -> f64 {
         match *self {
-            Marginal::LogNormal { mu, sigma: 0.0 } if err == 0.0 && x > 0.0 && x.is_finite() => {
-                if x.ln() > mu { 1.0 } else { 0.0 }
+            // ln x is NaN or -inf for x <= 0 and inf for x = inf: 0, 0 and 1, as they must be.
+            Marginal::LogNormal { mu, sigma: 0.0 } if err == 0.0 => {
+                if x.ln() > mu {
+                    1.0
+                } else {
+                    0.0
+                }
             }
             _ => self.measured_cdf(x, err),
         }
@@ -280,6 +285,26 @@ mod tests {
         assert_eq!(m.measured_cdf(4420.0, 0.0), 0.0);
         assert_eq!(m.measured_cdf(9000.0, 0.0), 1.0);
         assert_eq!(m.measured_cdf(20000.0, 0.0), 1.0);
+        // P(X < x) steps after the median; at infinities and x <= 0 it is the CDF's value.
+        for (x, below) in [(4420.0, 0.0), (9000.0, 0.0), (20000.0, 1.0)] {
+            assert_eq!(m.measured_cdf_below(x, 0.0), below, "x = {x}");
+        }
+        for (x, below) in [
+            (f64::NEG_INFINITY, 0.0),
+            (-1.0, 0.0),
+            (0.0, 0.0),
+            (f64::INFINITY, 1.0),
+        ] {
+            assert_eq!(m.measured_cdf_below(x, 0.0), below, "x = {x}");
+            assert_eq!(m.measured_cdf(x, 0.0), below, "x = {x}");
+        }
+        // Assay error spreads it: lognormal of log-SD err, without an atom.
+        let err = 0.2;
+        for x in [4420.0, 9000.0, 20000.0] {
+            let cdf = phi((x / 9000f64).ln() / err);
+            assert!((m.measured_cdf(x, err) - cdf).abs() < 1e-15);
+            assert!((m.measured_cdf_below(x, err) - cdf).abs() < 1e-15);
+        }
     }
 
     /// `above = x` means measured > x and `below = y` means < y: a value on a threshold meets
@@ -336,6 +361,14 @@ mod tests {
             for (l, (p, q)) in row.iter().zip(want).enumerate() {
                 assert!((p - q).abs() < 1e-15, "endotype {e} label {l}: {p} vs {q}");
             }
+        }
+        // With assay error the point mass at 4420 spreads into a lognormal: no atom is left.
+        let err = (1.0f64 + 0.2 * 0.2).ln().sqrt();
+        let mut noisy = c.clone();
+        noisy.biomarkers[0].assay_log_sd = err;
+        let above = phi((5000f64 / 4420.0).ln() / err) - 0.5;
+        for (p, q) in noisy.matrix(1, 3)[0].iter().zip([above, 0.5, 0.5 - above]) {
+            assert!((p - q).abs() < 1e-14, "{p} vs {q}");
         }
     }
 
