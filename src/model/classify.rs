@@ -324,7 +324,14 @@ mod tests {
             biomarkers: vec![Biomarker {
                 name: "ferritin".into(),
                 unit: None,
-                by_endotype: vec![at(4420.0), at(3000.0), at(5000.0), at(6000.0), spread],
+                by_endotype: vec![
+                    at(4420.0),
+                    at(3000.0),
+                    at(5000.0),
+                    at(5500.0),
+                    at(6000.0),
+                    spread,
+                ],
                 assay_log_sd: 0.0,
                 assay_cv: 0.0,
             }],
@@ -337,26 +344,43 @@ mod tests {
                     label: 1,
                     when: vec![(0, f64::NEG_INFINITY, 4420.0)],
                 },
+                Rule {
+                    label: 1,
+                    when: vec![(0, 5500.0, f64::INFINITY)],
+                },
             ],
             default: 2,
         };
         // The rules applied to one patient.
-        assert_eq!(c.classify(&[4420.0]), 2);
-        assert_eq!(c.classify(&[3000.0]), 1);
-        assert_eq!(c.classify(&[4700.0]), 0);
-        assert_eq!(c.classify(&[5000.0]), 2);
-        assert_eq!(c.classify(&[6000.0]), 2);
-        // The matrix: each point mass wholly in one label; the spread marker has median 4420, so
-        // half is below and P(4420 < X < 5000) = pnorm(log(5000 / 4420) / log(2)) - 0.5 above.
-        let m = c.matrix(5, 3);
-        let above = phi((5000f64 / 4420.0).ln() / 2f64.ln()) - 0.5;
+        for (value, label) in [
+            (4420.0, 2),
+            (3000.0, 1),
+            (4700.0, 0),
+            (5000.0, 2),
+            (5200.0, 2),
+            (5500.0, 2),
+            (6000.0, 1),
+        ] {
+            assert_eq!(c.classify(&[value]), label, "value {value}");
+        }
+        // The matrix: each point mass wholly in one label. A lognormal of median 4420 and
+        // log-SD s splits as (P(4420 < X < 5000), P(X < 4420) + P(X > 5500), the rest).
+        let split = |s: f64| {
+            let (f5000, f5500) = (
+                phi((5000f64 / 4420.0).ln() / s),
+                phi((5500f64 / 4420.0).ln() / s),
+            );
+            [f5000 - 0.5, 0.5 + 1.0 - f5500, f5500 - f5000]
+        };
         let expected = [
             [0.0, 0.0, 1.0],
             [0.0, 1.0, 0.0],
             [0.0, 0.0, 1.0],
             [0.0, 0.0, 1.0],
-            [above, 0.5, 0.5 - above],
+            [0.0, 1.0, 0.0],
+            split(2f64.ln()),
         ];
+        let m = c.matrix(6, 3);
         for (e, (row, want)) in m.iter().zip(expected).enumerate() {
             for (l, (p, q)) in row.iter().zip(want).enumerate() {
                 assert!((p - q).abs() < 1e-15, "endotype {e} label {l}: {p} vs {q}");
@@ -366,8 +390,7 @@ mod tests {
         let err = (1.0f64 + 0.2 * 0.2).ln().sqrt();
         let mut noisy = c.clone();
         noisy.biomarkers[0].assay_log_sd = err;
-        let above = phi((5000f64 / 4420.0).ln() / err) - 0.5;
-        for (p, q) in noisy.matrix(1, 3)[0].iter().zip([above, 0.5, 0.5 - above]) {
+        for (p, q) in noisy.matrix(1, 3)[0].iter().zip(split(err)) {
             assert!((p - q).abs() < 1e-14, "{p} vs {q}");
         }
     }
