@@ -144,7 +144,8 @@ fn matrix_matches_an_independent_r_integration() {
     //     if (b > 55 && b < 70) return(1); if (a > 3 && a < 12 && b < 38) return(2); 3 }
     //   ca <- c(-Inf, 3, 6, 8, 12, Inf); cb <- c(-Inf, 35, 38, 55, 70, Inf)
     //   then, per endotype, the sum over the 5 x 5 cells of
-    //   (Fa(ca[i + 1]) - Fa(ca[i])) * (Fb(cb[j + 1]) - Fb(cb[j])) into label(cell midpoint)
+    //   (Fa(ca[i + 1]) - Fa(ca[i])) * (Fb(cb[j + 1]) - Fb(cb[j])) into label(a point inside the
+    //   cell: its midpoint, or its finite end -+ 1 for the two end cells)
     let r = [
         [0.5969799078534394, 0.2831580908125228, 0.1198620013340379],
         [0.0192039885215219, 0.9526226407748258, 0.0281733707036524],
