@@ -170,6 +170,29 @@ fn matrix_matches_an_independent_r_integration() {
     }
 }
 
+/// `gsd = 1` (no spread) on the `below = 5000` threshold of the HLA-DR rule: those patients meet
+/// neither side, so none is labelled immunoparalysis; one unit lower, all are (unless ferritin
+/// labels them MALS first, P = 0.0421114415226359 from the R values above).
+#[test]
+fn a_point_mass_on_a_threshold_through_the_scenario() {
+    let mals = 0.0421114415226359;
+    for (median, expected) in [
+        ("5000", [mals, 0.0, 1.0 - mals]),
+        ("4999", [mals, 1.0 - mals, 0.0]),
+    ] {
+        let text = shipped().text.replacen(
+            "immunoparalysis = { median = 3000, gsd = 1.6 }",
+            &format!("immunoparalysis = {{ median = {median}, gsd = 1.0 }}"),
+            1,
+        );
+        let s = Scenario::from_text(Path::new("point.toml"), text).unwrap();
+        let row = &s.design.endotypes[1].classified_as;
+        for (p, q) in row.iter().zip(expected) {
+            assert!((p - q).abs() < 1e-10, "median {median}: {row:?}");
+        }
+    }
+}
+
 fn invalid(from: &str, to: &str) -> String {
     let text = shipped().text;
     assert!(text.contains(from), "pattern {from}");
