@@ -45,16 +45,16 @@ impl Marginal {
         if x == f64::NEG_INFINITY {
             return 0.0;
         }
+        if let Some(at) = self.atom(err) {
+            // ln x is NaN or -inf for x <= 0: never at or above the atom.
+            return if x.ln() >= at { 1.0 } else { 0.0 };
+        }
         match *self {
             Marginal::LogNormal { mu, sigma } => {
                 if x <= 0.0 {
                     return 0.0;
                 }
-                let s = (sigma * sigma + err * err).sqrt();
-                if s == 0.0 {
-                    return if x.ln() >= mu { 1.0 } else { 0.0 };
-                }
-                phi((x.ln() - mu) / s)
+                phi((x.ln() - mu) / (sigma * sigma + err * err).sqrt())
             }
             Marginal::Normal { mean, sd } => {
                 let cdf = |t: f64| phi((t - mean) / sd);
@@ -76,19 +76,27 @@ impl Marginal {
         }
     }
 
-    /// P(measured < x). The same as `measured_cdf` except at an atom, which only a lognormal of
-    /// gsd 1 without assay error has: all its mass at the median.
+    /// P(measured < x). The same as `measured_cdf` except at an atom.
     pub fn measured_cdf_below(&self, x: f64, err: f64) -> f64 {
-        match *self {
+        match self.atom(err) {
             // ln x is NaN or -inf for x <= 0 and inf for x = inf: 0, 0 and 1, as they must be.
-            Marginal::LogNormal { mu, sigma: 0.0 } if err == 0.0 => {
-                if x.ln() > mu {
+            Some(at) => {
+                if x.ln() > at {
                     1.0
                 } else {
                     0.0
                 }
             }
-            _ => self.measured_cdf(x, err),
+            None => self.measured_cdf(x, err),
+        }
+    }
+
+    /// The log of the one value a lognormal of gsd 1 without assay error takes (all its mass at
+    /// the median); `None` for every other distribution, which has no atom.
+    fn atom(&self, err: f64) -> Option<f64> {
+        match *self {
+            Marginal::LogNormal { mu, sigma } if sigma == 0.0 && err == 0.0 => Some(mu),
+            _ => None,
         }
     }
 
