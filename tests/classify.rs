@@ -30,14 +30,16 @@ fn matrix_matches_closed_form_cdfs() {
     ];
     let d = shipped().design;
     for (e, row) in d.endotypes.iter().zip(r) {
-        for (p, expected) in e.classified_as.iter().zip(row) {
-            // statrs' erfc and R's pnorm agree to about 1e-11.
-            assert!(
-                (p - expected).abs() < 1e-10,
-                "{}: {p} vs {expected}",
-                e.name
-            );
-        }
+        assert_matches_r(&e.name, &e.classified_as, row);
+    }
+}
+
+/// Asserts that a row of P(label | endotype) is R's to 1e-10 (statrs' erfc and R's pnorm agree
+/// to about 1e-11).
+fn assert_matches_r(what: &str, row: &[f64], r: [f64; 3]) {
+    assert_eq!(row.len(), r.len(), "{what}: {row:?}");
+    for (l, (p, q)) in row.iter().zip(r).enumerate() {
+        assert!((p - q).abs() < 1e-10, "{what}, label {l}: {p} vs {q}");
     }
 }
 
@@ -153,9 +155,7 @@ fn matrix_matches_an_independent_r_integration() {
     ];
     let matrix = overlapping().matrix(3, 3);
     for (e, (row, expected)) in matrix.iter().zip(r).enumerate() {
-        for (l, (p, q)) in row.iter().zip(expected).enumerate() {
-            assert!((p - q).abs() < 1e-10, "endotype {e} label {l}: {p} vs {q}");
-        }
+        assert_matches_r(&format!("endotype {e}"), row, expected);
     }
     // The integrated branch alone: P(measured b <= x) for mean 50, SD 10, CV 0.15.
     let b = &overlapping().biomarkers[1];
@@ -187,9 +187,7 @@ fn a_point_mass_on_a_threshold_through_the_scenario() {
         );
         let s = Scenario::from_text(Path::new("point.toml"), text).unwrap();
         let row = &s.design.endotypes[1].classified_as;
-        for (p, q) in row.iter().zip(expected) {
-            assert!((p - q).abs() < 1e-10, "median {median}: {row:?}");
-        }
+        assert_matches_r(&format!("median {median}"), row, expected);
     }
 }
 
