@@ -560,6 +560,38 @@ impl Simulator {
             }
         }
     }
+
+    /// The arm of the next patient in order of randomisation: the next place of the permuted
+    /// block in `block` (a new block once it is used up), or, under simple randomisation, an
+    /// independent draw by the allocation ratios.
+    pub fn next_arm<R: Rng + ?Sized>(&self, rng: &mut R, block: &mut BlockState) -> usize {
+        let size: u64 = self.ratios.iter().sum();
+        match self.randomisation {
+            Randomisation::Simple => place_of(rng.random_range(0..size), &self.ratios),
+            Randomisation::Block => {
+                if block.places == 0 {
+                    block.left.copy_from_slice(&self.ratios);
+                    block.places = size;
+                }
+                block.take(rng)
+            }
+        }
+    }
+}
+
+/// The arm holding place `u` (0-based) when the arms hold `counts` places each, in order.
+fn place_of(mut u: u64, counts: &[u64]) -> usize {
+    counts
+        .iter()
+        .position(|&c| {
+            if u < c {
+                true
+            } else {
+                u -= c;
+                false
+            }
+        })
+        .expect("u < the places in all")
 }
 
 /// The places left in the current permuted block of a trial's randomisation sequence.
@@ -588,23 +620,17 @@ impl BlockState {
     /// left, adding the arms drawn to `out`.
     fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R, k: u64, out: &mut [u64]) {
         for _ in 0..k {
-            let mut u = rng.random_range(0..self.places);
-            let a = self
-                .left
-                .iter()
-                .position(|&c| {
-                    if u < c {
-                        true
-                    } else {
-                        u -= c;
-                        false
-                    }
-                })
-                .expect("u < places left");
-            self.left[a] -= 1;
-            out[a] += 1;
-            self.places -= 1;
+            out[self.take(rng)] += 1;
         }
+    }
+
+    /// Fills the next place of the block (a draw without replacement from the places left)
+    /// and returns its arm.
+    fn take<R: Rng + ?Sized>(&mut self, rng: &mut R) -> usize {
+        let a = place_of(rng.random_range(0..self.places), &self.left);
+        self.left[a] -= 1;
+        self.places -= 1;
+        a
     }
 }
 

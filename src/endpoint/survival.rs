@@ -19,9 +19,10 @@
 //!   probabilities of that day. A trial costs draws per cell and day, whatever the sample size.
 //! - Patient level: continuous times, or an event-driven analysis (analyse at the calendar time
 //!   of the k-th death, which depends on every patient's randomisation time). Patients are
-//!   drawn a calendar chunk at a time (`Accrual`): how many each chunk randomises, then the
-//!   arms, labels and endotypes of the chunk as counts, as at count level, and only each
-//!   patient's randomisation time within the chunk and death time one by one. An
+//!   drawn a calendar chunk at a time (`Accrual`): how many each chunk randomises, their
+//!   randomisation times in order and the arm of each along the sequence of permuted blocks,
+//!   then each arm's labels and endotypes as counts, as at count level, and each patient's
+//!   death time one by one. An
 //!   event-driven trial stops drawing after the chunk by whose end the k-th death has come.
 //!   Buffers are reused from trial to trial.
 
@@ -95,6 +96,10 @@ pub struct SurvivalTrial {
     deaths_by_chunk: Vec<u64>,
     deaths_later: u64,
     selected: Vec<f64>,
+    /// Scratch of a calendar chunk: its sorted uniforms, and each arm's randomisation times
+    /// not yet given to a patient.
+    order: Vec<f64>,
+    arm_times: Vec<Vec<f64>>,
     /// Scratch: label counts, cell counts, arm counts.
     labels: Vec<u64>,
     counts: Vec<u64>,
@@ -197,6 +202,8 @@ impl SurvivalSimulator {
             deaths_by_chunk: vec![0; self.accrual.chunks],
             deaths_later: 0,
             selected: Vec::new(),
+            order: Vec::new(),
+            arm_times: vec![Vec::new(); self.arms],
             labels: vec![0; self.strata],
             counts: vec![0; self.cells.len()],
             arm_counts: vec![0; self.arms],
@@ -222,7 +229,9 @@ impl SurvivalSimulator {
         out.at_risk.fill(0);
         out.deaths.fill(0);
         out.events.fill(0);
-        self.for_each_cell(rng, self.sample_size, out, |rng, out, a, s, c, n| {
+        self.binary
+            .allocate(rng, self.sample_size, &mut out.block, &mut out.arm_counts);
+        self.for_each_cell(rng, out, |rng, out, a, s, c, n| {
             let g = a * strata + s;
             let mut alive = n;
             for (d, (death, loss)) in self.cells[c].iter().enumerate() {
@@ -249,12 +258,10 @@ impl SurvivalSimulator {
     /// k-th death) without analysing them: `analyse_at` does, at the final analysis
     /// (`final_analysis`) or at an interim (`death_time`).
     ///
-    /// Chunk by chunk of calendar time: the chunk's patients are allocated to arms (the blocks
-    /// run on across chunks, in order of randomisation), labels and endotypes as counts, then
-    /// each one's randomisation time is uniform within the chunk. The law is that of drawing
-    /// the randomisation times in order and each patient in turn: given how many a chunk
-    /// randomises, their times are independent uniforms within it, so which of them holds
-    /// which place in the randomisation order (and so which arm) is independent of the times.
+    /// Chunk by chunk of calendar time: given how many a chunk randomises, their times are the
+    /// order statistics of independent uniforms within it, and the patients take their arms
+    /// along them in order of randomisation (the permuted blocks run on across chunks), as a
+    /// trial randomising each patient in turn on arrival does (`draw_chunk`).
     pub fn draw_patients<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut SurvivalTrial) {
         let k = self.model.analysis_events.unwrap_or(u64::MAX);
         out.block.restart();
@@ -284,6 +291,14 @@ impl SurvivalSimulator {
     }
 
     /// Draws `count` patients randomised in [start, start + width).
+    ///
+    /// The chunk's randomisation times are drawn in increasing order and its patients take
+    /// their arms along them in order of randomisation (the blocks running on from
+    /// `out.block`), so that a look at any calendar time cuts the sequence of permuted blocks
+    /// where it cuts the trial. Then each arm's patients are split into labels and endotypes as
+    /// counts; a patient's label and endotype are independent of its place in the sequence
+    /// given its arm, so each one takes a time of its arm's drawn at random (without
+    /// replacement).
     fn draw_chunk<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
@@ -292,13 +307,25 @@ impl SurvivalSimulator {
         count: u64,
         out: &mut SurvivalTrial,
     ) {
+        sorted_uniforms(rng, count, &mut out.order);
+        for times in &mut out.arm_times {
+            times.clear();
+        }
+        for &u in &out.order {
+            let arm = self.binary.next_arm(rng, &mut out.block);
+            out.arm_times[arm].push(start + width * u);
+        }
+        for (n, times) in out.arm_counts.iter_mut().zip(&out.arm_times) {
+            *n = times.len() as u64;
+        }
         let model = &self.model;
         let event_driven = model.analysis_events.is_some();
-        self.for_each_cell(rng, count, out, |rng, out, a, s, c, n| {
+        self.for_each_cell(rng, out, |rng, out, a, s, c, n| {
             let (endotype, ratio) = self.cell_hazard[c];
             let control = &model.control[endotype];
             for _ in 0..n {
-                let entry = start + width * rng.random::<f64>();
+                let times = &mut out.arm_times[a];
+                let entry = times.swap_remove(rng.random_range(0..times.len()));
                 let death = control.inverse(rng.sample::<f64, _>(Exp1) / ratio);
                 let loss = if model.dropout_hazard > 0.0 {
                     rng.sample::<f64, _>(Exp1) / model.dropout_hazard
@@ -332,19 +359,16 @@ impl SurvivalSimulator {
         });
     }
 
-    /// Allocates `n` patients to arms (the blocks running on from `out.block`), then each arm's
-    /// to labels and each label's to true endotypes, as counts; `each(rng, out, arm, stratum,
-    /// cell, patients)` draws a cell's patients as soon as its count is drawn (count level: its
-    /// days; patient level: its patients' times).
+    /// Splits the patients of each arm (`out.arm_counts`) into labels and each label's into
+    /// true endotypes, as counts; `each(rng, out, arm, stratum, cell, patients)` draws a cell's
+    /// patients as soon as its count is drawn (count level: its days; patient level: its
+    /// patients' times).
     fn for_each_cell<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
-        n: u64,
         out: &mut SurvivalTrial,
         mut each: impl FnMut(&mut R, &mut SurvivalTrial, usize, usize, usize, u64),
     ) {
-        self.binary
-            .allocate(rng, n, &mut out.block, &mut out.arm_counts);
         for a in 0..self.arms {
             self.binary
                 .draw_labels(rng, out.arm_counts[a], &mut out.labels);
@@ -539,6 +563,22 @@ fn day_samplers(
             )
         })
         .collect()
+}
+
+/// `n` uniforms on [0, 1) in increasing order, into `out`: the partial sums of n + 1 standard
+/// exponentials over their total are the order statistics of n uniforms (Rényi), in linear
+/// time instead of a sort.
+fn sorted_uniforms<R: Rng + ?Sized>(rng: &mut R, n: u64, out: &mut Vec<f64>) {
+    out.clear();
+    let mut sum = 0.0;
+    for _ in 0..n {
+        sum += rng.sample::<f64, _>(Exp1);
+        out.push(sum);
+    }
+    let total = sum + rng.sample::<f64, _>(Exp1);
+    for u in out.iter_mut() {
+        *u /= total;
+    }
 }
 
 /// Days between the first and the last of `n` randomisations.
@@ -775,9 +815,12 @@ test = "logrank"
             }
             let (start, width, count) = accrual.chunk(rng, j, left);
             left -= count;
-            times.extend((0..count).map(|_| start + width * rng.random::<f64>()));
+            let mut order = Vec::new();
+            sorted_uniforms(rng, count, &mut order);
+            assert!(order.is_sorted(), "{order:?}");
+            times.extend(order.iter().map(|u| start + width * u));
         }
-        times.sort_by(f64::total_cmp);
+        assert!(times.is_sorted());
         times
     }
 
