@@ -573,6 +573,27 @@ impl Simulator {
                     block.left.copy_from_slice(&self.ratios);
                     block.places = size;
                 }
+                if block.places == 1 {
+                    // The block's last place: its arm is known without a draw.
+                    block.places = 0;
+                    let a = block
+                        .left
+                        .iter()
+                        .position(|&c| c == 1)
+                        .expect("one place left");
+                    block.left[a] = 0;
+                    return a;
+                }
+                if block.places.is_power_of_two() {
+                    // A uniform place among 2^k from k random bits (1:1 blocks: one bit a
+                    // block, where a draw of 64 bits would cost as much as a death time).
+                    let k = block.places.trailing_zeros();
+                    let u = block.bits(rng, k);
+                    let a = place_of(u, &block.left);
+                    block.left[a] -= 1;
+                    block.places -= 1;
+                    return a;
+                }
                 block.take(rng)
             }
         }
@@ -601,6 +622,9 @@ pub struct BlockState {
     left: Vec<u64>,
     /// Places left in all.
     places: u64,
+    /// Random bits drawn and not yet used (`next_arm`), and how many.
+    reservoir: u64,
+    reservoir_bits: u32,
 }
 
 impl BlockState {
@@ -608,12 +632,28 @@ impl BlockState {
         BlockState {
             left: vec![0; arms],
             places: 0,
+            reservoir: 0,
+            reservoir_bits: 0,
         }
     }
 
-    /// A new trial: no block started.
+    /// A new trial: no block started, no random bits kept from the last trial's stream.
     pub fn restart(&mut self) {
         self.places = 0;
+        self.reservoir_bits = 0;
+    }
+
+    /// `k` (1 to 63) uniform random bits as a number below 2^k, from a new 64-bit draw only
+    /// when too few are kept.
+    fn bits<R: Rng + ?Sized>(&mut self, rng: &mut R, k: u32) -> u64 {
+        if self.reservoir_bits < k {
+            self.reservoir = rng.next_u64();
+            self.reservoir_bits = 64;
+        }
+        let u = self.reservoir & ((1 << k) - 1);
+        self.reservoir >>= k;
+        self.reservoir_bits -= k;
+        u
     }
 
     /// Fills the next `k` places of the block, each a draw without replacement from the places

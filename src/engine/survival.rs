@@ -14,7 +14,7 @@ use crate::model::design::Design;
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::{Level, Z_975};
 use crate::stats::power;
-use crate::stats::survival::{LogRank, RiskSet, cox};
+use crate::stats::survival::{Cox, LogRank, RiskSet};
 
 /// What a time-to-event design adds to a tally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,9 @@ impl SurvivalTally {
     }
 }
 
+/// A comparison's risk sets and its Cox fit, reused from trial to trial.
+type Analysis = (Vec<RiskSet>, Cox);
+
 /// The time-to-event endpoint as the parallel loop runs it.
 pub struct SurvivalEndpoint<'a> {
     design: &'a Design,
@@ -108,14 +111,14 @@ impl<'a> SurvivalEndpoint<'a> {
         &self,
         trial: &SurvivalTrial,
         arm: usize,
-        sets: &mut Vec<RiskSet>,
+        (sets, cox): &mut Analysis,
     ) -> ComparisonOutcome {
         let c = self.design.control;
         self.simulator
             .risk_sets(trial, arm, c, self.stratified, sets);
         let mut log_rank = LogRank::default();
         sets.iter().for_each(|r| log_rank.add(r));
-        let fit = cox(sets, &log_rank);
+        let fit = cox.fit(sets, &log_rank);
         let (n_arm, n_control) = (trial.randomised[arm], trial.randomised[c]);
         ComparisonOutcome {
             rejected: false,
@@ -160,7 +163,7 @@ impl<'a> SurvivalEndpoint<'a> {
         rng: &mut R,
         (rule, deaths): &(StoppingRule, Vec<u64>),
         trial: &mut SurvivalTrial,
-        sets: &mut Vec<RiskSet>,
+        sets: &mut Analysis,
         tally: &mut Tally,
     ) {
         let arm = self.design.comparisons().next().expect("two arms");
@@ -198,10 +201,10 @@ impl<'a> SurvivalEndpoint<'a> {
 }
 
 impl Endpoint for SurvivalEndpoint<'_> {
-    type Buffers = (SurvivalTrial, Vec<RiskSet>);
+    type Buffers = (SurvivalTrial, Analysis);
 
     fn buffers(&self) -> Self::Buffers {
-        (self.simulator.new_trial(), Vec::new())
+        (self.simulator.new_trial(), (Vec::new(), Cox::default()))
     }
 
     fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally) {

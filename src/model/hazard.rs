@@ -71,6 +71,14 @@ impl PiecewiseHazard {
         *self.ends.last().expect("at least one point")
     }
 
+    /// The hazard when it is one constant (exponential survival).
+    pub fn constant(&self) -> Option<f64> {
+        match self.rates[..] {
+            [rate] => Some(rate),
+            _ => None,
+        }
+    }
+
     /// The time at which the cumulative hazard reaches `h` (the inverse of `cumulative`): a
     /// death time is `inverse(E / HR)` for a standard exponential E.
     pub fn inverse(&self, h: f64) -> f64 {

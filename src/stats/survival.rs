@@ -28,6 +28,15 @@ pub struct RiskSet {
     pub control_events: u64,
 }
 
+/// A count as a float: the same value as `x as f64` for every count below 2^63, through the
+/// signed conversion, one instruction on x86-64 where the unsigned one takes several (the
+/// patient-level trials convert every risk set's four counts).
+#[inline]
+fn real(x: u64) -> f64 {
+    debug_assert!(x < 1 << 63);
+    x as i64 as f64
+}
+
 /// The log-rank sums: the arm's observed and expected events and the variance of O - E.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LogRank {
@@ -40,13 +49,13 @@ impl LogRank {
     /// Adds one risk set (of any stratum: the stratified test sums within-stratum terms).
     #[inline]
     pub fn add(&mut self, r: &RiskSet) {
-        let n = (r.arm_at_risk + r.control_at_risk) as f64;
-        let d = (r.arm_events + r.control_events) as f64;
+        let n = real(r.arm_at_risk + r.control_at_risk);
+        let d = real(r.arm_events + r.control_events);
         if d == 0.0 {
             return;
         }
-        let share = r.arm_at_risk as f64 / n;
-        self.observed += r.arm_events as f64;
+        let share = real(r.arm_at_risk) / n;
+        self.observed += real(r.arm_events);
         self.expected += d * share;
         // Hypergeometric variance of the arm's events given the margins (ties as survdiff).
         if n > 1.0 {
@@ -72,19 +81,18 @@ pub struct CoxFit {
     pub variance: f64,
 }
 
+/// One risk set with events, as the Cox fit reads it: (arm events, control events, arm at
+/// risk, control at risk).
+type CoxRow = [f64; 4];
+
 /// Score and observed information of the Cox partial likelihood at `beta`, Efron's handling of
 /// tied events: the d deaths of a risk set leave it one after another, each removing on average
 /// a share 1/d of every dead patient's weight.
-fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
+fn cox_score(rows: &[CoxRow], beta: f64) -> (f64, f64) {
     let w = beta.exp();
     let (mut score, mut information) = (0.0, 0.0);
-    for r in sets {
-        let (d1, d0) = (r.arm_events as f64, r.control_events as f64);
+    for &[d1, d0, r1, r0] in rows {
         let d = d1 + d0;
-        if d == 0.0 {
-            continue;
-        }
-        let (r1, r0) = (r.arm_at_risk as f64, r.control_at_risk as f64);
         score += d1;
         if d == 1.0 {
             // One death (every risk set of continuous times): Efron's sum is one term.
@@ -93,7 +101,7 @@ fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
             information += p * (1.0 - p);
             continue;
         }
-        for j in 0..r.arm_events + r.control_events {
+        for j in 0..d as u64 {
             let f = j as f64 / d;
             let a = (r1 - f * d1) * w;
             let p = a / (a + r0 - f * d0);
@@ -105,25 +113,57 @@ fn cox_score(sets: &[RiskSet], beta: f64) -> (f64, f64) {
 }
 
 /// The Cox estimate from the risk sets (a stratified fit: the risk sets of every stratum), or
-/// `None` when it is infinite (no events in one arm, or a monotone likelihood).
-///
-/// Newton's method from the log-rank's one-step estimate (O - E) / V, which is within a few
-/// per cent of the estimate, so that two or three steps reach it.
+/// `None` when it is infinite (no events in one arm, or a monotone likelihood). Allocates: a
+/// loop over trials keeps one `Cox` instead.
 pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
-    if log_rank.variance <= 0.0 {
-        return None;
+    Cox::default().fit(sets, log_rank)
+}
+
+/// The Cox fit with its buffer, reused from trial to trial: the risk sets with events as
+/// floating-point rows, converted once per fit rather than at each Newton step (a conversion
+/// from u64 is several instructions on x86-64, and a fit reads every set five times or so).
+#[derive(Debug, Clone, Default)]
+pub struct Cox {
+    rows: Vec<CoxRow>,
+}
+
+impl Cox {
+    /// As `cox`. Newton's method from the log-rank's one-step estimate (O - E) / V, which is
+    /// within a few per cent of the estimate, so that two or three steps reach it.
+    pub fn fit(&mut self, sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
+        if log_rank.variance <= 0.0 {
+            return None;
+        }
+        self.load(sets);
+        let start = ((log_rank.observed - log_rank.expected) / log_rank.variance).clamp(-5.0, 5.0);
+        cox_from(&self.rows, start)
     }
-    let start = ((log_rank.observed - log_rank.expected) / log_rank.variance).clamp(-5.0, 5.0);
-    cox_from(sets, start)
+
+    /// The rows of the sets with events (a set without adds nothing to the score).
+    fn load(&mut self, sets: &[RiskSet]) {
+        self.rows.clear();
+        self.rows.extend(
+            sets.iter()
+                .filter(|r| r.arm_events + r.control_events > 0)
+                .map(|r| {
+                    [
+                        real(r.arm_events),
+                        real(r.control_events),
+                        real(r.arm_at_risk),
+                        real(r.control_at_risk),
+                    ]
+                }),
+        );
+    }
 }
 
 /// Newton's method for the Cox estimate from `start` (|start| <= 30). The partial likelihood
 /// is concave in beta; a step is at most 5, and one that makes the score larger in size is
 /// halved, so that it reaches the estimate from any start. An estimate that runs past
 /// |beta| = 30, or does not settle in 100 steps, is infinite (a monotone likelihood).
-fn cox_from(sets: &[RiskSet], start: f64) -> Option<CoxFit> {
+fn cox_from(rows: &[CoxRow], start: f64) -> Option<CoxFit> {
     let mut beta = start;
-    let (mut score, mut information) = cox_score(sets, beta);
+    let (mut score, mut information) = cox_score(rows, beta);
     for _ in 0..100 {
         if information <= 0.0 || beta.abs() > 30.0 {
             return None;
@@ -131,11 +171,11 @@ fn cox_from(sets: &[RiskSet], start: f64) -> Option<CoxFit> {
         // Far from the estimate the score is flat and a Newton step overshoots by orders of
         // magnitude; no step moves the hazard ratio by more than a factor e^5.
         let mut step = (score / information).clamp(-5.0, 5.0);
-        let (mut next_score, mut next_information) = cox_score(sets, beta + step);
+        let (mut next_score, mut next_information) = cox_score(rows, beta + step);
         let mut halvings = 0;
         while next_score.abs() > score.abs() && halvings < 60 {
             step /= 2.0;
-            (next_score, next_information) = cox_score(sets, beta + step);
+            (next_score, next_information) = cox_score(rows, beta + step);
             halvings += 1;
         }
         beta += step;
@@ -168,14 +208,24 @@ pub fn push_risk_sets<T>(
     view: impl Fn(&T) -> Option<(f64, bool, bool)>,
     out: &mut Vec<RiskSet>,
 ) {
-    let (mut arm_left, mut control_left) = (0u64, 0u64);
+    let (mut arm, mut control) = (0u64, 0u64);
     for (_, _, in_arm) in items.iter().filter_map(&view) {
         if in_arm {
-            arm_left += 1;
+            arm += 1;
         } else {
-            control_left += 1;
+            control += 1;
         }
     }
+    push_risk_sets_of(items, view, (arm, control), out);
+}
+
+/// `push_risk_sets` when the items `view` keeps are known to number `(arm, control)`.
+pub fn push_risk_sets_of<T>(
+    items: &[T],
+    view: impl Fn(&T) -> Option<(f64, bool, bool)>,
+    (mut arm_left, mut control_left): (u64, u64),
+    out: &mut Vec<RiskSet>,
+) {
     // Then the sets, in one pass over the sorted items.
     let mut set = RiskSet::default();
     let mut time = f64::NAN;
@@ -507,7 +557,10 @@ mod tests {
         ];
         for (sets, log_hr, variance) in &cases {
             for start in [-25.0, -5.0, -2.4, -1.0, 0.0, 1.0, 2.4, 5.0, 25.0] {
-                let f = cox_from(sets, start).unwrap_or_else(|| panic!("{log_hr} from {start}"));
+                let mut cox = Cox::default();
+                cox.load(sets);
+                let f =
+                    cox_from(&cox.rows, start).unwrap_or_else(|| panic!("{log_hr} from {start}"));
                 assert!((f.log_hr - log_hr).abs() < 1e-10, "{start}: {f:?}");
                 assert!((f.variance - variance).abs() < 1e-10, "{start}: {f:?}");
             }
