@@ -476,7 +476,7 @@ fn simulate(
 }
 
 /// The scenario as read, written beside its results (by `run` and `report`).
-const SCENARIO_COPY: &str = "scenario.toml";
+pub(super) const SCENARIO_COPY: &str = "scenario.toml";
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::{
-    BadInput, CheckArgs, Outcome, SlurmArgs, Tolerance, load_all, simulate, thread_pool,
-    write_file, write_results,
+    BadInput, CheckArgs, Outcome, SCENARIO_COPY, SlurmArgs, Tolerance, load_all, simulate,
+    thread_pool, write_file, write_results,
 };
 use crate::model::scenario::Scenario;
 use crate::output::slurm::{self, SlurmOptions};
@@ -121,43 +121,53 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
         ))
         .into());
     }
-    let mut scenarios = load_all(&expand_scenarios(&args.scenarios)?)?;
-    // The committed results fix the seed and replicates of each re-run.
-    let mut committed = Vec::new();
-    for s in &mut scenarios {
-        let path = args.against.join(&s.design.name).join("summary.csv");
-        let bytes = std::fs::read(&path).map_err(|e| {
-            BadInput(format!(
-                "{}: no committed results for scenario '{}' ({e}); run it and commit the output",
-                path.display(),
-                s.design.name
-            ))
-        })?;
-        let table = SummaryTable::parse(&bytes)
-            .map_err(|e| BadInput(format!("{}: not a summary.csv: {e}", path.display())))?;
-        let number = |c: &str| {
-            table
-                .first(c)
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| {
-                    BadInput(format!(
-                        "{}: column `{c}` missing or not an integer",
-                        path.display()
-                    ))
-                })
-        };
-        s.override_simulation(Some(number("replicates")?), Some(number("seed")?))?;
-        committed.push((path, table));
-    }
+    let scenarios = load_all(&expand_scenarios(&args.scenarios)?)?;
+    let committed = scenarios
+        .iter()
+        .map(|s| committed_run(&args.against, s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let pool = thread_pool(args.threads)?;
     let mut report = String::new();
     let mut moved = Vec::new();
     let mut tested = Vec::new();
-    for (s, (path, _)) in scenarios.iter().zip(&committed) {
-        let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
+    for (s, committed) in scenarios.iter().zip(&committed) {
         let name = &s.design.name;
-        let dir = path.parent().expect("a file in a folder");
-        let replicates = s.design.replicates as f64;
+        let dir = committed.dir.as_path();
+        // The scenario asks for other trials than the committed results hold: in exact mode
+        // they cannot be identical (nothing is run); in Monte Carlo mode the scenario's own
+        // trials are compared with them.
+        for (key, now, then) in &committed.settings_differ {
+            let column = format!("scenario.toml:simulation.{key}");
+            match args.tolerance {
+                Tolerance::Exact => moved.push((
+                    name.clone(),
+                    check::Moved::setting(&column, &then.to_string(), &now.to_string()),
+                )),
+                Tolerance::Mc => {
+                    report += &format!(
+                        "{name}: note: simulation.{key} is {now} in the scenario, {then} in {}\n",
+                        dir.join(SCENARIO_COPY).display()
+                    )
+                }
+            }
+        }
+        if !committed.settings_differ.is_empty() && args.tolerance == Tolerance::Exact {
+            let keys: Vec<String> = committed
+                .settings_differ
+                .iter()
+                .map(|(key, now, then)| {
+                    format!("simulation.{key} {now} in the scenario, {then} committed")
+                })
+                .collect();
+            report += &format!(
+                "{name}: SETTINGS DIFFER from {} ({}): not compared\n",
+                dir.display(),
+                keys.join("; ")
+            );
+            continue;
+        }
+        let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
+        let replicates = (committed.replicates as f64, s.design.replicates as f64);
         let (mut tests, mut changes) = (0, 0);
         for ((file, key), (_, now)) in check::RESULT_FILES
             .iter()
@@ -200,9 +210,7 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
                     moved.extend(m.into_iter().map(prefix));
                 }
                 Tolerance::Mc => {
-                    // The committed run's replicates are those of this re-run.
-                    let (t, changed) =
-                        check::compare_monte_carlo(&old, &new, (replicates, replicates));
+                    let (t, changed) = check::compare_monte_carlo(&old, &new, replicates);
                     tests += t.len();
                     changes += changed.len();
                     moved.extend(changed.into_iter().map(prefix));
@@ -254,4 +262,84 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
     }
     println!("\ncheck: {} value(s) moved", moved.len());
     Ok(Outcome::Regression)
+}
+
+/// What a scenario's committed results were made with, read before anything is simulated.
+struct CommittedRun {
+    dir: PathBuf,
+    replicates: u64,
+    /// (key, the scenario's value, the committed value) of the simulation settings that differ.
+    settings_differ: Vec<(&'static str, u64, u64)>,
+}
+
+/// The committed run of `scenario` under `against`: the seed and replicates of its summary.csv
+/// (whole numbers, replicates >= 1), which must agree with its scenario.toml when one is there
+/// (a hand-edited or mixed result set is bad input, exit 2), compared with the scenario's own.
+fn committed_run(against: &Path, scenario: &Scenario) -> anyhow::Result<CommittedRun> {
+    let design = &scenario.design;
+    let dir = against.join(&design.name);
+    let path = dir.join("summary.csv");
+    let bytes = std::fs::read(&path).map_err(|e| {
+        BadInput(format!(
+            "{}: no committed results for scenario '{}' ({e}); run it and commit the output",
+            path.display(),
+            design.name
+        ))
+    })?;
+    let table = SummaryTable::parse(&bytes)
+        .map_err(|e| BadInput(format!("{}: not a summary.csv: {e}", path.display())))?;
+    let number = |c: &str, least: u64| {
+        table
+            .first(c)
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|&v| v >= least)
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "{}: column `{c}` missing or not a whole number >= {least} (found {})",
+                    path.display(),
+                    crate::model::text::shorten(table.first(c).unwrap_or("nothing"))
+                ))
+            })
+    };
+    let (replicates, seed) = (number("replicates", 1)?, number("seed", 0)?);
+    let copy = dir.join(SCENARIO_COPY);
+    match std::fs::read_to_string(&copy) {
+        Ok(text) => {
+            let value: toml::Table = text
+                .parse()
+                .map_err(|e| BadInput(format!("{}: not a scenario file: {e}", copy.display())))?;
+            let setting = |key: &str| {
+                value
+                    .get("simulation")
+                    .and_then(|t| t.get(key))
+                    .and_then(toml::Value::as_integer)
+                    .and_then(|v| u64::try_from(v).ok())
+            };
+            for (key, in_summary) in [("replicates", replicates), ("seed", seed)] {
+                if setting(key) != Some(in_summary) {
+                    return Err(BadInput(format!(
+                        "{}: the committed results disagree: summary.csv has {key} {in_summary}, {} has simulation.{key} {}; re-run the scenario and commit its output",
+                        dir.display(),
+                        copy.display(),
+                        setting(key).map_or("missing".to_string(), |v| v.to_string())
+                    ))
+                    .into());
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read '{}'", copy.display())),
+    }
+    let settings_differ = [
+        ("replicates", design.replicates, replicates),
+        ("seed", design.seed, seed),
+    ]
+    .into_iter()
+    .filter(|(_, now, then)| now != then)
+    .collect();
+    Ok(CommittedRun {
+        dir,
+        replicates,
+        settings_differ,
+    })
 }

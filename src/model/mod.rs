@@ -3,7 +3,8 @@
 //! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive enrichment
 //! (`adaptation`), the
 //! piecewise-exponential mortality of a time-to-event endpoint (`hazard`) and that endpoint's
-//! validated model (`survival`) and the starting scenarios of `init` (`templates`). Imports nothing above it.
+//! validated model (`survival`), the starting scenarios of `init` (`templates`) and values
+//! echoed in messages (`text`). Imports nothing above it.
 
 pub mod adaptation;
 pub mod classify;
@@ -13,3 +14,4 @@ pub mod scenario;
 pub mod sequential;
 pub mod survival;
 pub mod templates;
+pub mod text;

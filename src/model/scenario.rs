@@ -21,9 +21,9 @@ pub enum ScenarioError {
         file: PathBuf,
         error: std::io::Error,
     },
-    #[error("{file}: malformed scenario: {message}")]
+    #[error("{file}: malformed scenario: {}", crate::model::text::shorten(message))]
     Parse { file: PathBuf, message: String },
-    #[error("{file}: key `{key}`: {message}")]
+    #[error("{file}: key `{key}`: {}", crate::model::text::shorten(message))]
     Invalid {
         file: PathBuf,
         key: String,

@@ -89,6 +89,11 @@ pub struct Moved {
 }
 
 impl Moved {
+    /// A simulation setting of the scenario that differs from the committed run's.
+    pub fn setting(column: &str, committed: &str, now: &str) -> Moved {
+        moved("*", column, committed, now)
+    }
+
     /// A result file written by only one of the two runs.
     pub fn file_presence(file: &str, committed: bool) -> Moved {
         let (present, absent) = ("present", "(absent)");
@@ -289,7 +294,9 @@ pub fn compare_monte_carlo(
         }
         for column in SIMULATED {
             let value = |row: &BTreeMap<String, String>| {
-                row.get(column).and_then(|v| v.parse::<f64>().ok())
+                row.get(column)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .filter(|x| x.is_finite())
             };
             let (Some(x), Some(y), Some(Some(se_x)), Some(Some(se_y))) = (
                 value(o),
@@ -313,8 +320,41 @@ pub fn compare_monte_carlo(
             m.p = Some(p);
             tested.push(Tested { moved: m, p });
         }
+        changed.extend(unreadable(arm, o, n));
+    }
+    for arm in new.rows.keys().filter(|k| !old.rows.contains_key(*k)) {
+        changed.push(moved(arm, "(row)", "(absent)", "present"));
     }
     (tested, changed)
+}
+
+/// The columns of a row (either side's) whose values differ and cannot both be read as finite
+/// numbers: a committed value that is empty, `nan` or text where the re-run has a number (or
+/// the other way round), or a column one side lacks. A z test cannot be run on them, and
+/// leaving them out would pass a broken committed file.
+fn unreadable<'a>(
+    arm: &str,
+    old: &'a BTreeMap<String, String>,
+    new: &'a BTreeMap<String, String>,
+) -> impl Iterator<Item = Moved> + 'a {
+    let number = |v: Option<&String>| {
+        v.and_then(|v| v.parse::<f64>().ok())
+            .filter(|x| x.is_finite())
+    };
+    let columns: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let arm = arm.to_string();
+    columns.into_iter().filter_map(move |c| {
+        let (a, b) = (old.get(c), new.get(c));
+        let deterministic = DETERMINISTIC.contains(&c.as_str()) && a.is_some() && b.is_some();
+        (a != b && !deterministic && (number(a).is_none() || number(b).is_none())).then(|| {
+            moved(
+                &arm,
+                c,
+                a.map_or("(absent)", String::as_str),
+                b.map_or("(absent)", String::as_str),
+            )
+        })
+    })
 }
 
 #[cfg(test)]
@@ -370,5 +410,38 @@ mod tests {
         let (_, changed) = compare_monte_carlo(&old, &new, (1e4, 1e4));
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].column, "true_risk_arm");
+    }
+
+    /// A committed value that cannot be read as a number is a change, named by row and column,
+    /// where the z test would have had nothing to compare (issue 29: a committed power of
+    /// `nan`, empty or `abc` passed); and a row the committed file lacks is one too.
+    #[test]
+    fn unreadable_committed_values_are_changes() {
+        let new = SummaryTable::parse(CSV.as_bytes()).unwrap();
+        for (column, from, broken) in [
+            ("power", ",0.8,0.004,", ",nan,0.004,"),
+            ("power", ",0.8,0.004,", ",,0.004,"),
+            ("power", ",0.8,0.004,", ",abc,0.004,"),
+            ("power_se", ",0.8,0.004,", ",0.8,inf,"),
+            ("bias_se", ",0.2,0.001\n", ",0.2,x\n"),
+        ] {
+            let old = SummaryTable::parse(CSV.replace(from, broken).as_bytes()).unwrap();
+            let (tested, changed) = compare_monte_carlo(&old, &new, (1e4, 1e4));
+            assert_eq!(changed.len(), 1, "{broken}: {changed:?}");
+            assert_eq!(
+                (changed[0].arm.as_str(), changed[0].column.as_str()),
+                ("b", column)
+            );
+            // Only the readable values were tested.
+            assert!(tested.iter().all(|t| t.moved.column != column), "{broken}");
+        }
+        let two_rows = format!(
+            "{CSV}{}",
+            CSV.lines().nth(1).unwrap().replace("s,b,", "s,c,")
+        );
+        let new = SummaryTable::parse(format!("{two_rows}\n").as_bytes()).unwrap();
+        let old = SummaryTable::parse(CSV.as_bytes()).unwrap();
+        let (_, changed) = compare_monte_carlo(&old, &new, (1e4, 1e4));
+        assert_eq!(changed, vec![moved("c", "(row)", "(absent)", "present")]);
     }
 }
