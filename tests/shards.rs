@@ -5,6 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use endotrial::engine::shard::Shard;
+use endotrial::engine::summary::Tally;
 use predicates::str::contains;
 
 fn endotrial() -> Command {
@@ -139,4 +141,75 @@ fn incomplete_duplicated_or_mismatched_shards_are_refused() {
 
     fs::write(&second, &original).unwrap();
     endotrial().arg("merge").arg(&shard_dir).assert().success();
+}
+
+/// A shard whose tally no trial could produce is refused by name, exit 2, nothing written: more
+/// rejections than trials (before issue 29 it merged into a power of 1.39 with an empty SE),
+/// coverage beyond the estimable trials, a screening histogram that does not count each trial
+/// once, and a tally of another shape.
+#[test]
+fn an_impossible_shard_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard_dir = shards(&dir.path().join("a"), 2, &[]);
+    let second = shard_dir.join("2-of-2.json");
+    let original = fs::read(&second).unwrap();
+    let shard: Shard = serde_json::from_slice(&original).unwrap();
+    assert_eq!(shard.tally.trials, 10_001);
+    let edits: [(&str, &dyn Fn(&mut Tally)); 4] = [
+        (
+            "comparisons[0].rejections is 13900, more than the 10001 possible",
+            &|t| t.comparisons[0].rejections = 13_900,
+        ),
+        ("comparisons[0].covered", &|t| {
+            t.comparisons[0].covered = t.comparisons[0].estimable + 1
+        }),
+        ("screened counts 10002 trials", &|t| t.screened[0] += 1),
+        (
+            "comparisons[0].subgroups: 1 entries where the design has 2",
+            &|t| {
+                t.comparisons[0].subgroups.pop();
+            },
+        ),
+    ];
+    for (message, edit) in edits {
+        let mut broken = shard.clone();
+        edit(&mut broken.tally);
+        fs::write(&second, broken.to_json()).unwrap();
+        endotrial()
+            .arg("merge")
+            .arg(&shard_dir)
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "2-of-2.json: not a tally this scenario can produce",
+            ))
+            .stderr(contains(message));
+        assert!(
+            !dir.path().join("a/immunosep/summary.csv").exists(),
+            "{message}"
+        );
+    }
+    fs::write(&second, &original).unwrap();
+    endotrial().arg("merge").arg(&shard_dir).assert().success();
+}
+
+/// Every shipped scenario's tally (binary, sequential, biomarker, enrichment, time to event at
+/// count and patient level, with interim looks) satisfies the invariants a merge checks: the
+/// check refuses no tally the engine produces.
+#[test]
+fn every_shipped_scenario_tally_passes_the_merge_checks() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 25);
+    for path in names {
+        let mut s = endotrial::model::scenario::Scenario::load(&path).unwrap();
+        s.design.replicates = 3000;
+        let tally = endotrial::engine::simulate(&s.design, 0..3000, &|_| {});
+        endotrial::engine::tally_check::check(&tally, &s.design)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
 }

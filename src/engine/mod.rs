@@ -1,5 +1,6 @@
 //! The engine: the parallel Monte Carlo loop (here), the per-trial statistics and exact
-//! tallies (`summary`), and shard files with their exact merge (`shard`). Imports `model`,
+//! tallies (`summary`) and their invariants (`tally_check`), and shard files with their exact
+//! merge (`shard`). Imports `model`,
 //! `stats` and `endpoint`.
 //!
 //! The parallel loop: trials in fixed chunks over rayon, each trial on its own random
@@ -15,6 +16,7 @@ pub mod sequential;
 pub mod shard;
 pub mod summary;
 pub mod survival;
+pub mod tally_check;
 
 use std::ops::Range;
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::summary::Tally;
+use crate::engine::tally_check;
 use crate::model::scenario::Scenario;
 
 /// Bumped whenever the shard file layout changes.
@@ -108,6 +109,8 @@ pub enum ShardError {
     Range(PathBuf, u64, u64, Range<u64>, Range<u64>),
     #[error("{0}: {1}")]
     Scenario(PathBuf, String),
+    #[error("{0}: not a tally this scenario can produce: {1}")]
+    Tally(PathBuf, String),
 }
 
 impl Shard {
@@ -239,13 +242,13 @@ pub fn merge(dir: &Path, shards: &[(PathBuf, Shard)]) -> Result<(Scenario, Tally
     let scenario = Scenario::from_text(first_path, first.scenario_text.clone())
         .map_err(|e| ShardError::Scenario(first_path.clone(), e.to_string()))?;
     let mut tally = Tally::new(&scenario.design);
+    // Every shard is checked before any is merged: nothing is written from a set with one
+    // impossible tally in it.
+    for (path, s) in shards {
+        tally_check::check(&s.tally, &scenario.design)
+            .map_err(|e| ShardError::Tally(path.clone(), e))?;
+    }
     for (_, s) in shards {
-        if s.tally.comparisons.len() != tally.comparisons.len() {
-            return Err(ShardError::Scenario(
-                first_path.clone(),
-                "tally does not match the scenario's arms".into(),
-            ));
-        }
         tally.merge(&s.tally);
     }
     Ok((scenario, tally))
