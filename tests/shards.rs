@@ -143,6 +143,9 @@ fn incomplete_duplicated_or_mismatched_shards_are_refused() {
     endotrial().arg("merge").arg(&shard_dir).assert().success();
 }
 
+/// An edit of a shard's tally.
+type Edit = dyn Fn(&mut Tally);
+
 /// A shard whose tally no trial could produce is refused by name, exit 2, nothing written: more
 /// rejections than trials (before issue 29 it merged into a power of 1.39 with an empty SE),
 /// coverage beyond the estimable trials, a screening histogram that does not count each trial
@@ -155,7 +158,7 @@ fn an_impossible_shard_is_refused() {
     let original = fs::read(&second).unwrap();
     let shard: Shard = serde_json::from_slice(&original).unwrap();
     assert_eq!(shard.tally.trials, 10_001);
-    let edits: [(&str, &dyn Fn(&mut Tally)); 4] = [
+    let edits: [(&str, &Edit); 4] = [
         (
             "comparisons[0].rejections is 13900, more than the 10001 possible",
             &|t| t.comparisons[0].rejections = 13_900,
