@@ -214,3 +214,67 @@ fn search_reports_its_neighbourhood_and_respects_the_block_grid() {
         assert!(search.power_at(n).unwrap() < 0.8, "N = {n}");
     }
 }
+
+/// Extreme targets (issue 29): a target the replicates cannot resolve is refused with the
+/// replicates it needs; a candidate with no failing trial is not taken for an exact power of 1
+/// (Wilson, not Wald: the old search chose N = 640 with "power 1.0000, MC SE 0.0000" from 1,000
+/// trials at a target of 0.999, and reported 17 dips at N = 654 to 686 that were Monte Carlo
+/// noise); a dip is reported only beyond Monte Carlo error.
+#[test]
+fn extreme_targets_are_resolved_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep.toml");
+    let scenario = scenario.to_str().unwrap();
+    // 9 (0.999999 / 0.000001) trials are needed with none failing; 16 x 20,000 are allowed.
+    assert_eq!(size::trials_needed(0.999999), 8_999_991);
+    assert_eq!(size::replicates_needed(0.999999, 20_000), Some(562_500));
+    assert_eq!(size::replicates_needed(0.999999, 562_500), None);
+    assert_eq!(size::replicates_needed(0.000001, 20_000), Some(562_500));
+    let refused = assert_cmd::Command::cargo_bin("endotrial")
+        .unwrap()
+        .args([
+            "size",
+            scenario,
+            "--power",
+            "0.999999",
+            "--replicates",
+            "20000",
+        ])
+        .args(["--quiet", "--out", out])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("use --replicates 562500 or more"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("immunosep").exists(), "nothing written");
+
+    let mut design = Scenario::load(Path::new(scenario)).unwrap().design;
+    design.replicates = 1000;
+    let arm = design.comparisons().next().unwrap();
+    let opts = SizeOptions {
+        arms: vec![arm],
+        ..opts(0.999)
+    };
+    let search = size::search(&design, &opts, &|_| {});
+    let chosen = search.chosen.unwrap();
+    let rows = &search.candidates[&chosen];
+    // Judged on more than the first 1,000 trials: no candidate at or above the target stopped
+    // with its failures unseen.
+    assert!(rows[0].replicates > 1000, "{}", rows[0].replicates);
+    assert!(
+        rows[0].power >= 0.999 && rows[0].power < 1.0,
+        "{}",
+        rows[0].power
+    );
+    // Near the normal approximation (696).
+    let analytic = search.analytic_n.unwrap() as f64;
+    assert!(
+        (chosen as f64 - analytic).abs() < 0.1 * analytic,
+        "{chosen} vs {analytic}"
+    );
+    // Chi-square power is close to smooth here: no dip beyond Monte Carlo error.
+    assert!(search.dips.is_empty(), "{:?}", search.dips);
+}

@@ -30,6 +30,17 @@ fn size_search(
 ) -> anyhow::Result<SizeSearch> {
     let d = &scenario.design;
     check_target(target)?;
+    if let Some(replicates) = size::replicates_needed(target, d.replicates) {
+        return Err(BadInput(format!(
+            "--power {target}: {} replicates cannot tell a power this close to {} from the target (a candidate near it is extended to at most {} trials, and needs {} even if no trial {}): use --replicates {replicates} or more",
+            d.replicates,
+            if target > 0.5 { 1 } else { 0 },
+            d.replicates.saturating_mul(size::REFINE),
+            size::trials_needed(target),
+            if target > 0.5 { "fails" } else { "succeeds" }
+        ))
+        .into());
+    }
     if let (Some(lo), Some(hi)) = (min, max)
         && lo > hi
     {

@@ -247,10 +247,11 @@ fn expected_evaluable(d: &Design, n: u64) -> f64 {
 
 /// The one-line verdict on a candidate N.
 fn candidate_line(n: u64, rows: &[SummaryRow], target: f64) -> String {
+    let decimals = target_decimals(target);
     rows.iter()
         .map(|r| {
             format!(
-                "N = {n}: power {} (MC SE {:.4}; 95% CI {:.4} to {:.4}) for {} vs {}",
+                "N = {n}: power {} (MC SE {:.decimals$}; 95% CI {:.decimals$} to {:.decimals$}) for {} vs {}",
                 power_text(r.power, target),
                 r.power_se,
                 r.power_ci_low,
@@ -263,10 +264,22 @@ fn candidate_line(n: u64, rows: &[SummaryRow], target: f64) -> String {
         .join("\n  ")
 }
 
-/// A power to 4 decimals, or more where 4 would round it onto the other side of the target
-/// (0.89996 is not "0.9000" when the target is 0.9).
+/// Decimals that show a power's distance from `target` to two significant digits: 4 for usual
+/// targets, 6 for 0.9999 (where 4 would print every power, SE and interval as 0.9999 or 0).
+fn target_decimals(target: f64) -> usize {
+    let gap = target.min(1.0 - target);
+    if gap > 0.0 {
+        ((-gap.log10()).ceil() as usize + 2).clamp(4, 8)
+    } else {
+        4
+    }
+}
+
+/// A power to 4 decimals (more for a target near 0 or 1: `target_decimals`), or more where
+/// that would round it onto the other side of the target (0.89996 is not "0.9000" when the
+/// target is 0.9).
 pub fn power_text(power: f64, target: f64) -> String {
-    let mut decimals = 4;
+    let mut decimals = target_decimals(target);
     loop {
         let text = format!("{power:.decimals$}");
         let shown: f64 = text.parse().expect("a formatted number");
@@ -380,7 +393,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     }
     if !s.dips.is_empty() {
         out += &format!(
-            "  note: power is saw-toothed in N (discrete test statistics): it dips back below {target} at N = {} within +10% of the chosen N.\n",
+            "  note: power is saw-toothed in N (discrete test statistics): it dips back below {target}, beyond Monte Carlo error, at N = {} within +10% of the chosen N.\n",
             s.dips
                 .iter()
                 .map(u64::to_string)
@@ -389,9 +402,9 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         );
         out += &match s.stable_from {
             Some(m) => {
-                format!("        power stays at or above target from N = {m} on that range.\n")
+                format!("        no such dip from N = {m} on that range.\n")
             }
-            None => "        no N on that range keeps power above target to its end.\n".into(),
+            None => "        the last N of that range dips too.\n".into(),
         };
     }
     out

@@ -12,10 +12,13 @@
 //!   (taking the smallest N that reaches the target), and from it up to 10% above, reporting any
 //!   N there whose power dips back below target and the smallest N from which power stays above
 //!   target on that range. Each side is capped at 60 evaluations (a coarser stride beyond that).
-//! - Monte Carlo awareness: a candidate whose power is within 3 Monte Carlo SEs of the target is
-//!   extended with further trials (the next indices of the same streams) until it is not, or it
-//!   has 16 times the replicates, so that a decision at the boundary rests on more than a coin
-//!   flip.
+//! - Monte Carlo awareness: a candidate whose 3-SE Wilson interval holds the target is extended
+//!   with further trials (the next indices of the same streams) until it does not, or it has 16
+//!   times the replicates, so that a decision at the boundary rests on more than a coin flip.
+//!   Wilson, not Wald: a candidate with no failing trial has a Wald SE of 0, which would call a
+//!   simulated power of 1 exact; a target the replicates cannot resolve even then is refused
+//!   (`trials_needed`). A dip of the saw-tooth is reported only when its interval lies wholly
+//!   below the target with all the trials a candidate may have.
 
 use std::collections::BTreeMap;
 
@@ -29,8 +32,30 @@ use crate::stats::power;
 const SCAN_POINTS: u64 = 60;
 /// A candidate whose power is within `UNDECIDED_SE` Monte Carlo SEs of the target is extended
 /// with further trials, up to `REFINE` times the replicates.
-const REFINE: u64 = 16;
+pub const REFINE: u64 = 16;
 const UNDECIDED_SE: f64 = 3.0;
+
+/// The trials a candidate needs before its simulated power can be told from `target` at all:
+/// with none failing (or, for a target below 1/2, none succeeding), the Wilson interval at
+/// `UNDECIDED_SE` must exclude the target, n / (n + z^2) > target.
+pub fn trials_needed(target: f64) -> u64 {
+    let odds = (target / (1.0 - target)).max((1.0 - target) / target);
+    (UNDECIDED_SE * UNDECIDED_SE * odds).ceil() as u64
+}
+
+/// The replicates a search needs for `target` (each candidate may be extended to `REFINE`
+/// times them), when `replicates` are too few; `None` when they suffice.
+pub fn replicates_needed(target: f64, replicates: u64) -> Option<u64> {
+    let needed = trials_needed(target);
+    (replicates.saturating_mul(REFINE) < needed).then(|| needed.div_ceil(REFINE))
+}
+
+/// A row's power with its Monte Carlo reach: the Wilson interval at `UNDECIDED_SE` of its
+/// trials (`replicates`), which stays honest when no trial failed.
+fn reach(row: &SummaryRow) -> (f64, f64) {
+    let successes = (row.power * row.replicates as f64).round() as u64;
+    summary::wilson_interval(successes, row.replicates, UNDECIDED_SE)
+}
 
 /// The probability the search brings to the target, for each required comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,9 +186,9 @@ pub struct SizeSearch {
     pub candidates: BTreeMap<u64, Vec<SummaryRow>>,
     /// Smallest N evaluated with power >= target for every required arm.
     pub chosen: Option<u64>,
-    /// Within (chosen, 1.1 chosen]: N whose power dips below target.
+    /// Within (chosen, 1.1 chosen]: N whose power dips below target beyond Monte Carlo error.
     pub dips: Vec<u64>,
-    /// Smallest N from which power stays >= target on [chosen, 1.1 chosen].
+    /// Smallest N from which no dip follows on [chosen, 1.1 chosen].
     pub stable_from: Option<u64>,
     pub min: u64,
     pub max: u64,
@@ -184,6 +209,14 @@ impl SizeSearch {
             .map(|(&n, rows)| (n, min_power(rows)))
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
     }
+}
+
+/// The searched rows of the comparisons the search requires (`arms`, by name).
+fn required_rows(d: &Design, tally: &Tally, searched: Searched, arms: &[&str]) -> Vec<SummaryRow> {
+    searched_rows(d, tally, searched)
+        .into_iter()
+        .filter(|r| arms.contains(&r.arm.as_str()))
+        .collect()
 }
 
 fn min_power(rows: &[SummaryRow]) -> f64 {
@@ -315,20 +348,15 @@ pub fn search(
         let evaluated = s.candidates.len() as u64 + 1;
         let rows = s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
-            let required = |tally: &Tally| -> Vec<SummaryRow> {
-                searched_rows(&d, tally, opts.searched)
-                    .into_iter()
-                    .filter(|r| arms.contains(&r.arm.as_str()))
-                    .collect()
-            };
+            let required = |tally: &Tally| required_rows(&d, tally, opts.searched, &arms);
             let mut tally = engine::simulate(&d, 0..d.replicates, &|_| {});
             let mut rows = required(&tally);
             // Monte Carlo aware: while the power is within UNDECIDED_SE of the target, extend
             // the same trial streams (indices R..2R, ...) up to REFINE times the replicates.
-            while rows
-                .iter()
-                .any(|r| (r.power - opts.target).abs() < UNDECIDED_SE * r.power_se)
-                && tally.trials < REFINE * d.replicates
+            while rows.iter().any(|r| {
+                let (lo, hi) = reach(r);
+                lo <= opts.target && opts.target <= hi
+            }) && tally.trials < REFINE * d.replicates
             {
                 let more = engine::simulate(&d, tally.trials..2 * tally.trials, &|_| {});
                 tally.merge(&more);
@@ -414,9 +442,21 @@ pub fn search(
         let by = stride(hi, top);
         let mut n = hi + by;
         while n <= top {
-            if !eval(n, (top - n) / by, &mut s) {
-                s.dips.push(n);
-                stable_from = n + by;
+            eval(n, (top - n) / by, &mut s);
+            // Below the target beyond Monte Carlo error, not a noisy estimate near it: a
+            // candidate that looks like a dip is simulated with all the trials a candidate may
+            // have before it is called one (the scan looks at up to 60, so a 3-SE excursion of
+            // a few hundred trials is not rare among them).
+            let below = |rows: &[SummaryRow]| rows.iter().any(|r| reach(r).1 < opts.target);
+            if below(&s.candidates[&n]) {
+                let d = at_size(design, n);
+                let tally = engine::simulate(&d, 0..REFINE * d.replicates, &|_| {});
+                let rows = required_rows(&d, &tally, opts.searched, &arms);
+                if below(&rows) {
+                    s.dips.push(n);
+                    stable_from = n + by;
+                }
+                s.candidates.insert(n, rows);
             }
             n += by;
         }
