@@ -20,6 +20,7 @@ use crate::model::design::{Design, MAX_SAMPLE_SIZE};
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::templates::Template;
 use crate::output;
+use crate::output::result_dir::ResultDir;
 use crate::output::{plot, report};
 
 mod design_tools;
@@ -556,32 +557,26 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
     // Printed first: the numbers reach the user even if a write fails.
     print!("{}", output::summary_table(&rows));
     print!("{}", output::hypotheses_table(&hypotheses));
+    let cannot = || format!("cannot write the results into '{}'", dir.display());
+    let mut out = ResultDir::lock(dir).with_context(cannot)?;
     for (name, bytes) in csvs_of(&rows, &hypotheses, d, tally) {
-        let path = dir.join(name);
         match bytes {
-            Some(bytes) => write_file(&path, &bytes)?,
+            Some(bytes) => out.stage(name, &bytes).with_context(cannot)?,
             // A scenario that no longer lists hypotheses (or has no [sequential]) must not leave
             // a stale file beside it.
-            None => match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e).with_context(|| format!("cannot remove '{}'", path.display()));
-                }
-                _ => {}
-            },
+            None => out.remove(name),
         }
     }
     // The true survival curves of a time-to-event design, beside its results.
-    let svg = dir.join(plot::SURVIVAL_SVG);
     match d.survival {
-        Some(_) => write_file(&svg, survival_svg(d).as_bytes())?,
-        None => match std::fs::remove_file(&svg) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("cannot remove '{}'", svg.display()));
-            }
-            _ => {}
-        },
+        Some(_) => out
+            .stage(plot::SURVIVAL_SVG, survival_svg(d).as_bytes())
+            .with_context(cannot)?,
+        None => out.remove(plot::SURVIVAL_SVG),
     }
-    write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
+    out.stage(SCENARIO_COPY, scenario.text.as_bytes())
+        .with_context(cannot)?;
+    out.commit().with_context(cannot)?;
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())
 }
@@ -646,7 +641,7 @@ fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::Thr
 /// Checks before any simulation that results can be written under `out` (bad input otherwise):
 /// an unwritable folder must not cost a whole run first.
 fn writable_out(out: &Path) -> anyhow::Result<()> {
-    let probe = std::fs::create_dir_all(out).and_then(|()| tempfile::NamedTempFile::new_in(out));
+    let probe = output::create_folder(out).and_then(|()| tempfile::NamedTempFile::new_in(out));
     probe.map(drop).map_err(|e| {
         BadInput(format!(
             "--out '{}': cannot write results there ({e})",

@@ -1,11 +1,12 @@
 //! What users read. Here: the result CSVs serialised by pure functions, terminal tables, and
 //! atomic file writes (a temporary file in the target folder, then a rename) so that a failed run
 //! never leaves a half-written or clobbered result. Beside it: the report (`report`), power
-//! curves (`plot`) and Slurm job-array scripts (`slurm`). Imports everything below it; only
-//! `cli` imports it.
+//! curves (`plot`), Slurm job-array scripts (`slurm`) and a run's result folder written as a
+//! whole under a lock (`result_dir`). Imports everything below it; only `cli` imports it.
 
 pub mod plot;
 pub mod report;
+pub mod result_dir;
 pub mod slurm;
 
 use std::io::Write;
@@ -918,22 +919,43 @@ pub fn write_script_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn write_atomic_mode(path: &Path, bytes: &[u8], executable: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    create_folder(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
-    // A temporary file is created 0600; the result gets the mode `File::create` would give it
-    // (0666, or 0777 for a script, less the umask) so that a cluster group can read results.
-    let full = if executable { 0o777 } else { 0o666 };
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(full & !umask()))?;
+    set_result_mode(tmp.as_file(), executable)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Creates folder `dir` and its parents; a path on the way that is a file is named as such
+/// (`create_dir_all` says only "File exists", as `--out results.csv` used to show).
+pub fn create_folder(dir: &Path) -> std::io::Result<()> {
+    for ancestor in dir.ancestors() {
+        match std::fs::metadata(ancestor) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("'{}' is a file, not a folder", ancestor.display()),
+                ));
+            }
+            Err(_) => continue,
+        }
+    }
+    std::fs::create_dir_all(dir)
+}
+
+/// A temporary file is created 0600; a result gets the mode `File::create` would give it
+/// (0666, or 0777 for a script, less the umask) so that a cluster group can read results.
+fn set_result_mode(file: &std::fs::File, executable: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let full = if executable { 0o777 } else { 0o666 };
+    file.set_permissions(std::fs::Permissions::from_mode(full & !umask()))
 }
 
 /// The process's umask, read from /proc (Linux) without changing it; where /proc does not say,
