@@ -650,6 +650,70 @@ fn every_missing_required_key_is_named_at_once() {
         ));
 }
 
+/// Typos are named with the closest known key, beside the required keys they leave missing
+/// (before issue 29, `sampel_size` showed only as "missing required keys:
+/// enrollment.sample_size", `[enrolment]` as "missing [enrollment]", and with `dropuot` and
+/// `sed` only the missing seed was reported).
+#[test]
+fn every_unknown_key_is_named_with_the_closest_known_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(shipped("immunosep.toml")).unwrap();
+    for (from, to, expected) in [
+        (
+            "sample_size = 280",
+            "sampel_size = 280",
+            "unknown keys: enrollment.sampel_size (did you mean sample_size?); missing required keys: enrollment.sample_size",
+        ),
+        (
+            "[enrollment]",
+            "[enrolment]",
+            "unknown keys: [enrolment] (did you mean [enrollment]?); missing required keys: [enrollment]",
+        ),
+        (
+            "[[arm]]\nname = \"placebo\"",
+            "[[arms]]\nname = \"placebo\"",
+            "[[arms]] (did you mean [[arm]]?)",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let file = dir.path().join("typo.toml");
+        fs::write(&file, text.replacen(from, to, 1)).unwrap();
+        endotrial()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stderr(contains(expected));
+    }
+    let file = dir.path().join("typos.toml");
+    let typos = text
+        .replace("dropout = ", "dropuot = ")
+        .replace("seed = 2021", "sed = 2021");
+    fs::write(&file, typos).unwrap();
+    endotrial()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "unknown keys: enrollment.dropuot (did you mean dropout?), simulation.sed (did you mean seed?); missing required keys: simulation.seed",
+        ));
+}
+
+/// A scenario file is read only up to 1 MiB: `run /dev/zero` exits 2 at once instead of
+/// reading until memory runs out (before issue 29).
+#[test]
+fn an_endless_scenario_file_is_refused() {
+    endotrial()
+        .args(["run", "/dev/zero", "--quiet"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "/dev/zero: malformed scenario: larger than 1024 KiB",
+        ));
+}
+
 #[test]
 fn ctrl_c_says_interrupted_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();

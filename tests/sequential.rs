@@ -481,7 +481,7 @@ fn mean_and_se(ended: &[f64], values: &[f64], r: f64) -> (f64, f64) {
 /// trial ends, `at[k]` patients randomised when it ends at look k: the early stops, the 95th
 /// percentiles (R's type 1: the first look where the exact CDF reaches 0.95, checked only where
 /// the CDF is more than 4 SE from 0.95 so that the simulated one cannot fall on the other side)
-/// and the months (`n / accrual + day / 30.4375` at the look with n patients with outcomes,
+/// and the months (`(n - 1) / accrual + day / 30.4375` at the look with n patients with outcomes,
 /// `per_arm[k]` in each arm).
 fn early_stopping_columns(
     what: &str,
@@ -529,10 +529,12 @@ fn early_stopping_columns(
         );
         return;
     };
-    // The look with n patients with outcomes (both arms) comes when the n-th has had hers.
+    // The look with n patients with outcomes (both arms) comes when the n-th has had hers;
+    // time runs from the first randomisation, so the n-th is randomised n - 1 intervals of
+    // 1 / rate later (issue 29: the engine put her at n / rate).
     let months: Vec<f64> = per_arm
         .iter()
-        .map(|&n| (2 * n) as f64 / per_month + day / 30.4375)
+        .map(|&n| (2 * n - 1) as f64 / per_month + day / 30.4375)
         .collect();
     let (mean, se) = mean_and_se(&e.ended, &months, r);
     close("expected_months", s.expected_months, mean, se);

@@ -133,7 +133,11 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
 fn sweep_bad_keys_and_values_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for (set, message) in [
-        ("enrollment.sample_sise=1,2", "--set enrollment.sample_sise"),
+        // The key named as such, with the closest (issue 29: it printed "`--set ...`").
+        (
+            "enrollment.sample_sise=1,2",
+            "key `enrollment.sample_sise`: --set: no such key in the scenario; did you mean enrollment.sample_size?",
+        ),
         ("enrollment.sample_size=many", "expected a number"),
         (
             "treatment.anakinra.by_endotype.mals=2",

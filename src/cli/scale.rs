@@ -303,32 +303,29 @@ fn committed_run(against: &Path, scenario: &Scenario) -> anyhow::Result<Committe
     };
     let (replicates, seed) = (number("replicates", 1)?, number("seed", 0)?);
     let copy = dir.join(SCENARIO_COPY);
-    match std::fs::read_to_string(&copy) {
-        Ok(text) => {
-            let value: toml::Table = text
-                .parse()
-                .map_err(|e| BadInput(format!("{}: not a scenario file: {e}", copy.display())))?;
-            let setting = |key: &str| {
-                value
-                    .get("simulation")
-                    .and_then(|t| t.get(key))
-                    .and_then(toml::Value::as_integer)
-                    .and_then(|v| u64::try_from(v).ok())
-            };
-            for (key, in_summary) in [("replicates", replicates), ("seed", seed)] {
-                if setting(key) != Some(in_summary) {
-                    return Err(BadInput(format!(
-                        "{}: the committed results disagree: summary.csv has {key} {in_summary}, {} has simulation.{key} {}; re-run the scenario and commit its output",
-                        dir.display(),
-                        copy.display(),
-                        setting(key).map_or("missing".to_string(), |v| v.to_string())
-                    ))
-                    .into());
-                }
+    if copy.exists() {
+        let text = Scenario::read_text(&copy).map_err(|e| BadInput(e.to_string()))?;
+        let value: toml::Table = text
+            .parse()
+            .map_err(|e| BadInput(format!("{}: not a scenario file: {e}", copy.display())))?;
+        let setting = |key: &str| {
+            value
+                .get("simulation")
+                .and_then(|t| t.get(key))
+                .and_then(toml::Value::as_integer)
+                .and_then(|v| u64::try_from(v).ok())
+        };
+        for (key, in_summary) in [("replicates", replicates), ("seed", seed)] {
+            if setting(key) != Some(in_summary) {
+                return Err(BadInput(format!(
+                    "{}: the committed results disagree: summary.csv has {key} {in_summary}, {} has simulation.{key} {}; re-run the scenario and commit its output",
+                    dir.display(),
+                    copy.display(),
+                    setting(key).map_or("missing".to_string(), |v| v.to_string())
+                ))
+                .into());
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read '{}'", copy.display())),
     }
     let settings_differ = [
         ("replicates", design.replicates, replicates),

@@ -1,5 +1,5 @@
 //! The model: the scenario file as written (`scenario`, raw serde types), its validation into
-//! a `design` with every derived quantity computed exactly, the biomarker classification
+//! a `design` with every derived quantity computed exactly, the keys a file may hold (`keys`), the biomarker classification
 //! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive enrichment
 //! (`adaptation`), the
 //! piecewise-exponential mortality of a time-to-event endpoint (`hazard`) and that endpoint's
@@ -10,6 +10,7 @@ pub mod adaptation;
 pub mod classify;
 pub mod design;
 pub mod hazard;
+pub mod keys;
 pub mod scenario;
 pub mod sequential;
 pub mod survival;

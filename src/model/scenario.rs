@@ -5,6 +5,7 @@
 //! validates them and computes every derived quantity once.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -506,6 +507,9 @@ fn plain_types(message: &str) -> String {
     })
 }
 
+/// The largest scenario file read (1 MiB; the shipped ones are 1 to 5 KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
 /// A scenario as loaded from disk: its source text (copied next to the results) and its design.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -517,22 +521,48 @@ pub struct Scenario {
 impl Scenario {
     /// Reads, parses and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::Read {
+        Scenario::from_text(path, Scenario::read_text(path)?)
+    }
+
+    /// The text of a scenario file, refused beyond `MAX_SCENARIO_BYTES` or when not UTF-8.
+    pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+        let read = |error| ScenarioError::Read {
             file: path.to_path_buf(),
             error,
-        })?;
-        Scenario::from_text(path, text)
+        };
+        // Read at most one byte past the limit: `endotrial run /dev/zero` must not read until
+        // memory runs out.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+            return Err(ScenarioError::Parse {
+                file: path.to_path_buf(),
+                message: format!(
+                    "larger than {} KiB: a scenario file is a few kilobytes of TOML",
+                    MAX_SCENARIO_BYTES / 1024
+                ),
+            });
+        }
+        String::from_utf8(bytes).map_err(|e| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not UTF-8 text ({e})"),
+            ))
+        })
     }
 
     /// Parses and validates scenario text; `path` is only used in messages.
     pub fn from_text(path: &Path, text: String) -> Result<Scenario, ScenarioError> {
-        // All missing required keys at once (serde stops at the first).
+        // Every unknown key (with the closest known name) and every missing required key at
+        // once: serde stops at the first, and a typo of a required key is both.
         if let Ok(table) = text.parse::<toml::Table>() {
-            let missing = missing_keys(&table);
-            if !missing.is_empty() {
+            let unknown = crate::model::keys::unknown_keys(&table);
+            if let Some(message) = crate::model::keys::message(&unknown, &missing_keys(&table)) {
                 return Err(ScenarioError::Parse {
                     file: path.to_path_buf(),
-                    message: format!("missing required keys: {}", missing.join(", ")),
+                    message,
                 });
             }
         }

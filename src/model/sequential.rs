@@ -113,9 +113,10 @@ impl Accrual {
     }
 
     /// Months from the first randomisation to the outcome of the `n`-th randomised patient
-    /// (randomisation at a constant rate).
+    /// (randomisation at a constant rate: patient n is randomised (n - 1) / rate months after
+    /// the first; before issue 29 it was put at n / rate, one accrual interval late).
     pub fn months_to_outcome(&self, n: u64) -> f64 {
-        n as f64 / self.per_month + self.assessment_day / DAYS_PER_MONTH
+        n.saturating_sub(1) as f64 / self.per_month + self.assessment_day / DAYS_PER_MONTH
     }
 }
 
@@ -426,6 +427,8 @@ mod tests {
         assert_eq!(a(10.0, 28.0).pipeline(), 9);
         assert_eq!(a(10.0, 0.0).pipeline(), 0);
         // The outcome of the 280th patient at 10 a month, assessed on day 9.
-        assert!((a(10.0, 9.0).months_to_outcome(280) - (28.0 + 9.0 / 30.4375)).abs() < 1e-12);
+        // The 280th patient is randomised 279 intervals of 1/10 month after the first.
+        assert!((a(10.0, 9.0).months_to_outcome(280) - (27.9 + 9.0 / 30.4375)).abs() < 1e-12);
+        assert!((a(10.0, 9.0).months_to_outcome(1) - 9.0 / 30.4375).abs() < 1e-15);
     }
 }

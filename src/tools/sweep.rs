@@ -190,7 +190,7 @@ fn range(spec: &str) -> Result<Vec<String>, String> {
 }
 
 fn invalid(key: &str, message: impl Into<String>) -> InvalidKey {
-    InvalidKey::new(format!("--set {key}"), message)
+    InvalidKey::new(key, format!("--set: {}", message.into()))
 }
 
 /// Converts `raw` to a TOML value of the same type as `like` (or float for new map entries).
@@ -239,7 +239,15 @@ fn set_keeping(text: &str, key: &str, raw: &str, kept: &[&str]) -> Result<String
         invalid(key, format!("scenario is not valid TOML: {e}"))
     })?;
     let parts: Vec<&str> = key.split('.').collect();
-    let unknown = || invalid(key, "no such key in the scenario");
+    let unknown = || {
+        let keys = sweepable_keys(text).unwrap_or_default();
+        let closest = crate::model::keys::closest(key, keys.iter().map(|(k, _)| k.as_str()));
+        let hint = closest.map_or(String::new(), |c| format!("; did you mean {c}?"));
+        invalid(
+            key,
+            format!("no such key in the scenario{hint} (`validate --keys` lists them)"),
+        )
+    };
 
     // Walk to the table that holds the last segment; an array of tables takes the next segment
     // as the `name` (or, for classifier rules, the `label`) of one of its entries.
@@ -506,7 +514,11 @@ test = "chi_square"
     #[test]
     fn bad_paths_and_types_are_named() {
         for (key, value, message) in [
-            ("enrollment.sample_sise", "1", "no such key"),
+            (
+                "enrollment.sample_sise",
+                "1",
+                "no such key in the scenario; did you mean enrollment.sample_size?",
+            ),
             ("endotype.c.prevalence", "0.1", "no [[endotype]] named 'c'"),
             ("enrollment.sample_size", "many", "expected a number"),
             ("endotype.a.prevalence", "x", "expected a number"),
@@ -517,7 +529,8 @@ test = "chi_square"
             ),
         ] {
             let e = set(TEXT, key, value).unwrap_err();
-            assert_eq!(e.key, format!("--set {key}"));
+            assert_eq!(e.key, key);
+            assert!(e.message.starts_with("--set: "), "{key}: {}", e.message);
             assert!(e.message.contains(message), "{key}: {}", e.message);
         }
     }
