@@ -1309,6 +1309,11 @@ fn size_reports_deaths_and_refuses_event_driven_designs() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("deaths by the analysis: mean"), "{stdout}");
+    assert!(
+        stdout.contains("duration: mean")
+            && stdout.contains("(first randomisation to the analysis)"),
+        "{stdout}"
+    );
     // Schoenfeld: 247 deaths for HR 0.7 (one-sided 0.025, 80%); at 45% mortality by day 28
     // (less 5% lost) the normal approximation is near 600 patients.
     let n: u64 = stdout
@@ -1350,6 +1355,8 @@ fn report_and_compare_speak_of_mortality_hazards_and_deaths() {
         "to detect a reduction in 28-day mortality from 45.0% under placebo",
         "a hazard ratio of 0.7; on average",
         "deaths by the analysis",
+        // The study's duration (issue 29: only `run` gave it): a year's accrual and 28 days.
+        "months) after the first randomisation",
         "using the log-rank test at one-sided alpha 0.025",
         "| control mortality by day 28 |",
         "| follow-up | 28 days; 5.0% lost to follow-up by then |",

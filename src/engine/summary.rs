@@ -156,7 +156,9 @@ pub struct SubgroupTally {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComparisonTally {
     pub rejections: u64,
-    /// Trials in which the effect was estimable (both arms evaluable).
+    /// Trials in which the effect was estimable: both arms evaluable (binary); a finite Cox
+    /// estimate (time to event: deaths in both arms, and a likelihood that is not monotone,
+    /// |log HR| <= 30 within 100 Newton steps: `stats::survival::cox`).
     pub estimable: u64,
     /// Estimable trials whose 95% interval contains the true effect.
     pub covered: u64,

@@ -368,6 +368,12 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
             "          deaths by the analysis: mean {:.1} (control {:.1}, arm {:.1})\n",
             sv.mean_events, sv.mean_events_control, sv.mean_events_arm
         );
+        if !sv.mean_duration_days.is_nan() {
+            out += &format!(
+                "          duration: mean {:.1} days, 95th percentile {} days (first randomisation to the analysis)\n",
+                sv.mean_duration_days, sv.p95_duration_days
+            );
+        }
     }
     if let Some(c) = &d.cost {
         let cur = &c.currency;
@@ -598,7 +604,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
                 d.arms[d.control].name,
                 whole(s.mean_events_arm),
                 d.arms[arm].name,
-            ),
+            ) + &duration_clause(s),
         ),
         _ => (d.event.clone(), String::new()),
     };
@@ -928,6 +934,20 @@ fn power_cells(r: &SummaryRow) -> String {
     format!(
         "| {} vs {} | {:.4} | {:.4} | {:.4} to {:.4} |",
         r.arm, r.control, r.power, r.power_se, r.power_ci_low, r.power_ci_high
+    )
+}
+
+/// The study's duration in words, first randomisation to the analysis (nothing without
+/// accrual, where every patient starts at once).
+fn duration_clause(s: &crate::engine::summary::SurvivalColumns) -> String {
+    if s.mean_duration_days.is_nan() {
+        return String::new();
+    }
+    format!(
+        "; the analysis comes on average {} days ({:.1} months) after the first randomisation, {} days in 95% of trials",
+        whole(s.mean_duration_days),
+        s.mean_duration_days / crate::model::sequential::DAYS_PER_MONTH,
+        whole(s.p95_duration_days)
     )
 }
 
