@@ -303,6 +303,12 @@ const BAD: &[Bad] = &[
         key: "analysis.alpha",
     },
     Bad {
+        what: "empty display name",
+        from: "display_name = \"MALS\"",
+        to: "display_name = \"  \"",
+        key: "endotype.mals.display_name",
+    },
+    Bad {
         what: "malformed TOML",
         from: "[enrollment]",
         to: "[enrollment",

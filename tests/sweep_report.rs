@@ -252,7 +252,7 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
     for needle in [
         "> **N = 214 randomised** (1:1 placebo : personalised) for 80.0% power.",
         "## Design assumptions",
-        "| mals | 7.4% | 17.4% | mals 100.0% | 17.1% |",
+        "| MALS | 7.4% | 17.4% | MALS 100.0% | 17.1% |",
         "## Power at the stated sample size (N = 280)",
         "## Sample size for 80.0% power",
         "<details>\n<summary>All ",
@@ -260,13 +260,15 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         "## Screening burden",
         "patients randomised 1:1 (placebo : personalised), of whom about 210 are expected to be evaluable after 1.8% dropout",
         "to detect an increase in response from 17.9% under placebo to 34.7% under personalised",
-        "using the Pearson chi-square test (without continuity correction) at two-sided alpha 0.05, based on R = 320,000 simulated trials.",
-        "The treatment effects assumed act on the true endotype: anakinra in mals: response 48.0% under anakinra against 17.4% under control; \
-         ifn_gamma in immunoparalysis: response 32.0% under ifn_gamma against 18.0% under control.",
+        "using the Pearson chi-square test (without continuity correction) at two-sided alpha 0.05, based on R = 320,000 simulated trials \
+         at this N (the search simulates 20,000 at each N it tries, and more where the power lies within Monte Carlo error of the target).",
+        "The treatment effects assumed act on the true endotype: anakinra in MALS: response 48.0% under anakinra against 17.4% under control; \
+         interferon-gamma in immunoparalysis: response 32.0% under interferon-gamma against 18.0% under control.",
         "the label being taken as the true endotype",
         "The N = 280 planned in the scenario gives ",
-        "Simulated on 2025-11-26 with endotrial ",
-        "Sources cited in the scenario: ../shared/domain.md (ImmunoSep section); NCT04990232.",
+        "Simulated with seed 2021; the scenario file and the software are identified in the provenance section.",
+        "| date (UTC) | 2025-11-26 |",
+        "Sources cited in the scenario: the ImmunoSep trial report (NCT04990232; JAMA 2025).",
         "| reproduce | `endotrial report scenario.toml --power 0.8 --replicates 20000 --seed 2021` |",
     ] {
         assert!(md.contains(needle), "report.md lacks: {needle}\n{md}");
@@ -299,7 +301,10 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(md.contains(&format!("(SHA-256 {sha})")), "{sha}");
+    assert!(
+        md.contains(&format!("| scenario SHA-256 | `{sha}` |")),
+        "{sha}"
+    );
 
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<table>") && html.contains("<img src=\"report_power_curve.svg\""));

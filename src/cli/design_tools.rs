@@ -259,7 +259,10 @@ fn curves(
                 .map(|(k, v)| format!("{} = {v}", crate::tools::sweep::key_title(d, k)))
                 .collect();
             if several_arms || parts.is_empty() {
-                parts.insert(0, format!("{} vs {}", r.arm, r.control));
+                parts.insert(
+                    0,
+                    format!("{} vs {}", d.arm_display(&r.arm), d.arm_display(&r.control)),
+                );
             }
             by_label.entry(parts.join(", ")).or_default().push((
                 x,
@@ -531,7 +534,12 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             for r in point_rows {
                 let x: f64 = values[0].parse().expect("sample sizes are numbers");
                 let label = if d.comparisons().count() > 1 {
-                    format!("{} ({} vs {})", d.name, r.arm, r.control)
+                    format!(
+                        "{} ({} vs {})",
+                        d.name,
+                        d.arm_display(&r.arm),
+                        d.arm_display(&r.control)
+                    )
                 } else {
                     d.name.clone()
                 };

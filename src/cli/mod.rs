@@ -543,7 +543,7 @@ fn survival_svg(d: &Design) -> String {
                     (t, d.true_survival(a, t))
                 })
                 .collect();
-            (arm.name.clone(), points)
+            (arm.display.clone(), points)
         })
         .collect();
     plot::survival_curves_svg(&format!("{}: true survival by arm", d.name), &curves)

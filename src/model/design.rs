@@ -41,6 +41,8 @@ pub const MAX_EXPECTED_SCREENED: f64 = 1e15;
 #[derive(Debug, Clone)]
 pub struct Endotype {
     pub name: String,
+    /// How people read it (`display_name`, the name when not given): reports and plots.
+    pub display: String,
     pub prevalence: f64,
     /// P(event) under control; for a time-to-event endpoint, the mortality by the model's
     /// reference day.
@@ -52,6 +54,7 @@ pub struct Endotype {
 #[derive(Debug, Clone)]
 pub struct Treatment {
     pub name: String,
+    pub display: String,
     pub effect: Effect,
     /// Effect value per true endotype; `None`: no effect on that endotype.
     pub by_endotype: Vec<Option<f64>>,
@@ -60,6 +63,7 @@ pub struct Treatment {
 #[derive(Debug, Clone)]
 pub struct Arm {
     pub name: String,
+    pub display: String,
     pub ratio: u32,
     /// Treatment index given to each eligible label (indexed like `Design::eligible`).
     pub treatment_by_stratum: Vec<Option<usize>>,
@@ -148,6 +152,15 @@ impl Design {
     /// Arms other than control, in file order: the comparisons made.
     pub fn comparisons(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.arms.len()).filter(move |&a| a != self.control)
+    }
+
+    /// How reports and plots name the arm called `name` (its display name; `name` itself for
+    /// a name the design does not have).
+    pub fn arm_display<'a>(&'a self, name: &'a str) -> &'a str {
+        self.arms
+            .iter()
+            .find(|a| a.name == name)
+            .map_or(name, |a| a.display.as_str())
     }
 
     pub fn block_size(&self) -> u64 {
@@ -463,6 +476,7 @@ impl TryFrom<RawScenario> for Design {
             }
             endotypes.push(Endotype {
                 name: e.name.clone(),
+                display: display_name(&key("display_name"), &e.name, &e.display_name)?,
                 prevalence: e.prevalence,
                 control_risk,
                 classified_as,
@@ -993,9 +1007,26 @@ fn resolve_treatment(
     }
     Ok(Treatment {
         name: t.name.clone(),
+        display: display_name(
+            &format!("treatment.{}.display_name", t.name),
+            &t.name,
+            &t.display_name,
+        )?,
         effect: t.effect,
         by_endotype,
     })
+}
+
+/// A display name as given (trimmed, not empty), or the identifier.
+fn display_name(key: &str, name: &str, given: &Option<String>) -> Result<String, InvalidKey> {
+    match given.as_deref().map(str::trim) {
+        None => Ok(name.to_string()),
+        Some("") => Err(InvalidKey::new(
+            key,
+            "expected a name to show in reports, found an empty string",
+        )),
+        Some(shown) => Ok(shown.to_string()),
+    }
 }
 
 fn resolve_arm(
@@ -1035,6 +1066,7 @@ fn resolve_arm(
     };
     Ok(Arm {
         name: a.name.clone(),
+        display: display_name(&key("display_name"), &a.name, &a.display_name)?,
         ratio: a.ratio,
         treatment_by_stratum: eligible.iter().map(|l| by_label.get(l).copied()).collect(),
     })

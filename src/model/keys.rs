@@ -46,6 +46,7 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
         Shape::Array,
         &[
             "name",
+            "display_name",
             "prevalence",
             "control_risk",
             "control_mortality",
@@ -81,12 +82,12 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
     (
         "treatment",
         Shape::Array,
-        &["name", "effect", "by_endotype"],
+        &["name", "display_name", "effect", "by_endotype"],
     ),
     (
         "arm",
         Shape::Array,
-        &["name", "ratio", "assign", "treatment"],
+        &["name", "display_name", "ratio", "assign", "treatment"],
     ),
     (
         "analysis",

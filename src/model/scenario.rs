@@ -208,6 +208,8 @@ pub struct RawSimulation {
 #[serde(deny_unknown_fields)]
 pub struct RawEndotype {
     pub name: String,
+    /// How reports, plots and sentences name it ("MALS"); the name is the identifier.
+    pub display_name: Option<String>,
     pub prevalence: f64,
     /// Binary endpoints: the event risk under control.
     pub control_risk: Option<f64>,
@@ -314,6 +316,7 @@ impl Better {
 #[serde(deny_unknown_fields)]
 pub struct RawTreatment {
     pub name: String,
+    pub display_name: Option<String>,
     pub effect: Effect,
     pub by_endotype: BTreeMap<String, f64>,
 }
@@ -347,6 +350,7 @@ impl Effect {
 #[serde(deny_unknown_fields)]
 pub struct RawArm {
     pub name: String,
+    pub display_name: Option<String>,
     pub ratio: u32,
     pub assign: Option<BTreeMap<String, String>>,
     pub treatment: Option<String>,

@@ -231,11 +231,17 @@ pub fn ratio_string(d: &Design) -> String {
         .join(":")
 }
 
+/// How the report names diagnostic label `l`: its endotype's display name (labels are the
+/// endotypes, in file order).
+fn label_shown(d: &Design, l: usize) -> &str {
+    d.endotypes[l].display.as_str()
+}
+
 /// "placebo : personalised", in arm order (as the ratio).
 fn arm_names(d: &Design) -> String {
     d.arms
         .iter()
-        .map(|a| a.name.as_str())
+        .map(|a| a.display.as_str())
         .collect::<Vec<_>>()
         .join(" : ")
 }
@@ -513,10 +519,10 @@ fn rules_text(d: &Design) -> Option<String> {
                     above.into_iter().chain(below)
                 })
                 .collect();
-            format!("{} if {}", d.labels[r.label], when.join(" and "))
+            format!("{} if {}", label_shown(d, r.label), when.join(" and "))
         })
         .collect();
-    let otherwise = format!("otherwise {}", d.labels[c.default]);
+    let otherwise = format!("otherwise {}", label_shown(d, c.default));
     let cv: Vec<String> = c
         .biomarkers
         .iter()
@@ -550,10 +556,10 @@ fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
     };
     format!(
         "{} in {}: {measure}{outcome} {} under {} against {} under control",
-        t.name,
-        endotype.name,
+        t.display,
+        endotype.display,
         pct(treated),
-        t.name,
+        t.display,
         pct(control)
     )
 }
@@ -601,9 +607,9 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
                 },
                 whole(s.mean_events),
                 whole(s.mean_events_control),
-                d.arms[d.control].name,
+                d.arms[d.control].display,
                 whole(s.mean_events_arm),
-                d.arms[arm].name,
+                d.arms[arm].display,
             ) + &duration_clause(s),
         ),
         _ => (d.event.clone(), String::new()),
@@ -611,7 +617,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     let mut text = format!(
         "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
          to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
-         using the {} at {} alpha {}, based on R = {} simulated trials.",
+         using the {} at {} alpha {}, based on R = {} simulated trials{}.",
         thousands(n),
         ratio_string(d),
         arm_names(d),
@@ -620,14 +626,22 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         pct(row.power_ci_high),
         outcome,
         pct(row.true_risk_control),
-        d.arms[d.control].name,
+        d.arms[d.control].display,
         pct(row.true_risk_arm),
-        d.arms[arm].name,
+        d.arms[arm].display,
         100.0 * row.true_difference,
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha,
         thousands(row.replicates),
+        if row.replicates > d.replicates {
+            format!(
+                " at this N (the search simulates {} at each N it tries, and more where the power lies within Monte Carlo error of the target)",
+                thousands(d.replicates)
+            )
+        } else {
+            String::new()
+        },
     );
     if !d.analysis.hypotheses.is_empty() {
         text += &format!(" The power stated is the {}.", cx.searched);
@@ -673,7 +687,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     if comparisons > 1 {
         text += &format!(
             " The {comparisons} comparisons with {} are each tested at alpha {}, without adjustment across arms.",
-            d.arms[d.control].name, d.analysis.alpha
+            d.arms[d.control].display, d.analysis.alpha
         );
     }
     let mut treatments: Vec<usize> = d.arms[arm]
@@ -705,7 +719,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         .iter()
         .zip(&d.composition)
         .filter(|(_, p)| **p > 0.0)
-        .map(|(e, p)| format!("{} {}", e.name, pct(*p)))
+        .map(|(e, p)| format!("{} {}", e.display, pct(*p)))
         .collect();
     text += &format!(
         " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
@@ -730,7 +744,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
                 let (sensitivity, ppv) = label_accuracy(d, l);
                 format!(
                     "{} sensitivity {}, positive predictive value {}",
-                    d.labels[l],
+                    label_shown(d, l),
                     pct(sensitivity),
                     pct(ppv)
                 )
@@ -778,10 +792,11 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             pct(planned.power_ci_high)
         );
     }
+    // The software, its version and the scenario's checksum are in the provenance table.
     let p = cx.provenance;
     text += &format!(
-        " Simulated on {} with {ENGINE}, seed {}, from the scenario copied beside this report as {} (SHA-256 {}).",
-        p.date, row.seed, p.file, p.sha256
+        " Simulated with seed {}; the scenario file and the software are identified in the provenance section.",
+        row.seed
     );
     if !p.sources.is_empty() {
         text += &format!(" Sources cited in the scenario: {}.", p.sources.join("; "));
@@ -802,16 +817,14 @@ fn assumptions(d: &Design) -> String {
         "| true endotype | prevalence at screening | control {risk} | classified as | share of randomised |\n|---|---|---|---|---|\n"
     );
     for (e, share) in d.endotypes.iter().zip(&d.composition) {
-        let classified: Vec<String> = d
-            .labels
-            .iter()
+        let classified: Vec<String> = (0..d.labels.len())
             .zip(&e.classified_as)
             .filter(|(_, p)| **p > 0.0)
-            .map(|(l, p)| format!("{l} {}", pct(*p)))
+            .map(|(l, p)| format!("{} {}", label_shown(d, l), pct(*p)))
             .collect();
         md += &format!(
             "| {} | {} | {} | {} | {} |\n",
-            e.name,
+            e.display,
             pct(e.prevalence),
             pct(e.control_risk),
             classified.join(", "),
@@ -824,9 +837,14 @@ fn assumptions(d: &Design) -> String {
             .endotypes
             .iter()
             .zip(&t.by_endotype)
-            .filter_map(|(e, v)| v.map(|v| format!("{} {}", e.name, num(v))))
+            .filter_map(|(e, v)| v.map(|v| format!("{} {}", e.display, num(v))))
             .collect();
-        md += &format!("| {} | {} | {} |\n", t.name, t.effect.name(), by.join(", "));
+        md += &format!(
+            "| {} | {} | {} |\n",
+            t.display,
+            t.effect.name(),
+            by.join(", ")
+        );
     }
     md += &format!(
         "\n| arm | ratio | treatment by diagnostic label | true {risk} |\n|---|---|---|---|\n"
@@ -839,20 +857,20 @@ fn assumptions(d: &Design) -> String {
             .map(|(&l, t)| {
                 format!(
                     "{}: {}",
-                    d.labels[l],
-                    t.map_or("none", |t| d.treatments[t].name.as_str())
+                    label_shown(d, l),
+                    t.map_or("none", |t| d.treatments[t].display.as_str())
                 )
             })
             .collect();
         md += &format!(
             "| {} | {} | {} | {} |\n",
-            arm.name,
+            arm.display,
             arm.ratio,
             by.join("; "),
             pct(d.true_risk[a])
         );
     }
-    let eligible: Vec<&str> = d.eligible.iter().map(|&l| d.labels[l].as_str()).collect();
+    let eligible: Vec<&str> = d.eligible.iter().map(|&l| label_shown(d, l)).collect();
     md += &format!(
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
          | classification | {} |\n| randomisation | {} |\n| {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
@@ -1140,7 +1158,7 @@ pub fn report_markdown(
     }
     let p = cx.provenance;
     md += &format!(
-        "## Provenance\n\n| | |\n|---|---|\n| date (UTC) | {} |\n| engine | {ENGINE} |\n\
+        "## Provenance\n\n| record | value |\n|---|---|\n| date (UTC) | {} |\n| engine | {ENGINE} |\n\
          | scenario | `{}` (copy beside this report) |\n| scenario SHA-256 | `{}` |\n| virtual trials per design point | {} |\n\
          | seed | {} |\n| reproduce | `{}` |\n",
         p.date,
