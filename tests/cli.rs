@@ -706,6 +706,34 @@ fn every_unknown_key_is_named_with_the_closest_known_one() {
         ));
 }
 
+/// More endotypes than a classification matrix should hold are refused by key (5,000 ran out
+/// of memory at 18 GB before issue 29; the tables' bound is tested in the endpoints).
+#[test]
+fn more_than_a_thousand_endotypes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_scenario();
+    let (head, rest) = base.split_once("[[endotype]]").unwrap();
+    let tail = &rest[rest.find("[enrollment]").unwrap()..];
+    let mut text = head.to_string();
+    for i in 0..1001 {
+        text += &format!(
+            "[[endotype]]\nname = \"e{i}\"\nprevalence = 0.000999000999\ncontrol_risk = 0.2\n"
+        );
+    }
+    let tail = tail.replace("eligible = [\"mals\", \"immunoparalysis\"]", "");
+    let file = dir.path().join("many.toml");
+    fs::write(&file, text + &tail).unwrap();
+    endotrial()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("many.toml"))
+        .stderr(contains(
+            "key `endotype`: expected at most 1000 [[endotype]] tables, found 1001",
+        ));
+}
+
 /// A scenario file is read only up to 1 MiB: `run /dev/zero` exits 2 at once instead of
 /// reading until memory runs out (before issue 29).
 #[test]

@@ -129,14 +129,45 @@ const MAX_SEARCH_TABLE: u64 = 1024;
 /// Mass left beyond a search table.
 const SEARCH_TAIL: f64 = 1e-15;
 
+/// The memory all the tables of one design's samplers may take together: a design with
+/// thousands of strata (or cells times days) shares it, each sampler tabulating fewer n (the
+/// rest are drawn by the same search from the mode, or by `rand_distr`'s binomial beyond the
+/// mode table: the same law). No shipped scenario comes near it, so their draws are unchanged.
+pub const TABLE_BYTES: usize = 256 << 20;
+
+/// A sampler's share of `TABLE_BYTES` when a design builds `samplers` of them.
+pub fn table_share(samplers: usize) -> usize {
+    TABLE_BYTES / samplers.max(1)
+}
+
 impl BinomialSampler {
     pub fn new(p: f64, bound: u64) -> BinomialSampler {
-        let mut sampler = Self::without_search_tables(p, bound);
+        Self::within(p, bound, usize::MAX)
+    }
+
+    /// As `new`, with tables of about `bytes` at most (half for the pmf at the mode, half for
+    /// the search tables; one n's search table may go past it, by 16 bytes per outcome).
+    pub fn within(p: f64, bound: u64, bytes: usize) -> BinomialSampler {
+        let mut sampler = Self::without_search_tables_within(p, bound, bytes / 2);
         let searched = (sampler.mode_pmf.len() as u64).min(MAX_SEARCH_TABLE + 1);
         for n in 0..searched {
+            if sampler.search_table_bytes() >= bytes / 2 {
+                break;
+            }
             sampler.tabulate_search(n);
         }
         sampler
+    }
+
+    /// What its tables take, in bytes.
+    #[cfg(test)]
+    pub(crate) fn table_bytes(&self) -> usize {
+        8 * self.mode_pmf.len() + self.search_table_bytes()
+    }
+
+    /// What the search tables take: 4 bytes per start, 16 per outcome (order, sum, guide).
+    fn search_table_bytes(&self) -> usize {
+        4 * self.start.len() + 16 * self.order.len()
     }
 
     /// How many n its pmf-at-the-mode table holds (memory: 8 bytes each).
@@ -148,8 +179,13 @@ impl BinomialSampler {
     /// A sampler that searches from the mode on every draw: 8 bytes per n instead of the search
     /// tables' hundreds, for the many per-day probabilities of a time-to-event endpoint.
     pub fn without_search_tables(p: f64, bound: u64) -> BinomialSampler {
+        Self::without_search_tables_within(p, bound, usize::MAX)
+    }
+
+    /// As `without_search_tables`, with a pmf-at-the-mode table of `bytes` at most.
+    pub fn without_search_tables_within(p: f64, bound: u64, bytes: usize) -> BinomialSampler {
         let table = if p > 0.0 && p < 1.0 {
-            bound.min(MAX_TABULATED) + 1
+            (bound.min(MAX_TABULATED) + 1).min((bytes / 8) as u64)
         } else {
             0
         };
@@ -454,8 +490,14 @@ impl Simulator {
         let arm_p: Vec<f64> = ratios.iter().map(|&r| r as f64 / block).collect();
         // Every count drawn is at most the sample size.
         let n = design.sample_size;
-        let samplers = |p: &[f64]| p.iter().map(|&p| BinomialSampler::new(p, n)).collect();
         let risk: Vec<f64> = design.stratum_risk.iter().flatten().copied().collect();
+        // Arms and strata chains, a risk per arm and stratum, dropout.
+        let share = table_share(ratios.len() + design.stratum_prob.len() + risk.len() + 1);
+        let samplers = |p: &[f64]| {
+            p.iter()
+                .map(|&p| BinomialSampler::within(p, n, share))
+                .collect()
+        };
         Simulator {
             sample_size: design.sample_size,
             randomisation: design.randomisation,
@@ -463,7 +505,7 @@ impl Simulator {
             ratios,
             stratum_chain: samplers(&chain_probabilities(&design.stratum_prob)),
             risk: samplers(&risk),
-            dropout: BinomialSampler::new(design.dropout, n),
+            dropout: BinomialSampler::within(design.dropout, n, share),
             screening: ScreeningSampler::new(design.sample_size, design.eligible_fraction),
         }
     }
@@ -935,6 +977,65 @@ mod tests {
             }
             assert_fits(&hist, |k| exact.pmf(k), draws, &format!("p {p} n {n}"));
         }
+    }
+
+    /// A sampler held to a share of the tables' memory tabulates fewer n and keeps its law:
+    /// n inside its search tables, beyond them (the search from the mode) and beyond its mode
+    /// table (`rand_distr`), against the exact pmf (seeded).
+    #[test]
+    fn a_sampler_within_a_memory_share_fits_the_binomial() {
+        use statrs::distribution::Binomial as Exact;
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let p = 0.3;
+        let full = BinomialSampler::new(p, 500);
+        let held = BinomialSampler::within(p, 500, 4_000);
+        // 2,000 bytes: 250 pmf entries at most, and search tables for the first n only.
+        assert_eq!(held.mode_table_len(), 250);
+        assert!(held.search_table_bytes() < 2_000 + 16 * 50);
+        let searched = held.start.len() - 1;
+        assert!((5..60).contains(&searched), "{searched}");
+        assert!(full.search_table_bytes() > 100 * held.search_table_bytes());
+        for n in [searched as u64 - 1, searched as u64 + 20, 400] {
+            let exact = Exact::new(p, n).unwrap();
+            let draws = 100_000u64;
+            let mut hist = vec![0u64; n as usize + 1];
+            for _ in 0..draws {
+                hist[held.sample(&mut rng, n) as usize] += 1;
+            }
+            assert_fits(&hist, |k| exact.pmf(k), draws, &format!("n {n}"));
+        }
+        assert_eq!(table_share(4), TABLE_BYTES / 4);
+        assert_eq!(table_share(0), TABLE_BYTES);
+    }
+
+    /// A thousand endotypes (a thousand strata, 2,000 risks) keep the tables within their
+    /// bound (they took 3.6 MB per endotype, 2.1 GB here, before the bound).
+    #[test]
+    fn a_thousand_strata_share_the_tables_memory() {
+        let mut text = String::from("name = \"many\"\n[simulation]\nreplicates = 1\nseed = 1\n");
+        for i in 0..1000 {
+            text +=
+                &format!("[[endotype]]\nname = \"e{i}\"\nprevalence = 0.001\ncontrol_risk = 0.3\n");
+        }
+        text += "[enrollment]\nsample_size = 500\n[endpoint]\nevent = \"death\"\nbetter = \"lower\"\n\
+                 [[arm]]\nname = \"a\"\nratio = 1\n[[arm]]\nname = \"b\"\nratio = 1\n\
+                 [analysis]\ncontrol = \"a\"\ntest = \"chi_square\"\n";
+        let design =
+            crate::model::scenario::Scenario::from_text(std::path::Path::new("t.toml"), text)
+                .unwrap()
+                .design;
+        let sim = Simulator::new(&design);
+        let samplers = sim
+            .arm_chain
+            .iter()
+            .chain(&sim.stratum_chain)
+            .chain(&sim.risk)
+            .chain([&sim.dropout]);
+        let (count, bytes) = samplers.fold((0, 0), |(c, b), s| (c + 1, b + s.table_bytes()));
+        assert_eq!(count, 2 + 1000 + 2000 + 1);
+        // Each sampler may pass its share by one n's search table (16 bytes per outcome).
+        assert!(bytes <= TABLE_BYTES + count * 16 * 64, "{bytes}");
+        assert!(bytes > TABLE_BYTES / 4, "{bytes}: the share is used");
     }
 
     /// Risks of 0 and 1 (an arm with no events, a label with no dropout) are drawn without

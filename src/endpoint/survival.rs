@@ -30,6 +30,7 @@ use rand_distr::{Beta, Distribution, Exp1, Gamma, Poisson};
 
 use crate::endpoint::binary::{
     BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
+    table_share,
 };
 use crate::model::design::Design;
 use crate::model::hazard::PiecewiseHazard;
@@ -140,6 +141,16 @@ impl SurvivalSimulator {
         let count_level = model.is_count_level();
         let follow_up = model.follow_up_days.unwrap_or(f64::INFINITY);
         let n = design.sample_size;
+        // Count level: per cell (arm, stratum, endotype) a death and a loss sampler per day of
+        // follow-up, and one chain sampler; they share the tables' memory.
+        let cell_count: usize = (0..arms * strata)
+            .map(|c| {
+                let weights = design.endotypes_in_stratum(c % strata);
+                weights.iter().filter(|&&w| w > 0.0).count()
+            })
+            .sum();
+        let days = model.follow_up_days.map_or(0, |d| d as usize);
+        let share = table_share(cell_count * (1 + if count_level { 2 * days } else { 0 }));
         let mut cells = Vec::new();
         let mut cell_range = Vec::new();
         let mut cell_chain = Vec::new();
@@ -157,7 +168,7 @@ impl SurvivalSimulator {
                     }
                     let ratio = design.hazard_ratio(a, s, e);
                     cells.push(if count_level {
-                        day_samplers(&model.control[e], ratio, &model, n)
+                        day_samplers(&model.control[e], ratio, &model, n, share)
                     } else {
                         Vec::new()
                     });
@@ -175,7 +186,7 @@ impl SurvivalSimulator {
                 cell_chain.push(
                     chain_probabilities(&p)
                         .into_iter()
-                        .map(|c| BinomialSampler::without_search_tables(c, n))
+                        .map(|c| BinomialSampler::without_search_tables_within(c, n, share))
                         .collect(),
                 );
             }
@@ -592,6 +603,7 @@ fn day_samplers(
     hazard_ratio: f64,
     model: &SurvivalModel,
     bound: u64,
+    share: usize,
 ) -> Vec<(BinomialSampler, BinomialSampler)> {
     let days = model
         .follow_up_days
@@ -610,8 +622,8 @@ fn day_samplers(
                 0.0
             };
             (
-                BinomialSampler::without_search_tables(death, bound),
-                BinomialSampler::without_search_tables(lost_given_alive, bound),
+                BinomialSampler::without_search_tables_within(death, bound, share),
+                BinomialSampler::without_search_tables_within(lost_given_alive, bound, share),
             )
         })
         .collect()
@@ -836,6 +848,7 @@ fn sort_by_time(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::binary::TABLE_BYTES;
     use crate::model::scenario::Scenario;
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
@@ -888,6 +901,42 @@ test = "logrank"
         Scenario::from_text(std::path::Path::new("t.toml"), text)
             .unwrap()
             .design
+    }
+
+    /// A thousand endotypes followed 90 days at N = 20,000 keep the per-day tables within their
+    /// bound (2,000 cells x 90 days x 2 samplers x 20,001 n x 8 bytes = 5.8 GB before it).
+    #[test]
+    fn a_thousand_endotypes_share_the_tables_memory() {
+        let mut text = String::from("name = \"many\"\n[simulation]\nreplicates = 1\nseed = 1\n");
+        for i in 0..1000 {
+            text += &format!(
+                "[[endotype]]\nname = \"e{i}\"\nprevalence = 0.001\ncontrol_mortality = {{ 90 = 0.4 }}\n"
+            );
+        }
+        text += "[enrollment]\nsample_size = 20000\n[endpoint]\nevent = \"death\"\nbetter = \"lower\"\n\
+                 kind = \"time_to_event\"\nfollow_up_days = 90\n\
+                 [[arm]]\nname = \"a\"\nratio = 1\n[[arm]]\nname = \"b\"\nratio = 1\n\
+                 [analysis]\ncontrol = \"a\"\ntest = \"logrank\"\n";
+        let design = Scenario::from_text(std::path::Path::new("t.toml"), text)
+            .unwrap()
+            .design;
+        let sim = SurvivalSimulator::new(&design);
+        let days: usize = sim.cells.iter().map(Vec::len).sum();
+        assert_eq!(days, 2000 * 90);
+        let bytes: usize = sim
+            .cells
+            .iter()
+            .flatten()
+            .map(|(death, lost)| death.table_bytes() + lost.table_bytes())
+            .chain(
+                sim.cell_chain
+                    .iter()
+                    .flatten()
+                    .map(BinomialSampler::table_bytes),
+            )
+            .sum();
+        assert!(bytes <= TABLE_BYTES, "{bytes}");
+        assert!(bytes > TABLE_BYTES / 4, "{bytes}: the share is used");
     }
 
     /// The randomisation times of `n` patients drawn chunk by chunk, as `draw_chunk` does.

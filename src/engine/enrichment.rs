@@ -20,6 +20,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::endpoint::binary::{
     BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
+    table_share,
 };
 use crate::engine::Endpoint;
 use crate::engine::summary::{ComparisonOutcome, Tally, quantile_of};
@@ -113,7 +114,8 @@ struct Recruitment {
 }
 
 impl Recruitment {
-    fn new(design: &Design, strata: Vec<usize>) -> Recruitment {
+    /// `tables`: the bytes each of its samplers may tabulate (`table_share`).
+    fn new(design: &Design, strata: Vec<usize>, tables: usize) -> Recruitment {
         let p: Vec<f64> = strata.iter().map(|&s| design.stratum_prob[s]).collect();
         let total: f64 = p.iter().sum();
         // Labels that no patient has are never recruited (and a population of them only is
@@ -126,7 +128,7 @@ impl Recruitment {
         Recruitment {
             chain: chain_probabilities(&share)
                 .into_iter()
-                .map(|c| BinomialSampler::new(c, design.sample_size))
+                .map(|c| BinomialSampler::within(c, design.sample_size, tables))
                 .collect(),
             eligible: screened.iter().sum(),
             screened,
@@ -220,8 +222,11 @@ impl<'a> EnrichmentEndpoint<'a> {
             .iter()
             .map(|&h| design.strata_of(h))
             .collect();
-        let after = (0..1usize << strata_of.len())
-            .map(|mask| Recruitment::new(design, design.strata_of_populations(mask)))
+        // The initial recruitment and one per set of populations kept share the tables.
+        let populations = 1usize << strata_of.len();
+        let share = table_share((populations + 1) * design.eligible.len());
+        let after = (0..populations)
+            .map(|mask| Recruitment::new(design, design.strata_of_populations(mask), share))
             .collect();
         let arm = design.comparisons().next().expect("two arms");
         EnrichmentEndpoint {
@@ -241,7 +246,7 @@ impl<'a> EnrichmentEndpoint<'a> {
             strata_of,
             stratified: design.analysis.test == TestKind::Cmh,
             sign: design.benefit_sign(),
-            initial: Recruitment::new(design, (0..design.eligible.len()).collect()),
+            initial: Recruitment::new(design, (0..design.eligible.len()).collect(), share),
             after,
             normal: Normal::standard(),
             plan,

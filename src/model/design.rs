@@ -37,6 +37,9 @@ pub const MAX_SAMPLE_SIZE: u64 = 1_000_000_000;
 
 /// Largest expected number of patients screened (sample size / eligible fraction).
 pub const MAX_EXPECTED_SCREENED: f64 = 1e15;
+/// Most endotypes a scenario may have: the classification is an endotypes x labels matrix
+/// (8 MB at this limit), and a precision-medicine trial has a handful.
+pub const MAX_ENDOTYPES: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct Endotype {
@@ -436,6 +439,15 @@ impl TryFrom<RawScenario> for Design {
             return Err(InvalidKey::new(
                 "endotype",
                 "expected at least one [[endotype]]",
+            ));
+        }
+        if raw.endotype.len() > MAX_ENDOTYPES {
+            return Err(InvalidKey::new(
+                "endotype",
+                format!(
+                    "expected at most {MAX_ENDOTYPES} [[endotype]] tables, found {}",
+                    raw.endotype.len()
+                ),
             ));
         }
         let mut seen = HashSet::new();
