@@ -584,6 +584,10 @@ fn likely_mistakes_warn_but_run_and_rough_prevalences_are_accepted() {
                 .replace("better = \"higher\"", "better = \"lower\""),
             "analysis.alternative",
         ),
+        (
+            text.replace("sample_size = 280", "sample_size = 1"),
+            "enrollment.sample_size",
+        ),
     ] {
         assert_ne!(edit, text, "{key}: the edit must apply");
         fs::write(&file, edit).unwrap();
@@ -704,6 +708,69 @@ fn every_unknown_key_is_named_with_the_closest_known_one() {
         .stderr(contains(
             "unknown keys: enrollment.dropuot (did you mean dropout?), simulation.sed (did you mean seed?); missing required keys: simulation.seed",
         ));
+}
+
+/// Type errors name the key and the least whole number it takes (0 only for the seed); a NaN
+/// threshold is named as such, not as "above = NaN, below = inf" (before issue 29).
+#[test]
+fn type_errors_name_the_key_and_what_it_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    let immunosep = base_scenario();
+    let biomarkers = fs::read_to_string(shipped("immunosep_biomarkers.toml")).unwrap();
+    for (base, from, to, expected) in [
+        (
+            &immunosep,
+            "replicates = 100000",
+            "replicates = -1",
+            "key `simulation.replicates`: ",
+        ),
+        (
+            &immunosep,
+            "replicates = 100000",
+            "replicates = -1",
+            "expected a whole number >= 1",
+        ),
+        (
+            &immunosep,
+            "seed = 2021",
+            "seed = -1",
+            "key `simulation.seed`: ",
+        ),
+        (
+            &immunosep,
+            "seed = 2021",
+            "seed = -1",
+            "expected a whole number >= 0",
+        ),
+        (
+            &immunosep,
+            "sample_size = 280",
+            "sample_size = 2.5",
+            "key `enrollment.sample_size`: ",
+        ),
+        (
+            &immunosep,
+            "alpha = 0.05",
+            "alpha = \"x\"",
+            "key `analysis.alpha`: ",
+        ),
+        (
+            &biomarkers,
+            "above = 4420",
+            "above = nan",
+            "classifier.rule[0] (label 'mals').when.ferritin.above`: expected a threshold (a number or +-inf), found nan",
+        ),
+    ] {
+        assert!(base.contains(from), "{from}");
+        fs::write(&file, base.replacen(from, to, 1)).unwrap();
+        endotrial()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stderr(contains(expected));
+    }
 }
 
 /// More endotypes than a classification matrix should hold are refused by key (5,000 ran out

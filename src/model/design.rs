@@ -637,6 +637,17 @@ impl TryFrom<RawScenario> for Design {
             }
         }
         let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+        // Fewer than two patients an arm: a trial with an arm of one or none can test nothing.
+        if raw.enrollment.sample_size < 2 * arms.len() as u64 {
+            warnings.push(InvalidKey::new(
+                "enrollment.sample_size",
+                format!(
+                    "{} patients for {} arms is fewer than two an arm: most trials have an arm with one patient or none, and their test cannot reject",
+                    raw.enrollment.sample_size,
+                    arms.len()
+                ),
+            ));
+        }
 
         // Analysis.
         let an = &raw.analysis;
@@ -884,7 +895,15 @@ fn resolve_classifier(
             if bounds.above.is_none() && bounds.below.is_none() {
                 return Err(InvalidKey::new(k, "expected `above` and/or `below`"));
             }
-            if lo.is_nan() || hi.is_nan() || lo >= hi {
+            for (side, value) in [("above", bounds.above), ("below", bounds.below)] {
+                if value.is_some_and(f64::is_nan) {
+                    return Err(InvalidKey::new(
+                        format!("{k}.{side}"),
+                        "expected a threshold (a number or +-inf), found nan",
+                    ));
+                }
+            }
+            if lo >= hi {
                 return Err(InvalidKey::new(
                     k,
                     format!("expected above < below, found above = {lo}, below = {hi}"),

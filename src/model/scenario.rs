@@ -496,18 +496,55 @@ fn missing_keys(table: &toml::Table) -> Vec<String> {
     out
 }
 
-/// serde's Rust type names in TOML errors, said in words ("expected u64" -> "expected a whole
-/// number >= 0").
-fn plain_types(message: &str) -> String {
-    [
-        ("expected u64", "expected a whole number >= 0"),
-        ("expected u32", "expected a whole number >= 0"),
+/// serde's Rust type names in a TOML error, said in words ("expected u64" -> "expected a whole
+/// number >= 1"), after the key the error is on when its line is `key = value`.
+fn plain_types(message: &str, key: Option<String>) -> String {
+    // Of the whole-number keys only the seed may be 0 (replicates, sample_size, ratio and
+    // analysis_events are refused at 0).
+    let least = if key.as_deref() == Some("simulation.seed") {
+        "0"
+    } else {
+        "1"
+    };
+    let whole = format!("expected a whole number >= {least}");
+    let message = [
+        ("expected u64", whole.as_str()),
+        ("expected u32", whole.as_str()),
         ("expected f64", "expected a number"),
         ("expected a boolean", "expected true or false"),
     ]
     .iter()
     .fold(message.to_string(), |m, (rust, words)| {
         m.replace(rust, words)
+    });
+    match key {
+        Some(key) => format!("key `{key}`: {message}"),
+        None => message,
+    }
+}
+
+/// The key at byte `at` of scenario `text`, as a path (`simulation.replicates`, `arm.ratio`),
+/// when its line is `key = value`: toml's own errors give the line but not the key.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    let table = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|h| {
+            let h = h.split('#').next().unwrap_or(h).trim();
+            h.trim_matches(|c| c == '[' || c == ']').trim().to_string()
+        });
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
     })
 }
 
@@ -572,7 +609,10 @@ impl Scenario {
         }
         let raw: RawScenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
             file: path.to_path_buf(),
-            message: plain_types(e.to_string().trim_end()),
+            message: plain_types(
+                e.to_string().trim_end(),
+                e.span().and_then(|span| key_at(&text, span.start)),
+            ),
         })?;
         let design = Design::try_from(raw).map_err(|e| ScenarioError::Invalid {
             file: path.to_path_buf(),
