@@ -21,6 +21,9 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
         ("binary", Template::Binary),
         ("endotypes", Template::Endotypes),
         ("biomarker", Template::Biomarker),
+        ("survival", Template::Survival),
+        ("sequential", Template::Sequential),
+        ("enrichment", Template::Enrichment),
     ] {
         let path = dir.path().join(format!("{name}.toml"));
         endotrial()
@@ -29,7 +32,17 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
             .assert()
             .success()
             .stdout(contains("endotrial validate"));
-        assert_eq!(fs::read_to_string(&path).unwrap(), template.text());
+        // The commands in its comments name the file written (before issue 29: always
+        // scenario.toml); nothing else changes.
+        let written = fs::read_to_string(&path).unwrap();
+        let shown = path.display().to_string();
+        assert!(
+            written.contains(&format!("#   endotrial validate {shown}")),
+            "{name}"
+        );
+        assert!(!written.contains("scenario.toml"), "{name}");
+        assert_eq!(written.replace(&shown, "scenario.toml"), template.text());
+        assert_eq!(template.text_for("scenario.toml"), template.text());
         endotrial().arg("validate").arg(&path).assert().success();
         endotrial()
             .args(["run", "--quiet", "--replicates", "2000", "--out"])
@@ -57,7 +70,7 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
         fs::read_to_string(dir.path().join("scenario.toml")).unwrap(),
         Template::Binary.text()
     );
-    assert_eq!(Template::ALL.len(), 3);
+    assert_eq!(Template::ALL.len(), 6);
 }
 
 /// Every key listed can be set by `sweep --set` (to its own value: the point validates).

@@ -129,6 +129,33 @@ fn sweep_is_tidy_plots_and_is_identical_across_thread_counts() {
     );
 }
 
+/// A sweep of three keys with more than 12 combinations of the second and third draws no
+/// figure (before issue 29: 210 lines in a 5,660-pixel SVG), says why, and leaves no figure of
+/// an earlier sweep beside its table.
+#[test]
+fn a_sweep_with_too_many_lines_says_so_instead_of_drawing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("immunosep/sweep.svg");
+    fs::create_dir_all(earlier.parent().unwrap()).unwrap();
+    fs::write(&earlier, "<svg>an earlier sweep</svg>").unwrap();
+    endotrial()
+        .args(["sweep", "--quiet", "--replicates", "200"])
+        .args(["--set", "enrollment.sample_size=100,200"])
+        .args(["--set", "analysis.alpha=0.01,0.02,0.05,0.1"])
+        .args(["--set", "enrollment.dropout=0,0.05,0.1,0.2"])
+        .arg("--out")
+        .arg(dir.path())
+        .arg(immunosep())
+        .assert()
+        .success()
+        .stdout(contains(
+            "(no power curve: 16 lines (one per value of analysis.alpha and enrollment.dropout) would not be told apart",
+        ));
+    assert!(!earlier.exists());
+    let csv = fs::read_to_string(dir.path().join("immunosep/sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 16);
+}
+
 #[test]
 fn sweep_bad_keys_and_values_exit_2() {
     let dir = tempfile::tempdir().unwrap();

@@ -326,20 +326,40 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     }
     write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
     println!("  -> {}", dir.join("sweep.csv").display());
-    match curves(&scenario.design, &keys, &results) {
-        Some(c) => {
+    let drawn = match curves(&scenario.design, &keys, &results) {
+        Some(c) if c.len() > plot::MAX_CURVES => Err(format!(
+            "{} lines (one per value of {}) would not be told apart; sweep.csv has every point (at most {} lines are drawn)",
+            c.len(),
+            keys[1..].join(" and "),
+            plot::MAX_CURVES
+        )),
+        Some(c) => Ok(c),
+        None => Err(format!(
+            "the values of {} are not all finite numbers",
+            keys[0]
+        )),
+    };
+    match drawn {
+        Ok(c) => {
             let x_title = crate::tools::sweep::key_title(&scenario.design, &keys[0]);
             let title = format!("{name}: power against {x_title}");
             write_file(
                 &dir.join(SWEEP_SVG),
-                plot::power_curve_svg(&title, &x_title, &c, Some(args.power)).as_bytes(),
+                plot::power_curve_svg(&title, &x_title, &c, Some(args.power), &[]).as_bytes(),
             )?;
             println!("  -> {}", dir.join(SWEEP_SVG).display());
         }
-        None => println!(
-            "  (no power curve: the values of {} are not all finite numbers)",
-            keys[0]
-        ),
+        Err(why) => {
+            // No figure of an earlier sweep left beside this sweep's table.
+            match std::fs::remove_file(dir.join(SWEEP_SVG)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("removing {}", dir.join(SWEEP_SVG).display()));
+                }
+                _ => {}
+            }
+            println!("  (no power curve: {why})");
+        }
     }
     // Complete: the finished points are in sweep.csv now.
     match std::fs::remove_dir_all(&keep) {
@@ -407,11 +427,33 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     )?;
     let curves =
         curves(d, &[SAMPLE_SIZE_KEY.to_string()], &results).expect("sample sizes are numbers");
+    let mut marks = Vec::new();
+    if let Some(n) = search.chosen {
+        marks.push(plot::Mark {
+            x: n as f64,
+            label: format!("chosen N = {n}"),
+        });
+    }
+    // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
+    let drawn = |n: u64| {
+        let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        (lo..=hi).contains(&(n as f64))
+    };
+    if search.chosen != Some(d.sample_size) && drawn(d.sample_size) {
+        marks.push(plot::Mark {
+            x: d.sample_size as f64,
+            label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),
+        });
+    }
     let svg = plot::power_curve_svg(
         &format!("{}: power against total sample size", d.name),
         "total sample size N (randomised)",
         &curves,
         Some(args.power),
+        &marks,
     );
     // The copy of the scenario beside the report is what its hash and command refer to.
     let mut command = format!(
@@ -598,6 +640,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             "total sample size N (randomised)",
             &curves,
             Some(args.power),
+            &[],
         )
         .as_bytes(),
     )?;

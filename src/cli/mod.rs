@@ -342,7 +342,10 @@ fn init(path: &Path, template: Template) -> anyhow::Result<()> {
         ))
         .into());
     }
-    write_file(path, template.text().as_bytes())?;
+    write_file(
+        path,
+        template.text_for(&path.display().to_string()).as_bytes(),
+    )?;
     println!(
         "wrote {} ({} template): edit it, then `endotrial validate {0}`",
         path.display(),

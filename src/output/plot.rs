@@ -55,6 +55,29 @@ fn draw_marker<DB: DrawingBackend, X: CoordTranslate>(
     }
 }
 
+/// The colour of the vertical marks (chosen, planned N): grey, apart from every series.
+const MARK_COLOUR: RGBColor = RGBColor(110, 110, 110);
+
+/// A vertical Monte Carlo interval from `lo` to `hi` at `x`, with caps 10 pixels wide, in
+/// lines only (plotters' `ErrorBar` also draws a circle at the point, over the marker).
+fn draw_error_bar<DB: DrawingBackend>(
+    area: &DrawingArea<
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    x: f64,
+    lo: f64,
+    hi: f64,
+    color: RGBAColor,
+) -> Drawn<DB> {
+    let style = color.stroke_width(1);
+    area.draw(&PathElement::new(vec![(x, lo), (x, hi)], style))?;
+    for y in [lo, hi] {
+        area.draw(&(EmptyElement::at((x, y)) + PathElement::new(vec![(-5, 0), (5, 0)], style)))?;
+    }
+    Ok(())
+}
+
 /// Draws a series' line through `points`, solid or dashed.
 fn draw_line<DB: DrawingBackend, X: CoordTranslate>(
     area: &DrawingArea<DB, X>,
@@ -71,15 +94,56 @@ where
     }
 }
 
+/// Most curves one power plot draws: beyond it the lines, colours and legend cannot be told
+/// apart (a sweep of three keys can make hundreds).
+pub const MAX_CURVES: usize = 12;
+
+/// A vertical line at `x` on a power curve (the chosen or the planned sample size), named in
+/// the legend.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub x: f64,
+    pub label: String,
+}
+
+/// The power axis: the intervals' range and the target, with a margin, within [0, 1]; the
+/// whole [0, 1] when they span most of it. A narrow range keeps its detail (drawn on [0, 1] a
+/// curve from 0.78 to 0.83 looks flat).
+fn power_axis(curves: &[Curve], target: Option<f64>) -> (f64, f64) {
+    let (lo, hi) = curves
+        .iter()
+        .flat_map(|c| c.points.iter().flat_map(|p| [p.2, p.3]))
+        .chain(target)
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    // No finite value (lo > hi), or most of [0, 1].
+    if lo > hi || hi - lo > 0.6 {
+        return (0.0, 1.0);
+    }
+    let margin = (0.08 * (hi - lo)).max(0.01);
+    ((lo - margin).max(0.0), (hi + margin).min(1.0))
+}
+
+/// Decimals of the power axis' labels: enough to tell its ticks apart (plotters puts about
+/// ten on an axis, at 1, 2 or 5 times a power of ten).
+fn axis_decimals(lo: f64, hi: f64) -> usize {
+    let step = (hi - lo).max(1e-6) / 10.0;
+    (-step.log10()).ceil().clamp(1.0, 6.0) as usize
+}
+
 /// Draws power against `x_label`, one line per curve with its Monte Carlo 95% interval (band
-/// and error bars), and the target power as a dashed line; the legend below names each.
+/// and error bars), the target power as a dashed line and each mark as a dotted vertical
+/// line; the legend below names each.
 pub fn power_curve_svg(
     title: &str,
     x_label: &str,
     curves: &[Curve],
     target: Option<f64>,
+    marks: &[Mark],
 ) -> String {
-    let legend_rows = curves.len() + usize::from(target.is_some()) + 1;
+    let legend_rows = curves.len() + usize::from(target.is_some()) + marks.len() + 1;
     let height = CHART_HEIGHT + (LEGEND_ROW * legend_rows as i32 + 12) as u32;
     let mut svg = String::new();
     {
@@ -94,12 +158,14 @@ pub fn power_curve_svg(
             (x0, x1) = (x0 - 1.0, x0 + 1.0);
         }
         let pad = (x1 - x0) * 0.03;
+        let (y0, y1) = power_axis(curves, target);
+        let decimals = axis_decimals(y0, y1);
         let mut chart = ChartBuilder::on(&upper)
             .caption(title, ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(52)
             .y_label_area_size(72)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..1.0)
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1)
             .expect("draw to string");
         chart
             .configure_mesh()
@@ -107,7 +173,7 @@ pub fn power_curve_svg(
             .y_desc("simulated power")
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 14))
-            .y_label_formatter(&|y| format!("{y:.1}"))
+            .y_label_formatter(&|y| format!("{y:.decimals$}"))
             .x_label_formatter(&|x| format!("{}", (x * 1e6).round() / 1e6))
             .draw()
             .expect("draw to string");
@@ -118,6 +184,16 @@ pub fn power_curve_svg(
                     8,
                     5,
                     BLACK.stroke_width(1),
+                ))
+                .expect("draw to string");
+        }
+        for m in marks {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(m.x, y0), (m.x, y1)],
+                    2,
+                    4,
+                    MARK_COLOUR.stroke_width(2),
                 ))
                 .expect("draw to string");
         }
@@ -132,12 +208,10 @@ pub fn power_curve_svg(
                 )))
                 .expect("draw to string");
             let points: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.1)).collect();
-            chart
-                .draw_series(curve.points.iter().map(|&(x, y, lo, hi)| {
-                    ErrorBar::new_vertical(x, lo, y, hi, color.stroke_width(1), 10)
-                }))
-                .expect("draw to string");
             let area = chart.plotting_area();
+            for &(x, _, lo, hi) in &curve.points {
+                draw_error_bar(area, x, lo, hi, color).expect("draw to string");
+            }
             draw_line(area, i, points.clone(), color.stroke_width(2)).expect("draw to string");
             for p in points {
                 draw_marker(area, i, p, color).expect("draw to string");
@@ -166,6 +240,19 @@ pub fn power_curve_svg(
                 .and_then(|()| {
                     lower.draw(&Text::new(format!("target power {t}"), (160, y - 8), &text))
                 })
+                .expect("draw to string");
+            k += 1;
+        }
+        for m in marks {
+            let y = row(k);
+            lower
+                .draw(&DashedPathElement::new(
+                    vec![(118, y - 9), (118, y + 9)],
+                    2,
+                    4,
+                    MARK_COLOUR.stroke_width(2),
+                ))
+                .and_then(|()| lower.draw(&Text::new(m.label.clone(), (160, y - 8), &text)))
                 .expect("draw to string");
             k += 1;
         }
@@ -295,6 +382,7 @@ mod tests {
             "mals prevalence at screening",
             &[curve("first", 0.01), curve("second", 0.01)],
             Some(0.8),
+            &[],
         );
         let height = CHART_HEIGHT as f64 + f64::from(LEGEND_ROW * 4 + 12);
         assert!(svg.contains(&format!("viewBox=\"0 0 {WIDTH} {height}\"")));
@@ -314,7 +402,7 @@ mod tests {
 
     #[test]
     fn coinciding_curves_differ_in_colour_dashes_and_markers() {
-        let svg = power_curve_svg("t", "x", &[curve("a", 0.0), curve("b", 0.0)], None);
+        let svg = power_curve_svg("t", "x", &[curve("a", 0.0), curve("b", 0.0)], None, &[]);
         let segments = |series: usize| {
             svg.matches(&format!("stroke=\"{}\" stroke-width=\"2\"", hex(series)))
                 .count()
@@ -333,9 +421,73 @@ mod tests {
     }
 
     #[test]
+    fn a_narrow_power_range_is_drawn_with_a_margin_and_the_target_in_view() {
+        let narrow = Curve {
+            label: "a".into(),
+            points: vec![(1.0, 0.81, 0.80, 0.82), (2.0, 0.82, 0.81, 0.83)],
+        };
+        let (lo, hi) = power_axis(std::slice::from_ref(&narrow), Some(0.9));
+        assert!(
+            (0.79..0.80).contains(&lo) && (0.9..0.92).contains(&hi),
+            "{lo} {hi}"
+        );
+        let (lo, hi) = power_axis(std::slice::from_ref(&narrow), None);
+        assert!(
+            (0.78..0.80).contains(&lo) && (0.83..0.85).contains(&hi),
+            "{lo} {hi}"
+        );
+        // Most of [0, 1]: all of it; never beyond it.
+        assert_eq!(power_axis(&[curve("b", 0.01)], Some(0.8)), (0.0, 1.0));
+        let top = Curve {
+            label: "c".into(),
+            points: vec![(1.0, 0.995, 0.99, 1.0)],
+        };
+        assert_eq!(power_axis(&[top], Some(0.99)).1, 1.0);
+        assert_eq!(axis_decimals(0.0, 1.0), 1);
+        assert_eq!(axis_decimals(0.45, 0.95), 2);
+        assert_eq!(axis_decimals(0.79, 0.84), 3);
+        let svg = power_curve_svg("t", "x", &[narrow], Some(0.9), &[]);
+        assert!(
+            svg.contains(">\n0.900\n<") || svg.contains(">\n0.90\n<"),
+            "no tick at the target"
+        );
+    }
+
+    #[test]
+    fn a_marker_is_its_series_shape_only_and_marks_are_named() {
+        // Series 1 is drawn with triangles: no circle anywhere (an error bar drew one before).
+        let svg = power_curve_svg("t", "x", &[curve("a", 0.05), curve("b", 0.05)], None, &[]);
+        assert_eq!(svg.matches("<circle").count(), 5 + 1, "series 0 only");
+        let marks = [
+            Mark {
+                x: 200.0,
+                label: "chosen N = 200".into(),
+            },
+            Mark {
+                x: 400.0,
+                label: "planned N = 400".into(),
+            },
+        ];
+        let svg = power_curve_svg("t", "x", &[curve("a", 0.05)], Some(0.8), &marks);
+        let texts = texts(&svg);
+        for label in ["chosen N = 200", "planned N = 400"] {
+            let (_, y, _) = texts.iter().find(|t| t.2 == label).expect(label);
+            assert!(*y > CHART_HEIGHT as f64, "{label} at y = {y}");
+        }
+        let grey = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\" stroke-width=\"2\"",
+            MARK_COLOUR.0, MARK_COLOUR.1, MARK_COLOUR.2
+        );
+        assert!(
+            svg.matches(&grey).count() > 2 * 10,
+            "two dotted vertical lines"
+        );
+    }
+
+    #[test]
     fn each_point_has_an_interval_bar_however_narrow() {
         for half_width in [0.0005, 0.05] {
-            let svg = power_curve_svg("t", "x", &[curve("a", half_width)], None);
+            let svg = power_curve_svg("t", "x", &[curve("a", half_width)], None, &[]);
             let bars = svg
                 .matches(&format!("stroke=\"{}\" stroke-width=\"1\"", hex(0)))
                 .count();

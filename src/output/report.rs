@@ -1102,7 +1102,8 @@ pub fn report_markdown(
     md += &format!(
         "## Power curve\n\n![Power against total sample size]({REPORT_SVG})\n\n\
          Simulated power at each total sample size, with its Monte Carlo 95% interval (bars and band); \
-         the dashed line is the target {}.\n\n",
+         the dashed line is the target {}; dotted vertical lines mark the N chosen and the N planned in the scenario \
+         (when it lies within the range drawn).\n\n",
         pct(cx.target)
     );
     md += &assumptions(d);
