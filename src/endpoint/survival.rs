@@ -88,10 +88,14 @@ pub struct SurvivalTrial {
     /// Days from the first randomisation to the analysis (NaN without accrual).
     pub duration: f64,
     /// Count level: per (arm, stratum) and day (`(arm * strata + s) * days + day - 1`), the
-    /// patients at risk and the deaths.
+    /// patients at risk and the deaths; patient level in whole days (`by_day`), the same
+    /// indexed by the recorded day itself (`+ day`).
     at_risk: Vec<u64>,
     deaths: Vec<u64>,
     days: usize,
+    /// Patient level in whole days, tabulated as the count level is (`tabulate_days`; index:
+    /// the recorded day), instead of `patients`.
+    by_day: bool,
     /// Patient level: (recorded time, death, arm, stratum) of each patient randomised by the
     /// analysis, sorted by time (`sorted` and `buckets`: the sort's scratch).
     patients: Vec<Patient>,
@@ -234,6 +238,7 @@ impl SurvivalSimulator {
             at_risk: vec![0; groups * days],
             deaths: vec![0; groups * days],
             days,
+            by_day: false,
             // Grown as needed: an event-driven trial may stop long before the sample size.
             patients: Vec::with_capacity(self.sample_size.min(1 << 16) as usize),
             sorted: Vec::new(),
@@ -485,8 +490,17 @@ impl SurvivalSimulator {
     }
 
     /// Analyses the drawn patients at calendar time `analysis`: those randomised by then,
-    /// followed until then at most, recorded at the trial's resolution and sorted by time.
+    /// followed until then at most, recorded at the trial's resolution; tabulated by day in
+    /// whole days, else sorted by time.
     pub fn analyse_at(&self, out: &mut SurvivalTrial, analysis: f64) {
+        let day = self.model.resolution == TimeResolution::Day;
+        if !(day && self.tabulate_days(out, analysis)) {
+            self.sort_patients(out, analysis);
+        }
+    }
+
+    /// What both ways of analysing set first: the duration, and no patient counted yet.
+    fn start_analysis(&self, out: &mut SurvivalTrial, analysis: f64) {
         out.duration = match self.model.arrivals {
             Some(_) => analysis - out.first_entry,
             None => f64::NAN,
@@ -494,8 +508,14 @@ impl SurvivalSimulator {
         out.randomised.fill(0);
         out.events.fill(0);
         out.patients.clear();
-        let mut longest = 0.0f64;
+        out.by_day = false;
+    }
+
+    /// `analyse_at` by sorting the patients by their recorded times.
+    fn sort_patients(&self, out: &mut SurvivalTrial, analysis: f64) {
+        self.start_analysis(out, analysis);
         let day = self.model.resolution == TimeResolution::Day;
+        let mut longest = 0.0f64;
         for &Drawn { entry, patient } in &out.drawn {
             if entry > analysis {
                 continue;
@@ -527,6 +547,59 @@ impl SurvivalSimulator {
         );
     }
 
+    /// Times in whole days, analysed at calendar time `analysis`: each patient counted into
+    /// its (arm, stratum) and recorded day, as the count level records a trial (`at_risk`,
+    /// `deaths`), instead of sorted: the same risk sets (a death recorded at day k and every
+    /// patient recorded at k or later at risk for it), with no sort. False, and nothing done,
+    /// when the days to tabulate would outnumber the patients many times over (the sort is
+    /// cheaper then).
+    fn tabulate_days(&self, out: &mut SurvivalTrial, analysis: f64) -> bool {
+        // No recorded time is beyond the longest follow-up to the analysis.
+        let longest = (analysis - out.first_entry).min(self.follow_up).ceil();
+        // (NaN, or below 0, when no patient was drawn.)
+        if !(0.0..=(64 * out.drawn.len().max(16)) as f64).contains(&longest) {
+            return false;
+        }
+        // Index = the recorded day, 0 to longest (a death at time 0 is recorded at day 0).
+        self.start_analysis(out, analysis);
+        let (days, strata) = (longest as usize + 1, self.strata);
+        out.days = days;
+        out.by_day = true;
+        let cells = self.arms * strata * days;
+        out.at_risk.clear();
+        out.at_risk.resize(cells, 0);
+        out.deaths.clear();
+        out.deaths.resize(cells, 0);
+        for &Drawn { entry, patient: p } in &out.drawn {
+            if entry > analysis {
+                continue;
+            }
+            // As the sorted path: followed until the analysis at most (compared in calendar
+            // time), a death recorded at the day it falls in, a censoring at the last whole
+            // day.
+            let censored = entry + p.time > analysis;
+            let death = p.death && !censored;
+            let time = if censored { analysis - entry } else { p.time };
+            let recorded = recorded_day(time, death);
+            let a = p.arm as usize;
+            out.randomised[a] += 1;
+            out.events[a] += u64::from(death);
+            // At risk on days 0..=recorded (filled below), a death on its day.
+            let cell = (a * strata + p.stratum as usize) * days + recorded;
+            out.at_risk[cell] += 1;
+            out.deaths[cell] += u64::from(death);
+        }
+        // At risk on day d: recorded at d or later.
+        for row in out.at_risk.chunks_mut(days) {
+            let mut later = 0;
+            for n in row.iter_mut().rev() {
+                later += *n;
+                *n = later;
+            }
+        }
+        true
+    }
+
     /// Screen failures before the `randomised` patients of `trial` (fewer than the sample size
     /// when an event-driven analysis came before the last randomisation): negative binomial.
     pub fn screen_failures<R: Rng + ?Sized>(&self, rng: &mut R, randomised: u64) -> u64 {
@@ -550,7 +623,8 @@ impl SurvivalSimulator {
         sets.clear();
         let strata = self.strata;
         let groups = if stratified { strata } else { 1 };
-        if self.count_level {
+        // Counts per day: the count level, or patients in whole days (`tabulate_days`).
+        if self.count_level || trial.by_day {
             let days = trial.days;
             for g in 0..groups {
                 let of = |a: usize, v: &[u64], d: usize| -> u64 {
@@ -594,6 +668,17 @@ impl SurvivalSimulator {
             );
         }
     }
+}
+
+/// The day a time `time` (>= 0, below 2^53) is recorded at: a death at the day it falls in
+/// (its ceiling), a censoring at the last whole day (its floor). By conversion, not `ceil` and
+/// `floor`: those are library calls on the baseline x86-64 target, a few per cent of an
+/// event-driven trial.
+#[inline]
+fn recorded_day(time: f64, death: bool) -> usize {
+    // Signed conversion: one instruction on x86-64; truncation is the floor for time >= 0.
+    let floor = time as i64;
+    (floor + i64::from(death && (floor as f64) < time)) as usize
 }
 
 /// Each day's death probability and loss probability given no death, for a patient at risk at
@@ -1121,6 +1206,68 @@ test = "logrank"
         }
     }
 
+    #[test]
+    fn a_recorded_day_is_the_ceiling_of_a_death_and_the_floor_of_a_censoring() {
+        for t in [
+            0.0,
+            1e-300,
+            0.3,
+            1.0,
+            1.0 + f64::EPSILON,
+            2.5,
+            27.999999,
+            28.0,
+            1e9 + 0.5,
+        ] {
+            assert_eq!(recorded_day(t, true), t.ceil() as usize, "{t}");
+            assert_eq!(recorded_day(t, false), t.floor() as usize, "{t}");
+        }
+    }
+
+    /// In whole days the tabulated trial has the risk sets of the sorted one, set for set,
+    /// pooled and stratified, two and three arms, at the final analysis and at an early look.
+    #[test]
+    fn tabulated_days_give_the_risk_sets_of_sorted_patients() {
+        let first = "prevalence = 1.0\ncontrol_mortality = { 3 = 0.2, 10 = 0.5 }";
+        let strata = "prevalence = 0.5\ncontrol_mortality = { 3 = 0.2, 10 = 0.5 }\n\
+                      [[endotype]]\nname = \"other\"\nprevalence = 0.5\ncontrol_mortality = { 10 = 0.3 }";
+        let third = "[[arm]]\nname = \"low\"\nratio = 1\ntreatment = \"drug\"\n[analysis]";
+        for (from, to) in [("", ""), (first, strata), ("[analysis]", third)] {
+            let mut d = design_replacing("analysis_events = 60", from, to);
+            assert!(from.is_empty() || d.eligible.len() == 2 || d.arms.len() == 3);
+            d.survival.as_mut().unwrap().resolution = TimeResolution::Day;
+            let sim = SurvivalSimulator::new(&d);
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let (mut tabulated, mut sorted) = (sim.new_trial(), sim.new_trial());
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for _ in 0..200 {
+                sim.draw_patients(&mut rng, &mut tabulated);
+                sorted.drawn.clone_from(&tabulated.drawn);
+                sorted.first_entry = tabulated.first_entry;
+                let last = sim.final_analysis(&mut tabulated);
+                for analysis in [
+                    last,
+                    tabulated.first_entry + 0.4 * (last - tabulated.first_entry),
+                ] {
+                    sim.analyse_at(&mut tabulated, analysis);
+                    assert!(tabulated.by_day && tabulated.patients.is_empty());
+                    sim.sort_patients(&mut sorted, analysis);
+                    assert!(!sorted.by_day);
+                    assert_eq!(tabulated.randomised, sorted.randomised);
+                    assert_eq!(tabulated.events, sorted.events);
+                    assert_eq!(tabulated.duration.to_bits(), sorted.duration.to_bits());
+                    for stratified in [false, true] {
+                        let arm = d.comparisons().next().unwrap();
+                        sim.risk_sets(&tabulated, arm, d.control, stratified, &mut a);
+                        sim.risk_sets(&sorted, arm, d.control, stratified, &mut b);
+                        assert!(!a.is_empty());
+                        assert_eq!(a, b, "{to} stratified {stratified}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Mean recorded patients at risk and deaths per day and arm, over `trials` trials.
     fn mean_tables(d: &Design, trials: u32) -> (bool, Vec<[f64; 4]>) {
         let sim = SurvivalSimulator::new(d);
@@ -1133,6 +1280,14 @@ test = "logrank"
                 for a in 0..2 {
                     let (at_risk, deaths) = if sim.count_level {
                         (trial.at_risk[a * 10 + day], trial.deaths[a * 10 + day])
+                    } else if trial.by_day {
+                        // Indexed by the recorded day itself (day + 1 here).
+                        let cell = a * trial.days + day + 1;
+                        if day + 1 < trial.days {
+                            (trial.at_risk[cell], trial.deaths[cell])
+                        } else {
+                            (0, 0)
+                        }
                     } else {
                         let d = (day + 1) as f64;
                         let on = trial.patients.iter().filter(|p| p.arm as usize == a);
