@@ -81,35 +81,36 @@ pub struct CoxFit {
     pub variance: f64,
 }
 
-/// One risk set with events, as the Cox fit reads it: (arm events, control events, arm at
-/// risk, control at risk).
-type CoxRow = [f64; 4];
+/// One term of Efron's sum, as the Cox fit reads it: the j-th of the d deaths of a risk set
+/// leaving it, with f = j / d: [arm deaths d1 on the set's first term (0 on the others),
+/// r1 - f d1, r0, f d0], r the patients at risk and d the deaths, arm (1) and control (0).
+/// What does not depend on beta is computed once per fit, in the order of operations of the
+/// sum itself, so that the fit's arithmetic, and its result, is bit for bit the sum's.
+type CoxTerm = [f64; 4];
 
 /// Score and observed information of the Cox partial likelihood at `beta`, Efron's handling of
 /// tied events: the d deaths of a risk set leave it one after another, each removing on average
-/// a share 1/d of every dead patient's weight.
-fn cox_score(rows: &[CoxRow], beta: f64) -> (f64, f64) {
+/// a share 1/d of every dead patient's weight. One division per death.
+fn cox_score(terms: &[CoxTerm], beta: f64) -> (f64, f64) {
     let w = beta.exp();
     let (mut score, mut information) = (0.0, 0.0);
-    for &[d1, d0, r1, r0] in rows {
-        let d = d1 + d0;
+    for &[d1, arm_left, r0, control_gone] in terms {
         score += d1;
-        if d == 1.0 {
-            // One death (every risk set of continuous times): Efron's sum is one term.
-            let p = r1 * w / (r1 * w + r0);
-            score -= p;
-            information += p * (1.0 - p);
-            continue;
-        }
-        for j in 0..d as u64 {
-            let f = j as f64 / d;
-            let a = (r1 - f * d1) * w;
-            let p = a / (a + r0 - f * d0);
-            score -= p;
-            information += p * (1.0 - p);
-        }
+        let a = arm_left * w;
+        let p = a / (a + r0 - control_gone);
+        score -= p;
+        information += p * (1.0 - p);
     }
     (score, information)
+}
+
+/// The terms of risk set `[d1, d0, r1, r0]` (d1 + d0 > 0) appended to `terms`.
+fn push_terms([d1, d0, r1, r0]: [f64; 4], terms: &mut Vec<CoxTerm>) {
+    let d = d1 + d0;
+    for j in 0..d as u64 {
+        let f = j as f64 / d;
+        terms.push([if j == 0 { d1 } else { 0.0 }, r1 - f * d1, r0, f * d0]);
+    }
 }
 
 /// The Cox estimate from the risk sets (a stratified fit: the risk sets of every stratum), or
@@ -120,11 +121,11 @@ pub fn cox(sets: &[RiskSet], log_rank: &LogRank) -> Option<CoxFit> {
 }
 
 /// The Cox fit with its buffer, reused from trial to trial: the risk sets with events as
-/// floating-point rows, converted once per fit rather than at each Newton step (a conversion
-/// from u64 is several instructions on x86-64, and a fit reads every set five times or so).
+/// Efron's terms, computed once per fit rather than at each Newton step (a fit reads every
+/// set five times or so; conversions from u64 and a division per tied death are saved).
 #[derive(Debug, Clone, Default)]
 pub struct Cox {
-    rows: Vec<CoxRow>,
+    rows: Vec<CoxTerm>,
 }
 
 impl Cox {
@@ -139,21 +140,18 @@ impl Cox {
         cox_from(&self.rows, start)
     }
 
-    /// The rows of the sets with events (a set without adds nothing to the score).
+    /// The terms of the sets with events (a set without adds nothing to the score).
     fn load(&mut self, sets: &[RiskSet]) {
         self.rows.clear();
-        self.rows.extend(
-            sets.iter()
-                .filter(|r| r.arm_events + r.control_events > 0)
-                .map(|r| {
-                    [
-                        real(r.arm_events),
-                        real(r.control_events),
-                        real(r.arm_at_risk),
-                        real(r.control_at_risk),
-                    ]
-                }),
-        );
+        for r in sets.iter().filter(|r| r.arm_events + r.control_events > 0) {
+            let set = [
+                real(r.arm_events),
+                real(r.control_events),
+                real(r.arm_at_risk),
+                real(r.control_at_risk),
+            ];
+            push_terms(set, &mut self.rows);
+        }
     }
 }
 
@@ -161,7 +159,7 @@ impl Cox {
 /// is concave in beta; a step is at most 5, and one that makes the score larger in size is
 /// halved, so that it reaches the estimate from any start. An estimate that runs past
 /// |beta| = 30, or does not settle in 100 steps, is infinite (a monotone likelihood).
-fn cox_from(rows: &[CoxRow], start: f64) -> Option<CoxFit> {
+fn cox_from(rows: &[CoxTerm], start: f64) -> Option<CoxFit> {
     let mut beta = start;
     let (mut score, mut information) = cox_score(rows, beta);
     for _ in 0..100 {
