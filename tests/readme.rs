@@ -127,19 +127,29 @@ fn validate_output_is_current() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    // The README shows the first lines, then "...".
+    let printed: Vec<&str> = stdout.lines().collect();
+    // The README shows runs of consecutive lines, in order, with "..." wherever it leaves
+    // lines out (before issue 29 it left some out without saying so).
     let text = readme();
     let block = text
         .split("$ cargo run --release -- validate scenarios/immunosep.toml\n")
         .nth(1)
         .unwrap();
-    let shown: Vec<&str> = block.lines().take_while(|l| l.trim() != "...").collect();
-    assert!(shown.len() >= 3);
-    for line in shown {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "stale validate line:\n{line}"
-        );
+    let shown: Vec<&str> = block.lines().take_while(|l| *l != "```").collect();
+    let runs: Vec<&[&str]> = shown.split(|l| l.trim() == "...").collect();
+    assert!(runs.len() >= 2 && runs[0].len() >= 2, "{shown:?}");
+    let mut at = 0;
+    for (i, run) in runs.iter().enumerate() {
+        let found = (at..=printed.len() - run.len())
+            .find(|&k| printed[k..k + run.len()] == **run)
+            .unwrap_or_else(|| panic!("stale or incomplete validate lines:\n{}", run.join("\n")));
+        // Only a "..." may leave lines out: the first run starts the output, and the last
+        // ends it unless a "..." follows.
+        assert!(i > 0 || found == 0, "lines left out before the first shown");
+        at = found + run.len();
+    }
+    if shown.last().is_some_and(|l| l.trim() != "...") {
+        assert_eq!(at, printed.len(), "lines left out after the last shown");
     }
 }
 

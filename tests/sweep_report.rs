@@ -275,6 +275,22 @@ fn report_has_the_tables_the_curve_and_the_paragraph() {
         .assert()
         .success();
     let out = dir.path().join("immunosep");
+    // The files the README lists, and no other.
+    let mut files: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "report.html",
+            "report.md",
+            "report_power_curve.svg",
+            "sample_size.csv",
+            "scenario.toml"
+        ]
+    );
     let md = fs::read_to_string(out.join("report.md")).unwrap();
     for needle in [
         "> **N = 214 randomised** (1:1 placebo : personalised) for 80.0% power.",
