@@ -560,9 +560,11 @@ impl SurvivalSimulator {
         if !(0.0..=(64 * out.drawn.len().max(16)) as f64).contains(&longest) {
             return false;
         }
-        // Index = the recorded day, 0 to longest (a death at time 0 is recorded at day 0).
+        // Index = the recorded day, 0 to longest (a death at time 0 is recorded at day 0), and
+        // one day more: a time that is not censored, entry + time <= analysis, may still pass
+        // analysis - entry by rounding.
         self.start_analysis(out, analysis);
-        let (days, strata) = (longest as usize + 1, self.strata);
+        let (days, strata) = (longest as usize + 2, self.strata);
         out.days = days;
         out.by_day = true;
         let cells = self.arms * strata * days;
