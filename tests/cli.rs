@@ -688,12 +688,7 @@ fn every_unknown_key_is_named_with_the_closest_known_one() {
         assert!(text.contains(from), "{from}");
         let file = dir.path().join("typo.toml");
         fs::write(&file, text.replacen(from, to, 1)).unwrap();
-        endotrial()
-            .arg("validate")
-            .arg(&file)
-            .assert()
-            .code(2)
-            .stderr(contains(expected));
+        validate_fails_saying(&file, expected);
     }
     let file = dir.path().join("typos.toml");
     let typos = text
@@ -764,13 +759,18 @@ fn type_errors_name_the_key_and_what_it_takes() {
     ] {
         assert!(base.contains(from), "{from}");
         fs::write(&file, base.replacen(from, to, 1)).unwrap();
-        endotrial()
-            .arg("validate")
-            .arg(&file)
-            .assert()
-            .code(2)
-            .stderr(contains(expected));
+        validate_fails_saying(&file, expected);
     }
+}
+
+/// `validate FILE` exits 2 and says `expected` on stderr.
+fn validate_fails_saying(file: &Path, expected: &str) {
+    endotrial()
+        .arg("validate")
+        .arg(file)
+        .assert()
+        .code(2)
+        .stderr(contains(expected));
 }
 
 /// More endotypes than a classification matrix should hold are refused by key (5,000 ran out

@@ -959,7 +959,6 @@ mod tests {
     /// p above and below 1/2 (seeded).
     #[test]
     fn binomial_sampler_fits_the_binomial() {
-        use statrs::distribution::Binomial as Exact;
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for (p, n, bound) in [
             (0.018, 116, 280),
@@ -969,14 +968,19 @@ mod tests {
             (0.3, 200, 10),
         ] {
             let s = BinomialSampler::new(p, bound);
-            let exact = Exact::new(p, n).unwrap();
-            let draws = 100_000u64;
-            let mut hist = vec![0u64; n as usize + 1];
-            for _ in 0..draws {
-                hist[s.sample(&mut rng, n) as usize] += 1;
-            }
-            assert_fits(&hist, |k| exact.pmf(k), draws, &format!("p {p} n {n}"));
+            assert_draws_fit(&s, n, &mut rng, &format!("p {p} n {n}"));
         }
+    }
+
+    /// Asserts that 100,000 seeded draws of `s` at `n` fit Binomial(n, p) (`assert_fits`).
+    fn assert_draws_fit(s: &BinomialSampler, n: u64, rng: &mut ChaCha8Rng, what: &str) {
+        let exact = statrs::distribution::Binomial::new(s.p, n).unwrap();
+        let draws = 100_000u64;
+        let mut hist = vec![0u64; n as usize + 1];
+        for _ in 0..draws {
+            hist[s.sample(rng, n) as usize] += 1;
+        }
+        assert_fits(&hist, |k| exact.pmf(k), draws, what);
     }
 
     /// A sampler held to a share of the tables' memory tabulates fewer n and keeps its law:
@@ -984,7 +988,6 @@ mod tests {
     /// table (`rand_distr`), against the exact pmf (seeded).
     #[test]
     fn a_sampler_within_a_memory_share_fits_the_binomial() {
-        use statrs::distribution::Binomial as Exact;
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let p = 0.3;
         let full = BinomialSampler::new(p, 500);
@@ -996,13 +999,7 @@ mod tests {
         assert!((5..60).contains(&searched), "{searched}");
         assert!(full.search_table_bytes() > 100 * held.search_table_bytes());
         for n in [searched as u64 - 1, searched as u64 + 20, 400] {
-            let exact = Exact::new(p, n).unwrap();
-            let draws = 100_000u64;
-            let mut hist = vec![0u64; n as usize + 1];
-            for _ in 0..draws {
-                hist[held.sample(&mut rng, n) as usize] += 1;
-            }
-            assert_fits(&hist, |k| exact.pmf(k), draws, &format!("n {n}"));
+            assert_draws_fit(&held, n, &mut rng, &format!("n {n}"));
         }
         assert_eq!(table_share(4), TABLE_BYTES / 4);
         assert_eq!(table_share(0), TABLE_BYTES);
