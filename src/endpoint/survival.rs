@@ -1253,6 +1253,9 @@ test = "logrank"
                 ] {
                     sim.analyse_at(&mut tabulated, analysis);
                     assert!(tabulated.by_day && tabulated.patients.is_empty());
+                    // The days tabulated are those of the longest follow-up, and one spare.
+                    let longest = (analysis - tabulated.first_entry).min(sim.follow_up);
+                    assert_eq!(tabulated.days as f64, longest.ceil() + 2.0);
                     sim.sort_patients(&mut sorted, analysis);
                     assert!(!sorted.by_day);
                     assert_eq!(tabulated.randomised, sorted.randomised);
