@@ -1234,9 +1234,13 @@ test = "logrank"
         let strata = "prevalence = 0.5\ncontrol_mortality = { 3 = 0.2, 10 = 0.5 }\n\
                       [[endotype]]\nname = \"other\"\nprevalence = 0.5\ncontrol_mortality = { 10 = 0.3 }";
         let third = "[[arm]]\nname = \"low\"\nratio = 1\ntreatment = \"drug\"\n[analysis]";
-        for (from, to) in [("", ""), (first, strata), ("[analysis]", third)] {
+        // The follow-up caps the days tabulated in the first three; not in the last.
+        let uncapped = ("follow_up_days = 10", "follow_up_days = 1000");
+        for (from, to) in [("", ""), (first, strata), ("[analysis]", third), uncapped] {
             let mut d = design_replacing("analysis_events = 60", from, to);
-            assert!(from.is_empty() || d.eligible.len() == 2 || d.arms.len() == 3);
+            assert!(
+                from.is_empty() || d.eligible.len() == 2 || d.arms.len() == 3 || from == uncapped.0
+            );
             d.survival.as_mut().unwrap().resolution = TimeResolution::Day;
             let sim = SurvivalSimulator::new(&d);
             let mut rng = ChaCha8Rng::seed_from_u64(11);

@@ -140,10 +140,11 @@ impl Cox {
         cox_from(&self.rows, start)
     }
 
-    /// The terms of the sets with events (a set without adds nothing to the score).
+    /// The terms of the sets: one per death (a set without deaths has none, and adds nothing
+    /// to the score).
     fn load(&mut self, sets: &[RiskSet]) {
         self.rows.clear();
-        for r in sets.iter().filter(|r| r.arm_events + r.control_events > 0) {
+        for r in sets {
             let set = [
                 real(r.arm_events),
                 real(r.control_events),
