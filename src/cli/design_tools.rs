@@ -435,14 +435,8 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         });
     }
     // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
-    let drawn = |n: u64| {
-        let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
-        (lo..=hi).contains(&(n as f64))
-    };
-    if search.chosen != Some(d.sample_size) && drawn(d.sample_size) {
+    let (lo, hi) = plot::x_range(&curves);
+    if search.chosen != Some(d.sample_size) && (lo..=hi).contains(&(d.sample_size as f64)) {
         marks.push(plot::Mark {
             x: d.sample_size as f64,
             label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),

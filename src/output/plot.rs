@@ -106,6 +106,16 @@ pub struct Mark {
     pub label: String,
 }
 
+/// The smallest and largest x of the curves' points (+inf, -inf when there is none).
+pub fn x_range(curves: &[Curve]) -> (f64, f64) {
+    curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        })
+}
+
 /// The power axis: the intervals' range and the target, with a margin, within [0, 1]; the
 /// whole [0, 1] when they span most of it. A narrow range keeps its detail (drawn on [0, 1] a
 /// curve from 0.78 to 0.83 looks flat).
@@ -150,10 +160,7 @@ pub fn power_curve_svg(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).expect("draw to string");
         let (upper, lower) = root.split_vertically(CHART_HEIGHT);
-        let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
-        let (mut x0, mut x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
+        let (mut x0, mut x1) = x_range(curves);
         if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
             (x0, x1) = (x0 - 1.0, x0 + 1.0);
         }
