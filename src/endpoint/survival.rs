@@ -138,6 +138,28 @@ struct Drawn {
     patient: Patient,
 }
 
+impl Drawn {
+    /// The patient as an analysis at calendar time `analysis` sees it: none if randomised
+    /// after it; else followed until it at most (the k-th death itself is seen: compared in
+    /// calendar time, as it was chosen, so that rounding cannot censor it). Written without a
+    /// branch on censoring: a third of the patients are censored, at random.
+    #[inline]
+    fn at(&self, analysis: f64) -> Option<Patient> {
+        if self.entry > analysis {
+            return None;
+        }
+        let mut p = self.patient;
+        let censored = self.entry + p.time > analysis;
+        p.time = if censored {
+            analysis - self.entry
+        } else {
+            p.time
+        };
+        p.death &= !censored;
+        Some(p)
+    }
+}
+
 impl SurvivalSimulator {
     pub fn new(design: &Design) -> SurvivalSimulator {
         let model = design.survival.clone().expect("a time-to-event design");
@@ -516,17 +538,10 @@ impl SurvivalSimulator {
         self.start_analysis(out, analysis);
         let day = self.model.resolution == TimeResolution::Day;
         let mut longest = 0.0f64;
-        for &Drawn { entry, patient } in &out.drawn {
-            if entry > analysis {
+        for drawn in &out.drawn {
+            let Some(mut p) = drawn.at(analysis) else {
                 continue;
-            }
-            let mut p = patient;
-            // Followed until the analysis at most (the k-th death itself is seen: compared
-            // in calendar time, as it was chosen, so that rounding cannot censor it). Written
-            // without a branch: a third of the patients are censored, at random.
-            let censored = entry + p.time > analysis;
-            p.time = if censored { analysis - entry } else { p.time };
-            p.death &= !censored;
+            };
             if day {
                 p.time = if p.death {
                     p.time.ceil()
@@ -572,17 +587,12 @@ impl SurvivalSimulator {
         out.at_risk.resize(cells, 0);
         out.deaths.clear();
         out.deaths.resize(cells, 0);
-        for &Drawn { entry, patient: p } in &out.drawn {
-            if entry > analysis {
+        for drawn in &out.drawn {
+            let Some(p) = drawn.at(analysis) else {
                 continue;
-            }
-            // As the sorted path: followed until the analysis at most (compared in calendar
-            // time), a death recorded at the day it falls in, a censoring at the last whole
-            // day.
-            let censored = entry + p.time > analysis;
-            let death = p.death && !censored;
-            let time = if censored { analysis - entry } else { p.time };
-            let recorded = recorded_day(time, death);
+            };
+            // A death recorded at the day it falls in, a censoring at the last whole day.
+            let (death, recorded) = (p.death, recorded_day(p.time, p.death));
             let a = p.arm as usize;
             out.randomised[a] += 1;
             out.events[a] += u64::from(death);
