@@ -475,6 +475,9 @@ pub struct Simulator {
     sample_size: u64,
     randomisation: Randomisation,
     ratios: Vec<u64>,
+    /// The places of a permuted block: the ratios' sum (summed once: `next_arm` runs per
+    /// patient).
+    block_places: u64,
     arm_chain: Vec<BinomialSampler>,
     stratum_chain: Vec<BinomialSampler>,
     /// P(event | arm, stratum), indexed `arm * strata + stratum`.
@@ -502,6 +505,7 @@ impl Simulator {
             sample_size: design.sample_size,
             randomisation: design.randomisation,
             arm_chain: samplers(&chain_probabilities(&arm_p)),
+            block_places: ratios.iter().sum(),
             ratios,
             stratum_chain: samplers(&chain_probabilities(&design.stratum_prob)),
             risk: samplers(&risk),
@@ -583,7 +587,7 @@ impl Simulator {
         match self.randomisation {
             Randomisation::Simple => multinomial(rng, m, &self.arm_chain, out),
             Randomisation::Block => {
-                let size: u64 = self.ratios.iter().sum();
+                let size = self.block_places;
                 out.fill(0);
                 // The rest of the block the previous patients started.
                 let first = m.min(block.places);
@@ -607,7 +611,7 @@ impl Simulator {
     /// block in `block` (a new block once it is used up), or, under simple randomisation, an
     /// independent draw by the allocation ratios.
     pub fn next_arm<R: Rng + ?Sized>(&self, rng: &mut R, block: &mut BlockState) -> usize {
-        let size: u64 = self.ratios.iter().sum();
+        let size = self.block_places;
         match self.randomisation {
             Randomisation::Simple => place_of(rng.random_range(0..size), &self.ratios),
             Randomisation::Block => {

@@ -108,11 +108,10 @@ pub struct SurvivalTrial {
     first_entry: f64,
     last_entry: f64,
     /// Event-driven: the calendar time of every death drawn and the chunk it falls in
-    /// (`Accrual::chunk_of`), the deaths per chunk and after every chunk, and scratch to
-    /// select the k-th death from.
+    /// (`Accrual::chunk_of`), the deaths per chunk and (last place) after every chunk, and
+    /// scratch to select the k-th death from.
     calendar: Vec<(f64, u32)>,
     deaths_by_chunk: Vec<u64>,
-    deaths_later: u64,
     selected: Vec<f64>,
     /// Scratch of a calendar chunk: its randomisation times, in order.
     entries: Vec<f64>,
@@ -150,11 +149,7 @@ impl Drawn {
         }
         let mut p = self.patient;
         let censored = self.entry + p.time > analysis;
-        p.time = if censored {
-            analysis - self.entry
-        } else {
-            p.time
-        };
+        p.time = std::hint::select_unpredictable(censored, analysis - self.entry, p.time);
         p.death &= !censored;
         Some(p)
     }
@@ -269,8 +264,7 @@ impl SurvivalSimulator {
             first_entry: 0.0,
             last_entry: 0.0,
             calendar: Vec::new(),
-            deaths_by_chunk: vec![0; self.accrual.chunks],
-            deaths_later: 0,
+            deaths_by_chunk: vec![0; self.accrual.chunks + 1],
             selected: Vec::new(),
             entries: Vec::new(),
             labels: vec![0; self.strata],
@@ -337,7 +331,6 @@ impl SurvivalSimulator {
         out.drawn.clear();
         out.calendar.clear();
         out.deaths_by_chunk.fill(0);
-        out.deaths_later = 0;
         out.first_entry = f64::INFINITY;
         out.last_entry = f64::NEG_INFINITY;
         let (mut left, mut deaths_before) = (self.sample_size, 0);
@@ -349,9 +342,9 @@ impl SurvivalSimulator {
             left -= count;
             self.draw_chunk(rng, start, width, count, out);
             // Every later patient is randomised, and dies, after this chunk's end (deaths after
-            // every chunk are not complete until every patient is drawn).
-            if let Some(&deaths) = out.deaths_by_chunk.get(chunk) {
-                deaths_before += deaths;
+            // every chunk, the last place, are not complete until every patient is drawn).
+            if chunk < self.accrual.chunks {
+                deaths_before += out.deaths_by_chunk[chunk];
                 if deaths_before >= k {
                     break;
                 }
@@ -381,8 +374,21 @@ impl SurvivalSimulator {
         out.last_entry = out.last_entry.max(last);
         let model = &self.model;
         let event_driven = model.analysis_events.is_some();
-        for &entry in &out.entries {
-            let a = self.binary.next_arm(rng, &mut out.block);
+        let SurvivalTrial {
+            entries,
+            drawn,
+            calendar,
+            deaths_by_chunk,
+            block,
+            ..
+        } = out;
+        if event_driven {
+            calendar.reserve(entries.len());
+        }
+        // One `extend` of a slice's length: the buffer grows once and the loop writes without a
+        // capacity check or a reload of the buffers (a trial's hottest loop).
+        drawn.extend(entries.iter().map(|&entry| {
+            let a = self.binary.next_arm(rng, block);
             let c = self.cell_of(rng, a);
             let law = &self.cell_law[c];
             let e = rng.sample::<f64, _>(Exp1);
@@ -400,15 +406,13 @@ impl SurvivalSimulator {
             // A hazard so small that the death time overflows: never dies.
             let dies = death.is_finite() && death <= end;
             if dies && event_driven {
-                let calendar = entry + death;
-                let chunk = self.accrual.chunk_of(calendar);
-                out.calendar.push((calendar, chunk as u32));
-                match out.deaths_by_chunk.get_mut(chunk) {
-                    Some(deaths) => *deaths += 1,
-                    None => out.deaths_later += 1,
-                }
+                let calendar_time = entry + death;
+                let chunk = self.accrual.chunk_of(calendar_time);
+                calendar.push((calendar_time, chunk as u32));
+                // The last place counts the deaths after every chunk.
+                deaths_by_chunk[chunk] += 1;
             }
-            out.drawn.push(Drawn {
+            Drawn {
                 entry,
                 patient: Patient {
                     time: if dies { death } else { end },
@@ -416,8 +420,8 @@ impl SurvivalSimulator {
                     arm: a as u32,
                     stratum: law.stratum,
                 },
-            });
-        }
+            }
+        }));
     }
 
     /// The cell (label and true endotype) of a patient randomised to arm `a`: a categorical
@@ -481,14 +485,7 @@ impl SurvivalSimulator {
     pub fn death_time(&self, trial: &mut SurvivalTrial, i: u64) -> Option<f64> {
         let rank = usize::try_from(i.checked_sub(1)?).ok()?;
         let mut before = 0;
-        let later = std::iter::once(trial.deaths_later);
-        for (chunk, deaths) in trial
-            .deaths_by_chunk
-            .iter()
-            .copied()
-            .chain(later)
-            .enumerate()
-        {
+        for (chunk, &deaths) in trial.deaths_by_chunk.iter().enumerate() {
             if before + deaths > i - 1 {
                 trial.selected.clear();
                 trial.selected.extend(
@@ -624,9 +621,9 @@ impl SurvivalSimulator {
 
     /// The risk sets of comparison `arm` against `control` into `sets`: per stratum when
     /// `stratified`, pooled over strata otherwise; in increasing time within a stratum.
-    pub fn risk_sets(
+    pub fn risk_sets<'t>(
         &self,
-        trial: &SurvivalTrial,
+        trial: &'t SurvivalTrial,
         arm: usize,
         control: usize,
         stratified: bool,
@@ -639,12 +636,35 @@ impl SurvivalSimulator {
         if self.count_level || trial.by_day {
             let days = trial.days;
             for g in 0..groups {
+                // The strata the group sums: its own, or every one.
+                let group = if stratified { g..g + 1 } else { 0..strata };
+                if group.len() == 1 {
+                    // One stratum: its rows as they are (most designs; no sum per day).
+                    let first = group.start;
+                    let row = |a: usize, v: &'t [u64]| &v[(a * strata + first) * days..][..days];
+                    let sets_of = row(arm, &trial.at_risk)
+                        .iter()
+                        .zip(row(arm, &trial.deaths))
+                        .zip(
+                            row(control, &trial.at_risk)
+                                .iter()
+                                .zip(row(control, &trial.deaths)),
+                        )
+                        .map(
+                            |((&arm_at_risk, &arm_events), (&control_at_risk, &control_events))| {
+                                RiskSet {
+                                    arm_at_risk,
+                                    arm_events,
+                                    control_at_risk,
+                                    control_events,
+                                }
+                            },
+                        );
+                    sets.extend(sets_of.filter(|set| set.arm_events + set.control_events > 0));
+                    continue;
+                }
                 let of = |a: usize, v: &[u64], d: usize| -> u64 {
-                    if stratified {
-                        v[(a * strata + g) * days + d]
-                    } else {
-                        (0..strata).map(|s| v[(a * strata + s) * days + d]).sum()
-                    }
+                    group.clone().map(|s| v[(a * strata + s) * days + d]).sum()
                 };
                 for d in 0..days {
                     let set = RiskSet {
@@ -782,7 +802,7 @@ struct Accrual {
     width: f64,
     /// 1 / width: a first guess at a time's chunk without a division (`chunk_of`).
     per_width: f64,
-    /// The chunk starts j width, j = 0..=chunks, as `chunk` computes them.
+    /// The chunk starts j width, j = 0..=chunks, as `chunk` computes them, then infinity.
     starts: Vec<f64>,
     /// Chunks whose deaths are counted apart (`chunk_of`); any death later counts in one more.
     chunks: usize,
@@ -806,6 +826,7 @@ impl Accrual {
         let mut accrual = Accrual::without_starts(arrivals, n, chunks);
         accrual.starts = (0..=accrual.chunks)
             .map(|j| j as f64 * accrual.width)
+            .chain(std::iter::once(f64::INFINITY))
             .collect();
         accrual
     }
@@ -875,7 +896,8 @@ impl Accrual {
             return 0;
         }
         // A guess within a chunk of the answer (t >= 0) without a division or an unsigned
-        // conversion (several instructions on x86-64), then a walk along the exact chunk starts.
+        // conversion (several instructions on x86-64), then one step along the exact chunk
+        // starts, either way, without a branch (`starts` ends with one infinite start).
         let mut j = ((t * self.per_width) as i64 as usize).min(self.chunks);
         while j < self.chunks && t >= self.starts[j + 1] {
             j += 1;
@@ -1122,19 +1144,41 @@ test = "logrank"
     }
 
     /// A death is counted in the chunk whose [start, end) holds it, never before its patient's
-    /// chunk, also at the chunk edges where `t / width` rounds across.
+    /// chunk, also at the chunk edges where `t / width` rounds across: the guess is within one
+    /// chunk, at every number of chunks (up to Poisson arrivals' 4096) and width.
     #[test]
     fn deaths_fall_in_the_chunk_that_holds_them() {
         let accrual = Accrual::new(Some(Arrivals::Uniform { days: 1.0 / 3.0 }), 4800);
         assert_eq!(accrual.chunks, 100);
-        let start = |j: usize| j as f64 * accrual.width;
-        for j in 0..accrual.chunks {
-            for t in [start(j), start(j).next_up(), start(j + 1).next_down()] {
-                assert_eq!(accrual.chunk_of(t), j, "{t}");
+        let mut accruals = vec![accrual];
+        for days in [1.0 / 3.0, 0.7, 720.0, 1e7 / 3.0] {
+            for n in [1, 3 * 48, 7 * 48 - 5, 2048 * 48, 10_000_000] {
+                accruals.push(Accrual::new(Some(Arrivals::Uniform { days }), n));
             }
         }
-        assert_eq!(accrual.chunk_of(start(100)), 100);
-        assert_eq!(accrual.chunk_of(1e300), 100);
+        for per_day in [1e-3, 0.37, 3.0] {
+            accruals.push(Accrual::new(Some(Arrivals::Poisson { per_day }), 1 << 30));
+        }
+        assert!(accruals.iter().any(|a| a.chunks == MAX_CHUNKS as usize));
+        for accrual in &accruals {
+            let chunks = accrual.chunks;
+            let start = |j: usize| j as f64 * accrual.width;
+            // The chunk by a search of every start.
+            let starts: Vec<f64> = (1..=chunks).map(start).collect();
+            let walked = |t: f64| starts.partition_point(|&s| s <= t);
+            for j in 0..chunks {
+                let edges = [start(j), start(j).next_up(), start(j + 1).next_down()];
+                for t in edges.into_iter().chain([start(j).next_down()]) {
+                    if t >= 0.0 {
+                        assert_eq!(accrual.chunk_of(t), walked(t), "{t}, {chunks} chunks");
+                    }
+                }
+                assert_eq!(accrual.chunk_of(start(j)), j);
+                assert_eq!(accrual.chunk_of(start(j + 1).next_down()), j);
+            }
+            assert_eq!(accrual.chunk_of(start(chunks)), chunks);
+            assert_eq!(accrual.chunk_of(1e300), chunks);
+        }
     }
 
     /// An event-driven trial draws every chunk up to the one of its k-th death, and no later
