@@ -374,21 +374,8 @@ impl SurvivalSimulator {
         out.last_entry = out.last_entry.max(last);
         let model = &self.model;
         let event_driven = model.analysis_events.is_some();
-        let SurvivalTrial {
-            entries,
-            drawn,
-            calendar,
-            deaths_by_chunk,
-            block,
-            ..
-        } = out;
-        if event_driven {
-            calendar.reserve(entries.len());
-        }
-        // One `extend` of a slice's length: the buffer grows once and the loop writes without a
-        // capacity check or a reload of the buffers (a trial's hottest loop).
-        drawn.extend(entries.iter().map(|&entry| {
-            let a = self.binary.next_arm(rng, block);
+        for &entry in &out.entries {
+            let a = self.binary.next_arm(rng, &mut out.block);
             let c = self.cell_of(rng, a);
             let law = &self.cell_law[c];
             let e = rng.sample::<f64, _>(Exp1);
@@ -406,13 +393,13 @@ impl SurvivalSimulator {
             // A hazard so small that the death time overflows: never dies.
             let dies = death.is_finite() && death <= end;
             if dies && event_driven {
-                let calendar_time = entry + death;
-                let chunk = self.accrual.chunk_of(calendar_time);
-                calendar.push((calendar_time, chunk as u32));
+                let calendar = entry + death;
+                let chunk = self.accrual.chunk_of(calendar);
+                out.calendar.push((calendar, chunk as u32));
                 // The last place counts the deaths after every chunk.
-                deaths_by_chunk[chunk] += 1;
+                out.deaths_by_chunk[chunk] += 1;
             }
-            Drawn {
+            out.drawn.push(Drawn {
                 entry,
                 patient: Patient {
                     time: if dies { death } else { end },
@@ -420,8 +407,8 @@ impl SurvivalSimulator {
                     arm: a as u32,
                     stratum: law.stratum,
                 },
-            }
-        }));
+            });
+        }
     }
 
     /// The cell (label and true endotype) of a patient randomised to arm `a`: a categorical
@@ -621,9 +608,9 @@ impl SurvivalSimulator {
 
     /// The risk sets of comparison `arm` against `control` into `sets`: per stratum when
     /// `stratified`, pooled over strata otherwise; in increasing time within a stratum.
-    pub fn risk_sets<'t>(
+    pub fn risk_sets(
         &self,
-        trial: &'t SurvivalTrial,
+        trial: &SurvivalTrial,
         arm: usize,
         control: usize,
         stratified: bool,
@@ -638,31 +625,6 @@ impl SurvivalSimulator {
             for g in 0..groups {
                 // The strata the group sums: its own, or every one.
                 let group = if stratified { g..g + 1 } else { 0..strata };
-                if group.len() == 1 {
-                    // One stratum: its rows as they are (most designs; no sum per day).
-                    let first = group.start;
-                    let row = |a: usize, v: &'t [u64]| &v[(a * strata + first) * days..][..days];
-                    let sets_of = row(arm, &trial.at_risk)
-                        .iter()
-                        .zip(row(arm, &trial.deaths))
-                        .zip(
-                            row(control, &trial.at_risk)
-                                .iter()
-                                .zip(row(control, &trial.deaths)),
-                        )
-                        .map(
-                            |((&arm_at_risk, &arm_events), (&control_at_risk, &control_events))| {
-                                RiskSet {
-                                    arm_at_risk,
-                                    arm_events,
-                                    control_at_risk,
-                                    control_events,
-                                }
-                            },
-                        );
-                    sets.extend(sets_of.filter(|set| set.arm_events + set.control_events > 0));
-                    continue;
-                }
                 let of = |a: usize, v: &[u64], d: usize| -> u64 {
                     group.clone().map(|s| v[(a * strata + s) * days + d]).sum()
                 };
@@ -802,7 +764,7 @@ struct Accrual {
     width: f64,
     /// 1 / width: a first guess at a time's chunk without a division (`chunk_of`).
     per_width: f64,
-    /// The chunk starts j width, j = 0..=chunks, as `chunk` computes them, then infinity.
+    /// The chunk starts j width, j = 0..=chunks, as `chunk` computes them.
     starts: Vec<f64>,
     /// Chunks whose deaths are counted apart (`chunk_of`); any death later counts in one more.
     chunks: usize,
@@ -826,7 +788,6 @@ impl Accrual {
         let mut accrual = Accrual::without_starts(arrivals, n, chunks);
         accrual.starts = (0..=accrual.chunks)
             .map(|j| j as f64 * accrual.width)
-            .chain(std::iter::once(f64::INFINITY))
             .collect();
         accrual
     }
@@ -896,8 +857,7 @@ impl Accrual {
             return 0;
         }
         // A guess within a chunk of the answer (t >= 0) without a division or an unsigned
-        // conversion (several instructions on x86-64), then one step along the exact chunk
-        // starts, either way, without a branch (`starts` ends with one infinite start).
+        // conversion (several instructions on x86-64), then a walk along the exact chunk starts.
         let mut j = ((t * self.per_width) as i64 as usize).min(self.chunks);
         while j < self.chunks && t >= self.starts[j + 1] {
             j += 1;
@@ -1144,8 +1104,8 @@ test = "logrank"
     }
 
     /// A death is counted in the chunk whose [start, end) holds it, never before its patient's
-    /// chunk, also at the chunk edges where `t / width` rounds across: the guess is within one
-    /// chunk, at every number of chunks (up to Poisson arrivals' 4096) and width.
+    /// chunk, also at the chunk edges where `t / width` rounds across, at every number of
+    /// chunks (up to Poisson arrivals' 4096) and width.
     #[test]
     fn deaths_fall_in_the_chunk_that_holds_them() {
         let accrual = Accrual::new(Some(Arrivals::Uniform { days: 1.0 / 3.0 }), 4800);
