@@ -1,8 +1,6 @@
 //! Classification by biomarker rules: the exact matrix against closed-form CDFs (R's pnorm) and
 //! against a patient-level simulation of the rules; bad input; sweepable thresholds.
 
-mod common;
-
 use std::path::Path;
 
 use endotrial::model::classify::{Biomarker, Classifier, Marginal, Rule};

@@ -14,7 +14,7 @@
 //!   (select, then test the selected population at level alpha) that exceeds it;
 //! - bad `[adaptation]` input exits 2 naming the key, nothing written.
 
-mod common;
+use crate::common;
 
 use endotrial::engine;
 use endotrial::engine::summary::{self, AdaptationRow, HypothesisRow, SequentialRow, SummaryRow};

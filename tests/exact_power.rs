@@ -6,8 +6,8 @@
 //! mean difference (so bias), mean observed risks, mean evaluable per arm, true risks.
 //! Tolerance: 4 Monte Carlo standard errors of the simulated quantity, with a fixed seed.
 
-mod common;
-mod oracle;
+use crate::common;
+use crate::oracle;
 
 use common::TwoArm;
 use oracle::{Side, Test};

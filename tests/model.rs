@@ -3,8 +3,8 @@
 //! independently here (screening one patient at a time, permuted blocks, treatment by label acting
 //! on the true endotype). Monte Carlo comparisons use 4 standard errors and fixed seeds.
 
-mod common;
-mod oracle;
+use crate::common;
+use crate::oracle;
 
 use endotrial::engine;
 use endotrial::engine::summary;

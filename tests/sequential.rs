@@ -8,7 +8,7 @@
 //! - a multi-arm trial whose effective arm stops early keeps the type I error of the null arm;
 //! - bad `[sequential]` input exits 2 naming the key, results untouched.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Command;

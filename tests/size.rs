@@ -1,7 +1,7 @@
 //! Sample size by simulation against closed forms: exact enumeration for small designs, the
 //! normal approximation (R's power.prop.test) for large ones, and the Wong et al. 2018 trials.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -5,8 +5,8 @@
 //! null and the family-wise error has an exact, non-zero value: the check bounds it from both
 //! sides (a procedure that never rejects fails it). Tolerance: 4 Monte Carlo SEs, fixed seed.
 
-mod common;
-mod oracle;
+use crate::common;
+use crate::oracle;
 
 use endotrial::engine::{self, summary};
 use oracle::Side;

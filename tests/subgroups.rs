@@ -2,7 +2,7 @@
 //! enumeration, FWER control under the global null, the nesting of procedures in every simulated
 //! trial, and the cost identity.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -9,7 +9,7 @@
 //! - splitting the trials gives the same tally, for both ways of drawing a trial;
 //! - bad time-to-event input exits 2 naming the key, nothing written.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Command;

@@ -1,0 +1,24 @@
+//! Every integration test, in one binary: each file of `tests/` is a module here, so that the
+//! release build links and optimises the library once for all of them instead of once per file
+//! (17 LTO links took most of the test build). Run one file's tests with
+//! `cargo test --release --test integration survival::`.
+
+mod common;
+mod oracle;
+
+mod check;
+mod classify;
+mod cli;
+mod enrichment;
+mod exact_power;
+mod fuzz;
+mod init_keys;
+mod model;
+mod readme;
+mod sequential;
+mod shards;
+mod size;
+mod strata_oracle;
+mod subgroups;
+mod survival;
+mod sweep_report;
