@@ -28,14 +28,14 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp1, Gamma, Poisson};
 
-use crate::endpoint::binary::{
-    BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
-    table_share,
-};
+use crate::endpoint::binary::{BlockState, Simulator};
 use crate::model::design::Design;
 use crate::model::hazard::PiecewiseHazard;
 use crate::model::scenario::TimeResolution;
 use crate::model::survival::{Arrivals, SurvivalModel};
+use crate::stats::sampling::{
+    BinomialSampler, chain_probabilities, multinomial, negative_binomial, table_share,
+};
 use crate::stats::survival::{RiskSet, push_risk_sets, push_risk_sets_of};
 
 /// One cell of patients (an arm, a stratum and a true endotype) at count level: each day's
@@ -927,8 +927,8 @@ fn sort_by_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::binary::TABLE_BYTES;
     use crate::model::scenario::Scenario;
+    use crate::stats::sampling::TABLE_BYTES;
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
 

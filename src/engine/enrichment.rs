@@ -18,10 +18,7 @@ use rand_distr::{Binomial, Distribution};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use crate::endpoint::binary::{
-    BinomialSampler, BlockState, Simulator, chain_probabilities, multinomial, negative_binomial,
-    table_share,
-};
+use crate::endpoint::binary::{BlockState, Simulator};
 use crate::engine::Endpoint;
 use crate::engine::summary::{ComparisonOutcome, Tally, quantile_of};
 use crate::model::adaptation::{
@@ -31,6 +28,9 @@ use crate::model::design::Design;
 use crate::model::scenario::TestKind;
 use crate::stats::analysis::{self, Statistic, Table, normal_upper};
 use crate::stats::boundaries;
+use crate::stats::sampling::{
+    BinomialSampler, chain_probabilities, multinomial, negative_binomial, table_share,
+};
 
 /// What adaptive enrichment adds to a tally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

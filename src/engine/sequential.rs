@@ -16,12 +16,13 @@
 
 use rand::Rng;
 
-use crate::endpoint::binary::{self, ScreeningSampler, Simulator, TrialCounts};
+use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::summary::{Scratch, Tally, compare};
 use crate::model::design::Design;
 use crate::stats::analysis::{Level, Statistic};
 use crate::stats::boundaries::{self, Sides};
 use crate::stats::power;
+use crate::stats::sampling::{self, ScreeningSampler};
 
 /// Everything a sequential trial needs from the design, computed once per run.
 #[derive(Debug, Clone)]
@@ -206,7 +207,7 @@ impl Monitor {
                 }
                 let m: u64 = seg.iter().sum();
                 if !all_open {
-                    failures += binary::negative_binomial(rng, m, self.eligible_fraction);
+                    failures += sampling::negative_binomial(rng, m, self.eligible_fraction);
                 }
                 for (r, &n) in c.randomised.iter_mut().zip(seg.iter()) {
                     *r += n;

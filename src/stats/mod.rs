@@ -1,10 +1,12 @@
-//! Statistics that need no simulation: the tests and their p-values (`analysis`), analytic and
+//! Statistics beneath the simulation: the tests and their p-values (`analysis`), analytic and
 //! exact power (`power`), the multiplicity procedures (`multiplicity`), the group-sequential
-//! spending functions and boundaries (`boundaries`) and the log-rank test (`survival`, not yet
-//! used by scenarios). Imports only `model`.
+//! spending functions and boundaries (`boundaries`), the log-rank test and the Cox estimate
+//! (`survival`), and the exact samplers trials are drawn with (`sampling`). Imports only
+//! `model`.
 
 pub mod analysis;
 pub mod boundaries;
 pub mod multiplicity;
 pub mod power;
+pub mod sampling;
 pub mod survival;
