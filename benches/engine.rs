@@ -6,7 +6,8 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use endotrial::engine;
-use endotrial::model::scenario::{Scenario, TestKind};
+use endotrial::model::scenario::Scenario;
+use endotrial::model::vocabulary::TestKind;
 use endotrial::stats::survival::{LogRank, RiskSet, cox};
 use rand::RngExt;
 use rand_distr::Exp1;

@@ -18,7 +18,7 @@
 use rand::{Rng, RngExt};
 
 use crate::model::design::Design;
-use crate::model::scenario::Randomisation;
+use crate::model::vocabulary::Randomisation;
 use crate::stats::analysis::Table;
 use crate::stats::sampling::{
     BinomialSampler, ScreeningSampler, chain_probabilities, multinomial, table_share,

@@ -31,8 +31,8 @@ use rand_distr::{Beta, Distribution, Exp1, Gamma, Poisson};
 use crate::endpoint::binary::{BlockState, Simulator};
 use crate::model::design::Design;
 use crate::model::hazard::PiecewiseHazard;
-use crate::model::scenario::TimeResolution;
 use crate::model::survival::{Arrivals, SurvivalModel};
+use crate::model::vocabulary::TimeResolution;
 use crate::stats::sampling::{
     BinomialSampler, chain_probabilities, multinomial, negative_binomial, table_share,
 };

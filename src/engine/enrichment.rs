@@ -25,7 +25,7 @@ use crate::model::adaptation::{
     AdaptationPlan, Intersection, LabelCounts, MAX_HYPOTHESES, Selection,
 };
 use crate::model::design::Design;
-use crate::model::scenario::TestKind;
+use crate::model::vocabulary::TestKind;
 use crate::stats::analysis::{self, Statistic, Table, normal_upper};
 use crate::stats::boundaries;
 use crate::stats::sampling::{

@@ -11,7 +11,7 @@ use crate::engine::Endpoint;
 use crate::engine::sequential::StoppingRule;
 use crate::engine::summary::{ComparisonOutcome, Tally, from_fixed, quantile_of, to_fixed};
 use crate::model::design::Design;
-use crate::model::scenario::TestKind;
+use crate::model::vocabulary::TestKind;
 use crate::stats::analysis::{Level, Z_975};
 use crate::stats::power;
 use crate::stats::survival::{Cox, LogRank, RiskSet};

@@ -4,9 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::model::scenario::{
-    EndpointKind, FutilityFamily, InvalidKey, RawScenario, Sidedness, TestKind,
-};
+use crate::model::scenario::{InvalidKey, RawScenario};
+use crate::model::vocabulary::{EndpointKind, FutilityFamily, Sidedness, TestKind};
 
 /// Most hypotheses (populations) an adaptive design selects among.
 pub const MAX_HYPOTHESES: usize = 8;

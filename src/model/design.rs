@@ -13,11 +13,13 @@ use std::collections::{BTreeMap, HashSet};
 use crate::model::adaptation::{self, AdaptationPlan};
 use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
 use crate::model::scenario::{
-    Better, Effect, InvalidKey, MarkerDistribution, Procedure, Randomisation, RawArm, RawBiomarker,
-    RawClassifier, RawScenario, RawTreatment, Sidedness, TestKind,
+    InvalidKey, RawArm, RawBiomarker, RawClassifier, RawScenario, RawTreatment,
 };
 use crate::model::sequential::{self, Accrual, SequentialPlan};
 use crate::model::survival::{self, SurvivalModel};
+use crate::model::vocabulary::{
+    Better, Effect, MarkerDistribution, Procedure, Randomisation, Sidedness, TestKind,
+};
 
 /// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
 /// then rescaled to sum to one, so that the model is a distribution.

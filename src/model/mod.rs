@@ -1,10 +1,10 @@
-//! The model: the scenario file as written (`scenario`, raw serde types), its validation into
-//! a `design` with every derived quantity computed exactly, the keys a file may hold (`keys`), the biomarker classification
-//! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive enrichment
-//! (`adaptation`), the
-//! piecewise-exponential mortality of a time-to-event endpoint (`hazard`) and that endpoint's
-//! validated model (`survival`), the starting scenarios of `init` (`templates`) and values
-//! echoed in messages (`text`). Imports nothing above it.
+//! The model: the scenario file as written (`scenario`, raw serde types), the closed sets of
+//! names its keys take (`vocabulary`), its validation into a `design` with every derived
+//! quantity computed exactly, the keys a file may hold (`keys`), the biomarker classification
+//! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive
+//! enrichment (`adaptation`), the piecewise-exponential mortality of a time-to-event endpoint
+//! (`hazard`) and that endpoint's validated model (`survival`), the starting scenarios of `init`
+//! (`templates`) and values echoed in messages (`text`). Imports nothing above it.
 
 pub mod adaptation;
 pub mod classify;
@@ -16,3 +16,4 @@ pub mod sequential;
 pub mod survival;
 pub mod templates;
 pub mod text;
+pub mod vocabulary;

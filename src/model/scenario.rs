@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::design::Design;
+use crate::model::vocabulary::{
+    Better, Effect, EfficacyFamily, EndpointKind, FutilityFamily, MarkerDistribution, Procedure,
+    Randomisation, Sidedness, TestKind, TimeResolution,
+};
 
 /// A scenario file that could not be used. Every variant names the file; `Invalid` also names the
 /// key path (e.g. `endotype.mals.prevalence`) and says what was expected.
@@ -86,54 +90,6 @@ pub struct RawSequential {
     pub binding_futility: bool,
 }
 
-/// An alpha- or beta-spending function family (Lan-DeMets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SpendingFamily {
-    ObrienFleming,
-    Pocock,
-    /// Power family alpha t^rho (`*_parameter` = rho).
-    KimDemets,
-    /// Hwang-Shih-DeCani (`*_parameter` = gamma).
-    HwangShihDecani,
-}
-
-impl SpendingFamily {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SpendingFamily::ObrienFleming => "obrien_fleming",
-            SpendingFamily::Pocock => "pocock",
-            SpendingFamily::KimDemets => "kim_demets",
-            SpendingFamily::HwangShihDecani => "hwang_shih_decani",
-        }
-    }
-}
-
-/// How the efficacy bounds are found: alpha spending, or the classic Wang-Tsiatis family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EfficacyFamily {
-    ObrienFleming,
-    Pocock,
-    KimDemets,
-    HwangShihDecani,
-    /// c_k = C t_k^(Delta - 1/2) (`efficacy_parameter` = Delta).
-    WangTsiatis,
-}
-
-/// The futility rule: none, fixed z bounds, or beta spending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FutilityFamily {
-    #[default]
-    None,
-    Z,
-    ObrienFleming,
-    Pocock,
-    KimDemets,
-    HwangShihDecani,
-}
-
 /// `[[biomarker]]`: a measured biomarker's distribution in each true endotype.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,15 +99,6 @@ pub struct RawBiomarker {
     pub distribution: MarkerDistribution,
     pub by_endotype: BTreeMap<String, RawMarkerParams>,
     pub assay_cv: Option<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MarkerDistribution {
-    /// Parameters `median` and `gsd` (geometric standard deviation).
-    Lognormal,
-    /// Parameters `mean` and `sd`.
-    Normal,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -236,16 +183,6 @@ pub struct RawEnrollment {
     pub label_counts: Option<crate::model::adaptation::LabelCounts>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Randomisation {
-    /// Permuted blocks of one cycle of the allocation ratios.
-    #[default]
-    Block,
-    /// Independent draws with probabilities proportional to the ratios.
-    Simple,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
@@ -263,55 +200,6 @@ pub struct RawEndpoint {
     pub time_resolution: Option<TimeResolution>,
 }
 
-/// What the endpoint measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EndpointKind {
-    /// An event (or not) per patient at the assessment.
-    #[default]
-    Binary,
-    /// The time from randomisation to the event, censored at the end of follow-up.
-    TimeToEvent,
-}
-
-/// How a time-to-event endpoint's times are recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeResolution {
-    /// In whole days, as trial data are: many ties.
-    #[default]
-    Day,
-    /// Exact times: no ties.
-    Continuous,
-}
-
-impl TimeResolution {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimeResolution::Day => "day",
-            TimeResolution::Continuous => "continuous",
-        }
-    }
-}
-
-/// Which direction of the event risk is a benefit: it fixes the one-sided alternative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Better {
-    Higher,
-    Lower,
-}
-
-impl Better {
-    /// "higher is better" or "lower is better".
-    pub fn phrase(self) -> &'static str {
-        match self {
-            Better::Higher => "higher is better",
-            Better::Lower => "lower is better",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTreatment {
@@ -319,31 +207,6 @@ pub struct RawTreatment {
     pub display_name: Option<String>,
     pub effect: Effect,
     pub by_endotype: BTreeMap<String, f64>,
-}
-
-/// How a treatment's effect value turns a control risk into the risk under treatment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Effect {
-    RiskRatio,
-    OddsRatio,
-    RiskDifference,
-    Risk,
-    /// Time-to-event: multiplies the hazard (survival S(t) becomes S(t)^HR).
-    HazardRatio,
-}
-
-impl Effect {
-    /// The effect's name in messages and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Effect::RiskRatio => "risk ratio",
-            Effect::OddsRatio => "odds ratio",
-            Effect::RiskDifference => "risk difference",
-            Effect::Risk => "risk under treatment",
-            Effect::HazardRatio => "hazard ratio",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -372,60 +235,6 @@ pub struct RawAnalysis {
 
 fn default_alpha() -> f64 {
     0.05
-}
-
-/// The hypothesis test applied to each comparison of an arm with the control arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TestKind {
-    /// Pearson chi-square without continuity correction (= pooled two-sample z test).
-    ChiSquare,
-    /// Pearson chi-square with Yates' continuity correction, as R's `prop.test(correct = TRUE)`.
-    ChiSquareYates,
-    /// Fisher's exact test, p-values as R's `fisher.test`.
-    FisherExact,
-    /// Cochran-Mantel-Haenszel test stratified by diagnostic label, no continuity correction.
-    Cmh,
-    /// Time-to-event: the log-rank test, as R's `survival::survdiff`.
-    Logrank,
-    /// Time-to-event: the log-rank test stratified by diagnostic label (survdiff's `strata()`).
-    LogrankStratified,
-}
-
-impl TestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestKind::ChiSquare => "chi_square",
-            TestKind::ChiSquareYates => "chi_square_yates",
-            TestKind::FisherExact => "fisher_exact",
-            TestKind::Cmh => "cmh",
-            TestKind::Logrank => "logrank",
-            TestKind::LogrankStratified => "logrank_stratified",
-        }
-    }
-
-    /// Whether the test analyses a time-to-event endpoint.
-    pub fn is_time_to_event(self) -> bool {
-        matches!(self, TestKind::Logrank | TestKind::LogrankStratified)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sidedness {
-    #[default]
-    TwoSided,
-    /// Reject only in the direction of benefit (`endpoint.better`).
-    OneSided,
-}
-
-impl Sidedness {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sidedness::TwoSided => "two_sided",
-            Sidedness::OneSided => "one_sided",
-        }
-    }
 }
 
 /// Required keys, per table: (table path or "" for the top level, whether it is an array of
@@ -668,30 +477,5 @@ impl Scenario {
         }
         self.text = doc.to_string();
         Ok(())
-    }
-}
-
-/// The family-wise error procedure applied to a comparison's hypotheses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Procedure {
-    /// Each hypothesis at level alpha, no adjustment.
-    #[default]
-    None,
-    Bonferroni,
-    Holm,
-    Hochberg,
-    FixedSequence,
-}
-
-impl Procedure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Procedure::None => "none",
-            Procedure::Bonferroni => "bonferroni",
-            Procedure::Holm => "holm",
-            Procedure::Hochberg => "hochberg",
-            Procedure::FixedSequence => "fixed_sequence",
-        }
     }
 }

@@ -2,9 +2,9 @@
 //! the bounds from it) and the patient pipeline (`enrollment.accrual_per_month`,
 //! `endpoint.assessment_day`).
 
-use crate::model::scenario::{
-    EfficacyFamily, EndpointKind, FutilityFamily, InvalidKey, RawScenario, Sidedness,
-    SpendingFamily, TestKind,
+use crate::model::scenario::{InvalidKey, RawScenario};
+use crate::model::vocabulary::{
+    EfficacyFamily, EndpointKind, FutilityFamily, Sidedness, SpendingFamily, TestKind,
 };
 
 /// Most looks a design may have (rpact's limit on kMax): each look adds a numerical

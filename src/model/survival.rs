@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::hazard::PiecewiseHazard;
-use crate::model::scenario::{Effect, EndpointKind, InvalidKey, RawScenario, TimeResolution};
+use crate::model::scenario::{InvalidKey, RawScenario};
 use crate::model::sequential::DAYS_PER_MONTH;
+use crate::model::vocabulary::{Effect, EndpointKind, TimeResolution};
 
 /// Longest accrual (days): 10,000 years.
 pub const MAX_ACCRUAL_DAYS: f64 = 3_652_500.0;

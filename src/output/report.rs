@@ -8,7 +8,7 @@ use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
 use crate::model::adaptation::{LabelCounts, Selection};
 use crate::model::design::Design;
-use crate::model::scenario::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
+use crate::model::vocabulary::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
 use crate::stats::boundaries;
 use crate::stats::power;
 use crate::tools::size::SizeSearch;
@@ -1595,7 +1595,7 @@ pub fn describe(d: &Design) -> String {
                 d.analysis.sidedness.as_str(),
                 d.analysis.alpha,
                 match d.analysis.test {
-                    crate::model::scenario::TestKind::ChiSquare => "",
+                    crate::model::vocabulary::TestKind::ChiSquare => "",
                     _ => "; an approximation to the chi-square test, not to the test analysed",
                 }
             )

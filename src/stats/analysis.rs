@@ -18,7 +18,7 @@
 
 use statrs::function::erf::erfc;
 
-use crate::model::scenario::TestKind;
+use crate::model::vocabulary::TestKind;
 
 /// 1/sqrt(2).
 const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;

@@ -13,8 +13,8 @@
 //! `for_plan` turns a scenario's `[sequential]` plan into boundaries, once per design.
 
 use crate::model::design::Design;
-use crate::model::scenario::{Sidedness, SpendingFamily};
 use crate::model::sequential::{EfficacyRule, FutilityRule, SequentialPlan, SpendingRule};
+use crate::model::vocabulary::{Sidedness, SpendingFamily};
 use crate::stats::analysis::normal_upper;
 
 /// Simpson step on the z scale: crossing probabilities are exact to about 1e-10.

@@ -10,7 +10,7 @@
 //! Holm rejects a superset of Bonferroni, and Hochberg a superset of Holm, in every trial (tested).
 //! Nothing is allocated: the caller lends the sorting and output buffers.
 
-pub use crate::model::scenario::Procedure;
+pub use crate::model::vocabulary::Procedure;
 
 /// Sorts `order` (indices into `p`) by increasing p-value, ties by index (insertion sort: m is
 /// small, and this allocates nothing).

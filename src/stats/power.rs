@@ -5,7 +5,7 @@
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
 use crate::model::design::Design;
-use crate::model::scenario::{Randomisation, Sidedness, TestKind};
+use crate::model::vocabulary::{Randomisation, Sidedness, TestKind};
 use crate::stats::analysis::{self, Alternative, Table, normal_upper};
 use crate::stats::boundaries::{self, Boundaries, Sides};
 use crate::stats::survival;

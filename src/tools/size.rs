@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use crate::engine;
 use crate::engine::summary::{self, SummaryRow, Tally};
 use crate::model::design::Design;
-use crate::model::scenario::Randomisation;
+use crate::model::vocabulary::Randomisation;
 use crate::stats::power;
 
 /// How many grid points each saw-tooth scan evaluates at most.
