@@ -4,13 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::cli;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-
-fn endotrial() -> Command {
-    Command::cargo_bin("endotrial").unwrap()
-}
 
 /// The shipped immunosep.toml with 20,000 replicates and seed `seed`.
 fn immunosep(seed: &str) -> String {
@@ -30,7 +26,7 @@ fn setup(dir: &Path, seed: &str) -> (PathBuf, PathBuf) {
     fs::create_dir_all(&scenarios).unwrap();
     fs::write(scenarios.join("immunosep.toml"), immunosep(seed)).unwrap();
     let results = dir.join("results");
-    endotrial()
+    cli()
         .args(["run", "--quiet", "--out"])
         .arg(&results)
         .arg(scenarios.join("immunosep.toml"))
@@ -40,7 +36,7 @@ fn setup(dir: &Path, seed: &str) -> (PathBuf, PathBuf) {
 }
 
 fn check(scenarios: &Path, results: &Path, mc: bool) -> assert_cmd::assert::Assert {
-    let mut cmd = endotrial();
+    let mut cmd = cli();
     cmd.args(["check", "--quiet"])
         .arg(scenarios)
         .arg("--against")
@@ -124,7 +120,7 @@ fn every_result_file_is_compared() {
     fs::write(&file, &text).unwrap();
     let results = dir.path().join("results");
     let commit_results = || {
-        endotrial()
+        cli()
             .args(["run", "--quiet", "--out"])
             .arg(&results)
             .arg(&file)

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::common;
+
 use endotrial::model::classify::{Biomarker, Classifier, Marginal, Rule};
 use endotrial::model::scenario::Scenario;
 use endotrial::tools::sweep;
@@ -121,7 +123,7 @@ fn matrix_matches_a_patient_level_simulation_of_the_rules() {
             let observed = f64::from(counts[l]) / f64::from(draws);
             let se = (p * (1.0 - p) / f64::from(draws)).sqrt();
             assert!(
-                (observed - p).abs() < 4.0 * se,
+                (observed - p).abs() < common::MC_SE * se,
                 "endotype {e} label {l}: {observed} vs {p}"
             );
         }

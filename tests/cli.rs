@@ -4,21 +4,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::{cli, shipped_path};
 use predicates::str::contains;
 
-fn endotrial() -> Command {
-    Command::cargo_bin("endotrial").unwrap()
-}
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-}
-
 fn base_scenario() -> String {
-    fs::read_to_string(shipped("immunosep.toml")).unwrap()
+    fs::read_to_string(shipped_path("immunosep.toml")).unwrap()
 }
 
 #[test]
@@ -27,7 +17,7 @@ fn run_writes_summary_and_scenario_copy_and_is_identical_across_thread_counts() 
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(threads);
-        endotrial()
+        cli()
             .args([
                 "run",
                 "--quiet",
@@ -38,7 +28,7 @@ fn run_writes_summary_and_scenario_copy_and_is_identical_across_thread_counts() 
                 "--threads",
                 threads,
             ])
-            .arg(shipped("immunosep.toml"))
+            .arg(shipped_path("immunosep.toml"))
             .arg("--out")
             .arg(&out)
             .assert()
@@ -71,7 +61,7 @@ fn run_writes_summary_and_scenario_copy_and_is_identical_across_thread_counts() 
     assert!(text.contains("replicates = 30000") && text.contains("seed = 7"));
     assert!(text.contains("# ImmunoSep (NCT04990232"));
     let again = dir.path().join("again");
-    endotrial()
+    cli()
         .args(["run", "--quiet", "--out"])
         .arg(&again)
         .arg(&copy)
@@ -95,7 +85,7 @@ fn hypotheses_and_subgroups_are_written() {
         ),
     )
     .unwrap();
-    endotrial()
+    cli()
         .args(["run", "--quiet", "--replicates", "5000", "--out"])
         .arg(dir.path())
         .arg(&file)
@@ -121,9 +111,9 @@ fn different_seeds_give_different_results() {
     let mut outputs = Vec::new();
     for seed in ["1", "2"] {
         let out = dir.path().join(seed);
-        endotrial()
+        cli()
             .args(["run", "--quiet", "--replicates", "2000", "--seed", seed])
-            .arg(shipped("immunosep.toml"))
+            .arg(shipped_path("immunosep.toml"))
             .arg("--out")
             .arg(&out)
             .assert()
@@ -140,7 +130,7 @@ fn every_shipped_scenario_validates() {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            endotrial()
+            cli()
                 .arg("validate")
                 .arg(&path)
                 .assert()
@@ -161,9 +151,9 @@ fn every_shipped_scenario_validates() {
 
 #[test]
 fn validate_prints_the_resolved_design() {
-    endotrial()
+    cli()
         .arg("validate")
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .assert()
         .success()
         .stdout(contains("0.4362 of screened patients are eligible"))
@@ -332,7 +322,7 @@ fn bad_input_exits_2_names_the_key_and_leaves_results_untouched() {
         );
         let file = dir.path().join("bad.toml");
         fs::write(&file, base.replacen(bad.from, bad.to, 1)).unwrap();
-        let out = endotrial()
+        let out = cli()
             .args(["run", "--quiet", "--replicates", "100", "--out"])
             .arg(&results)
             .arg(&file)
@@ -371,10 +361,10 @@ fn one_bad_scenario_stops_the_whole_run_before_anything_is_written() {
             .replace("alpha = 0.05", "alpha = 0"),
     )
     .unwrap();
-    endotrial()
+    cli()
         .args(["run", "--quiet", "--out"])
         .arg(dir.path().join("results"))
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .arg(&bad)
         .assert()
         .code(2)
@@ -384,30 +374,30 @@ fn one_bad_scenario_stops_the_whole_run_before_anything_is_written() {
 
 #[test]
 fn missing_file_and_bad_arguments_exit_2() {
-    endotrial()
+    cli()
         .args(["run", "no/such/scenario.toml"])
         .assert()
         .code(2)
         .stderr(contains("no/such/scenario.toml"));
-    endotrial()
+    cli()
         .args(["run", "--threads", "0"])
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .assert()
         .code(2);
-    endotrial()
+    cli()
         .args(["run", "--replicates", "0"])
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .assert()
         .code(2);
-    endotrial().arg("frobnicate").assert().code(2);
+    cli().arg("frobnicate").assert().code(2);
 }
 
 #[test]
 fn duplicate_scenario_names_are_refused() {
-    endotrial()
+    cli()
         .args(["run", "--quiet"])
-        .arg(shipped("immunosep.toml"))
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .assert()
         .code(2)
         .stderr(contains("both scenarios are named 'immunosep'"));
@@ -427,10 +417,10 @@ fn results_respect_the_umask_and_scripts_are_executable() {
             "umask 022 && '{}' run --quiet --replicates 500 --out '{}' '{}' && '{}' slurm --shards 2 --out '{}' '{}'",
             bin.display(),
             out.display(),
-            shipped("immunosep.toml").display(),
+            shipped_path("immunosep.toml").display(),
             bin.display(),
             out.display(),
-            shipped("immunosep.toml").display()
+            shipped_path("immunosep.toml").display()
         ))
         .stdout(std::process::Stdio::null())
         .status()
@@ -453,8 +443,8 @@ fn an_unwritable_out_is_bad_input_before_any_simulation() {
     let file = dir.path().join("a_file");
     fs::write(&file, "x").unwrap();
     for command in ["run", "sweep", "size", "report"] {
-        let mut cmd = endotrial();
-        cmd.arg(command).arg(shipped("immunosep.toml"));
+        let mut cmd = cli();
+        cmd.arg(command).arg(shipped_path("immunosep.toml"));
         match command {
             "sweep" => cmd.args(["--set", "enrollment.dropout=0,0.1"]),
             "size" => cmd.args(["--power", "0.8"]),
@@ -492,7 +482,7 @@ fn concurrent_runs_into_one_folder_leave_one_whole_result() {
             "--out",
         ])
         .arg(out)
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .stdout(std::process::Stdio::null());
         cmd
     };
@@ -523,9 +513,9 @@ fn concurrent_runs_into_one_folder_leave_one_whole_result() {
 fn report_fails_like_size_when_the_target_is_not_reached() {
     let dir = tempfile::tempdir().unwrap();
     for command in ["size", "report"] {
-        endotrial()
+        cli()
             .arg(command)
-            .arg(shipped("null.toml"))
+            .arg(shipped_path("null.toml"))
             .args(["--power", "0.8", "--replicates", "2000", "--quiet", "--out"])
             .arg(dir.path())
             .assert()
@@ -541,7 +531,7 @@ fn merge_in_the_shards_folder_writes_to_out_name() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     for shard in ["1/2", "2/2"] {
-        endotrial()
+        cli()
             .args([
                 "run",
                 "--quiet",
@@ -552,12 +542,12 @@ fn merge_in_the_shards_folder_writes_to_out_name() {
                 "--out",
             ])
             .arg(&out)
-            .arg(shipped("immunosep.toml"))
+            .arg(shipped_path("immunosep.toml"))
             .assert()
             .success();
     }
     let shards = out.join("immunosep/shards");
-    endotrial()
+    cli()
         .current_dir(&shards)
         .args(["merge", "."])
         .assert()
@@ -591,7 +581,7 @@ fn likely_mistakes_warn_but_run_and_rough_prevalences_are_accepted() {
     ] {
         assert_ne!(edit, text, "{key}: the edit must apply");
         fs::write(&file, edit).unwrap();
-        endotrial()
+        cli()
             .arg("validate")
             .arg(&file)
             .assert()
@@ -614,9 +604,9 @@ fn likely_mistakes_warn_but_run_and_rough_prevalences_are_accepted() {
         )
     };
     fs::write(&file, rough("0.333", "0.333", "0.333")).unwrap();
-    endotrial().arg("validate").arg(&file).assert().code(2);
+    cli().arg("validate").arg(&file).assert().code(2);
     fs::write(&file, rough("0.3333333", "0.3333333", "0.3333333")).unwrap();
-    endotrial()
+    cli()
         .arg("validate")
         .arg(&file)
         .assert()
@@ -631,7 +621,7 @@ fn every_subcommand_help_has_an_example() {
     for command in [
         "run", "validate", "merge", "slurm", "check", "size", "sweep", "report", "compare",
     ] {
-        endotrial()
+        cli()
             .args([command, "--help"])
             .assert()
             .success()
@@ -649,7 +639,7 @@ fn every_missing_required_key_is_named_at_once() {
         "name = \"x\"\n[simulation]\nseed = 1\n[[endotype]]\nname = \"a\"\n[enrollment]\n",
     )
     .unwrap();
-    endotrial()
+    cli()
         .arg("validate")
         .arg(&file)
         .assert()
@@ -667,7 +657,7 @@ fn every_missing_required_key_is_named_at_once() {
 #[test]
 fn every_unknown_key_is_named_with_the_closest_known_one() {
     let dir = tempfile::tempdir().unwrap();
-    let text = fs::read_to_string(shipped("immunosep.toml")).unwrap();
+    let text = fs::read_to_string(shipped_path("immunosep.toml")).unwrap();
     for (from, to, expected) in [
         (
             "sample_size = 280",
@@ -695,7 +685,7 @@ fn every_unknown_key_is_named_with_the_closest_known_one() {
         .replace("dropout = ", "dropuot = ")
         .replace("seed = 2021", "sed = 2021");
     fs::write(&file, typos).unwrap();
-    endotrial()
+    cli()
         .arg("validate")
         .arg(&file)
         .assert()
@@ -712,7 +702,7 @@ fn type_errors_name_the_key_and_what_it_takes() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.toml");
     let immunosep = base_scenario();
-    let biomarkers = fs::read_to_string(shipped("immunosep_biomarkers.toml")).unwrap();
+    let biomarkers = fs::read_to_string(shipped_path("immunosep_biomarkers.toml")).unwrap();
     for (base, from, to, expected) in [
         (
             &immunosep,
@@ -765,7 +755,7 @@ fn type_errors_name_the_key_and_what_it_takes() {
 
 /// `validate FILE` exits 2 and says `expected` on stderr.
 fn validate_fails_saying(file: &Path, expected: &str) {
-    endotrial()
+    cli()
         .arg("validate")
         .arg(file)
         .assert()
@@ -790,7 +780,7 @@ fn more_than_a_thousand_endotypes_are_refused() {
     let tail = tail.replace("eligible = [\"mals\", \"immunoparalysis\"]", "");
     let file = dir.path().join("many.toml");
     fs::write(&file, text + &tail).unwrap();
-    endotrial()
+    cli()
         .arg("validate")
         .arg(&file)
         .assert()
@@ -805,7 +795,7 @@ fn more_than_a_thousand_endotypes_are_refused() {
 /// reading until memory runs out (before issue 29).
 #[test]
 fn an_endless_scenario_file_is_refused() {
-    endotrial()
+    cli()
         .args(["run", "/dev/zero", "--quiet"])
         .timeout(std::time::Duration::from_secs(20))
         .assert()
@@ -821,7 +811,7 @@ fn ctrl_c_says_interrupted_and_exits_130() {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("endotrial"))
         .args(["run", "--quiet", "--replicates", "2000000000", "--out"])
         .arg(dir.path())
-        .arg(shipped("immunosep.toml"))
+        .arg(shipped_path("immunosep.toml"))
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -110,11 +110,8 @@ fn se(p: f64, n: f64) -> f64 {
 
 /// Asserts |a - b| < 4 sqrt(SE_a^2 + SE_b^2), each a binomial proportion of its trials.
 fn close(what: &str, a: f64, trials_a: f64, b: f64, trials_b: f64) {
-    let tolerance = 4.0 * (se(a, trials_a).powi(2) + se(b, trials_b).powi(2)).sqrt();
-    assert!(
-        (a - b).abs() < tolerance,
-        "{what}: {a} vs {b} (4 SE = {tolerance})"
-    );
+    let se = (se(a, trials_a).powi(2) + se(b, trials_b).powi(2)).sqrt();
+    common::assert_mc(what, a, b, se);
 }
 
 /// rpact 3.3.4 (R 4.2.2), 20,000 iterations per design:
@@ -395,7 +392,7 @@ fn first_look_rejections_match_exact_enumeration() {
             "[\"s\", \"overall\"]",
         ));
         let n = r.summary.replicates as f64;
-        let tolerance = |p: f64| 4.0 * se(p, n);
+        let tolerance = |p: f64| common::MC_SE * se(p, n);
         let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
         assert!(
             (s - exact_s).abs() < tolerance(exact_s),
@@ -427,11 +424,11 @@ fn first_look_rejections_of_unlike_labels_follow_the_test() {
         let n = r.summary.replicates as f64;
         let (s, f) = (r.adaptation[0].p_reject[0], r.adaptation[1].p_reject[0]);
         assert!(
-            (s - exact_s).abs() < 4.0 * se(exact_s, n),
+            (s - exact_s).abs() < common::MC_SE * se(exact_s, n),
             "{test} S: {s} vs {exact_s}"
         );
         assert!(
-            (f - exact_f).abs() < 4.0 * se(exact_f, n),
+            (f - exact_f).abs() < common::MC_SE * se(exact_f, n),
             "{test} F: {f} vs {exact_f}"
         );
         f_of.push((exact_f, se(exact_f, n)));
@@ -595,13 +592,13 @@ fn selecting_all_of_one_population_is_an_inverse_normal_design() {
     let r = run(&one_population(40, 0.6, "[0.5, 1.0]", 1, 9));
     let trials = r.summary.replicates as f64;
     assert!(
-        (r.summary.power - total).abs() < 4.0 * se(total, trials),
+        (r.summary.power - total).abs() < common::MC_SE * se(total, trials),
         "{} vs {total}",
         r.summary.power
     );
     let q = r.summary.sequential.as_ref().expect("looks");
     assert!(
-        (q.p_early_efficacy - early).abs() < 4.0 * se(early, trials),
+        (q.p_early_efficacy - early).abs() < common::MC_SE * se(early, trials),
         "{} vs {early}",
         q.p_early_efficacy
     );
@@ -650,7 +647,7 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
     for (k, &exact) in reject.iter().enumerate() {
         let got = r.adaptation[0].p_reject[k];
         assert!(
-            (got - exact).abs() <= 4.0 * se(exact, trials),
+            (got - exact).abs() <= common::MC_SE * se(exact, trials),
             "look {}: {got} vs {exact}",
             k + 1
         );
@@ -675,7 +672,7 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
         (mean, square - mean * mean)
     };
     let assert_mean = |what: &str, got: f64, (mean, var): (f64, f64)| {
-        let tolerance = 4.0 * (var / trials).sqrt();
+        let tolerance = common::MC_SE * (var / trials).sqrt();
         assert!(
             (got - mean).abs() < tolerance,
             "{what}: {got} vs {mean} (4 SE {tolerance})"
@@ -724,7 +721,7 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
                     (fwer - true_nulls).abs() < 1e-12,
                     "{selection} {intersection} {null}"
                 );
-                let bound = 0.025 + 4.0 * se(0.025, r.summary.replicates as f64);
+                let bound = 0.025 + common::MC_SE * se(0.025, r.summary.replicates as f64);
                 assert!(
                     fwer <= bound,
                     "{selection} {intersection} {null}: FWER {fwer}"
@@ -764,7 +761,7 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     }
     let naive = f64::from(rejected) / f64::from(trials);
     assert!(
-        naive > 0.025 + 4.0 * se(0.025, f64::from(trials)),
+        naive > 0.025 + common::MC_SE * se(0.025, f64::from(trials)),
         "naive FWER {naive}"
     );
 }
@@ -814,7 +811,7 @@ fn fixed_label_counts_fill_their_quotas() {
     assert!((var_n - 143.617556627309).abs() < 1e-7, "{var_n}");
     let se = (var_n / n).sqrt();
     assert!(
-        (s.mean_screened_before - mean_n).abs() < 4.0 * se,
+        (s.mean_screened_before - mean_n).abs() < common::MC_SE * se,
         "before: {} vs {mean_n}",
         s.mean_screened_before
     );
@@ -822,7 +819,7 @@ fn fixed_label_counts_fill_their_quotas() {
     let after = s.p_selected * mean_s + overall.p_selected * mean_n;
     let se = ((s.p_selected * var_s + overall.p_selected * var_n) / n).sqrt();
     assert!(
-        (s.mean_screened_after - after).abs() < 4.0 * se,
+        (s.mean_screened_after - after).abs() < common::MC_SE * se,
         "after: {} vs {after}",
         s.mean_screened_after
     );
@@ -1301,12 +1298,7 @@ per_patient = 1000
         ),
     ] {
         let se = oracle.1 * (1.0 / t + 1.0 / n).sqrt();
-        assert!(
-            (engine - oracle.0).abs() < 4.0 * se,
-            "{what}: {engine} vs {} (4 SE = {})",
-            oracle.0,
-            4.0 * se
-        );
+        common::assert_mc(what, engine, oracle.0, se);
     }
     // The 95th percentiles of the screened lie between the oracle's 94th and 96th (about six
     // SE of the two empirical CDFs either side).
@@ -1347,7 +1339,7 @@ per_patient = 1000
     for (h, row) in a.iter().enumerate() {
         // At most 100 per trial: an SD of at most 50.
         let oracle = after[h] / t;
-        let tolerance = 4.0 * 50.0 * (1.0 / t + 1.0 / n).sqrt();
+        let tolerance = common::MC_SE * 50.0 * (1.0 / t + 1.0 / n).sqrt();
         assert!(
             (row.mean_randomised_after - oracle).abs() < tolerance,
             "{}: randomised after {} vs {oracle}",

@@ -42,7 +42,7 @@ fn exact(case: &TwoArm) -> oracle::Pooled {
 
 fn within(what: &str, case: &TwoArm, simulated: f64, exact: f64, se: f64) {
     assert!(
-        (simulated - exact).abs() <= 4.0 * se,
+        (simulated - exact).abs() < common::MC_SE * se,
         "{what}: {} {} {} N={} ratio {}:{} {} dropout {}: simulated {simulated} vs exact {exact} (4 SE = {})",
         case.test,
         case.alternative,
@@ -52,7 +52,7 @@ fn within(what: &str, case: &TwoArm, simulated: f64, exact: f64, se: f64) {
         case.ratio_control,
         case.randomisation,
         case.dropout,
-        4.0 * se
+        common::MC_SE * se
     );
 }
 
@@ -379,7 +379,7 @@ fn the_last_incomplete_block_is_drawn_without_replacement() {
         let observed = hist[(na - 12) as usize] as f64 / trials as f64;
         let se = (w * (1.0 - w) / trials as f64).sqrt();
         assert!(
-            (observed - w).abs() < 4.0 * se,
+            (observed - w).abs() < common::MC_SE * se,
             "k = {}: {observed} vs {w}",
             na - 12
         );

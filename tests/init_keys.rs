@@ -3,16 +3,12 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::cli;
 use endotrial::model::scenario::Scenario;
 use endotrial::model::templates::Template;
 use endotrial::tools::sweep::{SetArg, grid, sweepable_keys};
 use predicates::prelude::*;
 use predicates::str::contains;
-
-fn endotrial() -> Command {
-    Command::cargo_bin("endotrial").unwrap()
-}
 
 #[test]
 fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
@@ -26,7 +22,7 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
         ("enrichment", Template::Enrichment),
     ] {
         let path = dir.path().join(format!("{name}.toml"));
-        endotrial()
+        cli()
             .args(["init", "--template", name])
             .arg(&path)
             .assert()
@@ -43,8 +39,8 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
         assert!(!written.contains("scenario.toml"), "{name}");
         assert_eq!(written.replace(&shown, "scenario.toml"), template.text());
         assert_eq!(template.text_for("scenario.toml"), template.text());
-        endotrial().arg("validate").arg(&path).assert().success();
-        endotrial()
+        cli().arg("validate").arg(&path).assert().success();
+        cli()
             .args(["run", "--quiet", "--replicates", "2000", "--out"])
             .arg(dir.path())
             .arg(&path)
@@ -52,7 +48,7 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
             .success();
         // A second init to the same file is refused and leaves the (edited) file alone.
         fs::write(&path, "edited").unwrap();
-        endotrial()
+        cli()
             .arg("init")
             .arg(&path)
             .assert()
@@ -61,11 +57,7 @@ fn every_template_is_written_validates_and_runs_and_init_never_overwrites() {
         assert_eq!(fs::read_to_string(&path).unwrap(), "edited");
     }
     // The default is the binary template, written to scenario.toml.
-    endotrial()
-        .arg("init")
-        .current_dir(dir.path())
-        .assert()
-        .success();
+    cli().arg("init").current_dir(dir.path()).assert().success();
     assert_eq!(
         fs::read_to_string(dir.path().join("scenario.toml")).unwrap(),
         Template::Binary.text()
@@ -112,7 +104,7 @@ fn every_listed_key_of_every_shipped_scenario_and_template_is_sweepable() {
 #[test]
 fn validate_keys_lists_values_and_defaults() {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/wong_6s.toml");
-    endotrial()
+    cli()
         .args(["validate", "--keys"])
         .arg(scenario)
         .assert()
@@ -128,7 +120,7 @@ fn validate_keys_lists_values_and_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.toml");
     fs::write(&path, Template::Binary.text().replace("dropout = 0.05", "")).unwrap();
-    endotrial()
+    cli()
         .args(["validate", "--keys"])
         .arg(&path)
         .assert()

@@ -102,7 +102,7 @@ fn screening_counts_match_the_negative_binomial() {
     let (n, q) = (d.sample_size as f64, d.eligible_fraction);
     // Mean: N / q, with SD sqrt(N (1 - q)) / q per trial.
     let se = (n * (1.0 - q)).sqrt() / q / (d.replicates as f64).sqrt();
-    assert!((rows[0].mean_screened - n / q).abs() < 4.0 * se);
+    assert!((rows[0].mean_screened - n / q).abs() < common::MC_SE * se);
     // 95th percentile: the exact negative binomial quantile of failures, plus N. The sample
     // quantile's SE here is about 0.3 patients, so it must be within one patient.
     let exact_p95 = (d.sample_size..)
@@ -121,13 +121,16 @@ fn observed_risks_are_unbiased_for_the_true_risks() {
     for row in common::run(&d) {
         // Each trial's observed risk has SD at most 0.5 / sqrt(evaluable).
         let se = |n: f64| 0.5 / (n * d.replicates as f64).sqrt();
-        assert!((row.mean_risk_arm - row.true_risk_arm).abs() < 4.0 * se(row.mean_evaluable_arm));
         assert!(
-            (row.mean_risk_control - row.true_risk_control).abs()
-                < 4.0 * se(row.mean_evaluable_control)
+            (row.mean_risk_arm - row.true_risk_arm).abs()
+                < common::MC_SE * se(row.mean_evaluable_arm)
         );
         assert!(
-            row.bias.abs() < 4.0 * row.bias_se,
+            (row.mean_risk_control - row.true_risk_control).abs()
+                < common::MC_SE * se(row.mean_evaluable_control)
+        );
+        assert!(
+            row.bias.abs() < common::MC_SE * row.bias_se,
             "{}: bias {} se {}",
             row.arm,
             row.bias,
@@ -138,12 +141,12 @@ fn observed_risks_are_unbiased_for_the_true_risks() {
         let se = |sd: f64| sd / (d.replicates as f64).sqrt();
         let arm = 101.0 / 4.0 * 0.94;
         assert!(
-            (row.mean_evaluable_arm - arm).abs() < 4.0 * se(1.3),
+            (row.mean_evaluable_arm - arm).abs() < common::MC_SE * se(1.3),
             "{}",
             row.mean_evaluable_arm
         );
         let control = 101.0 * 2.0 / 4.0 * 0.94;
-        assert!((row.mean_evaluable_control - control).abs() < 4.0 * se(1.8));
+        assert!((row.mean_evaluable_control - control).abs() < common::MC_SE * se(1.8));
     }
 }
 
@@ -257,20 +260,22 @@ fn count_level_engine_agrees_with_a_patient_level_simulator() {
         let power = p.rejections / t;
         let se = (row.power_se.powi(2) + power * (1.0 - power) / t).sqrt();
         assert!(
-            (row.power - power).abs() < 4.0 * se,
+            (row.power - power).abs() < common::MC_SE * se,
             "{}: power {} vs {power}",
             row.arm,
             row.power
         );
         // Evaluable counts: binomial(101 * share, 0.94)-like, SD below 5 per trial.
         let se_n = 5.0 * (1.0 / t + 1.0 / d.replicates as f64).sqrt();
-        assert!((row.mean_evaluable_arm - p.evaluable_arm / t).abs() < 4.0 * se_n);
-        assert!((row.mean_evaluable_control - p.evaluable_control / t).abs() < 4.0 * se_n);
+        assert!((row.mean_evaluable_arm - p.evaluable_arm / t).abs() < common::MC_SE * se_n);
+        assert!(
+            (row.mean_evaluable_control - p.evaluable_control / t).abs() < common::MC_SE * se_n
+        );
         let mean = p.screened / t;
         let sd = (p.screened_sq / t - mean * mean).sqrt();
         let se_s = sd * (1.0 / t + 1.0 / d.replicates as f64).sqrt();
         assert!(
-            (row.mean_screened - mean).abs() < 4.0 * se_s,
+            (row.mean_screened - mean).abs() < common::MC_SE * se_s,
             "{} vs {mean}",
             row.mean_screened
         );

@@ -360,7 +360,7 @@ fn stopping_probabilities_match_exact_enumeration() {
         let close = |what: &str, sim: f64, exact: f64| {
             let se = binomial_se(exact, r).max(1.0 / r);
             assert!(
-                (sim - exact).abs() < 4.0 * se,
+                (sim - exact).abs() < common::MC_SE * se,
                 "{}: {what}: simulated {sim}, exact {exact} ({:.1} SE)",
                 case.what,
                 (sim - exact) / se
@@ -447,7 +447,7 @@ fn stopping_probabilities_match_exact_enumeration() {
             60.0
         };
         assert!(
-            (simulated - mean).abs() < 4.0 * se,
+            (simulated - mean).abs() < common::MC_SE * se,
             "{}: expected randomised {simulated} vs exact {mean} (SE {se})",
             case.what
         );
@@ -495,7 +495,7 @@ fn early_stopping_columns(
     let last = e.ended.len() - 1;
     let close = |column: &str, sim: f64, exact: f64, se: f64| {
         assert!(
-            (sim - exact).abs() < 4.0 * se.max(1.0 / r),
+            (sim - exact).abs() < common::MC_SE * se.max(1.0 / r),
             "{what}: {column}: simulated {sim}, exact {exact} (SE {se})"
         );
     };
@@ -513,7 +513,7 @@ fn early_stopping_columns(
     for (k, p) in e.ended.iter().enumerate() {
         cdf += p;
         let se = binomial_se(cdf, r);
-        if (cdf - 0.95).abs() < 4.0 * se.max(1.0 / r) && k < last {
+        if (cdf - 0.95).abs() < common::MC_SE * se.max(1.0 / r) && k < last {
             return; // too close to call: the simulated 95th percentile may be either look
         }
         if cdf >= 0.95 && p95.is_none() {
@@ -843,7 +843,7 @@ futility_bounds = [0.0, 0.0]
                 .sqrt()
                 .max(1e-5);
             assert!(
-                (ours - theirs).abs() < 4.0 * se,
+                (ours - theirs).abs() < common::MC_SE * se,
                 "p1 = {}: {what}: endotrial {ours}, rpact {theirs} ({:.1} SE)",
                 c.p1,
                 (ours - theirs) / se
@@ -885,7 +885,7 @@ futility_bounds = [0.0, 0.0]
             .unwrap();
         let se = sd * (1.0 / r + 1.0 / rpact_iterations).sqrt();
         assert!(
-            (s.expected_randomised - c.expected_n).abs() < 4.0 * se,
+            (s.expected_randomised - c.expected_n).abs() < common::MC_SE * se,
             "p1 = {}: expected N {} vs rpact {} (SE {se})",
             c.p1,
             s.expected_randomised,
@@ -935,7 +935,7 @@ fn check_screening(d: &Design, tally: &summary::Tally) {
     let exact = mean_r / q;
     let se = ((mean_r * (1.0 - q) + var_r) / (q * q) / r).sqrt();
     assert!(
-        (row.mean_screened - exact).abs() < 4.0 * se,
+        (row.mean_screened - exact).abs() < common::MC_SE * se,
         "{}: mean screened {} vs {exact} (SE {se})",
         d.name,
         row.mean_screened
@@ -961,7 +961,11 @@ fn check_screening(d: &Design, tally: &summary::Tally) {
     if let Some(c) = &d.cost {
         let cost = c.screening * exact + c.per_patient * mean_r;
         let se_cost = c.screening * se + c.per_patient * (var_r / r).sqrt();
-        assert!((row.mean_cost - cost).abs() < 4.0 * se_cost, "{}", d.name);
+        assert!(
+            (row.mean_cost - cost).abs() < common::MC_SE * se_cost,
+            "{}",
+            d.name
+        );
         // Screened and randomised both vary: the quantile of the cost is not kept.
         assert!(row.p95_cost.is_nan(), "{}", d.name);
     }
@@ -1081,7 +1085,7 @@ fn stratified_looks_agree_with_a_patient_level_simulator() {
                 .sqrt()
                 .max(1e-5);
             assert!(
-                (ours - theirs).abs() < 4.0 * se,
+                (ours - theirs).abs() < common::MC_SE * se,
                 "look {} {what}: engine {ours}, patient level {theirs} ({:.1} SE)",
                 k + 1,
                 (ours - theirs) / se
@@ -1150,7 +1154,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
         let power: f64 = e.efficacy.iter().sum();
         let se = (power * (1.0 - power) / r).sqrt();
         assert!(
-            (row.power - power).abs() < 4.0 * se,
+            (row.power - power).abs() < common::MC_SE * se,
             "{}: power {} vs exact {power}",
             row.arm,
             row.power
@@ -1158,7 +1162,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
         let early = row.sequential.as_ref().unwrap().p_early_efficacy;
         let se = (e.efficacy[0] * (1.0 - e.efficacy[0]) / r).sqrt();
         assert!(
-            (early - e.efficacy[0]).abs() < 4.0 * se,
+            (early - e.efficacy[0]).abs() < common::MC_SE * se,
             "{}: {early}",
             row.arm
         );
@@ -1172,7 +1176,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
         let e = exact(&[50, 100], [0.6, 0.25][j], 0.25, &POCOCK2, None, 1.0, false);
         let se = binomial_se(e.efficacy[k], r);
         assert!(
-            (row.p_efficacy - e.efficacy[k]).abs() < 4.0 * se,
+            (row.p_efficacy - e.efficacy[k]).abs() < common::MC_SE * se,
             "{} look {}: {} vs exact {}",
             row.arm,
             row.look,

@@ -4,17 +4,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::{cli, shipped_path};
 use endotrial::engine::shard::Shard;
 use endotrial::engine::summary::Tally;
 use predicates::str::contains;
 
-fn endotrial() -> Command {
-    Command::cargo_bin("endotrial").unwrap()
-}
-
 fn scenario() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep.toml")
+    shipped_path("immunosep.toml")
 }
 
 /// Runs the scenario; `extra` may override the default --replicates 20001 and --seed 3.
@@ -26,7 +22,7 @@ fn run(out: &Path, extra: &[&str]) {
     if !extra.contains(&"--seed") {
         args.extend(["--seed", "3"]);
     }
-    endotrial()
+    cli()
         .args(args)
         .args(extra)
         .arg("--out")
@@ -54,7 +50,7 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
     for n in [1, 2, 7] {
         let out = dir.path().join(format!("sharded{n}"));
         let shard_dir = shards(&out, n, &["--threads", if n == 2 { "1" } else { "2" }]);
-        endotrial().arg("merge").arg(&shard_dir).assert().success();
+        cli().arg("merge").arg(&shard_dir).assert().success();
         let merged = fs::read(out.join("immunosep/summary.csv")).unwrap();
         assert_eq!(merged, single, "{n} shards");
         assert_eq!(
@@ -69,7 +65,7 @@ fn incomplete_duplicated_or_mismatched_shards_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let shard_dir = shards(&dir.path().join("a"), 3, &[]);
     let merge_fails = |what: &str, message: &str| {
-        endotrial()
+        cli()
             .arg("merge")
             .arg(&shard_dir)
             .assert()
@@ -107,7 +103,7 @@ fn incomplete_duplicated_or_mismatched_shards_are_refused() {
         .replace("dropout = 0.018", "dropout = 0.05");
     let changed = dir.path().join("changed.toml");
     fs::write(&changed, text).unwrap();
-    endotrial()
+    cli()
         .args([
             "run",
             "--quiet",
@@ -140,7 +136,7 @@ fn incomplete_duplicated_or_mismatched_shards_are_refused() {
     merge_fails("corrupt", "not a shard file");
 
     fs::write(&second, &original).unwrap();
-    endotrial().arg("merge").arg(&shard_dir).assert().success();
+    cli().arg("merge").arg(&shard_dir).assert().success();
 }
 
 /// An edit of a shard's tally.
@@ -178,7 +174,7 @@ fn an_impossible_shard_is_refused() {
         let mut broken = shard.clone();
         edit(&mut broken.tally);
         fs::write(&second, broken.to_json()).unwrap();
-        endotrial()
+        cli()
             .arg("merge")
             .arg(&shard_dir)
             .assert()
@@ -193,7 +189,7 @@ fn an_impossible_shard_is_refused() {
         );
     }
     fs::write(&second, &original).unwrap();
-    endotrial().arg("merge").arg(&shard_dir).assert().success();
+    cli().arg("merge").arg(&shard_dir).assert().success();
 }
 
 /// Every shipped scenario's tally (binary, sequential, biomarker, enrichment, time to event at

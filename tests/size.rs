@@ -169,7 +169,7 @@ fn large_designs_are_within_2_percent_of_power_prop_test_and_recover_wong_trials
         let exact = wong_exact(design, chosen);
         let se = (target * (1.0 - target) / rows[0].replicates as f64).sqrt();
         assert!(
-            gap <= 0.02 || (exact - target).abs() < 4.0 * se,
+            gap <= 0.02 || (exact - target).abs() < common::MC_SE * se,
             "{name}: simulated N {chosen} vs power.prop.test {r_n} (exact power there {exact})"
         );
         assert!(

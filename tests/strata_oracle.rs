@@ -5,7 +5,7 @@
 //! null and the family-wise error has an exact, non-zero value: the check bounds it from both
 //! sides (a procedure that never rejects fails it). Tolerance: 4 Monte Carlo SEs, fixed seed.
 
-use crate::common;
+use crate::common::{self, assert_mc};
 use crate::oracle;
 
 use endotrial::engine::{self, summary};
@@ -62,14 +62,6 @@ per_patient = 1000
     )
 }
 
-fn within(what: &str, simulated: f64, exact: f64, se: f64) {
-    assert!(
-        (simulated - exact).abs() <= 4.0 * se,
-        "{what}: simulated {simulated} vs exact {exact} (4 SE = {})",
-        4.0 * se
-    );
-}
-
 fn proportion_se(p: f64, n: f64) -> f64 {
     (p * (1.0 - p) / n).sqrt()
 }
@@ -102,7 +94,7 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
     let rf = r as f64;
 
     let row = &summary::summarise(&d, &tally)[0];
-    within("power", row.power, x.power, proportion_se(x.power, rf));
+    assert_mc("power", row.power, x.power, proportion_se(x.power, rf));
     se_of("power", row.power_se, row.power, rf);
     assert_wilson(
         "power",
@@ -110,13 +102,13 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         row.power,
         rf,
     );
-    within(
+    assert_mc(
         "coverage",
         row.coverage,
         x.coverage,
         proportion_se(x.coverage, rf),
     );
-    within(
+    assert_mc(
         "mean_difference",
         row.mean_difference,
         x.mean_difference,
@@ -131,17 +123,17 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         assert!((sub.true_risk_control - RISK[0][s]).abs() < 1e-12);
         assert!((sub.true_difference - (RISK[1][s] - RISK[0][s])).abs() < 1e-12);
         let p = x.label_power[s];
-        within(&what("power"), sub.power, p, proportion_se(p, rf));
+        assert_mc(&what("power"), sub.power, p, proportion_se(p, rf));
         se_of(&what("power"), sub.power_se, sub.power, rf);
         let e = x.label_estimable[s];
-        within(
+        assert_mc(
             &what("estimable"),
             sub.estimable as f64 / rf,
             e,
             proportion_se(e, rf),
         );
         // A within-label difference has SD below 0.5: the SE is at most 0.5 / sqrt(trials).
-        within(
+        assert_mc(
             &what("mean_difference"),
             sub.mean_difference,
             x.label_mean_difference[s],
@@ -149,21 +141,21 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         );
         let pa = if s == 0 { PA } else { 1.0 - PA };
         let sd = ((N / 2) as f64 * pa * (1.0 - pa)).sqrt();
-        within(
+        assert_mc(
             &what("mean_evaluable_arm"),
             sub.mean_evaluable_arm,
             x.label_mean_evaluable_arm[s],
             sd / rf.sqrt(),
         );
         // Control's label count has the same binomial law as the drug arm's.
-        within(
+        assert_mc(
             &what("mean_evaluable_control"),
             sub.mean_evaluable_control,
             x.label_mean_evaluable_control[s],
             sd / rf.sqrt(),
         );
         let ip = x.interaction_power;
-        within(
+        assert_mc(
             &what("interaction_power"),
             sub.interaction_power,
             ip,
@@ -183,25 +175,25 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
         assert_eq!(row.procedure, "holm");
         assert_eq!(row.true_null, h == 2, "{}", row.hypothesis);
         let p = x.holm_power[h];
-        within(
+        assert_mc(
             &format!("{} power", row.hypothesis),
             row.power,
             p,
             proportion_se(p, rf),
         );
-        within(
+        assert_mc(
             "any_rejected",
             row.any_rejected,
             x.holm_any,
             proportion_se(x.holm_any, rf),
         );
-        within(
+        assert_mc(
             "all_rejected",
             row.all_rejected,
             x.holm_all,
             proportion_se(x.holm_all, rf),
         );
-        within(
+        assert_mc(
             "fwer",
             row.fwer,
             x.holm_fwer,
@@ -237,8 +229,8 @@ fn cost_matches_the_negative_binomial_of_screening() {
     // Screen failures before the N-th success: mean N (1 - q) / q, variance N (1 - q) / q^2.
     let mean_screened = n / q;
     let se = (n * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
-    within("mean_screened", row.mean_screened, mean_screened, se);
-    within(
+    assert_mc("mean_screened", row.mean_screened, mean_screened, se);
+    assert_mc(
         "mean_cost",
         row.mean_cost,
         100.0 * mean_screened + 1000.0 * n,
@@ -314,12 +306,12 @@ fn p95_screened_of_designs_screening_thousands_to_millions() {
         let cdf = |s: f64| common::screened_cdf(n as f64, q, s);
         assert!((cdf(r_p95 as f64) - r_cdf).abs() < 1e-9, "{n} {q}");
         // The empirical CDF is within 4 SEs of the exact one.
-        let tol = 4.0 * (0.95 * 0.05 / r as f64).sqrt();
+        let tol = common::MC_SE * (0.95 * 0.05 / r as f64).sqrt();
         let bin = f64::from(1u32 << window.1);
         common::assert_p95(&format!("{n} {q}"), cdf, row.p95_screened as f64, bin, tol);
         let mean = n as f64 / q;
         let se = (n as f64 * (1.0 - q)).sqrt() / q / (r as f64).sqrt();
-        within("mean_screened", row.mean_screened, mean, se);
+        assert_mc("mean_screened", row.mean_screened, mean, se);
     }
 }
 
@@ -340,7 +332,7 @@ fn size_searches_the_adjusted_power_of_the_named_hypothesis() {
         (Searched::All, x.holm_all),
     ] {
         let row = &size::searched_rows(&d, &tally, searched)[0];
-        within(
+        assert_mc(
             &format!("{searched:?}"),
             row.power,
             exact,

@@ -44,7 +44,10 @@ fn fwer_is_controlled_under_the_global_null() {
         assert_eq!(rows.len(), 3);
         assert!(rows.iter().all(|h| h.true_null));
         let fwer = rows[0].fwer;
-        assert!(fwer <= 0.05 + 4.0 * se, "{procedure}: FWER {fwer}");
+        assert!(
+            fwer <= 0.05 + common::MC_SE * se,
+            "{procedure}: FWER {fwer}"
+        );
         assert!(
             (rows[0].any_rejected - fwer).abs() < 1e-15,
             "all hypotheses are true nulls"
@@ -54,7 +57,7 @@ fn fwer_is_controlled_under_the_global_null() {
     let d = null_with("none", r, 5);
     let rows = summary::hypothesis_rows(&d, &engine::simulate(&d, 0..r, &|_| {}));
     assert!(
-        rows[0].fwer > 0.05 + 4.0 * se,
+        rows[0].fwer > 0.05 + common::MC_SE * se,
         "unadjusted FWER {}",
         rows[0].fwer
     );
@@ -170,14 +173,14 @@ fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
         }
         let se = (exact * (1.0 - exact) / d.replicates as f64).sqrt();
         assert!(
-            (row.power - exact).abs() < 4.0 * se,
+            (row.power - exact).abs() < common::MC_SE * se,
             "label {}: {} vs exact {exact}",
             row.label,
             row.power
         );
         assert!(
             (row.mean_evaluable_arm - 30.0 * pi).abs()
-                < 4.0 * (30.0 * pi * (1.0 - pi) / d.replicates as f64).sqrt()
+                < common::MC_SE * (30.0 * pi * (1.0 - pi) / d.replicates as f64).sqrt()
         );
         assert_eq!(row.true_risk_arm, d.stratum_risk[arm][s]);
         assert_eq!(row.true_risk_control, d.stratum_risk[control][s]);

@@ -29,12 +29,7 @@ fn surv(row: &SummaryRow) -> &SurvivalColumns {
 
 /// Asserts |a - b| < 4 sqrt(se_a^2 + se_b^2).
 fn close(what: &str, a: f64, se_a: f64, b: f64, se_b: f64) {
-    let se = (se_a * se_a + se_b * se_b).sqrt();
-    assert!(
-        (a - b).abs() < 4.0 * se,
-        "{what}: {a} vs {b} (4 SE = {})",
-        4.0 * se
-    );
+    common::assert_mc(what, a, b, (se_a * se_a + se_b * se_b).sqrt());
 }
 
 /// The scenario the oracle re-implements: three endotypes with piecewise mortality, the third
@@ -361,7 +356,7 @@ fn check_against_oracle(test: &str, hr: [f64; 3], same_hazards: bool) -> Summary
     same_sd("duration", s.mean_duration_days, o.duration);
     // The 95th percentile in whole days (rounded up) lies between the oracle's empirical
     // quantiles at 0.95 -+ 4 SE of a quantile's level in both samples.
-    let delta = 4.0 * (0.95f64 * 0.05 * (1.0 / 20_000.0 + 1.0 / r)).sqrt();
+    let delta = common::MC_SE * (0.95f64 * 0.05 * (1.0 / 20_000.0 + 1.0 / r)).sqrt();
     let at = |q: f64| o.durations[(q * o.durations.len() as f64) as usize];
     assert!(
         at(0.95 - delta).ceil() <= s.p95_duration_days
@@ -797,7 +792,7 @@ fn event_driven_trials_match_a_patient_level_oracle() {
                 .sum::<f64>()
                 / per_trial.len() as f64
         };
-        let tol = 4.0 * (2.0 * 0.95 * 0.05 / per_trial.len() as f64).sqrt();
+        let tol = common::MC_SE * (2.0 * 0.95 * 0.05 / per_trial.len() as f64).sqrt();
         let p95 = row.p95_screened as f64;
         common::assert_p95(&what("p95_screened"), cdf, p95, 1.0, tol);
         let screened = per_trial.iter().map(|&n| n / q).collect::<Vec<_>>();

@@ -8,6 +8,33 @@ use endotrial::engine::summary::{self, SummaryRow};
 use endotrial::model::design::Design;
 use endotrial::model::scenario::Scenario;
 
+/// The tolerance of every Monte Carlo assertion, in Monte Carlo standard errors: with a fixed
+/// seed, |estimate - reference| < MC_SE * SE.
+pub const MC_SE: f64 = 4.0;
+
+/// Asserts that a simulated `estimate` is within `MC_SE` standard errors `se` of `reference`
+/// (or equal to it: a proportion of 0 or 1 has an SE of 0).
+pub fn assert_mc(what: &str, estimate: f64, reference: f64, se: f64) {
+    let gap = (estimate - reference).abs();
+    assert!(
+        gap < MC_SE * se || gap == 0.0,
+        "{what}: simulated {estimate} vs {reference} ({MC_SE} SE = {})",
+        MC_SE * se
+    );
+}
+
+/// The `endotrial` binary, to run with arguments and assert on.
+pub fn cli() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("endotrial").unwrap()
+}
+
+/// The path of the shipped scenario `scenarios/<name>`.
+pub fn shipped_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
 /// A design from scenario text (panics with the validation message if invalid).
 pub fn design(toml: &str) -> Design {
     match Scenario::from_text(Path::new("test.toml"), toml.to_string()) {
