@@ -916,7 +916,7 @@ fn cmh_z(strata: &[[u64; 4]]) -> f64 {
 /// screen failures are negative binomial(R, q), so E[screened] = E[R] / q and
 /// Var = E[R] (1 - q) / q^2 + Var(R) / q^2; mean within 4 SE, 95th percentile within 3 patients
 /// of the mixture's.
-fn check_screening(d: &Design, tally: &summary::Tally) {
+fn check_screening(d: &Design, tally: &endotrial::engine::tally::Tally) {
     let q = d.eligible_fraction;
     assert!(q < 1.0, "a design with screen failures");
     let seq = tally.sequential.as_ref().unwrap();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{cli, shipped_path};
 use endotrial::engine::shard::Shard;
-use endotrial::engine::summary::Tally;
+use endotrial::engine::tally::Tally;
 use predicates::str::contains;
 
 fn scenario() -> PathBuf {
@@ -208,7 +208,7 @@ fn every_shipped_scenario_tally_passes_the_merge_checks() {
         let mut s = endotrial::model::scenario::Scenario::load(&path).unwrap();
         s.design.replicates = 3000;
         let tally = endotrial::engine::simulate(&s.design, 0..3000, &|_| {});
-        endotrial::engine::tally_check::check(&tally, &s.design)
+        endotrial::engine::tally::check::check(&tally, &s.design)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }

@@ -188,7 +188,7 @@ fn searched(
 const SWEEP_POINTS: &str = "sweep-points";
 
 /// A point's saved result, if `file` holds one of exactly this scenario and engine.
-fn saved_point(file: &Path, scenario: &Scenario) -> Option<summary::Tally> {
+fn saved_point(file: &Path, scenario: &Scenario) -> Option<crate::engine::tally::Tally> {
     let shard = Shard::read(file).ok()?;
     (shard.format == shard::FORMAT
         && shard.engine == shard::ENGINE

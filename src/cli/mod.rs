@@ -15,7 +15,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine;
 use crate::engine::shard::{Shard, ShardError, ShardSpec};
-use crate::engine::summary::{self, Tally};
+use crate::engine::summary;
+use crate::engine::tally::Tally;
 use crate::model::design::{Design, MAX_SAMPLE_SIZE};
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::templates::Template;

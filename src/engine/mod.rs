@@ -1,7 +1,9 @@
-//! The engine: the parallel Monte Carlo loop (here), the per-trial statistics and exact
-//! tallies (`summary`) and their invariants (`tally_check`), and shard files with their exact
-//! merge (`shard`). Imports `model`,
-//! `stats` and `endpoint`.
+//! The engine: the parallel Monte Carlo loop (here), each endpoint's trials as the loop runs
+//! them (`BinaryEndpoint` here with its per-trial statistics in `binary_analysis`, `sequential`,
+//! `survival`, `enrichment`), the exact tallies they record into with their invariants
+//! (`tally`), the rows computed from a tally (`summary`), and shard files with their exact
+//! merge (`shard`). Imports `model`, `stats` and `endpoint`; data flows binary_analysis ->
+//! tally -> endpoints -> summary.
 //!
 //! The parallel loop: trials in fixed chunks over rayon, each trial on its own random
 //! stream, tallies merged exactly.
@@ -11,12 +13,13 @@
 //! integer tallies this makes any split of the trial indices (threads, shards, machines) give the
 //! same totals.
 
+pub mod binary_analysis;
 pub mod enrichment;
 pub mod sequential;
 pub mod shard;
 pub mod summary;
 pub mod survival;
-pub mod tally_check;
+pub mod tally;
 
 use std::ops::Range;
 
@@ -25,10 +28,11 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::engine::binary_analysis::Scratch;
 use crate::engine::enrichment::EnrichmentEndpoint;
 use crate::engine::sequential::{Monitor, SequentialScratch};
-use crate::engine::summary::{Scratch, Tally};
 use crate::engine::survival::SurvivalEndpoint;
+use crate::engine::tally::Tally;
 use crate::model::design::Design;
 
 /// Trials per unit of parallel work and of progress reporting.

@@ -17,7 +17,8 @@
 use rand::Rng;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
-use crate::engine::summary::{Scratch, Tally, compare};
+use crate::engine::binary_analysis::{Scratch, compare};
+use crate::engine::tally::Tally;
 use crate::model::design::Design;
 use crate::stats::analysis::{Level, Statistic};
 use crate::stats::boundaries::{self, Sides};

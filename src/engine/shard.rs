@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::summary::Tally;
-use crate::engine::tally_check;
+use crate::engine::tally::{self, Tally};
 use crate::model::scenario::Scenario;
 
 /// Bumped whenever the shard file layout changes.
@@ -245,7 +244,7 @@ pub fn merge(dir: &Path, shards: &[(PathBuf, Shard)]) -> Result<(Scenario, Tally
     // Every shard is checked before any is merged: nothing is written from a set with one
     // impossible tally in it.
     for (path, s) in shards {
-        tally_check::check(&s.tally, &scenario.design)
+        tally::check::check(&s.tally, &scenario.design)
             .map_err(|e| ShardError::Tally(path.clone(), e))?;
     }
     for (_, s) in shards {

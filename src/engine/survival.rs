@@ -1,75 +1,18 @@
-//! Time-to-event trials: each trial's log-rank test and Cox estimate per comparison, and what
-//! the endpoint adds to a tally (events, patients randomised by the analysis, duration).
-
-use std::collections::BTreeMap;
+//! Time-to-event trials: each trial's log-rank test and Cox estimate per comparison, recorded
+//! into the tally (its time-to-event block is `tally::survival`).
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::endpoint::survival::{SurvivalSimulator, SurvivalTrial};
 use crate::engine::Endpoint;
 use crate::engine::sequential::StoppingRule;
-use crate::engine::summary::{ComparisonOutcome, Tally, from_fixed, quantile_of, to_fixed};
+use crate::engine::tally::Tally;
+use crate::engine::tally::comparison::{ComparisonOutcome, to_fixed};
 use crate::model::design::Design;
 use crate::model::vocabulary::TestKind;
 use crate::stats::analysis::{Level, Z_975};
 use crate::stats::power;
 use crate::stats::survival::{Cox, LogRank, RiskSet};
-
-/// What a time-to-event design adds to a tally.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SurvivalTally {
-    /// Deaths observed by the analysis and patients randomised by then, summed over trials.
-    pub sum_events: u128,
-    pub sum_randomised: u128,
-    /// Per comparison: deaths in the arm and in control, summed over trials.
-    pub events_arm: Vec<u128>,
-    pub events_control: Vec<u128>,
-    /// Days from the first randomisation to the analysis: their fixed-point sum, and trials
-    /// per whole day (rounded up) for the quantiles. Empty without accrual.
-    pub sum_duration: i128,
-    pub duration_days: BTreeMap<u64, u64>,
-}
-
-impl SurvivalTally {
-    pub fn new(comparisons: usize) -> SurvivalTally {
-        SurvivalTally {
-            events_arm: vec![0; comparisons],
-            events_control: vec![0; comparisons],
-            ..SurvivalTally::default()
-        }
-    }
-
-    pub fn merge(&mut self, o: &SurvivalTally) {
-        self.sum_events += o.sum_events;
-        self.sum_randomised += o.sum_randomised;
-        for (a, b) in self.events_arm.iter_mut().zip(&o.events_arm) {
-            *a += b;
-        }
-        for (a, b) in self.events_control.iter_mut().zip(&o.events_control) {
-            *a += b;
-        }
-        self.sum_duration += o.sum_duration;
-        for (&k, &v) in &o.duration_days {
-            *self.duration_days.entry(k).or_insert(0) += v;
-        }
-    }
-
-    /// Mean days from the first randomisation to the analysis (NaN without accrual).
-    pub fn mean_duration(&self, trials: u64) -> f64 {
-        if self.duration_days.is_empty() {
-            f64::NAN
-        } else {
-            from_fixed(self.sum_duration) / trials as f64
-        }
-    }
-
-    /// The `q` quantile of the duration in whole days (R's type 1 on days rounded up).
-    pub fn duration_quantile(&self, q: f64, trials: u64) -> f64 {
-        quantile_of(self.duration_days.iter().map(|(&d, &t)| (d, t)), q, trials)
-            .map_or(f64::NAN, |d| d as f64)
-    }
-}
 
 /// A comparison's risk sets and its Cox fit, reused from trial to trial.
 type Analysis = (Vec<RiskSet>, Cox);

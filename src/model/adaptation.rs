@@ -2,65 +2,13 @@
 //! populations continue, and how the intersection hypotheses of the closed test are tested),
 //! and how the eligible labels are recruited (`enrollment.label_counts`).
 
-use serde::Deserialize;
-
-use crate::model::scenario::{InvalidKey, RawScenario};
-use crate::model::vocabulary::{EndpointKind, FutilityFamily, Sidedness, TestKind};
+use crate::model::raw::{InvalidKey, RawScenario};
+use crate::model::vocabulary::{
+    EndpointKind, FutilityFamily, Intersection, LabelCounts, SelectionRule, Sidedness, TestKind,
+};
 
 /// Most hypotheses (populations) an adaptive design selects among.
 pub const MAX_HYPOTHESES: usize = 8;
-
-/// `[adaptation]` as written.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAdaptation {
-    /// The look (1-based, an interim) at which populations are selected.
-    pub at_look: usize,
-    pub selection: SelectionRule,
-    pub epsilon: Option<f64>,
-    pub threshold: Option<f64>,
-    #[serde(default)]
-    pub intersection: Intersection,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SelectionRule {
-    Best,
-    Epsilon,
-    Threshold,
-    All,
-}
-
-/// The local test of an intersection hypothesis on the stage-wise p-values of its populations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Intersection {
-    #[default]
-    Simes,
-    Bonferroni,
-}
-
-impl Intersection {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Intersection::Simes => "simes",
-            Intersection::Bonferroni => "bonferroni",
-        }
-    }
-}
-
-/// How each stage's patients are spread over the eligible labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LabelCounts {
-    /// Each patient's label drawn at screening (the mix varies from trial to trial).
-    #[default]
-    Random,
-    /// Each label recruited by quota: the stage's patients times its share among the labels
-    /// recruited, rounded (as rpact's enrichment simulations).
-    Fixed,
-}
 
 /// Which populations continue after the interim, on their observed effects (risk difference in
 /// the direction of benefit, cumulative to the interim) or stage-wise z.

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::model::adaptation::{self, AdaptationPlan};
 use crate::model::classify::{Biomarker, Classifier, Marginal, Rule};
-use crate::model::scenario::{
+use crate::model::raw::{
     InvalidKey, RawArm, RawBiomarker, RawClassifier, RawScenario, RawTreatment,
 };
 use crate::model::sequential::{self, Accrual, SequentialPlan};

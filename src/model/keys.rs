@@ -364,7 +364,7 @@ mod tests {
             }
             at.insert("zz_not_a_key".into(), toml::Value::Integer(1));
             let text = toml::to_string(&t).unwrap();
-            let error = toml::from_str::<crate::model::scenario::RawScenario>(&text)
+            let error = toml::from_str::<crate::model::raw::RawScenario>(&text)
                 .expect_err(path)
                 .to_string();
             // serde: "unknown field `x`, expected `a` or `b`" / "expected one of `a`, `b`, ...".

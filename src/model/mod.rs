@@ -1,16 +1,18 @@
-//! The model: the scenario file as written (`scenario`, raw serde types), the closed sets of
-//! names its keys take (`vocabulary`), its validation into a `design` with every derived
-//! quantity computed exactly, the keys a file may hold (`keys`), the biomarker classification
-//! (`classify`), the validated `[sequential]` plan and patient pipeline (`sequential`), adaptive
-//! enrichment (`adaptation`), the piecewise-exponential mortality of a time-to-event endpoint
-//! (`hazard`) and that endpoint's validated model (`survival`), the starting scenarios of `init`
-//! (`templates`) and values echoed in messages (`text`). Imports nothing above it.
+//! The model: the scenario file as written (`raw`, serde types) and as loaded (`scenario`), the
+//! closed sets of names its keys take (`vocabulary`), its validation into a `design` with every
+//! derived quantity computed exactly, the keys a file may hold (`keys`), the biomarker
+//! classification (`classify`), the validated `[sequential]` plan and patient pipeline
+//! (`sequential`), adaptive enrichment (`adaptation`), the piecewise-exponential mortality of a
+//! time-to-event endpoint (`hazard`) and that endpoint's validated model (`survival`), the
+//! starting scenarios of `init` (`templates`) and values echoed in messages (`text`). Imports
+//! nothing above it; raw -> the validated plans -> design -> scenario.
 
 pub mod adaptation;
 pub mod classify;
 pub mod design;
 pub mod hazard;
 pub mod keys;
+pub mod raw;
 pub mod scenario;
 pub mod sequential;
 pub mod survival;

@@ -2,7 +2,7 @@
 //! the bounds from it) and the patient pipeline (`enrollment.accrual_per_month`,
 //! `endpoint.assessment_day`).
 
-use crate::model::scenario::{InvalidKey, RawScenario};
+use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::vocabulary::{
     EfficacyFamily, EndpointKind, FutilityFamily, Sidedness, SpendingFamily, TestKind,
 };

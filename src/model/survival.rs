@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::hazard::PiecewiseHazard;
-use crate::model::scenario::{InvalidKey, RawScenario};
+use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::model::vocabulary::{Effect, EndpointKind, TimeResolution};
 

@@ -225,3 +225,42 @@ impl Procedure {
         }
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionRule {
+    Best,
+    Epsilon,
+    Threshold,
+    All,
+}
+
+/// The local test of an intersection hypothesis on the stage-wise p-values of its populations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intersection {
+    #[default]
+    Simes,
+    Bonferroni,
+}
+
+impl Intersection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intersection::Simes => "simes",
+            Intersection::Bonferroni => "bonferroni",
+        }
+    }
+}
+
+/// How each stage's patients are spread over the eligible labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelCounts {
+    /// Each patient's label drawn at screening (the mix varies from trial to trial).
+    #[default]
+    Random,
+    /// Each label recruited by quota: the stage's patients times its share among the labels
+    /// recruited, rounded (as rpact's enrichment simulations).
+    Fixed,
+}

@@ -6,9 +6,10 @@
 
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::SummaryRow;
-use crate::model::adaptation::{LabelCounts, Selection};
+use crate::model::adaptation::Selection;
 use crate::model::design::Design;
 use crate::model::vocabulary::{Effect, Randomisation, Sidedness, TestKind, TimeResolution};
+use crate::model::vocabulary::{Intersection, LabelCounts};
 use crate::stats::boundaries;
 use crate::stats::power;
 use crate::tools::size::SizeSearch;
@@ -676,8 +677,8 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             d.analysis.hypotheses.len(),
             hypothesis_names(d),
             match a.intersection {
-                crate::model::adaptation::Intersection::Simes => "Simes",
-                crate::model::adaptation::Intersection::Bonferroni => "Bonferroni",
+                Intersection::Simes => "Simes",
+                Intersection::Bonferroni => "Bonferroni",
             },
             sided(d),
             d.analysis.alpha

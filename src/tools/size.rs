@@ -23,7 +23,8 @@
 use std::collections::BTreeMap;
 
 use crate::engine;
-use crate::engine::summary::{self, SummaryRow, Tally};
+use crate::engine::summary::{self, SummaryRow};
+use crate::engine::tally::Tally;
 use crate::model::design::Design;
 use crate::model::vocabulary::Randomisation;
 use crate::stats::power;

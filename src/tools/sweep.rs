@@ -13,7 +13,8 @@
 use toml_edit::{DocumentMut, Item, Value};
 
 use crate::model::design::Design;
-use crate::model::scenario::{InvalidKey, Scenario, ScenarioError};
+use crate::model::raw::InvalidKey;
+use crate::model::scenario::{Scenario, ScenarioError};
 
 /// Optional scalar keys with a default, sweepable even when the file leaves them out.
 pub const DEFAULTED_KEYS: [(&str, &str); 4] = [

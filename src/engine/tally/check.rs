@@ -6,9 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::enrichment::EnrichmentTally;
-use crate::engine::summary::{ComparisonTally, SequentialTally, Tally};
-use crate::engine::survival::SurvivalTally;
+use crate::engine::tally::Tally;
+use crate::engine::tally::comparison::ComparisonTally;
+use crate::engine::tally::enrichment::EnrichmentTally;
+use crate::engine::tally::sequential::SequentialTally;
+use crate::engine::tally::survival::SurvivalTally;
 use crate::model::design::Design;
 
 /// Checks `tally` against the invariants of a tally of `design`; the error names the field.

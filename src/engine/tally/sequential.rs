@@ -1,0 +1,99 @@
+//! What a group-sequential design adds to a tally: stops per comparison and look, trials
+//! reaching and ending at each look, patients randomised.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::tally::comparison::quantile_of;
+
+/// What a group-sequential design adds to a tally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequentialTally {
+    pub looks: usize,
+    /// Per comparison x look (`comparison * looks + look`): trials in which the comparison
+    /// stopped there for efficacy, and for futility.
+    pub efficacy: Vec<u64>,
+    pub futility: Vec<u64>,
+    /// Per look: trials that ended there (no comparison left, or the last look).
+    pub ended: Vec<u64>,
+    /// Per look: trials that reached it, and the patients randomised by then summed over them.
+    pub reached: Vec<u64>,
+    pub randomised_at: Vec<u128>,
+    /// Patients randomised per trial (the pipeline of a stopped trial included): value ->
+    /// trials, for the quantiles, and their exact sum.
+    pub randomised: BTreeMap<u64, u64>,
+    pub sum_randomised: u128,
+    /// Per look of an event-driven time-to-event design (reached at a random calendar time):
+    /// days from the first randomisation to the look, fixed-point, summed over the trials that
+    /// reached it. Empty otherwise.
+    #[serde(default)]
+    pub days_at: Vec<i128>,
+}
+
+impl SequentialTally {
+    /// `timed`: the looks come at random calendar times (event-driven), kept in `days_at`.
+    pub(crate) fn new(looks: usize, comparisons: usize, timed: bool) -> SequentialTally {
+        SequentialTally {
+            looks,
+            efficacy: vec![0; looks * comparisons],
+            futility: vec![0; looks * comparisons],
+            ended: vec![0; looks],
+            reached: vec![0; looks],
+            randomised_at: vec![0; looks],
+            randomised: BTreeMap::new(),
+            sum_randomised: 0,
+            days_at: if timed { vec![0; looks] } else { Vec::new() },
+        }
+    }
+
+    pub(crate) fn merge(&mut self, o: &SequentialTally) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        add(&mut self.efficacy, &o.efficacy);
+        add(&mut self.futility, &o.futility);
+        add(&mut self.ended, &o.ended);
+        add(&mut self.reached, &o.reached);
+        for (a, b) in self.randomised_at.iter_mut().zip(&o.randomised_at) {
+            *a += b;
+        }
+        for (&k, &v) in &o.randomised {
+            *self.randomised.entry(k).or_insert(0) += v;
+        }
+        self.sum_randomised += o.sum_randomised;
+        for (a, b) in self.days_at.iter_mut().zip(&o.days_at) {
+            *a += b;
+        }
+    }
+
+    /// A trial reached look `k` with `randomised` patients randomised.
+    pub fn reach(&mut self, k: usize, randomised: u64) {
+        self.reached[k] += 1;
+        self.randomised_at[k] += u128::from(randomised);
+    }
+
+    /// Comparison `j` stopped at look `k`: for efficacy, for futility, or neither (the last
+    /// look).
+    pub fn decide(&mut self, j: usize, k: usize, efficacy: bool, futile: bool) {
+        let at = j * self.looks + k;
+        self.efficacy[at] += u64::from(efficacy);
+        self.futility[at] += u64::from(futile);
+    }
+
+    /// A trial ended at look `k` with `randomised` patients randomised.
+    pub fn end(&mut self, k: usize, randomised: u64) {
+        self.ended[k] += 1;
+        *self.randomised.entry(randomised).or_insert(0) += 1;
+        self.sum_randomised += u128::from(randomised);
+    }
+
+    /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
+    pub(crate) fn randomised_quantile(&self, q: f64, trials: u64) -> u64 {
+        quantile_of(self.randomised.iter().map(|(&n, &t)| (n, t)), q, trials)
+            .unwrap_or_else(|| self.randomised.keys().next_back().copied().unwrap_or(0))
+    }
+
+    /// Smallest look (0-based) at which the share of trials ended by then reaches `q`.
+    pub(crate) fn ended_quantile(&self, q: f64, trials: u64) -> usize {
+        quantile_of(self.ended.iter().copied().enumerate(), q, trials).unwrap_or(self.looks - 1)
+    }
+}
