@@ -109,11 +109,14 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
         args.max,
         args.sim.quiet,
     )?;
-    print!("{}", report::size_summary(d, &search, args.power));
+    print!(
+        "{}",
+        report::size_text::size_summary(d, &search, args.power)
+    );
     not_reached(d, &search, args.power)?;
     if let Some(seq) = sequential_size(&pool, &scenario, &search, args.power, aim, args.sim.quiet)?
     {
-        print!("{}", report::sequential_size_text(&seq));
+        print!("{}", report::size_text::sequential_size_text(&seq));
     }
     let path = args.sim.out.join(&d.name).join("sample_size.csv");
     write_file(&path, &output::sample_size_csv(&search))?;
@@ -132,7 +135,7 @@ fn sequential_size(
     target: f64,
     (arm, searched): (Option<&str>, Searched),
     quiet: bool,
-) -> anyhow::Result<Option<report::SequentialSize>> {
+) -> anyhow::Result<Option<report::size_text::SequentialSize>> {
     let d = &scenario.design;
     // An adaptive design has no fixed counterpart (its populations change at the interim).
     let Some(n) = search
@@ -154,7 +157,7 @@ fn sequential_size(
             .as_ref()
             .map_or(f64::NAN, |s| s.expected_randomised)
     };
-    Ok(Some(report::SequentialSize {
+    Ok(Some(report::size_text::SequentialSize {
         n,
         fixed_n: fixed_search.chosen,
         fixed_max: fixed_search.max,
@@ -457,8 +460,8 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     if let Some(h) = &args.hypothesis {
         command += &format!(" --hypothesis {h}");
     }
-    let provenance = report::Provenance::of(&scenario.text, SCENARIO_COPY, command);
-    let context = report::Context {
+    let provenance = report::provenance::Provenance::of(&scenario.text, SCENARIO_COPY, command);
+    let context = report::justification::Context {
         searched: &search.searched,
         target: args.power,
         stated: &stated,
@@ -490,9 +493,12 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         &dir.join("report.html"),
         report::report_html(&md, &format!("Sample-size report: {}", d.name)).as_bytes(),
     )?;
-    print!("{}", report::size_summary(d, &search, args.power));
+    print!(
+        "{}",
+        report::size_text::size_summary(d, &search, args.power)
+    );
     if let Some(seq) = &seq {
-        print!("{}", report::sequential_size_text(seq));
+        print!("{}", report::size_text::sequential_size_text(seq));
     }
     println!(
         "  -> {}\n  -> {}",

@@ -319,7 +319,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
                 if keys {
                     print!("{}", keys_text(&s));
                 } else {
-                    print!("{}", report::describe(&s.design));
+                    print!("{}", report::describe::describe(&s.design));
                 }
             }
         }

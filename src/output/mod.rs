@@ -662,7 +662,7 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
                 if r.mean_cost.is_nan() {
                     "-".into()
                 } else {
-                    crate::output::report::money(r.mean_cost, &r.currency)
+                    crate::output::report::format::money(r.mean_cost, &r.currency)
                 },
             ),
             None => ("not reached".into(), "-".into(), "-".into(), "-".into()),

@@ -1,0 +1,478 @@
+//! The resolved design in words, as `endotrial validate` prints it: arms and ratio, the test,
+//! the classification matrix, the sequential plan, the adaptation and the time-to-event model.
+
+use crate::model::adaptation::Selection;
+use crate::model::design::Design;
+use crate::model::vocabulary::{Effect, LabelCounts, Sidedness, TestKind, TimeResolution};
+use crate::output::report::format::{num, pct};
+use crate::stats::boundaries;
+use crate::stats::power;
+
+pub(super) fn test_phrase(test: TestKind) -> &'static str {
+    match test {
+        TestKind::ChiSquare => "Pearson chi-square test (without continuity correction)",
+        TestKind::ChiSquareYates => "chi-square test with Yates' continuity correction",
+        TestKind::FisherExact => "Fisher exact test",
+        TestKind::Cmh => "Cochran-Mantel-Haenszel test stratified by diagnostic label",
+        TestKind::Logrank => "log-rank test",
+        TestKind::LogrankStratified => "log-rank test stratified by diagnostic label",
+    }
+}
+
+pub(super) fn sided(d: &Design) -> &'static str {
+    match d.analysis.sidedness {
+        Sidedness::TwoSided => "two-sided",
+        Sidedness::OneSided => "one-sided",
+    }
+}
+
+/// "1:1" or "2:1:1", in arm order.
+pub fn ratio_string(d: &Design) -> String {
+    d.arms
+        .iter()
+        .map(|a| a.ratio.to_string())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// How the report names diagnostic label `l`: its endotype's display name (labels are the
+/// endotypes, in file order).
+pub(super) fn label_shown(d: &Design, l: usize) -> &str {
+    d.endotypes[l].display.as_str()
+}
+
+/// "placebo : personalised", in arm order (as the ratio).
+pub(super) fn arm_names(d: &Design) -> String {
+    d.arms
+        .iter()
+        .map(|a| a.display.as_str())
+        .collect::<Vec<_>>()
+        .join(" : ")
+}
+
+/// Sensitivity P(label l | the endotype of that name) and positive predictive value
+/// P(that endotype | label l).
+pub(super) fn label_accuracy(d: &Design, l: usize) -> (f64, f64) {
+    let labelled: f64 = d
+        .endotypes
+        .iter()
+        .map(|e| e.prevalence * e.classified_as[l])
+        .sum();
+    let sensitivity = d.endotypes[l].classified_as[l];
+    (
+        sensitivity,
+        d.endotypes[l].prevalence * sensitivity / labelled,
+    )
+}
+
+/// Whether every patient's label is their true endotype.
+pub(super) fn perfect_classification(d: &Design) -> bool {
+    d.endotypes
+        .iter()
+        .enumerate()
+        .all(|(e, t)| t.classified_as.get(e) == Some(&1.0))
+}
+
+/// The classifier's rules in words, in the order they are tried.
+pub(super) fn rules_text(d: &Design) -> Option<String> {
+    let c = d.classifier.as_ref()?;
+    let parts: Vec<String> = c
+        .rules
+        .iter()
+        .map(|r| {
+            let when: Vec<String> = r
+                .when
+                .iter()
+                .flat_map(|&(b, lo, hi)| {
+                    let m = &c.biomarkers[b];
+                    let unit = m.unit.as_deref().map_or(String::new(), |u| format!(" {u}"));
+                    let above = lo
+                        .is_finite()
+                        .then(|| format!("{} > {}{unit}", m.name, num(lo)));
+                    let below = hi
+                        .is_finite()
+                        .then(|| format!("{} < {}{unit}", m.name, num(hi)));
+                    above.into_iter().chain(below)
+                })
+                .collect();
+            format!("{} if {}", label_shown(d, r.label), when.join(" and "))
+        })
+        .collect();
+    let otherwise = format!("otherwise {}", label_shown(d, c.default));
+    let cv: Vec<String> = c
+        .biomarkers
+        .iter()
+        .filter(|b| b.assay_cv > 0.0)
+        .map(|b| format!("{} {}", b.name, pct(b.assay_cv)))
+        .collect();
+    let error = if cv.is_empty() {
+        String::new()
+    } else {
+        format!(", with assay coefficients of variation {}", cv.join(", "))
+    };
+    Some(format!("{}; {otherwise}{error}", parts.join("; then ")))
+}
+
+/// One treatment's assumed effect in one true endotype, in words.
+pub(super) fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
+    let t = &d.treatments[t];
+    let endotype = &d.endotypes[e];
+    let control = endotype.control_risk;
+    let treated = crate::model::design::treated_risk(t.effect, value, control).unwrap_or(f64::NAN);
+    let measure = match t.effect {
+        Effect::Risk => String::new(),
+        Effect::RiskDifference => {
+            format!("risk difference {:+.1} percentage points, ", 100.0 * value)
+        }
+        other => format!("{} {}, ", other.name(), num(value)),
+    };
+    let outcome = match &d.survival {
+        Some(m) => format!("{}-day mortality", m.reference_day),
+        None => d.event.clone(),
+    };
+    format!(
+        "{} in {}: {measure}{outcome} {} under {} against {} under control",
+        t.display,
+        endotype.display,
+        pct(treated),
+        t.display,
+        pct(control)
+    )
+}
+
+/// The classification matrix with each label's sensitivity and positive predictive value.
+pub(super) fn classification(d: &Design) -> String {
+    let source = match &d.classifier {
+        Some(c) => format!(
+            "computed exactly from {} biomarker(s) ({}) and {} rule(s), default '{}'",
+            c.biomarkers.len(),
+            c.biomarkers
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            c.rules.len(),
+            d.labels[c.default]
+        ),
+        None => "as given by classified_as (default: its own name)".into(),
+    };
+    let mut out = format!("  classification P(label | true endotype), {source}:\n");
+    out += &format!("    {:<18}", "true \\ label");
+    for l in &d.labels {
+        out += &format!(" {l:>16}");
+    }
+    out += "\n";
+    for e in &d.endotypes {
+        out += &format!("    {:<18}", e.name);
+        for p in &e.classified_as {
+            out += &format!(" {p:>16.4}");
+        }
+        out += "\n";
+    }
+    out += "    label: sensitivity P(label | endotype of that name), PPV P(endotype | label):";
+    for (l, name) in d.labels.iter().enumerate() {
+        let (sensitivity, ppv) = label_accuracy(d, l);
+        out += &format!(" {name} {sensitivity:.4} / {ppv:.4};");
+    }
+    out + "\n"
+}
+
+/// The resolved design, as `validate` prints it.
+/// A plan's looks as percentages of the outcomes: "50.0%, 100.0%".
+pub(super) fn looks_text(plan: &crate::model::sequential::SequentialPlan) -> String {
+    plan.looks
+        .iter()
+        .map(|&t| pct(t))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The boundaries of a sequential design, look by look, with the inflation of the maximum
+/// information and the expected information (as rpact's `getDesignCharacteristics` gives them).
+pub fn sequential_text(d: &Design) -> String {
+    let (Some(plan), Some((b, beta_spent, sides))) = (&d.sequential, boundaries::of_design(d))
+    else {
+        return String::new();
+    };
+    // An event-driven design looks at fractions of its deaths, at random calendar times.
+    let event_driven = d.survival.is_some();
+    let (units, column) = if event_driven {
+        ("deaths", "deaths")
+    } else {
+        ("patients' outcomes", "outcomes")
+    };
+    let mut out = format!(
+        "  sequential: {} look(s) at {} of the {units}; {}; {}\n",
+        plan.looks.len(),
+        looks_text(plan),
+        plan.efficacy_words(),
+        plan.futility_words()
+    );
+    if let Some(a) = d.accrual {
+        out += &format!(
+            "    pipeline: {} randomised a month, outcome on day {}: {} patient(s) randomised but without an outcome at each look\n",
+            a.per_month,
+            a.assessment_day,
+            a.pipeline()
+        );
+    }
+    out += &format!(
+        "    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n"
+    );
+    let levels = b.stage_levels();
+    for (k, &t) in plan.looks.iter().enumerate() {
+        let dash =
+            |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+        out += &format!(
+            "    {:>4}  {:>8.4}  {:>8}  {:>10}  {:>7}  {:>10.4}  {:>9.6}  {:>11.6}  {:>10}  {:>10}\n",
+            k + 1,
+            t,
+            plan.evaluable[k],
+            if event_driven {
+                "-".to_string()
+            } else {
+                d.randomised_by_look(k).to_string()
+            },
+            dash(d.months_to_look(k), 1),
+            b.efficacy[k],
+            levels[k],
+            b.alpha_spent[k],
+            dash(b.futility_at(k), 4),
+            dash(beta_spent.as_ref().map(|v| v[k]), 6),
+        );
+    }
+    let beta = match &plan.futility {
+        crate::model::sequential::FutilityRule::BetaSpending { beta, .. } => *beta,
+        _ => 0.2,
+    };
+    let c = boundaries::characteristics(&b, d.analysis.alpha, sides, beta);
+    out += &format!(
+        "    inflation factor {:.4}: for {} power, the maximum information ({}) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
+        c.inflation,
+        pct(1.0 - beta),
+        if event_driven { "deaths" } else { "patients" },
+        c.inflation,
+        c.expected_h1,
+        c.expected_h0
+    );
+    out
+}
+
+/// The scenario's hypotheses by name: "overall, mals".
+pub(super) fn hypothesis_names(d: &Design) -> String {
+    d.analysis
+        .hypotheses
+        .iter()
+        .map(|&h| d.hypothesis_name(h))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An adaptive design's selection rule, in words.
+pub(super) fn selection_words(selection: Selection) -> String {
+    match selection {
+        Selection::Best => "the population with the best observed effect".to_string(),
+        Selection::Epsilon(e) => {
+            format!("every population within {e} (risk difference) of the best observed effect")
+        }
+        Selection::Threshold(t) => {
+            format!("every population whose z exceeds {t} (none: stop for futility)")
+        }
+        Selection::All => "every population".to_string(),
+    }
+}
+
+/// `validate`'s lines for adaptive enrichment: the rule, each population's labels, its
+/// composition by true endotype (misclassification) and the eligible fraction of screening while
+/// it alone continues; and the eligible fraction after each possible selection.
+pub(super) fn adaptation_text(d: &Design) -> String {
+    let Some(a) = &d.adaptation else {
+        return String::new();
+    };
+    let selection = selection_words(a.selection);
+    let mut out = format!(
+        "  adaptation: at look {} keep {selection}; closed testing of {} hypotheses, intersections by {}, stages combined by the inverse-normal method; labels recruited {}\n",
+        a.at_look + 1,
+        d.analysis.hypotheses.len(),
+        a.intersection.as_str(),
+        match a.label_counts {
+            LabelCounts::Random => "at random (drawn at screening)",
+            LabelCounts::Fixed => "by quota",
+        }
+    );
+    let screened = |strata: &[usize]| strata.iter().map(|&s| d.screened_with(s)).sum::<f64>();
+    for &h in &d.analysis.hypotheses {
+        let strata = d.strata_of(h);
+        let weight: f64 = strata.iter().map(|&s| d.stratum_prob[s]).sum();
+        let composition: Vec<String> = d
+            .endotypes
+            .iter()
+            .enumerate()
+            .map(|(e, endo)| {
+                let share: f64 = strata
+                    .iter()
+                    .map(|&s| d.stratum_prob[s] * d.endotypes_in_stratum(s)[e])
+                    .sum::<f64>()
+                    / weight;
+                format!("{} {share:.4}", endo.name)
+            })
+            .collect();
+        out += &format!(
+            "    {:<16} labels {}; by true endotype: {}; eligible fraction if it alone continues {:.4}\n",
+            d.hypothesis_name(h),
+            strata
+                .iter()
+                .map(|&s| d.labels[d.eligible[s]].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            composition.join(", "),
+            screened(&strata)
+        );
+    }
+    let h = d.analysis.hypotheses.len();
+    let mut fractions = Vec::new();
+    for mask in 1..1usize << h {
+        let names: Vec<&str> = (0..h)
+            .filter(|&i| mask >> i & 1 == 1)
+            .map(|i| d.hypothesis_name(d.analysis.hypotheses[i]))
+            .collect();
+        fractions.push(format!(
+            "{} {:.4}",
+            names.join(" + "),
+            screened(&d.strata_of_populations(mask))
+        ));
+    }
+    out += &format!(
+        "    eligible fraction of screening: before the selection {:.4}; after it, by the populations kept: {}\n",
+        d.eligible_fraction,
+        fractions.join("; ")
+    );
+    out
+}
+
+/// One line per arm: its true risk (`what`), and by label with the treatment given.
+pub(super) fn per_arm(d: &Design, what: &str) -> String {
+    let mut out = String::new();
+    for (a, arm) in d.arms.iter().enumerate() {
+        out += &format!(
+            "    {:<16} ratio {}  {what} {:.4}  [by label:",
+            arm.name, arm.ratio, d.true_risk[a]
+        );
+        for (s, &l) in d.eligible.iter().enumerate() {
+            let t = arm.treatment_by_stratum[s].map_or("none", |t| d.treatments[t].name.as_str());
+            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_risk[a][s]);
+        }
+        out += "]\n";
+    }
+    out
+}
+
+/// `validate`'s model lines for a time-to-event endpoint: follow-up and analysis, mortality
+/// per arm, the hazard ratio and Schoenfeld's power.
+pub(super) fn survival_text(d: &Design) -> String {
+    let m = d.survival.as_ref().expect("a time-to-event design");
+    let mut out = String::from("\n  time to ");
+    out += &d.event;
+    out += &match (m.follow_up_days, m.analysis_events) {
+        (Some(f), None) => format!(": each patient followed {f} days"),
+        (None, Some(k)) => format!(": analysed at the calendar time of death {k}"),
+        (Some(f), Some(k)) => {
+            format!(": analysed at the calendar time of death {k}, follow-up capped at {f} days")
+        }
+        (None, None) => unreachable!("validated: one of them"),
+    };
+    out += match m.resolution {
+        TimeResolution::Day => "; times recorded in whole days",
+        TimeResolution::Continuous => "; times recorded exactly",
+    };
+    out += &match m.follow_up_days {
+        Some(f) if d.dropout > 0.0 => {
+            format!(
+                "; loss to follow-up {} by day {f} (exponential)\n",
+                d.dropout
+            )
+        }
+        _ => "; no loss to follow-up\n".to_string(),
+    };
+    out += &format!(
+        "  true mortality by day {} per arm (no loss to follow-up):\n",
+        m.reference_day
+    );
+    out += &per_arm(d, "mortality");
+    for a in d.comparisons() {
+        let vs = format!("  {} vs {}", d.arms[a].name, d.arms[d.control].name);
+        out += &match d.true_hazard_ratio(a) {
+            Some(hr) => format!(
+                "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}, alpha {})\n",
+                power::analytic_power(d, a),
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha
+            ),
+            None => format!(
+                "{vs}: no single true hazard ratio (the endotypes' hazards or effects differ, so the marginal hazards are not proportional); power by simulation only\n"
+            ),
+        };
+    }
+    out
+}
+
+pub fn describe(d: &Design) -> String {
+    let mut out = format!("scenario {}", d.name);
+    if let Some(desc) = &d.description {
+        out += &format!(": {}", desc.trim());
+    }
+    out += "\n";
+    out += &format!(
+        "  screening: {:.4} of screened patients are eligible ({}); {:.1} screened on average to randomise {}\n",
+        d.eligible_fraction,
+        d.eligible
+            .iter()
+            .map(|&l| d.labels[l].as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        d.expected_screened(),
+        d.sample_size
+    );
+    out += &classification(d);
+    out += "  randomised patients by true endotype:";
+    for (e, p) in d.endotypes.iter().zip(&d.composition) {
+        out += &format!(" {} {:.4};", e.name, p);
+    }
+    out += "\n  randomised patients by diagnostic label (analysis strata):";
+    for (&l, p) in d.eligible.iter().zip(&d.stratum_prob) {
+        out += &format!(" {} {:.4};", d.labels[l], p);
+    }
+    if d.survival.is_some() {
+        return out + &survival_text(d) + &sequential_text(d);
+    }
+    out += &format!(
+        "\n  true risk of {} per arm (dropout {}):\n",
+        d.event, d.dropout
+    );
+    out += &per_arm(d, "risk");
+    out += &sequential_text(d);
+    out += &adaptation_text(d);
+    for a in d.comparisons() {
+        let power = if d.adaptation.is_some() {
+            " (all eligible labels); power by simulation only (the selection changes the populations tested)".to_string()
+        } else {
+            format!(
+                "; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})",
+                power::analytic_power(d, a),
+                d.analysis.sidedness.as_str(),
+                d.analysis.alpha,
+                match d.analysis.test {
+                    crate::model::vocabulary::TestKind::ChiSquare => "",
+                    _ => "; an approximation to the chi-square test, not to the test analysed",
+                }
+            )
+        };
+        out += &format!(
+            "  {} vs {}: true difference {:+.4}{power}\n",
+            d.arms[a].name,
+            d.arms[d.control].name,
+            d.true_risk[a] - d.true_risk[d.control],
+        );
+    }
+    out
+}

@@ -1,0 +1,384 @@
+//! The paragraph a grant writer pastes: the sample-size justification of the chosen design,
+//! and the list of its assumptions.
+
+use crate::engine::summary::SummaryRow;
+use crate::model::design::Design;
+use crate::model::vocabulary::{Intersection, Randomisation};
+use crate::output::report::describe::{
+    arm_names, effect_text, hypothesis_names, label_accuracy, label_shown, looks_text,
+    perfect_classification, ratio_string, rules_text, selection_words, sided, test_phrase,
+};
+use crate::output::report::format::{
+    duration_clause, money, num, pct, power_pct, thousands, whole,
+};
+use crate::output::report::provenance::Provenance;
+
+/// What the report's paragraphs cite beside the candidate rows.
+pub struct Context<'a> {
+    /// `Searched::describe` of the power searched.
+    pub searched: &'a str,
+    pub target: f64,
+    /// Summary rows at the scenario's own (planned) N.
+    pub stated: &'a [SummaryRow],
+    pub provenance: &'a Provenance,
+}
+
+/// Expected evaluable patients, all arms, at total sample size `n`.
+pub(super) fn expected_evaluable(d: &Design, n: u64) -> f64 {
+    n as f64 * (1.0 - d.dropout)
+}
+
+/// The ready-to-paste justification paragraph for one comparison at N.
+pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> String {
+    let arm = d
+        .arms
+        .iter()
+        .position(|a| a.name == row.arm)
+        .expect("arm of the design");
+    let direction = if row.true_difference >= 0.0 {
+        "an increase"
+    } else {
+        "a reduction"
+    };
+    let evaluable = if let Some(m) = &d.survival {
+        match m.follow_up_days {
+            Some(f) if d.dropout > 0.0 => {
+                format!(", {} lost to follow-up by day {f}", pct(d.dropout))
+            }
+            _ => String::new(),
+        }
+    } else if d.dropout > 0.0 {
+        format!(
+            ", of whom about {} are expected to be evaluable after {} dropout",
+            whole(expected_evaluable(d, n)),
+            pct(d.dropout)
+        )
+    } else {
+        String::new()
+    };
+    // A time-to-event design: the mortality by the reference day, the hazard ratio and the
+    // deaths behind the power.
+    let (outcome, effect) = match (&d.survival, &row.survival) {
+        (Some(m), Some(s)) => (
+            format!("{}-day mortality", m.reference_day),
+            format!(
+                ", {}; on average {} deaths by the analysis, {} under {} and {} under {}",
+                if s.true_hazard_ratio.is_nan() {
+                    "no single hazard ratio, as the endotypes' hazards or effects differ"
+                        .to_string()
+                } else {
+                    format!("a hazard ratio of {}", num(s.true_hazard_ratio))
+                },
+                whole(s.mean_events),
+                whole(s.mean_events_control),
+                d.arms[d.control].display,
+                whole(s.mean_events_arm),
+                d.arms[arm].display,
+            ) + &duration_clause(s),
+        ),
+        _ => (d.event.clone(), String::new()),
+    };
+    let mut text = format!(
+        "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
+         to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
+         using the {} at {} alpha {}, based on R = {} simulated trials{}.",
+        thousands(n),
+        ratio_string(d),
+        arm_names(d),
+        power_pct(row.power, cx.target),
+        pct(row.power_ci_low),
+        pct(row.power_ci_high),
+        outcome,
+        pct(row.true_risk_control),
+        d.arms[d.control].display,
+        pct(row.true_risk_arm),
+        d.arms[arm].display,
+        100.0 * row.true_difference,
+        test_phrase(d.analysis.test),
+        sided(d),
+        d.analysis.alpha,
+        thousands(row.replicates),
+        if row.replicates > d.replicates {
+            format!(
+                " at this N (the search simulates {} at each N it tries, and more where the power lies within Monte Carlo error of the target)",
+                thousands(d.replicates)
+            )
+        } else {
+            String::new()
+        },
+    );
+    if !d.analysis.hypotheses.is_empty() {
+        text += &format!(" The power stated is the {}.", cx.searched);
+    }
+    if let (Some(plan), Some(q)) = (&d.sequential, &row.sequential) {
+        text += &format!(
+            " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
+             the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
+            plan.looks.len(),
+            looks_text(plan),
+            if d.survival.is_some() {
+                "deaths"
+            } else {
+                "patients' outcomes"
+            },
+            plan.efficacy_words(),
+            plan.futility_words(),
+            pct(q.p_early_stop),
+            pct(q.p_early_efficacy),
+            pct(q.p_early_futility),
+            whole(q.expected_randomised),
+            thousands(q.p95_randomised),
+        );
+    }
+    if let Some(a) = &d.adaptation {
+        text += &format!(
+            " The design is adaptive: at look {} it keeps {}, and from then on recruits only from the labels of the populations kept; \
+             the hypotheses of the {} populations ({}) are tested by closed testing with {} intersection tests, the stages combined by the \
+             inverse-normal method with weights fixed by the planned looks, which controls the family-wise error at {} alpha {} in the strong sense.",
+            a.at_look + 1,
+            selection_words(a.selection),
+            d.analysis.hypotheses.len(),
+            hypothesis_names(d),
+            match a.intersection {
+                Intersection::Simes => "Simes",
+                Intersection::Bonferroni => "Bonferroni",
+            },
+            sided(d),
+            d.analysis.alpha
+        );
+    }
+    let comparisons = d.comparisons().count();
+    if comparisons > 1 {
+        text += &format!(
+            " The {comparisons} comparisons with {} are each tested at alpha {}, without adjustment across arms.",
+            d.arms[d.control].display, d.analysis.alpha
+        );
+    }
+    let mut treatments: Vec<usize> = d.arms[arm]
+        .treatment_by_stratum
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    treatments.sort_unstable();
+    treatments.dedup();
+    let effects: Vec<String> = treatments
+        .iter()
+        .flat_map(|&t| {
+            d.treatments[t]
+                .by_endotype
+                .iter()
+                .enumerate()
+                .filter_map(move |(e, v)| v.map(|v| effect_text(d, t, e, v)))
+        })
+        .collect();
+    if !effects.is_empty() {
+        text += &format!(
+            " The treatment effects assumed act on the true endotype: {}.",
+            effects.join("; ")
+        );
+    }
+    let composition: Vec<String> = d
+        .endotypes
+        .iter()
+        .zip(&d.composition)
+        .filter(|(_, p)| **p > 0.0)
+        .map(|(e, p)| format!("{} {}", e.display, pct(*p)))
+        .collect();
+    text += &format!(
+        " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
+        if d.survival.is_some() {
+            "mortalities"
+        } else {
+            "risks"
+        },
+        composition.join(", "),
+        if perfect_classification(d) {
+            " and treatment assigned by diagnostic label, the label being taken as the true endotype"
+        } else {
+            ", the accuracy of the diagnostic classification and treatment assigned by diagnostic label"
+        }
+    );
+    if !perfect_classification(d) {
+        let accuracy: Vec<String> = d
+            .eligible
+            .iter()
+            .filter(|&&l| l < d.endotypes.len())
+            .map(|&l| {
+                let (sensitivity, ppv) = label_accuracy(d, l);
+                format!(
+                    "{} sensitivity {}, positive predictive value {}",
+                    label_shown(d, l),
+                    pct(sensitivity),
+                    pct(ppv)
+                )
+            })
+            .collect();
+        text += &match rules_text(d) {
+            Some(rules) => format!(" Labels are measured by the rules {rules}"),
+            None => " Labels are given by the scenario's classification probabilities".into(),
+        };
+        text += &format!("; per eligible label: {}.", accuracy.join("; "));
+    }
+    if d.eligible_fraction < 1.0 {
+        text += &format!(
+            " As {} of screened patients are eligible, about {} patients (95th percentile {}) must be screened to randomise {}.",
+            pct(d.eligible_fraction),
+            whole(row.mean_screened),
+            thousands(row.p95_screened),
+            thousands(n)
+        );
+    }
+    if let Some(c) = &d.cost {
+        text += &if row.p95_cost.is_nan() {
+            format!(
+                " The expected cost is {}.",
+                money(row.mean_cost, &c.currency)
+            )
+        } else {
+            format!(
+                " The expected cost is {} (95th percentile {}).",
+                money(row.mean_cost, &c.currency),
+                money(row.p95_cost, &c.currency)
+            )
+        };
+    }
+    if let Some(planned) = cx
+        .stated
+        .iter()
+        .find(|r| r.arm == row.arm && n != d.sample_size)
+    {
+        text += &format!(
+            " The N = {} planned in the scenario gives {} power (95% Monte Carlo interval {} to {}).",
+            thousands(d.sample_size),
+            power_pct(planned.power, cx.target),
+            pct(planned.power_ci_low),
+            pct(planned.power_ci_high)
+        );
+    }
+    // The software, its version and the scenario's checksum are in the provenance table.
+    let p = cx.provenance;
+    text += &format!(
+        " Simulated with seed {}; the scenario file and the software are identified in the provenance section.",
+        row.seed
+    );
+    if !p.sources.is_empty() {
+        text += &format!(" Sources cited in the scenario: {}.", p.sources.join("; "));
+    }
+    text
+}
+
+/// The design assumptions as Markdown tables, rounded for people.
+pub(super) fn assumptions(d: &Design) -> String {
+    let mut md = String::from("## Design assumptions\n\n");
+    // A time-to-event design states its mortality by the reference day (the whole hazard is in
+    // the survival curves of survival.svg).
+    let risk = match &d.survival {
+        Some(m) => format!("mortality by day {}", m.reference_day),
+        None => "risk".to_string(),
+    };
+    md += &format!(
+        "| true endotype | prevalence at screening | control {risk} | classified as | share of randomised |\n|---|---|---|---|---|\n"
+    );
+    for (e, share) in d.endotypes.iter().zip(&d.composition) {
+        let classified: Vec<String> = (0..d.labels.len())
+            .zip(&e.classified_as)
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(l, p)| format!("{} {}", label_shown(d, l), pct(*p)))
+            .collect();
+        md += &format!(
+            "| {} | {} | {} | {} | {} |\n",
+            e.display,
+            pct(e.prevalence),
+            pct(e.control_risk),
+            classified.join(", "),
+            pct(*share)
+        );
+    }
+    md += "\n| treatment | effect measure | value by true endotype |\n|---|---|---|\n";
+    for t in &d.treatments {
+        let by: Vec<String> = d
+            .endotypes
+            .iter()
+            .zip(&t.by_endotype)
+            .filter_map(|(e, v)| v.map(|v| format!("{} {}", e.display, num(v))))
+            .collect();
+        md += &format!(
+            "| {} | {} | {} |\n",
+            t.display,
+            t.effect.name(),
+            by.join(", ")
+        );
+    }
+    md += &format!(
+        "\n| arm | ratio | treatment by diagnostic label | true {risk} |\n|---|---|---|---|\n"
+    );
+    for (a, arm) in d.arms.iter().enumerate() {
+        let by: Vec<String> = d
+            .eligible
+            .iter()
+            .zip(&arm.treatment_by_stratum)
+            .map(|(&l, t)| {
+                format!(
+                    "{}: {}",
+                    label_shown(d, l),
+                    t.map_or("none", |t| d.treatments[t].display.as_str())
+                )
+            })
+            .collect();
+        md += &format!(
+            "| {} | {} | {} | {} |\n",
+            arm.display,
+            arm.ratio,
+            by.join("; "),
+            pct(d.true_risk[a])
+        );
+    }
+    let eligible: Vec<&str> = d.eligible.iter().map(|&l| label_shown(d, l)).collect();
+    md += &format!(
+        "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
+         | classification | {} |\n| randomisation | {} |\n| {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
+        d.event,
+        d.better.phrase(),
+        eligible.join(", "),
+        pct(d.eligible_fraction),
+        match rules_text(d) {
+            Some(rules) => rules,
+            None if perfect_classification(d) => "label = true endotype".into(),
+            None => "classification probabilities given in the scenario".into(),
+        },
+        match d.randomisation {
+            Randomisation::Block => "permuted blocks",
+            Randomisation::Simple => "simple",
+        },
+        match d
+            .survival
+            .as_ref()
+            .map(|m| (m.follow_up_days, m.analysis_events))
+        {
+            None => format!("dropout | {}", pct(d.dropout)),
+            Some((Some(f), events)) => format!(
+                "follow-up | {f} days{}; {} lost to follow-up by then",
+                events.map_or(String::new(), |k| format!(
+                    ", or to the analysis at death {k}"
+                )),
+                pct(d.dropout)
+            ),
+            Some((None, events)) => format!(
+                "follow-up | to the analysis at death {}",
+                events.expect("validated: a follow-up or an event count")
+            ),
+        },
+        test_phrase(d.analysis.test),
+        sided(d),
+        d.analysis.alpha
+    );
+    if !d.analysis.hypotheses.is_empty() {
+        md += &format!(
+            "| hypotheses | {} ({} adjustment) |\n",
+            hypothesis_names(d),
+            d.analysis.multiplicity.as_str()
+        );
+    }
+    md + "\n"
+}
