@@ -152,7 +152,7 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             "adaptive enrichment selects among populations: list them, e.g. hypotheses = [\"overall\", \"mals\"]",
         );
     }
-    // A population listed twice is refused with the other hypotheses' checks (design.rs).
+    // A population listed twice is refused with the other hypotheses' checks (design/validate.rs).
     if hypotheses.len() > MAX_HYPOTHESES {
         return Err(InvalidKey::new(
             "analysis.hypotheses",
@@ -192,7 +192,7 @@ mod tests {
     use super::*;
 
     /// The shipped enrichment scenario's plan with `n` populations (the names are not looked
-    /// up here: design.rs checks them).
+    /// up here: design/validate.rs checks them).
     fn plan_with(n: usize) -> Result<Option<AdaptationPlan>, InvalidKey> {
         let text = include_str!("../../scenarios/immunosep_enrichment.toml");
         let names: Vec<String> = (0..n).map(|i| format!("\"p{i}\"")).collect();

@@ -1,6 +1,6 @@
 //! The scenario file as written: serde structs that mirror the TOML exactly
 //! (`deny_unknown_fields`, so a misspelt key is an error, not a silently ignored default), and
-//! the error a validation of them gives before the file name is known. `design.rs` validates
+//! the error a validation of them gives before the file name is known. `design/` validates
 //! them; the closed sets of names their keys take are in `vocabulary.rs`.
 
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! The scenario file: the TOML contract users, later tools and regression files depend on.
 //!
 //! Loading is two-stage: the text is parsed into the raw serde types of `raw.rs` (every unknown
-//! and missing key reported at once, from `keys.rs`), then `Design::try_from` in `design.rs`
-//! validates them and computes every derived quantity once.
+//! and missing key reported at once, from `keys.rs`), then `Design::try_from`
+//! (`design/validate.rs`) validates them and computes every derived quantity once.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -183,7 +183,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         })?;
         control.push(mortality(&en.name, points)?);
     }
-    // Each hazard ratio (> 0) is checked with the other effects (design.rs, `resolve_treatment`).
+    // Each hazard ratio (> 0) is checked with the other effects (design/arms.rs, `resolve_treatment`).
     let resolution = e.time_resolution.unwrap_or_default();
     if let Some(f) = e.follow_up_days {
         let whole = resolution == TimeResolution::Continuous || f.fract() == 0.0;

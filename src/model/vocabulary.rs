@@ -1,7 +1,7 @@
 //! The validated vocabulary of a scenario: the closed sets of names a key takes (test, sidedness,
 //! spending family, randomisation, effect measure, ...), as enums that every layer matches on.
 //! Serde reads them by name, so a scenario with any other name is refused at parsing; the raw
-//! scenario types (`scenario.rs`) and the validated design (`design.rs`) use them, and so do
+//! scenario types (`raw.rs`) and the validated design (`design/`) use them, and so do
 //! `stats/` and the endpoints, which need nothing else of the scenario file.
 
 use serde::Deserialize;

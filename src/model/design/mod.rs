@@ -1,0 +1,354 @@
+//! The validated design: every quantity derived from a scenario exactly (eligible fraction,
+//! composition of randomised patients, event risk per arm and stratum), here; every check on a
+//! scenario in `validate` (the top-level keys, `[analysis]`, `[cost]`), `population` (the
+//! endotypes and `[enrollment]`) and `arms` (treatments, arms, risks), sharing `checks`.
+//!
+//! Model. A screened patient has true endotype `e` with probability `prevalence[e]` and receives
+//! diagnostic label `l` with probability `classified_as[e][l]`. Patients whose label is eligible
+//! are randomised until `sample_size` are in; the rest are screen failures. A treatment acts on
+//! the TRUE endotype but is assigned by the LABEL, so a misclassified patient gets the wrong drug.
+//! The analysis strata are the eligible labels; within a stratum the event risk of an arm is the
+//! mixture over the true endotypes that carry that label.
+
+mod arms;
+mod checks;
+mod population;
+mod validate;
+
+use crate::model::adaptation::AdaptationPlan;
+use crate::model::classify::Classifier;
+use crate::model::raw::InvalidKey;
+use crate::model::sequential::{Accrual, SequentialPlan};
+use crate::model::survival::SurvivalModel;
+use crate::model::vocabulary::{Better, Effect, Procedure, Randomisation, Sidedness, TestKind};
+
+/// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
+/// then rescaled to sum to one, so that the model is a distribution.
+pub const SUM_TOLERANCE: f64 = 1e-6;
+
+/// Largest number of randomised patients a scenario may ask for: far beyond any trial, and low
+/// enough that per-run sums of counts cannot overflow.
+pub const MAX_SAMPLE_SIZE: u64 = 1_000_000_000;
+
+/// Largest expected number of patients screened (sample size / eligible fraction).
+pub const MAX_EXPECTED_SCREENED: f64 = 1e15;
+/// Most endotypes a scenario may have: the classification is an endotypes x labels matrix
+/// (8 MB at this limit), and a precision-medicine trial has a handful.
+pub const MAX_ENDOTYPES: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct Endotype {
+    pub name: String,
+    /// How people read it (`display_name`, the name when not given): reports and plots.
+    pub display: String,
+    pub prevalence: f64,
+    /// P(event) under control; for a time-to-event endpoint, the mortality by the model's
+    /// reference day.
+    pub control_risk: f64,
+    /// Probability of each diagnostic label (indexed like `Design::labels`).
+    pub classified_as: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Treatment {
+    pub name: String,
+    pub display: String,
+    pub effect: Effect,
+    /// Effect value per true endotype; `None`: no effect on that endotype.
+    pub by_endotype: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub name: String,
+    pub display: String,
+    pub ratio: u32,
+    /// Treatment index given to each eligible label (indexed like `Design::eligible`).
+    pub treatment_by_stratum: Vec<Option<usize>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub test: TestKind,
+    pub alpha: f64,
+    pub sidedness: Sidedness,
+    /// Hypotheses tested per comparison (empty: no multiplicity outputs).
+    pub hypotheses: Vec<Hypothesis>,
+    pub multiplicity: Procedure,
+}
+
+/// A hypothesis of a comparison: the overall test, or the test within one analysis stratum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hypothesis {
+    Overall,
+    Stratum(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub name: String,
+    pub description: Option<String>,
+    pub replicates: u64,
+    pub seed: u64,
+    pub endotypes: Vec<Endotype>,
+    /// Diagnostic labels: the endotype names, in file order.
+    pub labels: Vec<String>,
+    /// Label indices that are randomised; they are also the analysis strata, in this order.
+    pub eligible: Vec<usize>,
+    pub sample_size: u64,
+    pub dropout: f64,
+    pub randomisation: Randomisation,
+    pub event: String,
+    pub better: Better,
+    pub treatments: Vec<Treatment>,
+    pub arms: Vec<Arm>,
+    /// Index of the control arm in `arms`.
+    pub control: usize,
+    pub analysis: Analysis,
+    // Derived, exact.
+    /// Probability that a screened patient is eligible.
+    pub eligible_fraction: f64,
+    /// P(label = stratum s | randomised).
+    pub stratum_prob: Vec<f64>,
+    /// P(true endotype = e | randomised).
+    pub composition: Vec<f64>,
+    /// P(event | arm a, stratum s), indexed `[a][s]`.
+    pub stratum_risk: Vec<Vec<f64>>,
+    /// P(event | randomised to arm a): marginal over strata.
+    pub true_risk: Vec<f64>,
+    pub cost: Option<Cost>,
+    /// Biomarker rules that produced `classified_as`, when the scenario has them.
+    pub classifier: Option<Classifier>,
+    /// Likely mistakes that are not impossible (printed as warnings; the design still runs).
+    pub warnings: Vec<InvalidKey>,
+    /// Interim analyses (`[sequential]`); `None`: a fixed-sample design.
+    pub sequential: Option<SequentialPlan>,
+    /// Adaptive enrichment at an interim (`[adaptation]`).
+    pub adaptation: Option<AdaptationPlan>,
+    /// Randomisation rate and assessment delay (sequential designs only).
+    pub accrual: Option<Accrual>,
+    /// A time-to-event endpoint's model; `None`: a binary endpoint.
+    pub survival: Option<SurvivalModel>,
+}
+
+/// Trial cost per screened and per randomised patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    pub currency: String,
+    pub screening: f64,
+    pub per_patient: f64,
+}
+
+impl Cost {
+    /// Cost of a trial that screened `screened` patients to randomise `randomised`.
+    pub fn of(&self, screened: f64, randomised: f64) -> f64 {
+        self.screening * screened + self.per_patient * randomised
+    }
+}
+
+impl Design {
+    /// Arms other than control, in file order: the comparisons made.
+    pub fn comparisons(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.arms.len()).filter(move |&a| a != self.control)
+    }
+
+    /// How reports and plots name the arm called `name` (its display name; `name` itself for
+    /// a name the design does not have).
+    pub fn arm_display<'a>(&'a self, name: &'a str) -> &'a str {
+        self.arms
+            .iter()
+            .find(|a| a.name == name)
+            .map_or(name, |a| a.display.as_str())
+    }
+
+    pub fn block_size(&self) -> u64 {
+        self.arms.iter().map(|a| u64::from(a.ratio)).sum()
+    }
+
+    /// Expected number randomised to arm `a` (exact under both randomisation schemes).
+    pub fn expected_arm_size(&self, a: usize) -> f64 {
+        self.sample_size as f64 * f64::from(self.arms[a].ratio) / self.block_size() as f64
+    }
+
+    /// The name of a hypothesis: "overall" or the label.
+    pub fn hypothesis_name(&self, h: Hypothesis) -> &str {
+        match h {
+            Hypothesis::Overall => "overall",
+            Hypothesis::Stratum(s) => &self.labels[self.eligible[s]],
+        }
+    }
+
+    /// The analysis strata of a hypothesis' population: every eligible label for "overall",
+    /// its own label otherwise.
+    pub fn strata_of(&self, h: Hypothesis) -> Vec<usize> {
+        match h {
+            Hypothesis::Overall => (0..self.eligible.len()).collect(),
+            Hypothesis::Stratum(s) => vec![s],
+        }
+    }
+
+    /// The strata of the populations of the hypotheses in `mask` (bit i:
+    /// `analysis.hypotheses[i]`), in increasing order, each once.
+    pub fn strata_of_populations(&self, mask: usize) -> Vec<usize> {
+        let mut strata: Vec<usize> = (0..self.analysis.hypotheses.len())
+            .filter(|&i| mask >> i & 1 == 1)
+            .flat_map(|i| self.strata_of(self.analysis.hypotheses[i]))
+            .collect();
+        strata.sort_unstable();
+        strata.dedup();
+        strata
+    }
+
+    /// P(a screened patient is eligible with the label of stratum `s`).
+    pub fn screened_with(&self, s: usize) -> f64 {
+        self.eligible_fraction * self.stratum_prob[s]
+    }
+
+    /// Whether a hypothesis of comparison `arm` is true (no difference in risk).
+    pub fn is_true_null(&self, arm: usize, h: Hypothesis) -> bool {
+        let c = self.control;
+        let (a, b) = match h {
+            Hypothesis::Overall => (self.true_risk[arm], self.true_risk[c]),
+            Hypothesis::Stratum(s) => (self.stratum_risk[arm][s], self.stratum_risk[c][s]),
+        };
+        (a - b).abs() < 1e-12
+    }
+
+    /// +1 when a higher event risk is a benefit, -1 when lower.
+    pub fn benefit_sign(&self) -> f64 {
+        match self.better {
+            Better::Higher => 1.0,
+            Better::Lower => -1.0,
+        }
+    }
+
+    /// Whether the design has interim looks (a `[sequential]` table with more than one look).
+    pub fn has_interim_looks(&self) -> bool {
+        self.sequential.as_ref().is_some_and(|p| p.looks.len() > 1)
+    }
+
+    /// Patients randomised by look `k` of a sequential design: those whose outcome is known
+    /// there plus the pipeline, at most the sample size.
+    pub fn randomised_by_look(&self, k: usize) -> u64 {
+        let plan = self.sequential.as_ref().expect("a sequential design");
+        (plan.evaluable[k] + self.accrual.map_or(0, |a| a.pipeline())).min(self.sample_size)
+    }
+
+    /// Months from the first randomisation to look `k` of a sequential design (`None` without
+    /// `accrual_per_month`).
+    pub fn months_to_look(&self, k: usize) -> Option<f64> {
+        let plan = self.sequential.as_ref().expect("a sequential design");
+        self.accrual.map(|a| a.months_to_outcome(plan.evaluable[k]))
+    }
+
+    /// P(true endotype e | randomised with the label of stratum `s`), indexed by endotype.
+    pub fn endotypes_in_stratum(&self, s: usize) -> Vec<f64> {
+        let l = self.eligible[s];
+        let weights: Vec<f64> = self
+            .endotypes
+            .iter()
+            .map(|e| e.prevalence * e.classified_as[l])
+            .collect();
+        let total: f64 = weights.iter().sum();
+        weights
+            .iter()
+            .map(|w| if total > 0.0 { w / total } else { 0.0 })
+            .collect()
+    }
+
+    /// The hazard ratio (relative to no treatment) of a patient of true endotype `e` with the
+    /// label of stratum `s` randomised to arm `a`.
+    pub fn hazard_ratio(&self, a: usize, s: usize, e: usize) -> f64 {
+        self.arms[a].treatment_by_stratum[s]
+            .and_then(|t| self.treatments[t].by_endotype[e])
+            .unwrap_or(1.0)
+    }
+
+    /// The true hazard ratio of arm `a` against control, when it is one number: every patient
+    /// who can be randomised (positive weight) has the same control hazard, and the same
+    /// hazard ratio in each of the two arms. Otherwise the marginal hazards of a mixture are not
+    /// proportional and no single hazard ratio is true (`None`).
+    pub fn true_hazard_ratio(&self, a: usize) -> Option<f64> {
+        let model = self.survival.as_ref()?;
+        let mut seen: Option<(usize, f64, f64)> = None;
+        for s in 0..self.eligible.len() {
+            if self.stratum_prob[s] <= 0.0 {
+                continue;
+            }
+            for (e, w) in self.endotypes_in_stratum(s).into_iter().enumerate() {
+                if w <= 0.0 {
+                    continue;
+                }
+                let cell = (
+                    e,
+                    self.hazard_ratio(a, s, e),
+                    self.hazard_ratio(self.control, s, e),
+                );
+                match seen {
+                    None => seen = Some(cell),
+                    Some((e0, ha, hc)) => {
+                        if model.control[e0] != model.control[e] || ha != cell.1 || hc != cell.2 {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+        seen.map(|(_, ha, hc)| ha / hc)
+    }
+
+    /// The mean over the patients randomised to arm `a` of `f(true endotype, hazard ratio)`:
+    /// the mixture over labels (strata) and the true endotypes carrying each label.
+    pub fn mean_over_patients(&self, a: usize, f: impl Fn(usize, f64) -> f64) -> f64 {
+        (0..self.eligible.len())
+            .map(|s| {
+                let within: f64 = self
+                    .endotypes_in_stratum(s)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(e, w)| w * f(e, self.hazard_ratio(a, s, e)))
+                    .sum();
+                self.stratum_prob[s] * within
+            })
+            .sum()
+    }
+
+    /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
+    /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
+    pub fn true_survival(&self, a: usize, t: f64) -> f64 {
+        let model = self.survival.as_ref().expect("a time-to-event design");
+        self.mean_over_patients(a, |e, hr| model.control[e].survival(t).powf(hr))
+    }
+
+    /// Expected number screened to randomise `sample_size` (negative binomial mean).
+    pub fn expected_screened(&self) -> f64 {
+        self.sample_size as f64 / self.eligible_fraction
+    }
+}
+
+/// Risk under a treatment's effect, or an error message when it leaves [0, 1].
+pub fn treated_risk(effect: Effect, value: f64, control: f64) -> Result<f64, String> {
+    let risk = match effect {
+        Effect::RiskRatio => control * value,
+        Effect::OddsRatio => {
+            if control >= 1.0 {
+                1.0
+            } else {
+                let odds = value * control / (1.0 - control);
+                odds / (1.0 + odds)
+            }
+        }
+        Effect::RiskDifference => control + value,
+        Effect::Risk => value,
+        // Mortality by a day: survival S becomes S^HR.
+        Effect::HazardRatio => 1.0 - (1.0 - control).powf(value),
+    };
+    if (0.0..=1.0).contains(&risk) {
+        Ok(risk)
+    } else {
+        Err(format!(
+            "gives a risk of {risk} under treatment (control risk {control}); expected a risk in [0, 1]"
+        ))
+    }
+}

@@ -1,0 +1,278 @@
+//! `Design::try_from`: the validation of a scenario, one function per table (`population` for
+//! the endotypes and `[enrollment]`, `arms` for treatments and arms, the plans' own modules for
+//! `[sequential]`, `[adaptation]` and the time-to-event endpoint), in the order their errors are
+//! reported; and the checks of the top-level keys, `[analysis]` and `[cost]`.
+
+use std::collections::HashSet;
+
+use crate::model::adaptation;
+use crate::model::design::checks::{check_name, lookup};
+use crate::model::design::{Analysis, Cost, Design, Hypothesis, MAX_ENDOTYPES, arms, population};
+use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
+use crate::model::sequential;
+use crate::model::survival;
+use crate::model::vocabulary::{Better, Sidedness};
+
+impl TryFrom<RawScenario> for Design {
+    type Error = InvalidKey;
+
+    fn try_from(raw: RawScenario) -> Result<Design, InvalidKey> {
+        let name = folder_name(&raw)?;
+        let labels = endotype_names(&raw)?;
+        let survival = survival::model(&raw)?;
+        let (endotypes, classifier) = population::endotypes(&raw, &labels, &survival)?;
+        let population = population::enrollment(&raw, &endotypes, &labels)?;
+        let treatments = arms::treatments(&raw, &endotypes, &labels)?;
+        let treatment_names: Vec<String> = treatments.iter().map(|t| t.name.clone()).collect();
+        let mut warnings = population::assay_warnings(&raw);
+        let eligible = &population.eligible;
+        let arms = arms::arms(&raw, &labels, eligible, &treatment_names, &mut warnings)?;
+        let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
+
+        let an = &raw.analysis;
+        let control = lookup("analysis.control", "arm", &an.control, &arm_names)?;
+        if !(an.alpha > 0.0 && an.alpha < 1.0) {
+            return Err(InvalidKey::new(
+                "analysis.alpha",
+                format!(
+                    "expected a significance level in (0, 1), found {}",
+                    an.alpha
+                ),
+            ));
+        }
+        let hypotheses = hypotheses(an, &labels, eligible)?;
+        let sequential = sequential_plan(&raw, &survival)?;
+        let accrual = sequential::accrual(&raw)?;
+        let adaptation = adaptation::plan(&raw)?;
+        if an.multiplicity.is_some() && hypotheses.is_empty() {
+            return Err(InvalidKey::new(
+                "analysis.multiplicity",
+                "a multiplicity procedure needs `hypotheses` to apply to",
+            ));
+        }
+
+        let (stratum_risk, true_risk) = arms::risks(&arms, &endotypes, &treatments, &population);
+        let cost = cost(raw.cost)?;
+        direction_warnings(
+            raw.endpoint.better,
+            an.alternative,
+            &arms,
+            &true_risk,
+            control,
+            &mut warnings,
+        );
+
+        Ok(Design {
+            name,
+            description: raw.description,
+            replicates: raw.simulation.replicates,
+            seed: raw.simulation.seed,
+            endotypes,
+            labels,
+            eligible: population.eligible,
+            sample_size: raw.enrollment.sample_size,
+            dropout: raw.enrollment.dropout,
+            randomisation: raw.enrollment.randomisation,
+            event: raw.endpoint.event,
+            better: raw.endpoint.better,
+            treatments,
+            arms,
+            control,
+            analysis: Analysis {
+                test: an.test,
+                alpha: an.alpha,
+                sidedness: an.alternative,
+                hypotheses,
+                multiplicity: an.multiplicity.unwrap_or_default(),
+            },
+            eligible_fraction: population.eligible_fraction,
+            stratum_prob: population.stratum_prob,
+            composition: population.composition,
+            stratum_risk,
+            true_risk,
+            cost,
+            classifier,
+            warnings,
+            sequential,
+            adaptation,
+            accrual,
+            survival,
+        })
+    }
+}
+
+/// The `[sequential]` plan: an event-driven design looks at fractions of its deaths, others of
+/// their patients.
+fn sequential_plan(
+    raw: &RawScenario,
+    survival: &Option<survival::SurvivalModel>,
+) -> Result<Option<sequential::SequentialPlan>, InvalidKey> {
+    match survival.as_ref().and_then(|m| m.analysis_events) {
+        Some(events) => sequential::plan(raw, events, "endpoint.analysis_events", "deaths"),
+        None => sequential::plan(
+            raw,
+            raw.enrollment.sample_size,
+            "enrollment.sample_size",
+            "patients",
+        ),
+    }
+}
+
+/// The scenario's name (it becomes a folder under the output folder), after checking the
+/// number of replicates.
+fn folder_name(raw: &RawScenario) -> Result<String, InvalidKey> {
+    let name = raw.name.trim().to_string();
+    // The name becomes a directory under the output folder.
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(InvalidKey::new(
+            "name",
+            format!(
+                "expected a non-empty name usable as a folder name (no '/', '\\', '..'), found '{}'",
+                raw.name
+            ),
+        ));
+    }
+    if raw.simulation.replicates == 0 {
+        return Err(InvalidKey::new(
+            "simulation.replicates",
+            "expected a positive number of virtual trials, found 0",
+        ));
+    }
+    Ok(name)
+}
+
+/// The endotypes' names (the labels): one to `MAX_ENDOTYPES`, unique.
+fn endotype_names(raw: &RawScenario) -> Result<Vec<String>, InvalidKey> {
+    if raw.endotype.is_empty() {
+        return Err(InvalidKey::new(
+            "endotype",
+            "expected at least one [[endotype]]",
+        ));
+    }
+    if raw.endotype.len() > MAX_ENDOTYPES {
+        return Err(InvalidKey::new(
+            "endotype",
+            format!(
+                "expected at most {MAX_ENDOTYPES} [[endotype]] tables, found {}",
+                raw.endotype.len()
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, e) in raw.endotype.iter().enumerate() {
+        check_name(&format!("endotype[{i}].name"), &e.name, &mut seen)?;
+    }
+    Ok(raw.endotype.iter().map(|e| e.name.clone()).collect())
+}
+
+/// `analysis.hypotheses`: "overall" or eligible labels, each once.
+fn hypotheses(
+    an: &RawAnalysis,
+    labels: &[String],
+    eligible: &[usize],
+) -> Result<Vec<Hypothesis>, InvalidKey> {
+    Ok(match &an.hypotheses {
+        None => Vec::new(),
+        Some(names) => {
+            if names.is_empty() {
+                return Err(InvalidKey::new(
+                    "analysis.hypotheses",
+                    "expected at least one hypothesis",
+                ));
+            }
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for n in names {
+                if !seen.insert(n.clone()) {
+                    return Err(InvalidKey::new(
+                        "analysis.hypotheses",
+                        format!("'{n}' is listed twice"),
+                    ));
+                }
+                out.push(if n == "overall" {
+                    Hypothesis::Overall
+                } else {
+                    let l = labels.iter().position(|l| l == n);
+                    match l.and_then(|l| eligible.iter().position(|&e| e == l)) {
+                        Some(s) => Hypothesis::Stratum(s),
+                        None => {
+                            let eligible_names: Vec<&str> = eligible.iter().map(|&l| labels[l].as_str()).collect();
+                            return Err(InvalidKey::new(
+                                "analysis.hypotheses",
+                                format!("unknown hypothesis '{n}'; expected \"overall\" or an eligible label: {}", eligible_names.join(", ")),
+                            ));
+                        }
+                    }
+                });
+            }
+            out
+        }
+    })
+}
+
+/// `[cost]`: costs >= 0 and a currency.
+fn cost(cost: Option<RawCost>) -> Result<Option<Cost>, InvalidKey> {
+    Ok(match cost {
+        None => None,
+        Some(c) => {
+            for (key, v) in [
+                ("cost.screening", c.screening),
+                ("cost.per_patient", c.per_patient),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(InvalidKey::new(
+                        key,
+                        format!("expected a cost >= 0, found {v}"),
+                    ));
+                }
+            }
+            if c.currency.trim().is_empty() {
+                return Err(InvalidKey::new(
+                    "cost.currency",
+                    "expected a currency name, e.g. \"EUR\"",
+                ));
+            }
+            Some(Cost {
+                currency: c.currency,
+                screening: c.screening,
+                per_patient: c.per_patient,
+            })
+        }
+    })
+}
+
+/// A one-sided test of an arm the scenario's own effects make worse than control almost never
+/// rejects: say so.
+fn direction_warnings(
+    better: Better,
+    alternative: Sidedness,
+    arms: &[crate::model::design::Arm],
+    true_risk: &[f64],
+    control: usize,
+    warnings: &mut Vec<InvalidKey>,
+) {
+    let benefit = match better {
+        Better::Higher => 1.0,
+        Better::Lower => -1.0,
+    };
+    if alternative == Sidedness::OneSided {
+        for (a, arm) in arms.iter().enumerate() {
+            let d: f64 = true_risk[a] - true_risk[control];
+            if a != control && d * benefit < -1e-12 {
+                warnings.push(InvalidKey::new(
+                    "analysis.alternative",
+                    format!(
+                        "arm '{}' is worse than control by the scenario's own effects (risk {:.4} vs {:.4}, {} is better): a one-sided test in the direction of benefit will almost never reject",
+                        arm.name, true_risk[a], true_risk[control],
+                        if benefit > 0.0 { "higher" } else { "lower" }
+                    ),
+                ));
+            }
+        }
+    }
+}
