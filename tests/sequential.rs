@@ -45,8 +45,8 @@ fn with_sequential(toml: &str, table: &str, accrual: Option<(f64, f64)>) -> Stri
 fn result_bytes(d: &Design) -> (Vec<u8>, Vec<u8>) {
     let tally = engine::simulate(d, 0..d.replicates, &|_| {});
     (
-        output::summary_csv(&summary::summarise(d, &tally)),
-        output::subgroups_csv(&summary::subgroup_rows(d, &tally)),
+        output::result_csv::summary_csv(&summary::summarise(d, &tally)),
+        output::result_csv::subgroups_csv(&summary::subgroup_rows(d, &tally)),
     )
 }
 

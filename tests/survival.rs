@@ -987,7 +987,7 @@ fn split_runs_merge_to_the_same_tally() {
         let mut a = engine::simulate(&d, 0..1234, &|_| {});
         a.merge(&engine::simulate(&d, 1234..3000, &|_| {}));
         assert_eq!(whole, a, "{}", d.name);
-        let csv = |t| output::summary_csv(&summary::summarise(&d, t));
+        let csv = |t| output::result_csv::summary_csv(&summary::summarise(&d, t));
         assert_eq!(csv(&whole), csv(&a), "{}", d.name);
     }
 }

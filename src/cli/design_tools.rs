@@ -1,6 +1,5 @@
 //! Design tools: `size`, `sweep`, `report` and `compare`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -9,13 +8,12 @@ use super::{
     BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
-use crate::engine;
-use crate::engine::shard::{self, Shard, text_sha256};
 use crate::engine::summary;
 use crate::model::scenario::Scenario;
 use crate::output;
 use crate::output::plot::{self, Curve};
 use crate::output::report;
+use crate::tools::resume;
 use crate::tools::size::{self, Searched, SizeOptions, SizeSearch};
 
 /// Runs the sample-size search of `scenario` for `args`-like settings.
@@ -119,7 +117,7 @@ pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
         print!("{}", report::size_text::sequential_size_text(&seq));
     }
     let path = args.sim.out.join(&d.name).join("sample_size.csv");
-    write_file(&path, &output::sample_size_csv(&search))?;
+    write_file(&path, &output::result_csv::sample_size_csv(&search))?;
     println!("  -> {}", path.display());
     Ok(())
 }
@@ -185,23 +183,9 @@ fn searched(
     }
 }
 
-/// Where a sweep keeps its finished grid points until it completes: one file per point (a
-/// one-shard run, named by the SHA-256 of the point's scenario), so that an interrupted sweep,
-/// run again, simulates only what is left, with the same bytes in the end.
-const SWEEP_POINTS: &str = "sweep-points";
-
-/// A point's saved result, if `file` holds one of exactly this scenario and engine.
-fn saved_point(file: &Path, scenario: &Scenario) -> Option<crate::engine::tally::Tally> {
-    let shard = Shard::read(file).ok()?;
-    (shard.format == shard::FORMAT
-        && shard.engine == shard::ENGINE
-        && shard.of == 1
-        && shard.scenario_text == scenario.text)
-        .then_some(shard.tally)
-}
-
-/// Simulates every grid point; returns (values, summary rows) per point. With `keep`, each
-/// finished point is saved there and a saved one is read instead of simulated.
+/// Simulates every grid point on `pool` with a progress bar; returns (values, summary rows) per
+/// point. With `keep`, each finished point is saved there and a saved one is read instead of
+/// simulated (`tools::resume`).
 fn run_grid(
     pool: &rayon::ThreadPool,
     points: &[crate::tools::sweep::GridPoint],
@@ -211,79 +195,18 @@ fn run_grid(
 ) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
     let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
     let bar = progress_bar(total, quiet, name);
-    let mut reused = 0;
-    let mut out = Vec::with_capacity(points.len());
-    for p in points {
-        let d = &p.scenario.design;
-        let file = keep.map(|dir| dir.join(format!("{}.json", text_sha256(&p.scenario.text))));
-        let rows = match file.as_deref().and_then(|f| saved_point(f, &p.scenario)) {
-            Some(tally) => {
-                reused += 1;
-                bar.inc(d.replicates);
-                size::searched_rows(d, &tally, searched)
-            }
-            None => {
-                let tally = pool.install(|| engine::simulate(d, 0..d.replicates, &|n| bar.inc(n)));
-                let rows = size::searched_rows(d, &tally, searched);
-                if let Some(file) = &file {
-                    let whole = shard::ShardSpec { index: 1, count: 1 };
-                    write_file(file, &Shard::new(&p.scenario, whole, tally).to_json())?;
-                }
-                rows
-            }
-        };
-        out.push((p.values.clone(), rows));
-    }
+    let run =
+        pool.install(|| resume::run_grid(points, searched, keep, &|n| bar.inc(n), &write_file))?;
     bar.finish_and_clear();
-    if reused > 0 {
+    if run.reused > 0 {
         eprintln!(
-            "resumed: {reused} of {} grid points were finished by an earlier, interrupted sweep ({})",
+            "resumed: {} of {} grid points were finished by an earlier, interrupted sweep ({})",
+            run.reused,
             points.len(),
             keep.map_or(String::new(), |d| d.display().to_string())
         );
     }
-    Ok(out)
-}
-
-/// Power curves against the first swept key: one per arm and combination of the other keys.
-fn curves(
-    d: &crate::model::design::Design,
-    keys: &[String],
-    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
-) -> Option<Vec<Curve>> {
-    let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-    let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
-    for (values, rows) in results {
-        let x: f64 = values[0].parse().ok().filter(|x: &f64| x.is_finite())?;
-        for r in rows {
-            let mut parts: Vec<String> = keys[1..]
-                .iter()
-                .zip(&values[1..])
-                .map(|(k, v)| format!("{} = {v}", crate::tools::sweep::key_title(d, k)))
-                .collect();
-            if several_arms || parts.is_empty() {
-                parts.insert(
-                    0,
-                    format!("{} vs {}", d.arm_display(&r.arm), d.arm_display(&r.control)),
-                );
-            }
-            by_label.entry(parts.join(", ")).or_default().push((
-                x,
-                r.power,
-                r.power_ci_low,
-                r.power_ci_high,
-            ));
-        }
-    }
-    Some(
-        by_label
-            .into_iter()
-            .map(|(label, mut points)| {
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Curve { label, points }
-            })
-            .collect(),
-    )
+    Ok(run.points)
 }
 
 pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
@@ -293,7 +216,7 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     let name = &scenario.design.name;
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
     let dir = args.sim.out.join(name);
-    let keep = dir.join(SWEEP_POINTS);
+    let keep = dir.join(resume::SWEEP_POINTS);
     let results = run_grid(
         &pool,
         &points,
@@ -327,9 +250,12 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             );
         }
     }
-    write_file(&dir.join("sweep.csv"), &output::sweep_csv(&keys, &results))?;
+    write_file(
+        &dir.join("sweep.csv"),
+        &output::result_csv::sweep_csv(&keys, &results),
+    )?;
     println!("  -> {}", dir.join("sweep.csv").display());
-    let drawn = match curves(&scenario.design, &keys, &results) {
+    let drawn = match plot::curves(&scenario.design, &keys, &results) {
         Some(c) if c.len() > plot::MAX_CURVES => Err(format!(
             "{} lines (one per value of {}) would not be told apart; sweep.csv has every point (at most {} lines are drawn)",
             c.len(),
@@ -400,7 +326,7 @@ fn power_by_size(
 ) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
     let set = crate::tools::sweep::SetArg {
         key: SAMPLE_SIZE_KEY.into(),
-        values: size_grid(centre, search.step, from, to, points)
+        values: size::size_grid(centre, search.step, from, to, points)
             .iter()
             .map(u64::to_string)
             .collect(),
@@ -428,8 +354,8 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         (0.5, 1.5, 13),
         (searched, args.sim.quiet),
     )?;
-    let curves =
-        curves(d, &[SAMPLE_SIZE_KEY.to_string()], &results).expect("sample sizes are numbers");
+    let curves = plot::curves(d, &[SAMPLE_SIZE_KEY.to_string()], &results)
+        .expect("sample sizes are numbers");
     let mut marks = Vec::new();
     if let Some(n) = search.chosen {
         marks.push(plot::Mark {
@@ -480,7 +406,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     write_file(&dir.join(report::REPORT_SVG), svg.as_bytes())?;
     write_file(
         &dir.join("sample_size.csv"),
-        &output::sample_size_csv(&search),
+        &output::result_csv::sample_size_csv(&search),
     )?;
     if d.survival.is_some() {
         write_file(
@@ -532,18 +458,6 @@ fn not_reached(
         d.name, search.min, search.max
     ))
     .into())
-}
-
-/// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.
-fn size_grid(centre: f64, step: u64, from: f64, to: f64, points: u32) -> Vec<u64> {
-    let mut sizes: Vec<u64> = (0..points)
-        .map(|i| {
-            let f = from + (to - from) * f64::from(i) / f64::from(points - 1);
-            ((centre * f / step as f64).round() as u64).max(1) * step
-        })
-        .collect();
-    sizes.dedup();
-    sizes
 }
 
 pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
@@ -618,7 +532,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
                     .find(|r| r.arm == row.arm)
                     .map(|r| (n, r.clone()))
             });
-            rows.push(output::CompareRow {
+            rows.push(output::compare::CompareRow {
                 design: d.clone(),
                 searched: search.searched.clone(),
                 stated: row.clone(),
@@ -631,7 +545,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let stem = format!("compare-{}", names.join("-"));
     let csv = args.sim.out.join(format!("{stem}.csv"));
     let svg = args.sim.out.join(format!("{stem}.svg"));
-    write_file(&csv, &output::compare_csv(&rows))?;
+    write_file(&csv, &output::compare::compare_csv(&rows))?;
     let title = format!("power against total sample size, target {}", args.power);
     write_file(
         &svg,
@@ -644,10 +558,10 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
         )
         .as_bytes(),
     )?;
-    for w in output::compare_warnings(&rows) {
+    for w in output::compare::compare_warnings(&rows) {
         eprintln!("warning: {w}");
     }
-    print!("{}", output::compare_table(&rows, args.power));
+    print!("{}", output::compare::compare_table(&rows, args.power));
     println!("  -> {}\n  -> {}", csv.display(), svg.display());
     Ok(())
 }

@@ -484,7 +484,8 @@ fn simulate(
 pub(super) const SCENARIO_COPY: &str = "scenario.toml";
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    output::write_atomic(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
+    output::files::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write '{}'", path.display()))
 }
 
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
@@ -508,25 +509,25 @@ fn csvs_of(
     let sequential = summary::sequential_rows(d, tally);
     let adaptation = summary::adaptation_rows(d, tally);
     [
-        ("summary.csv", Some(output::summary_csv(rows))),
+        ("summary.csv", Some(output::result_csv::summary_csv(rows))),
         (
             "subgroups.csv",
             // Within-label analyses of a time-to-event endpoint, or of the stages of an
             // adaptive design, are not built yet.
             (d.survival.is_none() && d.adaptation.is_none())
-                .then(|| output::subgroups_csv(&summary::subgroup_rows(d, tally))),
+                .then(|| output::result_csv::subgroups_csv(&summary::subgroup_rows(d, tally))),
         ),
         (
             "hypotheses.csv",
-            (!hypotheses.is_empty()).then(|| output::hypotheses_csv(hypotheses)),
+            (!hypotheses.is_empty()).then(|| output::result_csv::hypotheses_csv(hypotheses)),
         ),
         (
             "sequential.csv",
-            (!sequential.is_empty()).then(|| output::sequential_csv(&sequential)),
+            (!sequential.is_empty()).then(|| output::result_csv::sequential_csv(&sequential)),
         ),
         (
             "adaptation.csv",
-            (!adaptation.is_empty()).then(|| output::adaptation_csv(&adaptation)),
+            (!adaptation.is_empty()).then(|| output::result_csv::adaptation_csv(&adaptation)),
         ),
     ]
 }
@@ -559,8 +560,8 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
     let rows = summary::summarise(d, tally);
     let hypotheses = summary::hypothesis_rows(d, tally);
     // Printed first: the numbers reach the user even if a write fails.
-    print!("{}", output::summary_table(&rows));
-    print!("{}", output::hypotheses_table(&hypotheses));
+    print!("{}", output::terminal::summary_table(&rows));
+    print!("{}", output::terminal::hypotheses_table(&hypotheses));
     let cannot = || format!("cannot write the results into '{}'", dir.display());
     let mut out = ResultDir::lock(dir).with_context(cannot)?;
     for (name, bytes) in csvs_of(&rows, &hypotheses, d, tally) {
@@ -645,7 +646,8 @@ fn load_with(path: &Path, sim: &SimArgs) -> anyhow::Result<(Scenario, rayon::Thr
 /// Checks before any simulation that results can be written under `out` (bad input otherwise):
 /// an unwritable folder must not cost a whole run first.
 fn writable_out(out: &Path) -> anyhow::Result<()> {
-    let probe = output::create_folder(out).and_then(|()| tempfile::NamedTempFile::new_in(out));
+    let probe =
+        output::files::create_folder(out).and_then(|()| tempfile::NamedTempFile::new_in(out));
     probe.map(drop).map_err(|e| {
         BadInput(format!(
             "--out '{}': cannot write results there ({e})",

@@ -70,7 +70,7 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> anyhow::Result<()> {
         &merge,
         slurm::merge_script(&binary, &shard_dir, name, &opts, &job_dir).as_bytes(),
     )?;
-    crate::output::write_script_atomic(
+    crate::output::files::write_script_atomic(
         &submit,
         slurm::submit_script(&shard_dir, &array, &merge).as_bytes(),
     )

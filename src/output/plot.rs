@@ -4,6 +4,8 @@
 //! dash pattern and marker, so curves that coincide stay distinguishable; each point carries its
 //! Monte Carlo 95% interval as an error bar, visible however narrow the shaded band is.
 
+use std::collections::BTreeMap;
+
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
@@ -341,6 +343,47 @@ pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) ->
         root.present().expect("draw to string");
     }
     svg
+}
+
+/// Power curves against the first swept key: one per arm and combination of the other keys.
+pub fn curves(
+    d: &crate::model::design::Design,
+    keys: &[String],
+    results: &[(Vec<String>, Vec<crate::engine::summary::SummaryRow>)],
+) -> Option<Vec<Curve>> {
+    let mut by_label: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+    let several_arms = results.first().is_some_and(|(_, rows)| rows.len() > 1);
+    for (values, rows) in results {
+        let x: f64 = values[0].parse().ok().filter(|x: &f64| x.is_finite())?;
+        for r in rows {
+            let mut parts: Vec<String> = keys[1..]
+                .iter()
+                .zip(&values[1..])
+                .map(|(k, v)| format!("{} = {v}", crate::tools::sweep::key_title(d, k)))
+                .collect();
+            if several_arms || parts.is_empty() {
+                parts.insert(
+                    0,
+                    format!("{} vs {}", d.arm_display(&r.arm), d.arm_display(&r.control)),
+                );
+            }
+            by_label.entry(parts.join(", ")).or_default().push((
+                x,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+            ));
+        }
+    }
+    Some(
+        by_label
+            .into_iter()
+            .map(|(label, mut points)| {
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Curve { label, points }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

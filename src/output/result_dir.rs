@@ -25,7 +25,7 @@ pub struct ResultDir {
 impl ResultDir {
     /// Creates `dir` if needed and takes its lock, waiting for another writer to finish.
     pub fn lock(dir: &Path) -> std::io::Result<ResultDir> {
-        super::create_folder(dir)?;
+        super::files::create_folder(dir)?;
         let lock = File::open(dir)?;
         if !flock(&lock, libc::LOCK_EX | libc::LOCK_NB)? {
             eprintln!(
@@ -47,7 +47,7 @@ impl ResultDir {
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         tmp.write_all(bytes)?;
         tmp.as_file().sync_data()?;
-        super::set_result_mode(tmp.as_file(), false)?;
+        super::files::set_result_mode(tmp.as_file(), false)?;
         self.staged
             .push((tmp.into_temp_path(), self.dir.join(name)));
         Ok(())

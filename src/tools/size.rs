@@ -465,3 +465,15 @@ pub fn search(
     s.stable_from = (stable_from <= top.max(hi)).then_some(stable_from);
     s
 }
+
+/// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.
+pub fn size_grid(centre: f64, step: u64, from: f64, to: f64, points: u32) -> Vec<u64> {
+    let mut sizes: Vec<u64> = (0..points)
+        .map(|i| {
+            let f = from + (to - from) * f64::from(i) / f64::from(points - 1);
+            ((centre * f / step as f64).round() as u64).max(1) * step
+        })
+        .collect();
+    sizes.dedup();
+    sizes
+}

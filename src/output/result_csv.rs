@@ -1,0 +1,525 @@
+//! The result CSVs, serialised by pure functions of the rows: summary.csv (its contract's
+//! columns, then the sequential or time-to-event ones), sequential.csv, adaptation.csv,
+//! subgroups.csv, hypotheses.csv, sample_size.csv and a sweep's CSV.
+
+use crate::engine::summary::{
+    AdaptationRow, HypothesisRow, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+};
+use crate::tools::size::SizeSearch;
+
+/// The contract's columns, in order, followed by the extra ones.
+pub const SUMMARY_COLUMNS: [&str; 31] = [
+    "scenario",
+    "arm",
+    "control",
+    "test",
+    "alternative",
+    "alpha",
+    "replicates",
+    "seed",
+    "sample_size",
+    "power",
+    "power_se",
+    "power_ci_low",
+    "power_ci_high",
+    "analytic_power",
+    "true_risk_control",
+    "true_risk_arm",
+    "true_difference",
+    "mean_difference",
+    "bias",
+    "coverage",
+    "mean_risk_control",
+    "mean_risk_arm",
+    "mean_evaluable_control",
+    "mean_evaluable_arm",
+    "mean_screened",
+    "p95_screened",
+    "estimable",
+    "bias_se",
+    "mean_cost",
+    "p95_cost",
+    "currency",
+];
+
+/// Shortest decimal that reads back to the same f64 (Rust's `Display`), so CSVs compare exactly.
+/// NaN (a quantity that does not apply, such as cost without `[cost]`) is an empty field.
+pub(super) fn num(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Columns appended for designs with interim looks (`[sequential]` with more than one look).
+pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
+    "looks",
+    "expected_randomised",
+    "p95_randomised",
+    "p_early_stop",
+    "p_early_efficacy",
+    "p_early_futility",
+    "expected_months",
+    "p95_months",
+];
+
+/// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
+/// differences and evaluable patients give way to mortality, the hazard ratio, events and
+/// duration.
+pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 20] = [
+    "follow_up_days",
+    "analysis_events",
+    "time_resolution",
+    "mortality_day",
+    "true_mortality_control",
+    "true_mortality_arm",
+    "true_hazard_ratio",
+    "mean_log_hr",
+    "bias",
+    "bias_se",
+    "coverage",
+    "estimable",
+    "mean_events",
+    "mean_events_control",
+    "mean_events_arm",
+    "mean_randomised_at_analysis",
+    "mean_randomised_control",
+    "mean_randomised_arm",
+    "mean_duration_days",
+    "p95_duration_days",
+];
+
+/// A time-to-event summary shares the binary one's first columns (to `analytic_power`) and its
+/// screening and cost columns (from `mean_screened` to `currency`, less `estimable` and
+/// `bias_se`, which it has among its own).
+pub(super) const SHARED_LEADING: usize = 14;
+
+pub(super) fn survival_header() -> Vec<&'static str> {
+    let trailing = [
+        "mean_screened",
+        "p95_screened",
+        "mean_cost",
+        "p95_cost",
+        "currency",
+    ];
+    SUMMARY_COLUMNS[..SHARED_LEADING]
+        .iter()
+        .chain(&SURVIVAL_SUMMARY_COLUMNS)
+        .chain(&trailing)
+        .copied()
+        .collect()
+}
+
+/// The header of summary.csv (and of a sweep's rows) for these rows.
+/// The header of summary.csv (and of a sweep's rows) for these rows: the time-to-event
+/// columns or the binary ones, then the sequential columns if any row has interim looks.
+pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
+    let mut h = if rows.iter().any(|r| r.survival.is_some()) {
+        survival_header()
+    } else {
+        SUMMARY_COLUMNS.to_vec()
+    };
+    if rows.iter().any(|r| r.sequential.is_some()) {
+        h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
+    }
+    h
+}
+
+/// Whether a summary header has the sequential columns.
+pub(super) fn has_sequential_columns(header: &[&str]) -> bool {
+    header.contains(&SEQUENTIAL_SUMMARY_COLUMNS[0])
+}
+
+/// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
+/// fields for a row without them).
+pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
+    let mut fields = match &r.survival {
+        Some(s) => survival_fields(r, s),
+        None => summary_fields(r),
+    };
+    if sequential {
+        match &r.sequential {
+            Some(s) => fields.extend([
+                s.looks.to_string(),
+                num(s.expected_randomised),
+                s.p95_randomised.to_string(),
+                num(s.p_early_stop),
+                num(s.p_early_efficacy),
+                num(s.p_early_futility),
+                num(s.expected_months),
+                num(s.p95_months),
+            ]),
+            None => fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new())),
+        }
+    }
+    fields
+}
+
+pub(super) fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
+    let mut fields = summary_fields(r)[..SHARED_LEADING].to_vec();
+    fields.extend([
+        num(s.follow_up_days),
+        s.analysis_events.map_or(String::new(), |k| k.to_string()),
+        s.time_resolution.to_string(),
+        num(s.mortality_day),
+        num(s.true_mortality_control),
+        num(s.true_mortality_arm),
+        num(s.true_hazard_ratio),
+        num(s.mean_log_hr),
+        num(s.bias),
+        num(s.bias_se),
+        num(s.coverage),
+        s.estimable.to_string(),
+        num(s.mean_events),
+        num(s.mean_events_control),
+        num(s.mean_events_arm),
+        num(s.mean_randomised_at_analysis),
+        num(s.mean_randomised_control),
+        num(s.mean_randomised_arm),
+        num(s.mean_duration_days),
+        num(s.p95_duration_days),
+        num(r.mean_screened),
+        r.p95_screened.to_string(),
+        num(r.mean_cost),
+        num(r.p95_cost),
+        r.currency.clone(),
+    ]);
+    fields
+}
+
+pub(super) fn summary_fields(r: &SummaryRow) -> Vec<String> {
+    vec![
+        r.scenario.clone(),
+        r.arm.clone(),
+        r.control.clone(),
+        r.test.clone(),
+        r.alternative.clone(),
+        num(r.alpha),
+        r.replicates.to_string(),
+        r.seed.to_string(),
+        r.sample_size.to_string(),
+        num(r.power),
+        num(r.power_se),
+        num(r.power_ci_low),
+        num(r.power_ci_high),
+        num(r.analytic_power),
+        num(r.true_risk_control),
+        num(r.true_risk_arm),
+        num(r.true_difference),
+        num(r.mean_difference),
+        num(r.bias),
+        num(r.coverage),
+        num(r.mean_risk_control),
+        num(r.mean_risk_arm),
+        num(r.mean_evaluable_control),
+        num(r.mean_evaluable_arm),
+        num(r.mean_screened),
+        r.p95_screened.to_string(),
+        r.estimable.to_string(),
+        num(r.bias_se),
+        num(r.mean_cost),
+        num(r.p95_cost),
+        r.currency.clone(),
+    ]
+}
+
+/// A CSV file as bytes: a header and records of already formatted fields.
+pub(super) fn to_csv<H, R>(header: H, records: impl IntoIterator<Item = R>) -> Vec<u8>
+where
+    H: IntoIterator,
+    H::Item: AsRef<[u8]>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("write to memory");
+    for r in records {
+        w.write_record(r).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// summary.csv as bytes.
+pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
+    let header = summary_header(rows);
+    let sequential = has_sequential_columns(&header);
+    to_csv(header, rows.iter().map(|r| summary_record(r, sequential)))
+}
+
+/// sequential.csv: per comparison x look, the boundaries and what happened there.
+pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "look",
+            "fraction",
+            "planned_evaluable",
+            "planned_randomised",
+            "efficacy_z",
+            "efficacy_p",
+            "alpha_spent",
+            "futility_z",
+            "beta_spent",
+            "p_efficacy",
+            "p_efficacy_se",
+            "p_futility",
+            "p_futility_se",
+            "cumulative_power",
+            "cumulative_power_se",
+            "p_reached",
+            "mean_randomised",
+            "months",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.look.to_string(),
+                num(r.fraction),
+                r.planned_evaluable.to_string(),
+                r.planned_randomised
+                    .map_or(String::new(), |n| n.to_string()),
+                num(r.efficacy_z),
+                num(r.efficacy_p),
+                num(r.alpha_spent),
+                num(r.futility_z),
+                num(r.beta_spent),
+                num(r.p_efficacy),
+                num(r.p_efficacy_se),
+                num(r.p_futility),
+                num(r.p_futility_se),
+                num(r.cumulative_power),
+                num(r.cumulative_power_se),
+                num(r.p_reached),
+                num(r.mean_randomised),
+                num(r.months),
+            ]
+        }),
+    )
+}
+
+/// adaptation.csv: per hypothesis (population) of an adaptive-enrichment design.
+pub fn adaptation_csv(rows: &[AdaptationRow]) -> Vec<u8> {
+    let looks = rows.first().map_or(0, |r| r.p_reject.len());
+    let reject: Vec<String> = (1..=looks).map(|k| format!("p_reject_look_{k}")).collect();
+    let header = [
+        "scenario",
+        "arm",
+        "control",
+        "hypothesis",
+        "p_selected",
+        "p_selected_se",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(reject)
+    .chain(
+        [
+            "p_futility",
+            "mean_randomised_after",
+            "mean_randomised_before_selection",
+            "mean_randomised_after_selection",
+            "mean_screened_before",
+            "p95_screened_before",
+            "mean_screened_after",
+            "p95_screened_after",
+            "mean_cost_before",
+            "mean_cost_after",
+            "currency",
+        ]
+        .map(String::from),
+    );
+    to_csv(
+        header,
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.hypothesis.clone(),
+                num(r.p_selected),
+                num(r.p_selected_se),
+            ]
+            .into_iter()
+            .chain(r.p_reject.iter().map(|&p| num(p)))
+            .chain([
+                num(r.p_futility),
+                num(r.mean_randomised_after),
+                num(r.mean_randomised_before_selection),
+                num(r.mean_randomised_after_selection),
+                num(r.mean_screened_before),
+                r.p95_screened_before.to_string(),
+                num(r.mean_screened_after),
+                r.p95_screened_after.to_string(),
+                num(r.mean_cost_before),
+                num(r.mean_cost_after),
+                r.currency.clone(),
+            ])
+            .collect::<Vec<_>>()
+        }),
+    )
+}
+
+/// subgroups.csv: per comparison x diagnostic label.
+pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "label",
+            "test",
+            "mean_evaluable_control",
+            "mean_evaluable_arm",
+            "true_risk_control",
+            "true_risk_arm",
+            "true_difference",
+            "mean_difference",
+            "estimable",
+            "power",
+            "power_se",
+            "interaction_test",
+            "interaction_power",
+            "interaction_power_se",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.label.clone(),
+                r.test.clone(),
+                num(r.mean_evaluable_control),
+                num(r.mean_evaluable_arm),
+                num(r.true_risk_control),
+                num(r.true_risk_arm),
+                num(r.true_difference),
+                num(r.mean_difference),
+                r.estimable.to_string(),
+                num(r.power),
+                num(r.power_se),
+                INTERACTION_TEST.to_string(),
+                num(r.interaction_power),
+                num(r.interaction_power_se),
+            ]
+        }),
+    )
+}
+
+/// How the interaction column was computed (see `analysis::interaction_wald`).
+pub const INTERACTION_TEST: &str = "logistic_wald";
+
+/// hypotheses.csv: per comparison x hypothesis, under the multiplicity procedure.
+pub fn hypotheses_csv(rows: &[HypothesisRow]) -> Vec<u8> {
+    to_csv(
+        [
+            "scenario",
+            "arm",
+            "control",
+            "procedure",
+            "alpha",
+            "hypothesis",
+            "true_null",
+            "power",
+            "power_se",
+            "any_rejected",
+            "all_rejected",
+            "fwer",
+            "fwer_se",
+            "fwer_ci_low",
+            "fwer_ci_high",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.scenario.clone(),
+                r.arm.clone(),
+                r.control.clone(),
+                r.procedure.clone(),
+                num(r.alpha),
+                r.hypothesis.clone(),
+                r.true_null.to_string(),
+                num(r.power),
+                num(r.power_se),
+                num(r.any_rejected),
+                num(r.all_rejected),
+                num(r.fwer),
+                num(r.fwer_se),
+                num(r.fwer_ci_low),
+                num(r.fwer_ci_high),
+            ]
+        }),
+    )
+}
+
+/// sample_size.csv: one row per candidate N evaluated and required comparison.
+pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
+    let records = search.candidates.iter().flat_map(|(&n, rows)| {
+        rows.iter().map(move |r| {
+            [
+                n.to_string(),
+                num(r.power),
+                num(r.power_se),
+                num(r.power_ci_low),
+                num(r.power_ci_high),
+                num(r.analytic_power),
+                num(r.mean_screened),
+                r.p95_screened.to_string(),
+                (search.chosen == Some(n)).to_string(),
+                r.arm.clone(),
+                r.control.clone(),
+                num(r.mean_evaluable_arm),
+                num(r.mean_evaluable_control),
+                r.replicates.to_string(),
+                r.seed.to_string(),
+                num(r.mean_cost),
+                num(r.p95_cost),
+                search.searched.clone(),
+            ]
+        })
+    });
+    to_csv(
+        [
+            "sample_size",
+            "power",
+            "power_se",
+            "power_ci_low",
+            "power_ci_high",
+            "analytic_power",
+            "mean_screened",
+            "p95_screened",
+            "chosen",
+            "arm",
+            "control",
+            "mean_evaluable_arm",
+            "mean_evaluable_control",
+            "replicates",
+            "seed",
+            "mean_cost",
+            "p95_cost",
+            "power_searched",
+        ],
+        records,
+    )
+}
+
+/// sweep.csv in tidy long form: the swept keys' values, then the summary columns.
+pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
+    let all: Vec<SummaryRow> = points.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+    let columns = summary_header(&all);
+    let sequential = has_sequential_columns(&columns);
+    let header: Vec<&str> = keys.iter().map(String::as_str).chain(columns).collect();
+    let records = points.iter().flat_map(|(values, rows)| {
+        rows.iter().map(move |r| {
+            values
+                .iter()
+                .cloned()
+                .chain(summary_record(r, sequential))
+                .collect::<Vec<_>>()
+        })
+    });
+    to_csv(header, records)
+}

@@ -1,0 +1,167 @@
+//! The tables a run prints on the terminal: power per comparison with its looks, screening and
+//! time-to-event lines, and the hypotheses' adjusted power.
+
+use crate::engine::summary::{HypothesisRow, SequentialColumns, SummaryRow, SurvivalColumns};
+
+/// Multiplicity results for the terminal.
+pub fn hypotheses_table(rows: &[HypothesisRow]) -> String {
+    let mut out = String::new();
+    let mut last = None;
+    for r in rows {
+        if last != Some((&r.arm, &r.control)) {
+            out += &format!(
+                "  {} vs {}: {} at alpha {}; P(reject >= 1) {:.4}, P(reject all) {:.4}, FWER {:.4} (95% CI {:.4} to {:.4})\n",
+                r.arm,
+                r.control,
+                r.procedure,
+                r.alpha,
+                r.any_rejected,
+                r.all_rejected,
+                r.fwer,
+                r.fwer_ci_low,
+                r.fwer_ci_high
+            );
+            last = Some((&r.arm, &r.control));
+        }
+        out += &format!(
+            "    {:<20} power {:.4} (MC SE {:.4}){}\n",
+            r.hypothesis,
+            r.power,
+            r.power_se,
+            if r.true_null { "  [true null]" } else { "" }
+        );
+    }
+    out
+}
+
+/// The terminal summary's lines on the looks of a sequential design.
+pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
+    let mut out = format!(
+        "  looks            {}: this comparison stopped early for efficacy {:.4}, futility {:.4}; trial ended early {:.4}\n",
+        s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
+    );
+    out += &format!(
+        "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
+        s.expected_randomised, s.p95_randomised, r.sample_size
+    );
+    if !s.expected_months.is_nan() {
+        out += &format!(
+            "  duration         mean {:.1} months, 95th percentile {:.1}\n",
+            s.expected_months, s.p95_months
+        );
+    }
+    out
+}
+
+/// The screening and cost lines of the terminal summary.
+pub(super) fn screening_lines(r: &SummaryRow) -> String {
+    let mut out = format!(
+        "  screened         mean {:.1}, 95th percentile {}\n",
+        r.mean_screened, r.p95_screened
+    );
+    if !r.mean_cost.is_nan() && !r.p95_cost.is_nan() {
+        out += &format!(
+            "  cost             mean {:.0} {cur}, 95th percentile {:.0} {cur}\n",
+            r.mean_cost,
+            r.p95_cost,
+            cur = r.currency
+        );
+    } else if !r.mean_cost.is_nan() {
+        out += &format!(
+            "  cost             mean {:.0} {}\n",
+            r.mean_cost, r.currency
+        );
+    }
+    out
+}
+
+/// The terminal summary of a time-to-event comparison after its power line.
+pub(super) fn survival_lines(r: &SummaryRow, s: &SurvivalColumns) -> String {
+    let mut out = format!(
+        "  mortality        day {}: control {:.4}, arm {:.4}\n",
+        s.mortality_day, s.true_mortality_control, s.true_mortality_arm
+    );
+    out += &if s.true_hazard_ratio.is_nan() {
+        format!(
+            "  Cox estimate     mean log HR {:+.4} (no single true HR: the endotypes' hazards are not proportional)\n",
+            s.mean_log_hr
+        )
+    } else {
+        format!(
+            "  Cox estimate     mean log HR {:+.4} (true {:+.4}, HR {:.4}), bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+            s.mean_log_hr,
+            s.true_hazard_ratio.ln(),
+            s.true_hazard_ratio,
+            s.bias,
+            s.bias_se,
+            s.coverage
+        )
+    };
+    out += &format!(
+        "  events           mean {:.1} (control {:.1}, arm {:.1}); randomised by the analysis {:.1}\n",
+        s.mean_events, s.mean_events_control, s.mean_events_arm, s.mean_randomised_at_analysis
+    );
+    if !s.mean_duration_days.is_nan() {
+        out += &format!(
+            "  duration         mean {:.1} days, 95th percentile {} days\n",
+            s.mean_duration_days, s.p95_duration_days
+        );
+    }
+    out + &screening_lines(r)
+}
+
+/// A human-readable table of the summary for the terminal.
+pub fn summary_table(rows: &[SummaryRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        out += &format!(
+            "{} | {} vs {} | {} {} alpha={} | N={} | {} trials, seed {}\n",
+            r.scenario,
+            r.arm,
+            r.control,
+            r.test,
+            r.alternative,
+            r.alpha,
+            r.sample_size,
+            r.replicates,
+            r.seed
+        );
+        let approximation = if r.analytic_power.is_nan() && r.survival.is_some() {
+            "none (hazards not proportional)".to_string()
+        } else if r.analytic_power.is_nan() {
+            "none (adaptive enrichment)".to_string()
+        } else {
+            format!("{:.4}", r.analytic_power)
+        };
+        out += &format!(
+            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {approximation}\n",
+            r.power, r.power_se, r.power_ci_low, r.power_ci_high
+        );
+        if let Some(s) = &r.survival {
+            if let Some(q) = &r.sequential {
+                out += &looks_lines(r, q);
+            }
+            out += &survival_lines(r, s);
+            continue;
+        }
+        out += &format!(
+            "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
+            r.true_risk_control, r.true_risk_arm, r.true_difference
+        );
+        if r.estimable > 0 {
+            out += &format!(
+                "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+                r.mean_difference, r.bias, r.bias_se, r.coverage
+            );
+        }
+        if let Some(s) = &r.sequential {
+            out += &looks_lines(r, s);
+        }
+        out += &format!(
+            "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
+            r.mean_evaluable_control, r.mean_evaluable_arm
+        );
+        out += &screening_lines(r);
+    }
+    out
+}
