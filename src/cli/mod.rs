@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine;
+use crate::engine::design_values::DesignValues;
 use crate::engine::shard::{Shard, ShardError, ShardSpec};
 use crate::engine::summary;
 use crate::engine::tally::Tally;
@@ -492,10 +493,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
 /// `[sequential]` (`None` otherwise).
 fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 5] {
+    let values = DesignValues::of(d);
     csvs_of(
-        &summary::summarise(d, tally),
+        &summary::summary_rows(d, &values, tally),
         &summary::hypothesis_rows(d, tally),
-        d,
+        (d, &values),
         tally,
     )
 }
@@ -503,10 +505,10 @@ fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 5
 fn csvs_of(
     rows: &[summary::SummaryRow],
     hypotheses: &[summary::HypothesisRow],
-    d: &Design,
+    (d, values): (&Design, &DesignValues),
     tally: &Tally,
 ) -> [(&'static str, Option<Vec<u8>>); 5] {
-    let sequential = summary::sequential_rows(d, tally);
+    let sequential = summary::sequential_rows_of(d, values, tally);
     let adaptation = summary::adaptation_rows(d, tally);
     [
         ("summary.csv", Some(output::result_csv::summary_csv(rows))),
@@ -557,14 +559,15 @@ fn survival_svg(d: &Design) -> String {
 /// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
 fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
     let d = &scenario.design;
-    let rows = summary::summarise(d, tally);
+    let values = DesignValues::of(d);
+    let rows = summary::summary_rows(d, &values, tally);
     let hypotheses = summary::hypothesis_rows(d, tally);
     // Printed first: the numbers reach the user even if a write fails.
     print!("{}", output::terminal::summary_table(&rows));
     print!("{}", output::terminal::hypotheses_table(&hypotheses));
     let cannot = || format!("cannot write the results into '{}'", dir.display());
     let mut out = ResultDir::lock(dir).with_context(cannot)?;
-    for (name, bytes) in csvs_of(&rows, &hypotheses, d, tally) {
+    for (name, bytes) in csvs_of(&rows, &hypotheses, (d, &values), tally) {
         match bytes {
             Some(bytes) => out.stage(name, &bytes).with_context(cannot)?,
             // A scenario that no longer lists hypotheses (or has no [sequential]) must not leave

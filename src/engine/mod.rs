@@ -1,9 +1,9 @@
 //! The engine: the parallel Monte Carlo loop (here), each endpoint's trials as the loop runs
 //! them (`BinaryEndpoint` here with its per-trial statistics in `binary_analysis`, `sequential`,
 //! `survival`, `enrichment`), the exact tallies they record into with their invariants
-//! (`tally`), the rows computed from a tally (`summary`), and shard files with their exact
-//! merge (`shard`). Imports `model`, `stats` and `endpoint`; data flows binary_analysis ->
-//! tally -> endpoints -> summary.
+//! (`tally`), the rows computed from a tally (`summary`) and the design's own values they read
+//! (`design_values`), and shard files with their exact merge (`shard`). Imports `model`,
+//! `stats` and `endpoint`; data flows binary_analysis -> tally -> endpoints -> summary.
 //!
 //! The parallel loop: trials in fixed chunks over rayon, each trial on its own random
 //! stream, tallies merged exactly.
@@ -14,6 +14,7 @@
 //! same totals.
 
 pub mod binary_analysis;
+pub mod design_values;
 pub mod enrichment;
 pub mod sequential;
 pub mod shard;

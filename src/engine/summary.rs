@@ -1,6 +1,7 @@
 //! The summary rows computed from a tally: summary.csv, subgroups.csv, hypotheses.csv,
 //! adaptation.csv and sequential.csv.
 
+use crate::engine::design_values::DesignValues;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonTally, from_fixed};
 use crate::engine::tally::sequential::SequentialTally;
@@ -8,8 +9,6 @@ use crate::engine::tally::survival::SurvivalTally;
 use crate::model::design::Design;
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::stats::analysis::Z_975;
-use crate::stats::boundaries;
-use crate::stats::power;
 
 /// One row of summary.csv: a comparison of an arm with control.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,6 +354,11 @@ pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
 
 /// The summary rows of a completed run.
 pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
+    summary_rows(design, &DesignValues::of(design), tally)
+}
+
+/// The summary rows of a completed run, from the design's own values computed once.
+pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Vec<SummaryRow> {
     let r = tally.trials;
     let c = design.control;
     // Interim looks make the number randomised vary from trial to trial.
@@ -412,7 +416,7 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                 power_se: binomial_se(power, r),
                 power_ci_low: lo,
                 power_ci_high: hi,
-                analytic_power: power::analytic_power(design, arm),
+                analytic_power: values.analytic_power[j],
                 true_risk_control: design.true_risk[c],
                 true_risk_arm: design.true_risk[arm],
                 true_difference,
@@ -433,11 +437,11 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
                     .cost
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
-                sequential: interim.map(|s| sequential_columns(design, s, j, r)),
+                sequential: interim.map(|s| sequential_columns(values, s, j, r)),
                 survival: tally
                     .survival
                     .as_ref()
-                    .map(|s| survival_columns(design, t, s, j, arm, r)),
+                    .map(|s| survival_columns(design, values, t, s, j, arm, r)),
             }
         })
         .collect()
@@ -446,6 +450,7 @@ pub fn summarise(design: &Design, tally: &Tally) -> Vec<SummaryRow> {
 /// The summary columns of a time-to-event design, for comparison `j` (of `arm`).
 fn survival_columns(
     design: &Design,
+    values: &DesignValues,
     t: &ComparisonTally,
     s: &SurvivalTally,
     j: usize,
@@ -457,7 +462,7 @@ fn survival_columns(
     let est = t.estimable as f64;
     let mean = from_fixed(t.sum_estimate) / est;
     let var = (from_fixed(t.sum_estimate_sq) / est - mean * mean).max(0.0) * est / (est - 1.0);
-    let true_hazard_ratio = design.true_hazard_ratio(arm).unwrap_or(f64::NAN);
+    let true_hazard_ratio = values.true_hazard_ratio[j];
     let proportional = !true_hazard_ratio.is_nan();
     let when = |v: f64| if proportional { v } else { f64::NAN };
     let c = design.control;
@@ -487,7 +492,7 @@ fn survival_columns(
 
 /// The summary columns of a design with interim looks, for comparison `j`.
 fn sequential_columns(
-    design: &Design,
+    values: &DesignValues,
     s: &SequentialTally,
     j: usize,
     trials: u64,
@@ -499,7 +504,7 @@ fn sequential_columns(
             .sum::<u64>() as f64
             / r
     };
-    let months = |k: usize| design.months_to_look(k).unwrap_or(f64::NAN);
+    let months = |k: usize| values.months_to_look[k];
     SequentialColumns {
         looks: s.looks,
         expected_randomised: s.sum_randomised as f64 / r,
@@ -517,7 +522,16 @@ fn sequential_columns(
 
 /// Per comparison x look of a sequential design: the boundaries and what happened there.
 pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
-    let (Some(s), Some((b, beta, _))) = (&tally.sequential, boundaries::of_design(design)) else {
+    sequential_rows_of(design, &DesignValues::of(design), tally)
+}
+
+/// `sequential_rows`, from the design's own values computed once.
+pub fn sequential_rows_of(
+    design: &Design,
+    values: &DesignValues,
+    tally: &Tally,
+) -> Vec<SequentialRow> {
+    let (Some(s), Some((b, beta))) = (&tally.sequential, &values.boundaries) else {
         return Vec::new();
     };
     let plan = design.sequential.as_ref().expect("sequential");
@@ -539,7 +553,7 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                 look: k + 1,
                 fraction: plan.looks[k],
                 planned_evaluable: plan.evaluable[k],
-                planned_randomised: fixed_looks.then(|| design.randomised_by_look(k)),
+                planned_randomised: fixed_looks.then(|| values.randomised_by_look[k]),
                 efficacy_z: b.efficacy[k],
                 efficacy_p: stage_levels[k],
                 alpha_spent: b.alpha_spent[k],
@@ -558,7 +572,7 @@ pub fn sequential_rows(design: &Design, tally: &Tally) -> Vec<SequentialRow> {
                     s.randomised_at[k] as f64 / s.reached[k] as f64
                 },
                 months: if fixed_looks {
-                    design.months_to_look(k).unwrap_or(f64::NAN)
+                    values.months_to_look[k]
                 } else {
                     from_fixed(s.days_at[k]) / s.reached[k] as f64 / DAYS_PER_MONTH
                 },
