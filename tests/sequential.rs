@@ -1234,7 +1234,7 @@ fn looks_are_refused_for_what_they_are_and_twenty_are_accepted() {
             1,
         );
     let d = common::design(&text);
-    assert_eq!(d.sequential.unwrap().looks.len(), 20);
+    assert_eq!(d.sequential().unwrap().looks.len(), 20);
     // Futility bounds at the limits, and every beta-spending family, are accepted.
     for (from, to) in [
         ("futility_bounds = [0.0]", "futility_bounds = [8.0]"),

@@ -87,7 +87,7 @@ fn size_search(
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    if d.survival.as_ref().is_some_and(|m| m.is_event_driven()) {
+    if d.survival().is_some_and(|m| m.is_event_driven()) {
         return Err(BadInput(format!(
             "{}: an event-driven design's power is set by endpoint.analysis_events, not by the sample size (which only has to be large enough to reach them): vary the events with `sweep --set endpoint.analysis_events=...`",
             d.name
@@ -138,12 +138,12 @@ fn sequential_size(
     // An adaptive design has no fixed counterpart (its populations change at the interim).
     let Some(n) = search
         .chosen
-        .filter(|_| d.has_interim_looks() && d.adaptation.is_none())
+        .filter(|_| d.has_interim_looks() && d.adaptation().is_none())
     else {
         return Ok(None);
     };
     let mut fixed = scenario.clone();
-    fixed.design.sequential = None;
+    fixed.design.kind = crate::model::design::DesignKind::Fixed;
     fixed.design.accrual = None;
     let fixed_search = size_search(pool, &fixed, target, (arm, searched), None, None, quiet)?;
     let at_n = size::at_size(d, n);
@@ -408,7 +408,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         &dir.join("sample_size.csv"),
         &output::result_csv::sample_size_csv(&search),
     )?;
-    if d.survival.is_some() {
+    if d.survival().is_some() {
         write_file(
             &dir.join(plot::SURVIVAL_SVG),
             super::survival_svg(d).as_bytes(),

@@ -18,7 +18,7 @@ use crate::engine::design_values::DesignValues;
 use crate::engine::shard::{Shard, ShardError, ShardSpec};
 use crate::engine::summary;
 use crate::engine::tally::Tally;
-use crate::model::design::{Design, MAX_SAMPLE_SIZE};
+use crate::model::design::{Design, EndpointModel, MAX_SAMPLE_SIZE};
 use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::templates::Template;
 use crate::output;
@@ -516,7 +516,7 @@ fn csvs_of(
             "subgroups.csv",
             // Within-label analyses of a time-to-event endpoint, or of the stages of an
             // adaptive design, are not built yet.
-            (d.survival.is_none() && d.adaptation.is_none())
+            (d.survival().is_none() && d.adaptation().is_none())
                 .then(|| output::result_csv::subgroups_csv(&summary::subgroup_rows(d, tally))),
         ),
         (
@@ -538,7 +538,7 @@ fn csvs_of(
 /// steps: `plot::SURVIVAL_SVG`, written by `run` beside summary.csv and by `report` beside
 /// report.md.
 fn survival_svg(d: &Design) -> String {
-    let last = d.survival.as_ref().expect("time-to-event").reference_day;
+    let last = d.survival().expect("time-to-event").reference_day;
     let curves: Vec<(String, Vec<(f64, f64)>)> = d
         .arms
         .iter()
@@ -576,11 +576,11 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
         }
     }
     // The true survival curves of a time-to-event design, beside its results.
-    match d.survival {
-        Some(_) => out
+    match d.endpoint {
+        EndpointModel::TimeToEvent(_) => out
             .stage(plot::SURVIVAL_SVG, survival_svg(d).as_bytes())
             .with_context(cannot)?,
-        None => out.remove(plot::SURVIVAL_SVG),
+        EndpointModel::Binary => out.remove(plot::SURVIVAL_SVG),
     }
     out.stage(SCENARIO_COPY, scenario.text.as_bytes())
         .with_context(cannot)?;

@@ -27,7 +27,7 @@ pub struct DesignValues {
 
 impl DesignValues {
     pub fn of(design: &Design) -> DesignValues {
-        let looks = design.sequential.as_ref().map_or(0, |p| p.looks.len());
+        let looks = design.sequential().map_or(0, |p| p.looks.len());
         DesignValues {
             analytic_power: design
                 .comparisons()

@@ -113,8 +113,8 @@ pub struct EnrichmentEndpoint<'a> {
 
 impl<'a> EnrichmentEndpoint<'a> {
     pub fn new(design: &'a Design) -> EnrichmentEndpoint<'a> {
-        let plan = design.adaptation.clone().expect("an adaptive design");
-        let seq = design.sequential.as_ref().expect("validated: [sequential]");
+        let plan = design.adaptation().cloned().expect("an adaptive design");
+        let seq = design.sequential().expect("validated: [sequential]");
         let (b, _, _) = boundaries::of_design(design).expect("a sequential design");
         let mut previous = 0;
         let stages = seq

@@ -34,7 +34,7 @@ use crate::engine::enrichment::EnrichmentEndpoint;
 use crate::engine::sequential::{Monitor, SequentialScratch};
 use crate::engine::survival::SurvivalEndpoint;
 use crate::engine::tally::Tally;
-use crate::model::design::Design;
+use crate::model::design::{Design, DesignKind, EndpointModel};
 
 /// Trials per unit of parallel work and of progress reporting.
 const CHUNK: u64 = 256;
@@ -106,12 +106,19 @@ impl Endpoint for BinaryEndpoint<'_> {
 /// Simulates the trials with indices in `trials` on the current rayon pool and tallies them.
 /// `progress` is called with the number of trials finished, chunk by chunk.
 pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Tally {
-    if design.survival.is_some() {
-        run(design, &SurvivalEndpoint::new(design), trials, progress)
-    } else if design.adaptation.is_some() {
-        run(design, &EnrichmentEndpoint::new(design), trials, progress)
-    } else {
-        run(design, &BinaryEndpoint::new(design), trials, progress)
+    match (&design.endpoint, &design.kind) {
+        (EndpointModel::TimeToEvent(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            run(design, &SurvivalEndpoint::new(design), trials, progress)
+        }
+        (EndpointModel::Binary, DesignKind::AdaptiveEnrichment(..)) => {
+            run(design, &EnrichmentEndpoint::new(design), trials, progress)
+        }
+        (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            run(design, &BinaryEndpoint::new(design), trials, progress)
+        }
+        (EndpointModel::TimeToEvent(_), DesignKind::AdaptiveEnrichment(..)) => {
+            unreachable!("validation refuses [adaptation] with a time-to-event endpoint")
+        }
     }
 }
 

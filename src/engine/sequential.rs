@@ -57,7 +57,7 @@ impl StoppingRule {
     /// `None` for a fixed-sample design. `max_df`: the largest chi-square degrees of freedom a
     /// decision will need (as `Level::new`).
     pub fn new(design: &Design, max_df: u32) -> Option<StoppingRule> {
-        let plan = design.sequential.as_ref()?;
+        let plan = design.sequential()?;
         let (b, _, sides) = boundaries::of_design(design)?;
         let alt = power::alternative(design);
         // One look: the fixed design's level exactly (its bound is the normal quantile).
@@ -104,7 +104,7 @@ impl StoppingRule {
 impl Monitor {
     /// `None` for a fixed-sample design.
     pub fn new(design: &Design) -> Option<Monitor> {
-        let plan = design.sequential.as_ref()?;
+        let plan = design.sequential()?;
         let randomised_by: Vec<u64> = (0..plan.looks.len())
             .map(|k| design.randomised_by_look(k))
             .collect();

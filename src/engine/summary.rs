@@ -240,8 +240,7 @@ pub fn hypothesis_rows(design: &Design, tally: &Tally) -> Vec<HypothesisRow> {
                 arm: design.arms[arm].name.clone(),
                 control: design.arms[design.control].name.clone(),
                 procedure: design
-                    .adaptation
-                    .as_ref()
+                    .adaptation()
                     .map_or(design.analysis.multiplicity.as_str(), |a| a.procedure())
                     .to_string(),
                 alpha: design.analysis.alpha,
@@ -379,11 +378,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
         .map_or(f64::NAN, |c| c.of(mean_screened, mean_randomised));
     // Cost increases with the number screened when the number randomised is fixed; with
     // interim looks both vary, and the quantile of their sum is not kept.
-    let varies = interim.is_some()
-        || design
-            .survival
-            .as_ref()
-            .is_some_and(|m| m.is_event_driven());
+    let varies = interim.is_some() || design.survival().is_some_and(|m| m.is_event_driven());
     let p95_cost = match &design.cost {
         Some(c) if !varies => c.of(p95_screened as f64, design.sample_size as f64),
         _ => f64::NAN,
@@ -457,7 +452,7 @@ fn survival_columns(
     arm: usize,
     trials: u64,
 ) -> SurvivalColumns {
-    let model = design.survival.as_ref().expect("a time-to-event design");
+    let model = design.survival().expect("a time-to-event design");
     let r = trials as f64;
     let est = t.estimable as f64;
     let mean = from_fixed(t.sum_estimate) / est;
@@ -534,7 +529,7 @@ pub fn sequential_rows_of(
     let (Some(s), Some((b, beta))) = (&tally.sequential, &values.boundaries) else {
         return Vec::new();
     };
-    let plan = design.sequential.as_ref().expect("sequential");
+    let plan = design.sequential().expect("sequential");
     let r = tally.trials;
     let stage_levels = b.stage_levels();
     // Event-driven looks come at random calendar times; fixed ones at planned patients.

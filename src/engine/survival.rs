@@ -41,7 +41,7 @@ impl<'a> SurvivalEndpoint<'a> {
                 .comparisons()
                 .map(|a| design.true_hazard_ratio(a).map_or(f64::NAN, f64::ln))
                 .collect(),
-            looks: design.sequential.as_ref().map(|plan| {
+            looks: design.sequential().map(|plan| {
                 let rule = StoppingRule::new(design, 0).expect("a sequential design");
                 (rule, plan.evaluable.clone())
             }),

@@ -165,7 +165,7 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
                 f.name, d.name
             )
         };
-        let endpoint = |d: &crate::model::design::Design| match &d.survival {
+        let endpoint = |d: &crate::model::design::Design| match d.survival() {
             Some(_) => format!("time to {} (log-rank)", d.event),
             None => format!("{} ({})", d.event, d.better.phrase()),
         };

@@ -4,7 +4,7 @@
 
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
-use crate::model::design::Design;
+use crate::model::design::{Design, DesignKind, EndpointModel};
 use crate::model::vocabulary::{Randomisation, Sidedness, TestKind};
 use crate::stats::analysis::{self, Alternative, Table, normal_upper};
 use crate::stats::boundaries::{self, Boundaries, Sides};
@@ -75,24 +75,26 @@ fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
 /// (`sequential_analytic_power`).
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
     // Adaptive enrichment: no normal approximation (the selection changes the populations).
-    if design.adaptation.is_some() {
-        return f64::NAN;
+    match (&design.endpoint, &design.kind) {
+        (_, DesignKind::AdaptiveEnrichment(..)) => f64::NAN,
+        (EndpointModel::TimeToEvent(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            survival_analytic_power(design, arm)
+        }
+        (EndpointModel::Binary, DesignKind::GroupSequential(_)) if design.has_interim_looks() => {
+            let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
+            sequential_analytic_power(design, arm, &b, sides)
+        }
+        (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            let (p1, n1, p0, n0) = expected_arms(design, arm);
+            normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
+        }
     }
-    if design.survival.is_some() {
-        return survival_analytic_power(design, arm);
-    }
-    if design.has_interim_looks() {
-        let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
-        return sequential_analytic_power(design, arm, &b, sides);
-    }
-    let (p1, n1, p0, n0) = expected_arms(design, arm);
-    normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
 }
 
 /// Expected deaths in arm `a` by the end of a fixed follow-up (each patient followed
 /// `follow_up_days`, loss to follow-up competing): exact from the model.
 pub fn expected_deaths(design: &Design, a: usize) -> f64 {
-    let model = design.survival.as_ref().expect("a time-to-event design");
+    let model = design.survival().expect("a time-to-event design");
     let follow_up = model.follow_up_days.expect("a fixed follow-up");
     let per_patient = design.mean_over_patients(a, |e, hr| {
         model.control[e]
@@ -108,7 +110,7 @@ pub fn expected_deaths(design: &Design, a: usize) -> f64 {
 /// hazard ratio is true (hazards not proportional), or for an event-driven design with more
 /// than two arms (the share of the events in each comparison is not fixed).
 fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
-    let model = design.survival.as_ref().expect("a time-to-event design");
+    let model = design.survival().expect("a time-to-event design");
     let Some(hr) = design.true_hazard_ratio(arm) else {
         return f64::NAN;
     };

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use crate::engine;
 use crate::engine::summary::{self, SummaryRow};
 use crate::engine::tally::Tally;
-use crate::model::design::Design;
+use crate::model::design::{Design, DesignKind};
 use crate::model::vocabulary::Randomisation;
 use crate::stats::power;
 
@@ -114,7 +114,7 @@ impl Searched {
         let m = d.analysis.hypotheses.len();
         let family = || {
             let procedure = d.analysis.multiplicity;
-            let adjustment = match (&d.adaptation, procedure) {
+            let adjustment = match (d.adaptation(), procedure) {
                 (Some(a), _) => format!(
                     "closed testing with {} intersections across the adaptive looks",
                     a.intersection.as_str()
@@ -239,7 +239,8 @@ pub fn grid_step(design: &Design) -> u64 {
 pub fn at_size(design: &Design, n: u64) -> Design {
     let mut d = design.clone();
     d.sample_size = n;
-    if let Some(plan) = &mut d.sequential {
+    if let DesignKind::GroupSequential(plan) | DesignKind::AdaptiveEnrichment(plan, _) = &mut d.kind
+    {
         let mut floor = 1;
         for (e, &t) in plan.evaluable.iter_mut().zip(&plan.looks) {
             *e = ((t * n as f64).round() as u64).clamp(floor, n.max(1));
@@ -308,7 +309,7 @@ pub fn search(
     // up to 10^5, because its Cox fit (ties as Efron's) costs time in proportion to a trial's
     // deaths, and a mixture of endotypes has no normal approximation to bound the search
     // (`--max` searches further).
-    let default_cap: u64 = if design.survival.is_some() {
+    let default_cap: u64 = if design.survival().is_some() {
         100_000
     } else {
         10_000_000

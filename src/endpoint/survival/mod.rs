@@ -197,7 +197,7 @@ fn day_samplers(
 
 impl SurvivalSimulator {
     pub fn new(design: &Design) -> SurvivalSimulator {
-        let model = design.survival.clone().expect("a time-to-event design");
+        let model = design.survival().cloned().expect("a time-to-event design");
         let (arms, strata) = (design.arms.len(), design.eligible.len());
         let count_level = model.is_count_level();
         let follow_up = model.follow_up_days.unwrap_or(f64::INFINITY);

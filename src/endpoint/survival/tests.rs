@@ -4,6 +4,7 @@
 use super::accrual::{Accrual, CHUNK_TABLE_ENTRIES, ChunkCounts, MAX_CHUNKS};
 use super::patient_level::{ordered_times, recorded_day, sort_by_time};
 use super::*;
+use crate::model::design::EndpointModel;
 use crate::model::scenario::Scenario;
 use crate::model::survival::Arrivals;
 use crate::model::vocabulary::TimeResolution;
@@ -333,7 +334,10 @@ fn tabulated_days_give_the_risk_sets_of_sorted_patients() {
         assert!(
             from.is_empty() || d.eligible.len() == 2 || d.arms.len() == 3 || from == uncapped.0
         );
-        d.survival.as_mut().unwrap().resolution = TimeResolution::Day;
+        let EndpointModel::TimeToEvent(model) = &mut d.endpoint else {
+            panic!("a time-to-event design")
+        };
+        model.resolution = TimeResolution::Day;
         let sim = SurvivalSimulator::new(&d);
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let (mut tabulated, mut sorted) = (sim.new_trial(), sim.new_trial());
@@ -416,7 +420,7 @@ fn mean_tables(d: &Design, trials: u32) -> (bool, Vec<[f64; 4]>) {
 fn recorded_risk_sets_have_the_exact_expectations() {
     for extra in ["", "analysis_events = 200"] {
         let d = design(extra);
-        let m = d.survival.as_ref().unwrap();
+        let m = d.survival().unwrap();
         let trials = 4000;
         let (count_level, tables) = mean_tables(&d, trials);
         assert_eq!(count_level, extra.is_empty());

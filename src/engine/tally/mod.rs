@@ -22,7 +22,7 @@ use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, quant
 use crate::engine::tally::enrichment::EnrichmentTally;
 use crate::engine::tally::sequential::SequentialTally;
 use crate::engine::tally::survival::SurvivalTally;
-use crate::model::design::Design;
+use crate::model::design::{Design, DesignKind, EndpointModel};
 
 /// Sufficient statistics of a run (or a share of one): mergeable exactly, in any order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ const SCREENED_BINS: u64 = 1 << 16;
 /// sequential trial randomises at least the patients randomised by its first look.
 fn screened_window(design: &Design) -> (u64, u32) {
     let q = design.eligible_fraction;
-    let fewest = match (&design.sequential, &design.survival) {
+    let fewest = match (design.sequential(), design.survival()) {
         (Some(_), _) => design.randomised_by_look(0),
         // An event-driven analysis may come before the last randomisation.
         (_, Some(m)) => m.analysis_events.unwrap_or(design.sample_size),
@@ -95,19 +95,26 @@ impl Tally {
             screened: Vec::new(),
             screened_offset,
             screened_shift,
-            sequential: design.sequential.as_ref().map(|p| {
-                SequentialTally::new(p.looks.len(), comparisons, design.survival.is_some())
+            // Each kind of design and endpoint adds its block; event-driven looks come at random
+            // calendar times, kept in the sequential block.
+            sequential: design.sequential().map(|p| {
+                let timed = match design.endpoint {
+                    EndpointModel::Binary => false,
+                    EndpointModel::TimeToEvent(_) => true,
+                };
+                SequentialTally::new(p.looks.len(), comparisons, timed)
             }),
-            survival: design
-                .survival
-                .as_ref()
-                .map(|_| SurvivalTally::new(comparisons)),
-            enrichment: design.adaptation.as_ref().map(|_| {
-                EnrichmentTally::new(
+            survival: match design.endpoint {
+                EndpointModel::Binary => None,
+                EndpointModel::TimeToEvent(_) => Some(SurvivalTally::new(comparisons)),
+            },
+            enrichment: match &design.kind {
+                DesignKind::Fixed | DesignKind::GroupSequential(_) => None,
+                DesignKind::AdaptiveEnrichment(plan, _) => Some(EnrichmentTally::new(
                     design.analysis.hypotheses.len(),
-                    design.sequential.as_ref().map_or(1, |p| p.looks.len()),
-                )
-            }),
+                    plan.looks.len(),
+                )),
+            },
         }
     }
 

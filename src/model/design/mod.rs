@@ -121,14 +121,35 @@ pub struct Design {
     pub classifier: Option<Classifier>,
     /// Likely mistakes that are not impossible (printed as warnings; the design still runs).
     pub warnings: Vec<InvalidKey>,
-    /// Interim analyses (`[sequential]`); `None`: a fixed-sample design.
-    pub sequential: Option<SequentialPlan>,
-    /// Adaptive enrichment at an interim (`[adaptation]`).
-    pub adaptation: Option<AdaptationPlan>,
+    /// What each patient's outcome is.
+    pub endpoint: EndpointModel,
+    /// How the trial is run: its analyses and adaptations.
+    pub kind: DesignKind,
     /// Randomisation rate and assessment delay (sequential designs only).
     pub accrual: Option<Accrual>,
-    /// A time-to-event endpoint's model; `None`: a binary endpoint.
-    pub survival: Option<SurvivalModel>,
+}
+
+/// The endpoint of a design. A new kind of endpoint is a new variant here, and the compiler
+/// names every `match` on it that must learn the new one (the engine's choice of simulator,
+/// the tally's blocks, the rows, the report).
+#[derive(Debug, Clone)]
+pub enum EndpointModel {
+    /// An event (death, response) by a fixed day: a 2 x 2 table per stratum.
+    Binary,
+    /// Time to death, with its model (hazards, follow-up, event-driven analysis, resolution).
+    TimeToEvent(SurvivalModel),
+}
+
+/// How a design is run. A new kind of design is a new variant here, with the same effect as a
+/// new endpoint.
+#[derive(Debug, Clone)]
+pub enum DesignKind {
+    /// One analysis, at the end.
+    Fixed,
+    /// Analyses at planned looks (`[sequential]`), with early stopping for efficacy or futility.
+    GroupSequential(SequentialPlan),
+    /// Group-sequential looks with populations selected at an interim (`[adaptation]`).
+    AdaptiveEnrichment(SequentialPlan, AdaptationPlan),
 }
 
 /// Trial cost per screened and per randomised patient.
@@ -147,6 +168,30 @@ impl Cost {
 }
 
 impl Design {
+    /// The time-to-event model; `None`: a binary endpoint.
+    pub fn survival(&self) -> Option<&SurvivalModel> {
+        match &self.endpoint {
+            EndpointModel::Binary => None,
+            EndpointModel::TimeToEvent(m) => Some(m),
+        }
+    }
+
+    /// The looks (`[sequential]`); `None`: a fixed-sample design.
+    pub fn sequential(&self) -> Option<&SequentialPlan> {
+        match &self.kind {
+            DesignKind::Fixed => None,
+            DesignKind::GroupSequential(p) | DesignKind::AdaptiveEnrichment(p, _) => Some(p),
+        }
+    }
+
+    /// The adaptive-enrichment plan (`[adaptation]`), if any.
+    pub fn adaptation(&self) -> Option<&AdaptationPlan> {
+        match &self.kind {
+            DesignKind::AdaptiveEnrichment(_, a) => Some(a),
+            DesignKind::Fixed | DesignKind::GroupSequential(_) => None,
+        }
+    }
+
     /// Arms other than control, in file order: the comparisons made.
     pub fn comparisons(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.arms.len()).filter(move |&a| a != self.control)
@@ -224,20 +269,20 @@ impl Design {
 
     /// Whether the design has interim looks (a `[sequential]` table with more than one look).
     pub fn has_interim_looks(&self) -> bool {
-        self.sequential.as_ref().is_some_and(|p| p.looks.len() > 1)
+        self.sequential().is_some_and(|p| p.looks.len() > 1)
     }
 
     /// Patients randomised by look `k` of a sequential design: those whose outcome is known
     /// there plus the pipeline, at most the sample size.
     pub fn randomised_by_look(&self, k: usize) -> u64 {
-        let plan = self.sequential.as_ref().expect("a sequential design");
+        let plan = self.sequential().expect("a sequential design");
         (plan.evaluable[k] + self.accrual.map_or(0, |a| a.pipeline())).min(self.sample_size)
     }
 
     /// Months from the first randomisation to look `k` of a sequential design (`None` without
     /// `accrual_per_month`).
     pub fn months_to_look(&self, k: usize) -> Option<f64> {
-        let plan = self.sequential.as_ref().expect("a sequential design");
+        let plan = self.sequential().expect("a sequential design");
         self.accrual.map(|a| a.months_to_outcome(plan.evaluable[k]))
     }
 
@@ -269,7 +314,7 @@ impl Design {
     /// hazard ratio in each of the two arms. Otherwise the marginal hazards of a mixture are not
     /// proportional and no single hazard ratio is true (`None`).
     pub fn true_hazard_ratio(&self, a: usize) -> Option<f64> {
-        let model = self.survival.as_ref()?;
+        let model = self.survival()?;
         let mut seen: Option<(usize, f64, f64)> = None;
         for s in 0..self.eligible.len() {
             if self.stratum_prob[s] <= 0.0 {
@@ -317,7 +362,7 @@ impl Design {
     /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
     /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
     pub fn true_survival(&self, a: usize, t: f64) -> f64 {
-        let model = self.survival.as_ref().expect("a time-to-event design");
+        let model = self.survival().expect("a time-to-event design");
         self.mean_over_patients(a, |e, hr| model.control[e].survival(t).powf(hr))
     }
 

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use crate::model::adaptation;
 use crate::model::design::checks::{check_name, lookup};
-use crate::model::design::{Analysis, Cost, Design, Hypothesis, MAX_ENDOTYPES, arms, population};
+use crate::model::design::{
+    Analysis, Cost, Design, DesignKind, EndpointModel, Hypothesis, MAX_ENDOTYPES, arms, population,
+};
 use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
@@ -93,10 +95,17 @@ impl TryFrom<RawScenario> for Design {
             cost,
             classifier,
             warnings,
-            sequential,
-            adaptation,
+            endpoint: match survival {
+                None => EndpointModel::Binary,
+                Some(m) => EndpointModel::TimeToEvent(m),
+            },
+            kind: match (sequential, adaptation) {
+                (None, None) => DesignKind::Fixed,
+                (Some(p), None) => DesignKind::GroupSequential(p),
+                (Some(p), Some(a)) => DesignKind::AdaptiveEnrichment(p, a),
+                (None, Some(_)) => unreachable!("[adaptation] is refused without [sequential]"),
+            },
             accrual,
-            survival,
         })
     }
 }

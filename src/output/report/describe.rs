@@ -126,7 +126,7 @@ pub(super) fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String 
         }
         other => format!("{} {}, ", other.name(), num(value)),
     };
-    let outcome = match &d.survival {
+    let outcome = match d.survival() {
         Some(m) => format!("{}-day mortality", m.reference_day),
         None => d.event.clone(),
     };
@@ -190,12 +190,12 @@ pub(super) fn looks_text(plan: &crate::model::sequential::SequentialPlan) -> Str
 /// The boundaries of a sequential design, look by look, with the inflation of the maximum
 /// information and the expected information (as rpact's `getDesignCharacteristics` gives them).
 pub fn sequential_text(d: &Design) -> String {
-    let (Some(plan), Some((b, beta_spent, sides))) = (&d.sequential, boundaries::of_design(d))
+    let (Some(plan), Some((b, beta_spent, sides))) = (d.sequential(), boundaries::of_design(d))
     else {
         return String::new();
     };
     // An event-driven design looks at fractions of its deaths, at random calendar times.
-    let event_driven = d.survival.is_some();
+    let event_driven = d.survival().is_some();
     let (units, column) = if event_driven {
         ("deaths", "deaths")
     } else {
@@ -286,7 +286,7 @@ pub(super) fn selection_words(selection: Selection) -> String {
 /// composition by true endotype (misclassification) and the eligible fraction of screening while
 /// it alone continues; and the eligible fraction after each possible selection.
 pub(super) fn adaptation_text(d: &Design) -> String {
-    let Some(a) = &d.adaptation else {
+    let Some(a) = d.adaptation() else {
         return String::new();
     };
     let selection = selection_words(a.selection);
@@ -370,7 +370,7 @@ pub(super) fn per_arm(d: &Design, what: &str) -> String {
 /// `validate`'s model lines for a time-to-event endpoint: follow-up and analysis, mortality
 /// per arm, the hazard ratio and Schoenfeld's power.
 pub(super) fn survival_text(d: &Design) -> String {
-    let m = d.survival.as_ref().expect("a time-to-event design");
+    let m = d.survival().expect("a time-to-event design");
     let mut out = String::from("\n  time to ");
     out += &d.event;
     out += &match (m.follow_up_days, m.analysis_events) {
@@ -442,7 +442,7 @@ pub fn describe(d: &Design) -> String {
     for (&l, p) in d.eligible.iter().zip(&d.stratum_prob) {
         out += &format!(" {} {:.4};", d.labels[l], p);
     }
-    if d.survival.is_some() {
+    if d.survival().is_some() {
         return out + &survival_text(d) + &sequential_text(d);
     }
     out += &format!(
@@ -453,7 +453,7 @@ pub fn describe(d: &Design) -> String {
     out += &sequential_text(d);
     out += &adaptation_text(d);
     for a in d.comparisons() {
-        let power = if d.adaptation.is_some() {
+        let power = if d.adaptation().is_some() {
             " (all eligible labels); power by simulation only (the selection changes the populations tested)".to_string()
         } else {
             format!(

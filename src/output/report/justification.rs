@@ -40,7 +40,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     } else {
         "a reduction"
     };
-    let evaluable = if let Some(m) = &d.survival {
+    let evaluable = if let Some(m) = d.survival() {
         match m.follow_up_days {
             Some(f) if d.dropout > 0.0 => {
                 format!(", {} lost to follow-up by day {f}", pct(d.dropout))
@@ -58,7 +58,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     };
     // A time-to-event design: the mortality by the reference day, the hazard ratio and the
     // deaths behind the power.
-    let (outcome, effect) = match (&d.survival, &row.survival) {
+    let (outcome, effect) = match (d.survival(), &row.survival) {
         (Some(m), Some(s)) => (
             format!("{}-day mortality", m.reference_day),
             format!(
@@ -110,13 +110,13 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     if !d.analysis.hypotheses.is_empty() {
         text += &format!(" The power stated is the {}.", cx.searched);
     }
-    if let (Some(plan), Some(q)) = (&d.sequential, &row.sequential) {
+    if let (Some(plan), Some(q)) = (d.sequential(), &row.sequential) {
         text += &format!(
             " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
              the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
             looks_text(plan),
-            if d.survival.is_some() {
+            if d.survival().is_some() {
                 "deaths"
             } else {
                 "patients' outcomes"
@@ -130,7 +130,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             thousands(q.p95_randomised),
         );
     }
-    if let Some(a) = &d.adaptation {
+    if let Some(a) = d.adaptation() {
         text += &format!(
             " The design is adaptive: at look {} it keeps {}, and from then on recruits only from the labels of the populations kept; \
              the hypotheses of the {} populations ({}) are tested by closed testing with {} intersection tests, the stages combined by the \
@@ -187,7 +187,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         .collect();
     text += &format!(
         " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
-        if d.survival.is_some() {
+        if d.survival().is_some() {
             "mortalities"
         } else {
             "risks"
@@ -273,7 +273,7 @@ pub(super) fn assumptions(d: &Design) -> String {
     let mut md = String::from("## Design assumptions\n\n");
     // A time-to-event design states its mortality by the reference day (the whole hazard is in
     // the survival curves of survival.svg).
-    let risk = match &d.survival {
+    let risk = match d.survival() {
         Some(m) => format!("mortality by day {}", m.reference_day),
         None => "risk".to_string(),
     };
@@ -351,11 +351,7 @@ pub(super) fn assumptions(d: &Design) -> String {
             Randomisation::Block => "permuted blocks",
             Randomisation::Simple => "simple",
         },
-        match d
-            .survival
-            .as_ref()
-            .map(|m| (m.follow_up_days, m.analysis_events))
-        {
+        match d.survival().map(|m| (m.follow_up_days, m.analysis_events)) {
             None => format!("dropout | {}", pct(d.dropout)),
             Some((Some(f), events)) => format!(
                 "follow-up | {f} days{}; {} lost to follow-up by then",

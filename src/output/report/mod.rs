@@ -189,7 +189,7 @@ pub fn report_markdown(
         pct(cx.target)
     );
     md += &assumptions(d);
-    if let Some(m) = &d.survival {
+    if let Some(m) = d.survival() {
         md += &format!(
             "## Survival curves\n\n![True survival by arm]({})\n\n\
              Each arm's true survival from randomisation to day {}, from the model (the endotype mixture of the randomised \
@@ -264,7 +264,7 @@ pub fn report_markdown(
 /// probabilities and expected size.
 fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
     let d = &s.design;
-    let (Some(plan), Some((b, _, _))) = (&d.sequential, boundaries::of_design(d)) else {
+    let (Some(plan), Some((b, _, _))) = (d.sequential(), boundaries::of_design(d)) else {
         return String::new();
     };
     let mut md = format!(

@@ -69,7 +69,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
         },
         match s.analytic_n {
             Some(n) => format!("N = {n}"),
-            None if d.adaptation.is_some() => "none (adaptive enrichment)".into(),
+            None if d.adaptation().is_some() => "none (adaptive enrichment)".into(),
             // Time-to-event mixtures: Schoenfeld's formula needs one hazard ratio.
             None if d
                 .comparisons()
@@ -85,7 +85,7 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     };
     let rows = &s.candidates[&n];
     out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
-    let evaluable = if d.survival.is_some() {
+    let evaluable = if d.survival().is_some() {
         format!("{} lost to follow-up", pct(d.dropout))
     } else if d.dropout > 0.0 {
         format!(

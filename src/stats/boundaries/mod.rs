@@ -368,7 +368,7 @@ pub fn for_plan(
 /// A design's boundaries, the beta spent by its futility rule (beta spending), and whether they
 /// are two-sided; `None` for a fixed-sample design.
 pub fn of_design(design: &Design) -> Option<(Boundaries, Option<Vec<f64>>, Sides)> {
-    let plan = design.sequential.as_ref()?;
+    let plan = design.sequential()?;
     let sides = match design.analysis.sidedness {
         Sidedness::OneSided => Sides::One,
         Sidedness::TwoSided => Sides::Two,
