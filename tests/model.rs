@@ -287,3 +287,23 @@ fn count_level_engine_agrees_with_a_patient_level_simulator() {
         rows[0].power
     );
 }
+
+/// `analysis.alpha` lies in (0, 1): both ends and beyond are refused naming the key, values
+/// just inside are accepted.
+#[test]
+fn alpha_outside_the_open_unit_interval_is_refused() {
+    let with = |alpha: &str| {
+        let text = SCENARIO.replacen("alpha = 0.05", &format!("alpha = {alpha}"), 1);
+        endotrial::model::scenario::Scenario::from_text(std::path::Path::new("alpha.toml"), text)
+    };
+    for bad in ["0.0", "1.0", "-0.1", "1.5"] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("analysis.alpha") && err.contains("in (0, 1)"),
+            "alpha {bad}: {err}"
+        );
+    }
+    for good in ["1e-9", "0.999999"] {
+        with(good).unwrap_or_else(|e| panic!("alpha {good}: {e}"));
+    }
+}

@@ -35,6 +35,42 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         .iter()
         .position(|a| a.name == row.arm)
         .expect("arm of the design");
+    let mut text = power_sentence(d, row, n, cx, arm);
+    if !d.analysis.hypotheses.is_empty() {
+        text += &format!(" The power stated is the {}.", cx.searched);
+    }
+    text += &design_sentences(d, row);
+    text += &effects_sentence(d, arm);
+    text += &population_sentences(d);
+    text += &screening_sentences(d, row, n);
+    if let Some(planned) = cx
+        .stated
+        .iter()
+        .find(|r| r.arm == row.arm && n != d.sample_size)
+    {
+        text += &format!(
+            " The N = {} planned in the scenario gives {} power (95% Monte Carlo interval {} to {}).",
+            thousands(d.sample_size),
+            power_pct(planned.power, cx.target),
+            pct(planned.power_ci_low),
+            pct(planned.power_ci_high)
+        );
+    }
+    // The software, its version and the scenario's checksum are in the provenance table.
+    let p = cx.provenance;
+    text += &format!(
+        " Simulated with seed {}; the scenario file and the software are identified in the provenance section.",
+        row.seed
+    );
+    if !p.sources.is_empty() {
+        text += &format!(" Sources cited in the scenario: {}.", p.sources.join("; "));
+    }
+    text
+}
+
+/// The first sentence: N, the power with its Monte Carlo interval, the effect, the test and the
+/// simulation behind it.
+fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize) -> String {
     let direction = if row.true_difference >= 0.0 {
         "an increase"
     } else {
@@ -78,7 +114,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         ),
         _ => (d.event.clone(), String::new()),
     };
-    let mut text = format!(
+    format!(
         "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
          to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
          using the {} at {} alpha {}, based on R = {} simulated trials{}.",
@@ -106,12 +142,14 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         } else {
             String::new()
         },
-    );
-    if !d.analysis.hypotheses.is_empty() {
-        text += &format!(" The power stated is the {}.", cx.searched);
-    }
+    )
+}
+/// The group-sequential looks and their stopping, the adaptation, and the comparisons'
+/// (unadjusted) level.
+fn design_sentences(d: &Design, row: &SummaryRow) -> String {
+    let mut out = String::new();
     if let (Some(plan), Some(q)) = (d.sequential(), &row.sequential) {
-        text += &format!(
+        out += &format!(
             " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
              the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
@@ -131,7 +169,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         );
     }
     if let Some(a) = d.adaptation() {
-        text += &format!(
+        out += &format!(
             " The design is adaptive: at look {} it keeps {}, and from then on recruits only from the labels of the populations kept; \
              the hypotheses of the {} populations ({}) are tested by closed testing with {} intersection tests, the stages combined by the \
              inverse-normal method with weights fixed by the planned looks, which controls the family-wise error at {} alpha {} in the strong sense.",
@@ -149,11 +187,16 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
     }
     let comparisons = d.comparisons().count();
     if comparisons > 1 {
-        text += &format!(
+        out += &format!(
             " The {comparisons} comparisons with {} are each tested at alpha {}, without adjustment across arms.",
             d.arms[d.control].display, d.analysis.alpha
         );
     }
+    out
+}
+/// The treatment effects assumed, on the true endotypes.
+fn effects_sentence(d: &Design, arm: usize) -> String {
+    let mut out = String::new();
     let mut treatments: Vec<usize> = d.arms[arm]
         .treatment_by_stratum
         .iter()
@@ -173,11 +216,16 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         })
         .collect();
     if !effects.is_empty() {
-        text += &format!(
+        out += &format!(
             " The treatment effects assumed act on the true endotype: {}.",
             effects.join("; ")
         );
     }
+    out
+}
+/// The randomised population the risks are those of, and how accurate its labels are.
+fn population_sentences(d: &Design) -> String {
+    let mut out = String::new();
     let composition: Vec<String> = d
         .endotypes
         .iter()
@@ -185,7 +233,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         .filter(|(_, p)| **p > 0.0)
         .map(|(e, p)| format!("{} {}", e.display, pct(*p)))
         .collect();
-    text += &format!(
+    out += &format!(
         " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
         if d.survival().is_some() {
             "mortalities"
@@ -214,14 +262,19 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
                 )
             })
             .collect();
-        text += &match rules_text(d) {
+        out += &match rules_text(d) {
             Some(rules) => format!(" Labels are measured by the rules {rules}"),
             None => " Labels are given by the scenario's classification probabilities".into(),
         };
-        text += &format!("; per eligible label: {}.", accuracy.join("; "));
+        out += &format!("; per eligible label: {}.", accuracy.join("; "));
     }
+    out
+}
+/// The screening burden and the cost.
+fn screening_sentences(d: &Design, row: &SummaryRow, n: u64) -> String {
+    let mut out = String::new();
     if d.eligible_fraction < 1.0 {
-        text += &format!(
+        out += &format!(
             " As {} of screened patients are eligible, about {} patients (95th percentile {}) must be screened to randomise {}.",
             pct(d.eligible_fraction),
             whole(row.mean_screened),
@@ -230,7 +283,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
         );
     }
     if let Some(c) = &d.cost {
-        text += &if row.p95_cost.is_nan() {
+        out += &if row.p95_cost.is_nan() {
             format!(
                 " The expected cost is {}.",
                 money(row.mean_cost, &c.currency)
@@ -243,29 +296,7 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
             )
         };
     }
-    if let Some(planned) = cx
-        .stated
-        .iter()
-        .find(|r| r.arm == row.arm && n != d.sample_size)
-    {
-        text += &format!(
-            " The N = {} planned in the scenario gives {} power (95% Monte Carlo interval {} to {}).",
-            thousands(d.sample_size),
-            power_pct(planned.power, cx.target),
-            pct(planned.power_ci_low),
-            pct(planned.power_ci_high)
-        );
-    }
-    // The software, its version and the scenario's checksum are in the provenance table.
-    let p = cx.provenance;
-    text += &format!(
-        " Simulated with seed {}; the scenario file and the software are identified in the provenance section.",
-        row.seed
-    );
-    if !p.sources.is_empty() {
-        text += &format!(" Sources cited in the scenario: {}.", p.sources.join("; "));
-    }
-    text
+    out
 }
 
 /// The design assumptions as Markdown tables, rounded for people.
