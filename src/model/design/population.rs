@@ -32,13 +32,13 @@ pub(super) struct Population {
 pub(super) fn endotypes(
     raw: &RawScenario,
     labels: &[String],
-    survival: &Option<SurvivalModel>,
+    survival: Option<&SurvivalModel>,
 ) -> Result<(Vec<Endotype>, Option<Classifier>), InvalidKey> {
     let mut endotypes = Vec::with_capacity(raw.endotype.len());
     for (i, e) in raw.endotype.iter().enumerate() {
         let key = |k: &str| format!("endotype.{}.{k}", e.name);
         check_probability(&key("prevalence"), e.prevalence)?;
-        let control_risk = match (&survival, e.control_risk) {
+        let control_risk = match (survival, e.control_risk) {
             (Some(m), _) => 1.0 - m.control[i].survival(m.reference_day),
             (None, Some(r)) => r,
             (None, None) => {

@@ -22,7 +22,7 @@ impl TryFrom<RawScenario> for Design {
         let name = folder_name(&raw)?;
         let labels = endotype_names(&raw)?;
         let survival = survival::model(&raw)?;
-        let (endotypes, classifier) = population::endotypes(&raw, &labels, &survival)?;
+        let (endotypes, classifier) = population::endotypes(&raw, &labels, survival.as_ref())?;
         let population = population::enrollment(&raw, &endotypes, &labels)?;
         let treatments = arms::treatments(&raw, &endotypes, &labels)?;
         let treatment_names: Vec<String> = treatments.iter().map(|t| t.name.clone()).collect();
@@ -43,7 +43,7 @@ impl TryFrom<RawScenario> for Design {
             ));
         }
         let hypotheses = hypotheses(an, &labels, eligible)?;
-        let sequential = sequential_plan(&raw, &survival)?;
+        let sequential = sequential_plan(&raw, survival.as_ref())?;
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
         if an.multiplicity.is_some() && hypotheses.is_empty() {
@@ -114,9 +114,9 @@ impl TryFrom<RawScenario> for Design {
 /// their patients.
 fn sequential_plan(
     raw: &RawScenario,
-    survival: &Option<survival::SurvivalModel>,
+    survival: Option<&survival::SurvivalModel>,
 ) -> Result<Option<sequential::SequentialPlan>, InvalidKey> {
-    match survival.as_ref().and_then(|m| m.analysis_events) {
+    match survival.and_then(|m| m.analysis_events) {
         Some(events) => sequential::plan(raw, events, "endpoint.analysis_events", "deaths"),
         None => sequential::plan(
             raw,
