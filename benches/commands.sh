@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole commands as a user runs them (wall clock, whole process, best of 3), for the README's
+# Whole commands as a user runs them (wall clock, whole process, best of 3), for the book's (docs/src/performance.md)
 # figures that are not a comparison with a peer:
 #   a full `size` search on ImmunoSep at default settings;
 #   4,000,000 ImmunoSep trials as one `run`, and as 8 `run --shard K/8` processes in sequence

@@ -67,7 +67,7 @@ fn throughput(c: &mut Criterion) {
 /// (criterion inner loops, one core): draw the randomisation and death times of the ~600
 /// patients randomised by its 380th death (a uniform and a standard exponential each, from the
 /// engine's ChaCha8), and fit the Cox model to its 380 risk sets. It bounds how fast
-/// patient-level trials can be (README, time-to-event speed).
+/// patient-level trials can be (the book's time-to-event chapter, docs/src/time-to-event.md: speed).
 fn event_driven_floor(c: &mut Criterion) {
     let mut group = c.benchmark_group("event_driven_floor");
     group.bench_function("draw_600_patients_times", |b| {

@@ -3,7 +3,7 @@
 # them (wall clock, whole process). Builds the release binary, times
 #   endotrial run scenarios/immunosep.toml --replicates R --quiet   (all cores, then 1 thread)
 #   benches/peers/numpy_theranostic.py scenarios/immunosep.toml R   (one core)
-# and prints the rates and their ratios; the README's speed table is this output.
+# and prints the rates and their ratios; the book's speed table (docs/src/performance.md) is this output.
 # Usage: benches/versus.sh [REPLICATES] (default 4000000). numpy absent: the peer is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
-//! The README's figures come from the current code: each command output it shows is re-run here
-//! and must appear in it line for line, and its table of shipped scenarios must agree with the
-//! committed results (which `endotrial check` in CI ties to the engine).
+//! The README's and the book's figures come from the current code: every command output they
+//! quote is re-run here and must match line for line, the quoted report paragraph must be the
+//! report's, and the README's table of shipped scenarios must agree with the committed results
+//! (which `endotrial check` in CI ties to the engine).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,20 +11,93 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn readme() -> String {
-    std::fs::read_to_string(root().join("README.md")).unwrap()
+/// A page of the documentation: `README.md`, or a chapter `docs/src/<name>`.
+fn page(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Runs endotrial in the project root (so paths print as in the README) with results in `out`.
-fn endotrial(args: &[&str], out: &Path) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-        .current_dir(root())
-        .args(args)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
+/// The README and every chapter of the book, with their paths.
+fn pages() -> Vec<(String, String)> {
+    let mut paths = vec!["README.md".to_string()];
+    let mut chapters: Vec<String> = std::fs::read_dir(root().join("docs/src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/src/{name}"))
+        .collect();
+    chapters.sort();
+    paths.extend(chapters);
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = page(&path);
+            (path, text)
+        })
+        .collect()
+}
+
+/// A command output quoted in a page: a fenced block whose first line is
+/// `$ cargo run --release -- ARGS`, then what it prints.
+struct Quote {
+    page: String,
+    args: Vec<String>,
+    shown: Vec<String>,
+}
+
+const PROMPT: &str = "$ cargo run --release -- ";
+
+fn quotes() -> Vec<Quote> {
+    let mut out = Vec::new();
+    for (path, text) in pages() {
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if !line.starts_with("```") {
+                continue;
+            }
+            let block: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            let Some(command) = block.first().and_then(|l| l.strip_prefix(PROMPT)) else {
+                continue;
+            };
+            out.push(Quote {
+                page: path.clone(),
+                args: command.split_whitespace().flat_map(expand_glob).collect(),
+                shown: block[1..].iter().map(|l| l.to_string()).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// A shell glob of the form `dir/prefix*suffix`, expanded as the shell would (sorted); any
+/// other argument as it is.
+fn expand_glob(arg: &str) -> Vec<String> {
+    let Some((prefix, suffix)) = arg.split_once('*') else {
+        return vec![arg.to_string()];
+    };
+    let (dir, prefix) = prefix.rsplit_once('/').unwrap_or((".", prefix));
+    let mut files: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
+        .map(|n| format!("{dir}/{n}"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{arg} matches no file");
+    files
+}
+
+/// Runs endotrial in the project root (so paths print as in the pages) with results in `out`
+/// (`validate` writes nothing and shows no progress: it takes neither flag).
+fn endotrial(args: &[String], out: &Path) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_endotrial"));
+    command.current_dir(root()).args(args);
+    if args.first().is_some_and(|a| a != "validate") {
+        command.arg("--quiet").arg("--out").arg(out);
+    }
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "{args:?}: {}",
@@ -32,134 +106,142 @@ fn endotrial(args: &[&str], out: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Every line of a command's output, but the lines naming written files, is in the README, and
-/// the output is the README's block: no line printed twice.
-fn assert_shown(command: &str, stdout: &str) {
-    let text = readme();
-    let mut seen = std::collections::HashSet::new();
-    for line in stdout.lines().filter(|l| !l.trim_start().starts_with("->")) {
-        assert!(
-            seen.insert(line),
-            "`{command}` prints a line twice:\n{line}"
-        );
-    }
-    for line in stdout.lines().filter(|l| !l.trim_start().starts_with("->")) {
-        assert!(
-            text.lines().any(|l| l == line),
-            "README shows stale output of `{command}`; expected the line\n{line}"
-        );
-    }
+/// Lines naming written files (`-> path`) depend on `--out`, so neither side's count.
+fn is_file_line(line: &str) -> bool {
+    line.trim_start().starts_with("->")
 }
 
-#[test]
-fn run_and_size_outputs_are_current() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path();
-    assert_shown(
-        "run scenarios/immunosep.toml",
-        &endotrial(&["run", "scenarios/immunosep.toml"], out),
-    );
-    let size = endotrial(&["size", "scenarios/immunosep.toml", "--power", "0.8"], out);
-    assert_shown("size scenarios/immunosep.toml --power 0.8", &size);
-    // The number of candidates the README quotes for the size search.
-    let csv = std::fs::read_to_string(out.join("immunosep/sample_size.csv")).unwrap();
-    let candidates = csv.lines().count() - 1;
-    assert!(
-        readme().contains(&format!("{candidates} candidates")),
-        "README should say the ImmunoSep search evaluates {candidates} candidates"
-    );
-}
-
-#[test]
-fn survival_outputs_are_current() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_shown(
-        "run scenarios/immunosep_survival.toml",
-        &endotrial(&["run", "scenarios/immunosep_survival.toml"], dir.path()),
-    );
-    assert_shown(
-        "run scenarios/immunosep_enrichment.toml",
-        &endotrial(&["run", "scenarios/immunosep_enrichment.toml"], dir.path()),
-    );
-    assert_shown(
-        "run scenarios/classic_event_driven_looks.toml",
-        &endotrial(
-            &["run", "scenarios/classic_event_driven_looks.toml"],
-            dir.path(),
-        ),
-    );
-}
-
-#[test]
-fn sequential_outputs_are_current() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_shown(
-        "run scenarios/immunosep_sequential.toml",
-        &endotrial(&["run", "scenarios/immunosep_sequential.toml"], dir.path()),
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-        .current_dir(root())
-        .args(["validate", "scenarios/immunosep_sequential.toml"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    // The boundaries table and the inflation factor.
-    let table: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("look  fraction"))
-        .take_while(|l| !l.contains("vs placebo"))
+/// Checks that `shown` is `printed`: runs of consecutive lines in order, with a `...` line
+/// wherever lines are left out (also at the start or the end); only `...` may leave lines out.
+fn matches_output(shown: &[String], printed: &[&str]) -> Result<(), String> {
+    let shown: Vec<&str> = shown
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !is_file_line(l))
         .collect();
-    assert_eq!(table.len(), 4, "{stdout}");
-    let text = readme();
-    for line in table {
-        assert!(
-            text.lines().any(|l| l == line),
-            "stale validate line:\n{line}"
-        );
+    let printed: Vec<&str> = printed
+        .iter()
+        .copied()
+        .filter(|l| !is_file_line(l))
+        .collect();
+    let gap = |l: &&str| l.trim() == "...";
+    let open_start = shown.first().is_some_and(gap);
+    let open_end = shown.last().is_some_and(gap);
+    let runs: Vec<&[&str]> = shown.split(gap).filter(|r| !r.is_empty()).collect();
+    if runs.is_empty() {
+        return Err("no output quoted".into());
     }
-}
-
-#[test]
-fn validate_output_is_current() {
-    let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))
-        .current_dir(root())
-        .args(["validate", "scenarios/immunosep.toml"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let printed: Vec<&str> = stdout.lines().collect();
-    // The README shows runs of consecutive lines, in order, with "..." wherever it leaves
-    // lines out (before issue 29 it left some out without saying so).
-    let text = readme();
-    let block = text
-        .split("$ cargo run --release -- validate scenarios/immunosep.toml\n")
-        .nth(1)
-        .unwrap();
-    let shown: Vec<&str> = block.lines().take_while(|l| *l != "```").collect();
-    let runs: Vec<&[&str]> = shown.split(|l| l.trim() == "...").collect();
-    assert!(runs.len() >= 2 && runs[0].len() >= 2, "{shown:?}");
     let mut at = 0;
     for (i, run) in runs.iter().enumerate() {
-        let found = (at..=printed.len() - run.len())
-            .find(|&k| printed[k..k + run.len()] == **run)
-            .unwrap_or_else(|| panic!("stale or incomplete validate lines:\n{}", run.join("\n")));
-        // Only a "..." may leave lines out: the first run starts the output, and the last
-        // ends it unless a "..." follows.
-        assert!(i > 0 || found == 0, "lines left out before the first shown");
+        let found = (at..=printed.len().saturating_sub(run.len()))
+            .find(|&k| printed.get(k..k + run.len()) == Some(*run))
+            .ok_or_else(|| format!("stale or incomplete lines:\n{}", run.join("\n")))?;
+        if i == 0 && !open_start && found != 0 {
+            return Err(format!("lines left out before:\n{}", run[0]));
+        }
+        if (i > 0 || open_start) && found == at {
+            // Two runs that meet need no "..." between them: the quote says lines are missing
+            // where none are.
+            return Err(format!(
+                "a `...` where no line is left out, before:\n{}",
+                run[0]
+            ));
+        }
         at = found + run.len();
     }
-    if shown.last().is_some_and(|l| l.trim() != "...") {
-        assert_eq!(at, printed.len(), "lines left out after the last shown");
+    match (open_end, at == printed.len()) {
+        (false, false) => Err(format!("lines left out after:\n{}", printed[at - 1])),
+        (true, true) => Err("a `...` at the end where no line is left out".into()),
+        _ => Ok(()),
     }
+}
+
+#[test]
+fn every_quoted_output_is_current() {
+    let quotes = quotes();
+    // The README's run, validate and size; the book's compare, sequential, survival and
+    // enrichment runs: a change in how blocks are found must not make this test vacuous.
+    let mut commands: Vec<&Vec<String>> = quotes.iter().map(|q| &q.args).collect();
+    commands.sort();
+    commands.dedup();
+    assert!(commands.len() >= 9, "found only {commands:?}");
+    for page in [
+        "README.md",
+        "docs/src/introduction.md",
+        "docs/src/sample-size.md",
+    ] {
+        assert!(
+            quotes.iter().any(|q| q.page == page),
+            "{page} quotes no output"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut printed: BTreeMap<&Vec<String>, String> = BTreeMap::new();
+    for quote in &quotes {
+        let stdout = printed
+            .entry(&quote.args)
+            .or_insert_with(|| endotrial(&quote.args, dir.path()));
+        let lines: Vec<&str> = stdout.lines().collect();
+        if let Err(why) = matches_output(&quote.shown, &lines) {
+            panic!(
+                "{}: stale output of `{}`: {why}",
+                quote.page,
+                quote.args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_quote_check_catches_changed_missing_and_extra_lines() {
+    let printed = ["a", "b", "c", "d"];
+    let shown = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    assert!(matches_output(&shown(&["a", "b", "c", "d"]), &printed).is_ok());
+    assert!(matches_output(&shown(&["a", "...", "d"]), &printed).is_ok());
+    assert!(matches_output(&shown(&["...", "c", "..."]), &printed).is_ok());
+    assert!(matches_output(&shown(&["a", "b", "  -> out.csv", "c", "d"]), &printed).is_ok());
+    for stale in [
+        &["a", "b", "x", "d"][..],
+        &["a", "c", "d"],
+        &["b", "c", "d"],
+        &["a", "b", "c"],
+        &["a", "b", "...", "c", "d"],
+        &["a", "b", "c", "d", "e"],
+        &["...", "d", "c"],
+        &["...", "a", "b", "c", "d"],
+        &["a", "b", "c", "d", "..."],
+        &[],
+    ] {
+        assert!(
+            matches_output(&shown(stale), &printed).is_err(),
+            "{stale:?} passed"
+        );
+    }
+}
+
+#[test]
+fn size_candidate_count_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["size", "scenarios/immunosep.toml", "--power", "0.8"].map(String::from);
+    endotrial(&args, dir.path());
+    let csv = std::fs::read_to_string(dir.path().join("immunosep/sample_size.csv")).unwrap();
+    let candidates = csv.lines().count() - 1;
+    assert!(
+        page("docs/src/performance.md").contains(&format!("{candidates} candidates")),
+        "the book should say the ImmunoSep search evaluates {candidates} candidates"
+    );
 }
 
 #[test]
 fn report_paragraph_is_current() {
     let dir = tempfile::tempdir().unwrap();
-    endotrial(&["report", "scenarios/immunosep.toml"], dir.path());
+    endotrial(
+        &["report", "scenarios/immunosep.toml"].map(String::from),
+        dir.path(),
+    );
     let report = std::fs::read_to_string(dir.path().join("immunosep/report.md")).unwrap();
     let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let text = readme();
+    let text = page("docs/src/sample-size.md");
     let quote: Vec<&str> = text
         .lines()
         .map(str::trim_start)
@@ -170,24 +252,8 @@ fn report_paragraph_is_current() {
     assert!(quote.starts_with("With N = "), "{quote}");
     assert!(
         flat(&report).contains(quote),
-        "README's report paragraph is stale:\n{quote}"
+        "the book's report paragraph is stale:\n{quote}"
     );
-}
-
-#[test]
-fn compare_table_is_current() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut args = vec!["compare"];
-    let files = [
-        "scenarios/design_all_comers.toml",
-        "scenarios/design_enrichment.toml",
-        "scenarios/design_marker_strategy.toml",
-        "scenarios/design_stratified.toml",
-    ];
-    args.extend(files);
-    args.extend(["--power", "0.8"]);
-    let stdout = endotrial(&args, dir.path());
-    assert_shown("compare scenarios/design_*.toml --power 0.8", &stdout);
 }
 
 /// Power of each shipped scenario from its committed summary.csv (first comparison).
@@ -212,7 +278,7 @@ fn committed_power() -> BTreeMap<String, f64> {
 #[test]
 fn shipped_scenario_table_matches_committed_results() {
     let power = committed_power();
-    let text = readme();
+    let text = page("README.md");
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| `")).collect();
     let mut seen = 0;
     for row in &rows {
@@ -253,4 +319,38 @@ fn shipped_scenario_table_matches_committed_results() {
         power.len(),
         "every shipped scenario is in the README table"
     );
+}
+
+/// The targets of a page's Markdown links `[text](target)`, without `#anchors`.
+fn link_targets(text: &str) -> Vec<&str> {
+    text.split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(')'))
+        .map(|(target, _)| target.split('#').next().unwrap_or(target))
+        .filter(|t| !t.is_empty() && !t.contains("://") && !t.starts_with("mailto:"))
+        .collect()
+}
+
+#[test]
+fn every_link_of_the_readme_and_the_book_resolves_and_every_chapter_is_in_the_summary() {
+    for (path, text) in pages() {
+        let dir = root().join(&path).parent().unwrap().to_path_buf();
+        for target in link_targets(&text) {
+            assert!(
+                dir.join(target).exists(),
+                "{path} links to {target}, which does not exist"
+            );
+        }
+    }
+    let summary = page("docs/src/SUMMARY.md");
+    let listed = link_targets(&summary);
+    for (path, _) in pages() {
+        if let Some(chapter) = path.strip_prefix("docs/src/") {
+            assert!(
+                chapter == "SUMMARY.md" || listed.contains(&chapter),
+                "{chapter} is not in docs/src/SUMMARY.md"
+            );
+        }
+    }
+    assert!(link_targets("see [a](b.md#c) and [d](https://e)") == ["b.md"]);
 }

@@ -5,7 +5,7 @@
 //! p-values of its populations still in the trial, the stages combined by the inverse-normal
 //! method with weights fixed by the planned look fractions, against the group-sequential
 //! efficacy bounds. The definitions are rpact's (`getSimulationEnrichmentRates`), so that the
-//! two agree to Monte Carlo error; the README lists them.
+//! two agree to Monte Carlo error; the book's chapter `docs/src/enrichment.md` lists them.
 //!
 //! Count level: each stage's patients are counts per arm x label (a multinomial over the labels
 //! recruited, or quotas), their dropouts and events binomial; a trial costs draws per stage and
