@@ -840,7 +840,7 @@ fn split_runs_merge_to_the_same_tally() {
         let whole = engine::simulate(&d, 0..5000, &|_| {});
         let mut a = engine::simulate(&d, 0..1777, &|_| {});
         let b = engine::simulate(&d, 1777..5000, &|_| {});
-        let futile = |t: &endotrial::engine::tally::Tally| t.enrichment.as_ref().unwrap().futility;
+        let futile = |t: &endotrial::engine::tally::Tally| t.enrichment().unwrap().futility;
         if selection == "threshold" {
             assert!(
                 futile(&a) > 1 && futile(&b) > 1,

@@ -919,7 +919,7 @@ fn cmh_z(strata: &[[u64; 4]]) -> f64 {
 fn check_screening(d: &Design, tally: &endotrial::engine::tally::Tally) {
     let q = d.eligible_fraction;
     assert!(q < 1.0, "a design with screen failures");
-    let seq = tally.sequential.as_ref().unwrap();
+    let seq = tally.sequential().unwrap();
     let r = tally.trials as f64;
     let weights: Vec<(u64, f64)> = seq
         .randomised
@@ -1004,7 +1004,7 @@ fn screening_of_trials_that_stop_at_the_first_look() {
     assert_eq!(toml.matches("[[arm]]").count(), 2);
     let d = seq_design(toml);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
-    let seq = tally.sequential.as_ref().unwrap();
+    let seq = tally.sequential().unwrap();
     assert!(seq.ended[0] as f64 > 0.99 * d.replicates as f64, "{seq:?}");
     check_screening(&d, &tally);
 }
@@ -1186,7 +1186,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
     }
     // 150 randomised by the interim; when one arm leaves there, the other two take their 100
     // of the last 150 places; when both do, the trial ends.
-    let seq = tally.sequential.as_ref().unwrap();
+    let seq = tally.sequential().unwrap();
     let counts: Vec<u64> = seq.randomised.keys().copied().collect();
     assert_eq!(counts, vec![150, 250, 300], "{:?}", seq.randomised);
     assert_eq!(seq.randomised[&150], seq.ended[0]);

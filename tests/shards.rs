@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{cli, shipped_path};
 use endotrial::engine::shard::Shard;
-use endotrial::engine::tally::Tally;
+use endotrial::engine::tally::sequential::SequentialTally;
+use endotrial::engine::tally::survival::SurvivalTally;
+use endotrial::engine::tally::{DesignTally, EndpointTally, Tally};
 use predicates::str::contains;
 
 fn scenario() -> PathBuf {
@@ -154,7 +156,7 @@ fn an_impossible_shard_is_refused() {
     let original = fs::read(&second).unwrap();
     let shard: Shard = serde_json::from_slice(&original).unwrap();
     assert_eq!(shard.tally.trials, 10_001);
-    let edits: [(&str, &Edit); 4] = [
+    let edits: [(&str, &Edit); 6] = [
         (
             "comparisons[0].rejections is 13900, more than the 10001 possible",
             &|t| t.comparisons[0].rejections = 13_900,
@@ -168,6 +170,15 @@ fn an_impossible_shard_is_refused() {
             &|t| {
                 t.comparisons[0].subgroups.pop();
             },
+        ),
+        // A block of another kind of endpoint or design than the scenario's.
+        (
+            "endpoint: the tally's kind of endpoint is not the design's",
+            &|t| t.endpoint = EndpointTally::TimeToEvent(SurvivalTally::default()),
+        ),
+        (
+            "design: the tally's kind of design is not the design's",
+            &|t| t.design = DesignTally::GroupSequential(SequentialTally::default()),
         ),
     ];
     for (message, edit) in edits {

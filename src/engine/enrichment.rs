@@ -482,7 +482,7 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             }
             // A hypothesis is rejected when every intersection containing it is (counted while
             // its population is in the trial, as rpact counts it).
-            let enr = tally.enrichment.as_mut().expect("an enrichment tally");
+            let (seq, enr) = tally.enrichment_mut();
             for i in 0..h {
                 let bit = 1 << i;
                 if rejected & bit == 0
@@ -495,7 +495,6 @@ impl Endpoint for EnrichmentEndpoint<'_> {
                     enr.rejected_at[i * looks + k] += 1;
                 }
             }
-            let seq = tally.sequential.as_mut().expect("a sequential tally");
             seq.reach(k, randomised);
             let last = k + 1 == looks;
             // rpact's default success criterion: every population still in the trial rejected.
@@ -513,10 +512,8 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             if !(success || futile || last) {
                 continue;
             }
-            let seq = tally.sequential.as_mut().expect("a sequential tally");
             seq.decide(0, k, rejected != 0 && (success || last), futile);
             seq.end(k, randomised);
-            let enr = tally.enrichment.as_mut().expect("an enrichment tally");
             if k < at {
                 screened_before = randomised + failures;
                 randomised_before = randomised;

@@ -237,7 +237,7 @@ impl Monitor {
                 }
                 drawn += 1;
             }
-            let seq = tally.sequential.as_mut().expect("sequential tally");
+            let seq = tally.sequential_mut();
             seq.reach(k, randomised);
             // Each comparison still monitored: efficacy, futility, or on to the next look.
             let last = k + 1 == self.looks;
@@ -253,13 +253,13 @@ impl Monitor {
                 }
                 outcome.rejected = efficacy;
                 tally.record_comparison(design, j, arm, &outcome, scratch);
-                let seq = tally.sequential.as_mut().expect("sequential tally");
+                let seq = tally.sequential_mut();
                 seq.decide(j, k, efficacy, futile);
                 s.comparison_open[j] = false;
                 s.arm_open[arm] = false;
             }
             if s.comparison_open.iter().all(|&o| !o) {
-                let seq = tally.sequential.as_mut().expect("sequential tally");
+                let seq = tally.sequential_mut();
                 seq.end(k, randomised);
                 tally.record_screening(failures, randomised);
                 return;

@@ -292,7 +292,7 @@ pub struct AdaptationRow {
 
 /// Per hypothesis of an adaptive-enrichment design (empty otherwise).
 pub fn adaptation_rows(design: &Design, tally: &Tally) -> Vec<AdaptationRow> {
-    let Some(e) = &tally.enrichment else {
+    let Some(e) = tally.enrichment() else {
         return Vec::new();
     };
     let r = tally.trials;
@@ -361,11 +361,8 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
     let r = tally.trials;
     let c = design.control;
     // Interim looks make the number randomised vary from trial to trial.
-    let interim = tally
-        .sequential
-        .as_ref()
-        .filter(|_| design.has_interim_looks());
-    let mean_randomised = match (interim, &tally.survival) {
+    let interim = tally.sequential().filter(|_| design.has_interim_looks());
+    let mean_randomised = match (interim, tally.survival()) {
         (Some(s), _) => s.sum_randomised as f64 / r as f64,
         (_, Some(s)) => s.sum_randomised as f64 / r as f64,
         _ => design.sample_size as f64,
@@ -434,8 +431,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     .map_or(String::new(), |c| c.currency.clone()),
                 sequential: interim.map(|s| sequential_columns(values, s, j, r)),
                 survival: tally
-                    .survival
-                    .as_ref()
+                    .survival()
                     .map(|s| survival_columns(design, values, t, s, j, arm, r)),
             }
         })
@@ -526,7 +522,7 @@ pub fn sequential_rows_of(
     values: &DesignValues,
     tally: &Tally,
 ) -> Vec<SequentialRow> {
-    let (Some(s), Some((b, beta))) = (&tally.sequential, &values.boundaries) else {
+    let (Some(s), Some((b, beta))) = (tally.sequential(), &values.boundaries) else {
         return Vec::new();
     };
     let plan = design.sequential().expect("sequential");

@@ -93,7 +93,7 @@ impl<'a> SurvivalEndpoint<'a> {
         tally: &mut Tally,
     ) {
         tally.comparisons[j].record(o, self.truth[j]);
-        let survival = tally.survival.as_mut().expect("a time-to-event tally");
+        let survival = tally.survival_mut();
         survival.events_arm[j] += u128::from(trial.events[arm]);
         survival.events_control[j] += u128::from(trial.events[self.design.control]);
     }
@@ -124,7 +124,7 @@ impl<'a> SurvivalEndpoint<'a> {
             };
             self.simulator.analyse_at(trial, time);
             let randomised: u64 = trial.randomised.iter().sum();
-            let seq = tally.sequential.as_mut().expect("a sequential tally");
+            let seq = tally.sequential_mut();
             seq.reach(k, randomised);
             if !trial.duration.is_nan() {
                 seq.days_at[k] += to_fixed(trial.duration);
@@ -167,7 +167,7 @@ impl Endpoint for SurvivalEndpoint<'_> {
         }
         // The trial as analysed when it ended.
         let randomised: u64 = trial.randomised.iter().sum();
-        let survival = tally.survival.as_mut().expect("a time-to-event tally");
+        let survival = tally.survival_mut();
         survival.sum_events += u128::from(trial.events.iter().sum::<u64>());
         survival.sum_randomised += u128::from(randomised);
         if !trial.duration.is_nan() {

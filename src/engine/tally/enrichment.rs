@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::tally::block::Block;
 use crate::engine::tally::comparison::quantile_of;
+use crate::engine::tally::invariants::{at_most, at_most_patients, same_len, sums_to_map};
 
 /// What adaptive enrichment adds to a tally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +40,25 @@ impl EnrichmentTally {
         }
     }
 
-    pub fn merge(&mut self, o: &EnrichmentTally) {
+    /// Mean and 95th percentile (R's type 1) of the patients screened before the selection
+    /// (`after` false) or after it.
+    pub fn screened(&self, after: bool, trials: u64) -> (f64, u64) {
+        let map = if after {
+            &self.screened_after
+        } else {
+            &self.screened_before
+        };
+        let sum: u128 = map
+            .iter()
+            .map(|(&v, &t)| u128::from(v) * u128::from(t))
+            .sum();
+        let p95 = quantile_of(map.iter().map(|(&v, &t)| (v, t)), 0.95, trials).unwrap_or(0);
+        (sum as f64 / trials as f64, p95)
+    }
+}
+
+impl Block for EnrichmentTally {
+    fn merge(&mut self, o: &EnrichmentTally) {
         let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         add(&mut self.selected, &o.selected);
         add(&mut self.rejected_at, &o.rejected_at);
@@ -58,19 +78,46 @@ impl EnrichmentTally {
         self.sum_randomised_after += o.sum_randomised_after;
     }
 
-    /// Mean and 95th percentile (R's type 1) of the patients screened before the selection
-    /// (`after` false) or after it.
-    pub fn screened(&self, after: bool, trials: u64) -> (f64, u64) {
-        let map = if after {
-            &self.screened_after
-        } else {
-            &self.screened_before
-        };
-        let sum: u128 = map
-            .iter()
-            .map(|(&v, &t)| u128::from(v) * u128::from(t))
-            .sum();
-        let p95 = quantile_of(map.iter().map(|(&v, &t)| (v, t)), 0.95, trials).unwrap_or(0);
-        (sum as f64 / trials as f64, p95)
+    fn check(&self, fresh: &EnrichmentTally, t: u64, patients: u128) -> Result<(), String> {
+        same_len("enrichment.looks", self.looks, fresh.looks)?;
+        same_len(
+            "enrichment.selected",
+            self.selected.len(),
+            fresh.selected.len(),
+        )?;
+        same_len(
+            "enrichment.rejected_at",
+            self.rejected_at.len(),
+            fresh.rejected_at.len(),
+        )?;
+        same_len(
+            "enrichment.randomised_after",
+            self.randomised_after.len(),
+            fresh.randomised_after.len(),
+        )?;
+        at_most("enrichment.futility", self.futility, t)?;
+        for (h, &selected) in self.selected.iter().enumerate() {
+            at_most(&format!("enrichment.selected[{h}]"), selected, t)?;
+        }
+        // A hypothesis is first rejected at one look at most.
+        for (h, looks) in self.rejected_at.chunks(self.looks.max(1)).enumerate() {
+            let first = looks.iter().map(|&x| u128::from(x)).sum::<u128>();
+            at_most_patients(
+                &format!("enrichment.rejected_at of hypothesis {h}"),
+                first,
+                u128::from(t),
+            )?;
+        }
+        for (h, &r) in self.randomised_after.iter().enumerate() {
+            at_most_patients(&format!("enrichment.randomised_after[{h}]"), r, patients)?;
+        }
+        sums_to_map("enrichment.screened_before", &self.screened_before, t)?;
+        sums_to_map("enrichment.screened_after", &self.screened_after, t)?;
+        at_most_patients(
+            "enrichment.sum_randomised_before + sum_randomised_after",
+            self.sum_randomised_before
+                .saturating_add(self.sum_randomised_after),
+            patients,
+        )
     }
 }

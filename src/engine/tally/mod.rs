@@ -1,20 +1,24 @@
 //! Sufficient statistics of a run (or a share of one), mergeable exactly in any order: what
-//! every design records (`comparison`), and what a group-sequential, time-to-event or
-//! enrichment design adds (`sequential`, `survival`, `enrichment`); `check` holds a tally's
-//! invariants, for shards read from disk.
+//! every design records (`comparison`), and the block each kind of endpoint or design adds
+//! (`survival`; `sequential`, `enrichment`), each a [`Block`] that merges and checks itself;
+//! `check` holds a tally's invariants, for shards read from disk.
 //!
 //! Everything accumulated is an integer: counts, and sums of values in [-1, 1] in fixed point
 //! (2^-62 units, summed in i128). Integer addition is associative, so the totals (and the CSV) are
 //! bit-identical however the trials are split between threads, shards or machines: a float sum
 //! would depend on the split (rayon issue #663). The rounding is < 1e-18 per trial.
 
+pub mod block;
 pub mod check;
 pub mod comparison;
 pub mod enrichment;
+pub mod invariants;
 pub mod sequential;
 pub mod survival;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::engine::tally::block::Block;
 
 use crate::endpoint::binary::TrialCounts;
 use crate::engine::binary_analysis::{Scratch, compare, record_subgroups};
@@ -37,14 +41,91 @@ pub struct Tally {
     pub screened: Vec<u64>,
     pub screened_offset: u64,
     pub screened_shift: u32,
-    /// Stopping and stage-wise counts of a sequential design.
-    pub sequential: Option<SequentialTally>,
-    /// Events, size at the analysis and duration of a time-to-event design.
-    #[serde(default)]
-    pub survival: Option<SurvivalTally>,
-    /// Selection, rejection per look and screening of an adaptive-enrichment design.
-    #[serde(default)]
-    pub enrichment: Option<EnrichmentTally>,
+    /// What the endpoint adds (the design's `EndpointModel`).
+    pub endpoint: EndpointTally,
+    /// What the design adds (the design's `DesignKind`).
+    pub design: DesignTally,
+}
+
+/// What the endpoint adds to the comparisons' statistics, one variant per `EndpointModel`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndpointTally {
+    /// A binary endpoint's statistics are all in the comparisons.
+    Binary,
+    /// Events, size at the analysis and duration.
+    TimeToEvent(SurvivalTally),
+}
+
+/// What the design adds, one variant per `DesignKind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DesignTally {
+    Fixed,
+    /// Stopping and stage-wise counts.
+    GroupSequential(SequentialTally),
+    /// The same, and selection, rejection per look and screening before and after it.
+    AdaptiveEnrichment(SequentialTally, EnrichmentTally),
+}
+
+impl Block for EndpointTally {
+    fn merge(&mut self, other: &EndpointTally) {
+        match (self, other) {
+            (EndpointTally::Binary, EndpointTally::Binary) => {}
+            (EndpointTally::TimeToEvent(a), EndpointTally::TimeToEvent(b)) => a.merge(b),
+            (EndpointTally::Binary | EndpointTally::TimeToEvent(_), _) => {
+                panic!("tallies of different endpoints merged")
+            }
+        }
+    }
+
+    fn check(&self, fresh: &EndpointTally, trials: u64, patients: u128) -> Result<(), String> {
+        match (self, fresh) {
+            (EndpointTally::Binary, EndpointTally::Binary) => Ok(()),
+            (EndpointTally::TimeToEvent(s), EndpointTally::TimeToEvent(f)) => {
+                s.check(f, trials, patients)
+            }
+            (EndpointTally::Binary | EndpointTally::TimeToEvent(_), _) => {
+                Err("endpoint: the tally's kind of endpoint is not the design's".into())
+            }
+        }
+    }
+}
+
+impl Block for DesignTally {
+    fn merge(&mut self, other: &DesignTally) {
+        match (self, other) {
+            (DesignTally::Fixed, DesignTally::Fixed) => {}
+            (DesignTally::GroupSequential(a), DesignTally::GroupSequential(b)) => a.merge(b),
+            (DesignTally::AdaptiveEnrichment(a, e), DesignTally::AdaptiveEnrichment(b, f)) => {
+                a.merge(b);
+                e.merge(f);
+            }
+            (
+                DesignTally::Fixed
+                | DesignTally::GroupSequential(_)
+                | DesignTally::AdaptiveEnrichment(..),
+                _,
+            ) => panic!("tallies of different designs merged"),
+        }
+    }
+
+    fn check(&self, fresh: &DesignTally, trials: u64, patients: u128) -> Result<(), String> {
+        match (self, fresh) {
+            (DesignTally::Fixed, DesignTally::Fixed) => Ok(()),
+            (DesignTally::GroupSequential(s), DesignTally::GroupSequential(f)) => {
+                s.check(f, trials, patients)
+            }
+            (DesignTally::AdaptiveEnrichment(s, e), DesignTally::AdaptiveEnrichment(f, g)) => {
+                s.check(f, trials, patients)?;
+                e.check(g, trials, patients)
+            }
+            (
+                DesignTally::Fixed
+                | DesignTally::GroupSequential(_)
+                | DesignTally::AdaptiveEnrichment(..),
+                _,
+            ) => Err("design: the tally's kind of design is not the design's".into()),
+        }
+    }
 }
 
 /// Bins of the screened histogram at most (8 bytes each, per worker).
@@ -95,26 +176,79 @@ impl Tally {
             screened: Vec::new(),
             screened_offset,
             screened_shift,
-            // Each kind of design and endpoint adds its block; event-driven looks come at random
-            // calendar times, kept in the sequential block.
-            sequential: design.sequential().map(|p| {
+            endpoint: match design.endpoint {
+                EndpointModel::Binary => EndpointTally::Binary,
+                EndpointModel::TimeToEvent(_) => {
+                    EndpointTally::TimeToEvent(SurvivalTally::new(comparisons))
+                }
+            },
+            design: {
+                // Event-driven looks come at random calendar times, kept in the sequential
+                // block.
                 let timed = match design.endpoint {
                     EndpointModel::Binary => false,
                     EndpointModel::TimeToEvent(_) => true,
                 };
-                SequentialTally::new(p.looks.len(), comparisons, timed)
-            }),
-            survival: match design.endpoint {
-                EndpointModel::Binary => None,
-                EndpointModel::TimeToEvent(_) => Some(SurvivalTally::new(comparisons)),
+                let sequential = |looks: usize| SequentialTally::new(looks, comparisons, timed);
+                match &design.kind {
+                    DesignKind::Fixed => DesignTally::Fixed,
+                    DesignKind::GroupSequential(plan) => {
+                        DesignTally::GroupSequential(sequential(plan.looks.len()))
+                    }
+                    DesignKind::AdaptiveEnrichment(plan, _) => DesignTally::AdaptiveEnrichment(
+                        sequential(plan.looks.len()),
+                        EnrichmentTally::new(design.analysis.hypotheses.len(), plan.looks.len()),
+                    ),
+                }
             },
-            enrichment: match &design.kind {
-                DesignKind::Fixed | DesignKind::GroupSequential(_) => None,
-                DesignKind::AdaptiveEnrichment(plan, _) => Some(EnrichmentTally::new(
-                    design.analysis.hypotheses.len(),
-                    plan.looks.len(),
-                )),
-            },
+        }
+    }
+
+    /// The stopping counts of a design with interim looks.
+    pub fn sequential(&self) -> Option<&SequentialTally> {
+        match &self.design {
+            DesignTally::Fixed => None,
+            DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => Some(s),
+        }
+    }
+
+    pub(crate) fn sequential_mut(&mut self) -> &mut SequentialTally {
+        match &mut self.design {
+            DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => s,
+            DesignTally::Fixed => panic!("a design with looks"),
+        }
+    }
+
+    /// The events and duration of a time-to-event endpoint.
+    pub fn survival(&self) -> Option<&SurvivalTally> {
+        match &self.endpoint {
+            EndpointTally::Binary => None,
+            EndpointTally::TimeToEvent(s) => Some(s),
+        }
+    }
+
+    pub(crate) fn survival_mut(&mut self) -> &mut SurvivalTally {
+        match &mut self.endpoint {
+            EndpointTally::TimeToEvent(s) => s,
+            EndpointTally::Binary => panic!("a time-to-event endpoint"),
+        }
+    }
+
+    /// The selections and first rejections of an adaptive-enrichment design.
+    pub fn enrichment(&self) -> Option<&EnrichmentTally> {
+        match &self.design {
+            DesignTally::AdaptiveEnrichment(_, e) => Some(e),
+            DesignTally::Fixed | DesignTally::GroupSequential(_) => None,
+        }
+    }
+
+    /// The sequential and enrichment blocks of an adaptive-enrichment design, both at once.
+    pub(crate) fn enrichment_mut(&mut self) -> (&mut SequentialTally, &mut EnrichmentTally) {
+        match &mut self.design {
+            DesignTally::AdaptiveEnrichment(s, e) => (s, e),
+            DesignTally::Fixed | DesignTally::GroupSequential(_) => {
+                panic!("an adaptive-enrichment design")
+            }
         }
     }
 
@@ -169,15 +303,8 @@ impl Tally {
         for (a, b) in self.screened.iter_mut().zip(&other.screened) {
             *a += b;
         }
-        if let (Some(a), Some(b)) = (&mut self.sequential, &other.sequential) {
-            a.merge(b);
-        }
-        if let (Some(a), Some(b)) = (&mut self.survival, &other.survival) {
-            a.merge(b);
-        }
-        if let (Some(a), Some(b)) = (&mut self.enrichment, &other.enrichment) {
-            a.merge(b);
-        }
+        self.endpoint.merge(&other.endpoint);
+        self.design.merge(&other.design);
     }
 
     /// Smallest number screened whose empirical CDF reaches `q` (R's quantile type 1); with

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::tally::block::Block;
 use crate::engine::tally::comparison::quantile_of;
+use crate::engine::tally::invariants::{at_most, at_most_patients, same_len, sums_to, sums_to_map};
 
 /// What a group-sequential design adds to a tally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,24 +49,6 @@ impl SequentialTally {
         }
     }
 
-    pub(crate) fn merge(&mut self, o: &SequentialTally) {
-        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-        add(&mut self.efficacy, &o.efficacy);
-        add(&mut self.futility, &o.futility);
-        add(&mut self.ended, &o.ended);
-        add(&mut self.reached, &o.reached);
-        for (a, b) in self.randomised_at.iter_mut().zip(&o.randomised_at) {
-            *a += b;
-        }
-        for (&k, &v) in &o.randomised {
-            *self.randomised.entry(k).or_insert(0) += v;
-        }
-        self.sum_randomised += o.sum_randomised;
-        for (a, b) in self.days_at.iter_mut().zip(&o.days_at) {
-            *a += b;
-        }
-    }
-
     /// A trial reached look `k` with `randomised` patients randomised.
     pub fn reach(&mut self, k: usize, randomised: u64) {
         self.reached[k] += 1;
@@ -95,5 +79,74 @@ impl SequentialTally {
     /// Smallest look (0-based) at which the share of trials ended by then reaches `q`.
     pub(crate) fn ended_quantile(&self, q: f64, trials: u64) -> usize {
         quantile_of(self.ended.iter().copied().enumerate(), q, trials).unwrap_or(self.looks - 1)
+    }
+}
+
+impl Block for SequentialTally {
+    fn merge(&mut self, o: &SequentialTally) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        add(&mut self.efficacy, &o.efficacy);
+        add(&mut self.futility, &o.futility);
+        add(&mut self.ended, &o.ended);
+        add(&mut self.reached, &o.reached);
+        for (a, b) in self.randomised_at.iter_mut().zip(&o.randomised_at) {
+            *a += b;
+        }
+        for (&k, &v) in &o.randomised {
+            *self.randomised.entry(k).or_insert(0) += v;
+        }
+        self.sum_randomised += o.sum_randomised;
+        for (a, b) in self.days_at.iter_mut().zip(&o.days_at) {
+            *a += b;
+        }
+    }
+
+    fn check(&self, fresh: &SequentialTally, t: u64, patients: u128) -> Result<(), String> {
+        same_len("sequential.looks", self.looks, fresh.looks)?;
+        for (name, v, f) in [
+            ("efficacy", &self.efficacy, &fresh.efficacy),
+            ("futility", &self.futility, &fresh.futility),
+            ("ended", &self.ended, &fresh.ended),
+            ("reached", &self.reached, &fresh.reached),
+        ] {
+            same_len(&format!("sequential.{name}"), v.len(), f.len())?;
+        }
+        same_len(
+            "sequential.randomised_at",
+            self.randomised_at.len(),
+            fresh.randomised_at.len(),
+        )?;
+        same_len(
+            "sequential.days_at",
+            self.days_at.len(),
+            fresh.days_at.len(),
+        )?;
+        // A comparison stops once, at one look.
+        for (j, (efficacy, futility)) in self
+            .efficacy
+            .chunks(self.looks.max(1))
+            .zip(self.futility.chunks(self.looks.max(1)))
+            .enumerate()
+        {
+            let stops = efficacy
+                .iter()
+                .chain(futility)
+                .map(|&x| u128::from(x))
+                .sum::<u128>();
+            at_most_patients(
+                &format!("sequential: comparison {j}'s stops"),
+                stops,
+                u128::from(t),
+            )?;
+        }
+        sums_to("sequential.ended", self.ended.iter().copied(), t)?;
+        for (k, (&reached, &randomised)) in self.reached.iter().zip(&self.randomised_at).enumerate()
+        {
+            at_most(&format!("sequential.reached[{k}]"), reached, t)?;
+            let most = u128::from(reached) * (patients / u128::from(t.max(1)));
+            at_most_patients(&format!("sequential.randomised_at[{k}]"), randomised, most)?;
+        }
+        sums_to_map("sequential.randomised", &self.randomised, t)?;
+        at_most_patients("sequential.sum_randomised", self.sum_randomised, patients)
     }
 }
