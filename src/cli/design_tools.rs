@@ -9,6 +9,7 @@ use super::{
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
 use crate::engine::summary;
+use crate::model::design::Design;
 use crate::model::scenario::Scenario;
 use crate::output;
 use crate::output::plot::{self, Curve};
@@ -354,30 +355,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         (0.5, 1.5, 13),
         (searched, args.sim.quiet),
     )?;
-    let curves = plot::curves(d, &[SAMPLE_SIZE_KEY.to_string()], &results)
-        .expect("sample sizes are numbers");
-    let mut marks = Vec::new();
-    if let Some(n) = search.chosen {
-        marks.push(plot::Mark {
-            x: n as f64,
-            label: format!("chosen N = {n}"),
-        });
-    }
-    // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
-    let (lo, hi) = plot::x_range(&curves);
-    if search.chosen != Some(d.sample_size) && (lo..=hi).contains(&(d.sample_size as f64)) {
-        marks.push(plot::Mark {
-            x: d.sample_size as f64,
-            label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),
-        });
-    }
-    let svg = plot::power_curve_svg(
-        &format!("{}: power against total sample size", d.name),
-        "total sample size N (randomised)",
-        &curves,
-        Some(args.power),
-        &marks,
-    );
+    let svg = report_curve(d, &search, &results, args.power);
     // The copy of the scenario beside the report is what its hash and command refer to.
     let mut command = format!(
         "endotrial report {SCENARIO_COPY} --power {} --replicates {} --seed {}",
@@ -434,6 +412,39 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     not_reached(d, &search, args.power)
 }
 
+/// The report's power curve, with the chosen N and the planned one (when on the curve drawn).
+fn report_curve(
+    d: &Design,
+    search: &SizeSearch,
+    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
+    target: f64,
+) -> String {
+    let curves =
+        plot::curves(d, &[SAMPLE_SIZE_KEY.to_string()], results).expect("sample sizes are numbers");
+    let mut marks = Vec::new();
+    if let Some(n) = search.chosen {
+        marks.push(plot::Mark {
+            x: n as f64,
+            label: format!("chosen N = {n}"),
+        });
+    }
+    // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
+    let (lo, hi) = plot::x_range(&curves);
+    if search.chosen != Some(d.sample_size) && (lo..=hi).contains(&(d.sample_size as f64)) {
+        marks.push(plot::Mark {
+            x: d.sample_size as f64,
+            label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),
+        });
+    }
+    plot::power_curve_svg(
+        &format!("{}: power against total sample size", d.name),
+        "total sample size N (randomised)",
+        &curves,
+        Some(target),
+        &marks,
+    )
+}
+
 /// The error (exit 2, as `size`) when the search found no N reaching the target.
 fn not_reached(
     d: &crate::model::design::Design,
@@ -487,26 +498,8 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             (0.25, 1.5, 11),
             (searched, args.sim.quiet),
         )? {
-            for r in point_rows {
-                let x: f64 = values[0].parse().expect("sample sizes are numbers");
-                let label = if d.comparisons().count() > 1 {
-                    format!(
-                        "{} ({} vs {})",
-                        d.name,
-                        d.arm_display(&r.arm),
-                        d.arm_display(&r.control)
-                    )
-                } else {
-                    d.name.clone()
-                };
-                match curves.iter_mut().find(|c: &&mut Curve| c.label == label) {
-                    Some(c) => c.points.push((x, r.power, r.power_ci_low, r.power_ci_high)),
-                    None => curves.push(Curve {
-                        label,
-                        points: vec![(x, r.power, r.power_ci_low, r.power_ci_high)],
-                    }),
-                }
-            }
+            let x: f64 = values[0].parse().expect("sample sizes are numbers");
+            add_to_curves(&mut curves, d, x, &point_rows);
         }
         // Several comparisons: each one's own N (the N its curve crosses the target at), and
         // beside it the N at which all of them do (the search above).
@@ -541,27 +534,61 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
             });
         }
     }
+    write_comparison(args, &scenarios, &rows, &curves)
+}
+
+/// Adds the powers of `rows` at N = `x` to the curves, one curve per design (and comparison).
+fn add_to_curves(curves: &mut Vec<Curve>, d: &Design, x: f64, rows: &[summary::SummaryRow]) {
+    for r in rows {
+        let label = if d.comparisons().count() > 1 {
+            format!(
+                "{} ({} vs {})",
+                d.name,
+                d.arm_display(&r.arm),
+                d.arm_display(&r.control)
+            )
+        } else {
+            d.name.clone()
+        };
+        let point = (x, r.power, r.power_ci_low, r.power_ci_high);
+        match curves.iter_mut().find(|c| c.label == label) {
+            Some(c) => c.points.push(point),
+            None => curves.push(Curve {
+                label,
+                points: vec![point],
+            }),
+        }
+    }
+}
+
+/// Writes compare's CSV and figure, and prints its warnings and table.
+fn write_comparison(
+    args: &CompareArgs,
+    scenarios: &[Scenario],
+    rows: &[output::compare::CompareRow],
+    curves: &[Curve],
+) -> anyhow::Result<()> {
     let names: Vec<&str> = scenarios.iter().map(|s| s.design.name.as_str()).collect();
     let stem = format!("compare-{}", names.join("-"));
     let csv = args.sim.out.join(format!("{stem}.csv"));
     let svg = args.sim.out.join(format!("{stem}.svg"));
-    write_file(&csv, &output::compare::compare_csv(&rows))?;
+    write_file(&csv, &output::compare::compare_csv(rows))?;
     let title = format!("power against total sample size, target {}", args.power);
     write_file(
         &svg,
         plot::power_curve_svg(
             &title,
             "total sample size N (randomised)",
-            &curves,
+            curves,
             Some(args.power),
             &[],
         )
         .as_bytes(),
     )?;
-    for w in output::compare::compare_warnings(&rows) {
+    for w in output::compare::compare_warnings(rows) {
         eprintln!("warning: {w}");
     }
-    print!("{}", output::compare::compare_table(&rows, args.power));
+    print!("{}", output::compare::compare_table(rows, args.power));
     println!("  -> {}\n  -> {}", csv.display(), svg.display());
     Ok(())
 }

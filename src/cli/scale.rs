@@ -8,6 +8,7 @@ use super::{
     BadInput, CheckArgs, Outcome, SCENARIO_COPY, SlurmArgs, Tolerance, load_all, simulate,
     thread_pool, write_file, write_results,
 };
+use crate::engine::tally::Tally;
 use crate::model::scenario::Scenario;
 use crate::output::slurm::{self, SlurmOptions};
 use crate::tools::check::{self, SummaryTable};
@@ -127,101 +128,16 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
         .map(|s| committed_run(&args.against, s))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let pool = thread_pool(args.threads)?;
-    let mut report = String::new();
-    let mut moved = Vec::new();
-    let mut tested = Vec::new();
+    let mut found = Findings::default();
     for (s, committed) in scenarios.iter().zip(&committed) {
         let name = &s.design.name;
         let dir = committed.dir.as_path();
-        // The scenario asks for other trials than the committed results hold: in exact mode
-        // they cannot be identical (nothing is run); in Monte Carlo mode the scenario's own
-        // trials are compared with them.
-        for (key, now, then) in &committed.settings_differ {
-            let column = format!("scenario.toml:simulation.{key}");
-            match args.tolerance {
-                Tolerance::Exact => moved.push((
-                    name.clone(),
-                    check::Moved::setting(&column, &then.to_string(), &now.to_string()),
-                )),
-                Tolerance::Mc => {
-                    report += &format!(
-                        "{name}: note: simulation.{key} is {now} in the scenario, {then} in {}\n",
-                        dir.join(SCENARIO_COPY).display()
-                    )
-                }
-            }
-        }
-        if !committed.settings_differ.is_empty() && args.tolerance == Tolerance::Exact {
-            let keys: Vec<String> = committed
-                .settings_differ
-                .iter()
-                .map(|(key, now, then)| {
-                    format!("simulation.{key} {now} in the scenario, {then} committed")
-                })
-                .collect();
-            report += &format!(
-                "{name}: SETTINGS DIFFER from {} ({}): not compared\n",
-                dir.display(),
-                keys.join("; ")
-            );
+        if !found.settings_allow_comparing(args.tolerance, name, committed) {
             continue;
         }
         let tally = simulate(&pool, &s.design, 0..s.design.replicates, args.quiet);
-        let replicates = (committed.replicates as f64, s.design.replicates as f64);
-        let (mut tests, mut changes) = (0, 0);
-        for ((file, key), (_, now)) in check::RESULT_FILES
-            .iter()
-            .zip(super::result_csvs(&s.design, &tally))
-        {
-            let committed_path = dir.join(file);
-            let then = match std::fs::read(&committed_path) {
-                Ok(bytes) => Some(bytes),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot read '{}'", committed_path.display()));
-                }
-            };
-            let (then, now) = match (then, now) {
-                (None, None) => continue,
-                (then, None) | (then @ None, Some(_)) => {
-                    let m = check::Moved::file_presence(file, then.is_some());
-                    moved.push((name.clone(), m));
-                    changes += 1;
-                    continue;
-                }
-                (Some(a), Some(b)) => (a, b),
-            };
-            let old = SummaryTable::parse_keyed(&then, *key).map_err(|e| {
-                BadInput(format!(
-                    "{}: not a result file of endotrial: {e}",
-                    committed_path.display()
-                ))
-            })?;
-            let new = SummaryTable::parse_keyed(&now, *key).expect("own output parses");
-            let prefix = |mut m: check::Moved| {
-                m.column = format!("{file}:{}", m.column);
-                (name.clone(), m)
-            };
-            match args.tolerance {
-                Tolerance::Exact => {
-                    let m = check::compare_exact(&old, &new);
-                    changes += m.len();
-                    moved.extend(m.into_iter().map(prefix));
-                }
-                Tolerance::Mc => {
-                    let (t, changed) = check::compare_monte_carlo(&old, &new, replicates);
-                    tests += t.len();
-                    changes += changed.len();
-                    moved.extend(changed.into_iter().map(prefix));
-                    tested.extend(t.into_iter().map(|mut t| {
-                        t.moved.column = format!("{file}:{}", t.moved.column);
-                        (name.clone(), t)
-                    }));
-                }
-            }
-        }
-        report += &match args.tolerance {
+        let (tests, changes) = found.compare_files(args.tolerance, s, committed, &tally)?;
+        found.report += &match args.tolerance {
             Tolerance::Exact => format!(
                 "{name}: {} against {}\n",
                 if changes == 0 { "identical" } else { "MOVED" },
@@ -233,6 +149,11 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
             ),
         };
     }
+    let Findings {
+        report,
+        mut moved,
+        tested,
+    } = found;
     let flags = crate::stats::multiplicity::holm(
         &tested.iter().map(|(_, t)| t.p).collect::<Vec<_>>(),
         args.fwer,
@@ -262,6 +183,127 @@ pub(super) fn check_command(args: &CheckArgs) -> anyhow::Result<Outcome> {
     }
     println!("\ncheck: {} value(s) moved", moved.len());
     Ok(Outcome::Regression)
+}
+
+/// What `check` has found so far: the lines of its report, the values moved (by scenario), and
+/// in Monte Carlo mode every test made, for Holm's correction over all of them.
+#[derive(Default)]
+struct Findings {
+    report: String,
+    moved: Vec<(String, check::Moved)>,
+    tested: Vec<(String, check::Tested)>,
+}
+
+impl Findings {
+    /// Notes the simulation settings in which the scenario differs from its committed results:
+    /// in exact mode they cannot be identical, so each is a change and nothing is run (false);
+    /// in Monte Carlo mode the scenario's own trials are compared with them (true).
+    fn settings_allow_comparing(
+        &mut self,
+        tolerance: Tolerance,
+        name: &str,
+        committed: &CommittedRun,
+    ) -> bool {
+        let dir = committed.dir.as_path();
+        for (key, now, then) in &committed.settings_differ {
+            let column = format!("scenario.toml:simulation.{key}");
+            match tolerance {
+                Tolerance::Exact => self.moved.push((
+                    name.to_string(),
+                    check::Moved::setting(&column, &then.to_string(), &now.to_string()),
+                )),
+                Tolerance::Mc => {
+                    self.report += &format!(
+                        "{name}: note: simulation.{key} is {now} in the scenario, {then} in {}\n",
+                        dir.join(SCENARIO_COPY).display()
+                    )
+                }
+            }
+        }
+        if !committed.settings_differ.is_empty() && tolerance == Tolerance::Exact {
+            let keys: Vec<String> = committed
+                .settings_differ
+                .iter()
+                .map(|(key, now, then)| {
+                    format!("simulation.{key} {now} in the scenario, {then} committed")
+                })
+                .collect();
+            self.report += &format!(
+                "{name}: SETTINGS DIFFER from {} ({}): not compared\n",
+                dir.display(),
+                keys.join("; ")
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Compares every result file of the re-run `tally` with the committed one: (Monte Carlo
+    /// tests made, values or files changed).
+    fn compare_files(
+        &mut self,
+        tolerance: Tolerance,
+        s: &Scenario,
+        committed: &CommittedRun,
+        tally: &Tally,
+    ) -> anyhow::Result<(usize, usize)> {
+        let name = &s.design.name;
+        let replicates = (committed.replicates as f64, s.design.replicates as f64);
+        let (mut tests, mut changes) = (0, 0);
+        for ((file, key), (_, now)) in check::RESULT_FILES
+            .iter()
+            .zip(super::result_csvs(&s.design, tally))
+        {
+            let committed_path = committed.dir.join(file);
+            let then = match std::fs::read(&committed_path) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot read '{}'", committed_path.display()));
+                }
+            };
+            let (then, now) = match (then, now) {
+                (None, None) => continue,
+                (then, None) | (then @ None, Some(_)) => {
+                    let m = check::Moved::file_presence(file, then.is_some());
+                    self.moved.push((name.clone(), m));
+                    changes += 1;
+                    continue;
+                }
+                (Some(a), Some(b)) => (a, b),
+            };
+            let old = SummaryTable::parse_keyed(&then, *key).map_err(|e| {
+                BadInput(format!(
+                    "{}: not a result file of endotrial: {e}",
+                    committed_path.display()
+                ))
+            })?;
+            let new = SummaryTable::parse_keyed(&now, *key).expect("own output parses");
+            let prefix = |mut m: check::Moved| {
+                m.column = format!("{file}:{}", m.column);
+                (name.clone(), m)
+            };
+            match tolerance {
+                Tolerance::Exact => {
+                    let m = check::compare_exact(&old, &new);
+                    changes += m.len();
+                    self.moved.extend(m.into_iter().map(prefix));
+                }
+                Tolerance::Mc => {
+                    let (t, changed) = check::compare_monte_carlo(&old, &new, replicates);
+                    tests += t.len();
+                    changes += changed.len();
+                    self.moved.extend(changed.into_iter().map(prefix));
+                    self.tested.extend(t.into_iter().map(|mut t| {
+                        t.moved.column = format!("{file}:{}", t.moved.column);
+                        (name.clone(), t)
+                    }));
+                }
+            }
+        }
+        Ok((tests, changes))
+    }
 }
 
 /// What a scenario's committed results were made with, read before anything is simulated.

@@ -19,6 +19,7 @@ use crate::endpoint::binary::{BlockState, Simulator};
 use crate::engine::Endpoint;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::ComparisonOutcome;
+use crate::engine::tally::enrichment::EnrichmentTally;
 use crate::model::adaptation::{AdaptationPlan, MAX_HYPOTHESES, Selection};
 use crate::model::design::Design;
 use crate::model::vocabulary::{Intersection, LabelCounts, TestKind};
@@ -346,6 +347,93 @@ impl<'a> EnrichmentEndpoint<'a> {
             }
         }
     }
+
+    /// Look `k`'s stage-wise p-values of the populations still in the trial (`selected`), and
+    /// each intersection's inverse-normal combination against the look's bound.
+    fn test_intersections(&self, k: usize, selected: u32, b: &mut Buffers) {
+        let h = self.strata_of.len();
+        let all: u32 = (1 << h) - 1;
+        for i in 0..h {
+            b.p[i] = if selected >> i & 1 == 1 {
+                normal_upper(self.z(i, &b.stage, self.stratified))
+            } else {
+                f64::NAN
+            };
+        }
+        for set in 1..=all {
+            let idx = set as usize - 1;
+            let available = set & selected;
+            if b.rejected[idx] || available == 0 {
+                continue;
+            }
+            let p = self
+                .intersection_p(available, &b.p, &mut b.sorted)
+                .clamp(f64::MIN_POSITIVE, 1.0 - 1e-16);
+            b.z_sum[idx] += self.weights[k] * -self.normal.inverse_cdf(p);
+            if b.z_sum[idx] / self.norms[k] >= self.critical[k] {
+                b.rejected[idx] = true;
+            }
+        }
+    }
+
+    /// The hypotheses rejected by look `k`: each whose every intersection is (counted while its
+    /// population is in the trial, as rpact counts it); the first rejection of each is recorded.
+    fn reject_hypotheses(
+        &self,
+        k: usize,
+        selected: u32,
+        mut rejected: u32,
+        b: &Buffers,
+        enr: &mut EnrichmentTally,
+    ) -> u32 {
+        let h = self.strata_of.len();
+        let all: u32 = (1 << h) - 1;
+        let looks = self.stages.len();
+        for i in 0..h {
+            let bit = 1 << i;
+            if rejected & bit == 0
+                && selected & bit != 0
+                && (1..=all)
+                    .filter(|set| set & bit != 0)
+                    .all(|set| b.rejected[set as usize - 1])
+            {
+                rejected |= bit;
+                enr.rejected_at[i * looks + k] += 1;
+            }
+        }
+        rejected
+    }
+
+    /// Records a finished trial's decisions (`rejected`: the hypotheses rejected) and its
+    /// evaluable patients in the comparison's tally.
+    fn record_decisions(&self, rejected: u32, b: &Buffers, tally: &mut Tally) {
+        let h = self.strata_of.len();
+        let t = &mut tally.comparisons[0];
+        let (mut arm_n, mut control_n) = (0, 0);
+        for c in &b.cumulative {
+            arm_n += c.table.arm_n;
+            control_n += c.table.control_n;
+        }
+        t.record(
+            &ComparisonOutcome {
+                rejected: rejected != 0,
+                statistic: None,
+                estimate: None,
+                observed: None,
+                evaluable_arm: arm_n,
+                evaluable_control: control_n,
+            },
+            f64::NAN,
+        );
+        let count = rejected.count_ones() as usize;
+        for (i, r) in t.hypothesis_rejections.iter_mut().enumerate() {
+            *r += u64::from(rejected >> i & 1 == 1);
+        }
+        t.any_rejected += u64::from(count > 0);
+        t.all_rejected += u64::from(count == h);
+        t.true_null_rejected +=
+            u64::from((0..h).any(|i| rejected >> i & 1 == 1 && self.true_null[i]));
+    }
 }
 
 /// Screen failures until every label's quota is filled: the labels are taken in turn; the
@@ -458,43 +546,9 @@ impl Endpoint for EnrichmentEndpoint<'_> {
                 screened_before = randomised + failures;
                 randomised_before = randomised;
             }
-            // Stage-wise p-values of the populations still in the trial.
-            for i in 0..h {
-                b.p[i] = if selected >> i & 1 == 1 {
-                    normal_upper(self.z(i, &b.stage, self.stratified))
-                } else {
-                    f64::NAN
-                };
-            }
-            for set in 1..=all {
-                let idx = set as usize - 1;
-                let available = set & selected;
-                if b.rejected[idx] || available == 0 {
-                    continue;
-                }
-                let p = self
-                    .intersection_p(available, &b.p, &mut b.sorted)
-                    .clamp(f64::MIN_POSITIVE, 1.0 - 1e-16);
-                b.z_sum[idx] += self.weights[k] * -self.normal.inverse_cdf(p);
-                if b.z_sum[idx] / self.norms[k] >= self.critical[k] {
-                    b.rejected[idx] = true;
-                }
-            }
-            // A hypothesis is rejected when every intersection containing it is (counted while
-            // its population is in the trial, as rpact counts it).
+            self.test_intersections(k, selected, b);
             let (seq, enr) = tally.enrichment_mut();
-            for i in 0..h {
-                let bit = 1 << i;
-                if rejected & bit == 0
-                    && selected & bit != 0
-                    && (1..=all)
-                        .filter(|set| set & bit != 0)
-                        .all(|set| b.rejected[set as usize - 1])
-                {
-                    rejected |= bit;
-                    enr.rejected_at[i * looks + k] += 1;
-                }
-            }
+            rejected = self.reject_hypotheses(k, selected, rejected, b, enr);
             seq.reach(k, randomised);
             let last = k + 1 == looks;
             // rpact's default success criterion: every population still in the trial rejected.
@@ -527,31 +581,7 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             for (sum, &n) in enr.randomised_after.iter_mut().zip(&after_by_h) {
                 *sum += u128::from(n);
             }
-            let t = &mut tally.comparisons[0];
-            let (mut arm_n, mut control_n) = (0, 0);
-            for c in &b.cumulative {
-                arm_n += c.table.arm_n;
-                control_n += c.table.control_n;
-            }
-            t.record(
-                &ComparisonOutcome {
-                    rejected: rejected != 0,
-                    statistic: None,
-                    estimate: None,
-                    observed: None,
-                    evaluable_arm: arm_n,
-                    evaluable_control: control_n,
-                },
-                f64::NAN,
-            );
-            let count = rejected.count_ones() as usize;
-            for (i, r) in t.hypothesis_rejections.iter_mut().enumerate() {
-                *r += u64::from(rejected >> i & 1 == 1);
-            }
-            t.any_rejected += u64::from(count > 0);
-            t.all_rejected += u64::from(count == h);
-            t.true_null_rejected +=
-                u64::from((0..h).any(|i| rejected >> i & 1 == 1 && self.true_null[i]));
+            self.record_decisions(rejected, b, tally);
             tally.record_screening(failures, randomised);
             return;
         }

@@ -179,8 +179,6 @@ impl Monitor {
         scratch: &mut Scratch,
         tally: &mut Tally,
     ) {
-        let arms = design.arms.len();
-        let strata = design.eligible.len();
         let c = &mut s.counts;
         c.evaluable.fill(0);
         c.events.fill(0);
@@ -188,55 +186,13 @@ impl Monitor {
         c.block.restart();
         s.arm_open.fill(true);
         s.comparison_open.fill(true);
-        let (mut allocated, mut drawn, mut start) = (0, 0, 0);
-        let (mut randomised, mut failures) = (0u64, 0u64);
+        let mut at = Position::default();
         tally.trials += 1;
         for k in 0..self.looks {
-            // Randomise the patients randomised by this look, with the arms still open.
-            while allocated < self.ends.len() && self.ends[allocated] <= self.randomised_by[k] {
-                let len = self.ends[allocated] - start;
-                let all_open = s.arm_open.iter().all(|&o| o);
-                if all_open {
-                    failures += self.screening[allocated].sample(rng);
-                }
-                let seg = &mut s.segment_arms[allocated * arms..(allocated + 1) * arms];
-                sim.allocate(rng, len, &mut c.block, seg);
-                for (n, &open) in seg.iter_mut().zip(&s.arm_open) {
-                    if !open {
-                        *n = 0;
-                    }
-                }
-                let m: u64 = seg.iter().sum();
-                if !all_open {
-                    failures += sampling::negative_binomial(rng, m, self.eligible_fraction);
-                }
-                for (r, &n) in c.randomised.iter_mut().zip(seg.iter()) {
-                    *r += n;
-                }
-                randomised += m;
-                start = self.ends[allocated];
-                allocated += 1;
-            }
-            // The outcomes known at this look, for the arms still analysed.
-            while drawn < allocated && self.ends[drawn] <= self.evaluable[k] {
-                for a in 0..arms {
-                    if !s.arm_open[a] {
-                        continue;
-                    }
-                    let n = s.segment_arms[drawn * arms + a];
-                    sim.draw_arm(rng, a, n, &mut s.stage_evaluable, &mut s.stage_events);
-                    let cells = a * strata..(a + 1) * strata;
-                    for ((e, x), (se, sx)) in c.evaluable[cells.clone()]
-                        .iter_mut()
-                        .zip(&mut c.events[cells])
-                        .zip(s.stage_evaluable.iter().zip(&s.stage_events))
-                    {
-                        *e += se;
-                        *x += sx;
-                    }
-                }
-                drawn += 1;
-            }
+            self.randomise_to_look(k, sim, rng, s, &mut at);
+            self.draw_to_look(k, sim, rng, s, &mut at);
+            let (randomised, failures) = (at.randomised, at.failures);
+            let c = &mut s.counts;
             let seq = tally.sequential_mut();
             seq.reach(k, randomised);
             // Each comparison still monitored: efficacy, futility, or on to the next look.
@@ -267,4 +223,87 @@ impl Monitor {
         }
         unreachable!("every comparison stops at the last look");
     }
+
+    /// Randomises the patients randomised by look `k`, segment by segment, with the arms still
+    /// open; screening is drawn for each segment (as one negative binomial once an arm has
+    /// closed, since the segment's size then depends on the allocation).
+    fn randomise_to_look<R: Rng + ?Sized>(
+        &self,
+        k: usize,
+        sim: &Simulator,
+        rng: &mut R,
+        s: &mut SequentialScratch,
+        at: &mut Position,
+    ) {
+        let arms = s.arm_open.len();
+        let c = &mut s.counts;
+        while at.allocated < self.ends.len() && self.ends[at.allocated] <= self.randomised_by[k] {
+            let len = self.ends[at.allocated] - at.start;
+            let all_open = s.arm_open.iter().all(|&o| o);
+            if all_open {
+                at.failures += self.screening[at.allocated].sample(rng);
+            }
+            let seg = &mut s.segment_arms[at.allocated * arms..(at.allocated + 1) * arms];
+            sim.allocate(rng, len, &mut c.block, seg);
+            for (n, &open) in seg.iter_mut().zip(&s.arm_open) {
+                if !open {
+                    *n = 0;
+                }
+            }
+            let m: u64 = seg.iter().sum();
+            if !all_open {
+                at.failures += sampling::negative_binomial(rng, m, self.eligible_fraction);
+            }
+            for (r, &n) in c.randomised.iter_mut().zip(seg.iter()) {
+                *r += n;
+            }
+            at.randomised += m;
+            at.start = self.ends[at.allocated];
+            at.allocated += 1;
+        }
+    }
+
+    /// Draws the outcomes known at look `k`, for the arms still analysed.
+    fn draw_to_look<R: Rng + ?Sized>(
+        &self,
+        k: usize,
+        sim: &Simulator,
+        rng: &mut R,
+        s: &mut SequentialScratch,
+        at: &mut Position,
+    ) {
+        let arms = s.arm_open.len();
+        let strata = s.stage_evaluable.len();
+        let c = &mut s.counts;
+        while at.drawn < at.allocated && self.ends[at.drawn] <= self.evaluable[k] {
+            for a in 0..arms {
+                if !s.arm_open[a] {
+                    continue;
+                }
+                let n = s.segment_arms[at.drawn * arms + a];
+                sim.draw_arm(rng, a, n, &mut s.stage_evaluable, &mut s.stage_events);
+                let cells = a * strata..(a + 1) * strata;
+                for ((e, x), (se, sx)) in c.evaluable[cells.clone()]
+                    .iter_mut()
+                    .zip(&mut c.events[cells])
+                    .zip(s.stage_evaluable.iter().zip(&s.stage_events))
+                {
+                    *e += se;
+                    *x += sx;
+                }
+            }
+            at.drawn += 1;
+        }
+    }
+}
+
+/// How far a sequential trial is: segments randomised and with outcomes drawn, where the next
+/// segment starts, and the patients randomised and screen failures so far.
+#[derive(Default)]
+struct Position {
+    allocated: usize,
+    drawn: usize,
+    start: u64,
+    randomised: u64,
+    failures: u64,
 }

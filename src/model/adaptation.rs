@@ -2,7 +2,7 @@
 //! populations continue, and how the intersection hypotheses of the closed test are tested),
 //! and how the eligible labels are recruited (`enrollment.label_counts`).
 
-use crate::model::raw::{InvalidKey, RawScenario};
+use crate::model::raw::{InvalidKey, RawAdaptation, RawScenario, RawSequential};
 use crate::model::vocabulary::{
     EndpointKind, FutilityFamily, Intersection, LabelCounts, SelectionRule, Sidedness, TestKind,
 };
@@ -72,6 +72,18 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             ),
         ));
     }
+    let selection = selection(a)?;
+    covered(raw, seq)?;
+    Ok(Some(AdaptationPlan {
+        at_look: a.at_look - 1,
+        selection,
+        intersection: a.intersection,
+        label_counts: label_counts.unwrap_or_default(),
+    }))
+}
+
+/// The selection rule, with the one parameter it needs and none it does not.
+fn selection(a: &RawAdaptation) -> Result<Selection, InvalidKey> {
     let selection = match a.selection {
         SelectionRule::Best => Selection::Best,
         SelectionRule::All => Selection::All,
@@ -118,8 +130,12 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
     if a.threshold.is_some() && a.selection != SelectionRule::Threshold {
         return unused("threshold", "threshold");
     }
-    // What this first version of adaptive enrichment covers (rpact's enrichment simulation:
-    // two arms, one-sided, efficacy bounds, a binary endpoint).
+    Ok(selection)
+}
+
+/// What this first version of adaptive enrichment covers (rpact's enrichment simulation: two
+/// arms, one-sided, efficacy bounds, a binary endpoint).
+fn covered(raw: &RawScenario, seq: &RawSequential) -> Result<(), InvalidKey> {
     let refuse = |key: &str, why: &str| Err(InvalidKey::new(key, why.to_string()));
     if raw.endpoint.kind == EndpointKind::TimeToEvent {
         return refuse(
@@ -179,12 +195,7 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             "the pipeline of patients randomised while the interim is analysed is not yet modelled with [adaptation]",
         );
     }
-    Ok(Some(AdaptationPlan {
-        at_look: a.at_look - 1,
-        selection,
-        intersection: a.intersection,
-        label_counts: label_counts.unwrap_or_default(),
-    }))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the bounds from it) and the patient pipeline (`enrollment.accrual_per_month`,
 //! `endpoint.assessment_day`).
 
-use crate::model::raw::{InvalidKey, RawScenario};
+use crate::model::raw::{InvalidKey, RawScenario, RawSequential};
 use crate::model::vocabulary::{
     EfficacyFamily, EndpointKind, FutilityFamily, Sidedness, SpendingFamily, TestKind,
 };
@@ -216,7 +216,8 @@ pub fn accrual(raw: &RawScenario) -> Result<Option<Accrual>, InvalidKey> {
 }
 
 /// Validates `[sequential]` for a design whose full information is `total` patients (or deaths,
-/// event-driven) as given by key `what`, counted in `units`.
+/// event-driven) as given by key `what`, counted in `units`. The checks run in the order of the
+/// table's keys, so that the first error reported is the first a reader meets.
 pub fn plan(
     raw: &RawScenario,
     total: u64,
@@ -226,8 +227,36 @@ pub fn plan(
     let Some(seq) = &raw.sequential else {
         return Ok(None);
     };
-    let key = |k: &str| format!("sequential.{k}");
-    let looks = &seq.looks;
+    let (looks, evaluable) = looks(&seq.looks, total, what, units)?;
+    analysis_for_looks(raw)?;
+    let efficacy = efficacy_rule(seq)?;
+    let interim = looks.len() - 1;
+    futility_keys(
+        seq,
+        interim,
+        raw.analysis.alternative == Sidedness::TwoSided,
+    )?;
+    let futility = futility_rule(seq, interim, &efficacy, raw.analysis.alpha)?;
+    Ok(Some(SequentialPlan {
+        looks,
+        evaluable,
+        efficacy,
+        futility,
+        binding: seq.binding_futility,
+    }))
+}
+
+fn key(k: &str) -> String {
+    format!("sequential.{k}")
+}
+
+/// The looks as fractions (the last exactly 1) and the patients (or deaths) evaluable at each.
+fn looks(
+    looks: &[f64],
+    total: u64,
+    what: &str,
+    units: &str,
+) -> Result<(Vec<f64>, Vec<u64>), InvalidKey> {
     let valid = !looks.is_empty()
         && looks.iter().all(|&t| t > 0.0 && t <= 1.0)
         && looks.windows(2).all(|w| w[0] < w[1])
@@ -247,7 +276,7 @@ pub fn plan(
             ),
         ));
     }
-    let mut looks = looks.clone();
+    let mut looks = looks.to_vec();
     *looks.last_mut().expect("non-empty") = 1.0;
     let evaluable: Vec<u64> = looks
         .iter()
@@ -261,6 +290,11 @@ pub fn plan(
             ),
         ));
     }
+    Ok((looks, evaluable))
+}
+
+/// The `[analysis]` keys that group-sequential looks cannot serve.
+fn analysis_for_looks(raw: &RawScenario) -> Result<(), InvalidKey> {
     let an = &raw.analysis;
     if matches!(an.test, TestKind::FisherExact | TestKind::ChiSquareYates) {
         return Err(InvalidKey::new(
@@ -277,41 +311,42 @@ pub fn plan(
             "several hypotheses per comparison are monitored across looks by closed testing with [adaptation] (adaptive enrichment; selection = \"all\" keeps every population); add it or remove `hypotheses`",
         ));
     }
-    let efficacy = match seq.efficacy {
-        EfficacyFamily::WangTsiatis => match seq.efficacy_parameter {
-            Some(d) if d.is_finite() && (-0.5..=1.0).contains(&d) => EfficacyRule::WangTsiatis(d),
-            Some(d) => {
-                return Err(InvalidKey::new(
+    Ok(())
+}
+
+fn efficacy_rule(seq: &RawSequential) -> Result<EfficacyRule, InvalidKey> {
+    let family = match seq.efficacy {
+        EfficacyFamily::WangTsiatis => {
+            return match seq.efficacy_parameter {
+                Some(d) if d.is_finite() && (-0.5..=1.0).contains(&d) => {
+                    Ok(EfficacyRule::WangTsiatis(d))
+                }
+                Some(d) => Err(InvalidKey::new(
                     key("efficacy_parameter"),
                     format!(
                         "expected Delta in [-0.5, 1] for wang_tsiatis (0: O'Brien-Fleming, 0.5: Pocock), found {d}"
                     ),
-                ));
-            }
-            None => {
-                return Err(InvalidKey::new(
+                )),
+                None => Err(InvalidKey::new(
                     key("efficacy_parameter"),
                     "wang_tsiatis needs Delta (0: O'Brien-Fleming, 0.5: Pocock)",
-                ));
-            }
-        },
-        f => {
-            let family = match f {
-                EfficacyFamily::ObrienFleming => SpendingFamily::ObrienFleming,
-                EfficacyFamily::Pocock => SpendingFamily::Pocock,
-                EfficacyFamily::KimDemets => SpendingFamily::KimDemets,
-                EfficacyFamily::HwangShihDecani => SpendingFamily::HwangShihDecani,
-                EfficacyFamily::WangTsiatis => unreachable!("matched above"),
+                )),
             };
-            EfficacyRule::Spending(spending_rule(
-                family,
-                seq.efficacy_parameter,
-                &key("efficacy_parameter"),
-            )?)
         }
+        EfficacyFamily::ObrienFleming => SpendingFamily::ObrienFleming,
+        EfficacyFamily::Pocock => SpendingFamily::Pocock,
+        EfficacyFamily::KimDemets => SpendingFamily::KimDemets,
+        EfficacyFamily::HwangShihDecani => SpendingFamily::HwangShihDecani,
     };
-    let interim = looks.len() - 1;
-    let two_sided = an.alternative == Sidedness::TwoSided;
+    Ok(EfficacyRule::Spending(spending_rule(
+        family,
+        seq.efficacy_parameter,
+        &key("efficacy_parameter"),
+    )?))
+}
+
+/// Futility keys that do not fit the design or the rule chosen.
+fn futility_keys(seq: &RawSequential, interim: usize, two_sided: bool) -> Result<(), InvalidKey> {
     if seq.futility != FutilityFamily::None && two_sided {
         return Err(InvalidKey::new(
             key("futility"),
@@ -343,71 +378,68 @@ pub fn plan(
     if seq.binding_futility && seq.futility == FutilityFamily::None {
         return unused("binding_futility", "a futility rule");
     }
-    let futility = match seq.futility {
-        FutilityFamily::None => FutilityRule::None,
-        FutilityFamily::Z => match &seq.futility_bounds {
-            None => {
-                return Err(InvalidKey::new(
-                    key("futility_bounds"),
-                    format!(
-                        "futility = \"z\" needs {interim} bound(s) on the z scale, one per interim look"
-                    ),
-                ));
-            }
-            Some(b) if b.len() != interim => {
-                return Err(InvalidKey::new(
-                    key("futility_bounds"),
-                    format!(
-                        "expected {interim} bound(s), one per interim look, found {}",
-                        b.len()
-                    ),
-                ));
-            }
-            Some(b) if b.iter().any(|v| !v.is_finite() || v.abs() > 8.0) => {
-                return Err(InvalidKey::new(
-                    key("futility_bounds"),
-                    format!("expected z values in [-8, 8], found {b:?}"),
-                ));
-            }
-            Some(b) => FutilityRule::Bounds(b.clone()),
-        },
-        f => {
-            let family = match f {
-                FutilityFamily::ObrienFleming => SpendingFamily::ObrienFleming,
-                FutilityFamily::Pocock => SpendingFamily::Pocock,
-                FutilityFamily::KimDemets => SpendingFamily::KimDemets,
-                _ => SpendingFamily::HwangShihDecani,
-            };
-            if let EfficacyRule::WangTsiatis(_) = efficacy {
-                return Err(InvalidKey::new(
-                    key("futility"),
-                    "beta spending is defined with an alpha-spending efficacy rule (as rpact's typeBetaSpending), not wang_tsiatis",
-                ));
-            }
-            let rule = spending_rule(family, seq.futility_parameter, &key("futility_parameter"))?;
-            let beta = seq.futility_beta.unwrap_or(0.2);
-            if !(beta > 0.0 && beta < 0.5) {
-                return Err(InvalidKey::new(
-                    key("futility_beta"),
-                    format!("expected a type II error in (0, 0.5), found {beta}"),
-                ));
-            }
-            if an.alpha >= 0.5 {
-                return Err(InvalidKey::new(
-                    "analysis.alpha",
-                    "beta spending needs alpha below 0.5",
-                ));
-            }
-            FutilityRule::BetaSpending { rule, beta }
-        }
+    Ok(())
+}
+
+fn futility_rule(
+    seq: &RawSequential,
+    interim: usize,
+    efficacy: &EfficacyRule,
+    alpha: f64,
+) -> Result<FutilityRule, InvalidKey> {
+    let family = match seq.futility {
+        FutilityFamily::None => return Ok(FutilityRule::None),
+        FutilityFamily::Z => return futility_bounds(seq.futility_bounds.as_deref(), interim),
+        FutilityFamily::ObrienFleming => SpendingFamily::ObrienFleming,
+        FutilityFamily::Pocock => SpendingFamily::Pocock,
+        FutilityFamily::KimDemets => SpendingFamily::KimDemets,
+        FutilityFamily::HwangShihDecani => SpendingFamily::HwangShihDecani,
     };
-    Ok(Some(SequentialPlan {
-        looks,
-        evaluable,
-        efficacy,
-        futility,
-        binding: seq.binding_futility,
-    }))
+    if let EfficacyRule::WangTsiatis(_) = efficacy {
+        return Err(InvalidKey::new(
+            key("futility"),
+            "beta spending is defined with an alpha-spending efficacy rule (as rpact's typeBetaSpending), not wang_tsiatis",
+        ));
+    }
+    let rule = spending_rule(family, seq.futility_parameter, &key("futility_parameter"))?;
+    let beta = seq.futility_beta.unwrap_or(0.2);
+    if !(beta > 0.0 && beta < 0.5) {
+        return Err(InvalidKey::new(
+            key("futility_beta"),
+            format!("expected a type II error in (0, 0.5), found {beta}"),
+        ));
+    }
+    if alpha >= 0.5 {
+        return Err(InvalidKey::new(
+            "analysis.alpha",
+            "beta spending needs alpha below 0.5",
+        ));
+    }
+    Ok(FutilityRule::BetaSpending { rule, beta })
+}
+
+/// Fixed futility bounds on the z scale, one per interim look.
+fn futility_bounds(bounds: Option<&[f64]>, interim: usize) -> Result<FutilityRule, InvalidKey> {
+    match bounds {
+        None => Err(InvalidKey::new(
+            key("futility_bounds"),
+            format!(
+                "futility = \"z\" needs {interim} bound(s) on the z scale, one per interim look"
+            ),
+        )),
+        Some(b) if b.len() != interim => Err(InvalidKey::new(
+            key("futility_bounds"),
+            format!(
+                "expected {interim} bound(s), one per interim look, found {}",
+                b.len()
+            ),
+        )),
+        Some(b) if b.iter().any(|v| !v.is_finite() || v.abs() > 8.0) => Err(InvalidKey::new(
+            key("futility_bounds"),
+            format!("expected z values in [-8, 8], found {b:?}"),
+        )),
+        Some(b) => Ok(FutilityRule::Bounds(b.to_vec())),
+    }
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn mortality(name: &str, points: &BTreeMap<String, f64>) -> Result<PiecewiseHaza
 }
 
 /// Validates the endpoint's kind against every key; for a time-to-event endpoint, returns its
-/// model (`None` for a binary endpoint).
+/// model (`None` for a binary endpoint). The checks run in the order of the scenario's tables.
 pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
     let kind = raw.endpoint.kind;
     check_kind_keys(raw, kind)?;
@@ -173,18 +173,71 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         return Ok(None);
     }
     let e = &raw.endpoint;
-    let mut control = Vec::with_capacity(raw.endotype.len());
-    for en in &raw.endotype {
-        let points = en.control_mortality.as_ref().ok_or_else(|| {
-            refuse(
-                &format!("endotype.{}.control_mortality", en.name),
-                "missing: a time-to-event endpoint needs each endotype's cumulative mortality under control, e.g. { 28 = 0.35, 90 = 0.45 }",
-            )
-        })?;
-        control.push(mortality(&en.name, points)?);
-    }
+    let control = raw
+        .endotype
+        .iter()
+        .map(|en| {
+            let points = en.control_mortality.as_ref().ok_or_else(|| {
+                refuse(
+                    &format!("endotype.{}.control_mortality", en.name),
+                    "missing: a time-to-event endpoint needs each endotype's cumulative mortality under control, e.g. { 28 = 0.35, 90 = 0.45 }",
+                )
+            })?;
+            mortality(&en.name, points)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // Each hazard ratio (> 0) is checked with the other effects (design/arms.rs, `resolve_treatment`).
     let resolution = e.time_resolution.unwrap_or_default();
+    follow_up_and_events(raw, resolution)?;
+    let arrivals = arrivals(raw)?;
+    if e.analysis_events.is_some() && arrivals.is_none() {
+        return Err(refuse(
+            "enrollment.accrual_days",
+            "missing: an event-driven analysis (analysis_events) happens in calendar time, so it needs accrual_days or accrual_per_month",
+        ));
+    }
+    let dropout_hazard = match (raw.enrollment.dropout, e.follow_up_days) {
+        (0.0, _) => 0.0,
+        (d, Some(f)) => -(-d).ln_1p() / f,
+        (_, None) => {
+            return Err(refuse(
+                "enrollment.dropout",
+                "is the probability of loss to follow-up by endpoint.follow_up_days: give follow_up_days too",
+            ));
+        }
+    };
+    design_for_time_to_event(raw)?;
+    let reference_day = e.follow_up_days.unwrap_or_else(|| {
+        control
+            .iter()
+            .map(PiecewiseHazard::last_day)
+            .fold(0.0, f64::max)
+    });
+    let model = SurvivalModel {
+        follow_up_days: e.follow_up_days,
+        analysis_events: e.analysis_events,
+        resolution,
+        arrivals,
+        dropout_hazard,
+        control,
+        reference_day,
+    };
+    let n = raw.enrollment.sample_size;
+    if !model.is_count_level() && n > MAX_PATIENT_LEVEL {
+        return Err(InvalidKey::new(
+            "enrollment.sample_size",
+            format!(
+                "continuous times and event-driven analyses are simulated patient by patient: expected at most {MAX_PATIENT_LEVEL} patients, found {n} (a fixed follow-up in days is drawn at count level and takes any size)"
+            ),
+        ));
+    }
+    Ok(Some(model))
+}
+
+/// The follow-up (whole days at day resolution) and the event count of an event-driven
+/// analysis: at least one of the two.
+fn follow_up_and_events(raw: &RawScenario, resolution: TimeResolution) -> Result<(), InvalidKey> {
+    let e = &raw.endpoint;
     if let Some(f) = e.follow_up_days {
         let whole = resolution == TimeResolution::Continuous || f.fract() == 0.0;
         if !(f.is_finite() && f > 0.0 && f <= 36_525.0 && whole) {
@@ -203,22 +256,24 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
     }
     let n = raw.enrollment.sample_size;
     match e.analysis_events {
-        None if e.follow_up_days.is_none() => {
-            return Err(refuse(
-                "endpoint.follow_up_days",
-                "missing: a time-to-event endpoint needs follow_up_days (each patient followed this long), analysis_events (analyse at that event), or both",
-            ));
-        }
-        Some(k) if k == 0 || k > n => {
-            return Err(InvalidKey::new(
-                "endpoint.analysis_events",
-                format!(
-                    "expected a number of events from 1 to enrollment.sample_size ({n}), found {k}"
-                ),
-            ));
-        }
-        _ => {}
+        None if e.follow_up_days.is_none() => Err(refuse(
+            "endpoint.follow_up_days",
+            "missing: a time-to-event endpoint needs follow_up_days (each patient followed this long), analysis_events (analyse at that event), or both",
+        )),
+        Some(k) if k == 0 || k > n => Err(InvalidKey::new(
+            "endpoint.analysis_events",
+            format!(
+                "expected a number of events from 1 to enrollment.sample_size ({n}), found {k}"
+            ),
+        )),
+        _ => Ok(()),
     }
+}
+
+/// The randomisation times: uniform over `accrual_days`, Poisson at `accrual_per_month`, or
+/// none (every patient at day 0); accrual lasts at most 10,000 years, so that calendar times
+/// stay finite and far from overflow.
+fn arrivals(raw: &RawScenario) -> Result<Option<Arrivals>, InvalidKey> {
     let en = &raw.enrollment;
     let arrivals = match (en.accrual_days, en.accrual_per_month) {
         (Some(_), Some(_)) => {
@@ -227,29 +282,25 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
                 "expected accrual_days (uniform randomisation times) or accrual_per_month (Poisson arrivals), not both",
             ));
         }
-        (Some(days), None) => {
-            if !(days.is_finite() && days > 0.0) {
-                return Err(InvalidKey::new(
-                    "enrollment.accrual_days",
-                    format!("expected a number of days > 0, found {days}"),
-                ));
-            }
-            Some(Arrivals::Uniform { days })
+        (Some(days), None) if !(days.is_finite() && days > 0.0) => {
+            return Err(InvalidKey::new(
+                "enrollment.accrual_days",
+                format!("expected a number of days > 0, found {days}"),
+            ));
         }
-        (None, Some(m)) => {
-            if !(m.is_finite() && m > 0.0) {
-                return Err(InvalidKey::new(
-                    "enrollment.accrual_per_month",
-                    format!("expected a positive number of patients per month, found {m}"),
-                ));
-            }
-            Some(Arrivals::Poisson {
-                per_day: m / DAYS_PER_MONTH,
-            })
+        (Some(days), None) => Some(Arrivals::Uniform { days }),
+        (None, Some(m)) if !(m.is_finite() && m > 0.0) => {
+            return Err(InvalidKey::new(
+                "enrollment.accrual_per_month",
+                format!("expected a positive number of patients per month, found {m}"),
+            ));
         }
+        (None, Some(m)) => Some(Arrivals::Poisson {
+            per_day: m / DAYS_PER_MONTH,
+        }),
         (None, None) => None,
     };
-    // Calendar times stay finite and far from overflow: accrual within 10,000 years.
+    let n = en.sample_size;
     let span = match arrivals {
         Some(Arrivals::Uniform { days }) => days,
         Some(Arrivals::Poisson { per_day }) => n as f64 / per_day,
@@ -268,27 +319,17 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
             ),
         ));
     }
-    if e.analysis_events.is_some() && arrivals.is_none() {
-        return Err(refuse(
-            "enrollment.accrual_days",
-            "missing: an event-driven analysis (analysis_events) happens in calendar time, so it needs accrual_days or accrual_per_month",
-        ));
-    }
-    let dropout_hazard = match (en.dropout, e.follow_up_days) {
-        (0.0, _) => 0.0,
-        (d, Some(f)) => -(-d).ln_1p() / f,
-        (_, None) => {
-            return Err(refuse(
-                "enrollment.dropout",
-                "is the probability of loss to follow-up by endpoint.follow_up_days: give follow_up_days too",
-            ));
-        }
-    };
+    Ok(arrivals)
+}
+
+/// What a time-to-event endpoint allows of the rest of the design: interim looks only
+/// event-driven and with two arms, no multiple hypotheses yet.
+fn design_for_time_to_event(raw: &RawScenario) -> Result<(), InvalidKey> {
     if raw.sequential.is_some() {
         // Looks are fractions of the planned deaths, reached at random calendar times: only an
         // event-driven design has them. With more arms, the deaths a look counts are shared by
         // the comparisons, so no comparison's information would be at its planned fraction.
-        if e.analysis_events.is_none() {
+        if raw.endpoint.analysis_events.is_none() {
             return Err(refuse(
                 "sequential.looks",
                 "with a time-to-event endpoint the looks are fractions of endpoint.analysis_events (event-driven): set analysis_events",
@@ -307,30 +348,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
             "several hypotheses per comparison are not yet available for time-to-event endpoints; remove `hypotheses`",
         ));
     }
-    let reference_day = e.follow_up_days.unwrap_or_else(|| {
-        control
-            .iter()
-            .map(PiecewiseHazard::last_day)
-            .fold(0.0, f64::max)
-    });
-    let model = SurvivalModel {
-        follow_up_days: e.follow_up_days,
-        analysis_events: e.analysis_events,
-        resolution,
-        arrivals,
-        dropout_hazard,
-        control,
-        reference_day,
-    };
-    if !model.is_count_level() && n > MAX_PATIENT_LEVEL {
-        return Err(InvalidKey::new(
-            "enrollment.sample_size",
-            format!(
-                "continuous times and event-driven analyses are simulated patient by patient: expected at most {MAX_PATIENT_LEVEL} patients, found {n} (a fixed follow-up in days is drawn at count level and takes any size)"
-            ),
-        ));
-    }
-    Ok(Some(model))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -162,126 +162,145 @@ pub fn power_curve_svg(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).expect("draw to string");
         let (upper, lower) = root.split_vertically(CHART_HEIGHT);
-        let (mut x0, mut x1) = x_range(curves);
-        if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
-            (x0, x1) = (x0 - 1.0, x0 + 1.0);
-        }
-        let pad = (x1 - x0) * 0.03;
-        let (y0, y1) = power_axis(curves, target);
-        let decimals = axis_decimals(y0, y1);
-        let mut chart = ChartBuilder::on(&upper)
-            .caption(title, ("sans-serif", 22))
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(72)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1)
-            .expect("draw to string");
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc("simulated power")
-            .axis_desc_style(("sans-serif", 16))
-            .label_style(("sans-serif", 14))
-            .y_label_formatter(&|y| format!("{y:.decimals$}"))
-            .x_label_formatter(&|x| format!("{}", (x * 1e6).round() / 1e6))
-            .draw()
-            .expect("draw to string");
-        if let Some(t) = target {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(x0 - pad, t), (x1 + pad, t)],
-                    8,
-                    5,
-                    BLACK.stroke_width(1),
-                ))
-                .expect("draw to string");
-        }
-        for m in marks {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(m.x, y0), (m.x, y1)],
-                    2,
-                    4,
-                    MARK_COLOUR.stroke_width(2),
-                ))
-                .expect("draw to string");
-        }
-        for (i, curve) in curves.iter().enumerate() {
-            let color = colour(i);
-            let mut band: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.2)).collect();
-            band.extend(curve.points.iter().rev().map(|p| (p.0, p.3)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band,
-                    color.mix(0.15).filled(),
-                )))
-                .expect("draw to string");
-            let points: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.1)).collect();
-            let area = chart.plotting_area();
-            for &(x, _, lo, hi) in &curve.points {
-                draw_error_bar(area, x, lo, hi, color).expect("draw to string");
-            }
-            draw_line(area, i, points.clone(), color.stroke_width(2)).expect("draw to string");
-            for p in points {
-                draw_marker(area, i, p, color).expect("draw to string");
-            }
-        }
-        // The legend, one row per series, below the plot area.
-        let text = TextStyle::from(("sans-serif", 15).into_font());
-        let row = |k: usize| 8 + LEGEND_ROW * k as i32 + LEGEND_ROW / 2;
-        for (i, curve) in curves.iter().enumerate() {
-            let (y, color) = (row(i), colour(i));
-            draw_line(&lower, i, vec![(88, y), (148, y)], color.stroke_width(2))
-                .and_then(|()| draw_marker(&lower, i, (118, y), color))
-                .and_then(|()| lower.draw(&Text::new(curve.label.clone(), (160, y - 8), &text)))
-                .expect("draw to string");
-        }
-        let mut k = curves.len();
-        if let Some(t) = target {
-            let y = row(k);
-            lower
-                .draw(&DashedPathElement::new(
-                    vec![(88, y), (148, y)],
-                    8,
-                    5,
-                    BLACK.stroke_width(1),
-                ))
-                .and_then(|()| {
-                    lower.draw(&Text::new(format!("target power {t}"), (160, y - 8), &text))
-                })
-                .expect("draw to string");
-            k += 1;
-        }
-        for m in marks {
-            let y = row(k);
-            lower
-                .draw(&DashedPathElement::new(
-                    vec![(118, y - 9), (118, y + 9)],
-                    2,
-                    4,
-                    MARK_COLOUR.stroke_width(2),
-                ))
-                .and_then(|()| lower.draw(&Text::new(m.label.clone(), (160, y - 8), &text)))
-                .expect("draw to string");
-            k += 1;
-        }
-        lower
-            .draw(&Text::new(
-                "bars and shading: Monte Carlo 95% interval of each simulated power (no bar visible: narrower than the marker)",
-                (88, row(k) - 8),
-                ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
-            ))
-            .expect("draw to string");
+        draw_power_chart(&upper, title, x_label, curves, target, marks);
+        draw_power_legend(&lower, curves, target, marks);
         root.present().expect("draw to string");
     }
     svg
 }
 
-/// The true survival curve of each arm, `(label, [(day, probability alive)])` in increasing
-/// day, from day 0 to the last: the model's expected Kaplan-Meier curves.
+/// The plot of `power_curve_svg`: axes, target, marks, and each curve with its band and bars.
+fn draw_power_chart<DB: DrawingBackend>(
+    upper: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    x_label: &str,
+    curves: &[Curve],
+    target: Option<f64>,
+    marks: &[Mark],
+) {
+    let (mut x0, mut x1) = x_range(curves);
+    if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
+        (x0, x1) = (x0 - 1.0, x0 + 1.0);
+    }
+    let pad = (x1 - x0) * 0.03;
+    let (y0, y1) = power_axis(curves, target);
+    let decimals = axis_decimals(y0, y1);
+    let mut chart = ChartBuilder::on(upper)
+        .caption(title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(52)
+        .y_label_area_size(72)
+        .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1)
+        .expect("draw to string");
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc("simulated power")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .y_label_formatter(&|y| format!("{y:.decimals$}"))
+        .x_label_formatter(&|x| format!("{}", (x * 1e6).round() / 1e6))
+        .draw()
+        .expect("draw to string");
+    if let Some(t) = target {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x0 - pad, t), (x1 + pad, t)],
+                8,
+                5,
+                BLACK.stroke_width(1),
+            ))
+            .expect("draw to string");
+    }
+    for m in marks {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(m.x, y0), (m.x, y1)],
+                2,
+                4,
+                MARK_COLOUR.stroke_width(2),
+            ))
+            .expect("draw to string");
+    }
+    for (i, curve) in curves.iter().enumerate() {
+        let color = colour(i);
+        let mut band: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.2)).collect();
+        band.extend(curve.points.iter().rev().map(|p| (p.0, p.3)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.15).filled(),
+            )))
+            .expect("draw to string");
+        let points: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.0, p.1)).collect();
+        let area = chart.plotting_area();
+        for &(x, _, lo, hi) in &curve.points {
+            draw_error_bar(area, x, lo, hi, color).expect("draw to string");
+        }
+        draw_line(area, i, points.clone(), color.stroke_width(2)).expect("draw to string");
+        for p in points {
+            draw_marker(area, i, p, color).expect("draw to string");
+        }
+    }
+}
+
+/// The legend of `power_curve_svg`, one row per series, below the plot area.
+fn draw_power_legend<DB: DrawingBackend>(
+    lower: &DrawingArea<DB, plotters::coord::Shift>,
+    curves: &[Curve],
+    target: Option<f64>,
+    marks: &[Mark],
+) {
+    let text = TextStyle::from(("sans-serif", 15).into_font());
+    let row = |k: usize| 8 + LEGEND_ROW * k as i32 + LEGEND_ROW / 2;
+    for (i, curve) in curves.iter().enumerate() {
+        let (y, color) = (row(i), colour(i));
+        draw_line(lower, i, vec![(88, y), (148, y)], color.stroke_width(2))
+            .and_then(|()| draw_marker(lower, i, (118, y), color))
+            .and_then(|()| lower.draw(&Text::new(curve.label.clone(), (160, y - 8), &text)))
+            .expect("draw to string");
+    }
+    let mut k = curves.len();
+    if let Some(t) = target {
+        let y = row(k);
+        lower
+            .draw(&DashedPathElement::new(
+                vec![(88, y), (148, y)],
+                8,
+                5,
+                BLACK.stroke_width(1),
+            ))
+            .and_then(|()| lower.draw(&Text::new(format!("target power {t}"), (160, y - 8), &text)))
+            .expect("draw to string");
+        k += 1;
+    }
+    for m in marks {
+        let y = row(k);
+        lower
+            .draw(&DashedPathElement::new(
+                vec![(118, y - 9), (118, y + 9)],
+                2,
+                4,
+                MARK_COLOUR.stroke_width(2),
+            ))
+            .and_then(|()| lower.draw(&Text::new(m.label.clone(), (160, y - 8), &text)))
+            .expect("draw to string");
+        k += 1;
+    }
+    lower
+        .draw(&Text::new(
+            "bars and shading: Monte Carlo 95% interval of each simulated power (no bar visible: narrower than the marker)",
+            (88, row(k) - 8),
+            ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
+        ))
+        .expect("draw to string");
+}
+
 /// The file of a time-to-event design's true survival curves.
 pub const SURVIVAL_SVG: &str = "survival.svg";
 
+/// The true survival curve of each arm, `(label, [(day, probability alive)])` in increasing
+/// day, from day 0 to the last: the model's expected Kaplan-Meier curves.
 pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
     let height = CHART_HEIGHT + (LEGEND_ROW * (curves.len() as i32 + 1) + 12) as u32;
     let mut svg = String::new();

@@ -285,7 +285,6 @@ fn analytic_size(design: &Design, opts: &SizeOptions, step: u64, lo: u64, hi: u6
     Some(b * step)
 }
 
-/// Searches the smallest N reaching the target. `progress` is told of each N evaluated.
 /// Where a search is, for a progress display: the N just simulated, the candidates evaluated,
 /// and an estimate of how many are left (the bisection's remaining halvings and the two
 /// saw-tooth scans).
@@ -296,11 +295,51 @@ pub struct Progress {
     pub left: u64,
 }
 
+/// Searches the smallest N reaching the target. `progress` is told of each N evaluated.
 pub fn search(
     design: &Design,
     opts: &SizeOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> SizeSearch {
+    let (step, min, max, analytic_n) = search_range(design, opts);
+    let mut search = Search {
+        design,
+        opts,
+        progress,
+        arms: opts
+            .arms
+            .iter()
+            .map(|&a| design.arms[a].name.as_str())
+            .collect(),
+        s: SizeSearch {
+            step,
+            analytic_n,
+            candidates: BTreeMap::new(),
+            chosen: None,
+            dips: Vec::new(),
+            stable_from: None,
+            min,
+            max,
+            searched: opts.searched.describe(design),
+        },
+    };
+    let start = analytic_n.unwrap_or(max).clamp(min, max);
+    let (fail, pass) = search.bracket(start);
+    let Some(hi) = pass else {
+        return search.s; // not reached within max
+    };
+    let hi = search.bisect(fail.filter(|&f| f < hi), hi);
+    let hi = search.saw_tooth_below(hi);
+    search.s.chosen = Some(hi);
+    if hi > min {
+        search.eval(hi - step, search.scan(hi)); // the neighbour below, reported beside the choice
+    }
+    search.stability_above(hi);
+    search.s
+}
+
+/// The grid's step, the range searched and the normal approximation's N, where there is one.
+fn search_range(design: &Design, opts: &SizeOptions) -> (u64, u64, u64, Option<u64>) {
     let step = grid_step(design);
     let round_up = |n: u64| n.div_ceil(step) * step;
     let min = round_up(opts.min.unwrap_or(step).max(step));
@@ -326,31 +365,43 @@ pub fn search(
     } else {
         max
     };
+    (step, min, max, analytic_n)
+}
 
-    let mut s = SizeSearch {
-        step,
-        analytic_n,
-        candidates: BTreeMap::new(),
-        chosen: None,
-        dips: Vec::new(),
-        stable_from: None,
-        min,
-        max,
-        searched: opts.searched.describe(design),
-    };
-    let arms: Vec<&str> = opts
-        .arms
-        .iter()
-        .map(|&a| design.arms[a].name.as_str())
-        .collect();
-    // Candidates the scans around `hi` evaluate at most: 10% below, the neighbour, 10% above.
-    let scan = |hi: u64| ((hi / 10 / step).min(SCAN_POINTS)) + 1;
-    let halvings = |span: u64| u64::from((span / step).max(1).ilog2()) + 1;
-    let eval = |n: u64, left: u64, s: &mut SizeSearch| -> bool {
-        let evaluated = s.candidates.len() as u64 + 1;
-        let rows = s.candidates.entry(n).or_insert_with(|| {
+/// A search under way: the design, the options, and the candidates evaluated so far.
+struct Search<'a> {
+    design: &'a Design,
+    opts: &'a SizeOptions,
+    progress: &'a (dyn Fn(Progress) + Sync),
+    arms: Vec<&'a str>,
+    s: SizeSearch,
+}
+
+impl Search<'_> {
+    /// Candidates the scans around `hi` evaluate at most: 10% below, the neighbour, 10% above.
+    fn scan(&self, hi: u64) -> u64 {
+        ((hi / 10 / self.s.step).min(SCAN_POINTS)) + 1
+    }
+
+    fn halvings(&self, span: u64) -> u64 {
+        u64::from((span / self.s.step).max(1).ilog2()) + 1
+    }
+
+    /// The stride of a scan from `from` to `to`: every grid point, or at most `SCAN_POINTS`.
+    fn stride(&self, from: u64, to: u64) -> u64 {
+        let step = self.s.step;
+        (((to - from) / step).div_ceil(SCAN_POINTS)).max(1) * step
+    }
+
+    /// Whether N = `n` reaches the target, simulating it unless it was; `left` is the estimate
+    /// of candidates still to come, for the progress display.
+    fn eval(&mut self, n: u64, left: u64) -> bool {
+        let (design, opts, arms) = (self.design, self.opts, &self.arms);
+        let evaluated = self.s.candidates.len() as u64 + 1;
+        let progress = self.progress;
+        let rows = self.s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
-            let required = |tally: &Tally| required_rows(&d, tally, opts.searched, &arms);
+            let required = |tally: &Tally| required_rows(&d, tally, opts.searched, arms);
             let mut tally = engine::simulate(&d, 0..d.replicates, &|_| {});
             let mut rows = required(&tally);
             // Monte Carlo aware: while the power is within UNDECIDED_SE of the target, extend
@@ -368,103 +419,117 @@ pub fn search(
             rows
         });
         min_power(rows) >= opts.target
-    };
-
-    // Bracket: `fail` < target <= `pass`, both on the grid.
-    let start = analytic_n.unwrap_or(max).clamp(min, max);
-    let bracket_left = |n: u64| 1 + halvings(n) + 2 * scan(n);
-    let (mut fail, mut pass) = (None, None);
-    if eval(start, bracket_left(start), &mut s) {
-        pass = Some(start);
-        let mut k = 1;
-        while let Some(p) = pass {
-            if p == min {
-                break;
-            }
-            let n = p.saturating_sub(k * step).max(min);
-            if eval(n, bracket_left(k * step), &mut s) {
-                pass = Some(n);
-                k *= 2;
-            } else {
-                fail = Some(n);
-                break;
-            }
-        }
-    } else {
-        fail = Some(start);
-        let mut k = 1;
-        while let Some(f) = fail {
-            if f == max {
-                break;
-            }
-            let n = (f + k * step).min(max);
-            if eval(n, bracket_left(k * step), &mut s) {
-                pass = Some(n);
-                break;
-            }
-            fail = Some(n);
-            k *= 2;
-        }
-    }
-    let Some(mut hi) = pass else {
-        return s; // not reached within max
-    };
-    if let Some(mut lo) = fail.filter(|&f| f < hi) {
-        while hi - lo > step {
-            let mid = lo + (hi - lo) / step / 2 * step;
-            if eval(mid, halvings(hi - lo) - 1 + 2 * scan(hi), &mut s) {
-                hi = mid
-            } else {
-                lo = mid
-            }
-        }
     }
 
-    // Saw-tooth: the smallest N reaching the target within 10% below, then stability above.
-    let stride = |from: u64, to: u64| (((to - from) / step).div_ceil(SCAN_POINTS)).max(1) * step;
-    let low = round_up((hi as f64 * 0.9).floor() as u64).max(min);
-    if low < hi {
-        let by = stride(low, hi);
-        let mut n = low;
-        while n < hi {
-            if eval(n, (hi - n) / by + scan(hi), &mut s) {
-                hi = n;
-                break;
-            }
-            n += by;
-        }
-    }
-    s.chosen = Some(hi);
-    if hi > min {
-        eval(hi - step, scan(hi), &mut s); // the neighbour below, reported beside the choice
-    }
-    let top = ((hi as f64 * 1.1).floor() as u64 / step * step).min(max);
-    let mut stable_from = hi;
-    if top > hi {
-        let by = stride(hi, top);
-        let mut n = hi + by;
-        while n <= top {
-            eval(n, (top - n) / by, &mut s);
-            // Below the target beyond Monte Carlo error, not a noisy estimate near it: a
-            // candidate that looks like a dip is simulated with all the trials a candidate may
-            // have before it is called one (the scan looks at up to 60, so a 3-SE excursion of
-            // a few hundred trials is not rare among them).
-            let below = |rows: &[SummaryRow]| rows.iter().any(|r| reach(r).1 < opts.target);
-            if below(&s.candidates[&n]) {
-                let d = at_size(design, n);
-                let tally = engine::simulate(&d, 0..REFINE * d.replicates, &|_| {});
-                let rows = required_rows(&d, &tally, opts.searched, &arms);
-                if below(&rows) {
-                    s.dips.push(n);
-                    stable_from = n + by;
+    /// Brackets the target from `start` by doubling steps: (`fail`, `pass`) with `fail` <
+    /// target <= `pass`, both on the grid; `pass` is none when the target is not reached
+    /// within the range.
+    fn bracket(&mut self, start: u64) -> (Option<u64>, Option<u64>) {
+        let (step, min, max) = (self.s.step, self.s.min, self.s.max);
+        let left = |search: &Search, n: u64| 1 + search.halvings(n) + 2 * search.scan(n);
+        let (mut fail, mut pass) = (None, None);
+        if self.eval(start, left(self, start)) {
+            pass = Some(start);
+            let mut k = 1;
+            while let Some(p) = pass {
+                if p == min {
+                    break;
                 }
-                s.candidates.insert(n, rows);
+                let n = p.saturating_sub(k * step).max(min);
+                if self.eval(n, left(self, k * step)) {
+                    pass = Some(n);
+                    k *= 2;
+                } else {
+                    fail = Some(n);
+                    break;
+                }
             }
-            n += by;
+        } else {
+            fail = Some(start);
+            let mut k = 1;
+            while let Some(f) = fail {
+                if f == max {
+                    break;
+                }
+                let n = (f + k * step).min(max);
+                if self.eval(n, left(self, k * step)) {
+                    pass = Some(n);
+                    break;
+                }
+                fail = Some(n);
+                k *= 2;
+            }
         }
+        (fail, pass)
     }
-    s.stable_from = (stable_from <= top.max(hi)).then_some(stable_from);
-    s
+
+    /// Bisects between a failing `lo` (if any) and the passing `hi`; the smallest passing N
+    /// the bisection finds.
+    fn bisect(&mut self, lo: Option<u64>, mut hi: u64) -> u64 {
+        let step = self.s.step;
+        if let Some(mut lo) = lo {
+            while hi - lo > step {
+                let mid = lo + (hi - lo) / step / 2 * step;
+                let left = self.halvings(hi - lo) - 1 + 2 * self.scan(hi);
+                if self.eval(mid, left) {
+                    hi = mid
+                } else {
+                    lo = mid
+                }
+            }
+        }
+        hi
+    }
+
+    /// Saw-tooth: the smallest N reaching the target within 10% below `hi`.
+    fn saw_tooth_below(&mut self, hi: u64) -> u64 {
+        let step = self.s.step;
+        let low = ((hi as f64 * 0.9).floor() as u64).div_ceil(step) * step;
+        let low = low.max(self.s.min);
+        if low < hi {
+            let by = self.stride(low, hi);
+            let mut n = low;
+            while n < hi {
+                if self.eval(n, (hi - n) / by + self.scan(hi)) {
+                    return n;
+                }
+                n += by;
+            }
+        }
+        hi
+    }
+
+    /// Stability above the choice `hi`, to 10% above it: the dips below the target and the N
+    /// from which none follows.
+    fn stability_above(&mut self, hi: u64) {
+        let (step, target) = (self.s.step, self.opts.target);
+        let top = ((hi as f64 * 1.1).floor() as u64 / step * step).min(self.s.max);
+        let mut stable_from = hi;
+        if top > hi {
+            let by = self.stride(hi, top);
+            let mut n = hi + by;
+            while n <= top {
+                self.eval(n, (top - n) / by);
+                // Below the target beyond Monte Carlo error, not a noisy estimate near it: a
+                // candidate that looks like a dip is simulated with all the trials a candidate
+                // may have before it is called one (the scan looks at up to 60, so a 3-SE
+                // excursion of a few hundred trials is not rare among them).
+                let below = |rows: &[SummaryRow]| rows.iter().any(|r| reach(r).1 < target);
+                if below(&self.s.candidates[&n]) {
+                    let d = at_size(self.design, n);
+                    let tally = engine::simulate(&d, 0..REFINE * d.replicates, &|_| {});
+                    let rows = required_rows(&d, &tally, self.opts.searched, &self.arms);
+                    if below(&rows) {
+                        self.s.dips.push(n);
+                        stable_from = n + by;
+                    }
+                    self.s.candidates.insert(n, rows);
+                }
+                n += by;
+            }
+        }
+        self.s.stable_from = (stable_from <= top.max(hi)).then_some(stable_from);
+    }
 }
 
 /// Total sample sizes on a design's grid from `from` to `to` times `centre`, `points` of them.

@@ -299,16 +299,25 @@ fn screening_sentences(d: &Design, row: &SummaryRow, n: u64) -> String {
     out
 }
 
-/// The design assumptions as Markdown tables, rounded for people.
+/// The design assumptions as Markdown tables, rounded for people: endotypes, treatments, arms
+/// and the other settings.
 pub(super) fn assumptions(d: &Design) -> String {
-    let mut md = String::from("## Design assumptions\n\n");
     // A time-to-event design states its mortality by the reference day (the whole hazard is in
     // the survival curves of survival.svg).
     let risk = match d.survival() {
         Some(m) => format!("mortality by day {}", m.reference_day),
         None => "risk".to_string(),
     };
-    md += &format!(
+    let mut md = String::from("## Design assumptions\n\n");
+    md += &endotype_table(d, &risk);
+    md += &treatment_table(d);
+    md += &arm_table(d, &risk);
+    md += &settings_table(d);
+    md + "\n"
+}
+
+fn endotype_table(d: &Design, risk: &str) -> String {
+    let mut md = format!(
         "| true endotype | prevalence at screening | control {risk} | classified as | share of randomised |\n|---|---|---|---|---|\n"
     );
     for (e, share) in d.endotypes.iter().zip(&d.composition) {
@@ -326,7 +335,12 @@ pub(super) fn assumptions(d: &Design) -> String {
             pct(*share)
         );
     }
-    md += "\n| treatment | effect measure | value by true endotype |\n|---|---|---|\n";
+    md
+}
+
+fn treatment_table(d: &Design) -> String {
+    let mut md =
+        String::from("\n| treatment | effect measure | value by true endotype |\n|---|---|---|\n");
     for t in &d.treatments {
         let by: Vec<String> = d
             .endotypes
@@ -341,7 +355,11 @@ pub(super) fn assumptions(d: &Design) -> String {
             by.join(", ")
         );
     }
-    md += &format!(
+    md
+}
+
+fn arm_table(d: &Design, risk: &str) -> String {
+    let mut md = format!(
         "\n| arm | ratio | treatment by diagnostic label | true {risk} |\n|---|---|---|---|\n"
     );
     for (a, arm) in d.arms.iter().enumerate() {
@@ -365,8 +383,12 @@ pub(super) fn assumptions(d: &Design) -> String {
             pct(d.true_risk[a])
         );
     }
+    md
+}
+
+fn settings_table(d: &Design) -> String {
     let eligible: Vec<&str> = d.eligible.iter().map(|&l| label_shown(d, l)).collect();
-    md += &format!(
+    let mut md = format!(
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
          | classification | {} |\n| randomisation | {} |\n| {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
         d.event,
@@ -407,5 +429,5 @@ pub(super) fn assumptions(d: &Design) -> String {
             d.analysis.multiplicity.as_str()
         );
     }
-    md + "\n"
+    md
 }

@@ -165,7 +165,26 @@ pub fn report_markdown(
         md += &format!("{}\n\n", desc.trim());
     }
     md += &answer_box(d, search, cx);
-    md += "## Sample-size justification\n\n";
+    md += &justification_section(d, search, cx);
+    md += &curve_sections(d, cx);
+    if let Some(s) = sequential {
+        md += &interim_section(s, search);
+    }
+    md += &format!(
+        "## Power at the stated sample size (N = {})\n\n",
+        thousands(d.sample_size)
+    );
+    md += &power_table(cx.stated);
+    md += &format!("\n## Sample size for {} power\n\n", pct(cx.target));
+    md += &format!("```\n{}```\n\n", size_summary(d, search, cx.target));
+    md += &candidate_table(search);
+    md += &screening_and_budget(d, search);
+    md + &provenance_section(d, cx)
+}
+
+/// The paragraph to paste, one per comparison, or why there is none.
+fn justification_section(d: &Design, search: &SizeSearch, cx: &Context) -> String {
+    let mut md = String::from("## Sample-size justification\n\n");
     match search.chosen {
         Some(n) => {
             for r in &search.candidates[&n] {
@@ -181,6 +200,12 @@ pub fn report_markdown(
             );
         }
     }
+    md
+}
+
+/// The power curve, the design assumptions and (time to event) the survival curves.
+fn curve_sections(d: &Design, cx: &Context) -> String {
+    let mut md = String::new();
     md += &format!(
         "## Power curve\n\n![Power against total sample size]({REPORT_SVG})\n\n\
          Simulated power at each total sample size, with its Monte Carlo 95% interval (bars and band); \
@@ -199,17 +224,12 @@ pub fn report_markdown(
             m.reference_day
         );
     }
-    if let Some(s) = sequential {
-        md += &interim_section(s, search);
-    }
-    md += &format!(
-        "## Power at the stated sample size (N = {})\n\n",
-        thousands(d.sample_size)
-    );
-    md += &power_table(cx.stated);
-    md += &format!("\n## Sample size for {} power\n\n", pct(cx.target));
-    md += &format!("```\n{}```\n\n", size_summary(d, search, cx.target));
-    md += &candidate_table(search);
+    md
+}
+
+/// The screening burden and the budget at the N chosen.
+fn screening_and_budget(d: &Design, search: &SizeSearch) -> String {
+    let mut md = String::new();
     if let Some(n) = search.chosen {
         let r = &search.candidates[&n][0];
         md += &format!(
@@ -239,8 +259,12 @@ pub fn report_markdown(
             );
         }
     }
+    md
+}
+
+fn provenance_section(d: &Design, cx: &Context) -> String {
     let p = cx.provenance;
-    md += &format!(
+    let mut md = format!(
         "## Provenance\n\n| record | value |\n|---|---|\n| date (UTC) | {} |\n| engine | {ENGINE} |\n\
          | scenario | `{}` (copy beside this report) |\n| scenario SHA-256 | `{}` |\n| virtual trials per design point | {} |\n\
          | seed | {} |\n| reproduce | `{}` |\n",

@@ -32,6 +32,42 @@ pub(super) fn candidate_line(n: u64, rows: &[SummaryRow], target: f64) -> String
 
 /// What `endotrial size` prints.
 pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
+    let mut out = search_lines(d, s, target);
+    let Some(n) = s.chosen else {
+        return out;
+    };
+    let rows = &s.candidates[&n];
+    out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
+    out += &chosen_details(d, n, &rows[0]);
+    if rows.iter().any(|r| r.power_ci_low < target) {
+        out += &format!(
+            "  note: the 95% Monte Carlo interval at N = {n} includes the target {target}: more replicates may move the choice by a grid step or two.\n"
+        );
+    }
+    if let Some(below) = s.candidates.get(&(n - s.step.min(n))).filter(|_| n > s.min) {
+        out += &format!("  below:  {}\n", candidate_line(n - s.step, below, target));
+    }
+    if !s.dips.is_empty() {
+        out += &format!(
+            "  note: power is saw-toothed in N (discrete test statistics): it dips back below {target}, beyond Monte Carlo error, at N = {} within +10% of the chosen N.\n",
+            s.dips
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        out += &match s.stable_from {
+            Some(m) => {
+                format!("        no such dip from N = {m} on that range.\n")
+            }
+            None => "        the last N of that range dips too.\n".into(),
+        };
+    }
+    out
+}
+
+/// What was searched: the question, the grid and the normal approximation's start.
+fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
     let arms: Vec<&str> = s.candidates.values().next().map_or(Vec::new(), |rows| {
         rows.iter().map(|r| r.arm.as_str()).collect()
     });
@@ -80,11 +116,11 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
             None => "target not reached in range".into(),
         }
     );
-    let Some(n) = s.chosen else {
-        return out;
-    };
-    let rows = &s.candidates[&n];
-    out += &format!("  chosen: {}\n", candidate_line(n, rows, target));
+    out
+}
+
+/// What the chosen N means for patients, deaths, duration and cost (from its first row).
+fn chosen_details(d: &Design, n: u64, row: &SummaryRow) -> String {
     let evaluable = if d.survival().is_some() {
         format!("{} lost to follow-up", pct(d.dropout))
     } else if d.dropout > 0.0 {
@@ -96,11 +132,11 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     } else {
         "no dropout".into()
     };
-    out += &format!(
+    let mut out = format!(
         "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",
-        rows[0].mean_screened, rows[0].p95_screened
+        row.mean_screened, row.p95_screened
     );
-    if let Some(sv) = &rows[0].survival {
+    if let Some(sv) = &row.survival {
         out += &format!(
             "          deaths by the analysis: mean {:.1} (control {:.1}, arm {:.1})\n",
             sv.mean_events, sv.mean_events_control, sv.mean_events_arm
@@ -114,41 +150,17 @@ pub fn size_summary(d: &Design, s: &SizeSearch, target: f64) -> String {
     }
     if let Some(c) = &d.cost {
         let cur = &c.currency;
-        let p95 = if rows[0].p95_cost.is_nan() {
+        let p95 = if row.p95_cost.is_nan() {
             String::new()
         } else {
-            format!(", 95th percentile {}", money(rows[0].p95_cost, cur))
+            format!(", 95th percentile {}", money(row.p95_cost, cur))
         };
         out += &format!(
             "          cost: mean {}{p95} ({} per screened, {} per randomised patient)\n",
-            money(rows[0].mean_cost, cur),
+            money(row.mean_cost, cur),
             price(c.screening, cur),
             price(c.per_patient, cur),
         );
-    }
-    if rows.iter().any(|r| r.power_ci_low < target) {
-        out += &format!(
-            "  note: the 95% Monte Carlo interval at N = {n} includes the target {target}: more replicates may move the choice by a grid step or two.\n"
-        );
-    }
-    if let Some(below) = s.candidates.get(&(n - s.step.min(n))).filter(|_| n > s.min) {
-        out += &format!("  below:  {}\n", candidate_line(n - s.step, below, target));
-    }
-    if !s.dips.is_empty() {
-        out += &format!(
-            "  note: power is saw-toothed in N (discrete test statistics): it dips back below {target}, beyond Monte Carlo error, at N = {} within +10% of the chosen N.\n",
-            s.dips
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        out += &match s.stable_from {
-            Some(m) => {
-                format!("        no such dip from N = {m} on that range.\n")
-            }
-            None => "        the last N of that range dips too.\n".into(),
-        };
     }
     out
 }
