@@ -219,7 +219,7 @@ fn rejections_and_selection_match_rpact() {
                 );
             }
             close(&format!("{what}: any"), r.summary.power, n, any, RPACT);
-            let q = r.summary.sequential.as_ref().expect("looks");
+            let q = r.summary.sequential().expect("looks");
             close(
                 &format!("{what}: success at look 1"),
                 q.p_early_efficacy,
@@ -455,7 +455,7 @@ fn threshold_selection_matches_exact_enumeration() {
     for (row, kept) in r.adaptation.iter().zip(exact.kept) {
         close(&row.hypothesis, row.p_selected, n, kept, f64::INFINITY);
     }
-    let q = r.summary.sequential.as_ref().expect("looks");
+    let q = r.summary.sequential().expect("looks");
     close("futility", q.p_early_futility, n, exact.none, f64::INFINITY);
     let futility = r.adaptation[0].p_futility;
     close(
@@ -596,7 +596,7 @@ fn selecting_all_of_one_population_is_an_inverse_normal_design() {
         "{} vs {total}",
         r.summary.power
     );
-    let q = r.summary.sequential.as_ref().expect("looks");
+    let q = r.summary.sequential().expect("looks");
     assert!(
         (q.p_early_efficacy - early).abs() < common::MC_SE * se(early, trials),
         "{} vs {early}",
@@ -688,8 +688,9 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
     let screened = (2.0 * before, 4.0 * var_before + 2.0 * before);
     assert_mean("screened before", row.mean_screened_before, screened);
     let per_arm = moments([12.0, 24.0, 36.0]);
-    assert_mean("drug arm", r.summary.mean_evaluable_arm, per_arm);
-    assert_mean("control", r.summary.mean_evaluable_control, per_arm);
+    let b = r.summary.binary().expect("a binary row");
+    assert_mean("drug arm", b.mean_evaluable_arm, per_arm);
+    assert_mean("control", b.mean_evaluable_control, per_arm);
     // Not vacuous: a tenth of the trials stop at look 1.
     assert!(reject[0] > 0.1, "{reject:?}");
 }

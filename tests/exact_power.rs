@@ -59,10 +59,11 @@ fn within(what: &str, case: &TwoArm, simulated: f64, exact: f64, se: f64) {
 fn check(case: TwoArm) {
     let design = case.design();
     let row = &common::run(&design)[0];
+    let b = row.binary().expect("a binary row");
     let x = exact(&case);
     let r = design.replicates as f64;
     let (p1, p0) = true_risks(&case);
-    assert!((row.true_risk_arm - p1).abs() < 1e-12 && (row.true_risk_control - p0).abs() < 1e-12);
+    assert!((b.true_risk_arm - p1).abs() < 1e-12 && (b.true_risk_control - p0).abs() < 1e-12);
     within(
         "power",
         &case,
@@ -74,35 +75,35 @@ fn check(case: TwoArm) {
     within(
         "coverage",
         &case,
-        row.coverage,
+        b.coverage,
         x.coverage,
         (x.coverage * (1.0 - x.coverage) / est).sqrt(),
     );
     within(
         "mean_difference",
         &case,
-        row.mean_difference,
+        b.mean_difference,
         x.difference.mean(),
         x.difference.se(est),
     );
     within(
         "bias",
         &case,
-        row.bias,
+        b.bias,
         x.difference.mean() - (p1 - p0),
         x.difference.se(est),
     );
     within(
         "mean_risk_arm",
         &case,
-        row.mean_risk_arm,
+        b.mean_risk_arm,
         x.risk_arm.mean(),
         x.risk_arm.se(est),
     );
     within(
         "mean_risk_control",
         &case,
-        row.mean_risk_control,
+        b.mean_risk_control,
         x.risk_control.mean(),
         x.risk_control.se(est),
     );
@@ -110,19 +111,15 @@ fn check(case: TwoArm) {
     within(
         "bias_se",
         &case,
-        row.bias_se,
+        b.bias_se,
         x.difference.se(est),
         x.difference.se(est) / 20.0,
     );
     for (what, simulated, m) in [
-        (
-            "mean_evaluable_arm",
-            row.mean_evaluable_arm,
-            x.evaluable_arm,
-        ),
+        ("mean_evaluable_arm", b.mean_evaluable_arm, x.evaluable_arm),
         (
             "mean_evaluable_control",
-            row.mean_evaluable_control,
+            b.mean_evaluable_control,
             x.evaluable_control,
         ),
     ] {
@@ -439,10 +436,14 @@ fn bias_se_is_the_sample_sd_of_the_estimates_over_root_n() {
     let d = TwoArm::default().design();
     let one = |i: u64| {
         let tally = engine::simulate(&d, i..i + 1, &|_| {});
-        summary::summarise(&d, &tally)[0].mean_difference
+        summary::summarise(&d, &tally)[0]
+            .binary()
+            .expect("a binary row")
+            .mean_difference
     };
     let estimates: Vec<f64> = (0..5).map(one).collect();
     let row = &summary::summarise(&d, &engine::simulate(&d, 0..5, &|_| {}))[0];
-    assert_eq!(row.estimable, 5);
-    common::assert_bias_se(&estimates, row.mean_difference, row.bias_se);
+    let b = row.binary().expect("a binary row");
+    assert_eq!(b.estimable, 5);
+    common::assert_bias_se(&estimates, b.mean_difference, b.bias_se);
 }

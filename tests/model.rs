@@ -119,34 +119,34 @@ fn screening_counts_match_the_negative_binomial() {
 fn observed_risks_are_unbiased_for_the_true_risks() {
     let d = common::design(SCENARIO);
     for row in common::run(&d) {
+        let b = row.binary().expect("a binary row");
         // Each trial's observed risk has SD at most 0.5 / sqrt(evaluable).
         let se = |n: f64| 0.5 / (n * d.replicates as f64).sqrt();
         assert!(
-            (row.mean_risk_arm - row.true_risk_arm).abs()
-                < common::MC_SE * se(row.mean_evaluable_arm)
+            (b.mean_risk_arm - b.true_risk_arm).abs() < common::MC_SE * se(b.mean_evaluable_arm)
         );
         assert!(
-            (row.mean_risk_control - row.true_risk_control).abs()
-                < common::MC_SE * se(row.mean_evaluable_control)
+            (b.mean_risk_control - b.true_risk_control).abs()
+                < common::MC_SE * se(b.mean_evaluable_control)
         );
         assert!(
-            row.bias.abs() < common::MC_SE * row.bias_se,
+            b.bias.abs() < common::MC_SE * b.bias_se,
             "{}: bias {} se {}",
             row.arm,
-            row.bias,
-            row.bias_se
+            b.bias,
+            b.bias_se
         );
         // Expected evaluable: N * ratio / 4 * (1 - dropout); per-trial SD below 1.3 (block
         // remainder and dropout), below 1.8 for placebo.
         let se = |sd: f64| sd / (d.replicates as f64).sqrt();
         let arm = 101.0 / 4.0 * 0.94;
         assert!(
-            (row.mean_evaluable_arm - arm).abs() < common::MC_SE * se(1.3),
+            (b.mean_evaluable_arm - arm).abs() < common::MC_SE * se(1.3),
             "{}",
-            row.mean_evaluable_arm
+            b.mean_evaluable_arm
         );
         let control = 101.0 * 2.0 / 4.0 * 0.94;
-        assert!((row.mean_evaluable_control - control).abs() < common::MC_SE * se(1.8));
+        assert!((b.mean_evaluable_control - control).abs() < common::MC_SE * se(1.8));
     }
 }
 
@@ -267,10 +267,9 @@ fn count_level_engine_agrees_with_a_patient_level_simulator() {
         );
         // Evaluable counts: binomial(101 * share, 0.94)-like, SD below 5 per trial.
         let se_n = 5.0 * (1.0 / t + 1.0 / d.replicates as f64).sqrt();
-        assert!((row.mean_evaluable_arm - p.evaluable_arm / t).abs() < common::MC_SE * se_n);
-        assert!(
-            (row.mean_evaluable_control - p.evaluable_control / t).abs() < common::MC_SE * se_n
-        );
+        let b = row.binary().expect("a binary row");
+        assert!((b.mean_evaluable_arm - p.evaluable_arm / t).abs() < common::MC_SE * se_n);
+        assert!((b.mean_evaluable_control - p.evaluable_control / t).abs() < common::MC_SE * se_n);
         let mean = p.screened / t;
         let sd = (p.screened_sq / t - mean * mean).sqrt();
         let se_s = sd * (1.0 / t + 1.0 / d.replicates as f64).sqrt();

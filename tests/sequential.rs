@@ -442,7 +442,7 @@ fn stopping_probabilities_match_exact_enumeration() {
         let (mean, se) = mean_and_se(&e.ended, &at, r);
         let row = &summary::summarise(&d, &tally)[0];
         let simulated = if case.per_arm.len() > 1 {
-            row.sequential.as_ref().unwrap().expected_randomised
+            row.sequential().unwrap().expected_randomised
         } else {
             60.0
         };
@@ -451,7 +451,7 @@ fn stopping_probabilities_match_exact_enumeration() {
             "{}: expected randomised {simulated} vs exact {mean} (SE {se})",
             case.what
         );
-        if let Some(s) = &row.sequential {
+        if let Some(s) = &row.sequential() {
             early_stopping_columns(case.what, s, &e, &at, case.per_arm, case.accrual, r);
         }
         // Power is the sum of the efficacy stops.
@@ -880,8 +880,8 @@ futility_bounds = [0.0, 0.0]
             .sum::<f64>()
             .sqrt();
         let s = summary::summarise(&d, &tally)[0]
-            .sequential
-            .clone()
+            .sequential()
+            .cloned()
             .unwrap();
         let se = sd * (1.0 / r + 1.0 / rpact_iterations).sqrt();
         assert!(
@@ -1159,7 +1159,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
             row.arm,
             row.power
         );
-        let early = row.sequential.as_ref().unwrap().p_early_efficacy;
+        let early = row.sequential().unwrap().p_early_efficacy;
         let se = (e.efficacy[0] * (1.0 - e.efficacy[0]) / r).sqrt();
         assert!(
             (early - e.efficacy[0]).abs() < common::MC_SE * se,
@@ -1190,7 +1190,7 @@ fn an_arm_that_stops_early_leaves_and_the_null_arm_keeps_its_type_i_error() {
     let counts: Vec<u64> = seq.randomised.keys().copied().collect();
     assert_eq!(counts, vec![150, 250, 300], "{:?}", seq.randomised);
     assert_eq!(seq.randomised[&150], seq.ended[0]);
-    let s = rows[0].sequential.as_ref().unwrap();
+    let s = rows[0].sequential().unwrap();
     assert!(s.p_early_efficacy > 0.9, "{s:?}");
     // Screening after an arm left (drawn for the patients of the arms still open).
     check_screening(&d, &tally);

@@ -95,6 +95,7 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
 
     let row = &summary::summarise(&d, &tally)[0];
     assert_mc("power", row.power, x.power, proportion_se(x.power, rf));
+    let b = row.binary().expect("a binary row");
     se_of("power", row.power_se, row.power, rf);
     assert_wilson(
         "power",
@@ -104,15 +105,15 @@ fn subgroup_interaction_and_holm_outputs_match_exact_enumeration() {
     );
     assert_mc(
         "coverage",
-        row.coverage,
+        b.coverage,
         x.coverage,
         proportion_se(x.coverage, rf),
     );
     assert_mc(
         "mean_difference",
-        row.mean_difference,
+        b.mean_difference,
         x.mean_difference,
-        row.bias_se,
+        b.bias_se,
     );
 
     let subgroups = summary::subgroup_rows(&d, &tally);

@@ -24,7 +24,7 @@ use rand::{RngExt, SeedableRng};
 const Z975: f64 = 1.959963984540054;
 
 fn surv(row: &SummaryRow) -> &SurvivalColumns {
-    row.survival.as_ref().expect("time-to-event columns")
+    row.survival().expect("time-to-event columns")
 }
 
 /// Asserts |a - b| < 4 sqrt(se_a^2 + se_b^2).
@@ -913,7 +913,7 @@ fn event_driven_looks_match_rpact() {
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let row = summary::summarise(&d, &tally).remove(0);
     let looks = summary::sequential_rows(&d, &tally);
-    let q = row.sequential.as_ref().expect("sequential columns");
+    let q = row.sequential().expect("sequential columns");
     for (k, rpact) in [0.16585, 0.63251].into_iter().enumerate() {
         close(
             "rejected at look",

@@ -8,7 +8,7 @@ use super::{
     BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
-use crate::engine::summary;
+use crate::engine::summary::{self, EndpointColumns};
 use crate::model::design::Design;
 use crate::model::scenario::Scenario;
 use crate::output;
@@ -152,8 +152,7 @@ fn sequential_size(
     let null_rows = summary::summarise(&null, &simulate(pool, &null, 0..null.replicates, quiet));
     let expected = |rows: &[summary::SummaryRow]| {
         rows[0]
-            .sequential
-            .as_ref()
+            .sequential()
             .map_or(f64::NAN, |s| s.expected_randomised)
     };
     Ok(Some(report::size_text::SequentialSize {
@@ -232,13 +231,15 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         for r in rows {
-            let truth = match &r.survival {
-                Some(s) if s.true_hazard_ratio.is_nan() => format!(
+            let truth = match &r.endpoint {
+                EndpointColumns::TimeToEvent(s) if s.true_hazard_ratio.is_nan() => format!(
                     "true mortality {:.4} vs {:.4} by day {}",
                     s.true_mortality_arm, s.true_mortality_control, s.mortality_day
                 ),
-                Some(s) => format!("true hazard ratio {:.4}", s.true_hazard_ratio),
-                None => format!("true difference {:+.4}", r.true_difference),
+                EndpointColumns::TimeToEvent(s) => {
+                    format!("true hazard ratio {:.4}", s.true_hazard_ratio)
+                }
+                EndpointColumns::Binary(b) => format!("true difference {:+.4}", b.true_difference),
             };
             println!(
                 "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), {truth}",
@@ -386,11 +387,8 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         &dir.join("sample_size.csv"),
         &output::result_csv::sample_size_csv(&search),
     )?;
-    if d.survival().is_some() {
-        write_file(
-            &dir.join(plot::SURVIVAL_SVG),
-            super::survival_svg(d).as_bytes(),
-        )?;
+    if let Some((name, svg)) = super::endpoint_figure(d) {
+        write_file(&dir.join(name), svg.as_bytes())?;
     }
     write_file(&dir.join("report.md"), md.as_bytes())?;
     write_file(

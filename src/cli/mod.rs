@@ -18,8 +18,9 @@ use crate::engine::design_values::DesignValues;
 use crate::engine::shard::{Shard, ShardError, ShardSpec};
 use crate::engine::summary;
 use crate::engine::tally::Tally;
-use crate::model::design::{Design, EndpointModel, MAX_SAMPLE_SIZE};
+use crate::model::design::{Design, DesignKind, EndpointModel, MAX_SAMPLE_SIZE};
 use crate::model::scenario::{Scenario, ScenarioError};
+use crate::model::survival::SurvivalModel;
 use crate::model::templates::Template;
 use crate::output;
 use crate::output::result_dir::ResultDir;
@@ -516,8 +517,16 @@ fn csvs_of(
             "subgroups.csv",
             // Within-label analyses of a time-to-event endpoint, or of the stages of an
             // adaptive design, are not built yet.
-            (d.survival().is_none() && d.adaptation().is_none())
-                .then(|| output::result_csv::subgroups_csv(&summary::subgroup_rows(d, tally))),
+            match (&d.endpoint, &d.kind) {
+                (EndpointModel::TimeToEvent(_), _) | (_, DesignKind::AdaptiveEnrichment(..)) => {
+                    None
+                }
+                (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+                    Some(output::result_csv::subgroups_csv(&summary::subgroup_rows(
+                        d, tally,
+                    )))
+                }
+            },
         ),
         (
             "hypotheses.csv",
@@ -534,11 +543,19 @@ fn csvs_of(
     ]
 }
 
+/// The figure an endpoint draws beside its results (`run`'s summary.csv and `report`'s
+/// report.md), if any, with its file name.
+fn endpoint_figure(d: &Design) -> Option<(&'static str, String)> {
+    match &d.endpoint {
+        EndpointModel::Binary => None,
+        EndpointModel::TimeToEvent(m) => Some((plot::SURVIVAL_SVG, survival_svg(d, m))),
+    }
+}
+
 /// Each arm's true survival from day 0 to the follow-up (or the last mortality point), in 200
-/// steps: `plot::SURVIVAL_SVG`, written by `run` beside summary.csv and by `report` beside
-/// report.md.
-fn survival_svg(d: &Design) -> String {
-    let last = d.survival().expect("time-to-event").reference_day;
+/// steps.
+fn survival_svg(d: &Design, m: &SurvivalModel) -> String {
+    let last = m.reference_day;
     let curves: Vec<(String, Vec<(f64, f64)>)> = d
         .arms
         .iter()
@@ -575,12 +592,11 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
             None => out.remove(name),
         }
     }
-    // The true survival curves of a time-to-event design, beside its results.
-    match d.endpoint {
-        EndpointModel::TimeToEvent(_) => out
-            .stage(plot::SURVIVAL_SVG, survival_svg(d).as_bytes())
-            .with_context(cannot)?,
-        EndpointModel::Binary => out.remove(plot::SURVIVAL_SVG),
+    // The true survival curves of a time-to-event design, beside its results (and no stale
+    // curves beside those of another kind of endpoint).
+    match endpoint_figure(d) {
+        Some((name, svg)) => out.stage(name, svg.as_bytes()).with_context(cannot)?,
+        None => out.remove(plot::SURVIVAL_SVG),
     }
     out.stage(SCENARIO_COPY, scenario.text.as_bytes())
         .with_context(cannot)?;

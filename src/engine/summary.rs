@@ -2,15 +2,16 @@
 //! adaptation.csv and sequential.csv.
 
 use crate::engine::design_values::DesignValues;
-use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonTally, from_fixed};
 use crate::engine::tally::sequential::SequentialTally;
 use crate::engine::tally::survival::SurvivalTally;
+use crate::engine::tally::{DesignTally, EndpointTally, Tally};
 use crate::model::design::Design;
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::stats::analysis::Z_975;
 
-/// One row of summary.csv: a comparison of an arm with control.
+/// One row of summary.csv: a comparison of an arm with control. The columns every design has
+/// are fields; the endpoint's and the design's own are kinds, as the design's are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
     pub scenario: String,
@@ -27,6 +28,92 @@ pub struct SummaryRow {
     pub power_ci_low: f64,
     pub power_ci_high: f64,
     pub analytic_power: f64,
+    pub mean_screened: f64,
+    pub p95_screened: u64,
+    /// Cost of a trial: screening x screened + per_patient x randomised (NaN without [cost]).
+    pub mean_cost: f64,
+    /// 95th percentile of the cost (cost is increasing in the number screened).
+    pub p95_cost: f64,
+    /// Currency of the costs (empty without [cost]).
+    pub currency: String,
+    /// The endpoint's own columns: what is estimated and observed.
+    pub endpoint: EndpointColumns,
+    /// What interim looks change, if the design has any.
+    pub design: DesignColumns,
+}
+
+/// summary.csv's columns of each kind of endpoint, as `model::design::EndpointModel`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndpointColumns {
+    Binary(BinaryColumns),
+    TimeToEvent(SurvivalColumns),
+}
+
+/// summary.csv's columns of a design's looks: none for a design without interim looks (fixed,
+/// or a `[sequential]` plan of one look), or those of its interim looks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DesignColumns {
+    NoInterim,
+    Interim(SequentialColumns),
+}
+
+impl SummaryRow {
+    /// The binary endpoint's columns, if this row is of one.
+    pub fn binary(&self) -> Option<&BinaryColumns> {
+        match &self.endpoint {
+            EndpointColumns::Binary(b) => Some(b),
+            EndpointColumns::TimeToEvent(_) => None,
+        }
+    }
+
+    /// The time-to-event endpoint's columns, if this row is of one.
+    pub fn survival(&self) -> Option<&SurvivalColumns> {
+        match &self.endpoint {
+            EndpointColumns::TimeToEvent(s) => Some(s),
+            EndpointColumns::Binary(_) => None,
+        }
+    }
+
+    /// The true risks, (control, arm): of the binary outcome, or of death by the reference day
+    /// of a time-to-event one.
+    pub fn true_risks(&self) -> (f64, f64) {
+        match &self.endpoint {
+            EndpointColumns::Binary(b) => (b.true_risk_control, b.true_risk_arm),
+            EndpointColumns::TimeToEvent(s) => (s.true_mortality_control, s.true_mortality_arm),
+        }
+    }
+
+    /// The true difference in risk, arm minus control: of the binary outcome, or of death by
+    /// the reference day of a time-to-event one.
+    pub fn true_difference(&self) -> f64 {
+        match &self.endpoint {
+            EndpointColumns::Binary(b) => b.true_difference,
+            EndpointColumns::TimeToEvent(s) => s.true_mortality_arm - s.true_mortality_control,
+        }
+    }
+
+    /// Mean patients per trial with an outcome, (control, arm): the evaluable patients of a
+    /// binary endpoint; every randomised patient of a time-to-event one (each is followed to
+    /// the analysis, censored or not).
+    pub fn mean_evaluable(&self) -> (f64, f64) {
+        match &self.endpoint {
+            EndpointColumns::Binary(b) => (b.mean_evaluable_control, b.mean_evaluable_arm),
+            EndpointColumns::TimeToEvent(s) => (s.mean_randomised_control, s.mean_randomised_arm),
+        }
+    }
+
+    /// The columns of the interim looks, if the design has any.
+    pub fn sequential(&self) -> Option<&SequentialColumns> {
+        match &self.design {
+            DesignColumns::Interim(s) => Some(s),
+            DesignColumns::NoInterim => None,
+        }
+    }
+}
+
+/// summary.csv's columns for a binary endpoint: the risks and their difference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinaryColumns {
     pub true_risk_control: f64,
     pub true_risk_arm: f64,
     pub true_difference: f64,
@@ -37,24 +124,11 @@ pub struct SummaryRow {
     pub mean_risk_arm: f64,
     pub mean_evaluable_control: f64,
     pub mean_evaluable_arm: f64,
-    pub mean_screened: f64,
-    pub p95_screened: u64,
-    // Columns beyond the contract.
     /// Trials in which the difference was estimable (both arms with evaluable patients): the
     /// denominator of mean_difference, bias, coverage and the mean risks.
     pub estimable: u64,
     /// Monte Carlo standard error of mean_difference (and so of bias).
     pub bias_se: f64,
-    /// Cost of a trial: screening x screened + per_patient x randomised (NaN without [cost]).
-    pub mean_cost: f64,
-    /// 95th percentile of the cost (cost is increasing in the number screened).
-    pub p95_cost: f64,
-    /// Currency of the costs (empty without [cost]).
-    pub currency: String,
-    /// Designs with interim looks: what the looks change.
-    pub sequential: Option<SequentialColumns>,
-    /// Time-to-event designs: their own columns (the binary ones above do not apply).
-    pub survival: Option<SurvivalColumns>,
 }
 
 /// summary.csv's columns for a time-to-event design.
@@ -361,11 +435,16 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
     let r = tally.trials;
     let c = design.control;
     // Interim looks make the number randomised vary from trial to trial.
-    let interim = tally.sequential().filter(|_| design.has_interim_looks());
-    let mean_randomised = match (interim, tally.survival()) {
+    let interim = match &tally.design {
+        DesignTally::Fixed => None,
+        DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => {
+            Some(s).filter(|_| design.has_interim_looks())
+        }
+    };
+    let mean_randomised = match (interim, &tally.endpoint) {
         (Some(s), _) => s.sum_randomised as f64 / r as f64,
-        (_, Some(s)) => s.sum_randomised as f64 / r as f64,
-        _ => design.sample_size as f64,
+        (None, EndpointTally::TimeToEvent(s)) => s.sum_randomised as f64 / r as f64,
+        (None, EndpointTally::Binary) => design.sample_size as f64,
     };
     let mean_screened = mean_randomised + tally.mean_failures();
     let p95_screened = tally.screened_quantile(0.95);
@@ -387,13 +466,6 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
         .map(|(j, (arm, t))| {
             let power = t.rejections as f64 / r as f64;
             let (lo, hi) = wilson_interval(t.rejections, r, Z_975);
-            let true_difference = design.true_risk[arm] - design.true_risk[c];
-            let est = t.estimable as f64;
-            let mean_difference = from_fixed(t.sum_estimate) / est;
-            let var = (from_fixed(t.sum_estimate_sq) / est - mean_difference * mean_difference)
-                .max(0.0)
-                * est
-                / (est - 1.0);
             SummaryRow {
                 scenario: design.name.clone(),
                 arm: design.arms[arm].name.clone(),
@@ -409,33 +481,55 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                 power_ci_low: lo,
                 power_ci_high: hi,
                 analytic_power: values.analytic_power[j],
-                true_risk_control: design.true_risk[c],
-                true_risk_arm: design.true_risk[arm],
-                true_difference,
-                mean_difference,
-                bias: mean_difference - true_difference,
-                coverage: t.covered as f64 / est,
-                mean_risk_control: from_fixed(t.sum_observed_control) / est,
-                mean_risk_arm: from_fixed(t.sum_observed_arm) / est,
-                mean_evaluable_control: t.sum_evaluable_control as f64 / r as f64,
-                mean_evaluable_arm: t.sum_evaluable_arm as f64 / r as f64,
                 mean_screened,
                 p95_screened,
-                estimable: t.estimable,
-                bias_se: (var / est).sqrt(),
                 mean_cost,
                 p95_cost,
                 currency: design
                     .cost
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
-                sequential: interim.map(|s| sequential_columns(values, s, j, r)),
-                survival: tally
-                    .survival()
-                    .map(|s| survival_columns(design, values, t, s, j, arm, r)),
+                endpoint: match &tally.endpoint {
+                    EndpointTally::Binary => {
+                        EndpointColumns::Binary(binary_columns(design, t, arm, r))
+                    }
+                    EndpointTally::TimeToEvent(s) => EndpointColumns::TimeToEvent(
+                        survival_columns(design, values, t, s, j, arm, r),
+                    ),
+                },
+                design: match interim {
+                    Some(s) => DesignColumns::Interim(sequential_columns(values, s, j, r)),
+                    None => DesignColumns::NoInterim,
+                },
             }
         })
         .collect()
+}
+
+/// The summary columns of a binary endpoint, for the comparison of `arm` with control.
+fn binary_columns(design: &Design, t: &ComparisonTally, arm: usize, trials: u64) -> BinaryColumns {
+    let r = trials as f64;
+    let c = design.control;
+    let true_difference = design.true_risk[arm] - design.true_risk[c];
+    let est = t.estimable as f64;
+    let mean_difference = from_fixed(t.sum_estimate) / est;
+    let var = (from_fixed(t.sum_estimate_sq) / est - mean_difference * mean_difference).max(0.0)
+        * est
+        / (est - 1.0);
+    BinaryColumns {
+        true_risk_control: design.true_risk[c],
+        true_risk_arm: design.true_risk[arm],
+        true_difference,
+        mean_difference,
+        bias: mean_difference - true_difference,
+        coverage: t.covered as f64 / est,
+        mean_risk_control: from_fixed(t.sum_observed_control) / est,
+        mean_risk_arm: from_fixed(t.sum_observed_arm) / est,
+        mean_evaluable_control: t.sum_evaluable_control as f64 / r,
+        mean_evaluable_arm: t.sum_evaluable_arm as f64 / r,
+        estimable: t.estimable,
+        bias_se: (var / est).sqrt(),
+    }
 }
 
 /// The summary columns of a time-to-event design, for comparison `j` (of `arm`).

@@ -4,6 +4,7 @@
 use crate::engine::summary::SummaryRow;
 use crate::model::design::Design;
 use crate::output::result_csv::{num, to_csv};
+use crate::output::words::endpoint_words;
 
 /// One design of a comparison: its summary at the stated N, and at the N reaching the target.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ pub fn compare_csv(rows: &[CompareRow]) -> Vec<u8> {
                 s.control.clone(),
                 s.test.clone(),
                 num(c.design.eligible_fraction),
-                num(s.true_difference),
+                num(s.true_difference()),
                 s.sample_size.to_string(),
                 num(s.power),
                 num(s.power_ci_low),
@@ -165,10 +166,7 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
                 f.name, d.name
             )
         };
-        let endpoint = |d: &crate::model::design::Design| match d.survival() {
-            Some(_) => format!("time to {} (log-rank)", d.event),
-            None => format!("{} ({})", d.event, d.better.phrase()),
-        };
+        let endpoint = |d: &crate::model::design::Design| endpoint_words(d).analysis;
         if endpoint(f) != endpoint(d) {
             warnings.push(differ("analyses", endpoint(f), endpoint(d)));
         }
@@ -203,7 +201,7 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
     // With interim looks, N is a maximum: say what such a design randomises on average.
     for c in &designs {
         if let Some((n, row)) = &c.at_target
-            && let Some(s) = &row.sequential
+            && let Some(s) = row.sequential()
         {
             warnings.push(format!(
                 "{} has {} looks: its N is a maximum sample size; at N@target = {n} it randomises {:.0} on average (stops early with probability {:.3})",

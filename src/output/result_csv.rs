@@ -3,7 +3,8 @@
 //! subgroups.csv, hypotheses.csv, sample_size.csv and a sweep's CSV.
 
 use crate::engine::summary::{
-    AdaptationRow, HypothesisRow, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+    AdaptationRow, BinaryColumns, DesignColumns, EndpointColumns, HypothesisRow, SequentialRow,
+    SubgroupRow, SummaryRow, SurvivalColumns,
 };
 use crate::tools::size::SizeSearch;
 
@@ -111,16 +112,14 @@ pub(super) fn survival_header() -> Vec<&'static str> {
         .collect()
 }
 
-/// The header of summary.csv (and of a sweep's rows) for these rows.
 /// The header of summary.csv (and of a sweep's rows) for these rows: the time-to-event
 /// columns or the binary ones, then the sequential columns if any row has interim looks.
 pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
-    let mut h = if rows.iter().any(|r| r.survival.is_some()) {
-        survival_header()
-    } else {
-        SUMMARY_COLUMNS.to_vec()
+    let mut h = match rows.first().map(|r| &r.endpoint) {
+        Some(EndpointColumns::TimeToEvent(_)) => survival_header(),
+        Some(EndpointColumns::Binary(_)) | None => SUMMARY_COLUMNS.to_vec(),
     };
-    if rows.iter().any(|r| r.sequential.is_some()) {
+    if rows.iter().any(|r| r.sequential().is_some()) {
         h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
     }
     h
@@ -134,13 +133,13 @@ pub(super) fn has_sequential_columns(header: &[&str]) -> bool {
 /// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
 /// fields for a row without them).
 pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
-    let mut fields = match &r.survival {
-        Some(s) => survival_fields(r, s),
-        None => summary_fields(r),
+    let mut fields = match &r.endpoint {
+        EndpointColumns::Binary(b) => binary_fields(r, b),
+        EndpointColumns::TimeToEvent(s) => survival_fields(r, s),
     };
     if sequential {
-        match &r.sequential {
-            Some(s) => fields.extend([
+        match &r.design {
+            DesignColumns::Interim(s) => fields.extend([
                 s.looks.to_string(),
                 num(s.expected_randomised),
                 s.p95_randomised.to_string(),
@@ -150,14 +149,36 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
                 num(s.expected_months),
                 num(s.p95_months),
             ]),
-            None => fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new())),
+            DesignColumns::NoInterim => {
+                fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new()))
+            }
         }
     }
     fields
 }
 
-pub(super) fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
-    let mut fields = summary_fields(r)[..SHARED_LEADING].to_vec();
+/// The columns every summary row starts with, to `analytic_power`.
+fn leading_fields(r: &SummaryRow) -> [String; SHARED_LEADING] {
+    [
+        r.scenario.clone(),
+        r.arm.clone(),
+        r.control.clone(),
+        r.test.clone(),
+        r.alternative.clone(),
+        num(r.alpha),
+        r.replicates.to_string(),
+        r.seed.to_string(),
+        r.sample_size.to_string(),
+        num(r.power),
+        num(r.power_se),
+        num(r.power_ci_low),
+        num(r.power_ci_high),
+        num(r.analytic_power),
+    ]
+}
+
+fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
+    let mut fields = leading_fields(r).to_vec();
     fields.extend([
         num(s.follow_up_days),
         s.analysis_events.map_or(String::new(), |k| k.to_string()),
@@ -188,40 +209,28 @@ pub(super) fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String
     fields
 }
 
-pub(super) fn summary_fields(r: &SummaryRow) -> Vec<String> {
-    vec![
-        r.scenario.clone(),
-        r.arm.clone(),
-        r.control.clone(),
-        r.test.clone(),
-        r.alternative.clone(),
-        num(r.alpha),
-        r.replicates.to_string(),
-        r.seed.to_string(),
-        r.sample_size.to_string(),
-        num(r.power),
-        num(r.power_se),
-        num(r.power_ci_low),
-        num(r.power_ci_high),
-        num(r.analytic_power),
-        num(r.true_risk_control),
-        num(r.true_risk_arm),
-        num(r.true_difference),
-        num(r.mean_difference),
-        num(r.bias),
-        num(r.coverage),
-        num(r.mean_risk_control),
-        num(r.mean_risk_arm),
-        num(r.mean_evaluable_control),
-        num(r.mean_evaluable_arm),
+fn binary_fields(r: &SummaryRow, b: &BinaryColumns) -> Vec<String> {
+    let mut fields = leading_fields(r).to_vec();
+    fields.extend([
+        num(b.true_risk_control),
+        num(b.true_risk_arm),
+        num(b.true_difference),
+        num(b.mean_difference),
+        num(b.bias),
+        num(b.coverage),
+        num(b.mean_risk_control),
+        num(b.mean_risk_arm),
+        num(b.mean_evaluable_control),
+        num(b.mean_evaluable_arm),
         num(r.mean_screened),
         r.p95_screened.to_string(),
-        r.estimable.to_string(),
-        num(r.bias_se),
+        b.estimable.to_string(),
+        num(b.bias_se),
         num(r.mean_cost),
         num(r.p95_cost),
         r.currency.clone(),
-    ]
+    ]);
+    fields
 }
 
 /// A CSV file as bytes: a header and records of already formatted fields.
@@ -471,8 +480,8 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
                 (search.chosen == Some(n)).to_string(),
                 r.arm.clone(),
                 r.control.clone(),
-                num(r.mean_evaluable_arm),
-                num(r.mean_evaluable_control),
+                num(r.mean_evaluable().1),
+                num(r.mean_evaluable().0),
                 r.replicates.to_string(),
                 r.seed.to_string(),
                 num(r.mean_cost),

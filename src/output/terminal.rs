@@ -1,7 +1,9 @@
 //! The tables a run prints on the terminal: power per comparison with its looks, screening and
 //! time-to-event lines, and the hypotheses' adjusted power.
 
-use crate::engine::summary::{HypothesisRow, SequentialColumns, SummaryRow, SurvivalColumns};
+use crate::engine::summary::{
+    BinaryColumns, EndpointColumns, HypothesisRow, SequentialColumns, SummaryRow, SurvivalColumns,
+};
 
 /// Multiplicity results for the terminal.
 pub fn hypotheses_table(rows: &[HypothesisRow]) -> String {
@@ -126,42 +128,40 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             r.replicates,
             r.seed
         );
-        let approximation = if r.analytic_power.is_nan() && r.survival.is_some() {
-            "none (hazards not proportional)".to_string()
-        } else if r.analytic_power.is_nan() {
-            "none (adaptive enrichment)".to_string()
-        } else {
-            format!("{:.4}", r.analytic_power)
+        let approximation = match &r.endpoint {
+            _ if !r.analytic_power.is_nan() => format!("{:.4}", r.analytic_power),
+            EndpointColumns::TimeToEvent(_) => "none (hazards not proportional)".to_string(),
+            EndpointColumns::Binary(_) => "none (adaptive enrichment)".to_string(),
         };
         out += &format!(
             "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {approximation}\n",
             r.power, r.power_se, r.power_ci_low, r.power_ci_high
         );
-        if let Some(s) = &r.survival {
-            if let Some(q) = &r.sequential {
-                out += &looks_lines(r, q);
-            }
-            out += &survival_lines(r, s);
-            continue;
-        }
-        out += &format!(
-            "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
-            r.true_risk_control, r.true_risk_arm, r.true_difference
-        );
-        if r.estimable > 0 {
-            out += &format!(
-                "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
-                r.mean_difference, r.bias, r.bias_se, r.coverage
-            );
-        }
-        if let Some(s) = &r.sequential {
-            out += &looks_lines(r, s);
-        }
-        out += &format!(
-            "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
-            r.mean_evaluable_control, r.mean_evaluable_arm
-        );
-        out += &screening_lines(r);
+        let looks = r.sequential().map_or(String::new(), |q| looks_lines(r, q));
+        out += &match &r.endpoint {
+            EndpointColumns::Binary(b) => binary_lines(r, b, &looks),
+            EndpointColumns::TimeToEvent(s) => looks + &survival_lines(r, s),
+        };
     }
     out
+}
+
+/// A binary comparison's risks, estimate, looks, evaluable patients and screening.
+fn binary_lines(r: &SummaryRow, b: &BinaryColumns, looks: &str) -> String {
+    let mut out = format!(
+        "  true risk        control {:.4}, arm {:.4}; difference {:+.4}\n",
+        b.true_risk_control, b.true_risk_arm, b.true_difference
+    );
+    if b.estimable > 0 {
+        out += &format!(
+            "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+            b.mean_difference, b.bias, b.bias_se, b.coverage
+        );
+    }
+    out += looks;
+    out += &format!(
+        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
+        b.mean_evaluable_control, b.mean_evaluable_arm
+    );
+    out + &screening_lines(r)
 }

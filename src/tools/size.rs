@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use crate::engine;
 use crate::engine::summary::{self, SummaryRow};
 use crate::engine::tally::Tally;
-use crate::model::design::{Design, DesignKind};
+use crate::model::design::{Design, DesignKind, EndpointModel};
 use crate::model::vocabulary::Randomisation;
 use crate::stats::power;
 
@@ -348,10 +348,9 @@ fn search_range(design: &Design, opts: &SizeOptions) -> (u64, u64, u64, Option<u
     // up to 10^5, because its Cox fit (ties as Efron's) costs time in proportion to a trial's
     // deaths, and a mixture of endotypes has no normal approximation to bound the search
     // (`--max` searches further).
-    let default_cap: u64 = if design.survival().is_some() {
-        100_000
-    } else {
-        10_000_000
+    let default_cap: u64 = match design.endpoint {
+        EndpointModel::Binary => 10_000_000,
+        EndpointModel::TimeToEvent(_) => 100_000,
     };
     let analytic_cap = opts
         .max

@@ -2,9 +2,11 @@
 //! the classification matrix, the sequential plan, the adaptation and the time-to-event model.
 
 use crate::model::adaptation::Selection;
-use crate::model::design::Design;
+use crate::model::design::{Design, EndpointModel};
+use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Effect, LabelCounts, Sidedness, TestKind, TimeResolution};
 use crate::output::report::format::{num, pct};
+use crate::output::words::endpoint_words;
 use crate::stats::boundaries;
 use crate::stats::power;
 
@@ -126,10 +128,7 @@ pub(super) fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String 
         }
         other => format!("{} {}, ", other.name(), num(value)),
     };
-    let outcome = match d.survival() {
-        Some(m) => format!("{}-day mortality", m.reference_day),
-        None => d.event.clone(),
-    };
+    let outcome = endpoint_words(d).outcome;
     format!(
         "{} in {}: {measure}{outcome} {} under {} against {} under control",
         t.display,
@@ -194,12 +193,12 @@ pub fn sequential_text(d: &Design) -> String {
     else {
         return String::new();
     };
+    let words = endpoint_words(d);
+    let (units, column) = (words.information, words.information_column);
     // An event-driven design looks at fractions of its deaths, at random calendar times.
-    let event_driven = d.survival().is_some();
-    let (units, column) = if event_driven {
-        ("deaths", "deaths")
-    } else {
-        ("patients' outcomes", "outcomes")
+    let event_driven = match &d.endpoint {
+        EndpointModel::Binary => false,
+        EndpointModel::TimeToEvent(_) => true,
     };
     let mut out = format!(
         "  sequential: {} look(s) at {} of the {units}; {}; {}\n",
@@ -250,7 +249,7 @@ pub fn sequential_text(d: &Design) -> String {
         "    inflation factor {:.4}: for {} power, the maximum information ({}) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
         c.inflation,
         pct(1.0 - beta),
-        if event_driven { "deaths" } else { "patients" },
+        words.maximum_information,
         c.inflation,
         c.expected_h1,
         c.expected_h0
@@ -369,8 +368,7 @@ pub(super) fn per_arm(d: &Design, what: &str) -> String {
 
 /// `validate`'s model lines for a time-to-event endpoint: follow-up and analysis, mortality
 /// per arm, the hazard ratio and Schoenfeld's power.
-pub(super) fn survival_text(d: &Design) -> String {
-    let m = d.survival().expect("a time-to-event design");
+pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
     let mut out = String::from("\n  time to ");
     out += &d.event;
     out += &match (m.follow_up_days, m.analysis_events) {
@@ -442,10 +440,15 @@ pub fn describe(d: &Design) -> String {
     for (&l, p) in d.eligible.iter().zip(&d.stratum_prob) {
         out += &format!(" {} {:.4};", d.labels[l], p);
     }
-    if d.survival().is_some() {
-        return out + &survival_text(d) + &sequential_text(d);
+    out + &match &d.endpoint {
+        EndpointModel::Binary => binary_text(d),
+        EndpointModel::TimeToEvent(m) => survival_text(d, m) + &sequential_text(d),
     }
-    out += &format!(
+}
+
+/// The binary endpoint's risks per arm, its looks and adaptation, and the analytic power.
+fn binary_text(d: &Design) -> String {
+    let mut out = format!(
         "\n  true risk of {} per arm (dropout {}):\n",
         d.event, d.dropout
     );

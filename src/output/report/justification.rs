@@ -1,8 +1,9 @@
 //! The paragraph a grant writer pastes: the sample-size justification of the chosen design,
 //! and the list of its assumptions.
 
-use crate::engine::summary::SummaryRow;
-use crate::model::design::Design;
+use crate::engine::summary::{EndpointColumns, SummaryRow};
+use crate::model::design::{Design, EndpointModel};
+use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Intersection, Randomisation};
 use crate::output::report::describe::{
     arm_names, effect_text, hypothesis_names, label_accuracy, label_shown, looks_text,
@@ -12,6 +13,7 @@ use crate::output::report::format::{
     duration_clause, money, num, pct, power_pct, thousands, whole,
 };
 use crate::output::report::provenance::Provenance;
+use crate::output::words::endpoint_words;
 
 /// What the report's paragraphs cite beside the candidate rows.
 pub struct Context<'a> {
@@ -71,32 +73,30 @@ pub fn justification(d: &Design, row: &SummaryRow, n: u64, cx: &Context) -> Stri
 /// The first sentence: N, the power with its Monte Carlo interval, the effect, the test and the
 /// simulation behind it.
 fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize) -> String {
-    let direction = if row.true_difference >= 0.0 {
+    let direction = if row.true_difference() >= 0.0 {
         "an increase"
     } else {
         "a reduction"
     };
-    let evaluable = if let Some(m) = d.survival() {
-        match m.follow_up_days {
+    let dropout = match &d.endpoint {
+        EndpointModel::TimeToEvent(m) => match m.follow_up_days {
             Some(f) if d.dropout > 0.0 => {
                 format!(", {} lost to follow-up by day {f}", pct(d.dropout))
             }
             _ => String::new(),
-        }
-    } else if d.dropout > 0.0 {
-        format!(
+        },
+        EndpointModel::Binary if d.dropout > 0.0 => format!(
             ", of whom about {} are expected to be evaluable after {} dropout",
             whole(expected_evaluable(d, n)),
             pct(d.dropout)
-        )
-    } else {
-        String::new()
+        ),
+        EndpointModel::Binary => String::new(),
     };
     // A time-to-event design: the mortality by the reference day, the hazard ratio and the
     // deaths behind the power.
-    let (outcome, effect) = match (d.survival(), &row.survival) {
-        (Some(m), Some(s)) => (
-            format!("{}-day mortality", m.reference_day),
+    let (outcome, effect) = match &row.endpoint {
+        EndpointColumns::TimeToEvent(s) => (
+            format!("{}-day mortality", s.mortality_day),
             format!(
                 ", {}; on average {} deaths by the analysis, {} under {} and {} under {}",
                 if s.true_hazard_ratio.is_nan() {
@@ -112,10 +112,11 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
                 d.arms[arm].display,
             ) + &duration_clause(s),
         ),
-        _ => (d.event.clone(), String::new()),
+        EndpointColumns::Binary(_) => (d.event.clone(), String::new()),
     };
+    let (risk_control, risk_arm) = row.true_risks();
     format!(
-        "With N = {} patients randomised {} ({}){evaluable}, the trial has {} power (95% Monte Carlo interval {} to {}) \
+        "With N = {} patients randomised {} ({}){dropout}, the trial has {} power (95% Monte Carlo interval {} to {}) \
          to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
          using the {} at {} alpha {}, based on R = {} simulated trials{}.",
         thousands(n),
@@ -125,11 +126,11 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         pct(row.power_ci_low),
         pct(row.power_ci_high),
         outcome,
-        pct(row.true_risk_control),
+        pct(risk_control),
         d.arms[d.control].display,
-        pct(row.true_risk_arm),
+        pct(risk_arm),
         d.arms[arm].display,
-        100.0 * row.true_difference,
+        100.0 * row.true_difference(),
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha,
@@ -148,17 +149,13 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
 /// (unadjusted) level.
 fn design_sentences(d: &Design, row: &SummaryRow) -> String {
     let mut out = String::new();
-    if let (Some(plan), Some(q)) = (d.sequential(), &row.sequential) {
+    if let (Some(plan), Some(q)) = (d.sequential(), row.sequential()) {
         out += &format!(
             " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
              the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
             looks_text(plan),
-            if d.survival().is_some() {
-                "deaths"
-            } else {
-                "patients' outcomes"
-            },
+            endpoint_words(d).information,
             plan.efficacy_words(),
             plan.futility_words(),
             pct(q.p_early_stop),
@@ -235,11 +232,7 @@ fn population_sentences(d: &Design) -> String {
         .collect();
     out += &format!(
         " These {} are those of the randomised population ({}), which accounts for the endotype prevalences{}.",
-        if d.survival().is_some() {
-            "mortalities"
-        } else {
-            "risks"
-        },
+        endpoint_words(d).risks,
         composition.join(", "),
         if perfect_classification(d) {
             " and treatment assigned by diagnostic label, the label being taken as the true endotype"
@@ -304,10 +297,7 @@ fn screening_sentences(d: &Design, row: &SummaryRow, n: u64) -> String {
 pub(super) fn assumptions(d: &Design) -> String {
     // A time-to-event design states its mortality by the reference day (the whole hazard is in
     // the survival curves of survival.svg).
-    let risk = match d.survival() {
-        Some(m) => format!("mortality by day {}", m.reference_day),
-        None => "risk".to_string(),
-    };
+    let risk = endpoint_words(d).risk;
     let mut md = String::from("## Design assumptions\n\n");
     md += &endotype_table(d, &risk);
     md += &treatment_table(d);
@@ -404,19 +394,9 @@ fn settings_table(d: &Design) -> String {
             Randomisation::Block => "permuted blocks",
             Randomisation::Simple => "simple",
         },
-        match d.survival().map(|m| (m.follow_up_days, m.analysis_events)) {
-            None => format!("dropout | {}", pct(d.dropout)),
-            Some((Some(f), events)) => format!(
-                "follow-up | {f} days{}; {} lost to follow-up by then",
-                events.map_or(String::new(), |k| format!(
-                    ", or to the analysis at death {k}"
-                )),
-                pct(d.dropout)
-            ),
-            Some((None, events)) => format!(
-                "follow-up | to the analysis at death {}",
-                events.expect("validated: a follow-up or an event count")
-            ),
+        match &d.endpoint {
+            EndpointModel::Binary => format!("dropout | {}", pct(d.dropout)),
+            EndpointModel::TimeToEvent(m) => follow_up_cells(m, d.dropout),
         },
         test_phrase(d.analysis.test),
         sided(d),
@@ -430,4 +410,21 @@ fn settings_table(d: &Design) -> String {
         );
     }
     md
+}
+
+/// The settings table's follow-up row of a time-to-event design.
+fn follow_up_cells(m: &SurvivalModel, dropout: f64) -> String {
+    match (m.follow_up_days, m.analysis_events) {
+        (Some(f), events) => format!(
+            "follow-up | {f} days{}; {} lost to follow-up by then",
+            events.map_or(String::new(), |k| format!(
+                ", or to the analysis at death {k}"
+            )),
+            pct(dropout)
+        ),
+        (None, events) => format!(
+            "follow-up | to the analysis at death {}",
+            events.expect("validated: a follow-up or an event count")
+        ),
+    }
 }

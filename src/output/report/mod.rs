@@ -12,8 +12,8 @@ pub mod provenance;
 pub mod size_text;
 
 use crate::engine::shard::ENGINE;
-use crate::engine::summary::SummaryRow;
-use crate::model::design::Design;
+use crate::engine::summary::{BinaryColumns, EndpointColumns, SummaryRow, SurvivalColumns};
+use crate::model::design::{Design, EndpointModel};
 use crate::output::report::describe::{arm_names, ratio_string};
 use crate::output::report::format::{dash, money, pct, power_pct, price, thousands, whole};
 use crate::output::report::justification::{Context, assumptions, justification};
@@ -25,19 +25,32 @@ use crate::tools::size::SizeSearch;
 pub const REPORT_SVG: &str = "report_power_curve.svg";
 
 fn power_table(rows: &[SummaryRow]) -> String {
-    if rows.iter().any(|r| r.survival.is_some()) {
-        return survival_power_table(rows);
+    let mut binary = Vec::new();
+    let mut survival = Vec::new();
+    for r in rows {
+        match &r.endpoint {
+            EndpointColumns::Binary(b) => binary.push((r, b)),
+            EndpointColumns::TimeToEvent(s) => survival.push((r, s)),
+        }
     }
+    if !survival.is_empty() {
+        return survival_power_table(&survival);
+    }
+    binary_power_table(&binary)
+}
+
+/// The power table of a binary endpoint: the risk difference and the Wald coverage.
+fn binary_power_table(rows: &[(&SummaryRow, &BinaryColumns)]) -> String {
     let mut md = String::from(
         "| comparison | power | MC SE | 95% MC interval | normal approximation | true difference | Wald coverage |\n|---|---|---|---|---|---|---|\n",
     );
-    for r in rows {
+    for (r, b) in rows {
         md += &format!(
             "{} {} | {:+.4} | {} |\n",
             power_cells(r),
             dash(r.analytic_power),
-            r.true_difference,
-            dash(r.coverage)
+            b.true_difference,
+            dash(b.coverage)
         );
     }
     md
@@ -53,12 +66,11 @@ fn power_cells(r: &SummaryRow) -> String {
 
 /// The power table of a time-to-event design: the hazard ratio, the deaths and the Cox
 /// estimate's coverage in place of the risk difference.
-fn survival_power_table(rows: &[SummaryRow]) -> String {
+fn survival_power_table(rows: &[(&SummaryRow, &SurvivalColumns)]) -> String {
     let mut md = String::from(
         "| comparison | power | MC SE | 95% MC interval | Schoenfeld approximation | true hazard ratio | mean deaths | Cox Wald coverage |\n|---|---|---|---|---|---|---|---|\n",
     );
-    for r in rows {
-        let s = r.survival.as_ref().expect("time-to-event rows");
+    for (r, s) in rows {
         md += &format!(
             "{} {} | {} | {:.1} | {} |\n",
             power_cells(r),
@@ -214,7 +226,7 @@ fn curve_sections(d: &Design, cx: &Context) -> String {
         pct(cx.target)
     );
     md += &assumptions(d);
-    if let Some(m) = d.survival() {
+    if let EndpointModel::TimeToEvent(m) = &d.endpoint {
         md += &format!(
             "## Survival curves\n\n![True survival by arm]({})\n\n\
              Each arm's true survival from randomisation to day {}, from the model (the endotype mixture of the randomised \
@@ -322,7 +334,7 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
         md += "\n";
     }
     if let Some(row) = search.candidates.get(&s.n).and_then(|r| r.first())
-        && let Some(q) = &row.sequential
+        && let Some(q) = row.sequential()
     {
         md += &format!(
             "\nAt N = {}: the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}), the pipeline of a stopped trial included; under the global null (no treatment effect), {} on average.",

@@ -1,7 +1,7 @@
 //! What `endotrial size` prints: the search's candidates and its answer, and the interim
 //! (sequential) characteristics of the chosen size.
 
-use crate::engine::summary::SummaryRow;
+use crate::engine::summary::{EndpointColumns, SummaryRow};
 use crate::model::design::Design;
 use crate::model::vocabulary::Randomisation;
 use crate::output::report::describe::ratio_string;
@@ -121,22 +121,20 @@ fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
 
 /// What the chosen N means for patients, deaths, duration and cost (from its first row).
 fn chosen_details(d: &Design, n: u64, row: &SummaryRow) -> String {
-    let evaluable = if d.survival().is_some() {
-        format!("{} lost to follow-up", pct(d.dropout))
-    } else if d.dropout > 0.0 {
-        format!(
+    let evaluable = match &row.endpoint {
+        EndpointColumns::TimeToEvent(_) => format!("{} lost to follow-up", pct(d.dropout)),
+        EndpointColumns::Binary(_) if d.dropout > 0.0 => format!(
             "{:.1} expected evaluable after {} dropout",
             expected_evaluable(d, n),
             pct(d.dropout)
-        )
-    } else {
-        "no dropout".into()
+        ),
+        EndpointColumns::Binary(_) => "no dropout".into(),
     };
     let mut out = format!(
         "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",
         row.mean_screened, row.p95_screened
     );
-    if let Some(sv) = &row.survival {
+    if let EndpointColumns::TimeToEvent(sv) = &row.endpoint {
         out += &format!(
             "          deaths by the analysis: mean {:.1} (control {:.1}, arm {:.1})\n",
             sv.mean_events, sv.mean_events_control, sv.mean_events_arm
