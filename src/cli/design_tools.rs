@@ -8,7 +8,7 @@ use super::{
     BadInput, CompareArgs, ReportArgs, SCENARIO_COPY, SizeArgs, SweepArgs, check_target, load_all,
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
-use crate::engine::summary::{self, EndpointColumns};
+use crate::engine::summary;
 use crate::model::design::Design;
 use crate::model::scenario::Scenario;
 use crate::output;
@@ -224,40 +224,33 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
         Searched::Test,
         Some(&keep),
     )?;
-    for (values, rows) in &results {
-        let at: Vec<String> = keys
-            .iter()
-            .zip(values)
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        for r in rows {
-            let truth = match &r.endpoint {
-                EndpointColumns::TimeToEvent(s) if s.true_hazard_ratio.is_nan() => format!(
-                    "true mortality {:.4} vs {:.4} by day {}",
-                    s.true_mortality_arm, s.true_mortality_control, s.mortality_day
-                ),
-                EndpointColumns::TimeToEvent(s) => {
-                    format!("true hazard ratio {:.4}", s.true_hazard_ratio)
-                }
-                EndpointColumns::Binary(b) => format!("true difference {:+.4}", b.true_difference),
-            };
-            println!(
-                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), {truth}",
-                at.join(" "),
-                r.arm,
-                r.control,
-                r.power,
-                r.power_ci_low,
-                r.power_ci_high,
-            );
-        }
-    }
+    print!("{}", output::terminal::sweep_lines(&keys, &results));
     write_file(
         &dir.join("sweep.csv"),
         &output::result_csv::sweep_csv(&keys, &results),
     )?;
     println!("  -> {}", dir.join("sweep.csv").display());
-    let drawn = match plot::curves(&scenario.design, &keys, &results) {
+    write_sweep_curve(&scenario.design, &dir, &keys, &results, args.power)?;
+    // Complete: the finished points are in sweep.csv now.
+    match std::fs::remove_dir_all(&keep) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove '{}'", keep.display()))?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// sweep.svg: power against the first key, a line per value of the others, when it can be
+/// drawn; otherwise no figure (none of an earlier sweep left beside this sweep's table) and why.
+fn write_sweep_curve(
+    d: &Design,
+    dir: &Path,
+    keys: &[String],
+    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
+    target: f64,
+) -> anyhow::Result<()> {
+    let drawn = match plot::curves(d, keys, results) {
         Some(c) if c.len() > plot::MAX_CURVES => Err(format!(
             "{} lines (one per value of {}) would not be told apart; sweep.csv has every point (at most {} lines are drawn)",
             c.len(),
@@ -272,11 +265,11 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     };
     match drawn {
         Ok(c) => {
-            let x_title = crate::tools::sweep::key_title(&scenario.design, &keys[0]);
-            let title = format!("{name}: power against {x_title}");
+            let x_title = crate::tools::sweep::key_title(d, &keys[0]);
+            let title = format!("{}: power against {x_title}", d.name);
             write_file(
                 &dir.join(SWEEP_SVG),
-                plot::power_curve_svg(&title, &x_title, &c, Some(args.power), &[]).as_bytes(),
+                plot::power_curve_svg(&title, &x_title, &c, Some(target), &[]).as_bytes(),
             )?;
             println!("  -> {}", dir.join(SWEEP_SVG).display());
         }
@@ -291,13 +284,6 @@ pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
             }
             println!("  (no power curve: {why})");
         }
-    }
-    // Complete: the finished points are in sweep.csv now.
-    match std::fs::remove_dir_all(&keep) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove '{}'", keep.display()))?
-        }
-        _ => {}
     }
     Ok(())
 }
@@ -326,19 +312,9 @@ fn power_by_size(
     (from, to, points): (f64, f64, u32),
     (searched, quiet): (Searched, bool),
 ) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
-    let set = crate::tools::sweep::SetArg {
-        key: SAMPLE_SIZE_KEY.into(),
-        values: size::size_grid(centre, search.step, from, to, points)
-            .iter()
-            .map(u64::to_string)
-            .collect(),
-    };
-    let grid = crate::tools::sweep::grid(scenario, std::slice::from_ref(&set))?;
+    let grid = size::size_points(scenario, search.step, centre, (from, to, points))?;
     run_grid(pool, &grid, (quiet, &scenario.design.name), searched, None)
 }
-
-/// The key of the total sample size, swept for power curves.
-const SAMPLE_SIZE_KEY: &str = "enrollment.sample_size";
 
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
@@ -356,7 +332,7 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         (0.5, 1.5, 13),
         (searched, args.sim.quiet),
     )?;
-    let svg = report_curve(d, &search, &results, args.power);
+    let svg = report::power_curve(d, &search, &results, args.power);
     // The copy of the scenario beside the report is what its hash and command refer to.
     let mut command = format!(
         "endotrial report {SCENARIO_COPY} --power {} --replicates {} --seed {}",
@@ -408,39 +384,6 @@ pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
         dir.join("report.html").display()
     );
     not_reached(d, &search, args.power)
-}
-
-/// The report's power curve, with the chosen N and the planned one (when on the curve drawn).
-fn report_curve(
-    d: &Design,
-    search: &SizeSearch,
-    results: &[(Vec<String>, Vec<summary::SummaryRow>)],
-    target: f64,
-) -> String {
-    let curves =
-        plot::curves(d, &[SAMPLE_SIZE_KEY.to_string()], results).expect("sample sizes are numbers");
-    let mut marks = Vec::new();
-    if let Some(n) = search.chosen {
-        marks.push(plot::Mark {
-            x: n as f64,
-            label: format!("chosen N = {n}"),
-        });
-    }
-    // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
-    let (lo, hi) = plot::x_range(&curves);
-    if search.chosen != Some(d.sample_size) && (lo..=hi).contains(&(d.sample_size as f64)) {
-        marks.push(plot::Mark {
-            x: d.sample_size as f64,
-            label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),
-        });
-    }
-    plot::power_curve_svg(
-        &format!("{}: power against total sample size", d.name),
-        "total sample size N (randomised)",
-        &curves,
-        Some(target),
-        &marks,
-    )
 }
 
 /// The error (exit 2, as `size`) when the search found no N reaching the target.

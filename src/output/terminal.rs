@@ -165,3 +165,37 @@ fn binary_lines(r: &SummaryRow, b: &BinaryColumns, looks: &str) -> String {
     );
     out + &screening_lines(r)
 }
+
+/// A sweep's lines: each grid point's comparisons, their power and the truth behind it.
+pub fn sweep_lines(keys: &[String], results: &[(Vec<String>, Vec<SummaryRow>)]) -> String {
+    let mut out = String::new();
+    for (values, rows) in results {
+        let at: Vec<String> = keys
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for r in rows {
+            let truth = match &r.endpoint {
+                EndpointColumns::TimeToEvent(s) if s.true_hazard_ratio.is_nan() => format!(
+                    "true mortality {:.4} vs {:.4} by day {}",
+                    s.true_mortality_arm, s.true_mortality_control, s.mortality_day
+                ),
+                EndpointColumns::TimeToEvent(s) => {
+                    format!("true hazard ratio {:.4}", s.true_hazard_ratio)
+                }
+                EndpointColumns::Binary(b) => format!("true difference {:+.4}", b.true_difference),
+            };
+            out += &format!(
+                "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), {truth}\n",
+                at.join(" "),
+                r.arm,
+                r.control,
+                r.power,
+                r.power_ci_low,
+                r.power_ci_high,
+            );
+        }
+    }
+    out
+}

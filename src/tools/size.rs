@@ -26,8 +26,10 @@ use crate::engine;
 use crate::engine::summary::{self, SummaryRow};
 use crate::engine::tally::Tally;
 use crate::model::design::{Design, DesignKind, EndpointModel};
+use crate::model::scenario::{Scenario, ScenarioError};
 use crate::model::vocabulary::Randomisation;
 use crate::stats::power;
+use crate::tools::sweep::{GridPoint, SetArg, grid};
 
 /// How many grid points each saw-tooth scan evaluates at most.
 const SCAN_POINTS: u64 = 60;
@@ -541,4 +543,25 @@ pub fn size_grid(centre: f64, step: u64, from: f64, to: f64, points: u32) -> Vec
         .collect();
     sizes.dedup();
     sizes
+}
+
+/// The key of the total sample size, swept for power curves.
+pub const SAMPLE_SIZE_KEY: &str = "enrollment.sample_size";
+
+/// The scenario at `points` total sample sizes on the grid of `step`, from `from` to `to` times
+/// `centre` (`size_grid`): the grid points of a power curve.
+pub fn size_points(
+    scenario: &Scenario,
+    step: u64,
+    centre: f64,
+    (from, to, points): (f64, f64, u32),
+) -> Result<Vec<GridPoint>, ScenarioError> {
+    let set = SetArg {
+        key: SAMPLE_SIZE_KEY.into(),
+        values: size_grid(centre, step, from, to, points)
+            .iter()
+            .map(u64::to_string)
+            .collect(),
+    };
+    grid(scenario, std::slice::from_ref(&set))
 }

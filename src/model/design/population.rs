@@ -9,7 +9,9 @@ use crate::model::design::checks::{
     check_name, check_probability, check_sum_to_one, display_name, lookup, normalise,
 };
 use crate::model::design::{Endotype, MAX_EXPECTED_SCREENED, MAX_SAMPLE_SIZE};
-use crate::model::raw::{InvalidKey, RawBiomarker, RawClassifier, RawEnrollment, RawScenario};
+use crate::model::raw::{
+    InvalidKey, RawBiomarker, RawBounds, RawClassifier, RawEnrollment, RawScenario,
+};
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::MarkerDistribution;
 
@@ -262,28 +264,12 @@ fn resolve_classifier(
         }
         let mut when = Vec::new();
         for (marker, bounds) in &r.when {
-            let k = format!("{key}.when.{marker}");
-            let b = lookup(&k, "biomarker", marker, &names)?;
-            let lo = bounds.above.unwrap_or(f64::NEG_INFINITY);
-            let hi = bounds.below.unwrap_or(f64::INFINITY);
-            if bounds.above.is_none() && bounds.below.is_none() {
-                return Err(InvalidKey::new(k, "expected `above` and/or `below`"));
-            }
-            for (side, value) in [("above", bounds.above), ("below", bounds.below)] {
-                if value.is_some_and(f64::is_nan) {
-                    return Err(InvalidKey::new(
-                        format!("{k}.{side}"),
-                        "expected a threshold (a number or +-inf), found nan",
-                    ));
-                }
-            }
-            if lo >= hi {
-                return Err(InvalidKey::new(
-                    k,
-                    format!("expected above < below, found above = {lo}, below = {hi}"),
-                ));
-            }
-            when.push((b, lo, hi));
+            when.push(condition(
+                &format!("{key}.when.{marker}"),
+                marker,
+                bounds,
+                &names,
+            )?);
         }
         rules.push(Rule { label, when });
     }
@@ -292,6 +278,37 @@ fn resolve_classifier(
         rules,
         default,
     }))
+}
+
+/// One condition of a rule (key `k`): the biomarker's index in `names` and the bounds
+/// `(above, below)` the value must lie within.
+fn condition(
+    k: &str,
+    marker: &str,
+    bounds: &RawBounds,
+    names: &[String],
+) -> Result<(usize, f64, f64), InvalidKey> {
+    let b = lookup(k, "biomarker", marker, names)?;
+    let lo = bounds.above.unwrap_or(f64::NEG_INFINITY);
+    let hi = bounds.below.unwrap_or(f64::INFINITY);
+    if bounds.above.is_none() && bounds.below.is_none() {
+        return Err(InvalidKey::new(k, "expected `above` and/or `below`"));
+    }
+    for (side, value) in [("above", bounds.above), ("below", bounds.below)] {
+        if value.is_some_and(f64::is_nan) {
+            return Err(InvalidKey::new(
+                format!("{k}.{side}"),
+                "expected a threshold (a number or +-inf), found nan",
+            ));
+        }
+    }
+    if lo >= hi {
+        return Err(InvalidKey::new(
+            k,
+            format!("expected above < below, found above = {lo}, below = {hi}"),
+        ));
+    }
+    Ok((b, lo, hi))
 }
 
 fn resolve_biomarker(b: &RawBiomarker, labels: &[String]) -> Result<Biomarker, InvalidKey> {

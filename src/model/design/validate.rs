@@ -31,33 +31,16 @@ impl TryFrom<RawScenario> for Design {
         let arms = arms::arms(&raw, &labels, eligible, &treatment_names, &mut warnings)?;
         let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
 
-        let an = &raw.analysis;
-        let control = lookup("analysis.control", "arm", &an.control, &arm_names)?;
-        if !(an.alpha > 0.0 && an.alpha < 1.0) {
-            return Err(InvalidKey::new(
-                "analysis.alpha",
-                format!(
-                    "expected a significance level in (0, 1), found {}",
-                    an.alpha
-                ),
-            ));
-        }
-        let hypotheses = hypotheses(an, &labels, eligible)?;
+        let (control, analysis) = analysis(&raw.analysis, &labels, eligible, &arm_names)?;
         let sequential = sequential_plan(&raw, survival.as_ref())?;
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
-        if an.multiplicity.is_some() && hypotheses.is_empty() {
-            return Err(InvalidKey::new(
-                "analysis.multiplicity",
-                "a multiplicity procedure needs `hypotheses` to apply to",
-            ));
-        }
 
         let (stratum_risk, true_risk) = arms::risks(&arms, &endotypes, &treatments, &population);
         let cost = cost(raw.cost)?;
         direction_warnings(
             raw.endpoint.better,
-            an.alternative,
+            analysis.sidedness,
             &arms,
             &true_risk,
             control,
@@ -80,13 +63,7 @@ impl TryFrom<RawScenario> for Design {
             treatments,
             arms,
             control,
-            analysis: Analysis {
-                test: an.test,
-                alpha: an.alpha,
-                sidedness: an.alternative,
-                hypotheses,
-                multiplicity: an.multiplicity.unwrap_or_default(),
-            },
+            analysis,
             eligible_fraction: population.eligible_fraction,
             stratum_prob: population.stratum_prob,
             composition: population.composition,
@@ -108,6 +85,40 @@ impl TryFrom<RawScenario> for Design {
             accrual,
         })
     }
+}
+
+/// The `[analysis]` table: the control arm (its index in `arm_names`) and the analysis.
+fn analysis(
+    an: &RawAnalysis,
+    labels: &[String],
+    eligible: &[usize],
+    arm_names: &[String],
+) -> Result<(usize, Analysis), InvalidKey> {
+    let control = lookup("analysis.control", "arm", &an.control, arm_names)?;
+    if !(an.alpha > 0.0 && an.alpha < 1.0) {
+        return Err(InvalidKey::new(
+            "analysis.alpha",
+            format!(
+                "expected a significance level in (0, 1), found {}",
+                an.alpha
+            ),
+        ));
+    }
+    let hypotheses = hypotheses(an, labels, eligible)?;
+    if an.multiplicity.is_some() && hypotheses.is_empty() {
+        return Err(InvalidKey::new(
+            "analysis.multiplicity",
+            "a multiplicity procedure needs `hypotheses` to apply to",
+        ));
+    }
+    let analysis = Analysis {
+        test: an.test,
+        alpha: an.alpha,
+        sidedness: an.alternative,
+        hypotheses,
+        multiplicity: an.multiplicity.unwrap_or_default(),
+    };
+    Ok((control, analysis))
 }
 
 /// The `[sequential]` plan: an event-driven design looks at fractions of its deaths, others of

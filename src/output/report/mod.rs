@@ -14,15 +14,49 @@ pub mod size_text;
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::{BinaryColumns, EndpointColumns, SummaryRow, SurvivalColumns};
 use crate::model::design::{Design, EndpointModel};
+use crate::output::plot;
 use crate::output::report::describe::{arm_names, ratio_string};
 use crate::output::report::format::{dash, money, pct, power_pct, price, thousands, whole};
 use crate::output::report::justification::{Context, assumptions, justification};
 use crate::output::report::size_text::{SequentialSize, size_summary};
 use crate::stats::boundaries;
-use crate::tools::size::SizeSearch;
+use crate::tools::size::{self, SizeSearch};
 
 /// The report's own power curve, beside report.md (no other command writes it).
 pub const REPORT_SVG: &str = "report_power_curve.svg";
+
+/// The report's power curve, with the chosen N and the planned one (when on the curve drawn).
+pub fn power_curve(
+    d: &Design,
+    search: &SizeSearch,
+    results: &[(Vec<String>, Vec<SummaryRow>)],
+    target: f64,
+) -> String {
+    let curves = plot::curves(d, &[size::SAMPLE_SIZE_KEY.to_string()], results)
+        .expect("sample sizes are numbers");
+    let mut marks = Vec::new();
+    if let Some(n) = search.chosen {
+        marks.push(plot::Mark {
+            x: n as f64,
+            label: format!("chosen N = {n}"),
+        });
+    }
+    // The planned N when it lies on the curve drawn (half to 1.5 times the chosen N).
+    let (lo, hi) = plot::x_range(&curves);
+    if search.chosen != Some(d.sample_size) && (lo..=hi).contains(&(d.sample_size as f64)) {
+        marks.push(plot::Mark {
+            x: d.sample_size as f64,
+            label: format!("planned N = {} (the scenario's sample_size)", d.sample_size),
+        });
+    }
+    plot::power_curve_svg(
+        &format!("{}: power against total sample size", d.name),
+        "total sample size N (randomised)",
+        &curves,
+        Some(target),
+        &marks,
+    )
+}
 
 fn power_table(rows: &[SummaryRow]) -> String {
     let mut binary = Vec::new();

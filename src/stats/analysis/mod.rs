@@ -327,13 +327,38 @@ impl FisherRegions {
             self.pmf[(k - lo) as usize] = f;
             total += f;
         });
-        // Fast p-values: two-sided, the mass of outcomes no more likely (to 1e-7) than x, from
-        // prefix sums over the outcomes sorted by pmf; one-sided, the tail sums.
+        self.fill_p_values(level.alt, total);
+        let (f, p) = (&self.pmf, &self.p);
+        let accepts = |i: usize| {
+            let fast = p[i].min(1.0);
+            if (fast - level.alpha).abs() > 1e-9 * level.alpha {
+                fast > level.alpha
+            } else {
+                fisher_exact(&table(lo + i as u64), level.alt) > level.alpha
+            }
+        };
+        let (mut first, mut last, mut count) = (None, 0, 0);
+        for i in (0..f.len()).filter(|&i| accepts(i)) {
+            first.get_or_insert(i);
+            last = i;
+            count += 1;
+        }
+        match first {
+            None => Region::Interval(1, 0),
+            Some(a) if last - a + 1 == count => Region::Interval(lo + a as u64, lo + last as u64),
+            Some(_) => Region::Irregular,
+        }
+    }
+
+    /// Fast p-values of every outcome, into `self.p` from `self.pmf` (of mass `total`):
+    /// two-sided, the mass of outcomes no more likely (to 1e-7) than x, from prefix sums over
+    /// the outcomes sorted by pmf; one-sided, the tail sums.
+    fn fill_p_values(&mut self, alt: Alternative, total: f64) {
         let f = &self.pmf;
         let p = &mut self.p;
         p.clear();
         p.resize(f.len(), 0.0);
-        match level.alt {
+        match alt {
             Alternative::TwoSided => {
                 // Unimodal: merging the two sides from the ends sorts by pmf.
                 self.by_pmf.clear();
@@ -374,25 +399,6 @@ impl FisherRegions {
                     p[i] = sum / total;
                 }
             }
-        }
-        let accepts = |i: usize| {
-            let fast = p[i].min(1.0);
-            if (fast - level.alpha).abs() > 1e-9 * level.alpha {
-                fast > level.alpha
-            } else {
-                fisher_exact(&table(lo + i as u64), level.alt) > level.alpha
-            }
-        };
-        let (mut first, mut last, mut count) = (None, 0, 0);
-        for i in (0..f.len()).filter(|&i| accepts(i)) {
-            first.get_or_insert(i);
-            last = i;
-            count += 1;
-        }
-        match first {
-            None => Region::Interval(1, 0),
-            Some(a) if last - a + 1 == count => Region::Interval(lo + a as u64, lo + last as u64),
-            Some(_) => Region::Irregular,
         }
     }
 }
