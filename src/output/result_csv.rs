@@ -468,6 +468,7 @@ pub fn hypotheses_csv(rows: &[HypothesisRow]) -> Vec<u8> {
 pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
     let records = search.candidates.iter().flat_map(|(&n, rows)| {
         rows.iter().map(move |r| {
+            let (evaluable_control, evaluable_arm) = r.mean_evaluable();
             [
                 n.to_string(),
                 num(r.power),
@@ -480,8 +481,8 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
                 (search.chosen == Some(n)).to_string(),
                 r.arm.clone(),
                 r.control.clone(),
-                num(r.mean_evaluable().1),
-                num(r.mean_evaluable().0),
+                num(evaluable_arm),
+                num(evaluable_control),
                 r.replicates.to_string(),
                 r.seed.to_string(),
                 num(r.mean_cost),

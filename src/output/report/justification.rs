@@ -94,9 +94,9 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
     };
     // A time-to-event design: the mortality by the reference day, the hazard ratio and the
     // deaths behind the power.
-    let (outcome, effect) = match &row.endpoint {
-        EndpointColumns::TimeToEvent(s) => (
-            format!("{}-day mortality", s.mortality_day),
+    let outcome = endpoint_words(d).outcome;
+    let effect = match &row.endpoint {
+        EndpointColumns::TimeToEvent(s) => {
             format!(
                 ", {}; on average {} deaths by the analysis, {} under {} and {} under {}",
                 if s.true_hazard_ratio.is_nan() {
@@ -110,9 +110,9 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
                 d.arms[d.control].display,
                 whole(s.mean_events_arm),
                 d.arms[arm].display,
-            ) + &duration_clause(s),
-        ),
-        EndpointColumns::Binary(_) => (d.event.clone(), String::new()),
+            ) + &duration_clause(s)
+        }
+        EndpointColumns::Binary(_) => String::new(),
     };
     let (risk_control, risk_arm) = row.true_risks();
     format!(
