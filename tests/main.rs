@@ -9,6 +9,7 @@ mod oracle;
 mod check;
 mod classify;
 mod cli;
+mod continuous;
 mod enrichment;
 mod exact_power;
 mod fuzz;

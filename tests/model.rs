@@ -81,17 +81,17 @@ fn derived_quantities_match_closed_forms() {
     assert!(close(d.composition[1], 0.21 / 0.36));
     assert!(close(d.composition[2], 0.06 / 0.36));
     // Placebo: (0.09 * 0.6 + 0.21 * 0.5 + 0.06 * 0.3) / 0.36
-    assert!(close(d.true_risk[0], 0.177 / 0.36));
+    assert!(close(d.true_mean[0], 0.177 / 0.36));
     // Personalised. Label mals (true mals 0.08) gets anakinra: 0.6 * 0.5 = 0.3.
     // Label immunoparalysis gets IFN-gamma: true mals 0.01 unaffected (0.6); true
     // immunoparalysis 0.21 at odds 0.5 * 1 -> risk 1/3; true unclassified 0.06 unaffected (0.3).
     let personalised = 0.08 * 0.3 + 0.01 * 0.6 + 0.21 / 3.0 + 0.06 * 0.3;
-    assert!(close(d.true_risk[1], personalised / 0.36));
-    assert!(close(d.stratum_risk[1][0], 0.3));
-    assert!(close(d.stratum_risk[1][1], (0.006 + 0.07 + 0.018) / 0.28));
+    assert!(close(d.true_mean[1], personalised / 0.36));
+    assert!(close(d.stratum_mean[1][0], 0.3));
+    assert!(close(d.stratum_mean[1][1], (0.006 + 0.07 + 0.018) / 0.28));
     // Anakinra for all: only true MALS benefit, whatever their label.
     let all = 0.09 * 0.3 + 0.21 * 0.5 + 0.06 * 0.3;
-    assert!(close(d.true_risk[2], all / 0.36));
+    assert!(close(d.true_mean[2], all / 0.36));
     assert!(close(d.expected_screened(), 101.0 / 0.36));
 }
 

@@ -127,9 +127,9 @@ const WONG: [(&str, f64, u64); 10] = [
 fn wong_exact(design: &endotrial::model::design::Design, n: u64) -> f64 {
     exact_power_fixed(
         design.analysis.test,
-        design.true_risk[1],
+        design.true_mean[1],
         n / 2,
-        design.true_risk[0],
+        design.true_mean[0],
         n / 2,
         design.analysis.alpha,
         Alternative::TwoSided,

@@ -162,9 +162,9 @@ fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
                 let w = size.pmf(k1) * size.pmf(k0);
                 exact += w * exact_power_fixed(
                     TestKind::ChiSquare,
-                    d.stratum_risk[arm][s],
+                    d.stratum_mean[arm][s],
                     k1,
-                    d.stratum_risk[control][s],
+                    d.stratum_mean[control][s],
                     k0,
                     0.05,
                     Alternative::TwoSided,
@@ -182,8 +182,8 @@ fn subgroup_power_matches_exact_enumeration_over_random_label_counts() {
             (row.mean_evaluable_arm - 30.0 * pi).abs()
                 < common::MC_SE * (30.0 * pi * (1.0 - pi) / d.replicates as f64).sqrt()
         );
-        assert_eq!(row.true_risk_arm, d.stratum_risk[arm][s]);
-        assert_eq!(row.true_risk_control, d.stratum_risk[control][s]);
+        assert_eq!(row.true_risk_arm, d.stratum_mean[arm][s]);
+        assert_eq!(row.true_risk_control, d.stratum_mean[control][s]);
         assert!(row.interaction_power > 0.0 && row.interaction_power < 1.0);
     }
 }

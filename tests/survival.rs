@@ -1258,7 +1258,7 @@ fn run_writes_the_true_survival_curves() {
     // With mixtures: the survival at the follow-up is one minus the true mortality.
     let mixed = common::design(&three_endotypes("logrank", [0.6, 0.8, 1.0], false));
     for a in 0..2 {
-        assert!((mixed.true_survival(a, 28.0) + mixed.true_risk[a] - 1.0).abs() < 1e-12);
+        assert!((mixed.true_survival(a, 28.0) + mixed.true_mean[a] - 1.0).abs() < 1e-12);
     }
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_endotrial"))

@@ -521,11 +521,12 @@ fn csvs_of(
                 (EndpointModel::TimeToEvent(_), _) | (_, DesignKind::AdaptiveEnrichment(..)) => {
                     None
                 }
-                (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
-                    Some(output::result_csv::subgroups_csv(&summary::subgroup_rows(
-                        d, tally,
-                    )))
-                }
+                (
+                    EndpointModel::Binary | EndpointModel::Continuous(_),
+                    DesignKind::Fixed | DesignKind::GroupSequential(_),
+                ) => Some(output::result_csv::subgroups_csv(&summary::subgroup_rows(
+                    d, tally,
+                ))),
             },
         ),
         (
@@ -547,7 +548,7 @@ fn csvs_of(
 /// report.md), if any, with its file name.
 fn endpoint_figure(d: &Design) -> Option<(&'static str, String)> {
     match &d.endpoint {
-        EndpointModel::Binary => None,
+        EndpointModel::Binary | EndpointModel::Continuous(_) => None,
         EndpointModel::TimeToEvent(m) => Some((plot::SURVIVAL_SVG, survival_svg(d, m))),
     }
 }

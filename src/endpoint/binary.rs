@@ -17,7 +17,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::model::design::Design;
+use crate::model::design::{Design, EndpointModel};
 use crate::model::vocabulary::Randomisation;
 use crate::stats::analysis::Table;
 use crate::stats::sampling::{
@@ -113,7 +113,14 @@ impl Simulator {
         let arm_p: Vec<f64> = ratios.iter().map(|&r| r as f64 / block).collect();
         // Every count drawn is at most the sample size.
         let n = design.sample_size;
-        let risk: Vec<f64> = design.stratum_risk.iter().flatten().copied().collect();
+        // A continuous endpoint draws outcomes itself (`endpoint::continuous`): its means are
+        // not risks.
+        let risk: Vec<f64> = match design.endpoint {
+            EndpointModel::Continuous(_) => Vec::new(),
+            EndpointModel::Binary | EndpointModel::TimeToEvent(_) => {
+                design.stratum_mean.iter().flatten().copied().collect()
+            }
+        };
         // Arms and strata chains, a risk per arm and stratum, dropout.
         let share = table_share(ratios.len() + design.stratum_prob.len() + risk.len() + 1);
         let samplers = |p: &[f64]| {
@@ -179,6 +186,12 @@ impl Simulator {
             *e -= self.dropout.sample(rng, *e);
             *x = self.risk[a * strata + s].sample(rng, *e);
         }
+    }
+
+    /// The evaluable patients among `n` randomised (binomial dropout).
+    #[inline]
+    pub fn evaluable_of<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        n - self.dropout.sample(rng, n)
     }
 
     /// The evaluable patients and events among `n` patients of arm `a` with the label of

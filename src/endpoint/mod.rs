@@ -5,4 +5,5 @@
 //! time. Both draw with `stats::sampling`. Imports `model` and `stats`.
 
 pub mod binary;
+pub mod continuous;
 pub mod survival;

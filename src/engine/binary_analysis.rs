@@ -21,15 +21,80 @@ pub struct Scratch {
     pub stratum_statistic: Vec<Option<Statistic>>,
     /// Fisher's test decisions by margins.
     pub fisher: FisherRegions,
-    /// Hypotheses' p-values, their sort order and the procedure's decisions.
+    pub hypotheses: HypothesisScratch,
+}
+
+/// Hypotheses' p-values, their sort order and the procedure's decisions (per worker).
+#[derive(Debug, Clone)]
+pub struct HypothesisScratch {
     pub p: Vec<f64>,
     order: Vec<usize>,
     reject: Vec<bool>,
 }
 
+impl HypothesisScratch {
+    pub fn new(design: &Design) -> HypothesisScratch {
+        let m = design.analysis.hypotheses.len();
+        HypothesisScratch {
+            p: vec![1.0; m],
+            order: vec![0; m],
+            reject: vec![false; m],
+        }
+    }
+
+    /// Records the hypotheses of comparison `arm` in one trial in `tally` (nothing when the
+    /// design lists none), from the overall test's statistic and each stratum's.
+    pub(crate) fn record(
+        &mut self,
+        tally: &mut ComparisonTally,
+        design: &Design,
+        arm: usize,
+        overall: Option<Statistic>,
+        strata: &[Option<Statistic>],
+        level: &Level,
+    ) {
+        let hypotheses = &design.analysis.hypotheses;
+        if hypotheses.is_empty() {
+            return;
+        }
+        // The multiplicity procedures compare p-values with shares of alpha: compute them.
+        for (p, h) in self.p.iter_mut().zip(hypotheses) {
+            *p = match *h {
+                Hypothesis::Overall => overall,
+                Hypothesis::Stratum(s) => strata[s],
+            }
+            .expect("computed when hypotheses are listed")
+            .p_value(level.alt);
+        }
+        multiplicity::reject(
+            design.analysis.multiplicity,
+            &self.p,
+            level.alpha,
+            &mut self.order,
+            &mut self.reject,
+        );
+        let mut rejected = 0;
+        let mut null_rejected = false;
+        for ((count, &r), &h) in tally
+            .hypothesis_rejections
+            .iter_mut()
+            .zip(&self.reject)
+            .zip(hypotheses)
+        {
+            if r {
+                *count += 1;
+                rejected += 1;
+                null_rejected |= design.is_true_null(arm, h);
+            }
+        }
+        tally.any_rejected += u64::from(rejected > 0);
+        tally.all_rejected += u64::from(rejected == hypotheses.len());
+        tally.true_null_rejected += u64::from(null_rejected);
+    }
+}
+
 impl Scratch {
     pub fn new(design: &Design) -> Scratch {
-        let m = design.analysis.hypotheses.len();
         let strata = design.eligible.len();
         Scratch {
             level: Level::new(
@@ -40,9 +105,7 @@ impl Scratch {
             strata: vec![Table::default(); strata],
             stratum_statistic: vec![None; strata],
             fisher: FisherRegions::default(),
-            p: vec![1.0; m],
-            order: vec![0; m],
-            reject: vec![false; m],
+            hypotheses: HypothesisScratch::new(design),
         }
     }
 }
@@ -142,41 +205,12 @@ pub(crate) fn record_subgroups(
         tally.interaction_rejections +=
             u64::from(analysis::interaction_rejects(&scratch.strata, level));
     }
-    let hypotheses = &design.analysis.hypotheses;
-    if hypotheses.is_empty() {
-        return;
-    }
-    // The multiplicity procedures compare p-values with shares of alpha: compute them.
-    for (p, h) in scratch.p.iter_mut().zip(hypotheses) {
-        *p = match *h {
-            Hypothesis::Overall => overall,
-            Hypothesis::Stratum(s) => scratch.stratum_statistic[s],
-        }
-        .expect("computed when hypotheses are listed")
-        .p_value(level.alt);
-    }
-    multiplicity::reject(
-        design.analysis.multiplicity,
-        &scratch.p,
-        level.alpha,
-        &mut scratch.order,
-        &mut scratch.reject,
+    scratch.hypotheses.record(
+        tally,
+        design,
+        arm,
+        overall,
+        &scratch.stratum_statistic,
+        &scratch.level,
     );
-    let mut rejected = 0;
-    let mut null_rejected = false;
-    for ((count, &r), &h) in tally
-        .hypothesis_rejections
-        .iter_mut()
-        .zip(&scratch.reject)
-        .zip(hypotheses)
-    {
-        if r {
-            *count += 1;
-            rejected += 1;
-            null_rejected |= design.is_true_null(arm, h);
-        }
-    }
-    tally.any_rejected += u64::from(rejected > 0);
-    tally.all_rejected += u64::from(rejected == hypotheses.len());
-    tally.true_null_rejected += u64::from(null_rejected);
 }

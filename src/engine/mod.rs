@@ -1,6 +1,6 @@
 //! The engine: the parallel Monte Carlo loop (here), each endpoint's trials as the loop runs
 //! them (`BinaryEndpoint` here with its per-trial statistics in `binary_analysis`, `sequential`,
-//! `survival`, `enrichment`), the exact tallies they record into with their invariants
+//! `survival`, `continuous`, `enrichment`), the exact tallies they record into with their invariants
 //! (`tally`), the rows computed from a tally (`summary`) and the design's own values they read
 //! (`design_values`), and shard files with their exact merge (`shard`). Imports `model`,
 //! `stats` and `endpoint`; data flows binary_analysis -> tally -> endpoints -> summary.
@@ -14,6 +14,7 @@
 //! same totals.
 
 pub mod binary_analysis;
+pub mod continuous;
 pub mod design_values;
 pub mod enrichment;
 pub mod sequential;
@@ -30,8 +31,9 @@ use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::binary_analysis::Scratch;
+use crate::engine::continuous::ContinuousEndpoint;
 use crate::engine::enrichment::EnrichmentEndpoint;
-use crate::engine::sequential::{Monitor, SequentialScratch};
+use crate::engine::sequential::{BinarySegments, Monitor, SequentialScratch};
 use crate::engine::survival::SurvivalEndpoint;
 use crate::engine::tally::Tally;
 use crate::model::design::{Design, DesignKind, EndpointModel};
@@ -80,14 +82,20 @@ impl<'a> BinaryEndpoint<'a> {
 }
 
 impl Endpoint for BinaryEndpoint<'_> {
-    type Buffers = (TrialCounts, Scratch, Option<SequentialScratch>);
+    type Buffers = (
+        TrialCounts,
+        Scratch,
+        Option<SequentialScratch<BinarySegments>>,
+    );
 
     fn buffers(&self) -> Self::Buffers {
         let d = self.design;
         (
             TrialCounts::new(d),
             Scratch::new(d),
-            self.monitor.as_ref().map(|m| SequentialScratch::new(d, m)),
+            self.monitor
+                .as_ref()
+                .map(|m| SequentialScratch::new(d, m, &self.simulator)),
         )
     }
 
@@ -116,9 +124,15 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
         (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
             run(design, &BinaryEndpoint::new(design), trials, progress)
         }
-        (EndpointModel::TimeToEvent(_), DesignKind::AdaptiveEnrichment(..)) => {
-            unreachable!("validation refuses [adaptation] with a time-to-event endpoint")
+        (EndpointModel::Continuous(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            run(design, &ContinuousEndpoint::new(design), trials, progress)
         }
+        (
+            EndpointModel::TimeToEvent(_) | EndpointModel::Continuous(_),
+            DesignKind::AdaptiveEnrichment(..),
+        ) => unreachable!(
+            "validation refuses [adaptation] with a time-to-event or continuous endpoint"
+        ),
     }
 }
 

@@ -8,6 +8,10 @@
 //! are drawn when they become known. Each draw is exact, so the counts at every look have the
 //! law of enrolling patients one at a time.
 //!
+//! The monitor is the same for every endpoint whose patients are drawn in segments (binary
+//! counts, continuous moments): a `Segments` implementation adds a segment's outcomes to a
+//! trial's cumulative data and analyses a comparison at a look.
+//!
 //! Multi-arm designs: each comparison with control is monitored with the same boundaries; a
 //! comparison that stops takes its arm out of the trial. The arm's places in the block sequence
 //! are then left empty, so the other arms keep their ratios and each comparison's information
@@ -16,9 +20,10 @@
 
 use rand::Rng;
 
-use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::endpoint::binary::{BlockState, Simulator, TrialCounts};
 use crate::engine::binary_analysis::{Scratch, compare};
 use crate::engine::tally::Tally;
+use crate::engine::tally::comparison::ComparisonOutcome;
 use crate::model::design::Design;
 use crate::stats::analysis::{Level, Statistic};
 use crate::stats::boundaries::{self, Sides};
@@ -101,6 +106,116 @@ impl StoppingRule {
     }
 }
 
+/// What a sequential trial draws and analyses, per endpoint: a trial's cumulative data, the
+/// outcomes of a segment's patients added to it, and a comparison analysed on it at a look.
+pub trait Segments {
+    /// A trial's cumulative data, with its patients randomised per arm and its permuted block.
+    type Trial;
+    /// The per-worker buffers of the analysis.
+    type Scratch;
+    /// The allocation and screening sampler (the binary endpoint's).
+    fn allocator(&self) -> &Simulator;
+    fn new_trial(&self, design: &Design) -> Self::Trial;
+    /// Empties `trial` for the next one: no patients, no outcomes, a fresh block sequence.
+    fn restart(&self, trial: &mut Self::Trial);
+    /// The block sequence and the patients randomised per arm.
+    fn allocation<'t>(&self, trial: &'t mut Self::Trial) -> (&'t mut BlockState, &'t mut [u64]);
+    /// Draws the outcomes of `n` patients of arm `a` and adds them to `trial`.
+    fn add_outcomes<R: Rng + ?Sized>(&self, rng: &mut R, a: usize, n: u64, trial: &mut Self::Trial);
+    /// Comparison `arm` vs control on the data so far (`rejected` left to the monitor).
+    fn analyse(
+        &self,
+        design: &Design,
+        trial: &Self::Trial,
+        arm: usize,
+        scratch: &mut Self::Scratch,
+    ) -> ComparisonOutcome;
+    /// Records comparison `comparison.0` (of arm `comparison.1`) of a trial whose analysis of it
+    /// is final.
+    fn record(
+        &self,
+        tally: &mut Tally,
+        design: &Design,
+        comparison: (usize, usize),
+        outcome: &ComparisonOutcome,
+        scratch: &mut Self::Scratch,
+    );
+}
+
+/// A binary trial's cumulative counts, with one arm's outcomes in one segment per stratum.
+#[derive(Debug, Clone)]
+pub struct BinarySegments {
+    counts: TrialCounts,
+    stage_evaluable: Vec<u64>,
+    stage_events: Vec<u64>,
+}
+
+impl Segments for Simulator {
+    type Trial = BinarySegments;
+    type Scratch = Scratch;
+
+    fn allocator(&self) -> &Simulator {
+        self
+    }
+
+    fn new_trial(&self, design: &Design) -> BinarySegments {
+        let strata = design.eligible.len();
+        BinarySegments {
+            counts: TrialCounts::new(design),
+            stage_evaluable: vec![0; strata],
+            stage_events: vec![0; strata],
+        }
+    }
+
+    fn restart(&self, t: &mut BinarySegments) {
+        let c = &mut t.counts;
+        c.evaluable.fill(0);
+        c.events.fill(0);
+        c.randomised.fill(0);
+        c.block.restart();
+    }
+
+    fn allocation<'t>(&self, t: &'t mut BinarySegments) -> (&'t mut BlockState, &'t mut [u64]) {
+        (&mut t.counts.block, &mut t.counts.randomised)
+    }
+
+    fn add_outcomes<R: Rng + ?Sized>(&self, rng: &mut R, a: usize, n: u64, t: &mut BinarySegments) {
+        let strata = t.stage_evaluable.len();
+        self.draw_arm(rng, a, n, &mut t.stage_evaluable, &mut t.stage_events);
+        let c = &mut t.counts;
+        let cells = a * strata..(a + 1) * strata;
+        for ((e, x), (se, sx)) in c.evaluable[cells.clone()]
+            .iter_mut()
+            .zip(&mut c.events[cells])
+            .zip(t.stage_evaluable.iter().zip(&t.stage_events))
+        {
+            *e += se;
+            *x += sx;
+        }
+    }
+
+    fn analyse(
+        &self,
+        design: &Design,
+        t: &BinarySegments,
+        arm: usize,
+        scratch: &mut Scratch,
+    ) -> ComparisonOutcome {
+        compare(design, &t.counts, arm, scratch)
+    }
+
+    fn record(
+        &self,
+        tally: &mut Tally,
+        design: &Design,
+        (j, arm): (usize, usize),
+        outcome: &ComparisonOutcome,
+        scratch: &mut Scratch,
+    ) {
+        tally.record_comparison(design, j, arm, outcome, scratch);
+    }
+}
+
 impl Monitor {
     /// `None` for a fixed-sample design.
     pub fn new(design: &Design) -> Option<Monitor> {
@@ -138,30 +253,28 @@ impl Monitor {
     }
 }
 
-/// Per-worker buffers of a sequential trial.
+/// Per-worker buffers of a sequential trial of an endpoint whose data are `T`.
 #[derive(Debug, Clone)]
-pub struct SequentialScratch {
-    /// Cumulative counts at the current look (`randomised`: per arm, so far).
-    counts: TrialCounts,
+pub struct SequentialScratch<T> {
+    /// Cumulative data at the current look.
+    trial: T,
     /// Per segment x arm: patients randomised (0 for an arm that had left).
     segment_arms: Vec<u64>,
-    /// One arm's outcomes in one segment, per stratum.
-    stage_evaluable: Vec<u64>,
-    stage_events: Vec<u64>,
     /// Arms still randomised, comparisons still monitored.
     arm_open: Vec<bool>,
     comparison_open: Vec<bool>,
 }
 
-impl SequentialScratch {
-    pub fn new(design: &Design, monitor: &Monitor) -> SequentialScratch {
+impl<T> SequentialScratch<T> {
+    pub fn new<S: Segments<Trial = T>>(
+        design: &Design,
+        monitor: &Monitor,
+        segments: &S,
+    ) -> SequentialScratch<T> {
         let arms = design.arms.len();
-        let strata = design.eligible.len();
         SequentialScratch {
-            counts: TrialCounts::new(design),
+            trial: segments.new_trial(design),
             segment_arms: vec![0; monitor.ends.len() * arms],
-            stage_evaluable: vec![0; strata],
-            stage_events: vec![0; strata],
             arm_open: vec![true; arms],
             comparison_open: vec![true; arms - 1],
         }
@@ -170,20 +283,16 @@ impl SequentialScratch {
 
 impl Monitor {
     /// Simulates one sequential trial and records it in `tally`.
-    pub fn trial<R: Rng + ?Sized>(
+    pub fn trial<S: Segments, R: Rng + ?Sized>(
         &self,
         design: &Design,
-        sim: &Simulator,
+        sim: &S,
         rng: &mut R,
-        s: &mut SequentialScratch,
-        scratch: &mut Scratch,
+        s: &mut SequentialScratch<S::Trial>,
+        scratch: &mut S::Scratch,
         tally: &mut Tally,
     ) {
-        let c = &mut s.counts;
-        c.evaluable.fill(0);
-        c.events.fill(0);
-        c.randomised.fill(0);
-        c.block.restart();
+        sim.restart(&mut s.trial);
         s.arm_open.fill(true);
         s.comparison_open.fill(true);
         let mut at = Position::default();
@@ -192,7 +301,6 @@ impl Monitor {
             self.randomise_to_look(k, sim, rng, s, &mut at);
             self.draw_to_look(k, sim, rng, s, &mut at);
             let (randomised, failures) = (at.randomised, at.failures);
-            let c = &mut s.counts;
             let seq = tally.sequential_mut();
             seq.reach(k, randomised);
             // Each comparison still monitored: efficacy, futility, or on to the next look.
@@ -201,14 +309,14 @@ impl Monitor {
                 if !s.comparison_open[j] {
                     continue;
                 }
-                let mut outcome = compare(design, c, arm, scratch);
+                let mut outcome = sim.analyse(design, &s.trial, arm, scratch);
                 let statistic = outcome.statistic.expect("z tests with [sequential]");
                 let (efficacy, futile) = self.rule.decide(k, statistic);
                 if !(efficacy || futile || last) {
                     continue;
                 }
                 outcome.rejected = efficacy;
-                tally.record_comparison(design, j, arm, &outcome, scratch);
+                sim.record(tally, design, (j, arm), &outcome, scratch);
                 let seq = tally.sequential_mut();
                 seq.decide(j, k, efficacy, futile);
                 s.comparison_open[j] = false;
@@ -227,16 +335,16 @@ impl Monitor {
     /// Randomises the patients randomised by look `k`, segment by segment, with the arms still
     /// open; screening is drawn for each segment (as one negative binomial once an arm has
     /// closed, since the segment's size then depends on the allocation).
-    fn randomise_to_look<R: Rng + ?Sized>(
+    fn randomise_to_look<S: Segments, R: Rng + ?Sized>(
         &self,
         k: usize,
-        sim: &Simulator,
+        sim: &S,
         rng: &mut R,
-        s: &mut SequentialScratch,
+        s: &mut SequentialScratch<S::Trial>,
         at: &mut Position,
     ) {
         let arms = s.arm_open.len();
-        let c = &mut s.counts;
+        let (block, randomised) = sim.allocation(&mut s.trial);
         while at.allocated < self.ends.len() && self.ends[at.allocated] <= self.randomised_by[k] {
             let len = self.ends[at.allocated] - at.start;
             let all_open = s.arm_open.iter().all(|&o| o);
@@ -244,7 +352,7 @@ impl Monitor {
                 at.failures += self.screening[at.allocated].sample(rng);
             }
             let seg = &mut s.segment_arms[at.allocated * arms..(at.allocated + 1) * arms];
-            sim.allocate(rng, len, &mut c.block, seg);
+            sim.allocator().allocate(rng, len, block, seg);
             for (n, &open) in seg.iter_mut().zip(&s.arm_open) {
                 if !open {
                     *n = 0;
@@ -254,7 +362,7 @@ impl Monitor {
             if !all_open {
                 at.failures += sampling::negative_binomial(rng, m, self.eligible_fraction);
             }
-            for (r, &n) in c.randomised.iter_mut().zip(seg.iter()) {
+            for (r, &n) in randomised.iter_mut().zip(seg.iter()) {
                 *r += n;
             }
             at.randomised += m;
@@ -264,33 +372,22 @@ impl Monitor {
     }
 
     /// Draws the outcomes known at look `k`, for the arms still analysed.
-    fn draw_to_look<R: Rng + ?Sized>(
+    fn draw_to_look<S: Segments, R: Rng + ?Sized>(
         &self,
         k: usize,
-        sim: &Simulator,
+        sim: &S,
         rng: &mut R,
-        s: &mut SequentialScratch,
+        s: &mut SequentialScratch<S::Trial>,
         at: &mut Position,
     ) {
         let arms = s.arm_open.len();
-        let strata = s.stage_evaluable.len();
-        let c = &mut s.counts;
         while at.drawn < at.allocated && self.ends[at.drawn] <= self.evaluable[k] {
             for a in 0..arms {
                 if !s.arm_open[a] {
                     continue;
                 }
                 let n = s.segment_arms[at.drawn * arms + a];
-                sim.draw_arm(rng, a, n, &mut s.stage_evaluable, &mut s.stage_events);
-                let cells = a * strata..(a + 1) * strata;
-                for ((e, x), (se, sx)) in c.evaluable[cells.clone()]
-                    .iter_mut()
-                    .zip(&mut c.events[cells])
-                    .zip(s.stage_evaluable.iter().zip(&s.stage_events))
-                {
-                    *e += se;
-                    *x += sx;
-                }
+                sim.add_outcomes(rng, a, n, &mut s.trial);
             }
             at.drawn += 1;
         }

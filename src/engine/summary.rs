@@ -3,10 +3,11 @@
 
 use crate::engine::design_values::DesignValues;
 use crate::engine::tally::comparison::{ComparisonTally, from_fixed};
+use crate::engine::tally::continuous::ContinuousTally;
 use crate::engine::tally::sequential::SequentialTally;
 use crate::engine::tally::survival::SurvivalTally;
 use crate::engine::tally::{DesignTally, EndpointTally, Tally};
-use crate::model::design::Design;
+use crate::model::design::{Design, EndpointModel};
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::stats::analysis::Z_975;
 
@@ -47,6 +48,7 @@ pub struct SummaryRow {
 pub enum EndpointColumns {
     Binary(BinaryColumns),
     TimeToEvent(SurvivalColumns),
+    Continuous(ContinuousColumns),
 }
 
 /// summary.csv's columns of a design's looks: none for a design without interim looks (fixed,
@@ -62,7 +64,7 @@ impl SummaryRow {
     pub fn binary(&self) -> Option<&BinaryColumns> {
         match &self.endpoint {
             EndpointColumns::Binary(b) => Some(b),
-            EndpointColumns::TimeToEvent(_) => None,
+            EndpointColumns::TimeToEvent(_) | EndpointColumns::Continuous(_) => None,
         }
     }
 
@@ -70,35 +72,46 @@ impl SummaryRow {
     pub fn survival(&self) -> Option<&SurvivalColumns> {
         match &self.endpoint {
             EndpointColumns::TimeToEvent(s) => Some(s),
-            EndpointColumns::Binary(_) => None,
+            EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) => None,
         }
     }
 
-    /// The true risks, (control, arm): of the binary outcome, or of death by the reference day
-    /// of a time-to-event one.
+    /// The continuous endpoint's columns, if this row is of one.
+    pub fn continuous(&self) -> Option<&ContinuousColumns> {
+        match &self.endpoint {
+            EndpointColumns::Continuous(c) => Some(c),
+            EndpointColumns::Binary(_) | EndpointColumns::TimeToEvent(_) => None,
+        }
+    }
+
+    /// The true mean outcomes, (control, arm): the risks of the binary outcome, of death by the
+    /// reference day of a time-to-event one, or the means of a continuous one.
     pub fn true_risks(&self) -> (f64, f64) {
         match &self.endpoint {
             EndpointColumns::Binary(b) => (b.true_risk_control, b.true_risk_arm),
             EndpointColumns::TimeToEvent(s) => (s.true_mortality_control, s.true_mortality_arm),
+            EndpointColumns::Continuous(c) => (c.true_mean_control, c.true_mean_arm),
         }
     }
 
-    /// The true difference in risk, arm minus control: of the binary outcome, or of death by
-    /// the reference day of a time-to-event one.
+    /// The true difference in mean outcome, arm minus control: in risk of the binary outcome,
+    /// of death by the reference day of a time-to-event one, or in mean of a continuous one.
     pub fn true_difference(&self) -> f64 {
         match &self.endpoint {
             EndpointColumns::Binary(b) => b.true_difference,
             EndpointColumns::TimeToEvent(s) => s.true_mortality_arm - s.true_mortality_control,
+            EndpointColumns::Continuous(c) => c.true_difference,
         }
     }
 
     /// Mean patients per trial with an outcome, (control, arm): the evaluable patients of a
-    /// binary endpoint; every randomised patient of a time-to-event one (each is followed to
-    /// the analysis, censored or not).
+    /// binary or continuous endpoint; every randomised patient of a time-to-event one (each is
+    /// followed to the analysis, censored or not).
     pub fn mean_evaluable(&self) -> (f64, f64) {
         match &self.endpoint {
             EndpointColumns::Binary(b) => (b.mean_evaluable_control, b.mean_evaluable_arm),
             EndpointColumns::TimeToEvent(s) => (s.mean_randomised_control, s.mean_randomised_arm),
+            EndpointColumns::Continuous(c) => (c.mean_evaluable_control, c.mean_evaluable_arm),
         }
     }
 
@@ -129,6 +142,37 @@ pub struct BinaryColumns {
     pub estimable: u64,
     /// Monte Carlo standard error of mean_difference (and so of bias).
     pub bias_se: f64,
+}
+
+/// summary.csv's columns for a continuous endpoint: the means and their difference, and the
+/// dichotomised analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContinuousColumns {
+    pub true_mean_control: f64,
+    pub true_mean_arm: f64,
+    /// The outcome's true standard deviation in each arm (the mixture over endotypes).
+    pub true_sd_control: f64,
+    pub true_sd_arm: f64,
+    pub true_difference: f64,
+    /// The test's estimate of the mean difference (the label-adjusted one for ancova_labels):
+    /// mean, bias against the true difference and its MC SE, 95% coverage, and the trials where
+    /// it was estimable.
+    pub mean_difference: f64,
+    pub bias: f64,
+    pub bias_se: f64,
+    pub coverage: f64,
+    pub estimable: u64,
+    pub mean_observed_control: f64,
+    pub mean_observed_arm: f64,
+    pub mean_evaluable_control: f64,
+    pub mean_evaluable_arm: f64,
+    /// With `responder_below`: the threshold, the true responder proportions, and the power of
+    /// the chi-square test of responders in the same trials (NaN without).
+    pub responder_below: f64,
+    pub true_responders_control: f64,
+    pub true_responders_arm: f64,
+    pub responder_power: f64,
+    pub responder_power_se: f64,
 }
 
 /// summary.csv's columns for a time-to-event design.
@@ -226,6 +270,8 @@ pub struct SubgroupRow {
     /// Power of the within-label test.
     pub power: f64,
     pub power_se: f64,
+    /// How the interaction was tested: `INTERACTION_TEST` or `INTERACTION_F_TEST`.
+    pub interaction_test: &'static str,
     /// Power of the treatment-by-label interaction test (same for every label of a comparison).
     pub interaction_power: f64,
     pub interaction_power_se: f64,
@@ -253,6 +299,13 @@ pub struct HypothesisRow {
     pub fwer_ci_high: f64,
 }
 
+/// The interaction test of a binary endpoint: the Wald test of the arm x label terms of the
+/// saturated logistic model (`analysis::interaction_wald`).
+pub const INTERACTION_TEST: &str = "logistic_wald";
+/// The interaction test of a continuous endpoint: the F test of `lm(y ~ arm * label)` against
+/// `lm(y ~ arm + label)` (`means::interaction`).
+pub const INTERACTION_F_TEST: &str = "linear_f";
+
 fn binomial_se(p: f64, n: u64) -> f64 {
     (p * (1.0 - p) / n as f64).sqrt()
 }
@@ -261,13 +314,17 @@ fn binomial_se(p: f64, n: u64) -> f64 {
 pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
     let r = tally.trials;
     let c = design.control;
+    let interaction_test = match design.endpoint {
+        EndpointModel::Continuous(_) => INTERACTION_F_TEST,
+        EndpointModel::Binary | EndpointModel::TimeToEvent(_) => INTERACTION_TEST,
+    };
     let mut rows = Vec::new();
     for (arm, t) in design.comparisons().zip(&tally.comparisons) {
         let interaction = t.interaction_rejections as f64 / r as f64;
         let several = design.eligible.len() > 1;
         for (s, sub) in t.subgroups.iter().enumerate() {
             let power = sub.rejections as f64 / r as f64;
-            let (risk_c, risk_a) = (design.stratum_risk[c][s], design.stratum_risk[arm][s]);
+            let (risk_c, risk_a) = (design.stratum_mean[c][s], design.stratum_mean[arm][s]);
             rows.push(SubgroupRow {
                 scenario: design.name.clone(),
                 arm: design.arms[arm].name.clone(),
@@ -283,6 +340,7 @@ pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
                 estimable: sub.estimable,
                 power,
                 power_se: binomial_se(power, r),
+                interaction_test,
                 interaction_power: if several { interaction } else { f64::NAN },
                 interaction_power_se: if several {
                     binomial_se(interaction, r)
@@ -444,7 +502,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
     let mean_randomised = match (interim, &tally.endpoint) {
         (Some(s), _) => s.sum_randomised as f64 / r as f64,
         (None, EndpointTally::TimeToEvent(s)) => s.sum_randomised as f64 / r as f64,
-        (None, EndpointTally::Binary) => design.sample_size as f64,
+        (None, EndpointTally::Binary | EndpointTally::Continuous(_)) => design.sample_size as f64,
     };
     let mean_screened = mean_randomised + tally.mean_failures();
     let p95_screened = tally.screened_quantile(0.95);
@@ -496,6 +554,9 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     EndpointTally::TimeToEvent(s) => EndpointColumns::TimeToEvent(
                         survival_columns(design, values, t, s, j, arm, r),
                     ),
+                    EndpointTally::Continuous(c) => {
+                        EndpointColumns::Continuous(continuous_columns(design, t, c, j, arm, r))
+                    }
                 },
                 design: match interim {
                     Some(s) => DesignColumns::Interim(sequential_columns(values, s, j, r)),
@@ -510,15 +571,15 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
 fn binary_columns(design: &Design, t: &ComparisonTally, arm: usize, trials: u64) -> BinaryColumns {
     let r = trials as f64;
     let c = design.control;
-    let true_difference = design.true_risk[arm] - design.true_risk[c];
+    let true_difference = design.true_mean[arm] - design.true_mean[c];
     let est = t.estimable as f64;
     let mean_difference = from_fixed(t.sum_estimate) / est;
     let var = (from_fixed(t.sum_estimate_sq) / est - mean_difference * mean_difference).max(0.0)
         * est
         / (est - 1.0);
     BinaryColumns {
-        true_risk_control: design.true_risk[c],
-        true_risk_arm: design.true_risk[arm],
+        true_risk_control: design.true_mean[c],
+        true_risk_arm: design.true_mean[arm],
         true_difference,
         mean_difference,
         bias: mean_difference - true_difference,
@@ -529,6 +590,60 @@ fn binary_columns(design: &Design, t: &ComparisonTally, arm: usize, trials: u64)
         mean_evaluable_arm: t.sum_evaluable_arm as f64 / r,
         estimable: t.estimable,
         bias_se: (var / est).sqrt(),
+    }
+}
+
+/// The mean and the MC standard error of the mean of the estimates a comparison tallied.
+fn estimate_moments(t: &ComparisonTally) -> (f64, f64) {
+    let est = t.estimable as f64;
+    let mean = from_fixed(t.sum_estimate) / est;
+    let var = (from_fixed(t.sum_estimate_sq) / est - mean * mean).max(0.0) * est / (est - 1.0);
+    (mean, (var / est).sqrt())
+}
+
+/// The summary columns of a continuous endpoint, for comparison `j` (of `arm`).
+fn continuous_columns(
+    design: &Design,
+    t: &ComparisonTally,
+    ct: &ContinuousTally,
+    j: usize,
+    arm: usize,
+    trials: u64,
+) -> ContinuousColumns {
+    let model = design.continuous().expect("a continuous design");
+    let r = trials as f64;
+    let c = design.control;
+    let est = t.estimable as f64;
+    let (mean_difference, bias_se) = estimate_moments(t);
+    let true_difference = design.true_mean[arm] - design.true_mean[c];
+    let responder_power = ct
+        .responder_rejections
+        .get(j)
+        .map_or(f64::NAN, |&k| k as f64 / r);
+    let responders = |a: usize| match model.responder_below {
+        Some(_) => design.mean_over_cells(a, |e, mean| model.responder_probability(e, mean)),
+        None => f64::NAN,
+    };
+    ContinuousColumns {
+        true_mean_control: design.true_mean[c],
+        true_mean_arm: design.true_mean[arm],
+        true_sd_control: design.true_sd(c),
+        true_sd_arm: design.true_sd(arm),
+        true_difference,
+        mean_difference,
+        bias: mean_difference - true_difference,
+        bias_se,
+        coverage: t.covered as f64 / est,
+        estimable: t.estimable,
+        mean_observed_control: from_fixed(t.sum_observed_control) / est,
+        mean_observed_arm: from_fixed(t.sum_observed_arm) / est,
+        mean_evaluable_control: t.sum_evaluable_control as f64 / r,
+        mean_evaluable_arm: t.sum_evaluable_arm as f64 / r,
+        responder_below: model.responder_below.unwrap_or(f64::NAN),
+        true_responders_control: responders(c),
+        true_responders_arm: responders(arm),
+        responder_power,
+        responder_power_se: binomial_se(responder_power, trials),
     }
 }
 
@@ -556,8 +671,8 @@ fn survival_columns(
         analysis_events: model.analysis_events,
         time_resolution: model.resolution.as_str(),
         mortality_day: model.reference_day,
-        true_mortality_control: design.true_risk[c],
-        true_mortality_arm: design.true_risk[arm],
+        true_mortality_control: design.true_mean[c],
+        true_mortality_arm: design.true_mean[arm],
         true_hazard_ratio,
         mean_log_hr: mean,
         bias: when(mean - true_hazard_ratio.ln()),

@@ -50,6 +50,8 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
             "prevalence",
             "control_risk",
             "control_mortality",
+            "control_mean",
+            "sd",
             "classified_as",
         ],
     ),
@@ -71,7 +73,9 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
         Shape::Table,
         &[
             "event",
+            "outcome",
             "better",
+            "responder_below",
             "assessment_day",
             "kind",
             "follow_up_days",

@@ -4,14 +4,17 @@
 //! classification (`classify`), the validated `[sequential]` plan and patient pipeline
 //! (`sequential`), adaptive enrichment (`adaptation`), the piecewise-exponential mortality of a
 //! time-to-event endpoint (`hazard`) and that endpoint's validated model (`survival`), the
+//! continuous endpoint's (`continuous`), the keys of one kind of endpoint (`kind_keys`), the
 //! starting scenarios of `init` (`templates`) and values echoed in messages (`text`). Imports
 //! nothing above it; raw -> the validated plans -> design -> scenario.
 
 pub mod adaptation;
 pub mod classify;
+pub mod continuous;
 pub mod design;
 pub mod hazard;
 pub mod keys;
+pub mod kind_keys;
 pub mod raw;
 pub mod scenario;
 pub mod sequential;

@@ -137,6 +137,10 @@ pub struct RawEndotype {
     pub prevalence: f64,
     /// Binary endpoints: the event risk under control.
     pub control_risk: Option<f64>,
+    /// Continuous endpoints: the mean outcome under control, and the outcome's standard
+    /// deviation (normal within the endotype, in every arm).
+    pub control_mean: Option<f64>,
+    pub sd: Option<f64>,
     /// Time-to-event endpoints: day -> cumulative mortality under control.
     pub control_mortality: Option<BTreeMap<String, f64>>,
     pub classified_as: Option<BTreeMap<String, f64>>,
@@ -163,8 +167,14 @@ pub struct RawEnrollment {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEndpoint {
-    pub event: String,
+    /// Binary and time-to-event endpoints: the event's name.
+    pub event: Option<String>,
+    /// Continuous endpoints: the outcome's name ("SOFA change by day 9").
+    pub outcome: Option<String>,
     pub better: Better,
+    /// Continuous endpoints: also analyse the dichotomised outcome, a response being an outcome
+    /// at or below this value.
+    pub responder_below: Option<f64>,
     /// Days from randomisation to the outcome.
     pub assessment_day: Option<f64>,
     #[serde(default)]

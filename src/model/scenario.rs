@@ -37,7 +37,8 @@ const REQUIRED: [(&str, bool, bool, &[&str]); 9] = [
     ("simulation", false, true, &["replicates", "seed"]),
     ("endotype", true, true, &["name", "prevalence"]),
     ("enrollment", false, true, &["sample_size"]),
-    ("endpoint", false, true, &["event", "better"]),
+    // The endpoint's name key depends on its kind: `missing_keys` adds it before "better".
+    ("endpoint", false, true, &[]),
     ("arm", true, true, &["name", "ratio"]),
     ("analysis", false, true, &["control", "test"]),
     ("treatment", true, false, &["name", "effect", "by_endotype"]),
@@ -47,20 +48,23 @@ const REQUIRED: [(&str, bool, bool, &[&str]); 9] = [
 /// Every required key missing from a parsed scenario, as key paths (`endotype[2].prevalence`).
 fn missing_keys(table: &toml::Table) -> Vec<String> {
     let mut out = Vec::new();
-    // An endotype's control arm is a risk for a binary endpoint, a mortality curve otherwise.
-    let time_to_event = table
+    // What an endotype's control arm is and what the endpoint is called depend on its kind.
+    let kind = table
         .get("endpoint")
         .and_then(|e| e.get("kind"))
-        .and_then(|k| k.as_str())
-        == Some("time_to_event");
-    let control = if time_to_event {
-        "control_mortality"
-    } else {
-        "control_risk"
+        .and_then(|k| k.as_str());
+    let (name_key, control): (&str, &[&str]) = match kind {
+        Some("time_to_event") => ("event", &["control_mortality"]),
+        Some("continuous") => ("outcome", &["control_mean", "sd"]),
+        _ => ("event", &["control_risk"]),
     };
     for (name, array, required, keys) in REQUIRED {
-        let endotype = [control];
-        let extra: &[&str] = if name == "endotype" { &endotype } else { &[] };
+        let endpoint = [name_key, "better"];
+        let extra: &[&str] = match name {
+            "endotype" => control,
+            "endpoint" => &endpoint,
+            _ => &[],
+        };
         let check = |t: &toml::Table, at: &str, out: &mut Vec<String>| {
             for k in keys.iter().chain(extra) {
                 if !t.contains_key(*k) {

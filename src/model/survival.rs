@@ -3,16 +3,14 @@
 //! event-driven analysis, how times are recorded, accrual and loss to follow-up. A treatment's
 //! `hazard_ratio` multiplies the hazard of the true endotype it acts on.
 //!
-//! Checked here: every time-to-event key, and every binary-only key refused with a
-//! time-to-event endpoint (and the reverse), so that a scenario never runs with a key that
-//! does nothing.
+//! Checked here: every time-to-event key (a key of another kind is refused by `kind_keys`).
 
 use std::collections::BTreeMap;
 
 use crate::model::hazard::PiecewiseHazard;
 use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::sequential::DAYS_PER_MONTH;
-use crate::model::vocabulary::{Effect, EndpointKind, TimeResolution};
+use crate::model::vocabulary::{EndpointKind, TimeResolution};
 
 /// Longest accrual (days): 10,000 years.
 pub const MAX_ACCRUAL_DAYS: f64 = 3_652_500.0;
@@ -44,7 +42,7 @@ pub struct SurvivalModel {
     pub dropout_hazard: f64,
     /// The control arm's hazard per true endotype.
     pub control: Vec<PiecewiseHazard>,
-    /// The day at which mortality is stated (the `true_risk` of the design): the follow-up, or
+    /// The day at which mortality is stated (the `true_mean` of the design): the follow-up, or
     /// without one the last day of any `control_mortality`.
     pub reference_day: f64,
 }
@@ -64,80 +62,6 @@ impl SurvivalModel {
 
 fn refuse(key: &str, message: &str) -> InvalidKey {
     InvalidKey::new(key, message.to_string())
-}
-
-/// The keys that belong to one endpoint kind only: an error names the first one present.
-fn check_kind_keys(raw: &RawScenario, kind: EndpointKind) -> Result<(), InvalidKey> {
-    let tte = kind == EndpointKind::TimeToEvent;
-    let e = &raw.endpoint;
-    let mut misplaced: Vec<String> = Vec::new();
-    let mut add = |present: bool, key: String| {
-        if present {
-            misplaced.push(key)
-        }
-    };
-    if tte {
-        add(e.assessment_day.is_some(), "endpoint.assessment_day".into());
-        for en in &raw.endotype {
-            add(
-                en.control_risk.is_some(),
-                format!("endotype.{}.control_risk", en.name),
-            );
-        }
-        for t in &raw.treatment {
-            add(
-                t.effect != Effect::HazardRatio,
-                format!("treatment.{}.effect", t.name),
-            );
-        }
-    } else {
-        add(e.follow_up_days.is_some(), "endpoint.follow_up_days".into());
-        add(
-            e.analysis_events.is_some(),
-            "endpoint.analysis_events".into(),
-        );
-        add(
-            e.time_resolution.is_some(),
-            "endpoint.time_resolution".into(),
-        );
-        add(
-            raw.enrollment.accrual_days.is_some(),
-            "enrollment.accrual_days".into(),
-        );
-        for en in &raw.endotype {
-            add(
-                en.control_mortality.is_some(),
-                format!("endotype.{}.control_mortality", en.name),
-            );
-        }
-        for t in &raw.treatment {
-            add(
-                t.effect == Effect::HazardRatio,
-                format!("treatment.{}.effect", t.name),
-            );
-        }
-    }
-    if let Some(key) = misplaced.first() {
-        let message = if tte {
-            "belongs to a binary endpoint; with endpoint.kind = \"time_to_event\" use control_mortality (endotypes), effect = \"hazard_ratio\" (treatments), follow_up_days / analysis_events (endpoint)"
-        } else {
-            "belongs to a time-to-event endpoint; add endpoint.kind = \"time_to_event\" or remove it"
-        };
-        return Err(refuse(key, message));
-    }
-    let test = raw.analysis.test;
-    if test.is_time_to_event() != tte {
-        let expected = if tte {
-            "logrank or logrank_stratified for a time-to-event endpoint"
-        } else {
-            "chi_square, chi_square_yates, fisher_exact or cmh for a binary endpoint (logrank needs endpoint.kind = \"time_to_event\")"
-        };
-        return Err(InvalidKey::new(
-            "analysis.test",
-            format!("expected {expected}, found {}", test.as_str()),
-        ));
-    }
-    Ok(())
 }
 
 /// The day -> cumulative mortality points of one endotype, as a hazard.
@@ -164,12 +88,10 @@ fn mortality(name: &str, points: &BTreeMap<String, f64>) -> Result<PiecewiseHaza
     PiecewiseHazard::through(&parsed).map_err(|m| InvalidKey::new(key, m))
 }
 
-/// Validates the endpoint's kind against every key; for a time-to-event endpoint, returns its
-/// model (`None` for a binary endpoint). The checks run in the order of the scenario's tables.
+/// A time-to-event endpoint's model (`None` for another kind). The checks run in the order of
+/// the scenario's tables.
 pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
-    let kind = raw.endpoint.kind;
-    check_kind_keys(raw, kind)?;
-    if kind == EndpointKind::Binary {
+    if raw.endpoint.kind != EndpointKind::TimeToEvent {
         return Ok(None);
     }
     let e = &raw.endpoint;

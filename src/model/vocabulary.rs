@@ -82,6 +82,28 @@ pub enum EndpointKind {
     Binary,
     /// The time from randomisation to the event, censored at the end of follow-up.
     TimeToEvent,
+    /// A measurement per patient at the assessment (a SOFA change), normal within each true
+    /// endotype.
+    Continuous,
+}
+
+impl EndpointKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Binary => "binary",
+            EndpointKind::TimeToEvent => "time_to_event",
+            EndpointKind::Continuous => "continuous",
+        }
+    }
+
+    /// The tests that analyse this kind of endpoint, as a message lists them.
+    pub fn tests(self) -> &'static str {
+        match self {
+            EndpointKind::Binary => "chi_square, chi_square_yates, fisher_exact or cmh",
+            EndpointKind::TimeToEvent => "logrank or logrank_stratified",
+            EndpointKind::Continuous => "t_test, welch or ancova_labels",
+        }
+    }
 }
 
 /// How a time-to-event endpoint's times are recorded.
@@ -132,6 +154,10 @@ pub enum Effect {
     Risk,
     /// Time-to-event: multiplies the hazard (survival S(t) becomes S(t)^HR).
     HazardRatio,
+    /// Continuous: added to the control mean.
+    MeanDifference,
+    /// Continuous: the mean under treatment.
+    Mean,
 }
 
 impl Effect {
@@ -143,6 +169,19 @@ impl Effect {
             Effect::RiskDifference => "risk difference",
             Effect::Risk => "risk under treatment",
             Effect::HazardRatio => "hazard ratio",
+            Effect::MeanDifference => "mean difference",
+            Effect::Mean => "mean under treatment",
+        }
+    }
+
+    /// The kind of endpoint the effect applies to.
+    pub fn endpoint(self) -> EndpointKind {
+        match self {
+            Effect::RiskRatio | Effect::OddsRatio | Effect::RiskDifference | Effect::Risk => {
+                EndpointKind::Binary
+            }
+            Effect::HazardRatio => EndpointKind::TimeToEvent,
+            Effect::MeanDifference | Effect::Mean => EndpointKind::Continuous,
         }
     }
 }
@@ -163,6 +202,14 @@ pub enum TestKind {
     Logrank,
     /// Time-to-event: the log-rank test stratified by diagnostic label (survdiff's `strata()`).
     LogrankStratified,
+    /// Continuous: Student's two-sample t test with pooled variance, as R's
+    /// `t.test(var.equal = TRUE)`.
+    TTest,
+    /// Continuous: Welch's t test, as R's `t.test(var.equal = FALSE)`.
+    Welch,
+    /// Continuous: the arm's t test in the linear model `outcome ~ arm + label` (the diagnostic
+    /// label as covariate), as R's `lm`.
+    AncovaLabels,
 }
 
 impl TestKind {
@@ -174,6 +221,21 @@ impl TestKind {
             TestKind::Cmh => "cmh",
             TestKind::Logrank => "logrank",
             TestKind::LogrankStratified => "logrank_stratified",
+            TestKind::TTest => "t_test",
+            TestKind::Welch => "welch",
+            TestKind::AncovaLabels => "ancova_labels",
+        }
+    }
+
+    /// The kind of endpoint the test analyses.
+    pub fn endpoint(self) -> EndpointKind {
+        match self {
+            TestKind::ChiSquare
+            | TestKind::ChiSquareYates
+            | TestKind::FisherExact
+            | TestKind::Cmh => EndpointKind::Binary,
+            TestKind::Logrank | TestKind::LogrankStratified => EndpointKind::TimeToEvent,
+            TestKind::TTest | TestKind::Welch | TestKind::AncovaLabels => EndpointKind::Continuous,
         }
     }
 

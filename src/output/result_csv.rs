@@ -3,8 +3,8 @@
 //! subgroups.csv, hypotheses.csv, sample_size.csv and a sweep's CSV.
 
 use crate::engine::summary::{
-    AdaptationRow, BinaryColumns, DesignColumns, EndpointColumns, HypothesisRow, SequentialRow,
-    SubgroupRow, SummaryRow, SurvivalColumns,
+    AdaptationRow, BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
+    INTERACTION_F_TEST, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
 };
 use crate::tools::size::SizeSearch;
 
@@ -91,25 +91,56 @@ pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 20] = [
     "p95_duration_days",
 ];
 
-/// A time-to-event summary shares the binary one's first columns (to `analytic_power`) and its
+/// summary.csv's own columns for a continuous endpoint: the means, their difference and its
+/// estimate, and the dichotomised analysis (empty without `responder_below`).
+pub const CONTINUOUS_SUMMARY_COLUMNS: [&str; 19] = [
+    "true_mean_control",
+    "true_mean_arm",
+    "true_sd_control",
+    "true_sd_arm",
+    "true_difference",
+    "mean_difference",
+    "bias",
+    "bias_se",
+    "coverage",
+    "estimable",
+    "mean_observed_control",
+    "mean_observed_arm",
+    "mean_evaluable_control",
+    "mean_evaluable_arm",
+    "responder_below",
+    "true_responders_control",
+    "true_responders_arm",
+    "responder_power",
+    "responder_power_se",
+];
+
+/// The screening and cost columns that end a time-to-event or continuous summary.
+const TRAILING: [&str; 5] = [
+    "mean_screened",
+    "p95_screened",
+    "mean_cost",
+    "p95_cost",
+    "currency",
+];
+
+/// A time-to-event or continuous summary shares the binary one's first columns (to `analytic_power`) and its
 /// screening and cost columns (from `mean_screened` to `currency`, less `estimable` and
 /// `bias_se`, which it has among its own).
 pub(super) const SHARED_LEADING: usize = 14;
 
-pub(super) fn survival_header() -> Vec<&'static str> {
-    let trailing = [
-        "mean_screened",
-        "p95_screened",
-        "mean_cost",
-        "p95_cost",
-        "currency",
-    ];
+/// The header of a summary with an endpoint's `own` columns between the shared ones.
+fn header_with(own: &[&'static str]) -> Vec<&'static str> {
     SUMMARY_COLUMNS[..SHARED_LEADING]
         .iter()
-        .chain(&SURVIVAL_SUMMARY_COLUMNS)
-        .chain(&trailing)
+        .chain(own)
+        .chain(&TRAILING)
         .copied()
         .collect()
+}
+
+pub(super) fn survival_header() -> Vec<&'static str> {
+    header_with(&SURVIVAL_SUMMARY_COLUMNS)
 }
 
 /// The header of summary.csv (and of a sweep's rows) for these rows: the time-to-event
@@ -117,6 +148,7 @@ pub(super) fn survival_header() -> Vec<&'static str> {
 pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     let mut h = match rows.first().map(|r| &r.endpoint) {
         Some(EndpointColumns::TimeToEvent(_)) => survival_header(),
+        Some(EndpointColumns::Continuous(_)) => header_with(&CONTINUOUS_SUMMARY_COLUMNS),
         Some(EndpointColumns::Binary(_)) | None => SUMMARY_COLUMNS.to_vec(),
     };
     if rows.iter().any(|r| r.sequential().is_some()) {
@@ -136,6 +168,7 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
     let mut fields = match &r.endpoint {
         EndpointColumns::Binary(b) => binary_fields(r, b),
         EndpointColumns::TimeToEvent(s) => survival_fields(r, s),
+        EndpointColumns::Continuous(c) => continuous_fields(r, c),
     };
     if sequential {
         match &r.design {
@@ -200,13 +233,47 @@ fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
         num(s.mean_randomised_arm),
         num(s.mean_duration_days),
         num(s.p95_duration_days),
+    ]);
+    fields.extend(trailing_fields(r));
+    fields
+}
+
+fn continuous_fields(r: &SummaryRow, c: &ContinuousColumns) -> Vec<String> {
+    let mut fields = leading_fields(r).to_vec();
+    fields.extend([
+        num(c.true_mean_control),
+        num(c.true_mean_arm),
+        num(c.true_sd_control),
+        num(c.true_sd_arm),
+        num(c.true_difference),
+        num(c.mean_difference),
+        num(c.bias),
+        num(c.bias_se),
+        num(c.coverage),
+        c.estimable.to_string(),
+        num(c.mean_observed_control),
+        num(c.mean_observed_arm),
+        num(c.mean_evaluable_control),
+        num(c.mean_evaluable_arm),
+        num(c.responder_below),
+        num(c.true_responders_control),
+        num(c.true_responders_arm),
+        num(c.responder_power),
+        num(c.responder_power_se),
+    ]);
+    fields.extend(trailing_fields(r));
+    fields
+}
+
+/// The screening and cost fields that end a time-to-event or continuous summary row.
+fn trailing_fields(r: &SummaryRow) -> [String; 5] {
+    [
         num(r.mean_screened),
         r.p95_screened.to_string(),
         num(r.mean_cost),
         num(r.p95_cost),
         r.currency.clone(),
-    ]);
-    fields
+    ]
 }
 
 fn binary_fields(r: &SummaryRow, b: &BinaryColumns) -> Vec<String> {
@@ -373,8 +440,17 @@ pub fn adaptation_csv(rows: &[AdaptationRow]) -> Vec<u8> {
     )
 }
 
-/// subgroups.csv: per comparison x diagnostic label.
+/// subgroups.csv: per comparison x diagnostic label. A continuous endpoint's true means are
+/// `true_mean_*` where a binary one's risks are `true_risk_*`.
 pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
+    let means = rows
+        .first()
+        .is_some_and(|r| r.interaction_test == INTERACTION_F_TEST);
+    let [control, arm] = if means {
+        ["true_mean_control", "true_mean_arm"]
+    } else {
+        ["true_risk_control", "true_risk_arm"]
+    };
     to_csv(
         [
             "scenario",
@@ -384,8 +460,8 @@ pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
             "test",
             "mean_evaluable_control",
             "mean_evaluable_arm",
-            "true_risk_control",
-            "true_risk_arm",
+            control,
+            arm,
             "true_difference",
             "mean_difference",
             "estimable",
@@ -411,16 +487,13 @@ pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
                 r.estimable.to_string(),
                 num(r.power),
                 num(r.power_se),
-                INTERACTION_TEST.to_string(),
+                r.interaction_test.to_string(),
                 num(r.interaction_power),
                 num(r.interaction_power_se),
             ]
         }),
     )
 }
-
-/// How the interaction column was computed (see `analysis::interaction_wald`).
-pub const INTERACTION_TEST: &str = "logistic_wald";
 
 /// hypotheses.csv: per comparison x hypothesis, under the multiplicity procedure.
 pub fn hypotheses_csv(rows: &[HypothesisRow]) -> Vec<u8> {

@@ -2,7 +2,8 @@
 //! time-to-event lines, and the hypotheses' adjusted power.
 
 use crate::engine::summary::{
-    BinaryColumns, EndpointColumns, HypothesisRow, SequentialColumns, SummaryRow, SurvivalColumns,
+    BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
+    SequentialColumns, SummaryRow, SurvivalColumns,
 };
 
 /// Multiplicity results for the terminal.
@@ -132,18 +133,55 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             _ if !r.analytic_power.is_nan() => format!("{:.4}", r.analytic_power),
             EndpointColumns::TimeToEvent(_) => "none (hazards not proportional)".to_string(),
             EndpointColumns::Binary(_) => "none (adaptive enrichment)".to_string(),
+            EndpointColumns::Continuous(_) => "none (too few patients)".to_string(),
+        };
+        let method = match (&r.endpoint, &r.design) {
+            (EndpointColumns::Continuous(_), DesignColumns::NoInterim) => "noncentral t",
+            _ => "normal approximation",
         };
         out += &format!(
-            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); normal approximation {approximation}\n",
+            "  power            {:.4}  (MC SE {:.4}; 95% CI {:.4} to {:.4}); {method} {approximation}\n",
             r.power, r.power_se, r.power_ci_low, r.power_ci_high
         );
         let looks = r.sequential().map_or(String::new(), |q| looks_lines(r, q));
         out += &match &r.endpoint {
             EndpointColumns::Binary(b) => binary_lines(r, b, &looks),
             EndpointColumns::TimeToEvent(s) => looks + &survival_lines(r, s),
+            EndpointColumns::Continuous(c) => continuous_lines(r, c, &looks),
         };
     }
     out
+}
+
+/// A continuous comparison's means, estimate, dichotomised power, looks, evaluable patients
+/// and screening.
+fn continuous_lines(r: &SummaryRow, c: &ContinuousColumns, looks: &str) -> String {
+    let mut out = format!(
+        "  true mean        control {:.4}, arm {:.4}; difference {:+.4} (SD {:.4} vs {:.4})\n",
+        c.true_mean_control, c.true_mean_arm, c.true_difference, c.true_sd_control, c.true_sd_arm
+    );
+    if c.estimable > 0 {
+        out += &format!(
+            "  estimate         mean difference {:+.4}, bias {:+.5} (MC SE {:.5}); t 95% coverage {:.4}\n",
+            c.mean_difference, c.bias, c.bias_se, c.coverage
+        );
+    }
+    if !c.responder_power.is_nan() {
+        out += &format!(
+            "  dichotomised     responders (outcome <= {}) control {:.4}, arm {:.4}; power {:.4} (MC SE {:.4}), chi-square\n",
+            c.responder_below,
+            c.true_responders_control,
+            c.true_responders_arm,
+            c.responder_power,
+            c.responder_power_se
+        );
+    }
+    out += looks;
+    out += &format!(
+        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
+        c.mean_evaluable_control, c.mean_evaluable_arm
+    );
+    out + &screening_lines(r)
 }
 
 /// A binary comparison's risks, estimate, looks, evaluable patients and screening.
@@ -185,6 +223,9 @@ pub fn sweep_lines(keys: &[String], results: &[(Vec<String>, Vec<SummaryRow>)]) 
                     format!("true hazard ratio {:.4}", s.true_hazard_ratio)
                 }
                 EndpointColumns::Binary(b) => format!("true difference {:+.4}", b.true_difference),
+                EndpointColumns::Continuous(c) => {
+                    format!("true mean difference {:+.4}", c.true_difference)
+                }
             };
             out += &format!(
                 "{}  {} vs {}: power {:.4} ({:.4} to {:.4}), {truth}\n",

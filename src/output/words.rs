@@ -3,14 +3,16 @@
 //! across the report, the terminal tables and `compare`.
 
 use crate::model::design::{Design, EndpointModel};
+use crate::output::report::format::{num, pct};
 
 /// The words for one design's endpoint.
 pub struct EndpointWords {
-    /// The outcome whose risks are compared: the event, or "28-day mortality".
+    /// The outcome whose risks (or means) are compared: the event, "28-day mortality", or a
+    /// continuous outcome's name.
     pub outcome: String,
-    /// A risk in a table's heading: "risk", or "mortality by day 28".
+    /// A risk in a table's heading: "risk", "mortality by day 28", or "mean".
     pub risk: String,
-    /// The risks, plural, in a sentence: "risks" or "mortalities".
+    /// The risks, plural, in a sentence: "risks", "mortalities" or "means".
     pub risks: &'static str,
     /// What interim looks are fractions of, in a sentence and as a column's heading.
     pub information: &'static str,
@@ -19,6 +21,26 @@ pub struct EndpointWords {
     pub maximum_information: &'static str,
     /// The outcome and how it is analysed, as `compare` tells designs apart.
     pub analysis: String,
+    /// Whether the outcome's means are risks, shown as percentages (not a continuous outcome's
+    /// means, shown as numbers).
+    pub percent: bool,
+}
+
+impl EndpointWords {
+    /// A mean outcome for people: "35.0%" for a risk, "-1.4" for a continuous outcome.
+    pub fn value(&self, v: f64) -> String {
+        if self.percent { pct(v) } else { num(v) }
+    }
+
+    /// A difference in mean outcome for people: "-5.0 percentage points", or "-1.4".
+    pub fn difference(&self, v: f64) -> String {
+        if self.percent {
+            format!("{:+.1} percentage points", 100.0 * v)
+        } else {
+            let text = num(v);
+            if v > 0.0 { format!("+{text}") } else { text }
+        }
+    }
 }
 
 /// The words for `d`'s endpoint.
@@ -32,6 +54,7 @@ pub fn endpoint_words(d: &Design) -> EndpointWords {
             information_column: "outcomes",
             maximum_information: "patients",
             analysis: format!("{} ({})", d.event, d.better.phrase()),
+            percent: true,
         },
         // An event-driven design looks at fractions of its deaths, at random calendar times.
         EndpointModel::TimeToEvent(m) => EndpointWords {
@@ -42,6 +65,22 @@ pub fn endpoint_words(d: &Design) -> EndpointWords {
             information_column: "deaths",
             maximum_information: "deaths",
             analysis: format!("time to {} (log-rank)", d.event),
+            percent: true,
+        },
+        EndpointModel::Continuous(_) => EndpointWords {
+            outcome: d.event.clone(),
+            risk: "mean".to_string(),
+            risks: "means",
+            information: "patients' outcomes",
+            information_column: "outcomes",
+            maximum_information: "patients",
+            analysis: format!(
+                "{} ({}, {})",
+                d.event,
+                d.better.phrase(),
+                d.analysis.test.as_str()
+            ),
+            percent: false,
         },
     }
 }

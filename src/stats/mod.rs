@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod boundaries;
+pub mod means;
 pub mod multiplicity;
 pub mod power;
 pub mod sampling;

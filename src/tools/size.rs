@@ -252,16 +252,21 @@ pub fn at_size(design: &Design, n: u64) -> Design {
     d
 }
 
-/// The design with every treatment effect removed (each arm's risks those of control): the
-/// global null, under which a sequential design's expected size is quoted.
+/// The design with every treatment effect removed (no arm gives a treatment, so each arm's
+/// outcomes are those of control): the global null, under which a sequential design's expected
+/// size is quoted. The treatments go too, not only the risks: a time-to-event or continuous
+/// trial draws from each patient's treatment (`Design::hazard_ratio`, `outcome_mean`).
 pub fn global_null(design: &Design) -> Design {
     let mut d = design.clone();
-    let control = d.stratum_risk[d.control].clone();
-    for r in &mut d.stratum_risk {
+    for arm in &mut d.arms {
+        arm.treatment_by_stratum.fill(None);
+    }
+    let control = d.stratum_mean[d.control].clone();
+    for r in &mut d.stratum_mean {
         r.clone_from(&control);
     }
-    let risk = d.true_risk[d.control];
-    d.true_risk.fill(risk);
+    let risk = d.true_mean[d.control];
+    d.true_mean.fill(risk);
     d
 }
 
@@ -350,9 +355,12 @@ fn search_range(design: &Design, opts: &SizeOptions) -> (u64, u64, u64, Option<u
     // up to 10^5, because its Cox fit (ties as Efron's) costs time in proportion to a trial's
     // deaths, and a mixture of endotypes has no normal approximation to bound the search
     // (`--max` searches further).
-    let default_cap: u64 = match design.endpoint {
+    // A continuous trial dichotomised draws each patient's outcome: up to 10^6.
+    let default_cap: u64 = match &design.endpoint {
         EndpointModel::Binary => 10_000_000,
         EndpointModel::TimeToEvent(_) => 100_000,
+        EndpointModel::Continuous(m) if m.is_patient_level() => 1_000_000,
+        EndpointModel::Continuous(_) => 10_000_000,
     };
     let analytic_cap = opts
         .max

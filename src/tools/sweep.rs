@@ -39,6 +39,9 @@ pub fn key_title(d: &Design, key: &str) -> String {
     match parts.as_slice() {
         ["endotype", e, "prevalence"] => format!("{e} prevalence at screening"),
         ["endotype", e, "control_risk"] => format!("{e} {} risk under control", d.event),
+        ["endotype", e, "control_mean"] => format!("{e} mean {} under control", d.event),
+        ["endotype", e, "sd"] => format!("{e} SD of {}", d.event),
+        ["endpoint", "responder_below"] => format!("responder threshold of {}", d.event),
         ["endotype", e, "classified_as", l] => format!("P(label {l} | true endotype {e})"),
         ["treatment", t, "by_endotype", e] => {
             let measure = d

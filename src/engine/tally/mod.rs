@@ -1,6 +1,6 @@
 //! Sufficient statistics of a run (or a share of one), mergeable exactly in any order: what
 //! every design records (`comparison`), and the block each kind of endpoint or design adds
-//! (`survival`; `sequential`, `enrichment`), each a [`Block`] that merges and checks itself;
+//! (`survival`, `continuous`; `sequential`, `enrichment`), each a [`Block`] that merges and checks itself;
 //! `check` holds a tally's invariants, for shards read from disk.
 //!
 //! Everything accumulated is an integer: counts, and sums of values in [-1, 1] in fixed point
@@ -11,6 +11,7 @@
 pub mod block;
 pub mod check;
 pub mod comparison;
+pub mod continuous;
 pub mod enrichment;
 pub mod invariants;
 pub mod sequential;
@@ -23,6 +24,7 @@ pub use crate::engine::tally::block::Block;
 use crate::endpoint::binary::TrialCounts;
 use crate::engine::binary_analysis::{Scratch, compare, record_subgroups};
 use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, quantile_of};
+use crate::engine::tally::continuous::ContinuousTally;
 use crate::engine::tally::enrichment::EnrichmentTally;
 use crate::engine::tally::sequential::SequentialTally;
 use crate::engine::tally::survival::SurvivalTally;
@@ -54,6 +56,8 @@ pub enum EndpointTally {
     Binary,
     /// Events, size at the analysis and duration.
     TimeToEvent(SurvivalTally),
+    /// The dichotomised analysis.
+    Continuous(ContinuousTally),
 }
 
 /// What the design adds, one variant per `DesignKind`.
@@ -71,9 +75,13 @@ impl Block for EndpointTally {
         match (self, other) {
             (EndpointTally::Binary, EndpointTally::Binary) => {}
             (EndpointTally::TimeToEvent(a), EndpointTally::TimeToEvent(b)) => a.merge(b),
-            (EndpointTally::Binary | EndpointTally::TimeToEvent(_), _) => {
-                panic!("tallies of different endpoints merged")
-            }
+            (EndpointTally::Continuous(a), EndpointTally::Continuous(b)) => a.merge(b),
+            (
+                EndpointTally::Binary
+                | EndpointTally::TimeToEvent(_)
+                | EndpointTally::Continuous(_),
+                _,
+            ) => panic!("tallies of different endpoints merged"),
         }
     }
 
@@ -83,9 +91,15 @@ impl Block for EndpointTally {
             (EndpointTally::TimeToEvent(s), EndpointTally::TimeToEvent(f)) => {
                 s.check(f, trials, patients)
             }
-            (EndpointTally::Binary | EndpointTally::TimeToEvent(_), _) => {
-                Err("endpoint: the tally's kind of endpoint is not the design's".into())
+            (EndpointTally::Continuous(s), EndpointTally::Continuous(f)) => {
+                s.check(f, trials, patients)
             }
+            (
+                EndpointTally::Binary
+                | EndpointTally::TimeToEvent(_)
+                | EndpointTally::Continuous(_),
+                _,
+            ) => Err("endpoint: the tally's kind of endpoint is not the design's".into()),
         }
     }
 }
@@ -176,17 +190,21 @@ impl Tally {
             screened: Vec::new(),
             screened_offset,
             screened_shift,
-            endpoint: match design.endpoint {
+            endpoint: match &design.endpoint {
                 EndpointModel::Binary => EndpointTally::Binary,
                 EndpointModel::TimeToEvent(_) => {
                     EndpointTally::TimeToEvent(SurvivalTally::new(comparisons))
                 }
+                EndpointModel::Continuous(m) => EndpointTally::Continuous(ContinuousTally::new(
+                    comparisons,
+                    m.responder_below.is_some(),
+                )),
             },
             design: {
                 // Event-driven looks come at random calendar times, kept in the sequential
                 // block.
                 let timed = match design.endpoint {
-                    EndpointModel::Binary => false,
+                    EndpointModel::Binary | EndpointModel::Continuous(_) => false,
                     EndpointModel::TimeToEvent(_) => true,
                 };
                 let sequential = |looks: usize| SequentialTally::new(looks, comparisons, timed);
@@ -222,7 +240,7 @@ impl Tally {
     /// The events and duration of a time-to-event endpoint.
     pub fn survival(&self) -> Option<&SurvivalTally> {
         match &self.endpoint {
-            EndpointTally::Binary => None,
+            EndpointTally::Binary | EndpointTally::Continuous(_) => None,
             EndpointTally::TimeToEvent(s) => Some(s),
         }
     }
@@ -230,7 +248,26 @@ impl Tally {
     pub(crate) fn survival_mut(&mut self) -> &mut SurvivalTally {
         match &mut self.endpoint {
             EndpointTally::TimeToEvent(s) => s,
-            EndpointTally::Binary => panic!("a time-to-event endpoint"),
+            EndpointTally::Binary | EndpointTally::Continuous(_) => {
+                panic!("a time-to-event endpoint")
+            }
+        }
+    }
+
+    /// The dichotomised analysis of a continuous endpoint.
+    pub fn continuous(&self) -> Option<&ContinuousTally> {
+        match &self.endpoint {
+            EndpointTally::Binary | EndpointTally::TimeToEvent(_) => None,
+            EndpointTally::Continuous(c) => Some(c),
+        }
+    }
+
+    pub(crate) fn continuous_mut(&mut self) -> &mut ContinuousTally {
+        match &mut self.endpoint {
+            EndpointTally::Continuous(c) => c,
+            EndpointTally::Binary | EndpointTally::TimeToEvent(_) => {
+                panic!("a continuous endpoint")
+            }
         }
     }
 
@@ -272,7 +309,7 @@ impl Tally {
         outcome: &ComparisonOutcome,
         scratch: &mut Scratch,
     ) {
-        let truth = design.true_risk[arm] - design.true_risk[design.control];
+        let truth = design.true_mean[arm] - design.true_mean[design.control];
         let tally = &mut self.comparisons[j];
         tally.record(outcome, truth);
         record_subgroups(tally, design, arm, outcome.statistic, scratch);

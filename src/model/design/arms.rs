@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::model::design::checks::{check_name, display_name, lookup};
 use crate::model::design::population::Population;
-use crate::model::design::{Arm, Endotype, Treatment, treated_risk};
+use crate::model::design::{Arm, Endotype, Treatment, treated_mean};
 use crate::model::raw::{InvalidKey, RawArm, RawScenario, RawTreatment};
 use crate::model::vocabulary::Effect;
 
@@ -71,13 +71,17 @@ pub(super) fn arms(
     Ok(arms)
 }
 
-/// Exact event risks per arm and stratum, and per arm over the randomised population.
-pub(super) fn risks(
+/// Exact mean outcomes (event risks, or means of a continuous outcome) per arm and stratum, and
+/// per arm over the randomised population. `risks`: the outcomes are risks, so a sum's rounding
+/// beyond [0, 1] is clamped.
+pub(super) fn means(
     arms: &[Arm],
     endotypes: &[Endotype],
     treatments: &[Treatment],
     population: &Population,
+    risks: bool,
 ) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let bound = |m: f64| if risks { m.clamp(0.0, 1.0) } else { m };
     let Population {
         eligible,
         label_prob,
@@ -85,42 +89,43 @@ pub(super) fn risks(
         ..
     } = population;
     // Exact event risks per arm and stratum: mixture over the true endotypes with that label.
-    let mut stratum_risk = vec![vec![0.0; eligible.len()]; arms.len()];
+    let mut stratum_mean = vec![vec![0.0; eligible.len()]; arms.len()];
     for (a, arm) in arms.iter().enumerate() {
         for (s, &l) in eligible.iter().enumerate() {
             if label_prob[l] <= 0.0 {
                 continue; // an empty stratum: never sampled
             }
-            let mut risk = 0.0;
+            let mut mean = 0.0;
             for (e, endo) in endotypes.iter().enumerate() {
                 let weight = endo.prevalence * endo.classified_as[l] / label_prob[l];
                 let r = match arm.treatment_by_stratum[s] {
-                    None => endo.control_risk,
-                    Some(t) => treatment_risk(&treatments[t], e, endo.control_risk),
+                    None => endo.control_mean,
+                    Some(t) => treatment_mean(&treatments[t], e, endo.control_mean),
                 };
-                risk += weight * r;
+                mean += weight * r;
             }
-            stratum_risk[a][s] = risk.clamp(0.0, 1.0); // rounding only: each term is in [0, 1]
+            stratum_mean[a][s] = bound(mean); // risks: rounding only, each term is in [0, 1]
         }
     }
-    let true_risk: Vec<f64> = stratum_risk
+    let true_mean: Vec<f64> = stratum_mean
         .iter()
         .map(|r| {
             r.iter()
                 .zip(stratum_prob.iter())
                 .map(|(r, p)| r * p)
                 .sum::<f64>()
-                .clamp(0.0, 1.0)
         })
+        .map(bound)
         .collect();
-    (stratum_risk, true_risk)
+    (stratum_mean, true_mean)
 }
 
-/// Risk of true endotype `e` under treatment `t` (already validated to lie in [0, 1]).
-fn treatment_risk(t: &Treatment, e: usize, control: f64) -> f64 {
+/// The mean outcome of true endotype `e` under treatment `t` (a risk already validated to lie
+/// in [0, 1], or a mean).
+fn treatment_mean(t: &Treatment, e: usize, control: f64) -> f64 {
     match t.by_endotype[e] {
         None => control,
-        Some(v) => treated_risk(t.effect, v, control).expect("validated"),
+        Some(v) => treated_mean(t.effect, v, control).expect("validated"),
     }
 }
 
@@ -138,6 +143,7 @@ fn resolve_treatment(
             Effect::HazardRatio => value.is_finite() && value > 0.0,
             Effect::RiskDifference => (-1.0..=1.0).contains(&value),
             Effect::Risk => (0.0..=1.0).contains(&value),
+            Effect::MeanDifference | Effect::Mean => value.is_finite(),
         };
         if !valid {
             let expected = match t.effect {
@@ -146,13 +152,15 @@ fn resolve_treatment(
                 Effect::RiskDifference => "a risk difference in [-1, 1]",
                 Effect::Risk => "a risk in [0, 1]",
                 Effect::HazardRatio => "a hazard ratio > 0",
+                Effect::MeanDifference => "a finite mean difference",
+                Effect::Mean => "a finite mean",
             };
             return Err(InvalidKey::new(
                 key,
                 format!("expected {expected}, found {value}"),
             ));
         }
-        treated_risk(t.effect, value, endotypes[e].control_risk)
+        treated_mean(t.effect, value, endotypes[e].control_mean)
             .map_err(|m| InvalidKey::new(&key, format!("{} {value} {m}", t.effect.name())))?;
         by_endotype[e] = Some(value);
     }

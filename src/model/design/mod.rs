@@ -17,6 +17,7 @@ mod validate;
 
 use crate::model::adaptation::AdaptationPlan;
 use crate::model::classify::Classifier;
+use crate::model::continuous::ContinuousModel;
 use crate::model::raw::InvalidKey;
 use crate::model::sequential::{Accrual, SequentialPlan};
 use crate::model::survival::SurvivalModel;
@@ -42,9 +43,9 @@ pub struct Endotype {
     /// How people read it (`display_name`, the name when not given): reports and plots.
     pub display: String,
     pub prevalence: f64,
-    /// P(event) under control; for a time-to-event endpoint, the mortality by the model's
-    /// reference day.
-    pub control_risk: f64,
+    /// The mean outcome under control: P(event) for a binary endpoint; the mortality by the
+    /// model's reference day for a time-to-event one; the mean for a continuous one.
+    pub control_mean: f64,
     /// Probability of each diagnostic label (indexed like `Design::labels`).
     pub classified_as: Vec<f64>,
 }
@@ -98,6 +99,8 @@ pub struct Design {
     pub sample_size: u64,
     pub dropout: f64,
     pub randomisation: Randomisation,
+    /// What the endpoint is called: its event (binary, time to event) or its outcome
+    /// (continuous).
     pub event: String,
     pub better: Better,
     pub treatments: Vec<Treatment>,
@@ -112,10 +115,11 @@ pub struct Design {
     pub stratum_prob: Vec<f64>,
     /// P(true endotype = e | randomised).
     pub composition: Vec<f64>,
-    /// P(event | arm a, stratum s), indexed `[a][s]`.
-    pub stratum_risk: Vec<Vec<f64>>,
-    /// P(event | randomised to arm a): marginal over strata.
-    pub true_risk: Vec<f64>,
+    /// The mean outcome of arm a in stratum s (as `Endotype::control_mean`: an event risk, a
+    /// mortality or a mean), indexed `[a][s]`.
+    pub stratum_mean: Vec<Vec<f64>>,
+    /// The mean outcome of a patient randomised to arm a: marginal over strata.
+    pub true_mean: Vec<f64>,
     pub cost: Option<Cost>,
     /// Biomarker rules that produced `classified_as`, when the scenario has them.
     pub classifier: Option<Classifier>,
@@ -138,6 +142,9 @@ pub enum EndpointModel {
     Binary,
     /// Time to death, with its model (hazards, follow-up, event-driven analysis, resolution).
     TimeToEvent(SurvivalModel),
+    /// A measurement, normal within each true endotype, with its model (standard deviations,
+    /// responder threshold).
+    Continuous(ContinuousModel),
 }
 
 /// How a design is run. A new kind of design is a new variant here, with the same effect as a
@@ -168,11 +175,19 @@ impl Cost {
 }
 
 impl Design {
-    /// The time-to-event model; `None`: a binary endpoint.
+    /// The time-to-event model; `None`: another kind of endpoint.
     pub fn survival(&self) -> Option<&SurvivalModel> {
         match &self.endpoint {
-            EndpointModel::Binary => None,
+            EndpointModel::Binary | EndpointModel::Continuous(_) => None,
             EndpointModel::TimeToEvent(m) => Some(m),
+        }
+    }
+
+    /// The continuous model; `None`: another kind of endpoint.
+    pub fn continuous(&self) -> Option<&ContinuousModel> {
+        match &self.endpoint {
+            EndpointModel::Binary | EndpointModel::TimeToEvent(_) => None,
+            EndpointModel::Continuous(m) => Some(m),
         }
     }
 
@@ -253,8 +268,8 @@ impl Design {
     pub fn is_true_null(&self, arm: usize, h: Hypothesis) -> bool {
         let c = self.control;
         let (a, b) = match h {
-            Hypothesis::Overall => (self.true_risk[arm], self.true_risk[c]),
-            Hypothesis::Stratum(s) => (self.stratum_risk[arm][s], self.stratum_risk[c][s]),
+            Hypothesis::Overall => (self.true_mean[arm], self.true_mean[c]),
+            Hypothesis::Stratum(s) => (self.stratum_mean[arm][s], self.stratum_mean[c][s]),
         };
         (a - b).abs() < 1e-12
     }
@@ -309,6 +324,18 @@ impl Design {
             .unwrap_or(1.0)
     }
 
+    /// The mean outcome (as `Endotype::control_mean`) of a patient of true endotype `e` with
+    /// the label of stratum `s` randomised to arm `a`.
+    pub fn outcome_mean(&self, a: usize, s: usize, e: usize) -> f64 {
+        let control = self.endotypes[e].control_mean;
+        self.arms[a].treatment_by_stratum[s]
+            .and_then(|t| {
+                let t = &self.treatments[t];
+                t.by_endotype[e].map(|v| treated_mean(t.effect, v, control).expect("validated"))
+            })
+            .unwrap_or(control)
+    }
+
     /// The true hazard ratio of arm `a` against control, when it is one number: every patient
     /// who can be randomised (positive weight) has the same control hazard, and the same
     /// hazard ratio in each of the two arms. Otherwise the marginal hazards of a mixture are not
@@ -342,9 +369,9 @@ impl Design {
         seen.map(|(_, ha, hc)| ha / hc)
     }
 
-    /// The mean over the patients randomised to arm `a` of `f(true endotype, hazard ratio)`:
-    /// the mixture over labels (strata) and the true endotypes carrying each label.
-    pub fn mean_over_patients(&self, a: usize, f: impl Fn(usize, f64) -> f64) -> f64 {
+    /// The mean over the patients randomised to arm `a` of `f(stratum, true endotype)`: the
+    /// mixture over labels (strata) and the true endotypes carrying each label.
+    fn mean_over(&self, f: impl Fn(usize, usize) -> f64) -> f64 {
         (0..self.eligible.len())
             .map(|s| {
                 let within: f64 = self
@@ -352,11 +379,32 @@ impl Design {
                     .iter()
                     .enumerate()
                     .filter(|(_, w)| **w > 0.0)
-                    .map(|(e, w)| w * f(e, self.hazard_ratio(a, s, e)))
+                    .map(|(e, w)| w * f(s, e))
                     .sum();
                 self.stratum_prob[s] * within
             })
             .sum()
+    }
+
+    /// The mean over the patients randomised to arm `a` of `f(true endotype, hazard ratio)`.
+    pub fn mean_over_patients(&self, a: usize, f: impl Fn(usize, f64) -> f64) -> f64 {
+        self.mean_over(|s, e| f(e, self.hazard_ratio(a, s, e)))
+    }
+
+    /// The mean over the patients randomised to arm `a` of `f(true endotype, its mean outcome)`.
+    pub fn mean_over_cells(&self, a: usize, f: impl Fn(usize, f64) -> f64) -> f64 {
+        self.mean_over(|s, e| f(e, self.outcome_mean(a, s, e)))
+    }
+
+    /// The standard deviation of a continuous outcome over the patients randomised to arm `a`
+    /// (the mixture of the endotypes' normals); NaN for another endpoint.
+    pub fn true_sd(&self, a: usize) -> f64 {
+        let Some(model) = self.continuous() else {
+            return f64::NAN;
+        };
+        let second = self.mean_over_cells(a, |e, mean| model.sd[e] * model.sd[e] + mean * mean);
+        let mean = self.mean_over_cells(a, |_, mean| mean);
+        (second - mean * mean).max(0.0).sqrt()
     }
 
     /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
@@ -372,8 +420,9 @@ impl Design {
     }
 }
 
-/// Risk under a treatment's effect, or an error message when it leaves [0, 1].
-pub fn treated_risk(effect: Effect, value: f64, control: f64) -> Result<f64, String> {
+/// The mean outcome under a treatment's effect: a risk (an error message when it leaves
+/// [0, 1]), a mortality (hazard ratio), or a mean (continuous effects, any real value).
+pub fn treated_mean(effect: Effect, value: f64, control: f64) -> Result<f64, String> {
     let risk = match effect {
         Effect::RiskRatio => control * value,
         Effect::OddsRatio => {
@@ -388,6 +437,8 @@ pub fn treated_risk(effect: Effect, value: f64, control: f64) -> Result<f64, Str
         Effect::Risk => value,
         // Mortality by a day: survival S becomes S^HR.
         Effect::HazardRatio => 1.0 - (1.0 - control).powf(value),
+        Effect::MeanDifference => return Ok(control + value),
+        Effect::Mean => return Ok(value),
     };
     if (0.0..=1.0).contains(&risk) {
         Ok(risk)

@@ -13,7 +13,7 @@ use crate::model::raw::{
     InvalidKey, RawBiomarker, RawBounds, RawClassifier, RawEnrollment, RawScenario,
 };
 use crate::model::survival::SurvivalModel;
-use crate::model::vocabulary::MarkerDistribution;
+use crate::model::vocabulary::{EndpointKind, MarkerDistribution};
 
 /// The exact law of the screened and randomised patients, from `[enrollment]` and the endotypes.
 pub(super) struct Population {
@@ -40,17 +40,31 @@ pub(super) fn endotypes(
     for (i, e) in raw.endotype.iter().enumerate() {
         let key = |k: &str| format!("endotype.{}.{k}", e.name);
         check_probability(&key("prevalence"), e.prevalence)?;
-        let control_risk = match (survival, e.control_risk) {
+        let control_mean = match (survival, raw.endpoint.kind) {
             (Some(m), _) => 1.0 - m.control[i].survival(m.reference_day),
-            (None, Some(r)) => r,
-            (None, None) => {
-                return Err(InvalidKey::new(
-                    key("control_risk"),
-                    "missing: the event risk under control",
-                ));
+            (None, EndpointKind::Continuous) => {
+                let mean = e.control_mean.ok_or_else(|| {
+                    InvalidKey::new(
+                        key("control_mean"),
+                        "missing: the mean outcome under control",
+                    )
+                })?;
+                if !mean.is_finite() {
+                    return Err(InvalidKey::new(
+                        key("control_mean"),
+                        format!("expected a finite mean, found {mean}"),
+                    ));
+                }
+                mean
+            }
+            (None, _) => {
+                let risk = e.control_risk.ok_or_else(|| {
+                    InvalidKey::new(key("control_risk"), "missing: the event risk under control")
+                })?;
+                check_probability(&key("control_risk"), risk)?;
+                risk
             }
         };
-        check_probability(&key("control_risk"), control_risk)?;
         let mut classified_as = vec![0.0; labels.len()];
         match &e.classified_as {
             None => classified_as[i] = 1.0,
@@ -70,7 +84,7 @@ pub(super) fn endotypes(
             name: e.name.clone(),
             display: display_name(&key("display_name"), &e.name, &e.display_name)?,
             prevalence: e.prevalence,
-            control_risk,
+            control_mean,
             classified_as,
         });
     }

@@ -14,6 +14,7 @@ use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
 use crate::model::vocabulary::{Better, Sidedness};
+use crate::model::{continuous, kind_keys};
 
 impl TryFrom<RawScenario> for Design {
     type Error = InvalidKey;
@@ -21,7 +22,10 @@ impl TryFrom<RawScenario> for Design {
     fn try_from(raw: RawScenario) -> Result<Design, InvalidKey> {
         let name = folder_name(&raw)?;
         let labels = endotype_names(&raw)?;
+        kind_keys::check(&raw)?;
         let survival = survival::model(&raw)?;
+        let continuous = continuous::model(&raw)?;
+        let event = continuous::outcome_name(&raw)?;
         let (endotypes, classifier) = population::endotypes(&raw, &labels, survival.as_ref())?;
         let population = population::enrollment(&raw, &endotypes, &labels)?;
         let treatments = arms::treatments(&raw, &endotypes, &labels)?;
@@ -36,13 +40,15 @@ impl TryFrom<RawScenario> for Design {
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
 
-        let (stratum_risk, true_risk) = arms::risks(&arms, &endotypes, &treatments, &population);
+        let risks = continuous.is_none();
+        let (stratum_mean, true_mean) =
+            arms::means(&arms, &endotypes, &treatments, &population, risks);
         let cost = cost(raw.cost)?;
         direction_warnings(
             raw.endpoint.better,
             analysis.sidedness,
             &arms,
-            &true_risk,
+            &true_mean,
             control,
             &mut warnings,
         );
@@ -58,7 +64,7 @@ impl TryFrom<RawScenario> for Design {
             sample_size: raw.enrollment.sample_size,
             dropout: raw.enrollment.dropout,
             randomisation: raw.enrollment.randomisation,
-            event: raw.endpoint.event,
+            event,
             better: raw.endpoint.better,
             treatments,
             arms,
@@ -67,14 +73,15 @@ impl TryFrom<RawScenario> for Design {
             eligible_fraction: population.eligible_fraction,
             stratum_prob: population.stratum_prob,
             composition: population.composition,
-            stratum_risk,
-            true_risk,
+            stratum_mean,
+            true_mean,
             cost,
             classifier,
             warnings,
-            endpoint: match survival {
-                None => EndpointModel::Binary,
-                Some(m) => EndpointModel::TimeToEvent(m),
+            endpoint: match (survival, continuous) {
+                (None, None) => EndpointModel::Binary,
+                (Some(m), _) => EndpointModel::TimeToEvent(m),
+                (None, Some(m)) => EndpointModel::Continuous(m),
             },
             kind: match (sequential, adaptation) {
                 (None, None) => DesignKind::Fixed,
@@ -272,7 +279,7 @@ fn direction_warnings(
     better: Better,
     alternative: Sidedness,
     arms: &[crate::model::design::Arm],
-    true_risk: &[f64],
+    true_mean: &[f64],
     control: usize,
     warnings: &mut Vec<InvalidKey>,
 ) {
@@ -282,13 +289,13 @@ fn direction_warnings(
     };
     if alternative == Sidedness::OneSided {
         for (a, arm) in arms.iter().enumerate() {
-            let d: f64 = true_risk[a] - true_risk[control];
+            let d: f64 = true_mean[a] - true_mean[control];
             if a != control && d * benefit < -1e-12 {
                 warnings.push(InvalidKey::new(
                     "analysis.alternative",
                     format!(
                         "arm '{}' is worse than control by the scenario's own effects (risk {:.4} vs {:.4}, {} is better): a one-sided test in the direction of benefit will almost never reject",
-                        arm.name, true_risk[a], true_risk[control],
+                        arm.name, true_mean[a], true_mean[control],
                         if benefit > 0.0 { "higher" } else { "lower" }
                     ),
                 ));

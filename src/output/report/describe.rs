@@ -2,6 +2,7 @@
 //! the classification matrix, the sequential plan, the adaptation and the time-to-event model.
 
 use crate::model::adaptation::Selection;
+use crate::model::continuous::ContinuousModel;
 use crate::model::design::{Design, EndpointModel};
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Effect, LabelCounts, Sidedness, TestKind, TimeResolution};
@@ -18,6 +19,11 @@ pub(super) fn test_phrase(test: TestKind) -> &'static str {
         TestKind::Cmh => "Cochran-Mantel-Haenszel test stratified by diagnostic label",
         TestKind::Logrank => "log-rank test",
         TestKind::LogrankStratified => "log-rank test stratified by diagnostic label",
+        TestKind::TTest => "two-sample t test (pooled variance)",
+        TestKind::Welch => "Welch's t test (unequal variances)",
+        TestKind::AncovaLabels => {
+            "t test of the arm in a linear model adjusted for the diagnostic label"
+        }
     }
 }
 
@@ -119,23 +125,24 @@ pub(super) fn rules_text(d: &Design) -> Option<String> {
 pub(super) fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
     let t = &d.treatments[t];
     let endotype = &d.endotypes[e];
-    let control = endotype.control_risk;
-    let treated = crate::model::design::treated_risk(t.effect, value, control).unwrap_or(f64::NAN);
+    let control = endotype.control_mean;
+    let treated = crate::model::design::treated_mean(t.effect, value, control).unwrap_or(f64::NAN);
     let measure = match t.effect {
-        Effect::Risk => String::new(),
+        Effect::Risk | Effect::Mean => String::new(),
         Effect::RiskDifference => {
             format!("risk difference {:+.1} percentage points, ", 100.0 * value)
         }
         other => format!("{} {}, ", other.name(), num(value)),
     };
-    let outcome = endpoint_words(d).outcome;
+    let words = endpoint_words(d);
     format!(
-        "{} in {}: {measure}{outcome} {} under {} against {} under control",
+        "{} in {}: {measure}{} {} under {} against {} under control",
         t.display,
         endotype.display,
-        pct(treated),
+        words.outcome,
+        words.value(treated),
         t.display,
-        pct(control)
+        words.value(control)
     )
 }
 
@@ -197,7 +204,7 @@ pub fn sequential_text(d: &Design) -> String {
     let (units, column) = (words.information, words.information_column);
     // An event-driven design looks at fractions of its deaths, at random calendar times.
     let event_driven = match &d.endpoint {
-        EndpointModel::Binary => false,
+        EndpointModel::Binary | EndpointModel::Continuous(_) => false,
         EndpointModel::TimeToEvent(_) => true,
     };
     let mut out = format!(
@@ -355,11 +362,11 @@ pub(super) fn per_arm(d: &Design, what: &str) -> String {
     for (a, arm) in d.arms.iter().enumerate() {
         out += &format!(
             "    {:<16} ratio {}  {what} {:.4}  [by label:",
-            arm.name, arm.ratio, d.true_risk[a]
+            arm.name, arm.ratio, d.true_mean[a]
         );
         for (s, &l) in d.eligible.iter().enumerate() {
             let t = arm.treatment_by_stratum[s].map_or("none", |t| d.treatments[t].name.as_str());
-            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_risk[a][s]);
+            out += &format!(" {} {:.4} ({t});", d.labels[l], d.stratum_mean[a][s]);
         }
         out += "]\n";
     }
@@ -443,7 +450,57 @@ pub fn describe(d: &Design) -> String {
     out + &match &d.endpoint {
         EndpointModel::Binary => binary_text(d),
         EndpointModel::TimeToEvent(m) => survival_text(d, m) + &sequential_text(d),
+        EndpointModel::Continuous(m) => continuous_text(d, m),
     }
+}
+
+/// A continuous endpoint's law per endotype, its means per arm, its looks, and each
+/// comparison's true difference and analytic power.
+fn continuous_text(d: &Design, m: &ContinuousModel) -> String {
+    let mut out = format!(
+        "\n  {} ({}), normal within each true endotype (dropout {}):",
+        d.event,
+        d.better.phrase(),
+        d.dropout
+    );
+    for (e, sd) in d.endotypes.iter().zip(&m.sd) {
+        out += &format!(
+            " {} control mean {} sd {};",
+            e.name,
+            num(e.control_mean),
+            num(*sd)
+        );
+    }
+    out += "\n";
+    if let Some(t) = m.responder_below {
+        out += &format!(
+            "  responder: an outcome <= {}; the dichotomised outcome is analysed too (chi-square test of responders, in the same trials)\n",
+            num(t)
+        );
+    }
+    out += "  true mean per arm:\n";
+    out += &per_arm(d, "mean");
+    out += &sequential_text(d);
+    for a in d.comparisons() {
+        let method = if d.has_interim_looks() {
+            "normal approximation across the boundaries"
+        } else {
+            "noncentral t"
+        };
+        out += &format!(
+            "  {} vs {}: true difference {:+.4}, true SD {:.4} vs {:.4}; analytic power {:.4} ({}, {method}, {}, alpha {})\n",
+            d.arms[a].name,
+            d.arms[d.control].name,
+            d.true_mean[a] - d.true_mean[d.control],
+            d.true_sd(a),
+            d.true_sd(d.control),
+            power::analytic_power(d, a),
+            test_phrase(d.analysis.test),
+            d.analysis.sidedness.as_str(),
+            d.analysis.alpha,
+        );
+    }
+    out
 }
 
 /// The binary endpoint's risks per arm, its looks and adaptation, and the analytic power.
@@ -474,7 +531,7 @@ fn binary_text(d: &Design) -> String {
             "  {} vs {}: true difference {:+.4}{power}\n",
             d.arms[a].name,
             d.arms[d.control].name,
-            d.true_risk[a] - d.true_risk[d.control],
+            d.true_mean[a] - d.true_mean[d.control],
         );
     }
     out

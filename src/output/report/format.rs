@@ -62,7 +62,7 @@ pub(super) fn price(amount: f64, currency: &str) -> String {
 
 /// A number from the scenario for people: at most 4 significant digits (0.074468085106383 ->
 /// 0.07447), exact values as written (0.4, 15000).
-pub(super) fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return x.to_string();
     }

@@ -13,7 +13,7 @@ use crate::output::report::format::{
     duration_clause, money, num, pct, power_pct, thousands, whole,
 };
 use crate::output::report::provenance::Provenance;
-use crate::output::words::endpoint_words;
+use crate::output::words::{EndpointWords, endpoint_words};
 
 /// What the report's paragraphs cite beside the candidate rows.
 pub struct Context<'a> {
@@ -85,16 +85,17 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
             }
             _ => String::new(),
         },
-        EndpointModel::Binary if d.dropout > 0.0 => format!(
+        EndpointModel::Binary | EndpointModel::Continuous(_) if d.dropout > 0.0 => format!(
             ", of whom about {} are expected to be evaluable after {} dropout",
             whole(expected_evaluable(d, n)),
             pct(d.dropout)
         ),
-        EndpointModel::Binary => String::new(),
+        EndpointModel::Binary | EndpointModel::Continuous(_) => String::new(),
     };
     // A time-to-event design: the mortality by the reference day, the hazard ratio and the
     // deaths behind the power.
-    let outcome = endpoint_words(d).outcome;
+    let words = endpoint_words(d);
+    let outcome = &words.outcome;
     let effect = match &row.endpoint {
         EndpointColumns::TimeToEvent(s) => {
             format!(
@@ -112,12 +113,19 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
                 d.arms[arm].display,
             ) + &duration_clause(s)
         }
+        EndpointColumns::Continuous(c) => format!(
+            ", with standard deviations {} under {} and {} under {}",
+            num(c.true_sd_control),
+            d.arms[d.control].display,
+            num(c.true_sd_arm),
+            d.arms[arm].display,
+        ),
         EndpointColumns::Binary(_) => String::new(),
     };
     let (risk_control, risk_arm) = row.true_risks();
     format!(
         "With N = {} patients randomised {} ({}){dropout}, the trial has {} power (95% Monte Carlo interval {} to {}) \
-         to detect {direction} in {} from {} under {} to {} under {} (a difference of {:+.1} percentage points{effect}), \
+         to detect {direction} in {} from {} under {} to {} under {} (a difference of {}{effect}), \
          using the {} at {} alpha {}, based on R = {} simulated trials{}.",
         thousands(n),
         ratio_string(d),
@@ -126,11 +134,11 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         pct(row.power_ci_low),
         pct(row.power_ci_high),
         outcome,
-        pct(risk_control),
+        words.value(risk_control),
         d.arms[d.control].display,
-        pct(risk_arm),
+        words.value(risk_arm),
         d.arms[arm].display,
-        100.0 * row.true_difference(),
+        words.difference(row.true_difference()),
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha,
@@ -297,30 +305,39 @@ fn screening_sentences(d: &Design, row: &SummaryRow, n: u64) -> String {
 pub(super) fn assumptions(d: &Design) -> String {
     // A time-to-event design states its mortality by the reference day (the whole hazard is in
     // the survival curves of survival.svg).
-    let risk = endpoint_words(d).risk;
+    let words = endpoint_words(d);
     let mut md = String::from("## Design assumptions\n\n");
-    md += &endotype_table(d, &risk);
+    md += &endotype_table(d, &words);
     md += &treatment_table(d);
-    md += &arm_table(d, &risk);
+    md += &arm_table(d, &words);
     md += &settings_table(d);
     md + "\n"
 }
 
-fn endotype_table(d: &Design, risk: &str) -> String {
+fn endotype_table(d: &Design, words: &EndpointWords) -> String {
+    let risk = &words.risk;
+    let sd = match d.continuous() {
+        Some(_) => ("| SD ", "---|"),
+        None => ("", ""),
+    };
     let mut md = format!(
-        "| true endotype | prevalence at screening | control {risk} | classified as | share of randomised |\n|---|---|---|---|---|\n"
+        "| true endotype | prevalence at screening | control {risk} {}| classified as | share of randomised |\n|---|---|---|{}---|---|\n",
+        sd.0, sd.1
     );
-    for (e, share) in d.endotypes.iter().zip(&d.composition) {
+    for (i, (e, share)) in d.endotypes.iter().zip(&d.composition).enumerate() {
         let classified: Vec<String> = (0..d.labels.len())
             .zip(&e.classified_as)
             .filter(|(_, p)| **p > 0.0)
             .map(|(l, p)| format!("{} {}", label_shown(d, l), pct(*p)))
             .collect();
+        let sd = d
+            .continuous()
+            .map_or(String::new(), |m| format!("| {} ", num(m.sd[i])));
         md += &format!(
-            "| {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} {sd}| {} | {} |\n",
             e.display,
             pct(e.prevalence),
-            pct(e.control_risk),
+            words.value(e.control_mean),
             classified.join(", "),
             pct(*share)
         );
@@ -348,7 +365,8 @@ fn treatment_table(d: &Design) -> String {
     md
 }
 
-fn arm_table(d: &Design, risk: &str) -> String {
+fn arm_table(d: &Design, words: &EndpointWords) -> String {
+    let risk = &words.risk;
     let mut md = format!(
         "\n| arm | ratio | treatment by diagnostic label | true {risk} |\n|---|---|---|---|\n"
     );
@@ -370,7 +388,7 @@ fn arm_table(d: &Design, risk: &str) -> String {
             arm.display,
             arm.ratio,
             by.join("; "),
-            pct(d.true_risk[a])
+            words.value(d.true_mean[a])
         );
     }
     md
@@ -395,7 +413,9 @@ fn settings_table(d: &Design) -> String {
             Randomisation::Simple => "simple",
         },
         match &d.endpoint {
-            EndpointModel::Binary => format!("dropout | {}", pct(d.dropout)),
+            EndpointModel::Binary | EndpointModel::Continuous(_) => {
+                format!("dropout | {}", pct(d.dropout))
+            }
             EndpointModel::TimeToEvent(m) => follow_up_cells(m, d.dropout),
         },
         test_phrase(d.analysis.test),

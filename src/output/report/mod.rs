@@ -12,7 +12,9 @@ pub mod provenance;
 pub mod size_text;
 
 use crate::engine::shard::ENGINE;
-use crate::engine::summary::{BinaryColumns, EndpointColumns, SummaryRow, SurvivalColumns};
+use crate::engine::summary::{
+    BinaryColumns, ContinuousColumns, EndpointColumns, SummaryRow, SurvivalColumns,
+};
 use crate::model::design::{Design, EndpointModel};
 use crate::output::plot;
 use crate::output::report::describe::{arm_names, ratio_string};
@@ -61,16 +63,53 @@ pub fn power_curve(
 fn power_table(rows: &[SummaryRow]) -> String {
     let mut binary = Vec::new();
     let mut survival = Vec::new();
+    let mut continuous = Vec::new();
     for r in rows {
         match &r.endpoint {
             EndpointColumns::Binary(b) => binary.push((r, b)),
             EndpointColumns::TimeToEvent(s) => survival.push((r, s)),
+            EndpointColumns::Continuous(c) => continuous.push((r, c)),
         }
     }
     if !survival.is_empty() {
         return survival_power_table(&survival);
     }
+    if !continuous.is_empty() {
+        return continuous_power_table(&continuous);
+    }
     binary_power_table(&binary)
+}
+
+/// The power table of a continuous endpoint: the mean difference, the t interval's coverage,
+/// and the dichotomised analysis' power in the same trials when there is one.
+fn continuous_power_table(rows: &[(&SummaryRow, &ContinuousColumns)]) -> String {
+    let dichotomised = rows.iter().any(|(_, c)| !c.responder_power.is_nan());
+    let mut md = String::from(
+        "| comparison | power | MC SE | 95% MC interval | noncentral t | true difference | t interval coverage |",
+    );
+    md += if dichotomised {
+        " responders' power (chi-square) | MC SE |\n|---|---|---|---|---|---|---|---|---|\n"
+    } else {
+        "\n|---|---|---|---|---|---|---|\n"
+    };
+    for (r, c) in rows {
+        md += &format!(
+            "{} {} | {:+.4} | {} |",
+            power_cells(r),
+            dash(r.analytic_power),
+            c.true_difference,
+            dash(c.coverage)
+        );
+        if dichotomised {
+            md += &format!(
+                " {} | {} |",
+                dash(c.responder_power),
+                dash(c.responder_power_se)
+            );
+        }
+        md += "\n";
+    }
+    md
 }
 
 /// The power table of a binary endpoint: the risk difference and the Wald coverage.

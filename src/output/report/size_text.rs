@@ -123,17 +123,25 @@ fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
 fn chosen_details(d: &Design, n: u64, row: &SummaryRow) -> String {
     let evaluable = match &row.endpoint {
         EndpointColumns::TimeToEvent(_) => format!("{} lost to follow-up", pct(d.dropout)),
-        EndpointColumns::Binary(_) if d.dropout > 0.0 => format!(
+        EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) if d.dropout > 0.0 => format!(
             "{:.1} expected evaluable after {} dropout",
             expected_evaluable(d, n),
             pct(d.dropout)
         ),
-        EndpointColumns::Binary(_) => "no dropout".into(),
+        EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) => "no dropout".into(),
     };
     let mut out = format!(
         "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",
         row.mean_screened, row.p95_screened
     );
+    if let EndpointColumns::Continuous(c) = &row.endpoint
+        && !c.responder_power.is_nan()
+    {
+        out += &format!(
+            "          dichotomised at {} (responders): power {:.4} (MC SE {:.4}) in the same trials\n",
+            c.responder_below, c.responder_power, c.responder_power_se
+        );
+    }
     if let EndpointColumns::TimeToEvent(sv) = &row.endpoint {
         out += &format!(
             "          deaths by the analysis: mean {:.1} (control {:.1}, arm {:.1})\n",

@@ -573,8 +573,12 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
         TestKind::ChiSquareYates => chi_square_z(pooled, true),
         TestKind::FisherExact => Statistic::P(fisher_exact(pooled, alt)),
         TestKind::Cmh => cmh_z(strata, false),
-        TestKind::Logrank | TestKind::LogrankStratified => {
-            unreachable!("validated: a log-rank test analyses a time-to-event endpoint, not tables")
+        TestKind::Logrank
+        | TestKind::LogrankStratified
+        | TestKind::TTest
+        | TestKind::Welch
+        | TestKind::AncovaLabels => {
+            unreachable!("validated: only a binary endpoint's tests analyse tables")
         }
     }
 }

@@ -1,0 +1,229 @@
+//! One virtual trial of a continuous endpoint, from each cell's sufficient statistics.
+//!
+//! Screening, allocation, labels and dropout are drawn as for a binary endpoint (`binary`'s
+//! `Simulator`). Within an arm x label cell the evaluable patients are a multinomial over the
+//! true endotypes carrying the label; the outcomes of the n patients of one endotype are
+//! i.i.d. normal(mu, sigma), so their mean is normal(mu, sigma^2 / n) and, independently, their
+//! sum of squared deviations is sigma^2 chi-square(n - 1): two draws per endotype give the
+//! cell's exact sufficient statistics (its moments), whatever n. With `responder_below` the
+//! responders are not a function of those statistics, and each patient's outcome is drawn.
+//!
+//! A sequential trial adds each segment's outcomes as they become known (`add_outcomes`).
+//! Nothing is allocated per trial: `TrialMoments` is reused.
+
+use rand::Rng;
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
+
+use crate::endpoint::binary::{BlockState, Simulator};
+use crate::model::design::Design;
+use crate::stats::means::Moments;
+use crate::stats::sampling::{BinomialSampler, chain_probabilities, multinomial, table_share};
+
+/// One simulated trial of a continuous endpoint, by arm and stratum (eligible label).
+#[derive(Debug, Clone)]
+pub struct TrialMoments {
+    strata: usize,
+    /// Patients randomised per arm.
+    pub randomised: Vec<u64>,
+    /// The evaluable patients' outcomes, indexed `arm * strata + stratum`.
+    pub cells: Vec<Moments>,
+    /// Responders among them (with `responder_below`), indexed like `cells`.
+    pub responders: Vec<u64>,
+    /// Patients screened to randomise the sample size.
+    pub screened: u64,
+    /// Patients per stratum of one arm, and per endotype of one cell (scratch).
+    labels: Vec<u64>,
+    endotypes: Vec<u64>,
+    pub block: BlockState,
+}
+
+impl TrialMoments {
+    pub fn new(design: &Design) -> TrialMoments {
+        let (arms, strata) = (design.arms.len(), design.eligible.len());
+        TrialMoments {
+            strata,
+            randomised: vec![0; arms],
+            cells: vec![Moments::default(); arms * strata],
+            responders: vec![0; arms * strata],
+            screened: 0,
+            labels: vec![0; strata],
+            endotypes: vec![0; design.endotypes.len()],
+            block: BlockState::new(arms),
+        }
+    }
+
+    /// The moments of `arm` within stratum `s`.
+    pub fn cell(&self, arm: usize, s: usize) -> Moments {
+        self.cells[arm * self.strata + s]
+    }
+
+    /// The moments of `arm` over every stratum.
+    pub fn arm(&self, arm: usize) -> Moments {
+        self.cells[arm * self.strata..(arm + 1) * self.strata]
+            .iter()
+            .fold(Moments::default(), |m, &c| m.combine(c))
+    }
+
+    /// Responders and evaluable patients of `arm` within stratum `s`.
+    pub fn responders_in(&self, arm: usize, s: usize) -> (u64, u64) {
+        let i = arm * self.strata + s;
+        (self.responders[i], self.cells[i].n)
+    }
+}
+
+/// The outcome's law in one arm x stratum x endotype cell.
+#[derive(Debug, Clone, Copy)]
+struct Normal {
+    mean: f64,
+    sd: f64,
+}
+
+/// Everything a continuous trial needs from the design, computed once per run.
+#[derive(Debug, Clone)]
+pub struct ContinuousSimulator {
+    binary: Simulator,
+    sample_size: u64,
+    strata: usize,
+    endotypes: usize,
+    /// Per stratum: the chain of the multinomial over true endotypes.
+    endotype_chain: Vec<Vec<BinomialSampler>>,
+    /// Indexed `(arm * strata + stratum) * endotypes + endotype`.
+    law: Vec<Normal>,
+    responder_below: Option<f64>,
+}
+
+impl ContinuousSimulator {
+    pub fn new(design: &Design) -> ContinuousSimulator {
+        let model = design.continuous().expect("a continuous design");
+        let (arms, strata, endotypes) = (
+            design.arms.len(),
+            design.eligible.len(),
+            design.endotypes.len(),
+        );
+        let share = table_share(strata * endotypes);
+        let endotype_chain = (0..strata)
+            .map(|s| {
+                chain_probabilities(&design.endotypes_in_stratum(s))
+                    .iter()
+                    .map(|&p| BinomialSampler::within(p, design.sample_size, share))
+                    .collect()
+            })
+            .collect();
+        let mut law = Vec::with_capacity(arms * strata * endotypes);
+        for a in 0..arms {
+            for s in 0..strata {
+                for e in 0..endotypes {
+                    law.push(Normal {
+                        mean: design.outcome_mean(a, s, e),
+                        sd: model.sd[e],
+                    });
+                }
+            }
+        }
+        ContinuousSimulator {
+            binary: Simulator::new(design),
+            sample_size: design.sample_size,
+            strata,
+            endotypes,
+            endotype_chain,
+            law,
+            responder_below: model.responder_below,
+        }
+    }
+
+    /// The allocation, labels, dropout and screening sampler (a binary endpoint's).
+    pub fn allocator(&self) -> &Simulator {
+        &self.binary
+    }
+
+    /// Empties `trial`: no patients, no outcomes, a fresh block sequence.
+    pub fn restart(&self, trial: &mut TrialMoments) {
+        trial.randomised.fill(0);
+        trial.cells.fill(Moments::default());
+        trial.responders.fill(0);
+        trial.block.restart();
+    }
+
+    /// Simulates one trial into `out` (whose previous contents are overwritten).
+    pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialMoments) {
+        self.restart(out);
+        out.screened = self.sample_size + self.binary.screen_failures(rng);
+        let mut randomised = std::mem::take(&mut out.randomised);
+        self.binary
+            .allocate(rng, self.sample_size, &mut out.block, &mut randomised);
+        for (a, &n) in randomised.iter().enumerate() {
+            self.add_outcomes(rng, a, n, out);
+        }
+        out.randomised = randomised;
+    }
+
+    /// Draws the outcomes of `n` patients randomised to arm `a` (their labels, dropout, true
+    /// endotypes and outcomes) and adds them to `trial`'s cells.
+    pub fn add_outcomes<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        a: usize,
+        n: u64,
+        trial: &mut TrialMoments,
+    ) {
+        self.binary.draw_labels(rng, n, &mut trial.labels);
+        for s in 0..self.strata {
+            let n = self.binary.evaluable_of(rng, trial.labels[s]);
+            let i = a * self.strata + s;
+            let (cell, responders) = self.draw_cell(rng, i, s, n, &mut trial.endotypes);
+            trial.cells[i] = trial.cells[i].combine(cell);
+            trial.responders[i] += responders;
+        }
+    }
+
+    /// The outcomes of `n` evaluable patients of cell `i` (stratum `s`): their moments and
+    /// responders.
+    fn draw_cell<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        i: usize,
+        s: usize,
+        n: u64,
+        endotypes: &mut [u64],
+    ) -> (Moments, u64) {
+        multinomial(rng, n, &self.endotype_chain[s], endotypes);
+        let laws = &self.law[i * self.endotypes..(i + 1) * self.endotypes];
+        let mut cell = Moments::default();
+        let mut responders = 0;
+        for (&k, law) in endotypes.iter().zip(laws) {
+            if k == 0 {
+                continue;
+            }
+            match self.responder_below {
+                Some(threshold) => {
+                    for _ in 0..k {
+                        let z: f64 = StandardNormal.sample(rng);
+                        let x = law.mean + law.sd * z;
+                        cell.push(x);
+                        responders += u64::from(x <= threshold);
+                    }
+                }
+                None => cell = cell.combine(sufficient(rng, k, *law)),
+            }
+        }
+        (cell, responders)
+    }
+}
+
+/// The moments of `k` >= 1 i.i.d. normal outcomes: mean ~ N(mu, sigma^2 / k) and, independent
+/// of it, squared deviations ~ sigma^2 chi-square(k - 1).
+fn sufficient<R: Rng + ?Sized>(rng: &mut R, k: u64, law: Normal) -> Moments {
+    let z: f64 = StandardNormal.sample(rng);
+    let kf = k as f64;
+    let ss = if k > 1 {
+        let chi2: f64 = ChiSquared::new(kf - 1.0).expect("k - 1 > 0").sample(rng);
+        law.sd * law.sd * chi2
+    } else {
+        0.0
+    };
+    Moments {
+        n: k,
+        mean: law.mean + law.sd * z / kf.sqrt(),
+        ss,
+    }
+}

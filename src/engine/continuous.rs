@@ -1,0 +1,311 @@
+//! Continuous trials, fixed or group-sequential (the monitor of `sequential`): each comparison's t test (pooled, Welch or adjusted for the label), mean
+//! difference and 95% interval, its within-label tests, interaction test and hypotheses, and
+//! with `responder_below` the chi-square test of the dichotomised outcome in the same trial,
+//! recorded into the tally (its continuous block is `tally::continuous`).
+
+use rand::Rng;
+
+use crate::endpoint::binary::{BlockState, Simulator};
+use crate::endpoint::continuous::{ContinuousSimulator, TrialMoments};
+use crate::engine::Endpoint;
+use crate::engine::binary_analysis::HypothesisScratch;
+use crate::engine::sequential::{Monitor, Segments, SequentialScratch};
+use crate::engine::tally::Tally;
+use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, to_fixed};
+use crate::model::design::Design;
+use crate::model::vocabulary::{Better, TestKind};
+use crate::stats::analysis::{self, Alternative, Level, Statistic, Table};
+use crate::stats::means::{self, MeanTest, Moments};
+use crate::stats::power;
+
+/// The 95% two-sided quantile of the last degrees of freedom asked for: a pooled test's df
+/// changes only with dropout, so most trials reuse it.
+#[derive(Debug, Clone)]
+struct Quantile {
+    df: f64,
+    q: f64,
+}
+
+impl Quantile {
+    fn at(&mut self, df: f64) -> f64 {
+        if df != self.df {
+            self.df = df;
+            self.q = means::t_quantile(0.975, df);
+        }
+        self.q
+    }
+}
+
+/// Per-worker buffers of a continuous trial's analysis.
+#[derive(Debug, Clone)]
+pub struct ContinuousScratch {
+    /// (arm, control) moments per stratum of the comparison being analysed.
+    strata: Vec<(Moments, Moments)>,
+    stratum_statistic: Vec<Option<Statistic>>,
+    hypotheses: HypothesisScratch,
+    quantile: Quantile,
+}
+
+/// The continuous endpoint as the parallel loop runs it: a fixed-sample trial, or a
+/// group-sequential one (`[sequential]`).
+pub struct ContinuousEndpoint<'a> {
+    design: &'a Design,
+    simulator: ContinuousSimulator,
+    monitor: Option<Monitor>,
+    level: Level,
+    /// The dichotomised analysis' level (responders: a higher proportion is a benefit when a
+    /// lower outcome is), with `responder_below`.
+    responder_level: Option<Level>,
+}
+
+impl<'a> ContinuousEndpoint<'a> {
+    pub fn new(design: &'a Design) -> ContinuousEndpoint<'a> {
+        let model = design.continuous().expect("a continuous design");
+        let alt = power::alternative(design);
+        ContinuousEndpoint {
+            design,
+            simulator: ContinuousSimulator::new(design),
+            monitor: Monitor::new(design),
+            level: Level::new(design.analysis.alpha, alt, 0),
+            responder_level: model
+                .responder_below
+                .map(|_| Level::new(design.analysis.alpha, responder_alternative(design), 0)),
+        }
+    }
+}
+
+/// The alternative of the dichotomised analysis: responders are outcomes at or below the
+/// threshold, so more of them is a benefit exactly when a lower outcome is better.
+pub fn responder_alternative(design: &Design) -> Alternative {
+    match (power::alternative(design), design.better) {
+        (Alternative::TwoSided, _) => Alternative::TwoSided,
+        (_, Better::Lower) => Alternative::Greater,
+        (_, Better::Higher) => Alternative::Less,
+    }
+}
+
+/// The design's test of `arm` (moments `a`) against control (`c`), or within one stratum
+/// (`strata` of one pair): the adjusted model within one label is the pooled t test.
+fn test_of(
+    test: TestKind,
+    a: &Moments,
+    c: &Moments,
+    strata: &[(Moments, Moments)],
+) -> Option<MeanTest> {
+    match test {
+        TestKind::TTest => means::t_test(a, c),
+        TestKind::Welch => means::welch(a, c),
+        TestKind::AncovaLabels if strata.len() == 1 => means::t_test(a, c),
+        TestKind::AncovaLabels => means::ancova(strata),
+        TestKind::ChiSquare
+        | TestKind::ChiSquareYates
+        | TestKind::FisherExact
+        | TestKind::Cmh
+        | TestKind::Logrank
+        | TestKind::LogrankStratified => {
+            unreachable!("validated: a continuous endpoint is analysed by a test of means")
+        }
+    }
+}
+
+/// The per-trial statistics of comparison `arm` vs control; the comparison's stratum moments are
+/// left in `scratch.strata`.
+pub fn compare(
+    design: &Design,
+    trial: &TrialMoments,
+    arm: usize,
+    level: &Level,
+    scratch: &mut ContinuousScratch,
+) -> ComparisonOutcome {
+    let c = design.control;
+    for (s, pair) in scratch.strata.iter_mut().enumerate() {
+        *pair = (trial.cell(arm, s), trial.cell(c, s));
+    }
+    let (a, k) = (trial.arm(arm), trial.arm(c));
+    let test = test_of(design.analysis.test, &a, &k, &scratch.strata);
+    let statistic = means::statistic(test);
+    let estimate = test.map(|t| {
+        let half = scratch.quantile.at(t.df) * t.se;
+        (t.difference, t.difference - half, t.difference + half)
+    });
+    ComparisonOutcome {
+        rejected: statistic.rejects(level),
+        statistic: Some(statistic),
+        estimate,
+        observed: estimate.map(|_| (a.mean, k.mean)),
+        evaluable_arm: a.n,
+        evaluable_control: k.n,
+    }
+}
+
+/// Records the within-label tests, the interaction test and the hypotheses of one trial's
+/// comparison `arm`, whose stratum moments are in `scratch.strata`.
+pub(crate) fn record_subgroups(
+    tally: &mut ComparisonTally,
+    design: &Design,
+    arm: usize,
+    overall: Option<Statistic>,
+    level: &Level,
+    scratch: &mut ContinuousScratch,
+) {
+    for ((sub, pair), stat) in tally
+        .subgroups
+        .iter_mut()
+        .zip(&scratch.strata)
+        .zip(&mut scratch.stratum_statistic)
+    {
+        let (a, c) = pair;
+        let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair));
+        let statistic = means::statistic(test);
+        *stat = Some(statistic);
+        sub.rejections += u64::from(statistic.rejects(level));
+        sub.sum_evaluable_arm += a.n;
+        sub.sum_evaluable_control += c.n;
+        if a.n > 0 && c.n > 0 {
+            sub.estimable += 1;
+            sub.sum_difference += to_fixed(a.mean - c.mean);
+        }
+    }
+    if scratch.strata.len() > 1 {
+        let p = means::interaction(&scratch.strata).unwrap_or(1.0);
+        tally.interaction_rejections += u64::from(p <= level.alpha);
+    }
+    scratch.hypotheses.record(
+        tally,
+        design,
+        arm,
+        overall,
+        &scratch.stratum_statistic,
+        level,
+    );
+}
+
+impl ContinuousEndpoint<'_> {
+    /// Records comparison `j` (of `arm`) of a trial whose analysis of it is final: its
+    /// estimate, within-label tests, interaction and hypotheses.
+    fn record_comparison(
+        &self,
+        tally: &mut Tally,
+        (j, arm): (usize, usize),
+        outcome: &ComparisonOutcome,
+        scratch: &mut ContinuousScratch,
+    ) {
+        let d = self.design;
+        let truth = d.true_mean[arm] - d.true_mean[d.control];
+        let t = &mut tally.comparisons[j];
+        t.record(outcome, truth);
+        record_subgroups(t, d, arm, outcome.statistic, &self.level, scratch);
+    }
+}
+
+impl Segments for ContinuousEndpoint<'_> {
+    type Trial = TrialMoments;
+    type Scratch = ContinuousScratch;
+
+    fn allocator(&self) -> &Simulator {
+        self.simulator.allocator()
+    }
+
+    fn new_trial(&self, design: &Design) -> TrialMoments {
+        TrialMoments::new(design)
+    }
+
+    fn restart(&self, trial: &mut TrialMoments) {
+        self.simulator.restart(trial);
+    }
+
+    fn allocation<'t>(&self, trial: &'t mut TrialMoments) -> (&'t mut BlockState, &'t mut [u64]) {
+        (&mut trial.block, &mut trial.randomised)
+    }
+
+    fn add_outcomes<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        a: usize,
+        n: u64,
+        trial: &mut TrialMoments,
+    ) {
+        self.simulator.add_outcomes(rng, a, n, trial);
+    }
+
+    fn analyse(
+        &self,
+        design: &Design,
+        trial: &TrialMoments,
+        arm: usize,
+        scratch: &mut ContinuousScratch,
+    ) -> ComparisonOutcome {
+        compare(design, trial, arm, &self.level, scratch)
+    }
+
+    fn record(
+        &self,
+        tally: &mut Tally,
+        _design: &Design,
+        comparison: (usize, usize),
+        outcome: &ComparisonOutcome,
+        scratch: &mut ContinuousScratch,
+    ) {
+        self.record_comparison(tally, comparison, outcome, scratch);
+    }
+}
+
+impl Endpoint for ContinuousEndpoint<'_> {
+    type Buffers = (
+        TrialMoments,
+        ContinuousScratch,
+        Option<SequentialScratch<TrialMoments>>,
+    );
+
+    fn buffers(&self) -> Self::Buffers {
+        let d = self.design;
+        let strata = d.eligible.len();
+        (
+            TrialMoments::new(d),
+            ContinuousScratch {
+                strata: vec![(Moments::default(), Moments::default()); strata],
+                stratum_statistic: vec![None; strata],
+                hypotheses: HypothesisScratch::new(d),
+                quantile: Quantile {
+                    df: f64::NAN,
+                    q: f64::NAN,
+                },
+            },
+            self.monitor
+                .as_ref()
+                .map(|m| SequentialScratch::new(d, m, self)),
+        )
+    }
+
+    fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally) {
+        let (trial, scratch, seq) = buffers;
+        let d = self.design;
+        if let (Some(m), Some(seq)) = (&self.monitor, seq) {
+            m.trial(d, self, rng, seq, scratch, tally);
+            return;
+        }
+        self.simulator.simulate(rng, trial);
+        tally.trials += 1;
+        for (j, arm) in d.comparisons().enumerate() {
+            let outcome = compare(d, trial, arm, &self.level, scratch);
+            self.record_comparison(tally, (j, arm), &outcome, scratch);
+            if let Some(level) = &self.responder_level {
+                let table = responder_table(d, trial, arm);
+                let rejected = analysis::chi_square_z(&table, false).rejects(level);
+                tally.continuous_mut().responder_rejections[j] += u64::from(rejected);
+            }
+        }
+        tally.record_screening(trial.screened - d.sample_size, d.sample_size);
+    }
+}
+
+/// The pooled 2 x 2 table of responders of `arm` against control.
+fn responder_table(design: &Design, trial: &TrialMoments, arm: usize) -> Table {
+    let sum = |a: usize| {
+        (0..design.eligible.len())
+            .map(|s| trial.responders_in(a, s))
+            .fold((0, 0), |(r, n), (x, m)| (r + x, n + m))
+    };
+    let ((ra, na), (rc, nc)) = (sum(arm), sum(design.control));
+    Table::new(ra, na, rc, nc)
+}
