@@ -278,3 +278,30 @@ fn extreme_targets_are_resolved_or_refused() {
     // Chi-square power is close to smooth here: no dip beyond Monte Carlo error.
     assert!(search.dips.is_empty(), "{:?}", search.dips);
 }
+
+/// The global null removes the treatments themselves, not only the risks: a time-to-event
+/// trial draws each patient's hazard ratio and a continuous one its mean from them.
+#[test]
+fn the_global_null_has_no_treatment_effect_for_any_endpoint() {
+    for name in [
+        "classic_event_driven_looks.toml",
+        "immunosep_sofa.toml",
+        "immunosep.toml",
+    ] {
+        let text = std::fs::read_to_string(crate::common::shipped_path(name)).unwrap();
+        let null = endotrial::tools::size::global_null(&crate::common::design(&text));
+        for a in 0..null.arms.len() {
+            assert_eq!(null.true_mean[a], null.true_mean[null.control], "{name}");
+            for s in 0..null.eligible.len() {
+                for e in 0..null.endotypes.len() {
+                    assert_eq!(null.hazard_ratio(a, s, e), 1.0, "{name}");
+                    assert_eq!(
+                        null.outcome_mean(a, s, e),
+                        null.endotypes[e].control_mean,
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+}
