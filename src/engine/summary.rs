@@ -573,10 +573,7 @@ fn binary_columns(design: &Design, t: &ComparisonTally, arm: usize, trials: u64)
     let c = design.control;
     let true_difference = design.true_mean[arm] - design.true_mean[c];
     let est = t.estimable as f64;
-    let mean_difference = from_fixed(t.sum_estimate) / est;
-    let var = (from_fixed(t.sum_estimate_sq) / est - mean_difference * mean_difference).max(0.0)
-        * est
-        / (est - 1.0);
+    let (mean_difference, bias_se) = estimate_moments(t);
     BinaryColumns {
         true_risk_control: design.true_mean[c],
         true_risk_arm: design.true_mean[arm],
@@ -589,7 +586,7 @@ fn binary_columns(design: &Design, t: &ComparisonTally, arm: usize, trials: u64)
         mean_evaluable_control: t.sum_evaluable_control as f64 / r,
         mean_evaluable_arm: t.sum_evaluable_arm as f64 / r,
         estimable: t.estimable,
-        bias_se: (var / est).sqrt(),
+        bias_se,
     }
 }
 
@@ -660,8 +657,7 @@ fn survival_columns(
     let model = design.survival().expect("a time-to-event design");
     let r = trials as f64;
     let est = t.estimable as f64;
-    let mean = from_fixed(t.sum_estimate) / est;
-    let var = (from_fixed(t.sum_estimate_sq) / est - mean * mean).max(0.0) * est / (est - 1.0);
+    let (mean, bias_se) = estimate_moments(t);
     let true_hazard_ratio = values.true_hazard_ratio[j];
     let proportional = !true_hazard_ratio.is_nan();
     let when = |v: f64| if proportional { v } else { f64::NAN };
@@ -676,7 +672,7 @@ fn survival_columns(
         true_hazard_ratio,
         mean_log_hr: mean,
         bias: when(mean - true_hazard_ratio.ln()),
-        bias_se: (var / est).sqrt(),
+        bias_se,
         coverage: when(t.covered as f64 / est),
         estimable: t.estimable,
         mean_events: s.sum_events as f64 / r,
