@@ -15,6 +15,7 @@ mod exact_power;
 mod fuzz;
 mod init_keys;
 mod model;
+mod ordinal;
 mod readme;
 mod sequential;
 mod shards;

@@ -522,7 +522,9 @@ fn csvs_of(
                     None
                 }
                 (
-                    EndpointModel::Binary | EndpointModel::Continuous(_),
+                    EndpointModel::Binary
+                    | EndpointModel::Continuous(_)
+                    | EndpointModel::Ordinal(_),
                     DesignKind::Fixed | DesignKind::GroupSequential(_),
                 ) => Some(output::result_csv::subgroups_csv(&summary::subgroup_rows(
                     d, tally,
@@ -548,7 +550,7 @@ fn csvs_of(
 /// report.md), if any, with its file name.
 fn endpoint_figure(d: &Design) -> Option<(&'static str, String)> {
     match &d.endpoint {
-        EndpointModel::Binary | EndpointModel::Continuous(_) => None,
+        EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => None,
         EndpointModel::TimeToEvent(m) => Some((plot::SURVIVAL_SVG, survival_svg(d, m))),
     }
 }

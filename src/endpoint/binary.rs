@@ -113,10 +113,10 @@ impl Simulator {
         let arm_p: Vec<f64> = ratios.iter().map(|&r| r as f64 / block).collect();
         // Every count drawn is at most the sample size.
         let n = design.sample_size;
-        // A continuous endpoint draws outcomes itself (`endpoint::continuous`): its means are
-        // not risks.
+        // A continuous or ordinal endpoint draws outcomes itself (`endpoint::continuous`,
+        // `endpoint::ordinal`): its means are not risks.
         let risk: Vec<f64> = match design.endpoint {
-            EndpointModel::Continuous(_) => Vec::new(),
+            EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => Vec::new(),
             EndpointModel::Binary | EndpointModel::TimeToEvent(_) => {
                 design.stratum_mean.iter().flatten().copied().collect()
             }

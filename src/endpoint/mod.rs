@@ -6,4 +6,5 @@
 
 pub mod binary;
 pub mod continuous;
+pub mod ordinal;
 pub mod survival;

@@ -102,7 +102,9 @@ fn test_of(
         | TestKind::FisherExact
         | TestKind::Cmh
         | TestKind::Logrank
-        | TestKind::LogrankStratified => {
+        | TestKind::LogrankStratified
+        | TestKind::ProportionalOdds
+        | TestKind::Wilcoxon => {
             unreachable!("validated: a continuous endpoint is analysed by a test of means")
         }
     }

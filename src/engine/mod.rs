@@ -17,6 +17,7 @@ pub mod binary_analysis;
 pub mod continuous;
 pub mod design_values;
 pub mod enrichment;
+pub mod ordinal;
 pub mod sequential;
 pub mod shard;
 pub mod summary;
@@ -33,6 +34,7 @@ use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::binary_analysis::Scratch;
 use crate::engine::continuous::ContinuousEndpoint;
 use crate::engine::enrichment::EnrichmentEndpoint;
+use crate::engine::ordinal::OrdinalEndpoint;
 use crate::engine::sequential::{BinarySegments, Monitor, SequentialScratch};
 use crate::engine::survival::SurvivalEndpoint;
 use crate::engine::tally::Tally;
@@ -127,11 +129,16 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
         (EndpointModel::Continuous(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
             run(design, &ContinuousEndpoint::new(design), trials, progress)
         }
+        (EndpointModel::Ordinal(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+            run(design, &OrdinalEndpoint::new(design), trials, progress)
+        }
         (
-            EndpointModel::TimeToEvent(_) | EndpointModel::Continuous(_),
+            EndpointModel::TimeToEvent(_)
+            | EndpointModel::Continuous(_)
+            | EndpointModel::Ordinal(_),
             DesignKind::AdaptiveEnrichment(..),
         ) => unreachable!(
-            "validation refuses [adaptation] with a time-to-event or continuous endpoint"
+            "validation refuses [adaptation] with a time-to-event, continuous or ordinal endpoint"
         ),
     }
 }

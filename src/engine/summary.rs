@@ -8,8 +8,10 @@ use crate::engine::tally::sequential::SequentialTally;
 use crate::engine::tally::survival::SurvivalTally;
 use crate::engine::tally::{DesignTally, EndpointTally, Tally};
 use crate::model::design::{Design, EndpointModel};
+use crate::model::ordinal;
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::stats::analysis::Z_975;
+use crate::stats::power::{limit_in_ratio, true_log_odds_ratio};
 
 /// One row of summary.csv: a comparison of an arm with control. The columns every design has
 /// are fields; the endpoint's and the design's own are kinds, as the design's are.
@@ -49,6 +51,7 @@ pub enum EndpointColumns {
     Binary(BinaryColumns),
     TimeToEvent(SurvivalColumns),
     Continuous(ContinuousColumns),
+    Ordinal(OrdinalColumns),
 }
 
 /// summary.csv's columns of a design's looks: none for a design without interim looks (fixed,
@@ -64,7 +67,9 @@ impl SummaryRow {
     pub fn binary(&self) -> Option<&BinaryColumns> {
         match &self.endpoint {
             EndpointColumns::Binary(b) => Some(b),
-            EndpointColumns::TimeToEvent(_) | EndpointColumns::Continuous(_) => None,
+            EndpointColumns::TimeToEvent(_)
+            | EndpointColumns::Continuous(_)
+            | EndpointColumns::Ordinal(_) => None,
         }
     }
 
@@ -72,7 +77,9 @@ impl SummaryRow {
     pub fn survival(&self) -> Option<&SurvivalColumns> {
         match &self.endpoint {
             EndpointColumns::TimeToEvent(s) => Some(s),
-            EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) => None,
+            EndpointColumns::Binary(_)
+            | EndpointColumns::Continuous(_)
+            | EndpointColumns::Ordinal(_) => None,
         }
     }
 
@@ -80,27 +87,43 @@ impl SummaryRow {
     pub fn continuous(&self) -> Option<&ContinuousColumns> {
         match &self.endpoint {
             EndpointColumns::Continuous(c) => Some(c),
-            EndpointColumns::Binary(_) | EndpointColumns::TimeToEvent(_) => None,
+            EndpointColumns::Binary(_)
+            | EndpointColumns::TimeToEvent(_)
+            | EndpointColumns::Ordinal(_) => None,
+        }
+    }
+
+    /// The ordinal endpoint's columns, if this row is of one.
+    pub fn ordinal(&self) -> Option<&OrdinalColumns> {
+        match &self.endpoint {
+            EndpointColumns::Ordinal(o) => Some(o),
+            EndpointColumns::Binary(_)
+            | EndpointColumns::TimeToEvent(_)
+            | EndpointColumns::Continuous(_) => None,
         }
     }
 
     /// The true mean outcomes, (control, arm): the risks of the binary outcome, of death by the
-    /// reference day of a time-to-event one, or the means of a continuous one.
+    /// reference day of a time-to-event one, the means of a continuous one, or the mean levels
+    /// of an ordinal one (worst = 1).
     pub fn true_risks(&self) -> (f64, f64) {
         match &self.endpoint {
             EndpointColumns::Binary(b) => (b.true_risk_control, b.true_risk_arm),
             EndpointColumns::TimeToEvent(s) => (s.true_mortality_control, s.true_mortality_arm),
             EndpointColumns::Continuous(c) => (c.true_mean_control, c.true_mean_arm),
+            EndpointColumns::Ordinal(o) => (o.true_mean_level_control, o.true_mean_level_arm),
         }
     }
 
     /// The true difference in mean outcome, arm minus control: in risk of the binary outcome,
-    /// of death by the reference day of a time-to-event one, or in mean of a continuous one.
+    /// of death by the reference day of a time-to-event one, in mean of a continuous one, or in
+    /// mean level of an ordinal one.
     pub fn true_difference(&self) -> f64 {
         match &self.endpoint {
             EndpointColumns::Binary(b) => b.true_difference,
             EndpointColumns::TimeToEvent(s) => s.true_mortality_arm - s.true_mortality_control,
             EndpointColumns::Continuous(c) => c.true_difference,
+            EndpointColumns::Ordinal(o) => o.true_mean_level_arm - o.true_mean_level_control,
         }
     }
 
@@ -112,6 +135,7 @@ impl SummaryRow {
             EndpointColumns::Binary(b) => (b.mean_evaluable_control, b.mean_evaluable_arm),
             EndpointColumns::TimeToEvent(s) => (s.mean_randomised_control, s.mean_randomised_arm),
             EndpointColumns::Continuous(c) => (c.mean_evaluable_control, c.mean_evaluable_arm),
+            EndpointColumns::Ordinal(o) => (o.mean_evaluable_control, o.mean_evaluable_arm),
         }
     }
 
@@ -173,6 +197,32 @@ pub struct ContinuousColumns {
     pub true_responders_arm: f64,
     pub responder_power: f64,
     pub responder_power_se: f64,
+}
+
+/// summary.csv's columns for an ordinal endpoint: the level distributions' means and the log
+/// common odds ratio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrdinalColumns {
+    /// The true mean level per arm (worst = 1).
+    pub true_mean_level_control: f64,
+    pub true_mean_level_arm: f64,
+    /// The limit of the log odds ratio estimate (`engine::ordinal::true_log_odds_ratio`), and
+    /// whether a common odds ratio holds between the two arms' true distributions (then the
+    /// limit is its log).
+    pub true_log_odds_ratio: f64,
+    pub proportional_odds_holds: bool,
+    /// The proportional-odds fit's log odds ratio: mean, bias against the limit and its MC SE,
+    /// 95% Wald coverage, and the trials with a finite fit.
+    pub mean_log_odds_ratio: f64,
+    pub bias: f64,
+    pub bias_se: f64,
+    pub coverage: f64,
+    pub estimable: u64,
+    /// The observed mean levels (in trials with a fit).
+    pub mean_observed_control: f64,
+    pub mean_observed_arm: f64,
+    pub mean_evaluable_control: f64,
+    pub mean_evaluable_arm: f64,
 }
 
 /// summary.csv's columns for a time-to-event design.
@@ -305,6 +355,9 @@ pub const INTERACTION_TEST: &str = "logistic_wald";
 /// The interaction test of a continuous endpoint: the F test of `lm(y ~ arm * label)` against
 /// `lm(y ~ arm + label)` (`means::interaction`).
 pub const INTERACTION_F_TEST: &str = "linear_f";
+/// The interaction test of an ordinal endpoint: the Wald test of the arm x label terms of the
+/// proportional-odds model with cutpoints per label (Woolf's statistic of the labels' fits).
+pub const INTERACTION_PO_TEST: &str = "proportional_odds_wald";
 
 fn binomial_se(p: f64, n: u64) -> f64 {
     (p * (1.0 - p) / n as f64).sqrt()
@@ -316,6 +369,7 @@ pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
     let c = design.control;
     let interaction_test = match design.endpoint {
         EndpointModel::Continuous(_) => INTERACTION_F_TEST,
+        EndpointModel::Ordinal(_) => INTERACTION_PO_TEST,
         EndpointModel::Binary | EndpointModel::TimeToEvent(_) => INTERACTION_TEST,
     };
     let mut rows = Vec::new();
@@ -324,7 +378,24 @@ pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
         let several = design.eligible.len() > 1;
         for (s, sub) in t.subgroups.iter().enumerate() {
             let power = sub.rejections as f64 / r as f64;
-            let (risk_c, risk_a) = (design.stratum_mean[c][s], design.stratum_mean[arm][s]);
+            // Ordinal: the mean levels, and the limit of the label's log odds ratio estimate.
+            let (risk_c, risk_a, true_difference) = match design.ordinal() {
+                Some(_) => {
+                    let (pc, pa) = (
+                        design.stratum_distribution(c, s),
+                        design.stratum_distribution(arm, s),
+                    );
+                    (
+                        ordinal::mean_level(&pc),
+                        ordinal::mean_level(&pa),
+                        limit_in_ratio(design, arm, &pa, &pc),
+                    )
+                }
+                None => {
+                    let (rc, ra) = (design.stratum_mean[c][s], design.stratum_mean[arm][s]);
+                    (rc, ra, ra - rc)
+                }
+            };
             rows.push(SubgroupRow {
                 scenario: design.name.clone(),
                 arm: design.arms[arm].name.clone(),
@@ -335,7 +406,7 @@ pub fn subgroup_rows(design: &Design, tally: &Tally) -> Vec<SubgroupRow> {
                 mean_evaluable_arm: sub.sum_evaluable_arm as f64 / r as f64,
                 true_risk_control: risk_c,
                 true_risk_arm: risk_a,
-                true_difference: risk_a - risk_c,
+                true_difference,
                 mean_difference: from_fixed(sub.sum_difference) / sub.estimable as f64,
                 estimable: sub.estimable,
                 power,
@@ -502,7 +573,9 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
     let mean_randomised = match (interim, &tally.endpoint) {
         (Some(s), _) => s.sum_randomised as f64 / r as f64,
         (None, EndpointTally::TimeToEvent(s)) => s.sum_randomised as f64 / r as f64,
-        (None, EndpointTally::Binary | EndpointTally::Continuous(_)) => design.sample_size as f64,
+        (None, EndpointTally::Binary | EndpointTally::Continuous(_) | EndpointTally::Ordinal) => {
+            design.sample_size as f64
+        }
     };
     let mean_screened = mean_randomised + tally.mean_failures();
     let p95_screened = tally.screened_quantile(0.95);
@@ -556,6 +629,9 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     ),
                     EndpointTally::Continuous(c) => {
                         EndpointColumns::Continuous(continuous_columns(design, t, c, j, arm, r))
+                    }
+                    EndpointTally::Ordinal => {
+                        EndpointColumns::Ordinal(ordinal_columns(design, t, arm, r))
                     }
                 },
                 design: match interim {
@@ -641,6 +717,36 @@ fn continuous_columns(
         true_responders_arm: responders(arm),
         responder_power,
         responder_power_se: binomial_se(responder_power, trials),
+    }
+}
+
+/// The summary columns of an ordinal endpoint, for the comparison of `arm` with control.
+fn ordinal_columns(
+    design: &Design,
+    t: &ComparisonTally,
+    arm: usize,
+    trials: u64,
+) -> OrdinalColumns {
+    let r = trials as f64;
+    let c = design.control;
+    let est = t.estimable as f64;
+    let (mean_log_odds_ratio, bias_se) = estimate_moments(t);
+    let (pc, pa) = (design.true_distribution(c), design.true_distribution(arm));
+    let truth = true_log_odds_ratio(design, arm);
+    OrdinalColumns {
+        true_mean_level_control: ordinal::mean_level(&pc),
+        true_mean_level_arm: ordinal::mean_level(&pa),
+        true_log_odds_ratio: truth,
+        proportional_odds_holds: ordinal::common_log_odds_ratio(&pa, &pc).is_some(),
+        mean_log_odds_ratio,
+        bias: mean_log_odds_ratio - truth,
+        bias_se,
+        coverage: t.covered as f64 / est,
+        estimable: t.estimable,
+        mean_observed_control: from_fixed(t.sum_observed_control) / est,
+        mean_observed_arm: from_fixed(t.sum_observed_arm) / est,
+        mean_evaluable_control: t.sum_evaluable_control as f64 / r,
+        mean_evaluable_arm: t.sum_evaluable_arm as f64 / r,
     }
 }
 

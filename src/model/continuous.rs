@@ -92,11 +92,13 @@ pub fn model(raw: &RawScenario) -> Result<Option<ContinuousModel>, InvalidKey> {
     Ok(Some(model))
 }
 
-/// The name of what a continuous endpoint measures (`endpoint.outcome`), or of the event of
-/// another kind (`endpoint.event`).
+/// The name of what a continuous or ordinal endpoint measures (`endpoint.outcome`), or of the
+/// event of another kind (`endpoint.event`).
 pub fn outcome_name(raw: &RawScenario) -> Result<String, InvalidKey> {
     let (key, name) = match raw.endpoint.kind {
-        EndpointKind::Continuous => ("endpoint.outcome", &raw.endpoint.outcome),
+        EndpointKind::Continuous | EndpointKind::Ordinal => {
+            ("endpoint.outcome", &raw.endpoint.outcome)
+        }
         EndpointKind::Binary | EndpointKind::TimeToEvent => ("endpoint.event", &raw.endpoint.event),
     };
     name.clone()

@@ -5,7 +5,7 @@
 use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::vocabulary::EndpointKind;
 
-use EndpointKind::{Binary, Continuous, TimeToEvent};
+use EndpointKind::{Binary, Continuous, Ordinal, TimeToEvent};
 
 /// The first key of `raw` that belongs to another kind of endpoint than its own, and then a
 /// test that does not fit it, as an error. Keys are checked in the order of the scenario's
@@ -24,9 +24,12 @@ pub fn check(raw: &RawScenario) -> Result<(), InvalidKey> {
                 kind.tests()
             ),
             TimeToEvent => format!("{} for a time-to-event endpoint", kind.tests()),
-            Continuous => format!(
-                "{} for a continuous endpoint (endpoint.kind = \"continuous\")",
-                kind.tests()
+            Continuous | Ordinal => format!(
+                "{} for a{} {} endpoint (endpoint.kind = \"{}\")",
+                kind.tests(),
+                if kind == Ordinal { "n" } else { "" },
+                kind.as_str(),
+                kind.as_str()
             ),
         };
         return Err(InvalidKey::new(
@@ -53,6 +56,7 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
             Binary => &[Binary],
             TimeToEvent => &[TimeToEvent],
             Continuous => &[Continuous],
+            Ordinal => &[Ordinal],
         }
     };
     // The order of the binary and time-to-event checks is theirs from before: a time-to-event
@@ -61,7 +65,7 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
         add(
             e.assessment_day.is_some(),
             "endpoint.assessment_day".into(),
-            &[Binary, Continuous],
+            &[Binary, Continuous, Ordinal],
         );
         for en in &raw.endotype {
             let key = format!("endotype.{}.control_risk", en.name);
@@ -108,8 +112,9 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
     add(
         e.outcome.is_some(),
         "endpoint.outcome".into(),
-        &[Continuous],
+        &[Continuous, Ordinal],
     );
+    add(e.levels.is_some(), "endpoint.levels".into(), &[Ordinal]);
     add(
         e.responder_below.is_some(),
         "endpoint.responder_below".into(),
@@ -131,25 +136,41 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
             format!("endotype.{}.sd", en.name),
             &[Continuous],
         );
+        add(
+            en.control_distribution.is_some(),
+            format!("endotype.{}.control_distribution", en.name),
+            &[Ordinal],
+        );
     }
     keys
 }
 
 /// Why a key of `owner`'s kinds cannot be in a scenario of `kind`, and what to write instead.
 fn message(kind: EndpointKind, owner: &[EndpointKind]) -> String {
+    // The kind a key belongs to, with its article ("a binary"); a key of several kinds is
+    // named by the first that is not the scenario's.
+    let belongs = match owner.iter().find(|o| **o != kind) {
+        Some(TimeToEvent) => "a time-to-event",
+        Some(Continuous) => "a continuous",
+        Some(Ordinal) => "an ordinal",
+        Some(Binary) | None => "a binary",
+    };
     match kind {
         // The two messages from before continuous endpoints, for the keys they covered.
         TimeToEvent if owner.contains(&Binary) => "belongs to a binary endpoint; with endpoint.kind = \"time_to_event\" use control_mortality (endotypes), effect = \"hazard_ratio\" (treatments), follow_up_days / analysis_events (endpoint)".into(),
         Binary if owner == [TimeToEvent] => "belongs to a time-to-event endpoint; add endpoint.kind = \"time_to_event\" or remove it".into(),
         Binary | TimeToEvent => {
-            "belongs to a continuous endpoint; add endpoint.kind = \"continuous\" or remove it".into()
+            let other = owner.iter().find(|o| **o != kind).unwrap_or(&Continuous);
+            format!(
+                "belongs to {belongs} endpoint; add endpoint.kind = \"{}\" or remove it",
+                other.as_str()
+            )
         }
         Continuous => format!(
-            "belongs to a {} endpoint; with endpoint.kind = \"continuous\" use outcome (endpoint), control_mean and sd (endotypes), effect = \"mean_difference\" or \"mean\" (treatments)",
-            match owner {
-                [TimeToEvent] => "time-to-event",
-                _ => "binary",
-            }
+            "belongs to {belongs} endpoint; with endpoint.kind = \"continuous\" use outcome (endpoint), control_mean and sd (endotypes), effect = \"mean_difference\" or \"mean\" (treatments)"
+        ),
+        Ordinal => format!(
+            "belongs to {belongs} endpoint; with endpoint.kind = \"ordinal\" use outcome and levels (endpoint), control_distribution (endotypes), effect = \"common_odds_ratio\" (treatments)"
         ),
     }
 }

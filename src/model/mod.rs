@@ -15,6 +15,7 @@ pub mod design;
 pub mod hazard;
 pub mod keys;
 pub mod kind_keys;
+pub mod ordinal;
 pub mod raw;
 pub mod scenario;
 pub mod sequential;

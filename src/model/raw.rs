@@ -141,6 +141,8 @@ pub struct RawEndotype {
     /// deviation (normal within the endotype, in every arm).
     pub control_mean: Option<f64>,
     pub sd: Option<f64>,
+    /// Ordinal endpoints: P(level) under control, worst level first.
+    pub control_distribution: Option<Vec<f64>>,
     /// Time-to-event endpoints: day -> cumulative mortality under control.
     pub control_mortality: Option<BTreeMap<String, f64>>,
     pub classified_as: Option<BTreeMap<String, f64>>,
@@ -169,12 +171,14 @@ pub struct RawEnrollment {
 pub struct RawEndpoint {
     /// Binary and time-to-event endpoints: the event's name.
     pub event: Option<String>,
-    /// Continuous endpoints: the outcome's name ("SOFA change by day 9").
+    /// Continuous and ordinal endpoints: the outcome's name ("SOFA change by day 9").
     pub outcome: Option<String>,
     pub better: Better,
     /// Continuous endpoints: also analyse the dichotomised outcome, a response being an outcome
     /// at or below this value.
     pub responder_below: Option<f64>,
+    /// Ordinal endpoints: the levels' names, worst first.
+    pub levels: Option<Vec<String>>,
     /// Days from randomisation to the outcome.
     pub assessment_day: Option<f64>,
     #[serde(default)]

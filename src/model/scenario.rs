@@ -56,6 +56,7 @@ fn missing_keys(table: &toml::Table) -> Vec<String> {
     let (name_key, control): (&str, &[&str]) = match kind {
         Some("time_to_event") => ("event", &["control_mortality"]),
         Some("continuous") => ("outcome", &["control_mean", "sd"]),
+        Some("ordinal") => ("outcome", &["control_distribution"]),
         _ => ("event", &["control_risk"]),
     };
     for (name, array, required, keys) in REQUIRED {

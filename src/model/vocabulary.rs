@@ -85,6 +85,9 @@ pub enum EndpointKind {
     /// A measurement per patient at the assessment (a SOFA change), normal within each true
     /// endotype.
     Continuous,
+    /// One of a few ordered levels per patient at the assessment (organ support-free days),
+    /// listed worst first.
+    Ordinal,
 }
 
 impl EndpointKind {
@@ -93,6 +96,7 @@ impl EndpointKind {
             EndpointKind::Binary => "binary",
             EndpointKind::TimeToEvent => "time_to_event",
             EndpointKind::Continuous => "continuous",
+            EndpointKind::Ordinal => "ordinal",
         }
     }
 
@@ -102,6 +106,7 @@ impl EndpointKind {
             EndpointKind::Binary => "chi_square, chi_square_yates, fisher_exact or cmh",
             EndpointKind::TimeToEvent => "logrank or logrank_stratified",
             EndpointKind::Continuous => "t_test, welch or ancova_labels",
+            EndpointKind::Ordinal => "proportional_odds or wilcoxon",
         }
     }
 }
@@ -158,6 +163,8 @@ pub enum Effect {
     MeanDifference,
     /// Continuous: the mean under treatment.
     Mean,
+    /// Ordinal: multiplies the odds of every better-than-a-level outcome (proportional odds).
+    CommonOddsRatio,
 }
 
 impl Effect {
@@ -171,6 +178,7 @@ impl Effect {
             Effect::HazardRatio => "hazard ratio",
             Effect::MeanDifference => "mean difference",
             Effect::Mean => "mean under treatment",
+            Effect::CommonOddsRatio => "common odds ratio",
         }
     }
 
@@ -182,6 +190,7 @@ impl Effect {
             }
             Effect::HazardRatio => EndpointKind::TimeToEvent,
             Effect::MeanDifference | Effect::Mean => EndpointKind::Continuous,
+            Effect::CommonOddsRatio => EndpointKind::Ordinal,
         }
     }
 }
@@ -210,6 +219,11 @@ pub enum TestKind {
     /// Continuous: the arm's t test in the linear model `outcome ~ arm + label` (the diagnostic
     /// label as covariate), as R's `lm`.
     AncovaLabels,
+    /// Ordinal: the Wald test of the arm in the cumulative-logit model, as `MASS::polr`.
+    ProportionalOdds,
+    /// Ordinal: the Wilcoxon-Mann-Whitney test with mid-ranks, as
+    /// `wilcox.test(exact = FALSE, correct = FALSE)`.
+    Wilcoxon,
 }
 
 impl TestKind {
@@ -224,6 +238,8 @@ impl TestKind {
             TestKind::TTest => "t_test",
             TestKind::Welch => "welch",
             TestKind::AncovaLabels => "ancova_labels",
+            TestKind::ProportionalOdds => "proportional_odds",
+            TestKind::Wilcoxon => "wilcoxon",
         }
     }
 
@@ -236,6 +252,7 @@ impl TestKind {
             | TestKind::Cmh => EndpointKind::Binary,
             TestKind::Logrank | TestKind::LogrankStratified => EndpointKind::TimeToEvent,
             TestKind::TTest | TestKind::Welch | TestKind::AncovaLabels => EndpointKind::Continuous,
+            TestKind::ProportionalOdds | TestKind::Wilcoxon => EndpointKind::Ordinal,
         }
     }
 

@@ -4,7 +4,8 @@
 
 use crate::engine::summary::{
     AdaptationRow, BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
-    INTERACTION_F_TEST, SequentialRow, SubgroupRow, SummaryRow, SurvivalColumns,
+    INTERACTION_F_TEST, INTERACTION_PO_TEST, OrdinalColumns, SequentialRow, SubgroupRow,
+    SummaryRow, SurvivalColumns,
 };
 use crate::tools::size::SizeSearch;
 
@@ -115,6 +116,24 @@ pub const CONTINUOUS_SUMMARY_COLUMNS: [&str; 19] = [
     "responder_power_se",
 ];
 
+/// summary.csv's own columns for an ordinal endpoint: the mean levels, the log odds ratio's
+/// limit and its estimate (from the proportional-odds fit, whichever the test).
+pub const ORDINAL_SUMMARY_COLUMNS: [&str; 13] = [
+    "true_mean_level_control",
+    "true_mean_level_arm",
+    "true_log_odds_ratio",
+    "proportional_odds_holds",
+    "mean_log_odds_ratio",
+    "bias",
+    "bias_se",
+    "coverage",
+    "estimable",
+    "mean_observed_level_control",
+    "mean_observed_level_arm",
+    "mean_evaluable_control",
+    "mean_evaluable_arm",
+];
+
 /// The screening and cost columns that end a time-to-event or continuous summary.
 const TRAILING: [&str; 5] = [
     "mean_screened",
@@ -149,6 +168,7 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     let mut h = match rows.first().map(|r| &r.endpoint) {
         Some(EndpointColumns::TimeToEvent(_)) => survival_header(),
         Some(EndpointColumns::Continuous(_)) => header_with(&CONTINUOUS_SUMMARY_COLUMNS),
+        Some(EndpointColumns::Ordinal(_)) => header_with(&ORDINAL_SUMMARY_COLUMNS),
         Some(EndpointColumns::Binary(_)) | None => SUMMARY_COLUMNS.to_vec(),
     };
     if rows.iter().any(|r| r.sequential().is_some()) {
@@ -169,6 +189,7 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
         EndpointColumns::Binary(b) => binary_fields(r, b),
         EndpointColumns::TimeToEvent(s) => survival_fields(r, s),
         EndpointColumns::Continuous(c) => continuous_fields(r, c),
+        EndpointColumns::Ordinal(o) => ordinal_fields(r, o),
     };
     if sequential {
         match &r.design {
@@ -260,6 +281,27 @@ fn continuous_fields(r: &SummaryRow, c: &ContinuousColumns) -> Vec<String> {
         num(c.true_responders_arm),
         num(c.responder_power),
         num(c.responder_power_se),
+    ]);
+    fields.extend(trailing_fields(r));
+    fields
+}
+
+fn ordinal_fields(r: &SummaryRow, o: &OrdinalColumns) -> Vec<String> {
+    let mut fields = leading_fields(r).to_vec();
+    fields.extend([
+        num(o.true_mean_level_control),
+        num(o.true_mean_level_arm),
+        num(o.true_log_odds_ratio),
+        o.proportional_odds_holds.to_string(),
+        num(o.mean_log_odds_ratio),
+        num(o.bias),
+        num(o.bias_se),
+        num(o.coverage),
+        o.estimable.to_string(),
+        num(o.mean_observed_control),
+        num(o.mean_observed_arm),
+        num(o.mean_evaluable_control),
+        num(o.mean_evaluable_arm),
     ]);
     fields.extend(trailing_fields(r));
     fields
@@ -443,13 +485,10 @@ pub fn adaptation_csv(rows: &[AdaptationRow]) -> Vec<u8> {
 /// subgroups.csv: per comparison x diagnostic label. A continuous endpoint's true means are
 /// `true_mean_*` where a binary one's risks are `true_risk_*`.
 pub fn subgroups_csv(rows: &[SubgroupRow]) -> Vec<u8> {
-    let means = rows
-        .first()
-        .is_some_and(|r| r.interaction_test == INTERACTION_F_TEST);
-    let [control, arm] = if means {
-        ["true_mean_control", "true_mean_arm"]
-    } else {
-        ["true_risk_control", "true_risk_arm"]
+    let [control, arm] = match rows.first().map(|r| r.interaction_test) {
+        Some(INTERACTION_F_TEST) => ["true_mean_control", "true_mean_arm"],
+        Some(INTERACTION_PO_TEST) => ["true_mean_level_control", "true_mean_level_arm"],
+        _ => ["true_risk_control", "true_risk_arm"],
     };
     to_csv(
         [

@@ -3,7 +3,7 @@
 
 use crate::engine::summary::{
     BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
-    SequentialColumns, SummaryRow, SurvivalColumns,
+    OrdinalColumns, SequentialColumns, SummaryRow, SurvivalColumns,
 };
 
 /// Multiplicity results for the terminal.
@@ -133,10 +133,13 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             _ if !r.analytic_power.is_nan() => format!("{:.4}", r.analytic_power),
             EndpointColumns::TimeToEvent(_) => "none (hazards not proportional)".to_string(),
             EndpointColumns::Binary(_) => "none (adaptive enrichment)".to_string(),
-            EndpointColumns::Continuous(_) => "none (too few patients)".to_string(),
+            EndpointColumns::Continuous(_) | EndpointColumns::Ordinal(_) => {
+                "none (too few patients)".to_string()
+            }
         };
         let method = match (&r.endpoint, &r.design) {
             (EndpointColumns::Continuous(_), DesignColumns::NoInterim) => "noncentral t",
+            (EndpointColumns::Ordinal(_), _) => "Whitehead",
             _ => "normal approximation",
         };
         out += &format!(
@@ -148,9 +151,38 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             EndpointColumns::Binary(b) => binary_lines(r, b, &looks),
             EndpointColumns::TimeToEvent(s) => looks + &survival_lines(r, s),
             EndpointColumns::Continuous(c) => continuous_lines(r, c, &looks),
+            EndpointColumns::Ordinal(o) => ordinal_lines(r, o, &looks),
         };
     }
     out
+}
+
+/// An ordinal comparison's mean levels, odds ratio and its estimate, looks, evaluable patients
+/// and screening.
+fn ordinal_lines(r: &SummaryRow, o: &OrdinalColumns, looks: &str) -> String {
+    let mut out = format!(
+        "  true mean level  control {:.4}, arm {:.4}; odds ratio {:.4} ({})\n",
+        o.true_mean_level_control,
+        o.true_mean_level_arm,
+        o.true_log_odds_ratio.exp(),
+        if o.proportional_odds_holds {
+            "common to every level"
+        } else {
+            "proportional-odds limit: not common to every level"
+        }
+    );
+    if o.estimable > 0 {
+        out += &format!(
+            "  estimate         mean log odds ratio {:+.4}, bias {:+.5} (MC SE {:.5}); Wald 95% coverage {:.4}\n",
+            o.mean_log_odds_ratio, o.bias, o.bias_se, o.coverage
+        );
+    }
+    out += looks;
+    out += &format!(
+        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
+        o.mean_evaluable_control, o.mean_evaluable_arm
+    );
+    out + &screening_lines(r)
 }
 
 /// A continuous comparison's means, estimate, dichotomised power, looks, evaluable patients
@@ -225,6 +257,9 @@ pub fn sweep_lines(keys: &[String], results: &[(Vec<String>, Vec<SummaryRow>)]) 
                 EndpointColumns::Binary(b) => format!("true difference {:+.4}", b.true_difference),
                 EndpointColumns::Continuous(c) => {
                     format!("true mean difference {:+.4}", c.true_difference)
+                }
+                EndpointColumns::Ordinal(o) => {
+                    format!("true odds ratio {:.4}", o.true_log_odds_ratio.exp())
                 }
             };
             out += &format!(

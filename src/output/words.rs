@@ -82,5 +82,16 @@ pub fn endpoint_words(d: &Design) -> EndpointWords {
             ),
             percent: false,
         },
+        // Levels are listed worst first and counted from 1: a mean level is a number.
+        EndpointModel::Ordinal(_) => EndpointWords {
+            outcome: format!("the mean level of {}", d.event),
+            risk: "mean level".to_string(),
+            risks: "mean levels",
+            information: "patients' outcomes",
+            information_column: "outcomes",
+            maximum_information: "patients",
+            analysis: format!("{} (ordinal, {})", d.event, d.analysis.test.as_str()),
+            percent: false,
+        },
     }
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod boundaries;
 pub mod means;
 pub mod multiplicity;
+pub mod ordinal;
 pub mod power;
 pub mod sampling;
 pub mod survival;

@@ -360,7 +360,7 @@ fn search_range(design: &Design, opts: &SizeOptions) -> (u64, u64, u64, Option<u
         EndpointModel::Binary => 10_000_000,
         EndpointModel::TimeToEvent(_) => 100_000,
         EndpointModel::Continuous(m) if m.is_patient_level() => 1_000_000,
-        EndpointModel::Continuous(_) => 10_000_000,
+        EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => 10_000_000,
     };
     let analytic_cap = opts
         .max

@@ -58,6 +58,8 @@ pub enum EndpointTally {
     TimeToEvent(SurvivalTally),
     /// The dichotomised analysis.
     Continuous(ContinuousTally),
+    /// An ordinal endpoint's statistics are all in the comparisons.
+    Ordinal,
 }
 
 /// What the design adds, one variant per `DesignKind`.
@@ -76,10 +78,12 @@ impl Block for EndpointTally {
             (EndpointTally::Binary, EndpointTally::Binary) => {}
             (EndpointTally::TimeToEvent(a), EndpointTally::TimeToEvent(b)) => a.merge(b),
             (EndpointTally::Continuous(a), EndpointTally::Continuous(b)) => a.merge(b),
+            (EndpointTally::Ordinal, EndpointTally::Ordinal) => {}
             (
                 EndpointTally::Binary
                 | EndpointTally::TimeToEvent(_)
-                | EndpointTally::Continuous(_),
+                | EndpointTally::Continuous(_)
+                | EndpointTally::Ordinal,
                 _,
             ) => panic!("tallies of different endpoints merged"),
         }
@@ -94,10 +98,12 @@ impl Block for EndpointTally {
             (EndpointTally::Continuous(s), EndpointTally::Continuous(f)) => {
                 s.check(f, trials, patients)
             }
+            (EndpointTally::Ordinal, EndpointTally::Ordinal) => Ok(()),
             (
                 EndpointTally::Binary
                 | EndpointTally::TimeToEvent(_)
-                | EndpointTally::Continuous(_),
+                | EndpointTally::Continuous(_)
+                | EndpointTally::Ordinal,
                 _,
             ) => Err("endpoint: the tally's kind of endpoint is not the design's".into()),
         }
@@ -199,12 +205,15 @@ impl Tally {
                     comparisons,
                     m.responder_below.is_some(),
                 )),
+                EndpointModel::Ordinal(_) => EndpointTally::Ordinal,
             },
             design: {
                 // Event-driven looks come at random calendar times, kept in the sequential
                 // block.
                 let timed = match design.endpoint {
-                    EndpointModel::Binary | EndpointModel::Continuous(_) => false,
+                    EndpointModel::Binary
+                    | EndpointModel::Continuous(_)
+                    | EndpointModel::Ordinal(_) => false,
                     EndpointModel::TimeToEvent(_) => true,
                 };
                 let sequential = |looks: usize| SequentialTally::new(looks, comparisons, timed);
@@ -240,7 +249,7 @@ impl Tally {
     /// The events and duration of a time-to-event endpoint.
     pub fn survival(&self) -> Option<&SurvivalTally> {
         match &self.endpoint {
-            EndpointTally::Binary | EndpointTally::Continuous(_) => None,
+            EndpointTally::Binary | EndpointTally::Continuous(_) | EndpointTally::Ordinal => None,
             EndpointTally::TimeToEvent(s) => Some(s),
         }
     }
@@ -248,7 +257,7 @@ impl Tally {
     pub(crate) fn survival_mut(&mut self) -> &mut SurvivalTally {
         match &mut self.endpoint {
             EndpointTally::TimeToEvent(s) => s,
-            EndpointTally::Binary | EndpointTally::Continuous(_) => {
+            EndpointTally::Binary | EndpointTally::Continuous(_) | EndpointTally::Ordinal => {
                 panic!("a time-to-event endpoint")
             }
         }
@@ -257,7 +266,7 @@ impl Tally {
     /// The dichotomised analysis of a continuous endpoint.
     pub fn continuous(&self) -> Option<&ContinuousTally> {
         match &self.endpoint {
-            EndpointTally::Binary | EndpointTally::TimeToEvent(_) => None,
+            EndpointTally::Binary | EndpointTally::TimeToEvent(_) | EndpointTally::Ordinal => None,
             EndpointTally::Continuous(c) => Some(c),
         }
     }
@@ -265,7 +274,7 @@ impl Tally {
     pub(crate) fn continuous_mut(&mut self) -> &mut ContinuousTally {
         match &mut self.endpoint {
             EndpointTally::Continuous(c) => c,
-            EndpointTally::Binary | EndpointTally::TimeToEvent(_) => {
+            EndpointTally::Binary | EndpointTally::TimeToEvent(_) | EndpointTally::Ordinal => {
                 panic!("a continuous endpoint")
             }
         }

@@ -140,7 +140,7 @@ fn resolve_treatment(
         let e = lookup(&key, "endotype", name, labels)?;
         let valid = match t.effect {
             Effect::RiskRatio | Effect::OddsRatio => value.is_finite() && value >= 0.0,
-            Effect::HazardRatio => value.is_finite() && value > 0.0,
+            Effect::HazardRatio | Effect::CommonOddsRatio => value.is_finite() && value > 0.0,
             Effect::RiskDifference => (-1.0..=1.0).contains(&value),
             Effect::Risk => (0.0..=1.0).contains(&value),
             Effect::MeanDifference | Effect::Mean => value.is_finite(),
@@ -154,6 +154,7 @@ fn resolve_treatment(
                 Effect::HazardRatio => "a hazard ratio > 0",
                 Effect::MeanDifference => "a finite mean difference",
                 Effect::Mean => "a finite mean",
+                Effect::CommonOddsRatio => "a finite common odds ratio > 0",
             };
             return Err(InvalidKey::new(
                 key,

@@ -18,6 +18,7 @@ mod validate;
 use crate::model::adaptation::AdaptationPlan;
 use crate::model::classify::Classifier;
 use crate::model::continuous::ContinuousModel;
+use crate::model::ordinal::OrdinalModel;
 use crate::model::raw::InvalidKey;
 use crate::model::sequential::{Accrual, SequentialPlan};
 use crate::model::survival::SurvivalModel;
@@ -44,7 +45,8 @@ pub struct Endotype {
     pub display: String,
     pub prevalence: f64,
     /// The mean outcome under control: P(event) for a binary endpoint; the mortality by the
-    /// model's reference day for a time-to-event one; the mean for a continuous one.
+    /// model's reference day for a time-to-event one; the mean for a continuous one; 0 (the
+    /// log odds ratio) for an ordinal one.
     pub control_mean: f64,
     /// Probability of each diagnostic label (indexed like `Design::labels`).
     pub classified_as: Vec<f64>,
@@ -145,6 +147,8 @@ pub enum EndpointModel {
     /// A measurement, normal within each true endotype, with its model (standard deviations,
     /// responder threshold).
     Continuous(ContinuousModel),
+    /// Ordered levels, with each endotype's distribution under control (proportional odds).
+    Ordinal(OrdinalModel),
 }
 
 /// How a design is run. A new kind of design is a new variant here, with the same effect as a
@@ -178,7 +182,9 @@ impl Design {
     /// The time-to-event model; `None`: another kind of endpoint.
     pub fn survival(&self) -> Option<&SurvivalModel> {
         match &self.endpoint {
-            EndpointModel::Binary | EndpointModel::Continuous(_) => None,
+            EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => {
+                None
+            }
             EndpointModel::TimeToEvent(m) => Some(m),
         }
     }
@@ -186,8 +192,20 @@ impl Design {
     /// The continuous model; `None`: another kind of endpoint.
     pub fn continuous(&self) -> Option<&ContinuousModel> {
         match &self.endpoint {
-            EndpointModel::Binary | EndpointModel::TimeToEvent(_) => None,
+            EndpointModel::Binary | EndpointModel::TimeToEvent(_) | EndpointModel::Ordinal(_) => {
+                None
+            }
             EndpointModel::Continuous(m) => Some(m),
+        }
+    }
+
+    /// The ordinal model; `None`: another kind of endpoint.
+    pub fn ordinal(&self) -> Option<&OrdinalModel> {
+        match &self.endpoint {
+            EndpointModel::Ordinal(m) => Some(m),
+            EndpointModel::Binary
+            | EndpointModel::TimeToEvent(_)
+            | EndpointModel::Continuous(_) => None,
         }
     }
 
@@ -407,6 +425,38 @@ impl Design {
         (second - mean * mean).max(0.0).sqrt()
     }
 
+    /// The level distribution of an ordinal outcome over the patients randomised to arm `a`
+    /// (the mixture over labels of `stratum_distribution`); empty for another endpoint.
+    pub fn true_distribution(&self, a: usize) -> Vec<f64> {
+        let mut out = vec![0.0; self.ordinal().map_or(0, |m| m.levels.len())];
+        for s in 0..self.eligible.len() {
+            for (o, q) in out.iter_mut().zip(self.stratum_distribution(a, s)) {
+                *o += self.stratum_prob[s] * q;
+            }
+        }
+        out
+    }
+
+    /// The level distribution of an ordinal outcome over the patients with the label of
+    /// stratum `s` randomised to arm `a` (the mixture of its true endotypes' shifted
+    /// distributions); empty for another endpoint.
+    pub fn stratum_distribution(&self, a: usize, s: usize) -> Vec<f64> {
+        let Some(model) = self.ordinal() else {
+            return Vec::new();
+        };
+        let mut out = vec![0.0; model.levels.len()];
+        for (e, w) in self.endotypes_in_stratum(s).into_iter().enumerate() {
+            if w <= 0.0 {
+                continue;
+            }
+            let p = model.distribution(e, self.outcome_mean(a, s, e));
+            for (o, q) in out.iter_mut().zip(p) {
+                *o += w * q;
+            }
+        }
+        out
+    }
+
     /// True probability that a patient randomised to arm `a` is alive at day `t` (no loss to
     /// follow-up): the mixture over labels and true endotypes of S_e(t)^HR.
     pub fn true_survival(&self, a: usize, t: f64) -> f64 {
@@ -439,6 +489,8 @@ pub fn treated_mean(effect: Effect, value: f64, control: f64) -> Result<f64, Str
         Effect::HazardRatio => 1.0 - (1.0 - control).powf(value),
         Effect::MeanDifference => return Ok(control + value),
         Effect::Mean => return Ok(value),
+        // Ordinal: the log odds ratio is the cell's shift (`model::ordinal`).
+        Effect::CommonOddsRatio => return Ok(control + value.ln()),
     };
     if (0.0..=1.0).contains(&risk) {
         Ok(risk)

@@ -42,6 +42,8 @@ pub(super) fn endotypes(
         check_probability(&key("prevalence"), e.prevalence)?;
         let control_mean = match (survival, raw.endpoint.kind) {
             (Some(m), _) => 1.0 - m.control[i].survival(m.reference_day),
+            // Ordinal: the log-odds shift under control (`model::ordinal`).
+            (None, EndpointKind::Ordinal) => 0.0,
             (None, EndpointKind::Continuous) => {
                 let mean = e.control_mean.ok_or_else(|| {
                     InvalidKey::new(

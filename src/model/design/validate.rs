@@ -14,7 +14,7 @@ use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
 use crate::model::vocabulary::{Better, Sidedness};
-use crate::model::{continuous, kind_keys};
+use crate::model::{continuous, kind_keys, ordinal};
 
 impl TryFrom<RawScenario> for Design {
     type Error = InvalidKey;
@@ -25,6 +25,7 @@ impl TryFrom<RawScenario> for Design {
         kind_keys::check(&raw)?;
         let survival = survival::model(&raw)?;
         let continuous = continuous::model(&raw)?;
+        let ordinal = ordinal::model(&raw)?;
         let event = continuous::outcome_name(&raw)?;
         let (endotypes, classifier) = population::endotypes(&raw, &labels, survival.as_ref())?;
         let population = population::enrollment(&raw, &endotypes, &labels)?;
@@ -40,7 +41,8 @@ impl TryFrom<RawScenario> for Design {
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
 
-        let risks = continuous.is_none();
+        // Continuous means, and ordinal log odds ratios, are not risks (not bounded to [0, 1]).
+        let risks = continuous.is_none() && ordinal.is_none();
         let (stratum_mean, true_mean) =
             arms::means(&arms, &endotypes, &treatments, &population, risks);
         let cost = cost(raw.cost)?;
@@ -78,10 +80,11 @@ impl TryFrom<RawScenario> for Design {
             cost,
             classifier,
             warnings,
-            endpoint: match (survival, continuous) {
-                (None, None) => EndpointModel::Binary,
-                (Some(m), _) => EndpointModel::TimeToEvent(m),
-                (None, Some(m)) => EndpointModel::Continuous(m),
+            endpoint: match (survival, continuous, ordinal) {
+                (Some(m), ..) => EndpointModel::TimeToEvent(m),
+                (None, Some(m), _) => EndpointModel::Continuous(m),
+                (None, None, Some(m)) => EndpointModel::Ordinal(m),
+                (None, None, None) => EndpointModel::Binary,
             },
             kind: match (sequential, adaptation) {
                 (None, None) => DesignKind::Fixed,

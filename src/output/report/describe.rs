@@ -4,6 +4,7 @@
 use crate::model::adaptation::Selection;
 use crate::model::continuous::ContinuousModel;
 use crate::model::design::{Design, EndpointModel};
+use crate::model::ordinal::{self, OrdinalModel};
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Effect, LabelCounts, Sidedness, TestKind, TimeResolution};
 use crate::output::report::format::{num, pct};
@@ -23,6 +24,10 @@ pub(super) fn test_phrase(test: TestKind) -> &'static str {
         TestKind::Welch => "Welch's t test (unequal variances)",
         TestKind::AncovaLabels => {
             "t test of the arm in a linear model adjusted for the diagnostic label"
+        }
+        TestKind::ProportionalOdds => "Wald test of the proportional-odds (cumulative logit) model",
+        TestKind::Wilcoxon => {
+            "Wilcoxon-Mann-Whitney test (mid-ranks for ties, normal approximation)"
         }
     }
 }
@@ -204,7 +209,7 @@ pub fn sequential_text(d: &Design) -> String {
     let (units, column) = (words.information, words.information_column);
     // An event-driven design looks at fractions of its deaths, at random calendar times.
     let event_driven = match &d.endpoint {
-        EndpointModel::Binary | EndpointModel::Continuous(_) => false,
+        EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => false,
         EndpointModel::TimeToEvent(_) => true,
     };
     let mut out = format!(
@@ -451,7 +456,65 @@ pub fn describe(d: &Design) -> String {
         EndpointModel::Binary => binary_text(d),
         EndpointModel::TimeToEvent(m) => survival_text(d, m) + &sequential_text(d),
         EndpointModel::Continuous(m) => continuous_text(d, m),
+        EndpointModel::Ordinal(m) => ordinal_text(d, m),
     }
+}
+
+/// An ordinal endpoint's levels and control distribution per endotype, its distribution per
+/// arm, its looks, and each comparison's log odds ratio and analytic power.
+fn ordinal_text(d: &Design, m: &OrdinalModel) -> String {
+    let list = |p: &[f64]| {
+        p.iter()
+            .map(|q| format!("{q:.4}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = format!(
+        "\n  {} (ordinal, {} levels worst first: {}; dropout {})\n  P(level) under control per true endotype:",
+        d.event,
+        m.levels.len(),
+        m.levels.join(" | "),
+        d.dropout
+    );
+    for (e, p) in d.endotypes.iter().zip(&m.control) {
+        out += &format!(" {} [{}];", e.name, list(p));
+    }
+    out += "\n  true P(level) per arm (mean level, worst = 1):\n";
+    for (a, arm) in d.arms.iter().enumerate() {
+        let p = d.true_distribution(a);
+        out += &format!(
+            "    {:<16} ratio {}  [{}]  mean level {:.4}\n",
+            arm.name,
+            arm.ratio,
+            list(&p),
+            ordinal::mean_level(&p)
+        );
+    }
+    out += &sequential_text(d);
+    for a in d.comparisons() {
+        let (pa, pc) = (d.true_distribution(a), d.true_distribution(d.control));
+        let beta = power::true_log_odds_ratio(d, a);
+        let holds = match ordinal::common_log_odds_ratio(&pa, &pc) {
+            Some(_) => "a common odds ratio",
+            None => "the proportional-odds fit's limit: the odds ratios differ between levels",
+        };
+        let method = if d.has_interim_looks() {
+            "across the boundaries"
+        } else {
+            "as Hmisc::popower"
+        };
+        out += &format!(
+            "  {} vs {}: true odds ratio {:.4} ({holds}); Whitehead's analytic power {:.4} ({}, {method}, {}, alpha {})\n",
+            d.arms[a].name,
+            d.arms[d.control].name,
+            beta.exp(),
+            power::analytic_power(d, a),
+            test_phrase(d.analysis.test),
+            d.analysis.sidedness.as_str(),
+            d.analysis.alpha,
+        );
+    }
+    out
 }
 
 /// A continuous endpoint's law per endotype, its means per arm, its looks, and each

@@ -3,6 +3,7 @@
 
 use crate::engine::summary::{EndpointColumns, SummaryRow};
 use crate::model::design::{Design, EndpointModel};
+use crate::model::ordinal;
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Intersection, Randomisation};
 use crate::output::report::describe::{
@@ -85,12 +86,18 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
             }
             _ => String::new(),
         },
-        EndpointModel::Binary | EndpointModel::Continuous(_) if d.dropout > 0.0 => format!(
-            ", of whom about {} are expected to be evaluable after {} dropout",
-            whole(expected_evaluable(d, n)),
-            pct(d.dropout)
-        ),
-        EndpointModel::Binary | EndpointModel::Continuous(_) => String::new(),
+        EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_)
+            if d.dropout > 0.0 =>
+        {
+            format!(
+                ", of whom about {} are expected to be evaluable after {} dropout",
+                whole(expected_evaluable(d, n)),
+                pct(d.dropout)
+            )
+        }
+        EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => {
+            String::new()
+        }
     };
     // A time-to-event design: the mortality by the reference day, the hazard ratio and the
     // deaths behind the power.
@@ -119,6 +126,16 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
             d.arms[d.control].display,
             num(c.true_sd_arm),
             d.arms[arm].display,
+        ),
+        EndpointColumns::Ordinal(o) => format!(
+            ", {} of {} (levels worst first: {})",
+            if o.proportional_odds_holds {
+                "a common odds ratio"
+            } else {
+                "an odds ratio, the proportional-odds model's best fit as the odds ratios differ between levels,"
+            },
+            num(o.true_log_odds_ratio.exp()),
+            d.ordinal().map_or(String::new(), |m| m.levels.join(", ")),
         ),
         EndpointColumns::Binary(_) => String::new(),
     };
@@ -320,6 +337,11 @@ fn endotype_table(d: &Design, words: &EndpointWords) -> String {
         Some(_) => ("| SD ", "---|"),
         None => ("", ""),
     };
+    // An ordinal endpoint's control arm is a distribution over the levels.
+    let risk = match d.ordinal() {
+        Some(_) => "P(level), worst first",
+        None => risk.as_str(),
+    };
     let mut md = format!(
         "| true endotype | prevalence at screening | control {risk} {}| classified as | share of randomised |\n|---|---|---|{}---|---|\n",
         sd.0, sd.1
@@ -337,7 +359,14 @@ fn endotype_table(d: &Design, words: &EndpointWords) -> String {
             "| {} | {} | {} {sd}| {} | {} |\n",
             e.display,
             pct(e.prevalence),
-            words.value(e.control_mean),
+            match d.ordinal() {
+                Some(m) => m.control[i]
+                    .iter()
+                    .map(|q| pct(*q))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => words.value(e.control_mean),
+            },
             classified.join(", "),
             pct(*share)
         );
@@ -388,7 +417,10 @@ fn arm_table(d: &Design, words: &EndpointWords) -> String {
             arm.display,
             arm.ratio,
             by.join("; "),
-            words.value(d.true_mean[a])
+            match d.ordinal() {
+                Some(_) => num(ordinal::mean_level(&d.true_distribution(a))),
+                None => words.value(d.true_mean[a]),
+            }
         );
     }
     md
@@ -413,7 +445,7 @@ fn settings_table(d: &Design) -> String {
             Randomisation::Simple => "simple",
         },
         match &d.endpoint {
-            EndpointModel::Binary | EndpointModel::Continuous(_) => {
+            EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => {
                 format!("dropout | {}", pct(d.dropout))
             }
             EndpointModel::TimeToEvent(m) => follow_up_cells(m, d.dropout),

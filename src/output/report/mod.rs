@@ -13,7 +13,7 @@ pub mod size_text;
 
 use crate::engine::shard::ENGINE;
 use crate::engine::summary::{
-    BinaryColumns, ContinuousColumns, EndpointColumns, SummaryRow, SurvivalColumns,
+    BinaryColumns, ContinuousColumns, EndpointColumns, OrdinalColumns, SummaryRow, SurvivalColumns,
 };
 use crate::model::design::{Design, EndpointModel};
 use crate::output::plot;
@@ -64,11 +64,13 @@ fn power_table(rows: &[SummaryRow]) -> String {
     let mut binary = Vec::new();
     let mut survival = Vec::new();
     let mut continuous = Vec::new();
+    let mut ordinal = Vec::new();
     for r in rows {
         match &r.endpoint {
             EndpointColumns::Binary(b) => binary.push((r, b)),
             EndpointColumns::TimeToEvent(s) => survival.push((r, s)),
             EndpointColumns::Continuous(c) => continuous.push((r, c)),
+            EndpointColumns::Ordinal(o) => ordinal.push((r, o)),
         }
     }
     if !survival.is_empty() {
@@ -77,7 +79,27 @@ fn power_table(rows: &[SummaryRow]) -> String {
     if !continuous.is_empty() {
         return continuous_power_table(&continuous);
     }
+    if !ordinal.is_empty() {
+        return ordinal_power_table(&ordinal);
+    }
     binary_power_table(&binary)
+}
+
+/// The power table of an ordinal endpoint: the odds ratio and the Wald interval's coverage.
+fn ordinal_power_table(rows: &[(&SummaryRow, &OrdinalColumns)]) -> String {
+    let mut md = String::from(
+        "| comparison | power | MC SE | 95% MC interval | Whitehead | true odds ratio | Wald coverage |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (r, o) in rows {
+        md += &format!(
+            "{} {} | {:.4} | {} |\n",
+            power_cells(r),
+            dash(r.analytic_power),
+            o.true_log_odds_ratio.exp(),
+            dash(o.coverage)
+        );
+    }
+    md
 }
 
 /// The power table of a continuous endpoint: the mean difference, the t interval's coverage,

@@ -123,12 +123,20 @@ fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
 fn chosen_details(d: &Design, n: u64, row: &SummaryRow) -> String {
     let evaluable = match &row.endpoint {
         EndpointColumns::TimeToEvent(_) => format!("{} lost to follow-up", pct(d.dropout)),
-        EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) if d.dropout > 0.0 => format!(
-            "{:.1} expected evaluable after {} dropout",
-            expected_evaluable(d, n),
-            pct(d.dropout)
-        ),
-        EndpointColumns::Binary(_) | EndpointColumns::Continuous(_) => "no dropout".into(),
+        EndpointColumns::Binary(_)
+        | EndpointColumns::Continuous(_)
+        | EndpointColumns::Ordinal(_)
+            if d.dropout > 0.0 =>
+        {
+            format!(
+                "{:.1} expected evaluable after {} dropout",
+                expected_evaluable(d, n),
+                pct(d.dropout)
+            )
+        }
+        EndpointColumns::Binary(_)
+        | EndpointColumns::Continuous(_)
+        | EndpointColumns::Ordinal(_) => "no dropout".into(),
     };
     let mut out = format!(
         "          {n} randomised, {evaluable}; screening: mean {:.1}, 95th percentile {}\n",

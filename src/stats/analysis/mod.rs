@@ -577,7 +577,9 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
         | TestKind::LogrankStratified
         | TestKind::TTest
         | TestKind::Welch
-        | TestKind::AncovaLabels => {
+        | TestKind::AncovaLabels
+        | TestKind::ProportionalOdds
+        | TestKind::Wilcoxon => {
             unreachable!("validated: only a binary endpoint's tests analyse tables")
         }
     }
