@@ -136,6 +136,62 @@ fn welch_power_matches_t_test_on_unequal_variances() {
     assert_mc("welch bias", c.bias, 0.0, c.bias_se);
 }
 
+/// The Wilcoxon test on the patients' values (kept per trial), 30 per arm, against R's
+/// simulation of the rank statistic on the same designs (one endotype, a difference of -1 with
+/// SD 2; two endotypes half and half, means 0 and 1, SDs 2 and 1, the drug shifting the first
+/// by -1), and its analytic column against Noether's formula with P(X > Y) exact:
+///
+/// ```r
+/// set.seed(5)   # R 4.2.2; per trial: 30 + 30 patients, endotype ~ Bernoulli(p), normal outcomes
+/// # W <- sum(rank(c(x, y))[1:30]) - 30 * 31 / 2; z <- (W - 450) / sqrt(900 * 61 / 12)
+/// # (the wilcox.test(x, y, exact = FALSE, correct = FALSE) z without ties)
+/// # rejections |z| > qnorm(0.975) in 200,000 trials: one endotype 0.457475, mixture 0.152660
+/// pw <- function(p, n1, n0) { d <- (p - .5) * sqrt(12 * n1 * n0 / (n1 + n0 + 1))
+///   z <- qnorm(.975); pnorm(d - z) + pnorm(-d - z) }
+/// pw(pnorm(-1 / sqrt(8)), 30, 30)                           # 0.451693851812
+/// # mixture: p = sum over endotype pairs of 1/4 pnorm((m1[i] - m0[j]) / sqrt(s[i]^2 + s[j]^2))
+/// # with m1 = c(-1, 1), m0 = c(0, 1), s = c(2, 1): pw(p, 30, 30) = 0.153746909564
+/// ```
+#[test]
+fn wilcoxon_power_matches_r_on_values_and_noether_analytically() {
+    for (endotypes, shifts, r_power, noether) in [
+        (
+            &[(1.0, 0.0, 2.0)][..],
+            &[-1.0][..],
+            0.457475,
+            0.451693851812,
+        ),
+        (
+            &[(0.5, 0.0, 2.0), (0.5, 1.0, 1.0)][..],
+            &[-1.0, 0.0][..],
+            0.152660,
+            0.153746909564,
+        ),
+    ] {
+        let d = design(
+            &Continuous {
+                test: "wilcoxon",
+                endotypes,
+                shifts,
+                replicates: 100_000,
+                ..Continuous::default()
+            }
+            .toml(),
+        );
+        let r = &run(&d)[0];
+        let both = (r.power_se.powi(2) + se(r_power, 200_000).powi(2)).sqrt();
+        assert_mc("wilcoxon power", r.power, r_power, both);
+        assert!(
+            (r.analytic_power - noether).abs() < 1e-9,
+            "{} vs {noether}",
+            r.analytic_power
+        );
+        // The estimate is the pooled t test's mean difference.
+        let c = r.continuous().unwrap();
+        assert_mc("wilcoxon's estimate", c.bias, 0.0, c.bias_se);
+    }
+}
+
 /// Two labels with different control means (0 and 3, SD 2), a common effect -1, 40 per arm:
 /// the label-adjusted model's power and the pooled t test's, against R's simulation of the same
 /// design (labels drawn per patient, 40 per arm):

@@ -6,7 +6,8 @@
 //! i.i.d. normal(mu, sigma), so their mean is normal(mu, sigma^2 / n) and, independently, their
 //! sum of squared deviations is sigma^2 chi-square(n - 1): two draws per endotype give the
 //! cell's exact sufficient statistics (its moments), whatever n. With `responder_below` the
-//! responders are not a function of those statistics, and each patient's outcome is drawn.
+//! responders, and with the Wilcoxon test the ranks, are not functions of those statistics:
+//! each patient's outcome is drawn (and, for the ranks, kept).
 //!
 //! A sequential trial adds each segment's outcomes as they become known (`add_outcomes`).
 //! Nothing is allocated per trial: `TrialMoments` is reused.
@@ -29,6 +30,8 @@ pub struct TrialMoments {
     pub cells: Vec<Moments>,
     /// Responders among them (with `responder_below`), indexed like `cells`.
     pub responders: Vec<u64>,
+    /// The outcomes themselves (with the Wilcoxon test; empty otherwise), indexed like `cells`.
+    pub values: Vec<Vec<f64>>,
     /// Patients screened to randomise the sample size.
     pub screened: u64,
     /// Patients per stratum of one arm, and per endotype of one cell (scratch).
@@ -45,6 +48,7 @@ impl TrialMoments {
             randomised: vec![0; arms],
             cells: vec![Moments::default(); arms * strata],
             responders: vec![0; arms * strata],
+            values: vec![Vec::new(); arms * strata],
             screened: 0,
             labels: vec![0; strata],
             endotypes: vec![0; design.endotypes.len()],
@@ -62,6 +66,11 @@ impl TrialMoments {
         self.cells[arm * self.strata..(arm + 1) * self.strata]
             .iter()
             .fold(Moments::default(), |m, &c| m.combine(c))
+    }
+
+    /// The outcomes of `arm` within stratum `s` (with the Wilcoxon test).
+    pub fn values(&self, arm: usize, s: usize) -> &[f64] {
+        &self.values[arm * self.strata + s]
     }
 
     /// Responders and evaluable patients of `arm` within stratum `s`.
@@ -90,6 +99,8 @@ pub struct ContinuousSimulator {
     /// Indexed `(arm * strata + stratum) * endotypes + endotype`.
     law: Vec<Normal>,
     responder_below: Option<f64>,
+    /// Whether each patient's outcome is kept (the Wilcoxon test ranks them).
+    ranks: bool,
 }
 
 impl ContinuousSimulator {
@@ -128,6 +139,7 @@ impl ContinuousSimulator {
             endotype_chain,
             law,
             responder_below: model.responder_below,
+            ranks: model.ranks,
         }
     }
 
@@ -141,6 +153,9 @@ impl ContinuousSimulator {
         trial.randomised.fill(0);
         trial.cells.fill(Moments::default());
         trial.responders.fill(0);
+        for v in &mut trial.values {
+            v.clear();
+        }
         trial.block.restart();
     }
 
@@ -170,14 +185,15 @@ impl ContinuousSimulator {
         for s in 0..self.strata {
             let n = self.binary.evaluable_of(rng, trial.labels[s]);
             let i = a * self.strata + s;
-            let (cell, responders) = self.draw_cell(rng, i, s, n, &mut trial.endotypes);
+            let values = &mut trial.values[i];
+            let (cell, responders) = self.draw_cell(rng, i, s, n, &mut trial.endotypes, values);
             trial.cells[i] = trial.cells[i].combine(cell);
             trial.responders[i] += responders;
         }
     }
 
     /// The outcomes of `n` evaluable patients of cell `i` (stratum `s`): their moments and
-    /// responders.
+    /// responders (each outcome also pushed to `values` when they are kept).
     fn draw_cell<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
@@ -185,6 +201,7 @@ impl ContinuousSimulator {
         s: usize,
         n: u64,
         endotypes: &mut [u64],
+        values: &mut Vec<f64>,
     ) -> (Moments, u64) {
         multinomial(rng, n, &self.endotype_chain[s], endotypes);
         let laws = &self.law[i * self.endotypes..(i + 1) * self.endotypes];
@@ -194,16 +211,19 @@ impl ContinuousSimulator {
             if k == 0 {
                 continue;
             }
-            match self.responder_below {
-                Some(threshold) => {
-                    for _ in 0..k {
-                        let z: f64 = StandardNormal.sample(rng);
-                        let x = law.mean + law.sd * z;
-                        cell.push(x);
-                        responders += u64::from(x <= threshold);
-                    }
+            if self.responder_below.is_none() && !self.ranks {
+                cell = cell.combine(sufficient(rng, k, *law));
+                continue;
+            }
+            let threshold = self.responder_below.unwrap_or(f64::NEG_INFINITY);
+            for _ in 0..k {
+                let z: f64 = StandardNormal.sample(rng);
+                let x = law.mean + law.sd * z;
+                cell.push(x);
+                responders += u64::from(x <= threshold);
+                if self.ranks {
+                    values.push(x);
                 }
-                None => cell = cell.combine(sufficient(rng, k, *law)),
             }
         }
         (cell, responders)

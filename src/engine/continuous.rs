@@ -1,5 +1,7 @@
-//! Continuous trials, fixed or group-sequential (the monitor of `sequential`): each comparison's t test (pooled, Welch or adjusted for the label), mean
-//! difference and 95% interval, its within-label tests, interaction test and hypotheses, and
+//! Continuous trials, fixed or group-sequential (the monitor of `sequential`): each comparison's
+//! test (the t test, pooled, Welch or adjusted for the label, or Wilcoxon's on the patients'
+//! values), mean difference and 95% interval (the pooled t test's with the Wilcoxon test), its
+//! within-label tests, interaction test and hypotheses, and
 //! with `responder_below` the chi-square test of the dichotomised outcome in the same trial,
 //! recorded into the tally (its continuous block is `tally::continuous`).
 
@@ -17,6 +19,7 @@ use crate::model::vocabulary::{Better, TestKind};
 use crate::stats::analysis::{self, Alternative, Level, Statistic, Table};
 use crate::stats::means::{self, MeanTest, Moments};
 use crate::stats::power;
+use crate::stats::ranks;
 
 /// The 95% two-sided quantile of the last degrees of freedom asked for: a pooled test's df
 /// changes only with dropout, so most trials reuse it.
@@ -44,6 +47,11 @@ pub struct ContinuousScratch {
     stratum_statistic: Vec<Option<Statistic>>,
     hypotheses: HypothesisScratch,
     quantile: Quantile,
+    /// With the Wilcoxon test: the comparison's outcomes (arm, control) per stratum and
+    /// pooled, and the ranking's buffer.
+    stratum_values: Vec<(Vec<f64>, Vec<f64>)>,
+    pooled_values: (Vec<f64>, Vec<f64>),
+    ranking: Vec<(f64, bool)>,
 }
 
 /// The continuous endpoint as the parallel loop runs it: a fixed-sample trial, or a
@@ -84,8 +92,9 @@ pub fn responder_alternative(design: &Design) -> Alternative {
     }
 }
 
-/// The design's test of `arm` (moments `a`) against control (`c`), or within one stratum
-/// (`strata` of one pair): the adjusted model within one label is the pooled t test.
+/// The design's t test of `arm` (moments `a`) against control (`c`), or within one stratum
+/// (`strata` of one pair): the adjusted model within one label is the pooled t test; the
+/// Wilcoxon test's estimate is the pooled t test's.
 fn test_of(
     test: TestKind,
     a: &Moments,
@@ -93,7 +102,7 @@ fn test_of(
     strata: &[(Moments, Moments)],
 ) -> Option<MeanTest> {
     match test {
-        TestKind::TTest => means::t_test(a, c),
+        TestKind::TTest | TestKind::Wilcoxon => means::t_test(a, c),
         TestKind::Welch => means::welch(a, c),
         TestKind::AncovaLabels if strata.len() == 1 => means::t_test(a, c),
         TestKind::AncovaLabels => means::ancova(strata),
@@ -103,8 +112,7 @@ fn test_of(
         | TestKind::Cmh
         | TestKind::Logrank
         | TestKind::LogrankStratified
-        | TestKind::ProportionalOdds
-        | TestKind::Wilcoxon => {
+        | TestKind::ProportionalOdds => {
             unreachable!("validated: a continuous endpoint is analysed by a test of means")
         }
     }
@@ -125,7 +133,23 @@ pub fn compare(
     }
     let (a, k) = (trial.arm(arm), trial.arm(c));
     let test = test_of(design.analysis.test, &a, &k, &scratch.strata);
-    let statistic = means::statistic(test);
+    let statistic = if design.analysis.test == TestKind::Wilcoxon {
+        let (pa, pc) = &mut scratch.pooled_values;
+        pa.clear();
+        pc.clear();
+        for (s, (sa, sc)) in scratch.stratum_values.iter_mut().enumerate() {
+            sa.clear();
+            sa.extend_from_slice(trial.values(arm, s));
+            sc.clear();
+            sc.extend_from_slice(trial.values(c, s));
+            pa.extend_from_slice(sa);
+            pc.extend_from_slice(sc);
+        }
+        ranks::wilcoxon_of_values(pa, pc, &mut scratch.ranking)
+            .map_or(Statistic::Uninformative, Statistic::Z)
+    } else {
+        means::statistic(test)
+    };
     let estimate = test.map(|t| {
         let half = scratch.quantile.at(t.df) * t.se;
         (t.difference, t.difference - half, t.difference + half)
@@ -150,15 +174,26 @@ pub(crate) fn record_subgroups(
     level: &Level,
     scratch: &mut ContinuousScratch,
 ) {
-    for ((sub, pair), stat) in tally
+    let wilcoxon = design.analysis.test == TestKind::Wilcoxon;
+    for (((sub, pair), stat), (va, vc)) in tally
         .subgroups
         .iter_mut()
         .zip(&scratch.strata)
         .zip(&mut scratch.stratum_statistic)
+        .zip(&scratch.stratum_values)
     {
         let (a, c) = pair;
-        let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair));
-        let statistic = means::statistic(test);
+        let statistic = if wilcoxon {
+            ranks::wilcoxon_of_values(va, vc, &mut scratch.ranking)
+                .map_or(Statistic::Uninformative, Statistic::Z)
+        } else {
+            means::statistic(test_of(
+                design.analysis.test,
+                a,
+                c,
+                std::slice::from_ref(pair),
+            ))
+        };
         *stat = Some(statistic);
         sub.rejections += u64::from(statistic.rejects(level));
         sub.sum_evaluable_arm += a.n;
@@ -272,6 +307,9 @@ impl Endpoint for ContinuousEndpoint<'_> {
                     df: f64::NAN,
                     q: f64::NAN,
                 },
+                stratum_values: vec![(Vec::new(), Vec::new()); strata],
+                pooled_values: (Vec::new(), Vec::new()),
+                ranking: Vec::new(),
             },
             self.monitor
                 .as_ref()

@@ -17,6 +17,7 @@ use crate::model::vocabulary::TestKind;
 use crate::stats::analysis::{Level, Statistic, Z_975, chi_square_upper};
 use crate::stats::ordinal::{self, OddsFit, PoScratch};
 use crate::stats::power;
+use crate::stats::ranks;
 
 /// Per-worker buffers of an ordinal trial's analysis.
 #[derive(Debug, Clone)]
@@ -67,7 +68,7 @@ fn test_of(test: TestKind, s: &mut OrdinalScratch) -> (Statistic, Option<OddsFit
     let fit = ordinal::proportional_odds(&s.arm, &s.control, &mut s.fit);
     let statistic = match test {
         TestKind::ProportionalOdds => fit.statistic(),
-        TestKind::Wilcoxon => ordinal::wilcoxon_statistic(&s.arm, &s.control),
+        TestKind::Wilcoxon => ranks::wilcoxon_statistic(&s.arm, &s.control),
         TestKind::ChiSquare
         | TestKind::ChiSquareYates
         | TestKind::FisherExact

@@ -5,7 +5,7 @@
 
 use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::survival::MAX_PATIENT_LEVEL;
-use crate::model::vocabulary::EndpointKind;
+use crate::model::vocabulary::{EndpointKind, TestKind};
 
 /// The validated continuous model.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,13 +14,16 @@ pub struct ContinuousModel {
     pub sd: Vec<f64>,
     /// A response is an outcome at or below this value; `None`: no dichotomised analysis.
     pub responder_below: Option<f64>,
+    /// Whether the test ranks the patients' values (Wilcoxon): the trial keeps them.
+    pub ranks: bool,
 }
 
 impl ContinuousModel {
     /// Whether a trial must be drawn patient by patient: the responders of a dichotomised
-    /// outcome are not a function of a cell's sum and sum of squares.
+    /// outcome, and the ranks of a Wilcoxon test, are not functions of a cell's sum and sum of
+    /// squares.
     pub fn is_patient_level(&self) -> bool {
-        self.responder_below.is_some()
+        self.responder_below.is_some() || self.ranks
     }
 
     /// P(response) of a patient of true endotype `e` whose outcome has mean `mean`.
@@ -66,12 +69,13 @@ pub fn model(raw: &RawScenario) -> Result<Option<ContinuousModel>, InvalidKey> {
     let model = ContinuousModel {
         sd,
         responder_below,
+        ranks: raw.analysis.test == TestKind::Wilcoxon,
     };
     if model.is_patient_level() && raw.enrollment.sample_size > MAX_PATIENT_LEVEL {
         return Err(InvalidKey::new(
             "enrollment.sample_size",
             format!(
-                "at most {MAX_PATIENT_LEVEL} patients with responder_below (each patient's outcome is drawn), found {}",
+                "at most {MAX_PATIENT_LEVEL} patients with responder_below or the wilcoxon test (each patient's outcome is drawn), found {}",
                 raw.enrollment.sample_size
             ),
         ));

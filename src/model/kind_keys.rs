@@ -16,7 +16,7 @@ pub fn check(raw: &RawScenario) -> Result<(), InvalidKey> {
         return Err(InvalidKey::new(key, message(kind, owner)));
     }
     let test = raw.analysis.test;
-    if test.endpoint() != kind {
+    if !test.fits(kind) {
         let expected = match kind {
             // Kept as before continuous endpoints existed.
             Binary => format!(
@@ -211,7 +211,7 @@ mod tests {
             invalid(continuous.replacen("test = \"t_test\"", "test = \"chi_square\"", 1));
         assert_eq!(key, "analysis.test");
         assert!(
-            message.starts_with("expected t_test, welch or ancova_labels"),
+            message.starts_with("expected t_test, welch, wilcoxon or ancova_labels"),
             "{message}"
         );
         let (key, message) =

@@ -105,7 +105,7 @@ impl EndpointKind {
         match self {
             EndpointKind::Binary => "chi_square, chi_square_yates, fisher_exact or cmh",
             EndpointKind::TimeToEvent => "logrank or logrank_stratified",
-            EndpointKind::Continuous => "t_test, welch or ancova_labels",
+            EndpointKind::Continuous => "t_test, welch, wilcoxon or ancova_labels",
             EndpointKind::Ordinal => "proportional_odds or wilcoxon",
         }
     }
@@ -221,7 +221,7 @@ pub enum TestKind {
     AncovaLabels,
     /// Ordinal: the Wald test of the arm in the cumulative-logit model, as `MASS::polr`.
     ProportionalOdds,
-    /// Ordinal: the Wilcoxon-Mann-Whitney test with mid-ranks, as
+    /// Ordinal or continuous: the Wilcoxon-Mann-Whitney test with mid-ranks, as
     /// `wilcox.test(exact = FALSE, correct = FALSE)`.
     Wilcoxon,
 }
@@ -243,7 +243,16 @@ impl TestKind {
         }
     }
 
-    /// The kind of endpoint the test analyses.
+    /// Whether the test analyses an endpoint of `kind`.
+    pub fn fits(self, kind: EndpointKind) -> bool {
+        match self {
+            TestKind::Wilcoxon => matches!(kind, EndpointKind::Ordinal | EndpointKind::Continuous),
+            _ => self.endpoint() == kind,
+        }
+    }
+
+    /// The kind of endpoint the test analyses (the Wilcoxon test's first: ordinal; it also
+    /// analyses a continuous one, `fits`).
     pub fn endpoint(self) -> EndpointKind {
         match self {
             TestKind::ChiSquare

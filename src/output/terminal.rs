@@ -5,6 +5,7 @@ use crate::engine::summary::{
     BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
     OrdinalColumns, SequentialColumns, SummaryRow, SurvivalColumns,
 };
+use crate::model::vocabulary::TestKind;
 
 /// Multiplicity results for the terminal.
 pub fn hypotheses_table(rows: &[HypothesisRow]) -> String {
@@ -138,6 +139,9 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             }
         };
         let method = match (&r.endpoint, &r.design) {
+            (EndpointColumns::Continuous(_), _) if r.test == TestKind::Wilcoxon.as_str() => {
+                "Noether"
+            }
             (EndpointColumns::Continuous(_), DesignColumns::NoInterim) => "noncentral t",
             (EndpointColumns::Ordinal(_), _) => "Whitehead",
             _ => "normal approximation",

@@ -10,5 +10,6 @@ pub mod means;
 pub mod multiplicity;
 pub mod ordinal;
 pub mod power;
+pub mod ranks;
 pub mod sampling;
 pub mod survival;

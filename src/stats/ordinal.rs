@@ -3,9 +3,10 @@
 //! - `proportional_odds`: the maximum-likelihood fit of the cumulative-logit model
 //!   logit P(Y <= j) = zeta_j - beta x (x = 1 in the arm), as `MASS::polr(y ~ arm)`; its Wald
 //!   statistic beta / SE(beta), the SE from the observed information (polr's `Hess = TRUE`);
-//! - `wilcoxon`: the Mann-Whitney statistic with mid-ranks for ties and the tie-corrected normal
-//!   approximation, as `wilcox.test(exact = FALSE, correct = FALSE)`;
-//! - `popower`: Whitehead's (1993) analytic power, as `Hmisc::popower`.
+//! - `whitehead_information`: Whitehead's (1993) information for the analytic power, as
+//!   `Hmisc::popower`.
+//!
+//! (The Wilcoxon test of the same counts is in `ranks`.)
 //!
 //! beta > 0 and z > 0 mean the arm's outcomes are higher (better: levels are listed worst first).
 //!
@@ -345,32 +346,6 @@ pub fn proportional_odds(arm: &[f64], control: &[f64], s: &mut PoScratch) -> Odd
         }
     }
     OddsOutcome::Uninformative
-}
-
-/// The Mann-Whitney z of the arm against control with mid-ranks for ties, as
-/// `wilcox.test(arm, control, exact = FALSE, correct = FALSE)`: W counts the pairs the arm
-/// wins, a tie as a half; its variance is corrected for ties. `None` without a pair or when
-/// every patient is tied.
-pub fn wilcoxon(arm: &[f64], control: &[f64]) -> Option<f64> {
-    let (n_a, n_c): (f64, f64) = (arm.iter().sum(), control.iter().sum());
-    let n = n_a + n_c;
-    if n_a <= 0.0 || n_c <= 0.0 {
-        return None;
-    }
-    let (mut w, mut below, mut ties) = (0.0, 0.0, 0.0);
-    for (&a, &c) in arm.iter().zip(control) {
-        w += a * (below + 0.5 * c);
-        below += c;
-        let t = a + c;
-        ties += t * t * t - t;
-    }
-    let variance = n_a * n_c / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
-    (variance > 0.0).then(|| (w - n_a * n_c / 2.0) / variance.sqrt())
-}
-
-/// The Wilcoxon test's statistic (uninformative without one).
-pub fn wilcoxon_statistic(arm: &[f64], control: &[f64]) -> Statistic {
-    wilcoxon(arm, control).map_or(Statistic::Uninformative, Statistic::Z)
 }
 
 /// The value a proportional-odds fit converges to when `arm` and `control` (level

@@ -90,6 +90,11 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
             let (p1, n1, p0, n0) = expected_arms(design, arm);
             normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
         }
+        (EndpointModel::Continuous(_), DesignKind::Fixed | DesignKind::GroupSequential(_))
+            if design.analysis.test == TestKind::Wilcoxon =>
+        {
+            drift_power(design, noether_drift(design, arm))
+        }
         (EndpointModel::Continuous(_), DesignKind::GroupSequential(_))
             if design.has_interim_looks() =>
         {
@@ -116,24 +121,27 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
     }
 }
 
-/// Whitehead's power of an ordinal comparison (as `Hmisc::popower`, for any allocation and
-/// either test: the formula is the proportional-odds score test's, which the Wilcoxon test
-/// equals under proportional odds): the log odds ratio's z has mean beta sqrt(V), V Whitehead's
-/// information at the expected evaluable sizes and the pooled true distribution, beta the limit
-/// of the estimate. Two-sided power counts both regions (popower counts one, a difference below
-/// 1e-4 at any useful power); with interim looks, the same drift across the boundaries.
-fn ordinal_power(design: &Design, arm: usize) -> f64 {
+/// Noether's (1987) drift of the Wilcoxon test of a continuous outcome: the z has mean
+/// (p - 1/2) sqrt(12 n1 n0 / (n + 1)) at the expected evaluable sizes, with p = P(X_arm >
+/// X_control) computed exactly over every pair of the arms' normal cells (label x endotype).
+fn noether_drift(design: &Design, arm: usize) -> f64 {
+    let model = design.continuous().expect("a continuous design");
     let c = design.control;
     let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
     let (n1, n0) = (evaluable(arm), evaluable(c));
-    let (pa, pc) = (design.true_distribution(arm), design.true_distribution(c));
-    let pooled: Vec<f64> = pa
-        .iter()
-        .zip(&pc)
-        .map(|(a, c)| (n1 * a + n0 * c) / (n1 + n0))
-        .collect();
-    let beta = true_log_odds_ratio(design, arm);
-    let drift = beta * ordinal::whitehead_information(&pooled, n1, n0).sqrt();
+    let p = design.mean_over_cells(arm, |e, mean_a| {
+        design.mean_over_cells(c, |f, mean_c| {
+            let sd = (model.sd[e].powi(2) + model.sd[f].powi(2)).sqrt();
+            1.0 - normal_upper((mean_a - mean_c) / sd)
+        })
+    });
+    (p - 0.5) * (12.0 * n1 * n0 / (n1 + n0 + 1.0)).sqrt()
+}
+
+/// The power of a z with mean `drift` (arm against control, positive: the arm higher) at the
+/// design's level, or across its boundaries with interim looks. Two-sided power counts both
+/// rejection regions.
+fn drift_power(design: &Design, drift: f64) -> f64 {
     if !drift.is_finite() {
         return f64::NAN;
     }
@@ -155,6 +163,29 @@ fn ordinal_power(design: &Design, arm: usize) -> f64 {
         Alternative::Greater => normal_upper(upper_quantile(alpha) - drift),
         Alternative::Less => normal_upper(upper_quantile(alpha) + drift),
     }
+}
+
+/// Whitehead's power of an ordinal comparison (as `Hmisc::popower`, for any allocation and
+/// either test: the formula is the proportional-odds score test's, which the Wilcoxon test
+/// equals under proportional odds): the log odds ratio's z has mean beta sqrt(V), V Whitehead's
+/// information at the expected evaluable sizes and the pooled true distribution, beta the limit
+/// of the estimate. Two-sided power counts both regions (popower counts one, a difference below
+/// 1e-4 at any useful power); with interim looks, the same drift across the boundaries.
+fn ordinal_power(design: &Design, arm: usize) -> f64 {
+    let c = design.control;
+    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let (n1, n0) = (evaluable(arm), evaluable(c));
+    let (pa, pc) = (design.true_distribution(arm), design.true_distribution(c));
+    let pooled: Vec<f64> = pa
+        .iter()
+        .zip(&pc)
+        .map(|(a, c)| (n1 * a + n0 * c) / (n1 + n0))
+        .collect();
+    let beta = true_log_odds_ratio(design, arm);
+    drift_power(
+        design,
+        beta * ordinal::whitehead_information(&pooled, n1, n0).sqrt(),
+    )
 }
 
 /// The limit of comparison `arm`'s log odds ratio estimate: the proportional-odds fit to the two

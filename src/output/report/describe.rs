@@ -130,8 +130,16 @@ pub(super) fn rules_text(d: &Design) -> Option<String> {
 pub(super) fn effect_text(d: &Design, t: usize, e: usize, value: f64) -> String {
     let t = &d.treatments[t];
     let endotype = &d.endotypes[e];
-    let control = endotype.control_mean;
-    let treated = crate::model::design::treated_mean(t.effect, value, control).unwrap_or(f64::NAN);
+    let mut control = endotype.control_mean;
+    let mut treated =
+        crate::model::design::treated_mean(t.effect, value, control).unwrap_or(f64::NAN);
+    // An ordinal endotype's mean is a log-odds shift: say its mean level instead.
+    if let Some(m) = d.ordinal() {
+        (control, treated) = (
+            ordinal::mean_level(&m.distribution(e, control)),
+            ordinal::mean_level(&m.distribution(e, treated)),
+        );
+    }
     let measure = match t.effect {
         Effect::Risk | Effect::Mean => String::new(),
         Effect::RiskDifference => {
@@ -545,10 +553,11 @@ fn continuous_text(d: &Design, m: &ContinuousModel) -> String {
     out += &per_arm(d, "mean");
     out += &sequential_text(d);
     for a in d.comparisons() {
-        let method = if d.has_interim_looks() {
-            "normal approximation across the boundaries"
-        } else {
-            "noncentral t"
+        let method = match (d.analysis.test, d.has_interim_looks()) {
+            (TestKind::Wilcoxon, false) => "Noether's formula, P(X > Y) exact",
+            (TestKind::Wilcoxon, true) => "Noether's drift across the boundaries",
+            (_, true) => "normal approximation across the boundaries",
+            (_, false) => "noncentral t",
         };
         out += &format!(
             "  {} vs {}: true difference {:+.4}, true SD {:.4} vs {:.4}; analytic power {:.4} ({}, {method}, {}, alpha {})\n",

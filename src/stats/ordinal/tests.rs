@@ -17,6 +17,7 @@
 
 use super::*;
 use crate::stats::analysis::normal_upper;
+use crate::stats::ranks::wilcoxon;
 
 /// Arm counts, control counts, polr's log odds ratio, its SE, wilcox.test's signed z.
 type Case = (&'static [f64], &'static [f64], f64, f64, f64);
