@@ -17,27 +17,9 @@ use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, to_fi
 use crate::model::design::Design;
 use crate::model::vocabulary::{Better, TestKind};
 use crate::stats::analysis::{self, Alternative, Level, Statistic, Table};
-use crate::stats::means::{self, MeanTest, Moments};
+use crate::stats::means::{self, Decisions, MeanTest, Moments};
 use crate::stats::power;
 use crate::stats::ranks;
-
-/// The 95% two-sided quantile of the last degrees of freedom asked for: a pooled test's df
-/// changes only with dropout, so most trials reuse it.
-#[derive(Debug, Clone)]
-struct Quantile {
-    df: f64,
-    q: f64,
-}
-
-impl Quantile {
-    fn at(&mut self, df: f64) -> f64 {
-        if df != self.df {
-            self.df = df;
-            self.q = means::t_quantile(0.975, df);
-        }
-        self.q
-    }
-}
 
 /// Per-worker buffers of a continuous trial's analysis.
 #[derive(Debug, Clone)]
@@ -46,7 +28,11 @@ pub struct ContinuousScratch {
     strata: Vec<(Moments, Moments)>,
     stratum_statistic: Vec<Option<Statistic>>,
     hypotheses: HypothesisScratch,
-    quantile: Quantile,
+    /// The level's decisions and the intervals' quantiles, per degrees of freedom met.
+    decisions: Decisions,
+    /// Whether a comparison's statistic is needed on the normal scale (the looks' boundaries,
+    /// the hypotheses' p-values): its t distribution function is computed only then.
+    needs_z: bool,
     /// With the Wilcoxon test: the comparison's outcomes (arm, control) per stratum and
     /// pooled, and the ranking's buffer.
     stratum_values: Vec<(Vec<f64>, Vec<f64>)>,
@@ -133,7 +119,8 @@ pub fn compare(
     }
     let (a, k) = (trial.arm(arm), trial.arm(c));
     let test = test_of(design.analysis.test, &a, &k, &scratch.strata);
-    let statistic = if design.analysis.test == TestKind::Wilcoxon {
+    let wilcoxon = design.analysis.test == TestKind::Wilcoxon;
+    let statistic = if wilcoxon {
         let (pa, pc) = &mut scratch.pooled_values;
         pa.clear();
         pc.clear();
@@ -145,18 +132,24 @@ pub fn compare(
             pa.extend_from_slice(sa);
             pc.extend_from_slice(sc);
         }
-        ranks::wilcoxon_of_values(pa, pc, &mut scratch.ranking)
-            .map_or(Statistic::Uninformative, Statistic::Z)
+        Some(
+            ranks::wilcoxon_of_values(pa, pc, &mut scratch.ranking)
+                .map_or(Statistic::Uninformative, Statistic::Z),
+        )
     } else {
-        means::statistic(test)
+        scratch.needs_z.then(|| means::statistic(test))
+    };
+    let rejected = match statistic {
+        Some(s) => s.rejects(level),
+        None => scratch.decisions.rejects(test),
     };
     let estimate = test.map(|t| {
-        let half = scratch.quantile.at(t.df) * t.se;
+        let half = scratch.decisions.interval_quantile(t.df) * t.se;
         (t.difference, t.difference - half, t.difference + half)
     });
     ComparisonOutcome {
-        rejected: statistic.rejects(level),
-        statistic: Some(statistic),
+        rejected,
+        statistic,
         estimate,
         observed: estimate.map(|_| (a.mean, k.mean)),
         evaluable_arm: a.n,
@@ -183,19 +176,19 @@ pub(crate) fn record_subgroups(
         .zip(&scratch.stratum_values)
     {
         let (a, c) = pair;
-        let statistic = if wilcoxon {
-            ranks::wilcoxon_of_values(va, vc, &mut scratch.ranking)
-                .map_or(Statistic::Uninformative, Statistic::Z)
+        let rejected = if wilcoxon {
+            let statistic = ranks::wilcoxon_of_values(va, vc, &mut scratch.ranking)
+                .map_or(Statistic::Uninformative, Statistic::Z);
+            *stat = Some(statistic);
+            statistic.rejects(level)
         } else {
-            means::statistic(test_of(
-                design.analysis.test,
-                a,
-                c,
-                std::slice::from_ref(pair),
-            ))
+            let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair));
+            if scratch.needs_z {
+                *stat = Some(means::statistic(test));
+            }
+            scratch.decisions.rejects(test)
         };
-        *stat = Some(statistic);
-        sub.rejections += u64::from(statistic.rejects(level));
+        sub.rejections += u64::from(rejected);
         sub.sum_evaluable_arm += a.n;
         sub.sum_evaluable_control += c.n;
         if a.n > 0 && c.n > 0 {
@@ -204,8 +197,8 @@ pub(crate) fn record_subgroups(
         }
     }
     if scratch.strata.len() > 1 {
-        let p = means::interaction(&scratch.strata).unwrap_or(1.0);
-        tally.interaction_rejections += u64::from(p <= level.alpha);
+        let rejected = scratch.decisions.interaction_rejects(&scratch.strata);
+        tally.interaction_rejections += u64::from(rejected);
     }
     scratch.hypotheses.record(
         tally,
@@ -303,10 +296,8 @@ impl Endpoint for ContinuousEndpoint<'_> {
                 strata: vec![(Moments::default(), Moments::default()); strata],
                 stratum_statistic: vec![None; strata],
                 hypotheses: HypothesisScratch::new(d),
-                quantile: Quantile {
-                    df: f64::NAN,
-                    q: f64::NAN,
-                },
+                decisions: Decisions::new(self.level.clone()),
+                needs_z: self.monitor.is_some() || !d.analysis.hypotheses.is_empty(),
                 stratum_values: vec![(Vec::new(), Vec::new()); strata],
                 pooled_values: (Vec::new(), Vec::new()),
                 ranking: Vec::new(),

@@ -18,7 +18,9 @@ use statrs::distribution::{ContinuousCDF, FisherSnedecor, Normal, StudentsT};
 use statrs::function::beta::beta_reg;
 use statrs::function::gamma::ln_gamma;
 
-use crate::stats::analysis::{Alternative, Statistic, normal_upper};
+use std::collections::HashMap;
+
+use crate::stats::analysis::{Alternative, BuildMul, Level, Statistic, normal_upper};
 
 /// A cell's sufficient statistics: patients, their mean outcome and the sum of squared
 /// deviations from it (kept instead of the sum of squares, which loses precision to
@@ -236,6 +238,12 @@ pub fn ancova(strata: &[(Moments, Moments)]) -> Option<MeanTest> {
 /// its p-value (`None`: fewer than two labels with patients in both arms, or no residual
 /// degrees of freedom).
 pub fn interaction(strata: &[(Moments, Moments)]) -> Option<f64> {
+    let (f, df1, df2) = interaction_statistic(strata)?;
+    Some(f_upper(f, df1, df2))
+}
+
+/// The interaction's F statistic and its degrees of freedom.
+fn interaction_statistic(strata: &[(Moments, Moments)]) -> Option<(f64, f64, f64)> {
     let m = additive(strata)?;
     let full: f64 = strata.iter().map(|(a, c)| a.ss + c.ss).sum();
     let df1 = m.both.checked_sub(1).filter(|&d| d > 0)? as f64;
@@ -243,8 +251,101 @@ pub fn interaction(strata: &[(Moments, Moments)]) -> Option<f64> {
     if full <= 0.0 {
         return None;
     }
-    let f = ((m.rss - full).max(0.0) / df1) / (full / df2);
-    Some(FisherSnedecor::new(df1, df2).expect("df > 0").sf(f))
+    Some((((m.rss - full).max(0.0) / df1) / (full / df2), df1, df2))
+}
+
+fn f_upper(f: f64, df1: f64, df2: f64) -> f64 {
+    FisherSnedecor::new(df1, df2).expect("df > 0").sf(f)
+}
+
+/// Relative half-width of the band around a critical value where the p-value decides (as
+/// `analysis::Level`'s).
+const GUARD: f64 = 1e-6;
+
+/// A level's decisions on t and F statistics of whole degrees of freedom without their
+/// p-values: the critical value of each degrees of freedom met is computed once (per worker)
+/// and kept, and within `GUARD` of it the p-value decides, so every decision is the p-value's.
+/// The t and F distribution functions (regularised incomplete beta) were two thirds of a
+/// continuous trial's time. Degrees of freedom that are not whole (Welch) decide by the
+/// p-value.
+#[derive(Debug, Clone)]
+pub struct Decisions {
+    level: Level,
+    /// Critical t per degrees of freedom (for `level`'s alternative), the two-sided 95%
+    /// quantile per degrees of freedom (intervals), and critical F per (df1, df2).
+    t: HashMap<u64, f64, BuildMul>,
+    interval: HashMap<u64, f64, BuildMul>,
+    f: HashMap<(u64, u64), f64, BuildMul>,
+}
+
+impl Decisions {
+    pub fn new(level: Level) -> Decisions {
+        Decisions {
+            level,
+            t: HashMap::default(),
+            interval: HashMap::default(),
+            f: HashMap::default(),
+        }
+    }
+
+    /// Whether `test` rejects at the level: `statistic(test).rejects(level)`.
+    pub fn rejects(&mut self, test: Option<MeanTest>) -> bool {
+        let Some(t) = test.filter(|t| t.df.fract() == 0.0) else {
+            return statistic(test).rejects(&self.level);
+        };
+        let (alpha, alt) = (self.level.alpha, self.level.alt);
+        let tail = match alt {
+            Alternative::TwoSided => alpha / 2.0,
+            Alternative::Greater | Alternative::Less => alpha,
+        };
+        let critical = *self
+            .t
+            .entry(t.df as u64)
+            .or_insert_with(|| t_quantile(1.0 - tail, t.df));
+        let x = match alt {
+            Alternative::TwoSided => t.t().abs(),
+            Alternative::Greater => t.t(),
+            Alternative::Less => -t.t(),
+        };
+        if (x - critical).abs() > GUARD * critical {
+            x > critical
+        } else {
+            statistic(test).rejects(&self.level)
+        }
+    }
+
+    /// The two-sided 95% t quantile on `df` degrees of freedom.
+    pub fn interval_quantile(&mut self, df: f64) -> f64 {
+        if df.fract() != 0.0 {
+            return t_quantile(0.975, df);
+        }
+        *self
+            .interval
+            .entry(df as u64)
+            .or_insert_with(|| t_quantile(0.975, df))
+    }
+
+    /// Whether the interaction F test rejects at the level's alpha: `interaction(strata)
+    /// .unwrap_or(1.0) <= alpha`.
+    pub fn interaction_rejects(&mut self, strata: &[(Moments, Moments)]) -> bool {
+        let alpha = self.level.alpha;
+        let Some((f, df1, df2)) = interaction_statistic(strata) else {
+            return 1.0 <= alpha;
+        };
+        let critical = *self
+            .f
+            .entry((df1 as u64, df2 as u64))
+            .or_insert_with(|| {
+                FisherSnedecor::new(df1, df2)
+                    .expect("df > 0")
+                    .inverse_cdf(1.0 - alpha)
+            });
+        if (f - critical).abs() > GUARD * critical {
+            f > critical
+        } else {
+            f_upper(f, df1, df2) <= alpha
+        }
+    }
 }
 
 /// The test's statistic on the normal scale (`Uninformative` when it has none).

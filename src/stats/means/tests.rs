@@ -206,3 +206,46 @@ fn t_power_matches_power_t_test() {
         1e-10,
     );
 }
+
+/// The memoised critical values decide as the p-values do, for t statistics on both sides of
+/// and right at each critical value, each alternative, and for the interaction's F.
+#[test]
+fn decisions_by_critical_value_are_the_p_values() {
+    use crate::stats::analysis::Level;
+    for alt in [Alternative::TwoSided, Alternative::Greater, Alternative::Less] {
+        let level = Level::new(0.05, alt, 0);
+        let mut d = Decisions::new(level.clone());
+        for df in [1.0, 2.0, 7.0, 58.0, 274.0, 10_000.0] {
+            let tail = if alt == Alternative::TwoSided { 0.025 } else { 0.05 };
+            let c = t_quantile(1.0 - tail, df);
+            for t in [-2.0 * c, -c, -c * (1.0 + 1e-9), 0.0, c * (1.0 - 1e-3), c, c * (1.0 + 1e-7), 3.0 * c] {
+                let test = Some(MeanTest { difference: t, se: 1.0, df });
+                assert_eq!(
+                    d.rejects(test),
+                    statistic(test).rejects(&level),
+                    "{alt:?} df {df} t {t}"
+                );
+            }
+        }
+        assert_eq!(d.rejects(None), statistic(None).rejects(&level));
+        // Welch's fractional degrees of freedom take the p-value's path.
+        let welch = Some(MeanTest { difference: 2.0, se: 1.0, df: 37.5 });
+        assert_eq!(d.rejects(welch), statistic(welch).rejects(&level));
+        assert_eq!(d.interval_quantile(58.0), t_quantile(0.975, 58.0));
+    }
+    let mut d = Decisions::new(Level::new(0.05, Alternative::TwoSided, 0));
+    let m = |n: u64, mean: f64, ss: f64| Moments { n, mean, ss };
+    for shift in [0.0, 0.5, 1.0, 1.5, 2.0, 3.0] {
+        let strata = [
+            (m(20, 0.0, 60.0), m(22, 0.4, 70.0)),
+            (m(18, shift, 55.0), m(19, 0.0, 50.0)),
+            (m(9, 1.0, 20.0), m(11, 0.5, 30.0)),
+        ];
+        assert_eq!(
+            d.interaction_rejects(&strata),
+            interaction(&strata).unwrap_or(1.0) <= 0.05,
+            "shift {shift}"
+        );
+    }
+    assert_eq!(d.interaction_rejects(&[(m(5, 0.0, 4.0), m(5, 1.0, 4.0))]), false);
+}
