@@ -62,6 +62,44 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
     }
 }
 
+/// The continuous (patient level, with responders) and ordinal tallies merge to the single
+/// run's files, byte for byte, whatever the shards' threads.
+#[test]
+fn continuous_and_ordinal_shards_merge_to_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["immunosep_sofa", "immunosep_osfd"] {
+        let scenario = shipped_path(&format!("{name}.toml"));
+        let go = |out: &Path, extra: &[&str]| {
+            cli()
+                .args(["run", "--quiet", "--replicates", "6001", "--seed", "5"])
+                .args(extra)
+                .arg("--out")
+                .arg(out)
+                .arg(&scenario)
+                .assert()
+                .success();
+        };
+        let single = dir.path().join(format!("{name}-single"));
+        go(&single, &[]);
+        let sharded = dir.path().join(format!("{name}-sharded"));
+        for (k, threads) in [("1/3", "1"), ("2/3", "2"), ("3/3", "1")] {
+            go(&sharded, &["--shard", k, "--threads", threads]);
+        }
+        cli()
+            .arg("merge")
+            .arg(sharded.join(name).join("shards"))
+            .assert()
+            .success();
+        for file in ["summary.csv", "subgroups.csv"] {
+            assert_eq!(
+                fs::read(sharded.join(name).join(file)).unwrap(),
+                fs::read(single.join(name).join(file)).unwrap(),
+                "{name}: {file}"
+            );
+        }
+    }
+}
+
 #[test]
 fn incomplete_duplicated_or_mismatched_shards_are_refused() {
     let dir = tempfile::tempdir().unwrap();

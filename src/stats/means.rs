@@ -332,14 +332,11 @@ impl Decisions {
         let Some((f, df1, df2)) = interaction_statistic(strata) else {
             return 1.0 <= alpha;
         };
-        let critical = *self
-            .f
-            .entry((df1 as u64, df2 as u64))
-            .or_insert_with(|| {
-                FisherSnedecor::new(df1, df2)
-                    .expect("df > 0")
-                    .inverse_cdf(1.0 - alpha)
-            });
+        let critical = *self.f.entry((df1 as u64, df2 as u64)).or_insert_with(|| {
+            FisherSnedecor::new(df1, df2)
+                .expect("df > 0")
+                .inverse_cdf(1.0 - alpha)
+        });
         if (f - critical).abs() > GUARD * critical {
             f > critical
         } else {

@@ -202,8 +202,12 @@ pub fn true_log_odds_ratio(design: &Design, arm: usize) -> f64 {
 }
 
 /// The limit of the log odds ratio estimate of `arm`'s distribution `pa` against control's
-/// `pc`, observed in the arms' allocation ratio.
+/// `pc`, observed in the arms' allocation ratio: exactly the common log odds ratio when one
+/// holds (0 for the same distribution), else the fit's.
 pub fn limit_in_ratio(design: &Design, arm: usize, pa: &[f64], pc: &[f64]) -> f64 {
+    if let Some(common) = crate::model::ordinal::common_log_odds_ratio(pa, pc) {
+        return common;
+    }
     let (ra, rc) = (
         f64::from(design.arms[arm].ratio),
         f64::from(design.arms[design.control].ratio),

@@ -212,14 +212,35 @@ fn t_power_matches_power_t_test() {
 #[test]
 fn decisions_by_critical_value_are_the_p_values() {
     use crate::stats::analysis::Level;
-    for alt in [Alternative::TwoSided, Alternative::Greater, Alternative::Less] {
+    for alt in [
+        Alternative::TwoSided,
+        Alternative::Greater,
+        Alternative::Less,
+    ] {
         let level = Level::new(0.05, alt, 0);
         let mut d = Decisions::new(level.clone());
         for df in [1.0, 2.0, 7.0, 58.0, 274.0, 10_000.0] {
-            let tail = if alt == Alternative::TwoSided { 0.025 } else { 0.05 };
+            let tail = if alt == Alternative::TwoSided {
+                0.025
+            } else {
+                0.05
+            };
             let c = t_quantile(1.0 - tail, df);
-            for t in [-2.0 * c, -c, -c * (1.0 + 1e-9), 0.0, c * (1.0 - 1e-3), c, c * (1.0 + 1e-7), 3.0 * c] {
-                let test = Some(MeanTest { difference: t, se: 1.0, df });
+            for t in [
+                -2.0 * c,
+                -c,
+                -c * (1.0 + 1e-9),
+                0.0,
+                c * (1.0 - 1e-3),
+                c,
+                c * (1.0 + 1e-7),
+                3.0 * c,
+            ] {
+                let test = Some(MeanTest {
+                    difference: t,
+                    se: 1.0,
+                    df,
+                });
                 assert_eq!(
                     d.rejects(test),
                     statistic(test).rejects(&level),
@@ -229,7 +250,11 @@ fn decisions_by_critical_value_are_the_p_values() {
         }
         assert_eq!(d.rejects(None), statistic(None).rejects(&level));
         // Welch's fractional degrees of freedom take the p-value's path.
-        let welch = Some(MeanTest { difference: 2.0, se: 1.0, df: 37.5 });
+        let welch = Some(MeanTest {
+            difference: 2.0,
+            se: 1.0,
+            df: 37.5,
+        });
         assert_eq!(d.rejects(welch), statistic(welch).rejects(&level));
         assert_eq!(d.interval_quantile(58.0), t_quantile(0.975, 58.0));
     }
@@ -247,5 +272,8 @@ fn decisions_by_critical_value_are_the_p_values() {
             "shift {shift}"
         );
     }
-    assert_eq!(d.interaction_rejects(&[(m(5, 0.0, 4.0), m(5, 1.0, 4.0))]), false);
+    assert_eq!(
+        d.interaction_rejects(&[(m(5, 0.0, 4.0), m(5, 1.0, 4.0))]),
+        false
+    );
 }
