@@ -22,7 +22,7 @@ use crate::stats::ranks::wilcoxon;
 /// Arm counts, control counts, polr's log odds ratio, its SE, wilcox.test's signed z.
 type Case = (&'static [f64], &'static [f64], f64, f64, f64);
 
-const POLR: [Case; 5] = [
+const POLR: [Case; 7] = [
     (
         &[10.0, 5.0, 8.0, 4.0, 6.0, 7.0],
         &[14.0, 6.0, 7.0, 5.0, 4.0, 4.0],
@@ -58,6 +58,21 @@ const POLR: [Case; 5] = [
         1.794270419651,
         1.009050842329,
         1.773305870558,
+    ),
+    // Large effects: the first Newton steps exceed 1 and the likelihood is checked, halving.
+    (
+        &[1.0, 2.0, 30.0],
+        &[30.0, 2.0, 1.0],
+        5.768321007119,
+        1.021130764489,
+        7.309991287924,
+    ),
+    (
+        &[0.0, 1.0, 1.0, 2.0, 40.0],
+        &[25.0, 10.0, 3.0, 1.0, 1.0],
+        5.942235130470,
+        0.915803815482,
+        8.169720254702,
     ),
 ];
 
