@@ -42,6 +42,10 @@ pub fn key_title(d: &Design, key: &str) -> String {
         ["endotype", e, "control_mean"] => format!("{e} mean {} under control", d.event),
         ["endotype", e, "sd"] => format!("{e} SD of {}", d.event),
         ["endpoint", "responder_below"] => format!("responder threshold of {}", d.event),
+        ["endotype", e, "control_distribution"] => {
+            format!("{e} P(level) of {} under control", d.event)
+        }
+        ["endpoint", "levels"] => format!("levels of {}", d.event),
         ["endotype", e, "classified_as", l] => format!("P(label {l} | true endotype {e})"),
         ["treatment", t, "by_endotype", e] => {
             let measure = d
@@ -113,7 +117,8 @@ pub fn sweepable_keys(text: &str) -> Result<Vec<(String, String)>, toml_edit::To
     Ok(keys)
 }
 
-/// One `--set KEY=V1,V2,...` (or `KEY=START:END:STEP`, both ends included).
+/// One `--set KEY=V1,V2,...` (or `KEY=START:END:STEP`, both ends included; a key holding an
+/// array takes arrays separated by `;`: `KEY=[0.5, 0.5];[0.4, 0.6]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetArg {
     pub key: String,
@@ -131,7 +136,9 @@ impl std::str::FromStr for SetArg {
         if key.is_empty() {
             return Err(format!("empty key in '{s}'"));
         }
-        let values = if values.contains(':') {
+        let values = if values.trim_start().starts_with('[') {
+            values.split(';').map(|v| v.trim().to_string()).collect()
+        } else if values.contains(':') {
             range(values).map_err(|e| format!("{key}: {e}"))?
         } else {
             values.split(',').map(|v| v.trim().to_string()).collect()
@@ -214,6 +221,12 @@ fn typed(key: &str, raw: &str, like: Option<&Value>) -> Result<Value, InvalidKey
             .map_err(|_| bad("true or false"))?
             .into(),
         Some(Value::String(_)) => raw.into(),
+        // An array (an ordinal endpoint's control distribution or levels) is given whole, as
+        // TOML writes it; validation checks its length and values.
+        Some(Value::Array(_)) => match raw.parse::<Value>() {
+            Ok(v @ Value::Array(_)) => v,
+            _ => return Err(bad("an array, as TOML writes it ([0.5, 0.5])")),
+        },
         Some(_) => {
             return Err(invalid(
                 key,
@@ -561,5 +574,27 @@ test = "chi_square"
         ] {
             assert!(bad.parse::<SetArg>().is_err(), "{bad}");
         }
+    }
+
+    /// An array-valued key (an ordinal control distribution) is swept whole, arrays separated
+    /// by `;`; a value that is not an array is refused by key.
+    #[test]
+    fn arrays_are_swept_whole() {
+        let s: SetArg = "endotype.mals.control_distribution=[0.5, 0.5, 0];[0.2,0.3,0.5]"
+            .parse()
+            .unwrap();
+        assert_eq!(s.values, vec!["[0.5, 0.5, 0]", "[0.2,0.3,0.5]"]);
+        let text = include_str!("../../scenarios/immunosep_osfd.toml");
+        let key = "endotype.mals.control_distribution";
+        let edited = set(text, key, "[0.6, 0.1, 0.1, 0.1, 0.05, 0.05]").unwrap();
+        let d = Scenario::from_text(std::path::Path::new("s.toml"), edited)
+            .unwrap()
+            .design;
+        assert_eq!(
+            d.ordinal().unwrap().control[0],
+            [0.6, 0.1, 0.1, 0.1, 0.05, 0.05]
+        );
+        let err = set(text, key, "0.5").unwrap_err();
+        assert_eq!(err.key, key);
     }
 }
