@@ -32,8 +32,6 @@ pub struct TrialMoments {
     pub responders: Vec<u64>,
     /// The outcomes themselves (with the Wilcoxon test; empty otherwise), indexed like `cells`.
     pub values: Vec<Vec<f64>>,
-    /// Patients screened to randomise the sample size.
-    pub screened: u64,
     /// Patients per stratum of one arm, and per endotype of one cell (scratch).
     labels: Vec<u64>,
     endotypes: Vec<u64>,
@@ -49,7 +47,6 @@ impl TrialMoments {
             cells: vec![Moments::default(); arms * strata],
             responders: vec![0; arms * strata],
             values: vec![Vec::new(); arms * strata],
-            screened: 0,
             labels: vec![0; strata],
             endotypes: vec![0; design.endotypes.len()],
             block: BlockState::new(arms),
@@ -91,7 +88,6 @@ struct Normal {
 #[derive(Debug, Clone)]
 pub struct ContinuousSimulator {
     binary: Simulator,
-    sample_size: u64,
     strata: usize,
     endotypes: usize,
     /// Per stratum: the chain of the multinomial over true endotypes.
@@ -133,7 +129,6 @@ impl ContinuousSimulator {
         }
         ContinuousSimulator {
             binary: Simulator::new(design),
-            sample_size: design.sample_size,
             strata,
             endotypes,
             endotype_chain,
@@ -157,19 +152,6 @@ impl ContinuousSimulator {
             v.clear();
         }
         trial.block.restart();
-    }
-
-    /// Simulates one trial into `out` (whose previous contents are overwritten).
-    pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialMoments) {
-        self.restart(out);
-        out.screened = self.sample_size + self.binary.screen_failures(rng);
-        let mut randomised = std::mem::take(&mut out.randomised);
-        self.binary
-            .allocate(rng, self.sample_size, &mut out.block, &mut randomised);
-        for (a, &n) in randomised.iter().enumerate() {
-            self.add_outcomes(rng, a, n, out);
-        }
-        out.randomised = randomised;
     }
 
     /// Draws the outcomes of `n` patients randomised to arm `a` (their labels, dropout, true

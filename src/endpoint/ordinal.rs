@@ -22,8 +22,6 @@ pub struct TrialLevels {
     pub randomised: Vec<u64>,
     /// The evaluable patients per level, indexed `(arm * strata + stratum) * levels + level`.
     pub counts: Vec<u64>,
-    /// Patients screened to randomise the sample size.
-    pub screened: u64,
     /// Patients per stratum of one arm, per endotype of one cell and per level of one
     /// endotype (scratch).
     labels: Vec<u64>,
@@ -41,7 +39,6 @@ impl TrialLevels {
             levels,
             randomised: vec![0; arms],
             counts: vec![0; arms * strata * levels],
-            screened: 0,
             labels: vec![0; strata],
             endotypes: vec![0; design.endotypes.len()],
             drawn: vec![0; levels],
@@ -70,7 +67,6 @@ impl TrialLevels {
 #[derive(Debug, Clone)]
 pub struct OrdinalSimulator {
     binary: Simulator,
-    sample_size: u64,
     strata: usize,
     endotypes: usize,
     levels: usize,
@@ -111,7 +107,6 @@ impl OrdinalSimulator {
         }
         OrdinalSimulator {
             binary: Simulator::new(design),
-            sample_size: n,
             strata,
             endotypes,
             levels,
@@ -130,19 +125,6 @@ impl OrdinalSimulator {
         trial.randomised.fill(0);
         trial.counts.fill(0);
         trial.block.restart();
-    }
-
-    /// Simulates one trial into `out` (whose previous contents are overwritten).
-    pub fn simulate<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut TrialLevels) {
-        self.restart(out);
-        out.screened = self.sample_size + self.binary.screen_failures(rng);
-        let mut randomised = std::mem::take(&mut out.randomised);
-        self.binary
-            .allocate(rng, self.sample_size, &mut out.block, &mut randomised);
-        for (a, &n) in randomised.iter().enumerate() {
-            self.add_outcomes(rng, a, n, out);
-        }
-        out.randomised = randomised;
     }
 
     /// Draws the outcomes of `n` patients randomised to arm `a` (their labels, dropout, true

@@ -315,18 +315,15 @@ impl Endpoint for ContinuousEndpoint<'_> {
             m.trial(d, self, rng, seq, scratch, tally);
             return;
         }
-        self.simulator.simulate(rng, trial);
-        tally.trials += 1;
-        for (j, arm) in d.comparisons().enumerate() {
-            let outcome = compare(d, trial, arm, &self.level, scratch);
-            self.record_comparison(tally, (j, arm), &outcome, scratch);
-            if let Some(level) = &self.responder_level {
+        let failures = self.fixed_trial(d, rng, trial, scratch, tally);
+        if let Some(level) = &self.responder_level {
+            for (j, arm) in d.comparisons().enumerate() {
                 let table = responder_table(d, trial, arm);
                 let rejected = analysis::chi_square_z(&table, false).rejects(level);
                 tally.continuous_mut().responder_rejections[j] += u64::from(rejected);
             }
         }
-        tally.record_screening(trial.screened - d.sample_size, d.sample_size);
+        tally.record_screening(failures, d.sample_size);
     }
 }
 

@@ -296,12 +296,7 @@ impl Endpoint for OrdinalEndpoint<'_> {
             m.trial(d, self, rng, seq, scratch, tally);
             return;
         }
-        self.simulator.simulate(rng, trial);
-        tally.trials += 1;
-        for (j, arm) in d.comparisons().enumerate() {
-            let outcome = compare(d, trial, arm, &self.level, scratch);
-            self.record_comparison(tally, (j, arm), &outcome, scratch);
-        }
-        tally.record_screening(trial.screened - d.sample_size, d.sample_size);
+        let failures = self.fixed_trial(d, rng, trial, scratch, tally);
+        tally.record_screening(failures, d.sample_size);
     }
 }

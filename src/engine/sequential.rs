@@ -140,6 +140,34 @@ pub trait Segments {
         outcome: &ComparisonOutcome,
         scratch: &mut Self::Scratch,
     );
+
+    /// A fixed-sample trial into `trial` (the whole randomisation as one segment: screening,
+    /// the arms' blocks, every arm's outcomes), analysed and recorded in `tally`; returns its
+    /// screen failures.
+    fn fixed_trial<R: Rng + ?Sized>(
+        &self,
+        design: &Design,
+        rng: &mut R,
+        trial: &mut Self::Trial,
+        scratch: &mut Self::Scratch,
+        tally: &mut Tally,
+    ) -> u64 {
+        self.restart(trial);
+        let failures = self.allocator().screen_failures(rng);
+        let (block, randomised) = self.allocation(trial);
+        self.allocator()
+            .allocate(rng, design.sample_size, block, randomised);
+        for a in 0..design.arms.len() {
+            let n = self.allocation(trial).1[a];
+            self.add_outcomes(rng, a, n, trial);
+        }
+        tally.trials += 1;
+        for (j, arm) in design.comparisons().enumerate() {
+            let outcome = self.analyse(design, trial, arm, scratch);
+            self.record(tally, design, (j, arm), &outcome, scratch);
+        }
+        failures
+    }
 }
 
 /// A binary trial's cumulative counts, with one arm's outcomes in one segment per stratum.
