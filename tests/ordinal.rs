@@ -375,3 +375,67 @@ fn bad_ordinal_input_is_refused_by_key() {
         "endotype.mals.control_distribution",
     );
 }
+
+/// Two labels (endotypes perfectly classified, half and half), 600 patients. With odds ratios
+/// 2 and 1 the labels' rows give each label's truth (log 2 and 0), evaluable patients (a
+/// quarter of the evaluable each), its power near Whitehead's at the label's size (within
+/// 0.02 and MC error), and the interaction test rejects often; with a common odds ratio of
+/// 1.5 in both it rejects at about its level (Woolf's Wald test: within 0.01 and MC error).
+#[test]
+fn labels_rows_and_the_interaction_test() {
+    let two = |or_a: f64, or_b: f64| {
+        Ordinal {
+            n: 600,
+            control: "[0.3, 0.3, 0.4]",
+            replicates: 20_000,
+            ..Ordinal::default()
+        }
+        .toml()
+        .replace(
+            "prevalence = 1\ncontrol_distribution = [0.3, 0.3, 0.4]",
+            "prevalence = 0.5\ncontrol_distribution = [0.3, 0.3, 0.4]\n[[endotype]]\nname = \"b\"\nprevalence = 0.5\ncontrol_distribution = [0.5, 0.3, 0.2]",
+        )
+        .replace("by_endotype = { a = 2.5 }", &format!("by_endotype = {{ a = {or_a}, b = {or_b} }}"))
+    };
+    let d = design(&two(2.0, 1.0));
+    let tally = endotrial::engine::simulate(&d, 0..d.replicates, &|_| {});
+    let rows = endotrial::engine::summary::subgroup_rows(&d, &tally);
+    assert_eq!(rows.len(), 2);
+    let r_se = |p: f64| se(p, d.replicates);
+    for (row, truth, control) in [
+        (&rows[0], 2f64.ln(), [0.3, 0.3, 0.4]),
+        (&rows[1], 0.0, [0.5, 0.3, 0.2]),
+    ] {
+        assert_eq!(row.interaction_test, "proportional_odds_wald");
+        assert!((row.true_difference - truth).abs() < 1e-12, "{row:?}");
+        assert!((row.mean_evaluable_arm - 150.0).abs() < 1.0, "{row:?}");
+        assert!((row.mean_evaluable_control - 150.0).abs() < 1.0, "{row:?}");
+        assert!(row.estimable > d.replicates - 10, "{row:?}");
+        assert!((row.mean_difference - truth).abs() < 0.02, "{row:?}");
+        // Whitehead at the label's expected size (150 + 150).
+        let shifted = endotrial::model::ordinal::shifted(&control, truth);
+        let pooled: Vec<f64> = control
+            .iter()
+            .zip(&shifted)
+            .map(|(c, a)| (c + a) / 2.0)
+            .collect();
+        let drift =
+            truth * endotrial::stats::ordinal::whitehead_information(&pooled, 150.0, 150.0).sqrt();
+        let z = 1.959963984540054;
+        let analytic = endotrial::stats::analysis::normal_upper(z - drift)
+            + endotrial::stats::analysis::normal_upper(z + drift);
+        assert!(
+            (row.power - analytic).abs() < 0.02 + MC_SE * r_se(analytic),
+            "{row:?} vs {analytic}"
+        );
+    }
+    assert!(rows[0].interaction_power > 0.5, "{:?}", rows[0]);
+    let d = design(&two(1.5, 1.5));
+    let tally = endotrial::engine::simulate(&d, 0..d.replicates, &|_| {});
+    let rows = endotrial::engine::summary::subgroup_rows(&d, &tally);
+    assert!(
+        (rows[0].interaction_power - 0.05).abs() < 0.01 + MC_SE * r_se(0.05),
+        "{:?}",
+        rows[0]
+    );
+}
