@@ -3,7 +3,7 @@
 //! designs, the log odds ratio's bias and coverage, group-sequential looks, and bad input
 //! refused by name. Reference values sit beside the R code that made them (no R is needed here).
 
-use crate::common::{MC_SE, assert_mc, assert_refused, design, run};
+use crate::common::{MC_SE, assert_mc, assert_refused, design, endotrial, run, shipped_path};
 
 /// A two-arm ordinal scenario with one endotype whose control distribution is `control` and
 /// the drug's common odds ratio `odds_ratio`.
@@ -438,4 +438,32 @@ fn labels_rows_and_the_interaction_test() {
         "{:?}",
         rows[0]
     );
+}
+
+/// The report's paragraph states the outcome's levels and the control arm's distribution, the
+/// odds ratio, and each treatment's effect as mean levels (not the model's log-odds shifts).
+#[test]
+fn the_report_states_levels_distribution_and_odds_ratios() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = shipped_path("immunosep_osfd.toml");
+    let out = dir.path().to_str().unwrap();
+    let args = [
+        "report",
+        path.to_str().unwrap(),
+        "--power",
+        "0.8",
+        "--replicates",
+        "2000",
+    ];
+    endotrial(args.iter().copied().chain(["--quiet", "--out", out]));
+    let md = std::fs::read_to_string(dir.path().join("immunosep_osfd/report.md")).unwrap();
+    for expected in [
+        "the mean level of organ support-free days to day 21 from 2.723 under placebo",
+        "levels worst first, under placebo: died 45.0%, 0 10.3%",
+        "the proportional-odds model's best fit as the odds ratios differ between levels, of 1.545",
+        "anakinra in MALS: common odds ratio 1.8, the mean level of organ support-free days to day 21",
+    ] {
+        assert!(md.contains(expected), "missing: {expected}\n{md}");
+    }
+    assert!(!md.contains("against 0 under control"), "{md}");
 }

@@ -128,14 +128,22 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
             d.arms[arm].display,
         ),
         EndpointColumns::Ordinal(o) => format!(
-            ", {} of {} (levels worst first: {})",
+            ", {} of {}; levels worst first, under {}: {}",
             if o.proportional_odds_holds {
                 "a common odds ratio"
             } else {
                 "an odds ratio, the proportional-odds model's best fit as the odds ratios differ between levels,"
             },
             num(o.true_log_odds_ratio.exp()),
-            d.ordinal().map_or(String::new(), |m| m.levels.join(", ")),
+            d.arms[d.control].display,
+            d.ordinal().map_or(String::new(), |m| {
+                m.levels
+                    .iter()
+                    .zip(d.true_distribution(d.control))
+                    .map(|(l, p)| format!("{l} {}", pct(p)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
         ),
         EndpointColumns::Binary(_) => String::new(),
     };
