@@ -13,8 +13,9 @@ use crate::engine::sequential::{Monitor, Segments, SequentialScratch};
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, to_fixed};
 use crate::model::design::Design;
+use crate::model::ordinal as model_ordinal;
 use crate::model::vocabulary::TestKind;
-use crate::stats::analysis::{Level, Statistic, Z_975, chi_square_upper};
+use crate::stats::analysis::{self, Level, Statistic, Z_975};
 use crate::stats::ordinal::{self, OddsFit, PoScratch};
 use crate::stats::power;
 use crate::stats::ranks;
@@ -86,12 +87,8 @@ fn test_of(test: TestKind, s: &mut OrdinalScratch) -> (Statistic, Option<OddsFit
 
 /// The mean level (worst = 1) of counts per level, and their total.
 fn mean_level(counts: &[f64]) -> (f64, f64) {
-    let (mut n, mut sum) = (0.0, 0.0);
-    for (j, &k) in counts.iter().enumerate() {
-        n += k;
-        sum += (j + 1) as f64 * k;
-    }
-    (sum / n, n)
+    let n: f64 = counts.iter().sum();
+    (model_ordinal::mean_level(counts) / n, n)
 }
 
 /// The per-trial statistics of comparison `arm` vs control.
@@ -131,22 +128,6 @@ pub fn compare(
         evaluable_arm: n_a as u64,
         evaluable_control: n_c as u64,
     }
-}
-
-/// Woolf's heterogeneity statistic of the labels' log odds ratios and its degrees of freedom:
-/// the Wald test of the arm x label interaction in the model with cutpoints per label (whose
-/// labels' fits are independent). Labels without a finite fit are left out; `None` with fewer
-/// than two left.
-fn interaction_statistic(fits: &[Option<OddsFit>]) -> Option<(f64, u32)> {
-    let (mut sw, mut swl, mut swl2, mut k) = (0.0, 0.0, 0.0, 0u32);
-    for f in fits.iter().flatten() {
-        let w = 1.0 / (f.se * f.se);
-        sw += w;
-        swl += w * f.log_odds_ratio;
-        swl2 += w * f.log_odds_ratio * f.log_odds_ratio;
-        k += 1;
-    }
-    (k >= 2).then(|| ((swl2 - swl * swl / sw).max(0.0), k - 1))
 }
 
 impl OrdinalEndpoint<'_> {
@@ -194,9 +175,16 @@ impl OrdinalEndpoint<'_> {
             }
         }
         if d.eligible.len() > 1 {
-            let p = interaction_statistic(&scratch.stratum_fit)
-                .map_or(1.0, |(x, df)| chi_square_upper(x, df));
-            tally.interaction_rejections += u64::from(p <= self.level.alpha);
+            // Woolf's statistic of the labels' log odds ratios: the Wald test of the arm x
+            // label interaction in the model with cutpoints per label (whose labels' fits are
+            // independent); labels without a finite fit are left out.
+            let fits = scratch.stratum_fit.iter().flatten();
+            let rejected =
+                analysis::heterogeneity(fits.map(|f| (f.log_odds_ratio, 1.0 / (f.se * f.se))))
+                    .map_or(1.0 <= self.level.alpha, |(x, df)| {
+                        self.level.rejects_chi2(x, df)
+                    });
+            tally.interaction_rejections += u64::from(rejected);
         }
         scratch.hypotheses.record(
             tally,

@@ -206,7 +206,7 @@ pub struct OrdinalColumns {
     /// The true mean level per arm (worst = 1).
     pub true_mean_level_control: f64,
     pub true_mean_level_arm: f64,
-    /// The limit of the log odds ratio estimate (`engine::ordinal::true_log_odds_ratio`), and
+    /// The limit of the log odds ratio estimate (`stats::power::true_log_odds_ratio`), and
     /// whether a common odds ratio holds between the two arms' true distributions (then the
     /// limit is its log).
     pub true_log_odds_ratio: f64,

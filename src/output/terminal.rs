@@ -182,11 +182,7 @@ fn ordinal_lines(r: &SummaryRow, o: &OrdinalColumns, looks: &str) -> String {
         );
     }
     out += looks;
-    out += &format!(
-        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
-        o.mean_evaluable_control, o.mean_evaluable_arm
-    );
-    out + &screening_lines(r)
+    out + &evaluable_lines(r)
 }
 
 /// A continuous comparison's means, estimate, dichotomised power, looks, evaluable patients
@@ -213,11 +209,15 @@ fn continuous_lines(r: &SummaryRow, c: &ContinuousColumns, looks: &str) -> Strin
         );
     }
     out += looks;
-    out += &format!(
-        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
-        c.mean_evaluable_control, c.mean_evaluable_arm
-    );
-    out + &screening_lines(r)
+    out + &evaluable_lines(r)
+}
+
+/// The mean evaluable patients per arm, then the screening lines (the binary, continuous and
+/// ordinal endpoints' last lines).
+fn evaluable_lines(r: &SummaryRow) -> String {
+    let (control, arm) = r.mean_evaluable();
+    format!("  evaluable        control {control:.1}, arm {arm:.1} (mean per trial)\n")
+        + &screening_lines(r)
 }
 
 /// A binary comparison's risks, estimate, looks, evaluable patients and screening.
@@ -233,11 +233,7 @@ fn binary_lines(r: &SummaryRow, b: &BinaryColumns, looks: &str) -> String {
         );
     }
     out += looks;
-    out += &format!(
-        "  evaluable        control {:.1}, arm {:.1} (mean per trial)\n",
-        b.mean_evaluable_control, b.mean_evaluable_arm
-    );
-    out + &screening_lines(r)
+    out + &evaluable_lines(r)
 }
 
 /// A sweep's lines: each grid point's comparisons, their power and the truth behind it.

@@ -60,10 +60,15 @@ fn standard_errors(p1: f64, n1: f64, p0: f64, n0: f64) -> (f64, f64) {
     (sd0, sd1)
 }
 
+/// The expected evaluable patients of arm `a`: its expected size less dropout.
+fn expected_evaluable(design: &Design, a: usize) -> f64 {
+    design.expected_arm_size(a) * (1.0 - design.dropout)
+}
+
 /// The true risks of `arm` and control and their expected evaluable sizes: (p1, n1, p0, n0).
 fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
     let c = design.control;
-    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let evaluable = |a: usize| expected_evaluable(design, a);
     (
         design.true_mean[arm],
         evaluable(arm),
@@ -127,7 +132,7 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
 fn noether_drift(design: &Design, arm: usize) -> f64 {
     let model = design.continuous().expect("a continuous design");
     let c = design.control;
-    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let evaluable = |a: usize| expected_evaluable(design, a);
     let (n1, n0) = (evaluable(arm), evaluable(c));
     let p = design.mean_over_cells(arm, |e, mean_a| {
         design.mean_over_cells(c, |f, mean_c| {
@@ -173,7 +178,7 @@ fn drift_power(design: &Design, drift: f64) -> f64 {
 /// 1e-4 at any useful power); with interim looks, the same drift across the boundaries.
 fn ordinal_power(design: &Design, arm: usize) -> f64 {
     let c = design.control;
-    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let evaluable = |a: usize| expected_evaluable(design, a);
     let (n1, n0) = (evaluable(arm), evaluable(c));
     let (pa, pc) = (design.true_distribution(arm), design.true_distribution(c));
     let pooled: Vec<f64> = pa
@@ -223,7 +228,7 @@ pub fn limit_in_ratio(design: &Design, arm: usize, pa: &[f64], pc: &[f64]) -> f6
 /// allocation); an approximation for a mixture of endotypes, which is not normal.
 fn continuous_arms(design: &Design, arm: usize) -> (f64, f64, f64) {
     let c = design.control;
-    let evaluable = |a: usize| design.expected_arm_size(a) * (1.0 - design.dropout);
+    let evaluable = |a: usize| expected_evaluable(design, a);
     let (n1, n0) = (evaluable(arm), evaluable(c));
     let delta = design.true_mean[arm] - design.true_mean[c];
     let (var1, var0, df) = match design.analysis.test {

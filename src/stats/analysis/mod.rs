@@ -526,17 +526,27 @@ pub fn interaction_rejects(strata: &[Table], level: &Level) -> bool {
 /// Woolf's heterogeneity statistic and its degrees of freedom (`None`: fewer than two strata
 /// with every cell non-empty).
 fn interaction_statistic(strata: &[Table]) -> Option<(f64, u32)> {
-    let (mut sw, mut swl, mut swl2, mut k) = (0.0, 0.0, 0.0, 0u32);
-    for t in strata {
+    heterogeneity(strata.iter().filter_map(|t| {
         let a = t.arm_events as f64;
         let b = (t.arm_n - t.arm_events) as f64;
         let c = t.control_events as f64;
         let d = (t.control_n - t.control_events) as f64;
         if a == 0.0 || b == 0.0 || c == 0.0 || d == 0.0 {
-            continue;
+            return None;
         }
-        let l = (a * d / (b * c)).ln();
-        let w = 1.0 / (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d);
+        Some((
+            (a * d / (b * c)).ln(),
+            1.0 / (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d),
+        ))
+    }))
+}
+
+/// The Wald test of equal effects across strata from each stratum's (estimate, inverse
+/// variance): W = sum w (L - L_w)^2 on K - 1 degrees of freedom, L_w the weighted mean
+/// (Woolf's statistic for log odds ratios). `None` with fewer than two strata.
+pub fn heterogeneity(estimates: impl IntoIterator<Item = (f64, f64)>) -> Option<(f64, u32)> {
+    let (mut sw, mut swl, mut swl2, mut k) = (0.0, 0.0, 0.0, 0u32);
+    for (l, w) in estimates {
         sw += w;
         swl += w * l;
         swl2 += w * l * l;
