@@ -5,6 +5,7 @@
 //! `model`.
 
 pub mod analysis;
+pub mod beta_posterior;
 pub mod boundaries;
 pub mod means;
 pub mod multiplicity;
