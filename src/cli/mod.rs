@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine;
+use crate::engine::bayesian;
 use crate::engine::design_values::DesignValues;
 use crate::engine::shard::{Shard, ShardError, ShardSpec};
 use crate::engine::summary;
@@ -493,7 +494,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
 /// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
 /// `[sequential]` (`None` otherwise).
-fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 5] {
+fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 7] {
+    if let Some(files) = bayesian_csvs(d, tally) {
+        return files;
+    }
     let values = DesignValues::of(d);
     csvs_of(
         &summary::summary_rows(d, &values, tally),
@@ -508,7 +512,10 @@ fn csvs_of(
     hypotheses: &[summary::HypothesisRow],
     (d, values): (&Design, &DesignValues),
     tally: &Tally,
-) -> [(&'static str, Option<Vec<u8>>); 5] {
+) -> [(&'static str, Option<Vec<u8>>); 7] {
+    if let Some(files) = bayesian_csvs(d, tally) {
+        return files;
+    }
     let sequential = summary::sequential_rows_of(d, values, tally);
     let adaptation = summary::adaptation_rows(d, tally);
     [
@@ -518,9 +525,8 @@ fn csvs_of(
             // Within-label analyses of a time-to-event endpoint, or of the stages of an
             // adaptive design, are not built yet.
             match (&d.endpoint, &d.kind) {
-                (EndpointModel::TimeToEvent(_), _) | (_, DesignKind::AdaptiveEnrichment(..)) => {
-                    None
-                }
+                (EndpointModel::TimeToEvent(_), _)
+                | (_, DesignKind::AdaptiveEnrichment(..) | DesignKind::Bayesian(_)) => None,
                 (
                     EndpointModel::Binary
                     | EndpointModel::Continuous(_)
@@ -543,7 +549,37 @@ fn csvs_of(
             "adaptation.csv",
             (!adaptation.is_empty()).then(|| output::result_csv::adaptation_csv(&adaptation)),
         ),
+        ("bayesian.csv", None),
+        ("allocation.csv", None),
     ]
+}
+
+/// The result CSVs of a Bayesian design (`None`: another kind of design): summary.csv by arm,
+/// bayesian.csv (adaptr's metrics) and allocation.csv, in `check::RESULT_FILES` order.
+fn bayesian_csvs(d: &Design, tally: &Tally) -> Option<[(&'static str, Option<Vec<u8>>); 7]> {
+    let (plan, b) = (d.bayesian()?, tally.bayesian()?);
+    let arms = bayesian::metrics::arm_rows(d, plan, tally.trials, b);
+    let run = bayesian::metrics::run_row(d, tally, b, plan);
+    let metrics = bayesian::metrics::metrics(d, plan, tally.trials, b);
+    let allocation = bayesian::metrics::allocation_rows(plan, b);
+    Some([
+        (
+            "summary.csv",
+            Some(output::bayesian_csv::summary_csv(d, plan, &arms, &run)),
+        ),
+        ("subgroups.csv", None),
+        ("hypotheses.csv", None),
+        ("sequential.csv", None),
+        ("adaptation.csv", None),
+        (
+            "bayesian.csv",
+            Some(output::bayesian_csv::metrics_csv(d, &metrics)),
+        ),
+        (
+            "allocation.csv",
+            Some(output::bayesian_csv::allocation_csv(d, &allocation)),
+        ),
+    ])
 }
 
 /// The figure an endpoint draws beside its results (`run`'s summary.csv and `report`'s
@@ -583,8 +619,20 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
     let rows = summary::summary_rows(d, &values, tally);
     let hypotheses = summary::hypothesis_rows(d, tally);
     // Printed first: the numbers reach the user even if a write fails.
-    print!("{}", output::terminal::summary_table(&rows));
-    print!("{}", output::terminal::hypotheses_table(&hypotheses));
+    match (d.bayesian(), tally.bayesian()) {
+        (Some(plan), Some(b)) => print!(
+            "{}",
+            output::terminal::bayesian_table(
+                d,
+                &bayesian::metrics::arm_rows(d, plan, tally.trials, b),
+                &bayesian::metrics::metrics(d, plan, tally.trials, b),
+            )
+        ),
+        _ => {
+            print!("{}", output::terminal::summary_table(&rows));
+            print!("{}", output::terminal::hypotheses_table(&hypotheses));
+        }
+    }
     let cannot = || format!("cannot write the results into '{}'", dir.display());
     let mut out = ResultDir::lock(dir).with_context(cannot)?;
     for (name, bytes) in csvs_of(&rows, &hypotheses, (d, &values), tally) {

@@ -13,6 +13,7 @@
 //! integer tallies this makes any split of the trial indices (threads, shards, machines) give the
 //! same totals.
 
+pub mod bayesian;
 pub mod binary_analysis;
 pub mod continuous;
 pub mod design_values;
@@ -31,6 +32,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::endpoint::binary::{Simulator, TrialCounts};
+use crate::engine::bayesian::BayesianEndpoint;
 use crate::engine::binary_analysis::Scratch;
 use crate::engine::continuous::ContinuousEndpoint;
 use crate::engine::enrichment::EnrichmentEndpoint;
@@ -132,13 +134,17 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
         (EndpointModel::Ordinal(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
             run(design, &OrdinalEndpoint::new(design), trials, progress)
         }
+        (EndpointModel::Binary, DesignKind::Bayesian(_)) => {
+            run(design, &BayesianEndpoint::new(design), trials, progress)
+        }
         (
             EndpointModel::TimeToEvent(_)
             | EndpointModel::Continuous(_)
             | EndpointModel::Ordinal(_),
-            DesignKind::AdaptiveEnrichment(..),
+            DesignKind::AdaptiveEnrichment(..) | DesignKind::Bayesian(_),
         ) => unreachable!(
-            "validation refuses [adaptation] with a time-to-event, continuous or ordinal endpoint"
+            "validation refuses [adaptation] and [bayesian] with a time-to-event, continuous or \
+             ordinal endpoint"
         ),
     }
 }

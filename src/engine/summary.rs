@@ -569,6 +569,9 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
         DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => {
             Some(s).filter(|_| design.has_interim_looks())
         }
+        // A Bayesian design has no frequentist comparison: its rows are
+        // `engine::bayesian::rows`.
+        DesignTally::Bayesian(_) => return Vec::new(),
     };
     let mean_randomised = match (interim, &tally.endpoint) {
         (Some(s), _) => s.sum_randomised as f64 / r as f64,

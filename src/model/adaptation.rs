@@ -149,19 +149,19 @@ fn covered(raw: &RawScenario, seq: &RawSequential) -> Result<(), InvalidKey> {
             "adaptive enrichment compares two arms (one treatment with control)",
         );
     }
-    if raw.analysis.alternative != Sidedness::OneSided {
+    if raw.analysis().alternative != Sidedness::OneSided {
         return refuse(
             "analysis.alternative",
             "adaptive enrichment tests for a benefit: expected \"one_sided\"",
         );
     }
-    if !matches!(raw.analysis.test, TestKind::ChiSquare | TestKind::Cmh) {
+    if !matches!(raw.analysis().test, TestKind::ChiSquare | TestKind::Cmh) {
         return refuse(
             "analysis.test",
             "adaptive enrichment combines stage-wise z statistics: expected chi_square (pooled z) or cmh (stratified z)",
         );
     }
-    let hypotheses = raw.analysis.hypotheses.as_deref().unwrap_or_default();
+    let hypotheses = raw.analysis().hypotheses.as_deref().unwrap_or_default();
     if hypotheses.is_empty() {
         return refuse(
             "analysis.hypotheses",
@@ -177,7 +177,7 @@ fn covered(raw: &RawScenario, seq: &RawSequential) -> Result<(), InvalidKey> {
             ),
         ));
     }
-    if raw.analysis.multiplicity.is_some() {
+    if raw.analysis().multiplicity.is_some() {
         return refuse(
             "analysis.multiplicity",
             "with [adaptation] the hypotheses are tested by closed testing (adaptation.intersection); remove multiplicity",

@@ -69,7 +69,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<ContinuousModel>, InvalidKey> {
     let model = ContinuousModel {
         sd,
         responder_below,
-        ranks: raw.analysis.test == TestKind::Wilcoxon,
+        ranks: raw.analysis().test == TestKind::Wilcoxon,
     };
     if model.is_patient_level() && raw.enrollment.sample_size > MAX_PATIENT_LEVEL {
         return Err(InvalidKey::new(

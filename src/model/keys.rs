@@ -19,7 +19,7 @@ enum Shape {
 
 /// (path, shape, known keys). A path is the table's key path from the top ("" is the top level,
 /// "biomarker.by_endotype" the marker parameters of each endotype).
-const TABLES: [(&str, Shape, &[&str]); 16] = [
+const TABLES: [(&str, Shape, &[&str]); 21] = [
     (
         "",
         Shape::Table,
@@ -38,6 +38,7 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
             "classifier",
             "sequential",
             "adaptation",
+            "bayesian",
         ],
     ),
     ("simulation", Shape::Table, &["replicates", "seed"]),
@@ -149,6 +150,43 @@ const TABLES: [(&str, Shape, &[&str]); 16] = [
             "threshold",
             "intersection",
         ],
+    ),
+    (
+        "bayesian",
+        Shape::Table,
+        &[
+            "looks",
+            "look_every",
+            "prior",
+            "posterior",
+            "n_draws",
+            "control",
+            "superiority",
+            "inferiority",
+            "equivalence",
+            "futility",
+            "adaptive_randomisation",
+            "select",
+            "select_preferences",
+            "select_last_arm",
+            "by_label",
+        ],
+    ),
+    ("bayesian.prior", Shape::Table, &["alpha", "beta"]),
+    (
+        "bayesian.equivalence",
+        Shape::Table,
+        &["probability", "difference", "only_first"],
+    ),
+    (
+        "bayesian.futility",
+        Shape::Table,
+        &["probability", "difference", "only_first"],
+    ),
+    (
+        "bayesian.adaptive_randomisation",
+        Shape::Table,
+        &["soften_power", "min", "max", "control"],
     ),
 ];
 

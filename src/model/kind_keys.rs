@@ -15,7 +15,11 @@ pub fn check(raw: &RawScenario) -> Result<(), InvalidKey> {
     if let Some((key, owner)) = misplaced(raw).into_iter().find(|(_, o)| !o.contains(&kind)) {
         return Err(InvalidKey::new(key, message(kind, owner)));
     }
-    let test = raw.analysis.test;
+    let Some(analysis) = &raw.analysis else {
+        // A Bayesian design has no test (its validation checks its endpoint).
+        return Ok(());
+    };
+    let test = analysis.test;
     if !test.fits(kind) {
         let expected = match kind {
             // Kept as before continuous endpoints existed.

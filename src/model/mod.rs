@@ -9,6 +9,7 @@
 //! nothing above it; raw -> the validated plans -> design -> scenario.
 
 pub mod adaptation;
+pub mod bayesian;
 pub mod classify;
 pub mod continuous;
 pub mod design;

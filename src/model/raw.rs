@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::model::bayesian::RawBayesian;
 use crate::model::vocabulary::{
     Better, Effect, EfficacyFamily, EndpointKind, FutilityFamily, Intersection, LabelCounts,
     MarkerDistribution, Procedure, Randomisation, SelectionRule, Sidedness, TestKind,
@@ -41,13 +42,34 @@ pub struct RawScenario {
     #[serde(default)]
     pub treatment: Vec<RawTreatment>,
     pub arm: Vec<RawArm>,
-    pub analysis: RawAnalysis,
+    /// Absent in a Bayesian design (`[bayesian]` decides); required otherwise.
+    pub analysis: Option<RawAnalysis>,
     pub cost: Option<RawCost>,
     #[serde(default)]
     pub biomarker: Vec<RawBiomarker>,
     pub classifier: Option<RawClassifier>,
     pub sequential: Option<RawSequential>,
     pub adaptation: Option<RawAdaptation>,
+    pub bayesian: Option<RawBayesian>,
+}
+
+/// What a design without `[analysis]` (a Bayesian one) reads where `[analysis]` keys are
+/// consulted: the defaults, no control named.
+static NO_ANALYSIS: RawAnalysis = RawAnalysis {
+    control: String::new(),
+    test: TestKind::ChiSquare,
+    alpha: 0.05,
+    alternative: Sidedness::TwoSided,
+    hypotheses: None,
+    multiplicity: None,
+};
+
+impl RawScenario {
+    /// `[analysis]`, or its defaults when the scenario has none (validation requires it
+    /// unless the design is Bayesian).
+    pub fn analysis(&self) -> &RawAnalysis {
+        self.analysis.as_ref().unwrap_or(&NO_ANALYSIS)
+    }
 }
 
 /// `[sequential]`: interim analyses with their boundaries (group-sequential designs).
@@ -155,8 +177,8 @@ pub struct RawEnrollment {
     pub eligible: Option<Vec<String>>,
     #[serde(default)]
     pub dropout: f64,
-    #[serde(default)]
-    pub randomisation: Randomisation,
+    /// Block when not given (a Bayesian design: simple).
+    pub randomisation: Option<Randomisation>,
     /// Randomised patients per month (with `endpoint.assessment_day`: the pipeline and time;
     /// time-to-event endpoints: Poisson arrivals).
     pub accrual_per_month: Option<f64>,

@@ -81,6 +81,8 @@ fn missing_keys(table: &toml::Table) -> Vec<String> {
             check(table, "", &mut out);
             continue;
         }
+        // A Bayesian design decides by [bayesian]: it has no [analysis].
+        let required = required && !(name == "analysis" && table.contains_key("bayesian"));
         match table.get(name) {
             None if required => out.push(if array {
                 format!("[[{name}]]")

@@ -234,9 +234,9 @@ pub fn plan(
     futility_keys(
         seq,
         interim,
-        raw.analysis.alternative == Sidedness::TwoSided,
+        raw.analysis().alternative == Sidedness::TwoSided,
     )?;
-    let futility = futility_rule(seq, interim, &efficacy, raw.analysis.alpha)?;
+    let futility = futility_rule(seq, interim, &efficacy, raw.analysis().alpha)?;
     Ok(Some(SequentialPlan {
         looks,
         evaluable,
@@ -295,7 +295,7 @@ fn looks(
 
 /// The `[analysis]` keys that group-sequential looks cannot serve.
 fn analysis_for_looks(raw: &RawScenario) -> Result<(), InvalidKey> {
-    let an = &raw.analysis;
+    let an = raw.analysis();
     if matches!(an.test, TestKind::FisherExact | TestKind::ChiSquareYates) {
         return Err(InvalidKey::new(
             "analysis.test",

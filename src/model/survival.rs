@@ -264,7 +264,7 @@ fn design_for_time_to_event(raw: &RawScenario) -> Result<(), InvalidKey> {
             ));
         }
     }
-    if raw.analysis.hypotheses.is_some() {
+    if raw.analysis().hypotheses.is_some() {
         return Err(refuse(
             "analysis.hypotheses",
             "several hypotheses per comparison are not yet available for time-to-event endpoints; remove `hypotheses`",

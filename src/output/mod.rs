@@ -6,6 +6,7 @@
 //! result folder written as a whole under a lock (`result_dir`). Imports everything below it;
 //! only `cli` imports it.
 
+pub mod bayesian_csv;
 pub mod compare;
 pub mod files;
 pub mod plot;

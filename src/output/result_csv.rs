@@ -46,7 +46,7 @@ pub const SUMMARY_COLUMNS: [&str; 31] = [
 
 /// Shortest decimal that reads back to the same f64 (Rust's `Display`), so CSVs compare exactly.
 /// NaN (a quantity that does not apply, such as cost without `[cost]`) is an empty field.
-pub(super) fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     if v.is_nan() {
         String::new()
     } else {
@@ -343,7 +343,7 @@ fn binary_fields(r: &SummaryRow, b: &BinaryColumns) -> Vec<String> {
 }
 
 /// A CSV file as bytes: a header and records of already formatted fields.
-pub(super) fn to_csv<H, R>(header: H, records: impl IntoIterator<Item = R>) -> Vec<u8>
+pub(crate) fn to_csv<H, R>(header: H, records: impl IntoIterator<Item = R>) -> Vec<u8>
 where
     H: IntoIterator,
     H::Item: AsRef<[u8]>,

@@ -1,10 +1,12 @@
 //! The tables a run prints on the terminal: power per comparison with its looks, screening and
 //! time-to-event lines, and the hypotheses' adjusted power.
 
+use crate::engine::bayesian::metrics::{ArmRow, Metric};
 use crate::engine::summary::{
     BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
     OrdinalColumns, SequentialColumns, SummaryRow, SurvivalColumns,
 };
+use crate::model::design::Design;
 use crate::model::vocabulary::TestKind;
 
 /// Multiplicity results for the terminal.
@@ -272,6 +274,47 @@ pub fn sweep_lines(keys: &[String], results: &[(Vec<String>, Vec<SummaryRow>)]) 
                 r.power_ci_high,
             );
         }
+    }
+    out
+}
+
+/// A Bayesian design's terminal summary: each arm's final statuses, then adaptr's metrics.
+pub fn bayesian_table(d: &Design, arms: &[ArmRow], metrics: &[Metric]) -> String {
+    use crate::engine::bayesian::select::ArmStatus;
+    let mut out = format!("{} (Bayesian adaptive, {} trials)\n", d.name, d.replicates);
+    out += &format!(
+        "  {:<18} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>10}\n",
+        "arm", "true risk", "superior", "inferior", "futile", "equiv.", "selected", "patients"
+    );
+    for r in arms {
+        out += &format!(
+            "  {:<18} {:>9.4} {:>10.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.1}\n",
+            r.arm,
+            r.true_risk,
+            r.status[ArmStatus::Superior.index()],
+            r.status[ArmStatus::Inferior.index()],
+            r.status[ArmStatus::Futile.index()],
+            r.status[ArmStatus::Equivalence.index()],
+            r.p_selected,
+            r.mean_randomised
+        );
+    }
+    let shown = [
+        "prob_conclusive",
+        "prob_superior",
+        "prob_equivalence",
+        "prob_futility",
+        "prob_max",
+        "size_mean",
+        "size_median",
+        "rmse",
+        "idp",
+    ];
+    for m in metrics.iter().filter(|m| shown.contains(&m.name.as_str())) {
+        out += &format!(
+            "  {:<18} {:>10.4} (MC SE {:.4})\n",
+            m.name, m.estimate, m.mc_se
+        );
     }
     out
 }

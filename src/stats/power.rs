@@ -83,7 +83,8 @@ fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
     // Adaptive enrichment: no normal approximation (the selection changes the populations).
     match (&design.endpoint, &design.kind) {
-        (_, DesignKind::AdaptiveEnrichment(..)) => f64::NAN,
+        // No closed form for adaptive designs: their power is simulated only.
+        (_, DesignKind::AdaptiveEnrichment(..) | DesignKind::Bayesian(_)) => f64::NAN,
         (EndpointModel::TimeToEvent(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
             survival_analytic_power(design, arm)
         }

@@ -15,12 +15,14 @@ use crate::stats::analysis::normal_upper;
 use crate::stats::multiplicity::holm;
 
 /// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
-pub const RESULT_FILES: [(&str, Option<&str>); 5] = [
-    ("summary.csv", None),
-    ("subgroups.csv", Some("label")),
-    ("hypotheses.csv", Some("hypothesis")),
-    ("sequential.csv", Some("look")),
-    ("adaptation.csv", Some("hypothesis")),
+pub const RESULT_FILES: [(&str, &[&str]); 7] = [
+    ("summary.csv", &["arm"]),
+    ("subgroups.csv", &["arm", "label"]),
+    ("hypotheses.csv", &["arm", "hypothesis"]),
+    ("sequential.csv", &["arm", "look"]),
+    ("adaptation.csv", &["arm", "hypothesis"]),
+    ("bayesian.csv", &["metric"]),
+    ("allocation.csv", &["look"]),
 ];
 
 /// One result CSV: its header and rows keyed by arm (and label or hypothesis: "arm/label").
@@ -33,11 +35,11 @@ pub struct SummaryTable {
 impl SummaryTable {
     /// Parses a summary.csv (rows keyed by arm).
     pub fn parse(bytes: &[u8]) -> Result<SummaryTable, String> {
-        SummaryTable::parse_keyed(bytes, None)
+        SummaryTable::parse_keyed(bytes, &["arm"])
     }
 
-    /// Parses a result CSV whose rows are keyed by arm and, when given, a second column.
-    pub fn parse_keyed(bytes: &[u8], second: Option<&str>) -> Result<SummaryTable, String> {
+    /// Parses a result CSV whose rows are keyed by the values of `keys` (joined by '/').
+    pub fn parse_keyed(bytes: &[u8], keys: &[&str]) -> Result<SummaryTable, String> {
         let mut reader = csv::Reader::from_reader(bytes);
         let header: Vec<String> = reader
             .headers()
@@ -45,7 +47,7 @@ impl SummaryTable {
             .iter()
             .map(str::to_string)
             .collect();
-        for key in std::iter::once("arm").chain(second) {
+        for &key in keys {
             if !header.iter().any(|h| h == key) {
                 return Err(format!("no `{key}` column"));
             }
@@ -58,10 +60,11 @@ impl SummaryTable {
                 .cloned()
                 .zip(record.iter().map(str::to_string))
                 .collect();
-            let key = match second {
-                None => row["arm"].clone(),
-                Some(c) => format!("{}/{}", row["arm"], row[c]),
-            };
+            let key = keys
+                .iter()
+                .map(|&k| row[k].as_str())
+                .collect::<Vec<&str>>()
+                .join("/");
             rows.insert(key, row);
         }
         if rows.is_empty() {

@@ -8,6 +8,7 @@
 //! bit-identical however the trials are split between threads, shards or machines: a float sum
 //! would depend on the split (rayon issue #663). The rounding is < 1e-18 per trial.
 
+pub mod bayesian;
 pub mod block;
 pub mod check;
 pub mod comparison;
@@ -23,6 +24,7 @@ pub use crate::engine::tally::block::Block;
 
 use crate::endpoint::binary::TrialCounts;
 use crate::engine::binary_analysis::{Scratch, compare, record_subgroups};
+use crate::engine::tally::bayesian::BayesianTally;
 use crate::engine::tally::comparison::{ComparisonOutcome, ComparisonTally, quantile_of};
 use crate::engine::tally::continuous::ContinuousTally;
 use crate::engine::tally::enrichment::EnrichmentTally;
@@ -70,6 +72,8 @@ pub enum DesignTally {
     GroupSequential(SequentialTally),
     /// The same, and selection, rejection per look and screening before and after it.
     AdaptiveEnrichment(SequentialTally, EnrichmentTally),
+    /// Endings, selections, arm statuses, sizes, errors and the allocation path.
+    Bayesian(BayesianTally),
 }
 
 impl Block for EndpointTally {
@@ -119,10 +123,12 @@ impl Block for DesignTally {
                 a.merge(b);
                 e.merge(f);
             }
+            (DesignTally::Bayesian(a), DesignTally::Bayesian(b)) => a.merge(b),
             (
                 DesignTally::Fixed
                 | DesignTally::GroupSequential(_)
-                | DesignTally::AdaptiveEnrichment(..),
+                | DesignTally::AdaptiveEnrichment(..)
+                | DesignTally::Bayesian(_),
                 _,
             ) => panic!("tallies of different designs merged"),
         }
@@ -138,10 +144,12 @@ impl Block for DesignTally {
                 s.check(f, trials, patients)?;
                 e.check(g, trials, patients)
             }
+            (DesignTally::Bayesian(s), DesignTally::Bayesian(f)) => s.check(f, trials, patients),
             (
                 DesignTally::Fixed
                 | DesignTally::GroupSequential(_)
-                | DesignTally::AdaptiveEnrichment(..),
+                | DesignTally::AdaptiveEnrichment(..)
+                | DesignTally::Bayesian(_),
                 _,
             ) => Err("design: the tally's kind of design is not the design's".into()),
         }
@@ -156,13 +164,15 @@ const SCREENED_BINS: u64 = 1 << 16;
 /// inequality any quantile between 0.007 and 0.993 lies; counts outside it are kept in the end
 /// bins. Bins are single values (exact quantiles) unless the window is wider than
 /// `SCREENED_BINS` values (only for designs screening millions), then powers of two wide. A
-/// sequential trial randomises at least the patients randomised by its first look.
+/// sequential (or Bayesian) trial randomises at least the patients randomised by its first
+/// look.
 fn screened_window(design: &Design) -> (u64, u32) {
     let q = design.eligible_fraction;
-    let fewest = match (design.sequential(), design.survival()) {
-        (Some(_), _) => design.randomised_by_look(0),
+    let fewest = match (design.sequential(), design.survival(), design.bayesian()) {
+        (_, _, Some(b)) => b.looks[0],
+        (Some(_), _, _) => design.randomised_by_look(0),
         // An event-driven analysis may come before the last randomisation.
-        (_, Some(m)) => m.analysis_events.unwrap_or(design.sample_size),
+        (_, Some(m), _) => m.analysis_events.unwrap_or(design.sample_size),
         _ => design.sample_size,
     };
     let failures = |n: u64, sds: f64| {
@@ -226,6 +236,10 @@ impl Tally {
                         sequential(plan.looks.len()),
                         EnrichmentTally::new(design.analysis.hypotheses.len(), plan.looks.len()),
                     ),
+                    DesignKind::Bayesian(plan) => DesignTally::Bayesian(BayesianTally::new(
+                        design.arms.len(),
+                        plan.looks.len(),
+                    )),
                 }
             },
         }
@@ -234,15 +248,25 @@ impl Tally {
     /// The stopping counts of a design with interim looks.
     pub fn sequential(&self) -> Option<&SequentialTally> {
         match &self.design {
-            DesignTally::Fixed => None,
+            DesignTally::Fixed | DesignTally::Bayesian(_) => None,
             DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => Some(s),
+        }
+    }
+
+    /// The block of a Bayesian adaptive design.
+    pub fn bayesian(&self) -> Option<&BayesianTally> {
+        match &self.design {
+            DesignTally::Bayesian(b) => Some(b),
+            DesignTally::Fixed
+            | DesignTally::GroupSequential(_)
+            | DesignTally::AdaptiveEnrichment(..) => None,
         }
     }
 
     pub(crate) fn sequential_mut(&mut self) -> &mut SequentialTally {
         match &mut self.design {
             DesignTally::GroupSequential(s) | DesignTally::AdaptiveEnrichment(s, _) => s,
-            DesignTally::Fixed => panic!("a design with looks"),
+            DesignTally::Fixed | DesignTally::Bayesian(_) => panic!("a design with looks"),
         }
     }
 
@@ -284,7 +308,7 @@ impl Tally {
     pub fn enrichment(&self) -> Option<&EnrichmentTally> {
         match &self.design {
             DesignTally::AdaptiveEnrichment(_, e) => Some(e),
-            DesignTally::Fixed | DesignTally::GroupSequential(_) => None,
+            DesignTally::Fixed | DesignTally::GroupSequential(_) | DesignTally::Bayesian(_) => None,
         }
     }
 
@@ -292,7 +316,7 @@ impl Tally {
     pub(crate) fn enrichment_mut(&mut self) -> (&mut SequentialTally, &mut EnrichmentTally) {
         match &mut self.design {
             DesignTally::AdaptiveEnrichment(s, e) => (s, e),
-            DesignTally::Fixed | DesignTally::GroupSequential(_) => {
+            DesignTally::Fixed | DesignTally::GroupSequential(_) | DesignTally::Bayesian(_) => {
                 panic!("an adaptive-enrichment design")
             }
         }

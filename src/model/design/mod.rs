@@ -16,6 +16,7 @@ mod population;
 mod validate;
 
 use crate::model::adaptation::AdaptationPlan;
+use crate::model::bayesian::BayesianPlan;
 use crate::model::classify::Classifier;
 use crate::model::continuous::ContinuousModel;
 use crate::model::ordinal::OrdinalModel;
@@ -161,6 +162,9 @@ pub enum DesignKind {
     GroupSequential(SequentialPlan),
     /// Group-sequential looks with populations selected at an interim (`[adaptation]`).
     AdaptiveEnrichment(SequentialPlan, AdaptationPlan),
+    /// Bayesian adaptive analyses (`[bayesian]`): posterior stopping rules, arm dropping and
+    /// response-adaptive randomisation.
+    Bayesian(BayesianPlan),
 }
 
 /// Trial cost per screened and per randomised patient.
@@ -212,8 +216,18 @@ impl Design {
     /// The looks (`[sequential]`); `None`: a fixed-sample design.
     pub fn sequential(&self) -> Option<&SequentialPlan> {
         match &self.kind {
-            DesignKind::Fixed => None,
+            DesignKind::Fixed | DesignKind::Bayesian(_) => None,
             DesignKind::GroupSequential(p) | DesignKind::AdaptiveEnrichment(p, _) => Some(p),
+        }
+    }
+
+    /// The Bayesian adaptive plan (`[bayesian]`), if any.
+    pub fn bayesian(&self) -> Option<&BayesianPlan> {
+        match &self.kind {
+            DesignKind::Bayesian(b) => Some(b),
+            DesignKind::Fixed
+            | DesignKind::GroupSequential(_)
+            | DesignKind::AdaptiveEnrichment(..) => None,
         }
     }
 
@@ -221,7 +235,7 @@ impl Design {
     pub fn adaptation(&self) -> Option<&AdaptationPlan> {
         match &self.kind {
             DesignKind::AdaptiveEnrichment(_, a) => Some(a),
-            DesignKind::Fixed | DesignKind::GroupSequential(_) => None,
+            DesignKind::Fixed | DesignKind::GroupSequential(_) | DesignKind::Bayesian(_) => None,
         }
     }
 

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use crate::model::adaptation;
+use crate::model::bayesian::{self, BayesianPlan};
 use crate::model::design::checks::{check_name, lookup};
 use crate::model::design::{
     Analysis, Cost, Design, DesignKind, EndpointModel, Hypothesis, MAX_ENDOTYPES, arms, population,
@@ -13,7 +14,9 @@ use crate::model::design::{
 use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
-use crate::model::vocabulary::{Better, Sidedness};
+use crate::model::vocabulary::{
+    Better, EndpointKind, Procedure, Randomisation, Sidedness, TestKind,
+};
 use crate::model::{continuous, kind_keys, ordinal};
 
 impl TryFrom<RawScenario> for Design {
@@ -36,7 +39,7 @@ impl TryFrom<RawScenario> for Design {
         let arms = arms::arms(&raw, &labels, eligible, &treatment_names, &mut warnings)?;
         let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
 
-        let (control, analysis) = analysis(&raw.analysis, &labels, eligible, &arm_names)?;
+        let (control, analysis, bayesian) = decisions(&raw, &labels, eligible, &arm_names)?;
         let sequential = sequential_plan(&raw, survival.as_ref())?;
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
@@ -65,7 +68,10 @@ impl TryFrom<RawScenario> for Design {
             eligible: population.eligible,
             sample_size: raw.enrollment.sample_size,
             dropout: raw.enrollment.dropout,
-            randomisation: raw.enrollment.randomisation,
+            randomisation: match &bayesian {
+                None => raw.enrollment.randomisation.unwrap_or_default(),
+                Some(_) => Randomisation::Simple,
+            },
             event,
             better: raw.endpoint.better,
             treatments,
@@ -86,15 +92,78 @@ impl TryFrom<RawScenario> for Design {
                 (None, None, Some(m)) => EndpointModel::Ordinal(m),
                 (None, None, None) => EndpointModel::Binary,
             },
-            kind: match (sequential, adaptation) {
-                (None, None) => DesignKind::Fixed,
-                (Some(p), None) => DesignKind::GroupSequential(p),
-                (Some(p), Some(a)) => DesignKind::AdaptiveEnrichment(p, a),
-                (None, Some(_)) => unreachable!("[adaptation] is refused without [sequential]"),
+            kind: match (sequential, adaptation, bayesian) {
+                (None, None, Some(b)) => DesignKind::Bayesian(b),
+                (_, _, Some(_)) => unreachable!("[bayesian] is refused with [sequential]"),
+                (None, None, None) => DesignKind::Fixed,
+                (Some(p), None, None) => DesignKind::GroupSequential(p),
+                (Some(p), Some(a), None) => DesignKind::AdaptiveEnrichment(p, a),
+                (None, Some(_), None) => {
+                    unreachable!("[adaptation] is refused without [sequential]")
+                }
             },
             accrual,
         })
     }
+}
+
+/// How the trial decides: `[analysis]` (the control arm, its index in `arm_names`, and the
+/// analysis), or `[bayesian]` (its plan; the control is its common control, or the first arm
+/// when it has none, and the analysis is unused).
+fn decisions(
+    raw: &RawScenario,
+    labels: &[String],
+    eligible: &[usize],
+    arm_names: &[String],
+) -> Result<(usize, Analysis, Option<BayesianPlan>), InvalidKey> {
+    let Some(b) = &raw.bayesian else {
+        let an = raw.analysis.as_ref().ok_or_else(|| {
+            InvalidKey::new(
+                "analysis",
+                "missing table [analysis] (the control arm and the test), or [bayesian] for a \
+                 Bayesian adaptive design",
+            )
+        })?;
+        let (control, analysis) = analysis(an, labels, eligible, arm_names)?;
+        return Ok((control, analysis, None));
+    };
+    let refuse = |key: &str, why: &str| Err(InvalidKey::new(key, why));
+    if raw.analysis.is_some() {
+        return refuse(
+            "analysis",
+            "a Bayesian design decides by its [bayesian] rules: remove [analysis] (no \
+             frequentist test is run on Bayesian trials)",
+        );
+    }
+    if raw.sequential.is_some() || raw.adaptation.is_some() {
+        return refuse(
+            "sequential",
+            "a Bayesian design's looks are bayesian.looks: remove [sequential] and [adaptation]",
+        );
+    }
+    if raw.endpoint.kind != EndpointKind::Binary {
+        return refuse(
+            "bayesian",
+            "Bayesian adaptive designs are built for binary endpoints so far (Beta posteriors); \
+             set endpoint.kind = \"binary\"",
+        );
+    }
+    if raw.enrollment.randomisation == Some(Randomisation::Block) {
+        return refuse(
+            "enrollment.randomisation",
+            "a Bayesian design randomises each patient with the current allocation \
+             probabilities (as adaptr): use \"simple\" or leave the key out",
+        );
+    }
+    let plan = bayesian::plan(b, &raw.arm, raw.enrollment.sample_size)?;
+    let analysis = Analysis {
+        test: TestKind::ChiSquare,
+        alpha: 0.05,
+        sidedness: Sidedness::TwoSided,
+        hypotheses: Vec::new(),
+        multiplicity: Procedure::default(),
+    };
+    Ok((plan.control.unwrap_or(0), analysis, Some(plan)))
 }
 
 /// The `[analysis]` table: the control arm (its index in `arm_names`) and the analysis.

@@ -1,0 +1,165 @@
+//! The posterior evidence at one adaptive analysis: each arm's Beta posterior from its counts,
+//! and the probabilities the rules read, exact or from draws. Mirrors when adaptr draws: a
+//! `refresh` is a call of its `fun_draws` over the active arms (exact mode: nothing to draw),
+//! and every probability and estimate in between reads the same draws.
+
+use rand::Rng;
+
+use crate::model::bayesian::PosteriorMode;
+use crate::stats::beta_posterior::{BetaPosterior, Draws, Exact};
+
+pub struct Evidence {
+    mode: PosteriorMode,
+    prior: (f64, f64),
+    /// Probabilities are computed on 1 - p when lower is better (a reflected posterior).
+    reflect: bool,
+    /// Each arm's posterior from its counts at the last refresh, in the design's orientation.
+    oriented: Vec<BetaPosterior>,
+    /// Draws mode: the draws of the arms in `columns` (arm indices), in that order.
+    draws: Draws,
+    columns: Vec<usize>,
+    picked: Vec<BetaPosterior>,
+    median_scratch: Vec<f64>,
+    /// 0..arms: the draws' columns by position.
+    positions: Vec<usize>,
+}
+
+impl Evidence {
+    pub fn new(mode: PosteriorMode, prior: (f64, f64), reflect: bool, arms: usize) -> Evidence {
+        Evidence {
+            mode,
+            prior,
+            reflect,
+            oriented: vec![BetaPosterior::new(1.0, 1.0); arms],
+            draws: Draws::new(match mode {
+                PosteriorMode::Exact => 0,
+                PosteriorMode::Draws(n) => n,
+            }),
+            columns: Vec::with_capacity(arms),
+            picked: Vec::with_capacity(arms),
+            median_scratch: Vec::new(),
+            positions: (0..arms).collect(),
+        }
+    }
+
+    fn posterior(&self, n: u64, events: u64) -> BetaPosterior {
+        let p = BetaPosterior::new(
+            self.prior.0 + events as f64,
+            self.prior.1 + (n - events) as f64,
+        );
+        if self.reflect { p.reflected() } else { p }
+    }
+
+    /// The posteriors of the `active` arms from their evaluable patients `n` and `events`
+    /// (indexed by arm), and in draws mode fresh draws of them.
+    pub fn refresh<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        active: &[usize],
+        n: &[u64],
+        events: &[u64],
+    ) {
+        for &a in active {
+            self.oriented[a] = self.posterior(n[a], events[a]);
+        }
+        self.columns.clear();
+        self.columns.extend_from_slice(active);
+        if let PosteriorMode::Draws(_) = self.mode {
+            self.picked.clear();
+            self.picked.extend(active.iter().map(|&a| self.oriented[a]));
+            self.draws.draw(rng, &self.picked);
+        }
+    }
+
+    fn column(&self, arm: usize) -> usize {
+        self.columns
+            .iter()
+            .position(|&a| a == arm)
+            .expect("the arm was drawn at the last refresh")
+    }
+
+    /// P(best) of each arm of the last refresh, in its order.
+    pub fn probs_best(&mut self, out: &mut Vec<f64>) {
+        match self.mode {
+            PosteriorMode::Exact => {
+                self.picked.clear();
+                self.picked
+                    .extend(self.columns.iter().map(|&a| self.oriented[a]));
+                Exact::probs_best(&self.picked, out);
+            }
+            PosteriorMode::Draws(_) => {
+                let all = &self.positions[..self.columns.len()];
+                self.draws.probs_best(all, out);
+            }
+        }
+    }
+
+    /// The arms of the last refresh.
+    pub fn arms(&self) -> &[usize] {
+        &self.columns
+    }
+
+    pub fn better(&self, arm: usize, control: usize) -> f64 {
+        match self.mode {
+            PosteriorMode::Exact => {
+                Exact::prob_better(&self.oriented[arm], &self.oriented[control])
+            }
+            PosteriorMode::Draws(_) => self
+                .draws
+                .prob_better(self.column(arm), self.column(control)),
+        }
+    }
+
+    pub fn equivalent(&self, arm: usize, control: usize, d: f64) -> f64 {
+        match self.mode {
+            PosteriorMode::Exact => {
+                Exact::prob_equivalent(&self.oriented[arm], &self.oriented[control], d)
+            }
+            PosteriorMode::Draws(_) => {
+                self.draws
+                    .prob_equivalent(self.column(arm), self.column(control), d)
+            }
+        }
+    }
+
+    pub fn futile(&self, arm: usize, control: usize, d: f64) -> f64 {
+        match self.mode {
+            PosteriorMode::Exact => {
+                Exact::prob_futile(&self.oriented[arm], &self.oriented[control], d)
+            }
+            PosteriorMode::Draws(_) => {
+                self.draws
+                    .prob_futile(self.column(arm), self.column(control), d)
+            }
+        }
+    }
+
+    /// P(max - min < d) over the arms of the last refresh.
+    pub fn all_equivalent(&mut self, d: f64) -> f64 {
+        match self.mode {
+            PosteriorMode::Exact => {
+                self.picked.clear();
+                self.picked
+                    .extend(self.columns.iter().map(|&a| self.oriented[a]));
+                Exact::prob_all_equivalent(&self.picked, d)
+            }
+            PosteriorMode::Draws(_) => {
+                let all = &self.positions[..self.columns.len()];
+                self.draws.prob_all_equivalent(all, d)
+            }
+        }
+    }
+
+    /// The arm's estimate on the probability scale: its posterior median (adaptr's binary
+    /// default, `robust = TRUE`), exact or of its draws.
+    pub fn estimate(&mut self, arm: usize) -> f64 {
+        let m = match self.mode {
+            PosteriorMode::Exact => self.oriented[arm].median(),
+            PosteriorMode::Draws(_) => {
+                let c = self.column(arm);
+                self.draws.median(c, &mut self.median_scratch)
+            }
+        };
+        if self.reflect { 1.0 - m } else { m }
+    }
+}
