@@ -6,6 +6,7 @@
 mod common;
 mod oracle;
 
+mod bayesian;
 mod check;
 mod classify;
 mod cli;

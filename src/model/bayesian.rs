@@ -87,6 +87,14 @@ pub enum SelectStrategy {
     ListOrBest,
 }
 
+impl BayesianPlan {
+    /// Whether patients are randomised ahead of their outcome (adaptr then estimates from all
+    /// randomised patients at the end: `final_ests = TRUE`).
+    pub fn has_pipeline(&self) -> bool {
+        self.randomised != self.looks
+    }
+}
+
 impl SelectStrategy {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -110,6 +118,9 @@ pub struct RawBayesian {
     pub looks: Option<Vec<u64>>,
     /// Or an analysis after every this many patients (the last at `enrollment.sample_size`).
     pub look_every: Option<u64>,
+    /// Patients randomised by each analysis (the pipeline of those awaiting their outcome),
+    /// at least `looks`; the last is `enrollment.sample_size`.
+    pub randomised_at_looks: Option<Vec<u64>>,
     pub prior: Option<RawPrior>,
     #[serde(default)]
     pub posterior: RawPosterior,
@@ -187,9 +198,11 @@ pub struct Allocation {
 /// A validated Bayesian adaptive design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BayesianPlan {
-    /// Patients with outcome data at each adaptive analysis: strictly increasing, the last the
-    /// maximum sample size.
+    /// Patients with outcome data at each adaptive analysis: strictly increasing.
     pub looks: Vec<u64>,
+    /// Patients randomised by each analysis: at least `looks`, non-decreasing, the last the
+    /// maximum sample size (`looks` itself without a pipeline).
+    pub randomised: Vec<u64>,
     /// Beta(alpha, beta) prior of every arm's event probability.
     pub prior: (f64, f64),
     pub posterior: PosteriorMode,
@@ -288,17 +301,50 @@ fn looks(raw: &RawBayesian, sample_size: u64) -> Result<Vec<u64>, InvalidKey> {
             format!("expected strictly increasing numbers of patients > 0, found {looks:?}"),
         ));
     }
-    let last = *looks.last().expect("non-empty");
+    Ok(looks)
+}
+
+/// Patients randomised by each analysis, checked against the looks and the sample size.
+fn randomised(raw: &RawBayesian, looks: &[u64], sample_size: u64) -> Result<Vec<u64>, InvalidKey> {
+    let (key, randomised) = match &raw.randomised_at_looks {
+        None => ("looks", looks.to_vec()),
+        Some(r) => ("randomised_at_looks", r.clone()),
+    };
+    if randomised.len() != looks.len() {
+        return Err(err(
+            key,
+            format!(
+                "expected one number per analysis ({}), found {}",
+                looks.len(),
+                randomised.len()
+            ),
+        ));
+    }
+    if let Some((r, l)) = randomised.iter().zip(looks).find(|(r, l)| r < l) {
+        return Err(err(
+            key,
+            format!(
+                "patients randomised by an analysis cannot be fewer than those with outcome data: {r} < {l}"
+            ),
+        ));
+    }
+    if randomised.windows(2).any(|w| w[1] < w[0]) {
+        return Err(err(
+            key,
+            format!("expected non-decreasing numbers, found {randomised:?}"),
+        ));
+    }
+    let last = *randomised.last().expect("non-empty");
     if last != sample_size {
         return Err(err(
-            "looks",
+            key,
             format!(
-                "the last analysis is at the maximum sample size: expected {sample_size} \
+                "the last analysis has randomised the maximum sample size: expected {sample_size} \
                  (enrollment.sample_size), found {last}"
             ),
         ));
     }
-    Ok(looks)
+    Ok(randomised)
 }
 
 fn threshold(
@@ -343,6 +389,7 @@ pub fn plan(
         ));
     }
     let looks = looks(raw, sample_size)?;
+    let randomised = randomised(raw, &looks, sample_size)?;
     let n_looks = looks.len();
     let prior = match &raw.prior {
         None => (1.0, 1.0),
@@ -480,6 +527,7 @@ pub fn plan(
     }
     Ok(BayesianPlan {
         looks,
+        randomised,
         prior,
         posterior,
         control,

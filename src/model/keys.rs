@@ -157,6 +157,7 @@ const TABLES: [(&str, Shape, &[&str]); 21] = [
         &[
             "looks",
             "look_every",
+            "randomised_at_looks",
             "prior",
             "posterior",
             "n_draws",

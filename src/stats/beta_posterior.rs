@@ -25,6 +25,13 @@ use statrs::function::beta::{beta_reg, ln_beta};
 /// Mass of a posterior left outside its `tails` (each side).
 const TAIL: f64 = 1e-15;
 
+/// sqrt(2 ln(1 / TAIL)) rounded up: how many sub-Gaussian proxy SDs hold all but `TAIL`.
+const SUB_GAUSSIAN_REACH: f64 = 8.32;
+
+/// Panels are this many of the smallest posterior standard deviation wide (the tests agree
+/// with 30-digit quadrature to 2e-13 at 0.5, 1 and 2).
+const PANEL_SDS: f64 = 1.0;
+
 /// 10-point Gauss-Legendre on [-1, 1]: nodes (positive half) and weights.
 const GL_NODES: [f64; 5] = [
     0.148_874_338_981_631_2,
@@ -123,10 +130,15 @@ impl BetaPosterior {
         x
     }
 
-    /// (lo, hi): the posterior has mass below `TAIL` under lo and above hi. Found by bisection
-    /// of the CDF to a 64th of a standard deviation (the quadrature only needs to cover them).
+    /// (lo, hi): the posterior has mass below `TAIL` under lo and above hi. A Beta(a, b) is
+    /// sub-Gaussian with variance proxy 1 / (4 (a + b + 1)) (Marchal and Arbel 2017), so
+    /// mean -+ 8.32 proxy SDs bound it (exp(-8.32^2 / 2) < 1e-15); bisection of the CDF then
+    /// narrows that to a quarter of a standard deviation (the quadrature only needs to cover
+    /// the mass, and a bound a little wide costs a panel).
     pub fn tails(&self) -> (f64, f64) {
-        let step = self.sd() / 64.0;
+        let step = self.sd() / 4.0;
+        let proxy = 0.5 / (self.a + self.b + 1.0).sqrt();
+        let reach = SUB_GAUSSIAN_REACH * proxy;
         let search = |mut inside: f64, mut outside: f64, negligible: &dyn Fn(f64) -> bool| {
             if !negligible(outside) {
                 return outside;
@@ -142,8 +154,8 @@ impl BetaPosterior {
             outside
         };
         let m = self.mean();
-        let lo = search(m, 0.0, &|x| self.cdf(x) < TAIL);
-        let hi = search(m, 1.0, &|x| 1.0 - self.cdf(x) < TAIL);
+        let lo = search(m, (m - reach).max(0.0), &|x| self.cdf(x) < TAIL);
+        let hi = search(m, (m + reach).min(1.0), &|x| 1.0 - self.cdf(x) < TAIL);
         (lo, hi)
     }
 }
@@ -187,7 +199,7 @@ const MAX_TERMS: f64 = 100_000.0;
 /// (a_x + i)(b_y + i) / ((a_x + b_x + b_y + i)(1 + i)). Of the four equivalent forms (the
 /// complement, and the reflected posteriors) the one with the fewest terms is summed. `None`:
 /// a parameter is not whole, or every form is too long.
-fn closed_form_better(y: &BetaPosterior, x: &BetaPosterior) -> Option<f64> {
+pub fn closed_form_better(y: &BetaPosterior, x: &BetaPosterior) -> Option<f64> {
     let whole = |v: f64| v.fract() == 0.0;
     if !(whole(y.a) && whole(y.b) && whole(x.a) && whole(x.b)) {
         return None;
@@ -219,12 +231,38 @@ fn closed_form_better(y: &BetaPosterior, x: &BetaPosterior) -> Option<f64> {
     Some(if complement { 1.0 - p } else { p })
 }
 
+/// A posterior with its `tails`, as the quadratures need it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounded {
+    pub post: BetaPosterior,
+    pub lo: f64,
+    pub hi: f64,
+    pub sd: f64,
+}
+
+impl Bounded {
+    pub fn new(post: BetaPosterior) -> Bounded {
+        let (lo, hi) = post.tails();
+        Bounded {
+            post,
+            lo,
+            hi,
+            sd: post.sd(),
+        }
+    }
+}
+
+fn narrowest(arms: &[Bounded]) -> f64 {
+    PANEL_SDS * arms.iter().map(|b| b.sd).fold(f64::INFINITY, f64::min)
+}
+
 /// Exact posterior probabilities of posteriors in "higher is better" orientation.
 pub struct Exact;
 
 impl Exact {
-    /// P(arm i has the highest p) for each i of `arms` (ties have probability 0).
-    pub fn probs_best(arms: &[BetaPosterior], out: &mut Vec<f64>) {
+    /// P(arm i has the highest p) for each i of `arms` (ties have probability 0); the last is
+    /// one minus the others.
+    pub fn probs_best(arms: &[Bounded], out: &mut Vec<f64>) {
         out.clear();
         if arms.len() == 1 {
             out.push(1.0);
@@ -235,81 +273,64 @@ impl Exact {
             out.extend([1.0 - second, second]);
             return;
         }
-        let tails: Vec<(f64, f64)> = arms.iter().map(BetaPosterior::tails).collect();
-        let width = 0.5
-            * arms
-                .iter()
-                .map(BetaPosterior::sd)
-                .fold(f64::INFINITY, f64::min);
-        for (i, arm) in arms.iter().enumerate() {
-            // Below every other arm's lower tail the product of their CDFs is negligible.
-            let lo = tails.iter().map(|t| t.0).fold(0.0, f64::max);
-            let p = integrate(lo, tails[i].1, width, |x| {
-                let mut v = arm.pdf(x);
+        let width = narrowest(arms);
+        // Below every other arm's lower tail the product of their CDFs is negligible.
+        let lo = arms.iter().map(|b| b.lo).fold(0.0, f64::max);
+        for (i, arm) in arms.iter().enumerate().take(arms.len() - 1) {
+            let p = integrate(lo, arm.hi, width, |x| {
+                let mut v = arm.post.pdf(x);
                 for (j, other) in arms.iter().enumerate() {
                     if j != i {
-                        v *= other.cdf(x);
+                        v *= other.post.cdf(x);
                     }
                 }
                 v
             });
             out.push(p.clamp(0.0, 1.0));
         }
+        let rest: f64 = out.iter().sum();
+        out.push((1.0 - rest).clamp(0.0, 1.0));
     }
 
     /// P(p_arm > p_control): by the closed-form sum when the parameters are whole numbers,
     /// else by quadrature.
-    pub fn prob_better(arm: &BetaPosterior, control: &BetaPosterior) -> f64 {
-        closed_form_better(arm, control).unwrap_or_else(|| quadrature_better(arm, control))
+    pub fn prob_better(arm: &Bounded, control: &Bounded) -> f64 {
+        closed_form_better(&arm.post, &control.post)
+            .unwrap_or_else(|| quadrature_better(arm, control))
     }
-}
 
-/// P(p_arm > p_control) by quadrature.
-fn quadrature_better(arm: &BetaPosterior, control: &BetaPosterior) -> f64 {
-    let (lo_a, hi_a) = arm.tails();
-    let (lo_c, _) = control.tails();
-    let width = 0.5 * arm.sd().min(control.sd());
-    integrate(lo_a.max(lo_c), hi_a, width, |x| arm.pdf(x) * control.cdf(x)).clamp(0.0, 1.0)
-}
-
-impl Exact {
     /// P(|p_arm - p_control| < d).
-    pub fn prob_equivalent(arm: &BetaPosterior, control: &BetaPosterior, d: f64) -> f64 {
-        let (lo_a, hi_a) = arm.tails();
-        let (lo_c, hi_c) = control.tails();
-        let width = 0.5 * arm.sd().min(control.sd());
-        let (lo, hi) = (lo_c.max(lo_a - d), hi_c.min(hi_a + d));
+    pub fn prob_equivalent(arm: &Bounded, control: &Bounded, d: f64) -> f64 {
+        let width = narrowest(&[*arm, *control]);
+        let (lo, hi) = (control.lo.max(arm.lo - d), control.hi.min(arm.hi + d));
         integrate(lo, hi, width, |y| {
-            control.pdf(y) * (arm.cdf(y + d) - arm.cdf(y - d))
+            control.post.pdf(y) * (arm.post.cdf(y + d) - arm.post.cdf(y - d))
         })
         .clamp(0.0, 1.0)
     }
 
     /// P(p_arm - p_control < d): the arm improves on control by less than d (futility).
-    pub fn prob_futile(arm: &BetaPosterior, control: &BetaPosterior, d: f64) -> f64 {
-        let (lo_c, hi_c) = control.tails();
-        let width = 0.5 * arm.sd().min(control.sd());
-        integrate(lo_c, hi_c, width, |y| control.pdf(y) * arm.cdf(y + d)).clamp(0.0, 1.0)
+    pub fn prob_futile(arm: &Bounded, control: &Bounded, d: f64) -> f64 {
+        let width = narrowest(&[*arm, *control]);
+        integrate(control.lo, control.hi, width, |y| {
+            control.post.pdf(y) * arm.post.cdf(y + d)
+        })
+        .clamp(0.0, 1.0)
     }
 
     /// P(max p - min p < d) over `arms`: the sum over i of P(arm i is the lowest and every
     /// other lies within d above it).
-    pub fn prob_all_equivalent(arms: &[BetaPosterior], d: f64) -> f64 {
-        let tails: Vec<(f64, f64)> = arms.iter().map(BetaPosterior::tails).collect();
-        let width = 0.5
-            * arms
-                .iter()
-                .map(BetaPosterior::sd)
-                .fold(f64::INFINITY, f64::min);
+    pub fn prob_all_equivalent(arms: &[Bounded], d: f64) -> f64 {
+        let width = narrowest(arms);
         let mut total = 0.0;
         for (i, arm) in arms.iter().enumerate() {
-            let lo = tails.iter().map(|t| t.0 - d).fold(tails[i].0, f64::max);
-            let hi = tails.iter().map(|t| t.1).fold(tails[i].1, f64::min);
+            let lo = arms.iter().map(|b| b.lo - d).fold(arm.lo, f64::max);
+            let hi = arms.iter().map(|b| b.hi).fold(arm.hi, f64::min);
             total += integrate(lo, hi, width, |x| {
-                let mut v = arm.pdf(x);
+                let mut v = arm.post.pdf(x);
                 for (j, other) in arms.iter().enumerate() {
                     if j != i {
-                        v *= other.cdf(x + d) - other.cdf(x);
+                        v *= other.post.cdf(x + d) - other.post.cdf(x);
                     }
                 }
                 v
@@ -317,6 +338,15 @@ impl Exact {
         }
         total.clamp(0.0, 1.0)
     }
+}
+
+/// P(p_arm > p_control) by quadrature.
+fn quadrature_better(arm: &Bounded, control: &Bounded) -> f64 {
+    let width = narrowest(&[*arm, *control]);
+    integrate(arm.lo.max(control.lo), arm.hi, width, |x| {
+        arm.post.pdf(x) * control.post.cdf(x)
+    })
+    .clamp(0.0, 1.0)
 }
 
 /// Posterior draws of several arms, as adaptr's `fun_draws` returns them: `n` draws per arm,
@@ -473,8 +503,8 @@ mod tests {
             (1, 400, 3, 398),
             (900, 101, 880, 121),
         ] {
-            let a = BetaPosterior::new(f64::from(aa), f64::from(ba));
-            let b = BetaPosterior::new(f64::from(ab), f64::from(bb));
+            let a = Bounded::new(BetaPosterior::new(f64::from(aa), f64::from(ba)));
+            let b = Bounded::new(BetaPosterior::new(f64::from(ab), f64::from(bb)));
             let exact = closed_form_b_beats_a(aa, ba, ab, bb);
             let q = Exact::prob_better(&b, &a);
             assert!(
@@ -510,9 +540,9 @@ mod tests {
     #[test]
     fn three_arm_probabilities_match_30_digit_quadrature() {
         let arms = [
-            BetaPosterior::new(13.0, 88.0),
-            BetaPosterior::new(21.0, 80.0),
-            BetaPosterior::new(17.0, 84.0),
+            Bounded::new(BetaPosterior::new(13.0, 88.0)),
+            Bounded::new(BetaPosterior::new(21.0, 80.0)),
+            Bounded::new(BetaPosterior::new(17.0, 84.0)),
         ];
         let mut best = Vec::new();
         Exact::probs_best(&arms, &mut best);
@@ -541,10 +571,31 @@ mod tests {
     #[test]
     fn prob_better_of_fractional_parameters_matches_30_digit_quadrature() {
         let p = Exact::prob_better(
-            &BetaPosterior::new(21.5, 80.5),
-            &BetaPosterior::new(13.5, 88.5),
+            &Bounded::new(BetaPosterior::new(21.5, 80.5)),
+            &Bounded::new(BetaPosterior::new(13.5, 88.5)),
         );
         assert!((p - 0.934_173_216_127_594_652_7).abs() < 1e-10, "{p}");
+    }
+
+    /// Skewed posteriors near 0 (few events), where a normal bound of the tails would fail.
+    /// References: the mpmath code above with `arms = [(2, 300), (5, 290), (1, 310)]`,
+    /// breakpoints [0, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 1] and d = 0.01.
+    #[test]
+    fn skewed_posteriors_match_30_digit_quadrature() {
+        let arms = [(2.0, 300.0), (5.0, 290.0), (1.0, 310.0)]
+            .map(|(a, b)| Bounded::new(BetaPosterior::new(a, b)));
+        let mut best = Vec::new();
+        Exact::probs_best(&arms, &mut best);
+        let reference = [
+            0.099_026_420_493_950_217_5,
+            0.879_809_031_766_865_659_5,
+            0.021_164_547_739_184_122_9,
+        ];
+        for (b, r) in best.iter().zip(reference) {
+            assert!((b - r).abs() < 1e-9, "{best:?}");
+        }
+        let e = Exact::prob_all_equivalent(&arms, 0.01);
+        assert!((e - 0.270_606_977_148_801_185_6).abs() < 1e-9, "{e}");
     }
 
     #[test]
@@ -560,8 +611,8 @@ mod tests {
     fn reflection_swaps_orientation() {
         let a = BetaPosterior::new(5.0, 20.0);
         let c = BetaPosterior::new(9.0, 16.0);
-        let up = Exact::prob_better(&a, &c);
-        let down = Exact::prob_better(&c.reflected(), &a.reflected());
+        let up = Exact::prob_better(&Bounded::new(a), &Bounded::new(c));
+        let down = Exact::prob_better(&Bounded::new(c.reflected()), &Bounded::new(a.reflected()));
         assert!((up - down).abs() < 1e-12);
     }
 
@@ -574,23 +625,24 @@ mod tests {
             BetaPosterior::new(21.0, 80.0),
             BetaPosterior::new(17.0, 84.0),
         ];
+        let bounded = arms.map(Bounded::new);
         let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
         let n = 200_000;
         let mut draws = Draws::new(n);
         draws.draw(&mut rng, &arms);
         let (mut exact, mut drawn) = (Vec::new(), Vec::new());
-        Exact::probs_best(&arms, &mut exact);
+        Exact::probs_best(&bounded, &mut exact);
         draws.probs_best(&[0, 1, 2], &mut drawn);
         let close = |e: f64, d: f64| (e - d).abs() < 4.0 * (e * (1.0 - e) / n as f64).sqrt();
         for (e, d) in exact.iter().zip(&drawn) {
             assert!(close(*e, *d), "{exact:?} {drawn:?}");
         }
         assert!(close(
-            Exact::prob_futile(&arms[1], &arms[0], 0.05),
+            Exact::prob_futile(&bounded[1], &bounded[0], 0.05),
             draws.prob_futile(1, 0, 0.05)
         ));
         assert!(close(
-            Exact::prob_all_equivalent(&arms, 0.05),
+            Exact::prob_all_equivalent(&bounded, 0.05),
             draws.prob_all_equivalent(&[0, 1, 2], 0.05)
         ));
         let mut scratch = Vec::new();

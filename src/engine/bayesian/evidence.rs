@@ -6,7 +6,7 @@
 use rand::Rng;
 
 use crate::model::bayesian::PosteriorMode;
-use crate::stats::beta_posterior::{BetaPosterior, Draws, Exact};
+use crate::stats::beta_posterior::{BetaPosterior, Bounded, Draws, Exact, closed_form_better};
 
 pub struct Evidence {
     mode: PosteriorMode,
@@ -15,6 +15,9 @@ pub struct Evidence {
     reflect: bool,
     /// Each arm's posterior from its counts at the last refresh, in the design's orientation.
     oriented: Vec<BetaPosterior>,
+    /// Exact mode: the same with its tails, once a quadrature has needed them.
+    bounded: Vec<Option<Bounded>>,
+    chosen: Vec<Bounded>,
     /// Draws mode: the draws of the arms in `columns` (arm indices), in that order.
     draws: Draws,
     columns: Vec<usize>,
@@ -31,6 +34,8 @@ impl Evidence {
             prior,
             reflect,
             oriented: vec![BetaPosterior::new(1.0, 1.0); arms],
+            bounded: vec![None; arms],
+            chosen: Vec::with_capacity(arms),
             draws: Draws::new(match mode {
                 PosteriorMode::Exact => 0,
                 PosteriorMode::Draws(n) => n,
@@ -60,7 +65,11 @@ impl Evidence {
         events: &[u64],
     ) {
         for &a in active {
-            self.oriented[a] = self.posterior(n[a], events[a]);
+            let p = self.posterior(n[a], events[a]);
+            if self.oriented[a] != p {
+                self.oriented[a] = p;
+                self.bounded[a] = None;
+            }
         }
         self.columns.clear();
         self.columns.extend_from_slice(active);
@@ -78,14 +87,26 @@ impl Evidence {
             .expect("the arm was drawn at the last refresh")
     }
 
+    /// Arm `a`'s posterior with its tails (computed once per change of its counts).
+    fn bounded(&mut self, a: usize) -> Bounded {
+        *self.bounded[a].get_or_insert_with(|| Bounded::new(self.oriented[a]))
+    }
+
+    /// The arms of the last refresh, bounded, into `chosen`.
+    fn choose_all(&mut self) {
+        self.chosen.clear();
+        for i in 0..self.columns.len() {
+            let b = self.bounded(self.columns[i]);
+            self.chosen.push(b);
+        }
+    }
+
     /// P(best) of each arm of the last refresh, in its order.
     pub fn probs_best(&mut self, out: &mut Vec<f64>) {
         match self.mode {
             PosteriorMode::Exact => {
-                self.picked.clear();
-                self.picked
-                    .extend(self.columns.iter().map(|&a| self.oriented[a]));
-                Exact::probs_best(&self.picked, out);
+                self.choose_all();
+                Exact::probs_best(&self.chosen, out);
             }
             PosteriorMode::Draws(_) => {
                 let all = &self.positions[..self.columns.len()];
@@ -99,10 +120,18 @@ impl Evidence {
         &self.columns
     }
 
-    pub fn better(&self, arm: usize, control: usize) -> f64 {
+    pub fn better(&mut self, arm: usize, control: usize) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
-                Exact::prob_better(&self.oriented[arm], &self.oriented[control])
+                // The closed form needs no tails: look them up only for the quadrature.
+                let (a, c) = (self.oriented[arm], self.oriented[control]);
+                match closed_form_better(&a, &c) {
+                    Some(p) => p,
+                    None => {
+                        let (a, c) = (self.bounded(arm), self.bounded(control));
+                        Exact::prob_better(&a, &c)
+                    }
+                }
             }
             PosteriorMode::Draws(_) => self
                 .draws
@@ -110,10 +139,11 @@ impl Evidence {
         }
     }
 
-    pub fn equivalent(&self, arm: usize, control: usize, d: f64) -> f64 {
+    pub fn equivalent(&mut self, arm: usize, control: usize, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
-                Exact::prob_equivalent(&self.oriented[arm], &self.oriented[control], d)
+                let (a, c) = (self.bounded(arm), self.bounded(control));
+                Exact::prob_equivalent(&a, &c, d)
             }
             PosteriorMode::Draws(_) => {
                 self.draws
@@ -122,10 +152,11 @@ impl Evidence {
         }
     }
 
-    pub fn futile(&self, arm: usize, control: usize, d: f64) -> f64 {
+    pub fn futile(&mut self, arm: usize, control: usize, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
-                Exact::prob_futile(&self.oriented[arm], &self.oriented[control], d)
+                let (a, c) = (self.bounded(arm), self.bounded(control));
+                Exact::prob_futile(&a, &c, d)
             }
             PosteriorMode::Draws(_) => {
                 self.draws
@@ -138,10 +169,8 @@ impl Evidence {
     pub fn all_equivalent(&mut self, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
-                self.picked.clear();
-                self.picked
-                    .extend(self.columns.iter().map(|&a| self.oriented[a]));
-                Exact::prob_all_equivalent(&self.picked, d)
+                self.choose_all();
+                Exact::prob_all_equivalent(&self.chosen, d)
             }
             PosteriorMode::Draws(_) => {
                 let all = &self.positions[..self.columns.len()];

@@ -167,7 +167,7 @@ pub fn metrics(
     b: &BayesianTally,
 ) -> Vec<Metric> {
     let mut out = vec![metric("n_summarised", trials as f64, f64::NAN)];
-    let size_of = |key: u64| plan.looks[(key >> EVENT_BITS) as usize] as f64;
+    let size_of = |key: u64| plan.randomised[(key >> EVENT_BITS) as usize] as f64;
     let events_of = |key: u64| (key & ((1 << EVENT_BITS) - 1)) as f64;
     sorted(b.ends.iter().map(|(&k, &c)| (size_of(k), c)).collect()).summary("size", &mut out);
     sorted(b.ends.iter().map(|(&k, &c)| (events_of(k), c)).collect()).summary("sum_ys", &mut out);
@@ -337,7 +337,7 @@ pub fn allocation_rows(plan: &BayesianPlan, b: &BayesianTally) -> Vec<Allocation
             let total: u64 = row.iter().sum();
             AllocationRow {
                 look: j + 1,
-                patients: plan.looks[j],
+                patients: plan.randomised[j],
                 trials: reaching[j],
                 share: row
                     .iter()
@@ -360,7 +360,7 @@ pub fn run_row(design: &Design, tally: &Tally, b: &BayesianTally, plan: &Bayesia
     let randomised: f64 = b
         .ends
         .iter()
-        .map(|(&k, &c)| plan.looks[(k >> EVENT_BITS) as usize] as f64 * c as f64)
+        .map(|(&k, &c)| plan.randomised[(k >> EVENT_BITS) as usize] as f64 * c as f64)
         .sum::<f64>()
         / n;
     let mean_screened = randomised + tally.mean_failures();

@@ -16,7 +16,7 @@ pub mod reallocate;
 pub mod select;
 
 use rand::Rng;
-use rand_distr::{Binomial, Distribution};
+use rand_distr::{Binomial, Distribution, Hypergeometric};
 
 use crate::engine::Endpoint;
 use crate::engine::bayesian::evidence::Evidence;
@@ -44,17 +44,18 @@ impl<'a> BayesianEndpoint<'a> {
         let DesignKind::Bayesian(plan) = &design.kind else {
             panic!("a Bayesian endpoint needs a Bayesian design");
         };
-        let bound = *plan.looks.last().expect("validated: at least one look");
-        let step = plan
-            .looks
-            .iter()
-            .scan(0, |prev, &n| {
-                let d = n - *prev;
-                *prev = n;
-                Some(d)
-            })
-            .max()
-            .unwrap_or(bound);
+        let largest_step = |v: &[u64]| {
+            v.iter()
+                .scan(0, |prev, &n| {
+                    let d = n - *prev;
+                    *prev = n;
+                    Some(d)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        // Outcomes are drawn per arm for at most one batch of randomised patients at a time.
+        let step = largest_step(&plan.randomised).max(largest_step(&plan.looks));
         BayesianEndpoint {
             design,
             plan,
@@ -72,10 +73,19 @@ impl<'a> BayesianEndpoint<'a> {
 /// One trial's state, reused from trial to trial.
 pub struct TrialState {
     evidence: Evidence,
-    /// Per arm: randomised, evaluable, events (all, as the analyses see them: no pipeline).
+    /// Per arm: randomised; evaluable and events among those followed up (what the analyses
+    /// see); and among all randomised, once the trial has ended (the pipeline's outcomes too).
     randomised: Vec<u64>,
     n: Vec<u64>,
     events: Vec<u64>,
+    n_all: Vec<u64>,
+    events_all: Vec<u64>,
+    /// Patients of each look's batch whose outcome is not yet known: `[look * arms + arm]`;
+    /// batches before `oldest` are all followed up.
+    unfollowed: Vec<u64>,
+    oldest: usize,
+    /// 0..arms.
+    every_arm: Vec<usize>,
     status: Vec<ArmStatus>,
     status_look: Vec<Option<u64>>,
     estimate: Vec<Option<f64>>,
@@ -110,6 +120,11 @@ impl TrialState {
             randomised: vec![0; k],
             n: vec![0; k],
             events: vec![0; k],
+            n_all: vec![0; k],
+            events_all: vec![0; k],
+            unfollowed: vec![0; k * plan.looks.len()],
+            oldest: 0,
+            every_arm: (0..k).collect(),
             status: vec![ArmStatus::Active; k],
             status_look: vec![None; k],
             estimate: vec![None; k],
@@ -137,6 +152,8 @@ impl TrialState {
         self.estimate.iter_mut().for_each(|s| *s = None);
         self.probs_best_last.iter_mut().for_each(|s| *s = None);
         self.allocated.iter_mut().for_each(|v| *v = 0);
+        self.unfollowed.iter_mut().for_each(|v| *v = 0);
+        self.oldest = 0;
         self.alloc.copy_from_slice(&plan.allocation.start);
         self.active.clear();
         self.active.extend(0..k);
@@ -310,7 +327,7 @@ fn record(
         });
         (err, te)
     });
-    let events: u64 = s.events.iter().sum();
+    let events: u64 = s.events_all.iter().sum();
     b.record(end, selected, &s.status, events, errors, &s.allocated);
 }
 
@@ -322,12 +339,14 @@ impl BayesianEndpoint<'_> {
         let mut control = plan.control;
         let mut check_eq = plan.equivalence.is_some();
         let mut check_fut = plan.futility.is_some();
-        let mut previous = 0;
+        let (mut randomised, mut followed_before) = (0, 0);
         let mut ending = Ending::Max;
         let mut stopped_at = plan.looks.len() - 1;
         for (look, &followed) in plan.looks.iter().enumerate() {
-            self.randomise(rng, s, look, followed - previous);
-            previous = followed;
+            self.randomise(rng, s, look, plan.randomised[look] - randomised);
+            randomised = plan.randomised[look];
+            self.follow(rng, s, followed - followed_before);
+            followed_before = followed;
             s.evidence.refresh(rng, &s.active, &s.n, &s.events);
             s.compute_probs_best();
             let stop = match control {
@@ -357,16 +376,89 @@ impl BayesianEndpoint<'_> {
         {
             s.status[c] = ArmStatus::Control;
         }
+        self.follow_up_all(rng, s);
+        if plan.has_pipeline() {
+            // adaptr's final analysis of all randomised patients (`final_ests = TRUE`): every
+            // arm's estimate from all its outcomes, pipeline included.
+            s.evidence
+                .refresh(rng, &s.every_arm, &s.n_all, &s.events_all);
+            for a in 0..s.n.len() {
+                s.estimate[a] = Some(s.evidence.estimate(a));
+            }
+        }
         TrialEnd {
             ending,
             look: stopped_at,
             followed: plan.looks[stopped_at],
-            randomised: plan.looks[stopped_at],
+            randomised: plan.randomised[stopped_at],
         }
     }
 
-    /// Randomises `n_new` patients over the active arms with the current allocation, and
-    /// draws their outcomes.
+    /// The outcomes of `m` more patients, the earliest randomised first: whole batches, and
+    /// of a batch taken in part a multivariate hypergeometric share of its arms (the order of
+    /// patients within a batch is exchangeable).
+    fn follow<R: Rng + ?Sized>(&self, rng: &mut R, s: &mut TrialState, mut m: u64) {
+        let k = s.n.len();
+        while m > 0 {
+            let b = s.oldest;
+            let row = b * k..(b + 1) * k;
+            let available: u64 = s.unfollowed[row.clone()].iter().sum();
+            if available == 0 {
+                s.oldest += 1;
+                continue;
+            }
+            let take = m.min(available);
+            let (mut population, mut left) = (available, take);
+            for a in 0..k {
+                let here = s.unfollowed[row.start + a];
+                let x = if take == available || here == population {
+                    here.min(left)
+                } else if left == 0 || here == 0 {
+                    0
+                } else {
+                    Hypergeometric::new(population, here, left)
+                        .expect("a valid hypergeometric")
+                        .sample(rng)
+                };
+                population -= here;
+                left -= x;
+                s.unfollowed[row.start + a] -= x;
+                let (n, e) = self.outcomes(rng, a, x);
+                s.n[a] += n;
+                s.events[a] += e;
+            }
+            m -= take;
+        }
+    }
+
+    /// Evaluable patients and events of `x` patients of arm `a` followed up.
+    fn outcomes<R: Rng + ?Sized>(&self, rng: &mut R, a: usize, x: u64) -> (u64, u64) {
+        let evaluable = match &self.evaluable {
+            Some(e) => e.sample(rng, x),
+            None => x,
+        };
+        (evaluable, self.events[a].sample(rng, evaluable))
+    }
+
+    /// Every arm's outcomes among all randomised: those followed up, and the pipeline's.
+    fn follow_up_all<R: Rng + ?Sized>(&self, rng: &mut R, s: &mut TrialState) {
+        let k = s.n.len();
+        s.n_all.copy_from_slice(&s.n);
+        s.events_all.copy_from_slice(&s.events);
+        for b in s.oldest..s.unfollowed.len() / k {
+            for a in 0..k {
+                let x = s.unfollowed[b * k + a];
+                if x > 0 {
+                    let (n, e) = self.outcomes(rng, a, x);
+                    s.n_all[a] += n;
+                    s.events_all[a] += e;
+                }
+            }
+        }
+    }
+
+    /// Randomises `n_new` patients over the active arms with the current allocation: look
+    /// `look`'s batch.
     fn randomise<R: Rng + ?Sized>(&self, rng: &mut R, s: &mut TrialState, look: usize, n_new: u64) {
         let n_arms = s.n.len();
         let mut left = n_new;
@@ -383,13 +475,8 @@ impl BayesianEndpoint<'_> {
             mass -= s.alloc[a];
             left -= k;
             s.allocated[look * n_arms + a] = k;
+            s.unfollowed[look * n_arms + a] = k;
             s.randomised[a] += k;
-            let evaluable = match &self.evaluable {
-                Some(e) => e.sample(rng, k),
-                None => k,
-            };
-            s.n[a] += evaluable;
-            s.events[a] += self.events[a].sample(rng, evaluable);
         }
     }
 

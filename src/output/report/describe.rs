@@ -2,6 +2,7 @@
 //! the classification matrix, the sequential plan, the adaptation and the time-to-event model.
 
 use crate::model::adaptation::Selection;
+use crate::model::bayesian::{BayesianPlan, ControlShare, PosteriorMode};
 use crate::model::continuous::ContinuousModel;
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal::{self, OrdinalModel};
@@ -582,6 +583,9 @@ fn binary_text(d: &Design) -> String {
         d.event, d.dropout
     );
     out += &per_arm(d, "risk");
+    if let Some(plan) = d.bayesian() {
+        return out + &bayesian_text(d, plan);
+    }
     out += &sequential_text(d);
     out += &adaptation_text(d);
     for a in d.comparisons() {
@@ -606,5 +610,104 @@ fn binary_text(d: &Design) -> String {
             d.true_mean[a] - d.true_mean[d.control],
         );
     }
+    out
+}
+
+/// A Bayesian design's rules, as adaptr's `print(trial_spec)` lists them.
+fn bayesian_text(d: &Design, plan: &BayesianPlan) -> String {
+    let list = |v: &[f64]| {
+        if v.windows(2).all(|w| w[0] == w[1]) {
+            format!("{}", v[0])
+        } else {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let looks: Vec<String> = plan.looks.iter().map(u64::to_string).collect();
+    let mut out = format!(
+        "  Bayesian adaptive design: {} analyses at {} patients with outcome data ({})\n",
+        plan.looks.len(),
+        looks.join(", "),
+        d.better.phrase()
+    );
+    out += &format!(
+        "  posterior: Beta({}, {}) prior per arm; probabilities {}\n",
+        plan.prior.0,
+        plan.prior.1,
+        match plan.posterior {
+            PosteriorMode::Exact => "exact (quadrature)".to_string(),
+            PosteriorMode::Draws(n) => format!("from {n} posterior draws per arm (as adaptr)"),
+        }
+    );
+    match plan.control {
+        Some(c) => out += &format!("  common control: {}\n", d.arms[c].name),
+        None => out += "  no common control: arms compared by P(best)\n",
+    }
+    out += &format!(
+        "  stopping: superiority > {}; inferiority < {}\n",
+        list(&plan.superiority),
+        list(&plan.inferiority)
+    );
+    if let Some(e) = &plan.equivalence {
+        out += &format!(
+            "  equivalence: P(|difference| < {}) > {}{}\n",
+            e.difference,
+            list(&e.probability),
+            if e.only_first {
+                " (first control only)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(f) = &plan.futility {
+        out += &format!(
+            "  futility: P(improvement over control < {}) > {}{}\n",
+            f.difference,
+            list(&f.probability),
+            if f.only_first {
+                " (first control only)"
+            } else {
+                ""
+            }
+        );
+    }
+    let al = &plan.allocation;
+    let start: Vec<String> = d
+        .arms
+        .iter()
+        .zip(&al.start)
+        .map(|(a, s)| format!("{} {:.4}", a.name, s))
+        .collect();
+    if al.adaptive {
+        out += &format!(
+            "  response-adaptive randomisation: P(best)^{}, start {}{}{}{}\n",
+            list(&al.soften_power),
+            start.join(", "),
+            al.min
+                .iter()
+                .flatten()
+                .next()
+                .map_or(String::new(), |m| format!(", min {m}")),
+            al.max
+                .iter()
+                .flatten()
+                .next()
+                .map_or(String::new(), |m| format!(", max {m}")),
+            match &al.control {
+                ControlShare::Free => String::new(),
+                ControlShare::Match => ", control matched to the best other arm".to_string(),
+                ControlShare::Fixed(v) => format!(", control share {:.4}", v[0]),
+            }
+        );
+    } else {
+        out += &format!("  fixed allocation: {}\n", start.join(", "));
+    }
+    out += &format!(
+        "  selection without a superior arm: {}\n",
+        plan.select.as_str()
+    );
     out
 }
