@@ -256,7 +256,8 @@ fn report_paragraph_is_current() {
     );
 }
 
-/// Power of each shipped scenario from its committed summary.csv (first comparison).
+/// Power of each shipped scenario from its committed summary.csv (first comparison; a
+/// Bayesian design: P(superiority declared) of its first arm that is not the control).
 fn committed_power() -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(root().join("results")).unwrap() {
@@ -264,11 +265,19 @@ fn committed_power() -> BTreeMap<String, f64> {
         if let Ok(text) = std::fs::read_to_string(&path) {
             let mut lines = text.lines();
             let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-            let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-            let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+            let col = |name: &str| header.iter().position(|h| *h == name);
+            let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+            let (row, power) = match (col("power"), col("role")) {
+                (Some(p), _) => (&rows[0], p),
+                (None, Some(role)) => (
+                    rows.iter().find(|r| r[role] == "arm").unwrap(),
+                    col("p_superior").unwrap(),
+                ),
+                (None, None) => panic!("{}: no power column", path.display()),
+            };
             out.insert(
-                row[col("scenario")].to_string(),
-                row[col("power")].parse().unwrap(),
+                row[col("scenario").unwrap()].to_string(),
+                row[power].parse().unwrap(),
             );
         }
     }

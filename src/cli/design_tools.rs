@@ -85,9 +85,24 @@ fn size_search(
     Ok(search)
 }
 
+/// Refuses a Bayesian design in a command built on frequentist power (size, sweep, compare,
+/// report): their searches and curves read the test's rejections.
+fn frequentist(d: &Design, command: &str) -> anyhow::Result<()> {
+    match d.bayesian() {
+        None => Ok(()),
+        Some(_) => Err(BadInput(format!(
+            "{}: `{command}` is not built for Bayesian adaptive designs ([bayesian]) yet; \
+             `endotrial run` simulates them (summary.csv, bayesian.csv, allocation.csv)",
+            d.name
+        ))
+        .into()),
+    }
+}
+
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
+    frequentist(d, "size")?;
     if d.survival().is_some_and(|m| m.is_event_driven()) {
         return Err(BadInput(format!(
             "{}: an event-driven design's power is set by endpoint.analysis_events, not by the sample size (which only has to be large enough to reach them): vary the events with `sweep --set endpoint.analysis_events=...`",
@@ -212,6 +227,7 @@ fn run_grid(
 pub(super) fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
     check_target(args.power)?;
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    frequentist(&scenario.design, "sweep")?;
     let points = crate::tools::sweep::grid(&scenario, &args.sets)?;
     let name = &scenario.design.name;
     let keys: Vec<String> = args.sets.iter().map(|s| s.key.clone()).collect();
@@ -319,6 +335,7 @@ fn power_by_size(
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
+    frequentist(d, "report")?;
     let dir = args.sim.out.join(&d.name);
     let searched = searched(d, args.hypothesis.as_deref())?;
     let (stated, search) =
@@ -416,6 +433,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     check_target(args.power)?;
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
+        frequentist(&s.design, "compare")?;
         s.override_simulation(args.sim.replicates, args.sim.seed)?;
     }
     super::writable_out(&args.sim.out)?;
