@@ -491,10 +491,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write '{}'", path.display()))
 }
 
+/// Each result file of a run by name, with its bytes (`None`: the run has no such file).
+type ResultFiles = [(&'static str, Option<Vec<u8>>); 7];
+
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
 /// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
 /// `[sequential]` (`None` otherwise).
-fn result_csvs(d: &Design, tally: &Tally) -> [(&'static str, Option<Vec<u8>>); 7] {
+fn result_csvs(d: &Design, tally: &Tally) -> ResultFiles {
     if let Some(files) = bayesian_csvs(d, tally) {
         return files;
     }
@@ -512,7 +515,7 @@ fn csvs_of(
     hypotheses: &[summary::HypothesisRow],
     (d, values): (&Design, &DesignValues),
     tally: &Tally,
-) -> [(&'static str, Option<Vec<u8>>); 7] {
+) -> ResultFiles {
     if let Some(files) = bayesian_csvs(d, tally) {
         return files;
     }
@@ -556,7 +559,7 @@ fn csvs_of(
 
 /// The result CSVs of a Bayesian design (`None`: another kind of design): summary.csv by arm,
 /// bayesian.csv (adaptr's metrics) and allocation.csv, in `check::RESULT_FILES` order.
-fn bayesian_csvs(d: &Design, tally: &Tally) -> Option<[(&'static str, Option<Vec<u8>>); 7]> {
+fn bayesian_csvs(d: &Design, tally: &Tally) -> Option<ResultFiles> {
     let (plan, b) = (d.bayesian()?, tally.bayesian()?);
     let arms = bayesian::metrics::arm_rows(d, plan, tally.trials, b);
     let run = bayesian::metrics::run_row(d, tally, b, plan);

@@ -273,13 +273,13 @@ impl Findings {
                 }
                 (Some(a), Some(b)) => (a, b),
             };
-            let old = SummaryTable::parse_keyed(&then, *key).map_err(|e| {
+            let old = SummaryTable::parse_keyed(&then, key).map_err(|e| {
                 BadInput(format!(
                     "{}: not a result file of endotrial: {e}",
                     committed_path.display()
                 ))
             })?;
-            let new = SummaryTable::parse_keyed(&now, *key).expect("own output parses");
+            let new = SummaryTable::parse_keyed(&now, key).expect("own output parses");
             let prefix = |mut m: check::Moved| {
                 m.column = format!("{file}:{}", m.column);
                 (name.clone(), m)

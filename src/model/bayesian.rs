@@ -629,11 +629,11 @@ fn allocation(
                 ));
             }
             let others: f64 = (0..k).filter(|&a| a != c).map(|a| start[a]).sum();
-            for a in 0..k {
-                start[a] = if a == c {
+            for (a, share) in start.iter_mut().enumerate() {
+                *share = if a == c {
                     *s
                 } else {
-                    start[a] / others * (1.0 - s)
+                    *share / others * (1.0 - s)
                 };
             }
             fixed[c] = Some(*s);

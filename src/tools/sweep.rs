@@ -109,7 +109,12 @@ pub fn sweepable_keys(text: &str) -> Result<Vec<(String, String)>, toml_edit::To
     let doc: DocumentMut = text.parse()?;
     let mut keys = Vec::new();
     walk(doc.as_table(), "", &mut keys);
-    for (key, default) in DEFAULTED_KEYS {
+    // A Bayesian design has no [analysis] and randomises each patient (no blocks).
+    let bayesian = doc.contains_key("bayesian");
+    let applies = |key: &str| {
+        !(bayesian && (key.starts_with("analysis.") || key == "enrollment.randomisation"))
+    };
+    for (key, default) in DEFAULTED_KEYS.into_iter().filter(|(k, _)| applies(k)) {
         if !keys.iter().any(|(k, _)| k == key) {
             keys.push((key.to_string(), format!("{default} (default)")));
         }

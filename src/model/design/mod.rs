@@ -164,7 +164,7 @@ pub enum DesignKind {
     AdaptiveEnrichment(SequentialPlan, AdaptationPlan),
     /// Bayesian adaptive analyses (`[bayesian]`): posterior stopping rules, arm dropping and
     /// response-adaptive randomisation.
-    Bayesian(BayesianPlan),
+    Bayesian(Box<BayesianPlan>),
 }
 
 /// Trial cost per screened and per randomised patient.

@@ -93,7 +93,7 @@ impl TryFrom<RawScenario> for Design {
                 (None, None, None) => EndpointModel::Binary,
             },
             kind: match (sequential, adaptation, bayesian) {
-                (None, None, Some(b)) => DesignKind::Bayesian(b),
+                (None, None, Some(b)) => DesignKind::Bayesian(Box::new(b)),
                 (_, _, Some(_)) => unreachable!("[bayesian] is refused with [sequential]"),
                 (None, None, None) => DesignKind::Fixed,
                 (Some(p), None, None) => DesignKind::GroupSequential(p),
