@@ -180,6 +180,7 @@ mod tests {
             ),
         ];
         for (got, want) in cases {
+            assert_eq!(got.len(), want.len(), "{got:?}");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
             }
