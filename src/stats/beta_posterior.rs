@@ -257,6 +257,142 @@ fn narrowest(arms: &[Bounded]) -> f64 {
     PANEL_SDS * arms.iter().map(|b| b.sd).fold(f64::INFINITY, f64::min)
 }
 
+/// Probabilities of being best below this are computed on their own (`Exact::prob_best_of`):
+/// a complement or a grid sum carries an absolute error near 1e-12, which the square root of
+/// softened RAR would turn into allocation errors of 1e-6.
+pub const SMALL: f64 = 1e-6;
+
+/// 4-point Gauss-Legendre on [-1, 1] (positive half), for the gaps between grid nodes.
+const GAP_NODES: [f64; 2] = [0.339_981_043_584_856_3, 0.861_136_311_594_052_6];
+const GAP_WEIGHTS: [f64; 2] = [0.652_145_154_862_546_1, 0.347_854_845_137_453_9];
+
+/// Several posteriors' densities and CDFs on one grid of 10-point Gauss-Legendre nodes, for
+/// every probability of those arms at once: P(best) of each and P(max - min < d). The CDF at
+/// each node is the one before plus the density integrated over the gap between them (4-point
+/// Gauss-Legendre: the gap is under a third of the smallest SD), so the grid costs one
+/// continued fraction per arm and five densities per node, against several CDFs per node and
+/// per probability for `Exact`'s separate quadratures (the grid is ten times faster on
+/// adaptr's three-arm vignette; the tests hold both to 30-digit references).
+///
+/// Panels are at most `PANEL_SDS` smallest SDs wide and divide `shift` (the equivalence
+/// difference) exactly, so x + shift is a node `shift_nodes` further; beyond the grid every CDF
+/// is 1 (the grid spans every arm's tails).
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    arms: usize,
+    nodes: usize,
+    weights: Vec<f64>,
+    /// `[arm * nodes + node]`.
+    pdf: Vec<f64>,
+    cdf: Vec<f64>,
+    shift_nodes: usize,
+    xs: Vec<f64>,
+}
+
+impl Grid {
+    /// The grid of `arms` for differences of `shift` (0: P(best) only). `false`: the grid's
+    /// last panel would reach past p = 1, where a density stops short (a kink Gauss-Legendre
+    /// would integrate to only 1e-6: wide posteriors of few patients); use `Exact` then.
+    pub fn build(&mut self, arms: &[Bounded], shift: f64) -> bool {
+        let lo = arms.iter().map(|b| b.lo).fold(f64::INFINITY, f64::min);
+        let hi = arms.iter().map(|b| b.hi).fold(f64::NEG_INFINITY, f64::max);
+        let widest = narrowest(arms);
+        let (h, per_shift) = if shift > 0.0 {
+            let m = (shift / widest).ceil().max(1.0);
+            (shift / m, m as usize)
+        } else {
+            (widest, 0)
+        };
+        let panels = ((hi - lo) / h).ceil().max(1.0) as usize;
+        if lo + panels as f64 * h > 1.0 {
+            return false;
+        }
+        self.arms = arms.len();
+        self.nodes = panels * 10;
+        self.shift_nodes = per_shift * 10;
+        self.weights.clear();
+        let xs = &mut self.xs;
+        xs.clear();
+        for p in 0..panels {
+            let mid = lo + (p as f64 + 0.5) * h;
+            let half = 0.5 * h;
+            for k in (0..5).rev() {
+                xs.push(mid - half * GL_NODES[k]);
+                self.weights.push(half * GL_WEIGHTS[k]);
+            }
+            for k in 0..5 {
+                xs.push(mid + half * GL_NODES[k]);
+                self.weights.push(half * GL_WEIGHTS[k]);
+            }
+        }
+        self.pdf.clear();
+        self.cdf.clear();
+        for b in arms {
+            let mut f = b.post.cdf(self.xs[0]);
+            let mut previous = self.xs[0];
+            for &x in &self.xs {
+                if x > previous {
+                    let (mid, half) = (0.5 * (x + previous), 0.5 * (x - previous));
+                    let mut gap = 0.0;
+                    for (g, w) in GAP_NODES.iter().zip(GAP_WEIGHTS) {
+                        gap += w * (b.post.pdf(mid - half * g) + b.post.pdf(mid + half * g));
+                    }
+                    f += gap * half;
+                    previous = x;
+                }
+                self.pdf.push(b.post.pdf(x));
+                self.cdf.push(f.min(1.0));
+            }
+        }
+        true
+    }
+
+    fn cdf_at(&self, arm: usize, node: usize) -> f64 {
+        if node < self.nodes {
+            self.cdf[arm * self.nodes + node]
+        } else {
+            1.0
+        }
+    }
+
+    /// P(arm i has the highest p) for each arm of the grid; the last is one minus the others.
+    pub fn probs_best(&self, out: &mut Vec<f64>) {
+        out.clear();
+        if self.arms == 1 {
+            out.push(1.0);
+            return;
+        }
+        for i in 0..self.arms - 1 {
+            let mut total = 0.0;
+            for t in 0..self.nodes {
+                let mut v = self.weights[t] * self.pdf[i * self.nodes + t];
+                for j in (0..self.arms).filter(|&j| j != i) {
+                    v *= self.cdf[j * self.nodes + t];
+                }
+                total += v;
+            }
+            out.push(total.clamp(0.0, 1.0));
+        }
+        let rest: f64 = out.iter().sum();
+        out.push((1.0 - rest).clamp(0.0, 1.0));
+    }
+
+    /// P(max p - min p < shift) over the grid's arms.
+    pub fn all_equivalent(&self) -> f64 {
+        let mut total = 0.0;
+        for i in 0..self.arms {
+            for t in 0..self.nodes {
+                let mut v = self.weights[t] * self.pdf[i * self.nodes + t];
+                for j in (0..self.arms).filter(|&j| j != i) {
+                    v *= self.cdf_at(j, t + self.shift_nodes) - self.cdf[j * self.nodes + t];
+                }
+                total += v;
+            }
+        }
+        total.clamp(0.0, 1.0)
+    }
+}
+
 /// Exact posterior probabilities of posteriors in "higher is better" orientation.
 pub struct Exact;
 
@@ -274,23 +410,36 @@ impl Exact {
             out.extend([1.0 - second, second]);
             return;
         }
+        let last = arms.len() - 1;
+        for i in 0..last {
+            out.push(Exact::prob_best_of(arms, i));
+        }
+        let rest: f64 = out.iter().sum();
+        let p = 1.0 - rest;
+        out.push(if p < SMALL {
+            Exact::prob_best_of(arms, last)
+        } else {
+            p.clamp(0.0, 1.0)
+        });
+    }
+
+    /// P(arm i of `arms` has the highest p), integrated on its own (small values keep a small
+    /// relative error: response-adaptive randomisation takes their root).
+    pub fn prob_best_of(arms: &[Bounded], i: usize) -> f64 {
         let width = narrowest(arms);
         // Below every other arm's lower tail the product of their CDFs is negligible.
         let lo = arms.iter().map(|b| b.lo).fold(0.0, f64::max);
-        for (i, arm) in arms.iter().enumerate().take(arms.len() - 1) {
-            let p = integrate(lo, arm.hi, width, |x| {
-                let mut v = arm.post.pdf(x);
-                for (j, other) in arms.iter().enumerate() {
-                    if j != i {
-                        v *= other.post.cdf(x);
-                    }
+        let arm = &arms[i];
+        integrate(lo, arm.hi, width, |x| {
+            let mut v = arm.post.pdf(x);
+            for (j, other) in arms.iter().enumerate() {
+                if j != i {
+                    v *= other.post.cdf(x);
                 }
-                v
-            });
-            out.push(p.clamp(0.0, 1.0));
-        }
-        let rest: f64 = out.iter().sum();
-        out.push((1.0 - rest).clamp(0.0, 1.0));
+            }
+            v
+        })
+        .clamp(0.0, 1.0)
     }
 
     /// P(p_arm > p_control): by the closed-form sum when the parameters are whole numbers,
@@ -553,6 +702,14 @@ mod tests {
         }
         let e = Exact::prob_all_equivalent(&arms, 0.05);
         assert!((e - REF_ALL_EQUIVALENT).abs() < 1e-9, "{e}");
+        let mut grid = Grid::default();
+        assert!(grid.build(&arms, 0.05));
+        grid.probs_best(&mut best);
+        for (b, r) in best.iter().zip(reference) {
+            assert!((b - r).abs() < 1e-9, "grid {best:?}");
+        }
+        let e = grid.all_equivalent();
+        assert!((e - REF_ALL_EQUIVALENT).abs() < 1e-9, "grid {e}");
         let f = Exact::prob_futile(&arms[1], &arms[0], 0.05);
         assert!((f - REF_FUTILE).abs() < 1e-9, "{f}");
         let q = Exact::prob_equivalent(&arms[1], &arms[0], 0.05);
@@ -597,6 +754,14 @@ mod tests {
         }
         let e = Exact::prob_all_equivalent(&arms, 0.01);
         assert!((e - 0.270_606_977_148_801_16).abs() < 1e-9, "{e}");
+        let mut grid = Grid::default();
+        assert!(grid.build(&arms, 0.01));
+        grid.probs_best(&mut best);
+        for (b, r) in best.iter().zip(reference) {
+            assert!((b - r).abs() < 1e-9, "grid {best:?}");
+        }
+        let e = grid.all_equivalent();
+        assert!((e - 0.270_606_977_148_801_16).abs() < 1e-9, "grid {e}");
     }
 
     #[test]
@@ -649,5 +814,53 @@ mod tests {
         let mut scratch = Vec::new();
         let m = draws.median(1, &mut scratch);
         assert!((m - arms[1].median()).abs() < 0.002, "{m}");
+    }
+}
+/// The grid against separate quadratures on panels a twentieth as wide (and the all-arms
+/// equivalence against `Exact`'s own quadrature), on 1,000 random posteriors of 5 to 250
+/// patients: within 1e-9 (the worst seen, 5e-11).
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn grid_matches_fine_quadrature_on_random_posteriors() {
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        let mut grid = Grid::default();
+        let (mut worst, mut built) = (0.0_f64, 0);
+        for _ in 0..1000 {
+            let arms: Vec<Bounded> = (0..3)
+                .map(|_| {
+                    let n: f64 = rng.random_range(5.0..250.0);
+                    let e = (n * rng.random_range(0.05..0.6)).floor();
+                    Bounded::new(BetaPosterior::new(1.0 + e, 1.0 + n - e))
+                })
+                .collect();
+            if !grid.build(&arms, 0.05) {
+                continue;
+            }
+            built += 1;
+            let mut out = Vec::new();
+            grid.probs_best(&mut out);
+            let width = 0.1 * arms.iter().map(|b| b.sd).fold(f64::INFINITY, f64::min);
+            let lo = arms.iter().map(|b| b.lo).fold(0.0, f64::max);
+            for i in 0..3 {
+                let p = integrate(lo, arms[i].hi, width, |x| {
+                    let mut v = arms[i].post.pdf(x);
+                    for (j, o) in arms.iter().enumerate() {
+                        if j != i {
+                            v *= o.post.cdf(x);
+                        }
+                    }
+                    v
+                });
+                worst = worst.max((p - out[i]).abs());
+            }
+            let e = Exact::prob_all_equivalent(&arms, 0.05);
+            worst = worst.max((e - grid.all_equivalent()).abs());
+        }
+        assert!(built > 600, "{built}");
+        assert!(worst < 1e-9, "{worst:e}");
     }
 }

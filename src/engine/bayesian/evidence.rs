@@ -6,7 +6,9 @@
 use rand::Rng;
 
 use crate::model::bayesian::PosteriorMode;
-use crate::stats::beta_posterior::{BetaPosterior, Bounded, Draws, Exact, closed_form_better};
+use crate::stats::beta_posterior::{
+    BetaPosterior, Bounded, Draws, Exact, Grid, SMALL, closed_form_better,
+};
 
 pub struct Evidence {
     mode: PosteriorMode,
@@ -18,6 +20,12 @@ pub struct Evidence {
     /// Exact mode: the same with its tails, once a quadrature has needed them.
     bounded: Vec<Option<Bounded>>,
     chosen: Vec<Bounded>,
+    /// Exact mode, three arms or more: the arms of the last refresh on one grid, for the
+    /// equivalence difference `shift` (built at the first probability asked).
+    grid: Grid,
+    grid_ready: bool,
+    grid_usable: bool,
+    shift: f64,
     /// Draws mode: the draws of the arms in `columns` (arm indices), in that order.
     draws: Draws,
     columns: Vec<usize>,
@@ -28,7 +36,14 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn new(mode: PosteriorMode, prior: (f64, f64), reflect: bool, arms: usize) -> Evidence {
+    /// `shift`: the difference of the all-arms equivalence rule (0 without one).
+    pub fn new(
+        mode: PosteriorMode,
+        prior: (f64, f64),
+        reflect: bool,
+        arms: usize,
+        shift: f64,
+    ) -> Evidence {
         Evidence {
             mode,
             prior,
@@ -36,6 +51,10 @@ impl Evidence {
             oriented: vec![BetaPosterior::new(1.0, 1.0); arms],
             bounded: vec![None; arms],
             chosen: Vec::with_capacity(arms),
+            grid: Grid::default(),
+            grid_ready: false,
+            grid_usable: false,
+            shift,
             draws: Draws::new(match mode {
                 PosteriorMode::Exact => 0,
                 PosteriorMode::Draws(n) => n,
@@ -73,6 +92,7 @@ impl Evidence {
         }
         self.columns.clear();
         self.columns.extend_from_slice(active);
+        self.grid_ready = false;
         if let PosteriorMode::Draws(_) = self.mode {
             self.picked.clear();
             self.picked.extend(active.iter().map(|&a| self.oriented[a]));
@@ -101,10 +121,33 @@ impl Evidence {
         }
     }
 
+    /// The grid of the arms of the last refresh, if their posteriors allow one (else the
+    /// separate quadratures are used).
+    fn grid(&mut self) -> Option<&Grid> {
+        if !self.grid_ready {
+            self.choose_all();
+            self.grid_usable = self.grid.build(&self.chosen, self.shift);
+            self.grid_ready = true;
+        }
+        self.grid_usable.then_some(&self.grid)
+    }
+
     /// P(best) of each arm of the last refresh, in its order.
     pub fn probs_best(&mut self, out: &mut Vec<f64>) {
         match self.mode {
+            // Two arms: the closed form (or one quadrature); more: the grid where it serves.
             PosteriorMode::Exact => {
+                if self.columns.len() > 2
+                    && let Some(g) = self.grid()
+                {
+                    g.probs_best(out);
+                    for (i, p) in out.iter_mut().enumerate() {
+                        if *p < SMALL {
+                            *p = Exact::prob_best_of(&self.chosen, i);
+                        }
+                    }
+                    return;
+                }
                 self.choose_all();
                 Exact::probs_best(&self.chosen, out);
             }
@@ -169,6 +212,11 @@ impl Evidence {
     pub fn all_equivalent(&mut self, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
+                if d == self.shift
+                    && let Some(g) = self.grid()
+                {
+                    return g.all_equivalent();
+                }
                 self.choose_all();
                 Exact::prob_all_equivalent(&self.chosen, d)
             }

@@ -116,6 +116,11 @@ impl TrialState {
                 plan.prior,
                 design.better == Better::Lower,
                 k,
+                // The all-arms equivalence rule (no common control) shifts the grid.
+                plan.equivalence
+                    .as_ref()
+                    .filter(|_| plan.control.is_none())
+                    .map_or(0.0, |e| e.difference),
             ),
             randomised: vec![0; k],
             n: vec![0; k],

@@ -136,6 +136,11 @@ mod tests {
     /// f(c(A = 0.3, B = 0.6, C = 0.1), c(0.4142136, NA, NA), rep(NA, 3), rep(NA, 3), soften_power = 1)
     /// f(c(A = 0.3, B = 0.6, C = 0.1), rep(NA, 3), c(NA, 0.2, 0.2), c(NA, 0.8, 0.8),
     ///   soften_power = 0.7, match_arm = 1)
+    /// f(c(A = 0.9, B = 0.05, C = 0.05), rep(NA, 3), rep(0.1, 3), rep(0.7, 3), soften_power = 0.7)
+    /// f(c(A = 0, B = 0, C = 1), c(0.5, NA, NA), c(NA, 0.2, 0.2), c(NA, 0.3, 0.3), soften_power = 1)
+    /// f(c(A = 0, B = 0, C = 0), rep(NA, 3), rep(0.1, 3), rep(0.9, 3), soften_power = 1)
+    /// f(c(A = 0.5, B = 0.3, C = 0.15, D = 0.05), rep(NA, 4), rep(0.12, 4), rep(0.4, 4),
+    ///   soften_power = 0.5)
     /// ```
     #[test]
     fn matches_adaptr() {
@@ -179,7 +184,45 @@ mod tests {
                 REF_MATCH.to_vec(),
             ),
         ];
-        for (got, want) in cases {
+        let limited = |pb: &[f64], lo: f64, hi: f64, soften: f64| {
+            let k = pb.len();
+            run(
+                pb,
+                &vec![None; k],
+                &vec![Some(lo); k],
+                &vec![Some(hi); k],
+                soften,
+                None,
+            )
+        };
+        let more: [(Vec<f64>, Vec<f64>); 4] = [
+            (
+                limited(&[0.9, 0.05, 0.05], 0.1, 0.7, 0.7),
+                vec![0.7, 0.15, 0.15],
+            ),
+            (
+                run(
+                    &[0.0, 0.0, 1.0],
+                    &[Some(0.5), None, None],
+                    &[None, Some(0.2), Some(0.2)],
+                    &[None, Some(0.3), Some(0.3)],
+                    1.0,
+                    None,
+                ),
+                vec![0.5, 0.2, 0.3],
+            ),
+            (limited(&[0.0, 0.0, 0.0], 0.1, 0.9, 1.0), vec![1.0 / 3.0; 3]),
+            (
+                limited(&[0.5, 0.3, 0.15, 0.05], 0.12, 0.4, 0.5),
+                vec![
+                    0.378_931_539_585_450_2,
+                    0.293_519_108_433_437,
+                    0.207_549_351_981_112_85,
+                    0.12,
+                ],
+            ),
+        ];
+        for (got, want) in cases.into_iter().chain(more) {
             assert_eq!(got.len(), want.len(), "{got:?}");
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
