@@ -171,6 +171,15 @@ impl TrialState {
         self.estimate[arm] = Some(self.evidence.estimate(arm));
     }
 
+    /// Concludes every arm in `marked` with `status` and drops it from the active arms.
+    fn drop_marked(&mut self, status: ArmStatus, followed: u64) {
+        for i in 0..self.marked.len() {
+            let a = self.marked[i];
+            self.conclude(a, status, followed);
+            self.drop_active(a);
+        }
+    }
+
     fn drop_active(&mut self, arm: usize) {
         self.active.retain(|&a| a != arm);
     }
@@ -507,11 +516,7 @@ impl BayesianEndpoint<'_> {
             if s.marked.is_empty() {
                 break;
             }
-            for i in 0..s.marked.len() {
-                let a = s.marked[i];
-                s.conclude(a, ArmStatus::Inferior, followed);
-                s.drop_active(a);
-            }
+            s.drop_marked(ArmStatus::Inferior, followed);
             s.evidence.refresh(rng, &s.active, &s.n, &s.events);
             s.compute_probs_best();
         }
@@ -568,11 +573,7 @@ impl BayesianEndpoint<'_> {
             );
             if !s.marked.is_empty() {
                 update = true;
-                for i in 0..s.marked.len() {
-                    let a = s.marked[i];
-                    s.conclude(a, ArmStatus::Inferior, followed);
-                    s.drop_active(a);
-                }
+                s.drop_marked(ArmStatus::Inferior, followed);
             }
             let (best_row, best_p) = first_max(&s.better);
             if best_p > plan.superiority[look] {
@@ -602,11 +603,7 @@ impl BayesianEndpoint<'_> {
                     );
                     if !s.marked.is_empty() {
                         update = true;
-                        for i in 0..s.marked.len() {
-                            let a = s.marked[i];
-                            s.conclude(a, ArmStatus::Equivalence, followed);
-                            s.drop_active(a);
-                        }
+                        s.drop_marked(ArmStatus::Equivalence, followed);
                         if s.active.len() == 1 {
                             stop_eq = true;
                             *check_fut = false;
@@ -625,11 +622,7 @@ impl BayesianEndpoint<'_> {
                     s.marked.retain(|&a| status[a] != ArmStatus::Equivalence);
                     if !s.marked.is_empty() {
                         update = true;
-                        for i in 0..s.marked.len() {
-                            let a = s.marked[i];
-                            s.conclude(a, ArmStatus::Futile, followed);
-                            s.drop_active(a);
-                        }
+                        s.drop_marked(ArmStatus::Futile, followed);
                         if s.active.len() == 1 {
                             stop_fut = true;
                         }
