@@ -62,12 +62,20 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
     }
 }
 
-/// The continuous (patient level, with responders) and ordinal tallies merge to the single
-/// run's files, byte for byte, whatever the shards' threads.
+/// The continuous (patient level, with responders), ordinal and Bayesian (errors kept as a
+/// multiset of exact values) tallies merge to the single run's files, byte for byte, whatever
+/// the shards' threads.
 #[test]
-fn continuous_and_ordinal_shards_merge_to_the_single_run() {
+fn continuous_ordinal_and_bayesian_shards_merge_to_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["immunosep_sofa", "immunosep_osfd"] {
+    for (name, files) in [
+        ("immunosep_sofa", &["summary.csv", "subgroups.csv"][..]),
+        ("immunosep_osfd", &["summary.csv", "subgroups.csv"][..]),
+        (
+            "immunosep_platform_basic",
+            &["summary.csv", "bayesian.csv", "allocation.csv"][..],
+        ),
+    ] {
         let scenario = shipped_path(&format!("{name}.toml"));
         let go = |out: &Path, extra: &[&str]| {
             cli()
@@ -90,50 +98,13 @@ fn continuous_and_ordinal_shards_merge_to_the_single_run() {
             .arg(sharded.join(name).join("shards"))
             .assert()
             .success();
-        for file in ["summary.csv", "subgroups.csv"] {
+        for file in files {
             assert_eq!(
                 fs::read(sharded.join(name).join(file)).unwrap(),
                 fs::read(single.join(name).join(file)).unwrap(),
                 "{name}: {file}"
             );
         }
-    }
-}
-
-/// A Bayesian design's tally (errors kept as a multiset of exact values, counts elsewhere)
-/// merges to the single run's files byte for byte, whatever the shards' threads.
-#[test]
-fn bayesian_shards_merge_to_the_single_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let name = "immunosep_platform_basic";
-    let scenario = shipped_path(&format!("{name}.toml"));
-    let go = |out: &Path, extra: &[&str]| {
-        cli()
-            .args(["run", "--quiet", "--replicates", "3001", "--seed", "5"])
-            .args(extra)
-            .arg("--out")
-            .arg(out)
-            .arg(&scenario)
-            .assert()
-            .success();
-    };
-    let single = dir.path().join("single");
-    go(&single, &["--threads", "2"]);
-    let sharded = dir.path().join("sharded");
-    for (k, threads) in [("1/3", "1"), ("2/3", "2"), ("3/3", "1")] {
-        go(&sharded, &["--shard", k, "--threads", threads]);
-    }
-    cli()
-        .arg("merge")
-        .arg(sharded.join(name).join("shards"))
-        .assert()
-        .success();
-    for file in ["summary.csv", "bayesian.csv", "allocation.csv"] {
-        assert_eq!(
-            fs::read(sharded.join(name).join(file)).unwrap(),
-            fs::read(single.join(name).join(file)).unwrap(),
-            "{file}"
-        );
     }
 }
 

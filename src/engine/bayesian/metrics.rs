@@ -209,8 +209,14 @@ pub fn metrics(
         ));
     }
     out.push(proportion("prob_select_none", b.selected[k], trials));
-    let errors = Weighted(BayesianTally::sorted(&b.errors));
-    let errors_te = Weighted(BayesianTally::sorted(&b.errors_te));
+    let values = |m: &std::collections::BTreeMap<u64, u64>| {
+        sorted(
+            m.iter()
+                .map(|(&bits, &c)| (f64::from_bits(bits), c))
+                .collect(),
+        )
+    };
+    let (errors, errors_te) = (values(&b.errors), values(&b.errors_te));
     let mut rmse = Vec::new();
     error_metrics(&errors, "rmse", "mae", &mut rmse);
     let mut rmse_te = Vec::new();

@@ -78,13 +78,6 @@ impl BayesianTally {
             }
         }
     }
-
-    /// The errors (or treatment-effect errors) with their trials, in increasing value.
-    pub fn sorted(map: &BTreeMap<u64, u64>) -> Vec<(f64, u64)> {
-        let mut v: Vec<(f64, u64)> = map.iter().map(|(&b, &c)| (f64::from_bits(b), c)).collect();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-        v
-    }
 }
 
 fn add_map(a: &mut BTreeMap<u64, u64>, b: &BTreeMap<u64, u64>) {
