@@ -77,7 +77,7 @@ fn assert_matches(name: &str, ours: &[Metric], reference: &[(&str, f64, f64)]) {
 /// setup_trial_binom(arms = c("A", "B"), true_ys = c(0.25, 0.20), control = "A", max_n = 2000,
 ///   look_after_every = 100); strategy "control if available"
 /// ```
-const TWO_ARM_TOML: &str = r#"
+pub(crate) const TWO_ARM_TOML: &str = r#"
 [[endotype]]
 name = "all"
 prevalence = 1.0
@@ -110,7 +110,7 @@ adaptive_randomisation = {}
 ///   min_probs = rep(0.15, 3), data_looks = seq(300, 2000, 100), equivalence_prob = 0.9,
 ///   equivalence_diff = 0.05, soften_power = 0.5); strategy "best"
 /// ```
-const THREE_RAR_TOML: &str = r#"
+pub(crate) const THREE_RAR_TOML: &str = r#"
 [[endotype]]
 name = "all"
 prevalence = 1.0
@@ -154,7 +154,7 @@ select = "best"
 ///   futility_only_first = TRUE, max_n = 2000, look_after_every = 200, soften_power = 0.5);
 ///   strategy "control or best"
 /// ```
-const FOUR_SQRT_TOML: &str = r#"
+pub(crate) const FOUR_SQRT_TOML: &str = r#"
 [[endotype]]
 name = "all"
 prevalence = 1.0
@@ -203,7 +203,7 @@ select = "control_or_best"
 ///   equivalence_prob = 0.9, equivalence_diff = 0.03, equivalence_only_first = FALSE);
 ///   strategy "final control"
 /// ```
-const BY_LOOK_TOML: &str = r#"
+pub(crate) const BY_LOOK_TOML: &str = r#"
 [[endotype]]
 name = "all"
 prevalence = 1.0
@@ -250,7 +250,7 @@ select = "final_control"
 ///   randomised_at_looks = c(seq(400, 2000, 100), 2000), equivalence_prob = 0.9,
 ///   equivalence_diff = 0.05, soften_power = 0.5); strategy "best"; n_rep = 2000
 /// ```
-const VIGNETTE_TOML: &str = r#"
+pub(crate) const VIGNETTE_TOML: &str = r#"
 [[endotype]]
 name = "all"
 prevalence = 1.0

@@ -7,6 +7,7 @@ mod common;
 mod oracle;
 
 mod bayesian;
+mod calibrate;
 mod check;
 mod classify;
 mod cli;

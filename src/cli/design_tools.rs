@@ -163,7 +163,7 @@ fn sequential_size(
     fixed.design.accrual = None;
     let fixed_search = size_search(pool, &fixed, target, (arm, searched), None, None, quiet)?;
     let at_n = size::at_size(d, n);
-    let null = size::global_null(&at_n);
+    let null = at_n.without_effects();
     let null_rows = summary::summarise(&null, &simulate(pool, &null, 0..null.replicates, quiet));
     let expected = |rows: &[summary::SummaryRow]| {
         rows[0]

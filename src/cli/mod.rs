@@ -1,6 +1,7 @@
 //! The command line: argument definitions, dispatch, and what the commands share (loading,
 //! thread pool, progress display, atomic writes of results). `run` and `validate` live here;
-//! `scale` holds merge, slurm and check; `design_tools` holds size, sweep, report and compare.
+//! `scale` holds merge, slurm and check; `design_tools` holds size, sweep, report and compare;
+//! `calibrate` the Bayesian threshold.
 //!
 //! Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else.
 
@@ -27,6 +28,7 @@ use crate::output;
 use crate::output::result_dir::ResultDir;
 use crate::output::{plot, report};
 
+mod calibrate;
 mod design_tools;
 mod scale;
 
@@ -115,6 +117,26 @@ pub enum Command {
     /// cost; writes <out>/compare-<names>.csv and .svg.
     #[command(after_help = "Example:\n  endotrial compare scenarios/design_*.toml --power 0.8")]
     Compare(CompareArgs),
+    /// Bayesian designs: the smallest superiority threshold whose probability of declaring
+    /// superiority under the global null is at most a target; writes <out>/<name>/calibration.csv.
+    #[command(
+        after_help = "Example:\n  endotrial calibrate scenarios/immunosep_platform_basic.toml --target 0.05"
+    )]
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Scenario file (TOML) with a [bayesian] table.
+    pub scenario: PathBuf,
+    /// Largest probability of declaring superiority under the global null, in (0, 1).
+    #[arg(long, default_value_t = 0.05)]
+    pub target: f64,
+    /// Set inferiority to 1 - threshold as well (adaptr's default calibration; two arms only).
+    #[arg(long)]
+    pub symmetric: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -333,6 +355,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sweep(args) => sweep_command(&args)?,
         Command::Report(args) => report_command(&args)?,
         Command::Compare(args) => compare_command(&args)?,
+        Command::Calibrate(args) => calibrate::calibrate_command(&args)?,
     }
     Ok(Outcome::Done)
 }

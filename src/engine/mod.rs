@@ -43,7 +43,7 @@ use crate::engine::tally::Tally;
 use crate::model::design::{Design, DesignKind, EndpointModel};
 
 /// Trials per unit of parallel work and of progress reporting.
-const CHUNK: u64 = 256;
+pub(crate) const CHUNK: u64 = 256;
 
 /// The 256-bit ChaCha key of a run: `seed` expanded as `SeedableRng::seed_from_u64` does.
 pub fn run_key(seed: u64) -> [u8; 32] {

@@ -7,6 +7,7 @@
 //! only `cli` imports it.
 
 pub mod bayesian_csv;
+pub mod calibration;
 pub mod compare;
 pub mod files;
 pub mod plot;

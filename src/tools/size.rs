@@ -252,24 +252,6 @@ pub fn at_size(design: &Design, n: u64) -> Design {
     d
 }
 
-/// The design with every treatment effect removed (no arm gives a treatment, so each arm's
-/// outcomes are those of control): the global null, under which a sequential design's expected
-/// size is quoted. The treatments go too, not only the risks: a time-to-event or continuous
-/// trial draws from each patient's treatment (`Design::hazard_ratio`, `outcome_mean`).
-pub fn global_null(design: &Design) -> Design {
-    let mut d = design.clone();
-    for arm in &mut d.arms {
-        arm.treatment_by_stratum.fill(None);
-    }
-    let control = d.stratum_mean[d.control].clone();
-    for r in &mut d.stratum_mean {
-        r.clone_from(&control);
-    }
-    let risk = d.true_mean[d.control];
-    d.true_mean.fill(risk);
-    d
-}
-
 /// Smallest grid N in [lo, hi] whose analytic power reaches the target for every required arm.
 fn analytic_size(design: &Design, opts: &SizeOptions, step: u64, lo: u64, hi: u64) -> Option<u64> {
     let reaches = |n: u64| {

@@ -10,6 +10,7 @@
 //! `select` picks the arm a trial recommends (adaptr's `extract_results`), `metrics` computes
 //! adaptr's `check_performance` from the tally, `reallocate` is its `reallocate_probs`.
 
+pub mod critical;
 pub mod evidence;
 pub mod metrics;
 pub mod reallocate;
@@ -105,6 +106,11 @@ pub struct TrialState {
     /// Arms marked at one check (reused).
     marked: Vec<usize>,
     new_alloc: Vec<f64>,
+    /// The largest probability compared with the superiority threshold, and the smallest
+    /// compared with the inferiority threshold, at any check of this trial (`critical` reads
+    /// them from trials run with the thresholds switched off).
+    pub superiority_seen: f64,
+    pub inferiority_seen: f64,
 }
 
 impl TrialState {
@@ -144,6 +150,8 @@ impl TrialState {
             allocated: vec![0; k * plan.looks.len()],
             marked: Vec::with_capacity(k),
             new_alloc: Vec::with_capacity(k),
+            superiority_seen: f64::NEG_INFINITY,
+            inferiority_seen: f64::INFINITY,
         }
     }
 
@@ -159,6 +167,8 @@ impl TrialState {
         self.allocated.iter_mut().for_each(|v| *v = 0);
         self.unfollowed.iter_mut().for_each(|v| *v = 0);
         self.oldest = 0;
+        self.superiority_seen = f64::NEG_INFINITY;
+        self.inferiority_seen = f64::INFINITY;
         self.alloc.copy_from_slice(&plan.allocation.start);
         self.active.clear();
         self.active.extend(0..k);
@@ -347,7 +357,7 @@ fn record(
 
 impl BayesianEndpoint<'_> {
     /// Runs one trial's analyses; the arms' final state is left in `s`.
-    fn run<R: Rng + ?Sized>(&self, rng: &mut R, s: &mut TrialState) -> TrialEnd {
+    pub(super) fn run<R: Rng + ?Sized>(&self, rng: &mut R, s: &mut TrialState) -> TrialEnd {
         let plan = self.plan;
         s.reset(plan);
         let mut control = plan.control;
@@ -507,6 +517,7 @@ impl BayesianEndpoint<'_> {
         let plan = self.plan;
         let inferiority = plan.inferiority[look];
         loop {
+            s.inferiority_seen = s.inferiority_seen.min(smallest(&s.probs_best));
             rows_where(
                 s.evidence.arms(),
                 &s.probs_best,
@@ -522,7 +533,10 @@ impl BayesianEndpoint<'_> {
         }
         *check_eq = plan.equivalence.is_some();
         let (best_pos, best_p) = first_max(&s.probs_best);
-        if best_p > plan.superiority[look] {
+        s.superiority_seen = s.superiority_seen.max(best_p);
+        // One arm left is the best with probability 1, above any threshold (adaptr never goes
+        // on with one arm); said outright so that a run without the threshold stops here too.
+        if best_p > plan.superiority[look] || s.active.len() == 1 {
             let arm = s.evidence.arms()[best_pos];
             s.conclude(arm, ArmStatus::Superior, followed);
             s.active.clear();
@@ -565,6 +579,7 @@ impl BayesianEndpoint<'_> {
         while run_check {
             run_check = false;
             // Inferiority: every arm below the threshold against the current control.
+            s.inferiority_seen = s.inferiority_seen.min(smallest(&s.better));
             rows_where(
                 &s.rows,
                 &s.better,
@@ -576,6 +591,7 @@ impl BayesianEndpoint<'_> {
                 s.drop_marked(ArmStatus::Inferior, followed);
             }
             let (best_row, best_p) = first_max(&s.better);
+            s.superiority_seen = s.superiority_seen.max(best_p);
             if best_p > plan.superiority[look] {
                 // The best arm becomes the control, the old control is inferior.
                 update = true;
@@ -671,6 +687,14 @@ fn rows_where(rows: &[usize], values: &[f64], keep: impl Fn(f64) -> bool, out: &
             .filter(|&(_, &v)| !v.is_nan() && keep(v))
             .map(|(&a, _)| a),
     );
+}
+
+/// The smallest non-NaN value (+inf when there is none).
+fn smallest(values: &[f64]) -> f64 {
+    values
+        .iter()
+        .filter(|v| !v.is_nan())
+        .fold(f64::INFINITY, |m, &v| m.min(v))
 }
 
 /// The position and value of the first largest non-NaN value (R's `which.max`); (0, -inf)

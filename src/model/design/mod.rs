@@ -12,6 +12,7 @@
 
 mod arms;
 mod checks;
+mod null;
 mod population;
 mod validate;
 

@@ -126,15 +126,7 @@ pub(super) fn enrollment(
             format!("expected a probability in [0, 1), found {}", enr.dropout),
         ));
     }
-    // P(label l) at screening.
-    let label_prob: Vec<f64> = (0..labels.len())
-        .map(|l| {
-            endotypes
-                .iter()
-                .map(|e| e.prevalence * e.classified_as[l])
-                .sum()
-        })
-        .collect();
+    let label_prob = label_prob(endotypes, labels.len());
     let eligible_fraction: f64 = eligible.iter().map(|&l| label_prob[l]).sum();
     if eligible_fraction <= 0.0 {
         return Err(InvalidKey::new(
@@ -204,6 +196,18 @@ fn eligible_labels(enr: &RawEnrollment, labels: &[String]) -> Result<Vec<usize>,
 }
 
 /// An assay CV of 1 or more is almost surely a percentage typed as a fraction.
+/// P(label l) at screening, for each of `labels` labels.
+pub(super) fn label_prob(endotypes: &[Endotype], labels: usize) -> Vec<f64> {
+    (0..labels)
+        .map(|l| {
+            endotypes
+                .iter()
+                .map(|e| e.prevalence * e.classified_as[l])
+                .sum()
+        })
+        .collect()
+}
+
 pub(super) fn assay_warnings(raw: &RawScenario) -> Vec<InvalidKey> {
     let mut warnings = Vec::new();
     for b in &raw.biomarker {
