@@ -9,7 +9,6 @@
 //!   curve says the target is.
 
 use endotrial::engine::bayesian::critical::critical_thresholds;
-use endotrial::engine::bayesian::select::Ending;
 use endotrial::engine::simulate;
 use endotrial::model::design::Design;
 use endotrial::tools::calibrate::{calibrate, declaring};
@@ -26,10 +25,11 @@ fn scenario(body: &str, replicates: u64, seed: u64, extra: &str) -> Design {
     ))
 }
 
-/// Trials of `d` that end in superiority (adaptr's `prob_superior` times the trials).
+/// Trials of `d` in which an adaptation ends in superiority (adaptr's `prob_superior` times
+/// the trials; with `by_label`, in some label).
 fn superiority_endings(d: &Design) -> u64 {
     let tally = simulate(d, 0..d.replicates, &|_| {});
-    tally.bayesian().expect("a Bayesian tally").endings[Ending::Superiority.index()]
+    tally.bayesian().expect("a Bayesian tally").any_superior
 }
 
 #[test]

@@ -587,7 +587,7 @@ fn bayesian_csvs(d: &Design, tally: &Tally) -> Option<ResultFiles> {
     let arms = bayesian::metrics::arm_rows(d, plan, tally.trials, b);
     let run = bayesian::metrics::run_row(d, tally, b, plan);
     let metrics = bayesian::metrics::metrics(d, plan, tally.trials, b);
-    let allocation = bayesian::metrics::allocation_rows(plan, b);
+    let allocation = bayesian::metrics::allocation_rows(d, plan, b);
     Some([
         (
             "summary.csv",

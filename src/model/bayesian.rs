@@ -218,6 +218,9 @@ pub struct BayesianPlan {
     pub select: SelectStrategy,
     pub select_preferences: Vec<usize>,
     pub select_last_arm: bool,
+    /// Each eligible label adapts on its own patients (its own posteriors, arms dropped,
+    /// control, allocation and ending); otherwise the trial adapts on all of them.
+    pub by_label: bool,
 }
 
 fn err(key: &str, message: impl Into<String>) -> InvalidKey {
@@ -382,12 +385,6 @@ pub fn plan(
 ) -> Result<BayesianPlan, InvalidKey> {
     let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
     let k = arms.len();
-    if raw.by_label {
-        return Err(err(
-            "by_label",
-            "label-stratified Bayesian adaptation is not built yet; use by_label = false",
-        ));
-    }
     let looks = looks(raw, sample_size)?;
     let randomised = randomised(raw, &looks, sample_size)?;
     let n_looks = looks.len();
@@ -539,6 +536,7 @@ pub fn plan(
         select,
         select_preferences,
         select_last_arm: raw.select_last_arm,
+        by_label: raw.by_label,
     })
 }
 

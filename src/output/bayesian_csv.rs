@@ -1,7 +1,8 @@
-//! The result CSVs of a Bayesian adaptive design: summary.csv (one row per arm: its final
-//! statuses, selection, patients, and the run's size, screening and cost), bayesian.csv
-//! (adaptr's `check_performance` metrics with Monte Carlo SEs) and allocation.csv (the mean
-//! allocation by analysis: the RAR path).
+//! The result CSVs of a Bayesian adaptive design: summary.csv (one row per arm and adaptation
+//! stratum: its final statuses, selection, patients, and the run's size, screening and cost),
+//! bayesian.csv (adaptr's `check_performance` metrics with Monte Carlo SEs) and allocation.csv
+//! (the mean allocation by analysis: the RAR path). Their `label` column names the stratum:
+//! "all" pooled (the whole trial), else the label (and "all" for the whole trial's metrics).
 
 use crate::engine::bayesian::metrics::{AllocationRow, ArmRow, Metric, RunRow};
 use crate::engine::bayesian::select::ArmStatus;
@@ -10,8 +11,9 @@ use crate::model::design::Design;
 use crate::output::result_csv::{num, to_csv};
 
 /// summary.csv's columns for a Bayesian design.
-pub const BAYESIAN_SUMMARY_COLUMNS: [&str; 24] = [
+pub const BAYESIAN_SUMMARY_COLUMNS: [&str; 25] = [
     "scenario",
+    "label",
     "arm",
     "role",
     "replicates",
@@ -48,6 +50,7 @@ pub fn summary_csv(d: &Design, plan: &BayesianPlan, arms: &[ArmRow], run: &RunRo
         arms.iter().map(|r| {
             [
                 d.name.clone(),
+                r.stratum.clone(),
                 r.arm.clone(),
                 r.role.to_string(),
                 d.replicates.to_string(),
@@ -78,10 +81,11 @@ pub fn summary_csv(d: &Design, plan: &BayesianPlan, arms: &[ArmRow], run: &RunRo
 
 pub fn metrics_csv(d: &Design, metrics: &[Metric]) -> Vec<u8> {
     to_csv(
-        ["scenario", "metric", "estimate", "mc_se"],
+        ["scenario", "label", "metric", "estimate", "mc_se"],
         metrics.iter().map(|m| {
             [
                 d.name.clone(),
+                m.stratum.clone(),
                 m.name.clone(),
                 num(m.estimate),
                 num(m.mc_se),
@@ -93,6 +97,7 @@ pub fn metrics_csv(d: &Design, metrics: &[Metric]) -> Vec<u8> {
 pub fn allocation_csv(d: &Design, rows: &[AllocationRow]) -> Vec<u8> {
     let mut header = vec![
         "scenario".to_string(),
+        "label".into(),
         "look".into(),
         "patients".into(),
         "trials".into(),
@@ -103,6 +108,7 @@ pub fn allocation_csv(d: &Design, rows: &[AllocationRow]) -> Vec<u8> {
         rows.iter().map(|r| {
             let mut v = vec![
                 d.name.clone(),
+                r.stratum.clone(),
                 r.look.to_string(),
                 r.patients.to_string(),
                 r.trials.to_string(),

@@ -278,17 +278,45 @@ pub fn sweep_lines(keys: &[String], results: &[(Vec<String>, Vec<SummaryRow>)]) 
     out
 }
 
-/// A Bayesian design's terminal summary: each arm's final statuses, then adaptr's metrics.
+/// A Bayesian design's terminal summary: each arm's final statuses, then adaptr's metrics
+/// (with `by_label`, a label column and each label's metrics after the whole trial's).
 pub fn bayesian_table(d: &Design, arms: &[ArmRow], metrics: &[Metric]) -> String {
+    use crate::engine::bayesian::POOLED;
     use crate::engine::bayesian::select::ArmStatus;
-    let mut out = format!("{} (Bayesian adaptive, {} trials)\n", d.name, d.replicates);
+    let by_label = arms.iter().any(|r| r.stratum != POOLED);
+    let mut out = format!(
+        "{} (Bayesian adaptive{}, {} trials)\n",
+        d.name,
+        if by_label {
+            ", each label on its own"
+        } else {
+            ""
+        },
+        d.replicates
+    );
+    let label = |s: &str| {
+        if by_label {
+            format!("{s:<16} ")
+        } else {
+            String::new()
+        }
+    };
     out += &format!(
-        "  {:<18} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>10}\n",
-        "arm", "true risk", "superior", "inferior", "futile", "equiv.", "selected", "patients"
+        "  {}{:<18} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>10}\n",
+        label("label"),
+        "arm",
+        "true risk",
+        "superior",
+        "inferior",
+        "futile",
+        "equiv.",
+        "selected",
+        "patients"
     );
     for r in arms {
         out += &format!(
-            "  {:<18} {:>9.4} {:>10.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.1}\n",
+            "  {}{:<18} {:>9.4} {:>10.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.1}\n",
+            label(&r.stratum),
             r.arm,
             r.true_risk,
             r.status[ArmStatus::Superior.index()],
@@ -305,15 +333,22 @@ pub fn bayesian_table(d: &Design, arms: &[ArmRow], metrics: &[Metric]) -> String
         "prob_equivalence",
         "prob_futility",
         "prob_max",
+        "prob_all_conclusive",
+        "prob_any_superior",
         "size_mean",
         "size_median",
         "rmse",
         "idp",
     ];
     for m in metrics.iter().filter(|m| shown.contains(&m.name.as_str())) {
+        let name = if by_label {
+            format!("{} {}", m.stratum, m.name)
+        } else {
+            m.name.clone()
+        };
         out += &format!(
             "  {:<18} {:>10.4} (MC SE {:.4})\n",
-            m.name, m.estimate, m.mc_se
+            name, m.estimate, m.mc_se
         );
     }
     out

@@ -14,15 +14,16 @@ use crate::stats::analysis::normal_upper;
 #[cfg(test)]
 use crate::stats::multiplicity::holm;
 
-/// The CSVs a run writes that `check` compares, and the column that, with `arm`, names a row.
+/// The CSVs a run writes that `check` compares, and the columns that name a row (a column
+/// marked `?` only where the file has it: a Bayesian design's `label`).
 pub const RESULT_FILES: [(&str, &[&str]); 7] = [
-    ("summary.csv", &["arm"]),
+    ("summary.csv", &["arm", "label?"]),
     ("subgroups.csv", &["arm", "label"]),
     ("hypotheses.csv", &["arm", "hypothesis"]),
     ("sequential.csv", &["arm", "look"]),
     ("adaptation.csv", &["arm", "hypothesis"]),
-    ("bayesian.csv", &["metric"]),
-    ("allocation.csv", &["look"]),
+    ("bayesian.csv", &["label", "metric"]),
+    ("allocation.csv", &["label", "look"]),
 ];
 
 /// One result CSV: its header and rows keyed by arm (and label or hypothesis: "arm/label").
@@ -38,7 +39,8 @@ impl SummaryTable {
         SummaryTable::parse_keyed(bytes, &["arm"])
     }
 
-    /// Parses a result CSV whose rows are keyed by the values of `keys` (joined by '/').
+    /// Parses a result CSV whose rows are keyed by the values of `keys` (joined by '/'; a key
+    /// ending in `?` is used only where the file has that column).
     pub fn parse_keyed(bytes: &[u8], keys: &[&str]) -> Result<SummaryTable, String> {
         let mut reader = csv::Reader::from_reader(bytes);
         let header: Vec<String> = reader
@@ -47,8 +49,16 @@ impl SummaryTable {
             .iter()
             .map(str::to_string)
             .collect();
-        for &key in keys {
-            if !header.iter().any(|h| h == key) {
+        let has = |key: &str| header.iter().any(|h| h == key);
+        let keys: Vec<&str> = keys
+            .iter()
+            .filter_map(|&k| match k.strip_suffix('?') {
+                Some(optional) => has(optional).then_some(optional),
+                None => Some(k),
+            })
+            .collect();
+        for &key in &keys {
+            if !has(key) {
                 return Err(format!("no `{key}` column"));
             }
         }

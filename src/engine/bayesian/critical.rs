@@ -4,7 +4,7 @@
 //! Why one run gives every threshold: a trial run with threshold `t` draws and decides exactly
 //! as the same trial (same random stream) run without one, up to the first check whose
 //! probability exceeds `t` (the superiority threshold is read nowhere else), and declares
-//! superiority there. So the trial declares superiority at some look iff `t` is below the largest
+//! superiority there (with `by_label`: in the label of that check; a check is any label's). So the trial declares superiority at some look iff `t` is below the largest
 //! probability its checks compared with the threshold in the run without one (or it ended in
 //! superiority without crossing it: its other arms dropped). With `symmetric` (adaptr's default
 //! calibration: inferiority `1 - t`, two arms only), falling below the inferiority threshold is
@@ -18,7 +18,6 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::engine::bayesian::BayesianEndpoint;
-use crate::engine::bayesian::select::Ending;
 use crate::engine::{CHUNK, Endpoint, run_key, trial_rng};
 use crate::model::design::{Design, DesignKind};
 
@@ -55,13 +54,13 @@ pub fn critical_thresholds(
             let mut s = endpoint.buffers();
             let values: Vec<f64> = (start..end)
                 .map(|i| {
-                    let ending = endpoint.run(&mut trial_rng(key, i), &mut s).ending;
-                    if ending == Ending::Superiority {
+                    endpoint.run(&mut trial_rng(key, i), &mut s);
+                    if s.any_superiority() {
                         f64::INFINITY
                     } else if symmetric {
-                        s.superiority_seen.max(1.0 - s.inferiority_seen)
+                        s.superiority_seen().max(1.0 - s.inferiority_seen())
                     } else {
-                        s.superiority_seen
+                        s.superiority_seen()
                     }
                 })
                 .collect();

@@ -12,16 +12,19 @@
 //!
 //! adaptr's `uncertainty = TRUE` bootstraps the same quantities; the tests compare both.
 
-use crate::engine::bayesian::select::Ending;
+use crate::engine::bayesian::select::{ArmStatus, Ending};
+use crate::engine::bayesian::{POOLED, stratum_names, stratum_truth};
 use crate::engine::tally::Tally;
-use crate::engine::tally::bayesian::{BayesianTally, EVENT_BITS};
+use crate::engine::tally::bayesian::{BayesianTally, EVENT_BITS, SIZE_EVENT_BITS, StratumTally};
 use crate::model::bayesian::BayesianPlan;
 use crate::model::design::Design;
 use crate::model::vocabulary::Better;
 
-/// One metric: adaptr's name, the estimate and its Monte Carlo SE (NaN: none).
+/// One metric of one adaptation stratum ("all": the whole trial): adaptr's name, the
+/// estimate and its Monte Carlo SE (NaN: none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
+    pub stratum: String,
     pub name: String,
     pub estimate: f64,
     pub mc_se: f64,
@@ -29,6 +32,7 @@ pub struct Metric {
 
 fn metric(name: impl Into<String>, estimate: f64, mc_se: f64) -> Metric {
     Metric {
+        stratum: String::new(),
         name: name.into(),
         estimate,
         mc_se,
@@ -159,26 +163,106 @@ fn error_metrics(errors: &Weighted, rmse: &str, mae: &str, out: &mut Vec<Metric>
     ));
 }
 
-/// adaptr's performance metrics, in its `check_performance` order (n_summarised first).
+/// Sizes and events of trials (or of one stratum's part of them), with their trials.
+type Sizes = Vec<(f64, f64, u64)>;
+
+/// The whole trial's sizes and events.
+fn trial_sizes(plan: &BayesianPlan, b: &BayesianTally) -> Sizes {
+    let events_of = |key: u64| (key & ((1 << EVENT_BITS) - 1)) as f64;
+    b.ends
+        .iter()
+        .map(|(&k, &c)| {
+            (
+                plan.randomised[(k >> EVENT_BITS) as usize] as f64,
+                events_of(k),
+                c,
+            )
+        })
+        .collect()
+}
+
+/// One stratum's sizes and events.
+fn stratum_sizes(s: &StratumTally) -> Sizes {
+    s.sizes
+        .iter()
+        .map(|(&k, &c)| {
+            (
+                (k >> SIZE_EVENT_BITS) as f64,
+                (k & ((1 << SIZE_EVENT_BITS) - 1)) as f64,
+                c,
+            )
+        })
+        .collect()
+}
+
+/// adaptr's size, events and event-ratio summaries (`size_*`, `sum_ys_*`, `ratio_ys_*`); the
+/// ratio over the trials with patients (a label's stratum may have none).
+fn size_metrics(sizes: &Sizes, out: &mut Vec<Metric>) {
+    sorted(sizes.iter().map(|&(n, _, c)| (n, c)).collect()).summary("size", out);
+    sorted(sizes.iter().map(|&(_, e, c)| (e, c)).collect()).summary("sum_ys", out);
+    sorted(
+        sizes
+            .iter()
+            .filter(|&&(n, _, _)| n > 0.0)
+            .map(|&(n, e, c)| (e / n, c))
+            .collect(),
+    )
+    .summary("ratio_ys", out);
+}
+
+/// adaptr's performance metrics, in its `check_performance` order (n_summarised first): of
+/// the whole trial pooled; with `by_label` the whole trial's size and events, how often every
+/// label concluded and some label found a superior arm, then each label's own metrics.
 pub fn metrics(
     design: &Design,
     plan: &BayesianPlan,
     trials: u64,
     b: &BayesianTally,
 ) -> Vec<Metric> {
+    let names = stratum_names(design, plan);
+    let truth = stratum_truth(design, plan);
+    let named = |stratum: &str, v: Vec<Metric>| -> Vec<Metric> {
+        v.into_iter()
+            .map(|m| Metric {
+                stratum: stratum.to_string(),
+                ..m
+            })
+            .collect()
+    };
+    if !plan.by_label {
+        let v = stratum_metrics(
+            design,
+            trials,
+            &b.strata[0],
+            &truth[0],
+            &trial_sizes(plan, b),
+        );
+        return named(POOLED, v);
+    }
+    let mut all = vec![metric("n_summarised", trials as f64, f64::NAN)];
+    size_metrics(&trial_sizes(plan, b), &mut all);
+    all.push(proportion("prob_all_conclusive", b.all_conclusive, trials));
+    all.push(proportion("prob_any_superior", b.any_superior, trials));
+    let mut out = named(POOLED, all);
+    for ((name, s), truth) in names.iter().zip(&b.strata).zip(&truth) {
+        let v = stratum_metrics(design, trials, s, truth, &stratum_sizes(s));
+        out.extend(named(name, v));
+    }
+    out
+}
+
+/// adaptr's `check_performance` metrics of one stratum's trials, `truth` its arms' true event
+/// probabilities.
+fn stratum_metrics(
+    design: &Design,
+    trials: u64,
+    s: &StratumTally,
+    truth: &[f64],
+    sizes: &Sizes,
+) -> Vec<Metric> {
     let mut out = vec![metric("n_summarised", trials as f64, f64::NAN)];
-    let size_of = |key: u64| plan.randomised[(key >> EVENT_BITS) as usize] as f64;
-    let events_of = |key: u64| (key & ((1 << EVENT_BITS) - 1)) as f64;
-    sorted(b.ends.iter().map(|(&k, &c)| (size_of(k), c)).collect()).summary("size", &mut out);
-    sorted(b.ends.iter().map(|(&k, &c)| (events_of(k), c)).collect()).summary("sum_ys", &mut out);
-    sorted(
-        b.ends
-            .iter()
-            .map(|(&k, &c)| (events_of(k) / size_of(k), c))
-            .collect(),
-    )
-    .summary("ratio_ys", &mut out);
-    let ending = |e: Ending| b.endings[e.index()];
+    size_metrics(sizes, &mut out);
+    let ending = |e: Ending| s.endings[e.index()];
     out.push(proportion(
         "prob_conclusive",
         trials - ending(Ending::Max),
@@ -204,11 +288,11 @@ pub fn metrics(
     for (a, arm) in design.arms.iter().enumerate() {
         out.push(proportion(
             format!("prob_select_arm_{}", arm.name),
-            b.selected[a],
+            s.selected[a],
             trials,
         ));
     }
-    out.push(proportion("prob_select_none", b.selected[k], trials));
+    out.push(proportion("prob_select_none", s.selected[k], trials));
     let values = |m: &std::collections::BTreeMap<u64, u64>| {
         sorted(
             m.iter()
@@ -216,7 +300,7 @@ pub fn metrics(
                 .collect(),
         )
     };
-    let (errors, errors_te) = (values(&b.errors), values(&b.errors_te));
+    let (errors, errors_te) = (values(&s.errors), values(&s.errors_te));
     let mut rmse = Vec::new();
     error_metrics(&errors, "rmse", "mae", &mut rmse);
     let mut rmse_te = Vec::new();
@@ -228,37 +312,39 @@ pub fn metrics(
         rmse[1].clone(),
         rmse_te[1].clone(),
     ]);
-    out.push(idp(design, b));
+    out.push(idp(design.better, truth, &s.selected));
     out
 }
 
-/// The ideal design percentage (adaptr's `calculate_idp`) of the selected arms, with its SE.
-fn idp(design: &Design, b: &BayesianTally) -> Metric {
-    let truth = &design.true_mean;
+/// The ideal design percentage (adaptr's `calculate_idp`) of the selected arms (`selected`:
+/// trials by arm, then none), with its SE.
+fn idp(better: Better, truth: &[f64], selected: &[u64]) -> Metric {
     let (lo, hi) = truth
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &y| {
             (l.min(y), h.max(y))
         });
     let k = truth.len();
-    let n: u64 = b.selected[..k].iter().sum();
+    let n: u64 = selected[..k].iter().sum();
     if n == 0 || hi == lo {
         return metric("idp", f64::NAN, f64::NAN);
     }
     let value = |a: usize| {
         let v = 100.0 * (truth[a] - lo) / (hi - lo);
-        match design.better {
+        match better {
             Better::Higher => v,
             Better::Lower => 100.0 - v,
         }
     };
-    let values = sorted((0..k).map(|a| (value(a), b.selected[a])).collect());
+    let values = sorted((0..k).map(|a| (value(a), selected[a])).collect());
     metric("idp", values.mean(), values.mean_se())
 }
 
-/// One arm's row of a Bayesian design's summary.csv: its final statuses and selection.
+/// One arm's row of a Bayesian design's summary.csv, in one stratum: its final statuses and
+/// selection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmRow {
+    pub stratum: String,
     pub arm: String,
     /// "control" for the common control (first control), else "arm".
     pub role: &'static str,
@@ -284,6 +370,7 @@ pub struct RunRow {
     pub currency: String,
 }
 
+/// Every stratum's arms' rows, stratum by stratum.
 pub fn arm_rows(
     design: &Design,
     plan: &BayesianPlan,
@@ -291,57 +378,60 @@ pub fn arm_rows(
     b: &BayesianTally,
 ) -> Vec<ArmRow> {
     let n = trials as f64;
-    design
-        .arms
-        .iter()
-        .enumerate()
-        .map(|(a, arm)| {
-            let status = b.arm_status[a].map(|c| c as f64 / n);
-            let sup = status[crate::engine::bayesian::select::ArmStatus::Superior.index()];
-            let randomised: u64 = b.allocated.iter().map(|row| row[a]).sum();
-            ArmRow {
+    let names = stratum_names(design, plan);
+    let truth = stratum_truth(design, plan);
+    let mut rows = Vec::new();
+    for ((stratum, s), truth) in names.iter().zip(&b.strata).zip(&truth) {
+        for (a, arm) in design.arms.iter().enumerate() {
+            let status = s.arm_status[a].map(|c| c as f64 / n);
+            let sup = status[ArmStatus::Superior.index()];
+            let randomised: u64 = s.allocated.iter().map(|row| row[a]).sum();
+            rows.push(ArmRow {
+                stratum: stratum.clone(),
                 arm: arm.name.clone(),
                 role: if plan.control == Some(a) {
                     "control"
                 } else {
                     "arm"
                 },
-                true_risk: design.true_mean[a],
-                true_difference: plan
-                    .control
-                    .map_or(f64::NAN, |c| design.true_mean[a] - design.true_mean[c]),
+                true_risk: truth[a],
+                true_difference: plan.control.map_or(f64::NAN, |c| truth[a] - truth[c]),
                 status,
                 p_superior_se: (sup * (1.0 - sup) / n).sqrt(),
-                p_selected: b.selected[a] as f64 / n,
+                p_selected: s.selected[a] as f64 / n,
                 mean_randomised: randomised as f64 / n,
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    rows
 }
 
-/// The mean allocation by analysis: for each look, the trials that randomised patients up to
-/// it and the share of those patients each arm received (the RAR path).
+/// The mean allocation by analysis in one stratum: for each look, the trials whose stratum
+/// randomised patients up to it and the share of those patients each arm received (the RAR
+/// path).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllocationRow {
+    pub stratum: String,
     pub look: usize,
+    /// Patients randomised in the whole trial by the look.
     pub patients: u64,
     pub trials: u64,
     pub share: Vec<f64>,
 }
 
-pub fn allocation_rows(plan: &BayesianPlan, b: &BayesianTally) -> Vec<AllocationRow> {
-    let mut reaching = vec![0u64; plan.looks.len()];
-    for (&key, &c) in &b.ends {
-        for r in reaching.iter_mut().take((key >> EVENT_BITS) as usize + 1) {
-            *r += c;
-        }
-    }
-    b.allocated
-        .iter()
-        .enumerate()
-        .map(|(j, row)| {
+pub fn allocation_rows(
+    design: &Design,
+    plan: &BayesianPlan,
+    b: &BayesianTally,
+) -> Vec<AllocationRow> {
+    let names = stratum_names(design, plan);
+    let mut rows = Vec::new();
+    for (stratum, s) in names.iter().zip(&b.strata) {
+        let reaching = s.reaching();
+        for (j, row) in s.allocated.iter().enumerate() {
             let total: u64 = row.iter().sum();
-            AllocationRow {
+            rows.push(AllocationRow {
+                stratum: stratum.clone(),
                 look: j + 1,
                 patients: plan.randomised[j],
                 trials: reaching[j],
@@ -355,9 +445,10 @@ pub fn allocation_rows(plan: &BayesianPlan, b: &BayesianTally) -> Vec<Allocation
                         }
                     })
                     .collect(),
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    rows
 }
 
 /// The run's size, screening and cost.

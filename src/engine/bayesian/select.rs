@@ -65,13 +65,12 @@ impl Ending {
     }
 }
 
-/// A finished trial: how and at which analysis (0-based) it ended, with how many patients
-/// had outcome data and how many were randomised.
+/// A finished adaptation (the trial's, or one label's with `by_label`): how and at which
+/// analysis (0-based) it ended, with how many patients it had randomised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrialEnd {
     pub ending: Ending,
     pub look: usize,
-    pub followed: u64,
     pub randomised: u64,
 }
 
@@ -81,7 +80,7 @@ pub struct TrialEnd {
 pub fn selected_arm(
     plan: &BayesianPlan,
     status: &[ArmStatus],
-    status_look: &[Option<u64>],
+    status_look: &[Option<usize>],
     probs_best_last: &[Option<f64>],
     end: &TrialEnd,
 ) -> Option<usize> {
@@ -96,7 +95,7 @@ pub fn selected_arm(
         match end.ending {
             Ending::Equivalence => {
                 matches!(s, ArmStatus::Equivalence | ArmStatus::Control)
-                    && status_look[a] == Some(end.followed)
+                    && status_look[a] == Some(end.look)
             }
             _ => s != ArmStatus::Equivalence,
         }

@@ -165,7 +165,7 @@ const SCREENED_BINS: u64 = 1 << 16;
 /// bins. Bins are single values (exact quantiles) unless the window is wider than
 /// `SCREENED_BINS` values (only for designs screening millions), then powers of two wide. A
 /// sequential (or Bayesian) trial randomises at least the patients randomised by its first
-/// look.
+/// look. (For a trial screening at several eligible shares, the window spans the lowest.)
 fn screened_window(design: &Design) -> (u64, u32) {
     let q = design.eligible_fraction;
     let fewest = match (design.sequential(), design.survival(), design.bayesian()) {
@@ -175,16 +175,23 @@ fn screened_window(design: &Design) -> (u64, u32) {
         (_, Some(m), _) => m.analysis_events.unwrap_or(design.sample_size),
         _ => design.sample_size,
     };
-    let failures = |n: u64, sds: f64| {
+    // A label-stratified Bayesian trial may end up screening for its rarest label alone.
+    let q_rarest = match design.bayesian() {
+        Some(b) if b.by_label => (0..design.eligible.len())
+            .map(|s| design.screened_with(s))
+            .fold(q, f64::min),
+        _ => q,
+    };
+    let failures = |n: u64, sds: f64, q: f64| {
         let n = n as f64;
         n * (1.0 - q) / q + sds * (n * (1.0 - q)).sqrt() / q
     };
-    let (lo, hi) = if q >= 1.0 {
+    let (lo, hi) = if q_rarest >= 1.0 {
         (fewest, design.sample_size)
     } else {
         (
-            fewest + failures(fewest, -12.0).max(0.0).floor() as u64,
-            design.sample_size + failures(design.sample_size, 12.0).ceil() as u64,
+            fewest + failures(fewest, -12.0, q).max(0.0).floor() as u64,
+            design.sample_size + failures(design.sample_size, 12.0, q_rarest).ceil() as u64,
         )
     };
     let width = hi - lo + 1;
@@ -239,6 +246,11 @@ impl Tally {
                     DesignKind::Bayesian(plan) => DesignTally::Bayesian(BayesianTally::new(
                         design.arms.len(),
                         plan.looks.len(),
+                        if plan.by_label {
+                            design.eligible.len()
+                        } else {
+                            1
+                        },
                     )),
                 }
             },

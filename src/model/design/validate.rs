@@ -40,6 +40,9 @@ impl TryFrom<RawScenario> for Design {
         let arm_names: Vec<String> = arms.iter().map(|a| a.name.clone()).collect();
 
         let (control, analysis, bayesian) = decisions(&raw, &labels, eligible, &arm_names)?;
+        if let Some(b) = &bayesian {
+            by_label_strata(b, &labels, &population)?;
+        }
         let sequential = sequential_plan(&raw, survival.as_ref())?;
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
@@ -164,6 +167,33 @@ fn decisions(
         multiplicity: Procedure::default(),
     };
     Ok((plan.control.unwrap_or(0), analysis, Some(plan)))
+}
+
+/// A label-stratified Bayesian design adapts in every eligible label: each must have patients.
+fn by_label_strata(
+    plan: &BayesianPlan,
+    labels: &[String],
+    population: &population::Population,
+) -> Result<(), InvalidKey> {
+    if !plan.by_label {
+        return Ok(());
+    }
+    let empty = population
+        .eligible
+        .iter()
+        .zip(&population.stratum_prob)
+        .find(|(_, p)| **p <= 0.0);
+    match empty {
+        Some((&l, _)) => Err(InvalidKey::new(
+            "bayesian.by_label",
+            format!(
+                "the eligible label '{}' is given to no patient (no endotype is classified as \
+                 it), so it has no data to adapt on: make it not eligible, or set by_label = false",
+                labels[l]
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The `[analysis]` table: the control arm (its index in `arm_names`) and the analysis.
