@@ -14,6 +14,7 @@ use endotrial::model::design::Design;
 use endotrial::tools::calibrate::{calibrate, declaring};
 
 use crate::bayesian::{FOUR_SQRT_TOML, THREE_RAR_TOML, TWO_ARM_TOML};
+use crate::bayesian_by_label::TWO_LABEL_TOML;
 use crate::common::{MC_SE, design};
 
 /// `body` (a design of tests/bayesian.rs) with `replicates` trials, seed `seed`, and `extra`
@@ -35,7 +36,7 @@ fn superiority_endings(d: &Design) -> u64 {
 #[test]
 fn one_run_without_a_threshold_counts_every_thresholds_superiority() {
     // (design, posterior, symmetric): two arms with a control; three arms without one (RAR,
-    // equivalence); symmetric thresholds; draws mode (the draws are those of the run with the
+    // equivalence); symmetric thresholds; two labels adapting on their own; draws mode (the draws are those of the run with the
     // threshold, up to its first crossing).
     // Without a control a P(best) above 1 - inferiority (0.99) leaves the other arms below
     // inferiority, dropped before the superiority check: thresholds above it decide alike.
@@ -44,6 +45,8 @@ fn one_run_without_a_threshold_counts_every_thresholds_superiority() {
         (TWO_ARM_TOML, "", false, 2000, two),
         (THREE_RAR_TOML, "", false, 600, [0.8, 0.9, 0.95, 0.975]),
         (TWO_ARM_TOML, "", true, 2000, two),
+        // Each label on its own: superiority declared in either label.
+        (TWO_LABEL_TOML, "", false, 1000, [0.9, 0.95, 0.98, 0.995]),
         (
             TWO_ARM_TOML,
             "posterior = \"draws\"\nn_draws = 500\n",

@@ -7,6 +7,7 @@ mod common;
 mod oracle;
 
 mod bayesian;
+mod bayesian_by_label;
 mod calibrate;
 mod check;
 mod classify;

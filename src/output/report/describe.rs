@@ -641,6 +641,22 @@ fn bayesian_text(d: &Design, plan: &BayesianPlan) -> String {
             PosteriorMode::Draws(n) => format!("from {n} posterior draws per arm (as adaptr)"),
         }
     );
+    if plan.by_label {
+        let labels: Vec<String> = d
+            .eligible
+            .iter()
+            .zip(&d.stratum_prob)
+            .map(|(&l, p)| format!("{} ({p:.4})", d.labels[l]))
+            .collect();
+        out += &format!(
+            "  adaptation by label (share of those randomised while all are open): {} each decide, \
+             drop arms and allocate on their own patients; a label whose adaptation ends \
+             randomises no more (screening then finds only the labels still open); the trial \
+             ends when every label has ended, or at {} randomised\n",
+            labels.join(", "),
+            d.sample_size
+        );
+    }
     match plan.control {
         Some(c) => out += &format!("  common control: {}\n", d.arms[c].name),
         None => out += "  no common control: arms compared by P(best)\n",
