@@ -538,3 +538,41 @@ fn a_label_without_patients_cannot_adapt_on_its_own() {
             )),
         );
 }
+
+/// `run` draws the RAR path beside allocation.csv, one line per label and arm, and a
+/// frequentist run in the same folder leaves no stale figure.
+#[test]
+fn run_draws_the_allocation_by_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.toml");
+    std::fs::write(
+        &path,
+        format!("name = \"two\"\n[simulation]\nreplicates = 300\nseed = 1\n{TWO_LABEL_TOML}"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = |scenario: &std::path::Path| {
+        crate::common::cli()
+            .args(["run", "--quiet", "--out"])
+            .arg(&out)
+            .arg(scenario)
+            .assert()
+            .success();
+    };
+    run(&path);
+    let svg = std::fs::read_to_string(out.join("two/allocation.svg")).unwrap();
+    for line in ["a: control", "a: drug", "b: control", "b: drug"] {
+        assert!(svg.contains(line), "{line}");
+    }
+    let csv = std::fs::read_to_string(out.join("two/allocation.csv")).unwrap();
+    assert!(csv.starts_with("scenario,label,look,patients,trials,share_control,share_drug\n"));
+    assert_eq!(csv.lines().count(), 1 + 2 * 8, "two labels, eight analyses");
+    let frequentist = std::fs::read_to_string(crate::common::shipped_path("immunosep.toml"))
+        .unwrap()
+        .replace("name = \"immunosep\"", "name = \"two\"")
+        .replace("replicates = 100000", "replicates = 100");
+    let path = dir.path().join("frequentist.toml");
+    std::fs::write(&path, frequentist).unwrap();
+    run(&path);
+    assert!(!out.join("two/allocation.svg").exists());
+}

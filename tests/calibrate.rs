@@ -27,10 +27,12 @@ fn scenario(body: &str, replicates: u64, seed: u64, extra: &str) -> Design {
 }
 
 /// Trials of `d` in which an adaptation ends in superiority (adaptr's `prob_superior` times
-/// the trials; with `by_label`, in some label).
-fn superiority_endings(d: &Design) -> u64 {
+/// the trials; with `by_label`, in some label), and those in which an arm is declared
+/// superior (ending there, or going on as the new control).
+fn superiority_endings(d: &Design) -> (u64, u64) {
     let tally = simulate(d, 0..d.replicates, &|_| {});
-    tally.bayesian().expect("a Bayesian tally").any_superior
+    let b = tally.bayesian().expect("a Bayesian tally");
+    (b.any_superior, b.declared)
 }
 
 #[test]
@@ -74,9 +76,11 @@ fn one_run_without_a_threshold_counts_every_thresholds_superiority() {
                 &format!("{posterior}superiority = {t}\n{inferiority}"),
             );
             let declared = declaring(&critical, t);
+            let (ended, declared_in_run) = superiority_endings(&at_t);
+            // With two arms, or without a control, a declaration ends the trial (or label).
             assert_eq!(
-                declared,
-                superiority_endings(&at_t),
+                (declared, declared),
+                (ended, declared_in_run),
                 "{posterior} symmetric {symmetric} threshold {t}"
             );
             counts.push(declared);
@@ -98,9 +102,10 @@ fn with_a_control_and_more_arms_declaring_includes_every_superiority_ending() {
     let critical = critical_thresholds(&d, false, 0..n, &|_| {});
     for t in [0.95, 0.99] {
         let at_t = scenario(FOUR_SQRT_TOML, n, 5, &format!("superiority = {t}\n"));
-        let ended = superiority_endings(&at_t);
+        let (ended, declared_in_run) = superiority_endings(&at_t);
         let declared = declaring(&critical, t);
-        assert!(declared >= ended, "{t}: {declared} < {ended}");
+        assert_eq!(declared, declared_in_run, "{t}");
+        assert!(declared > ended, "{t}: {declared} <= {ended}");
         assert!(declared > 0 && declared < n, "{t}: {declared}");
     }
 }
@@ -130,7 +135,7 @@ fn a_calibrated_threshold_holds_its_type_one_error_on_fresh_trials() {
             &format!("superiority = {}\n{inferiority}", k.threshold),
         )
         .without_effects();
-        let p = superiority_endings(&fresh) as f64 / n_fresh as f64;
+        let p = superiority_endings(&fresh).1 as f64 / n_fresh as f64;
         // The calibration's own noise and the fresh run's.
         let se = (target * (1.0 - target) * (1.0 / n_cal as f64 + 1.0 / n_fresh as f64)).sqrt();
         assert!(
@@ -243,4 +248,26 @@ fn the_command_writes_its_curve_and_refuses_what_it_cannot_calibrate() {
         assert!(stderr.contains(message), "{what}: {stderr}");
         assert!(!fresh.join("c").exists(), "{what}");
     }
+}
+
+/// The shipped label-stratified platform is calibrated to a familywise 0.025: on fresh trials
+/// under the global null (another seed), the share in which any label declares any arm
+/// superior is 0.025 within 4 SEs of the calibration's noise and the fresh run's.
+#[test]
+fn the_shipped_platform_holds_its_calibrated_familywise_error_on_fresh_trials() {
+    let text = std::fs::read_to_string(crate::common::shipped_path("immunosep_platform.toml"))
+        .unwrap()
+        .replace("seed = 2021", "seed = 99");
+    let d = design(&text);
+    let plan = d.bayesian().expect("a Bayesian design");
+    assert!(plan.by_label);
+    let threshold = plan.superiority[0];
+    let (target, n_cal, n) = (0.025, 20_000.0, 20_000);
+    let critical = critical_thresholds(&d.without_effects(), false, 0..n, &|_| {});
+    let p = declaring(&critical, threshold) as f64 / n as f64;
+    let se = (target * (1.0 - target) * (1.0 / n_cal + 1.0 / n as f64)).sqrt();
+    assert!(
+        (p - target).abs() < MC_SE * se,
+        "threshold {threshold}: {p} (SE {se})"
+    );
 }

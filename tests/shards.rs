@@ -75,6 +75,11 @@ fn continuous_ordinal_and_bayesian_shards_merge_to_the_single_run() {
             "immunosep_platform_basic",
             &["summary.csv", "bayesian.csv", "allocation.csv"][..],
         ),
+        // Each label adapting on its own: screening drawn as the labels close.
+        (
+            "immunosep_platform",
+            &["summary.csv", "bayesian.csv", "allocation.csv"][..],
+        ),
     ] {
         let scenario = shipped_path(&format!("{name}.toml"));
         let go = |out: &Path, extra: &[&str]| {

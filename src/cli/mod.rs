@@ -617,6 +617,41 @@ fn endpoint_figure(d: &Design) -> Option<(&'static str, String)> {
     }
 }
 
+/// A Bayesian design's mean allocation by analysis, one line per arm (per label and arm with
+/// `by_label`); `None` for another design.
+fn allocation_figure(d: &Design, tally: &Tally) -> Option<String> {
+    let (plan, b) = (d.bayesian()?, tally.bayesian()?);
+    let rows = bayesian::metrics::allocation_rows(d, plan, b);
+    let strata = bayesian::stratum_names(d, plan);
+    let label_display = |name: &str| {
+        d.endotypes
+            .iter()
+            .find(|e| e.name == name)
+            .map_or(name, |e| e.display.as_str())
+            .to_string()
+    };
+    let mut curves = Vec::new();
+    for stratum in &strata {
+        for (a, arm) in d.arms.iter().enumerate() {
+            let points = rows
+                .iter()
+                .filter(|r| &r.stratum == stratum && r.share[a].is_finite())
+                .map(|r| (r.patients as f64, r.share[a]))
+                .collect();
+            let name = if plan.by_label {
+                format!("{}: {}", label_display(stratum), arm.display)
+            } else {
+                arm.display.clone()
+            };
+            curves.push((name, points));
+        }
+    }
+    Some(plot::allocation_svg(
+        &format!("{}: mean allocation by analysis", d.name),
+        &curves,
+    ))
+}
+
 /// Each arm's true survival from day 0 to the follow-up (or the last mortality point), in 200
 /// steps.
 fn survival_svg(d: &Design, m: &SurvivalModel) -> String {
@@ -674,6 +709,13 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
     match endpoint_figure(d) {
         Some((name, svg)) => out.stage(name, svg.as_bytes()).with_context(cannot)?,
         None => out.remove(plot::SURVIVAL_SVG),
+    }
+    // A Bayesian design's RAR path, beside allocation.csv.
+    match allocation_figure(d, tally) {
+        Some(svg) => out
+            .stage(plot::ALLOCATION_SVG, svg.as_bytes())
+            .with_context(cannot)?,
+        None => out.remove(plot::ALLOCATION_SVG),
     }
     out.stage(SCENARIO_COPY, scenario.text.as_bytes())
         .with_context(cannot)?;

@@ -99,6 +99,9 @@ pub fn calibration_text(
                 .trim_end_matches('.')
         );
     }
+    if plan.by_label {
+        out += "  P(superiority declared) counts every trial in which some label declares an arm superior: the chance of a false claim in any label (familywise over labels and arms)\n";
+    }
     if plan.control.is_some() && d.arms.len() > 2 {
         out += "  P(superiority declared) counts every trial in which an arm is declared superior to the control, also when the trial goes on with it as the new control (adaptr's prob_superior counts only the trials that stop there)\n";
     }

@@ -302,6 +302,45 @@ pub const SURVIVAL_SVG: &str = "survival.svg";
 /// The true survival curve of each arm, `(label, [(day, probability alive)])` in increasing
 /// day, from day 0 to the last: the model's expected Kaplan-Meier curves.
 pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
+    lines_svg(
+        &Axes {
+            title,
+            x: "days from randomisation",
+            y: "probability alive (true model)",
+            note: "each arm's survival from the scenario's hazards and effects over its mix of labels and endotypes; no loss to follow-up",
+        },
+        curves,
+    )
+}
+
+/// The file of a Bayesian design's mean allocation by analysis (the RAR path).
+pub const ALLOCATION_SVG: &str = "allocation.svg";
+
+/// Each arm's mean share of the patients randomised at each analysis, `(label, [(patients
+/// randomised by the analysis, share)])`.
+pub fn allocation_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) -> String {
+    lines_svg(
+        &Axes {
+            title,
+            x: "patients randomised (whole trial) by the analysis",
+            y: "share of the batch randomised before the analysis",
+            note: "the mean over the simulated trials still randomising at each analysis (in that label): response-adaptive randomisation at work",
+        },
+        curves,
+    )
+}
+
+/// What a plot of lines says on its axes and under its legend.
+struct Axes<'a> {
+    title: &'a str,
+    x: &'a str,
+    y: &'a str,
+    note: &'a str,
+}
+
+/// Lines of probabilities (y in [0, 1]) against x from 0 to the largest x, one colour, dash
+/// and marker per line, the legend and a note below.
+fn lines_svg(axes: &Axes, curves: &[(String, Vec<(f64, f64)>)]) -> String {
     let height = CHART_HEIGHT + (LEGEND_ROW * (curves.len() as i32 + 1) + 12) as u32;
     let mut svg = String::new();
     {
@@ -313,7 +352,7 @@ pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) ->
             .filter_map(|c| c.1.last().map(|p| p.0))
             .fold(1.0, f64::max);
         let mut chart = ChartBuilder::on(&upper)
-            .caption(title, ("sans-serif", 22))
+            .caption(axes.title, ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(52)
             .y_label_area_size(72)
@@ -321,8 +360,8 @@ pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) ->
             .expect("draw to string");
         chart
             .configure_mesh()
-            .x_desc("days from randomisation")
-            .y_desc("probability alive (true model)")
+            .x_desc(axes.x)
+            .y_desc(axes.y)
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 14))
             .y_label_formatter(&|y| format!("{y:.1}"))
@@ -330,7 +369,7 @@ pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) ->
             .draw()
             .expect("draw to string");
         let area = chart.plotting_area();
-        // Markers at about ten evenly spaced days, so that coinciding curves stay apart.
+        // Markers at about ten evenly spaced x, so that coinciding lines stay apart.
         let every = (last / 10.0).max(1.0);
         for (i, (_, points)) in curves.iter().enumerate() {
             let color = colour(i);
@@ -354,7 +393,7 @@ pub fn survival_curves_svg(title: &str, curves: &[(String, Vec<(f64, f64)>)]) ->
         }
         lower
             .draw(&Text::new(
-                "each arm's survival from the scenario's hazards and effects over its mix of labels and endotypes; no loss to follow-up",
+                axes.note,
                 (88, row(curves.len()) - 8),
                 ("sans-serif", 13).into_font().color(&RGBColor(80, 80, 80)),
             ))

@@ -222,6 +222,7 @@ impl BayesianEndpoint<'_> {
             last,
             events,
             s.strata.iter().map(|x| x.end.expect("ended").ending),
+            s.strata.iter().any(Stratum::declared),
         );
         for (p, (x, tally)) in s.strata.iter().zip(&mut b.strata).enumerate() {
             let end = x.end.expect("every stratum has ended");

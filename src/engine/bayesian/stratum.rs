@@ -55,6 +55,8 @@ pub struct Stratum {
     check_fut: bool,
     /// How and when the stratum's adaptation ended (`None`: still adapting).
     pub(super) end: Option<TrialEnd>,
+    /// Whether an arm was declared superior to the control and became the new control.
+    pub(super) new_control: bool,
     /// The largest probability compared with the superiority threshold, and the smallest
     /// compared with the inferiority threshold, at any check of this trial (`critical` reads
     /// them from trials run with the thresholds switched off).
@@ -103,6 +105,7 @@ impl Stratum {
             check_eq: plan.equivalence.is_some(),
             check_fut: plan.futility.is_some(),
             end: None,
+            new_control: false,
             superiority_seen: f64::NEG_INFINITY,
             inferiority_seen: f64::INFINITY,
         }
@@ -126,6 +129,13 @@ impl Stratum {
         self.check_eq = plan.equivalence.is_some();
         self.check_fut = plan.futility.is_some();
         self.end = None;
+        self.new_control = false;
+    }
+
+    /// Whether an arm was declared superior here: the adaptation ended in superiority, or an
+    /// arm beat the control and became the new one.
+    pub(super) fn declared(&self) -> bool {
+        self.new_control || self.end.is_some_and(|e| e.ending == Ending::Superiority)
     }
 
     /// Whether the stratum still randomises and analyses.
@@ -412,6 +422,7 @@ impl Stratum {
                 self.drop_active(c);
                 c = new_control;
                 self.control = Some(c);
+                self.new_control = true;
                 run_check = true;
                 if self.check_eq && plan.equivalence.as_ref().is_some_and(|e| e.only_first) {
                     self.check_eq = false;

@@ -28,6 +28,9 @@ pub struct BayesianTally {
     /// in which some stratum's ended in superiority.
     pub all_conclusive: u64,
     pub any_superior: u64,
+    /// Trials in which some stratum declared an arm superior: ending there, or going on with
+    /// it as the new control (the calibrated type I error counts these).
+    pub declared: u64,
     /// One block per adaptation stratum.
     pub strata: Vec<StratumTally>,
 }
@@ -72,12 +75,20 @@ impl BayesianTally {
             ends: BTreeMap::new(),
             all_conclusive: 0,
             any_superior: 0,
+            declared: 0,
             strata: vec![StratumTally::new(arms, looks); strata],
         }
     }
 
-    /// Records the trial's end: its last analysis, its events, and how its strata ended.
-    pub fn record_end(&mut self, look: usize, events: u64, ends: impl Iterator<Item = Ending>) {
+    /// Records the trial's end: its last analysis, its events, how its strata ended, and
+    /// whether it declared an arm superior.
+    pub fn record_end(
+        &mut self,
+        look: usize,
+        events: u64,
+        ends: impl Iterator<Item = Ending>,
+        declared: bool,
+    ) {
         *self
             .ends
             .entry(((look as u64) << EVENT_BITS) | events)
@@ -89,6 +100,7 @@ impl BayesianTally {
         }
         self.all_conclusive += u64::from(all_conclusive);
         self.any_superior += u64::from(any_superior);
+        self.declared += u64::from(declared);
     }
 }
 
@@ -166,6 +178,7 @@ impl Block for BayesianTally {
         add_map(&mut self.ends, &other.ends);
         self.all_conclusive += other.all_conclusive;
         self.any_superior += other.any_superior;
+        self.declared += other.declared;
         for (a, b) in self.strata.iter_mut().zip(&other.strata) {
             add(&mut a.endings, &b.endings);
             add(&mut a.selected, &b.selected);
@@ -194,8 +207,11 @@ impl Block for BayesianTally {
             return Err("bayesian: the strata are not the design's".into());
         }
         all(self.ends.values().sum(), "ends")?;
-        if self.all_conclusive > trials || self.any_superior > trials {
-            return Err("bayesian: more conclusive or superior trials than trials".into());
+        if self.all_conclusive > trials || self.declared > trials {
+            return Err("bayesian: more conclusive or declaring trials than trials".into());
+        }
+        if self.any_superior > self.declared {
+            return Err("bayesian: a superiority ending not counted as declared".into());
         }
         let looks = fresh.strata[0].stopped.len() as u64;
         if self.ends.keys().any(|k| k >> EVENT_BITS >= looks) {
