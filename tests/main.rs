@@ -8,6 +8,7 @@ mod oracle;
 
 mod bayesian;
 mod bayesian_by_label;
+mod bayesian_report;
 mod calibrate;
 mod check;
 mod classify;

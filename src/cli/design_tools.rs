@@ -335,7 +335,9 @@ fn power_by_size(
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    frequentist(d, "report")?;
+    if d.bayesian().is_some() {
+        return bayesian_report(args, &scenario, &pool);
+    }
     let dir = args.sim.out.join(&d.name);
     let searched = searched(d, args.hypothesis.as_deref())?;
     let (stated, search) =
@@ -549,5 +551,74 @@ fn write_comparison(
     }
     print!("{}", output::compare::compare_table(rows, args.power));
     println!("  -> {}\n  -> {}", csv.display(), svg.display());
+    Ok(())
+}
+
+/// `report` of a Bayesian design: the scenario's trials and the same trials under the global
+/// null (every arm given the control's treatment), the operating characteristics, the type I
+/// error, the RAR path and the paragraph.
+fn bayesian_report(
+    args: &ReportArgs,
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+) -> anyhow::Result<()> {
+    use crate::engine::bayesian::metrics::{arm_rows, metrics, run_row};
+    use crate::output::report::bayesian::{
+        BayesianResults, bayesian_report_markdown, bayesian_report_text,
+    };
+    let d = &scenario.design;
+    if args.hypothesis.is_some() {
+        return Err(BadInput(format!(
+            "{}: --hypothesis applies to a frequentist design's analysis.hypotheses; a Bayesian design reports every arm (per label with by_label)",
+            d.name
+        ))
+        .into());
+    }
+    let plan = d.bayesian().expect("a Bayesian design");
+    let null = d.without_effects();
+    let tally = simulate(pool, d, 0..d.replicates, args.sim.quiet);
+    let null_tally = simulate(pool, &null, 0..d.replicates, args.sim.quiet);
+    let (b, nb) = (
+        tally.bayesian().expect("a Bayesian tally"),
+        null_tally.bayesian().expect("a Bayesian tally"),
+    );
+    let arms = arm_rows(d, plan, tally.trials, b);
+    let null_plan = null.bayesian().expect("a Bayesian design");
+    let null_arms = arm_rows(&null, null_plan, null_tally.trials, nb);
+    let metrics = metrics(d, plan, tally.trials, b);
+    let run = run_row(d, &tally, b, plan);
+    let results = BayesianResults {
+        arms: &arms,
+        metrics: &metrics,
+        run: &run,
+        null_arms: &null_arms,
+        null_declared: nb.declared,
+        trials: tally.trials,
+    };
+    let command = format!(
+        "endotrial report {SCENARIO_COPY} --replicates {} --seed {}",
+        d.replicates, d.seed
+    );
+    let provenance = report::provenance::Provenance::of(&scenario.text, SCENARIO_COPY, command);
+    let md = bayesian_report_markdown(d, &results, &provenance);
+    let dir = args.sim.out.join(&d.name);
+    write_file(&dir.join(SCENARIO_COPY), scenario.text.as_bytes())?;
+    if let Some(svg) = super::allocation_figure(d, &tally) {
+        write_file(
+            &dir.join(crate::output::plot::ALLOCATION_SVG),
+            svg.as_bytes(),
+        )?;
+    }
+    write_file(&dir.join("report.md"), md.as_bytes())?;
+    write_file(
+        &dir.join("report.html"),
+        report::report_html(&md, &format!("Bayesian design report: {}", d.name)).as_bytes(),
+    )?;
+    print!("{}", bayesian_report_text(d, &results));
+    println!(
+        "  -> {}\n  -> {}",
+        dir.join("report.md").display(),
+        dir.join("report.html").display()
+    );
     Ok(())
 }

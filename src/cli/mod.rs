@@ -619,7 +619,7 @@ fn endpoint_figure(d: &Design) -> Option<(&'static str, String)> {
 
 /// A Bayesian design's mean allocation by analysis, one line per arm (per label and arm with
 /// `by_label`); `None` for another design.
-fn allocation_figure(d: &Design, tally: &Tally) -> Option<String> {
+pub(super) fn allocation_figure(d: &Design, tally: &Tally) -> Option<String> {
     let (plan, b) = (d.bayesian()?, tally.bayesian()?);
     let rows = bayesian::metrics::allocation_rows(d, plan, b);
     let strata = bayesian::stratum_names(d, plan);

@@ -614,7 +614,7 @@ fn binary_text(d: &Design) -> String {
 }
 
 /// A Bayesian design's rules, as adaptr's `print(trial_spec)` lists them.
-fn bayesian_text(d: &Design, plan: &BayesianPlan) -> String {
+pub(super) fn bayesian_text(d: &Design, plan: &BayesianPlan) -> String {
     let list = |v: &[f64]| {
         if v.windows(2).all(|w| w[0] == w[1]) {
             format!("{}", v[0])

@@ -226,13 +226,19 @@ fn design_sentences(d: &Design, row: &SummaryRow) -> String {
 }
 /// The treatment effects assumed, on the true endotypes.
 fn effects_sentence(d: &Design, arm: usize) -> String {
-    let mut out = String::new();
-    let mut treatments: Vec<usize> = d.arms[arm]
+    let treatments: Vec<usize> = d.arms[arm]
         .treatment_by_stratum
         .iter()
         .flatten()
         .copied()
         .collect();
+    effects_of(d, treatments)
+}
+
+/// " The treatment effects assumed act on the true endotype: ..." of these treatments (each
+/// once), or nothing when none has an effect.
+pub(super) fn effects_of(d: &Design, mut treatments: Vec<usize>) -> String {
+    let mut out = String::new();
     treatments.sort_unstable();
     treatments.dedup();
     let effects: Vec<String> = treatments
@@ -254,7 +260,7 @@ fn effects_sentence(d: &Design, arm: usize) -> String {
     out
 }
 /// The randomised population the risks are those of, and how accurate its labels are.
-fn population_sentences(d: &Design) -> String {
+pub(super) fn population_sentences(d: &Design) -> String {
     let mut out = String::new();
     let composition: Vec<String> = d
         .endotypes
@@ -436,9 +442,19 @@ fn arm_table(d: &Design, words: &EndpointWords) -> String {
 
 fn settings_table(d: &Design) -> String {
     let eligible: Vec<&str> = d.eligible.iter().map(|&l| label_shown(d, l)).collect();
+    // A Bayesian design decides by its rules (listed in its own section), not by a test.
+    let decisions = match d.bayesian() {
+        Some(_) => "| decisions | Bayesian adaptive: posterior probabilities against thresholds (the rules above) |\n".to_string(),
+        None => format!(
+            "| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
+            test_phrase(d.analysis.test),
+            sided(d),
+            d.analysis.alpha
+        ),
+    };
     let mut md = format!(
         "\n| setting | value |\n|---|---|\n| endpoint | {} ({}) |\n| eligible labels | {} ({} of screened) |\n\
-         | classification | {} |\n| randomisation | {} |\n| {} |\n| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
+         | classification | {} |\n| randomisation | {} |\n| {} |\n{decisions}",
         d.event,
         d.better.phrase(),
         eligible.join(", "),
@@ -448,9 +464,11 @@ fn settings_table(d: &Design) -> String {
             None if perfect_classification(d) => "label = true endotype".into(),
             None => "classification probabilities given in the scenario".into(),
         },
-        match d.randomisation {
-            Randomisation::Block => "permuted blocks",
-            Randomisation::Simple => "simple",
+        match (d.bayesian(), d.randomisation) {
+            (Some(b), _) if b.allocation.adaptive =>
+                "response-adaptive (each patient by the current allocation probabilities)",
+            (_, Randomisation::Block) => "permuted blocks",
+            (_, Randomisation::Simple) => "simple",
         },
         match &d.endpoint {
             EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => {
@@ -458,9 +476,6 @@ fn settings_table(d: &Design) -> String {
             }
             EndpointModel::TimeToEvent(m) => follow_up_cells(m, d.dropout),
         },
-        test_phrase(d.analysis.test),
-        sided(d),
-        d.analysis.alpha
     );
     if !d.analysis.hypotheses.is_empty() {
         md += &format!(

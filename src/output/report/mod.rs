@@ -5,6 +5,7 @@
 //! (`format`); the CSVs keep full precision. The report's only varying line is its date
 //! (`SOURCE_DATE_EPOCH` fixes it, for byte-identical reports).
 
+pub mod bayesian;
 pub mod describe;
 pub mod format;
 pub mod justification;
@@ -20,6 +21,7 @@ use crate::output::plot;
 use crate::output::report::describe::{arm_names, ratio_string};
 use crate::output::report::format::{dash, money, pct, power_pct, price, thousands, whole};
 use crate::output::report::justification::{Context, assumptions, justification};
+use crate::output::report::provenance::Provenance;
 use crate::output::report::size_text::{SequentialSize, size_summary};
 use crate::stats::boundaries;
 use crate::tools::size::{self, SizeSearch};
@@ -370,7 +372,11 @@ fn screening_and_budget(d: &Design, search: &SizeSearch) -> String {
 }
 
 fn provenance_section(d: &Design, cx: &Context) -> String {
-    let p = cx.provenance;
+    provenance_table(d, cx.provenance)
+}
+
+/// The provenance section: where the report's numbers come from.
+pub(super) fn provenance_table(d: &Design, p: &Provenance) -> String {
     let mut md = format!(
         "## Provenance\n\n| record | value |\n|---|---|\n| date (UTC) | {} |\n| engine | {ENGINE} |\n\
          | scenario | `{}` (copy beside this report) |\n| scenario SHA-256 | `{}` |\n| virtual trials per design point | {} |\n\
