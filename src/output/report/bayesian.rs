@@ -166,7 +166,7 @@ fn rules_phrase(d: &Design, plan: &BayesianPlan) -> String {
         }
         rar += match &al.control {
             ControlShare::Free => "",
-            ControlShare::Fixed(_) if matches!(plan.control, Some(_)) && is_sqrt(d, plan) => {
+            ControlShare::Fixed(_) if is_sqrt(d, plan) => {
                 ", the control's share by the square-root rule"
             }
             ControlShare::Fixed(_) => ", the control's share fixed",
