@@ -8,7 +8,7 @@ mod oracle;
 
 mod bayesian;
 mod bayesian_by_label;
-mod bayesian_report;
+mod bayesian_tools;
 mod calibrate;
 mod check;
 mod classify;

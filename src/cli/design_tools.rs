@@ -102,7 +102,16 @@ fn frequentist(d: &Design, command: &str) -> anyhow::Result<()> {
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
     let d = &scenario.design;
-    frequentist(d, "size")?;
+    if d.bayesian().is_some() {
+        return bayesian_size(args, &scenario, &pool);
+    }
+    if args.label.is_some() || args.conclusive {
+        return Err(BadInput(format!(
+            "{}: --label and --conclusive apply to Bayesian adaptive designs ([bayesian]); a frequentist design's comparison is chosen with --arm and --hypothesis",
+            d.name
+        ))
+        .into());
+    }
     if d.survival().is_some_and(|m| m.is_event_driven()) {
         return Err(BadInput(format!(
             "{}: an event-driven design's power is set by endpoint.analysis_events, not by the sample size (which only has to be large enough to reach them): vary the events with `sweep --set endpoint.analysis_events=...`",
@@ -620,5 +629,68 @@ fn bayesian_report(
         dir.join("report.md").display(),
         dir.join("report.html").display()
     );
+    Ok(())
+}
+
+/// `size` of a Bayesian design: the smallest maximum N at which the targeted arms' chance of
+/// being declared superior (or the strata's of ending conclusively) reaches `--power`.
+fn bayesian_size(
+    args: &SizeArgs,
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+) -> anyhow::Result<()> {
+    use crate::tools::bayesian_size::{Aim, Candidate, Targets, refusal, search};
+    let d = &scenario.design;
+    check_target(args.power)?;
+    let plan = d.bayesian().expect("a Bayesian design");
+    if args.hypothesis.is_some() {
+        return Err(BadInput(format!(
+            "{}: --hypothesis applies to a frequentist design's analysis.hypotheses; a Bayesian design's targets are chosen with --arm, --label and --conclusive",
+            d.name
+        ))
+        .into());
+    }
+    if let Some(why) = refusal(plan) {
+        return Err(BadInput(format!("{}: `size`: {why}", d.name)).into());
+    }
+    let aim = if args.conclusive {
+        Aim::Conclusive
+    } else {
+        Aim::Superior
+    };
+    if args.conclusive && args.arm.is_some() {
+        return Err(BadInput(format!(
+            "{}: --conclusive searches a stratum's chance of ending conclusively: drop --arm",
+            d.name
+        ))
+        .into());
+    }
+    let targets = Targets::of(d, aim, args.arm.as_deref(), args.label.as_deref())
+        .map_err(|e| BadInput(format!("{}: {e}", d.name)))?;
+    let bar = search_bar(args.sim.quiet, &d.name);
+    let found = search(d, args.power, (args.min, args.max), |at| {
+        bar.set_message(format!("N = {}", at.sample_size));
+        let tally = pool.install(|| crate::engine::simulate(at, 0..at.replicates, &|_| {}));
+        bar.inc(1);
+        Candidate::of(at, &tally, &targets)
+    });
+    bar.finish_and_clear();
+    print!(
+        "{}",
+        report::bayesian::bayesian_size_text(d, &found, &targets, args.power)
+    );
+    let path = args.sim.out.join(&d.name).join("sample_size.csv");
+    write_file(
+        &path,
+        &output::bayesian_csv::sample_size_csv(d, &found, &targets),
+    )?;
+    println!("  -> {}", path.display());
+    if found.chosen.is_none() {
+        return Err(BadInput(format!(
+            "{}: target {} not reached for a maximum N up to {}: raise --max or revisit the design",
+            d.name, args.power, found.max
+        ))
+        .into());
+    }
     Ok(())
 }

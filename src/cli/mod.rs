@@ -195,6 +195,14 @@ pub struct SizeArgs {
     /// Largest total sample size to consider (at most 10^9).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_SAMPLE_SIZE))]
     pub max: Option<u64>,
+    /// Bayesian designs adapting by label: the label whose arms (or conclusion) must reach the
+    /// target (default: every label).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Bayesian designs: search the chance of ending conclusively (not at the maximum) instead
+    /// of arms' chance of being declared superior.
+    #[arg(long)]
+    pub conclusive: bool,
     #[command(flatten)]
     pub sim: SimArgs,
 }

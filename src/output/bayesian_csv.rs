@@ -9,6 +9,7 @@ use crate::engine::bayesian::select::ArmStatus;
 use crate::model::bayesian::{BayesianPlan, PosteriorMode};
 use crate::model::design::Design;
 use crate::output::result_csv::{num, to_csv};
+use crate::tools::bayesian_size::{Aim, BayesianSizeSearch, Targets};
 
 /// summary.csv's columns for a Bayesian design.
 pub const BAYESIAN_SUMMARY_COLUMNS: [&str; 25] = [
@@ -116,5 +117,44 @@ pub fn allocation_csv(d: &Design, rows: &[AllocationRow]) -> Vec<u8> {
             v.extend(r.share.iter().map(|&s| num(s)));
             v
         }),
+    )
+}
+
+/// sample_size.csv of a Bayesian design's search: one row per maximum N evaluated and target.
+pub fn sample_size_csv(d: &Design, search: &BayesianSizeSearch, targets: &Targets) -> Vec<u8> {
+    let mut rows = Vec::new();
+    for (&n, c) in &search.candidates {
+        for ((stratum, arm), &(p, se)) in targets.cells.iter().zip(&c.values) {
+            rows.push([
+                d.name.clone(),
+                n.to_string(),
+                stratum.clone(),
+                arm.map_or(String::new(), |a| d.arms[a].name.clone()),
+                match targets.aim {
+                    Aim::Superior => "superior".to_string(),
+                    Aim::Conclusive => "conclusive".to_string(),
+                },
+                num(p),
+                num(se),
+                num(c.expected_randomised),
+                num(c.mean_screened),
+                if search.chosen == Some(n) { "yes" } else { "" }.to_string(),
+            ]);
+        }
+    }
+    to_csv(
+        [
+            "scenario",
+            "max_sample_size",
+            "label",
+            "arm",
+            "aim",
+            "probability",
+            "mc_se",
+            "expected_randomised",
+            "mean_screened",
+            "chosen",
+        ],
+        rows,
     )
 }

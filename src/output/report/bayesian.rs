@@ -16,6 +16,7 @@ use crate::output::report::format::{money, num, pct, thousands, whole};
 use crate::output::report::justification::{assumptions, effects_of, population_sentences};
 use crate::output::report::provenance::Provenance;
 use crate::output::report::provenance_table;
+use crate::tools::bayesian_size::{Aim, BayesianSizeSearch, Candidate, Schedule, Targets};
 
 /// A run's results as the report reads them: the scenario's and the global null's.
 pub struct BayesianResults<'a> {
@@ -472,5 +473,81 @@ pub fn bayesian_report_text(d: &Design, r: &BayesianResults) -> String {
         "  expected randomised {:.1}, mean screened {:.1} (95th percentile {})\n",
         r.run.expected_randomised, r.run.mean_screened, r.run.p95_screened
     );
+    out
+}
+
+/// What `size` prints for a Bayesian design's search.
+pub fn bayesian_size_text(
+    d: &Design,
+    search: &BayesianSizeSearch,
+    targets: &Targets,
+    target: f64,
+) -> String {
+    let names = targets.describe(d);
+    let what = match targets.aim {
+        Aim::Superior => "P(declared superior)",
+        Aim::Conclusive => "P(ending conclusively)",
+    };
+    let mut out = format!(
+        "{}: smallest maximum N with {what} >= {target} for {} ({} trials per candidate, seed {})\n",
+        d.name,
+        names.join(", "),
+        d.replicates,
+        d.seed
+    );
+    out += &match &search.schedule {
+        Schedule::Regular { first, every } if first == every => format!(
+            "  grid: multiples of {every} (analyses every {every} patients with outcome data, and at N), N in [{first}, {}]\n",
+            search.max
+        ),
+        Schedule::Regular { first, every } => format!(
+            "  grid: {first} plus multiples of {every} (analyses at {first}, then every {every} patients with outcome data, and at N), N in [{first}, {}]\n",
+            search.max
+        ),
+        Schedule::Fractions(f) => {
+            let f: Vec<String> = f.iter().map(|x| format!("{x:.3}")).collect();
+            format!(
+                "  grid: every N (analyses at fractions {} of N), N up to {}\n",
+                f.join(", "),
+                search.max
+            )
+        }
+    };
+    let line = |n: u64, c: &Candidate| {
+        let values: Vec<String> = names
+            .iter()
+            .zip(&c.values)
+            .map(|(name, (p, se))| format!("{name} {p:.4} (MC SE {se:.4})"))
+            .collect();
+        format!(
+            "N = {n}: {}; expected randomised {:.1}, mean screened {:.1}",
+            values.join(", "),
+            c.expected_randomised,
+            c.mean_screened
+        )
+    };
+    let close = |c: &Candidate| {
+        c.values
+            .iter()
+            .any(|&(p, se)| (p - target).abs() < 2.0 * se)
+    };
+    match search.chosen {
+        Some(n) => {
+            let c = &search.candidates[&n];
+            out += &format!("  chosen: {}\n", line(n, c));
+            let below = search.candidates.range(..n).next_back();
+            if close(c) || below.is_some_and(|(_, b)| close(b)) {
+                out += "  note: a probability here is within 2 Monte Carlo SEs of the target: more replicates may move the choice by a grid step or two.\n";
+            }
+            if let Some((m, b)) = below {
+                out += &format!("  below:  {}\n", line(*m, b));
+            }
+        }
+        None => {
+            if let Some((n, c)) = search.candidates.iter().next_back() {
+                out += &format!("  not reached; largest evaluated: {}\n", line(*n, c));
+            }
+        }
+    }
     out
 }
