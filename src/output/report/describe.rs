@@ -442,7 +442,7 @@ pub fn describe(d: &Design) -> String {
     }
     out += "\n";
     out += &format!(
-        "  screening: {:.4} of screened patients are eligible ({}); {:.1} screened on average to randomise {}\n",
+        "  screening: {:.4} of screened patients are eligible ({}); {:.1} screened on average to randomise {}{}\n",
         d.eligible_fraction,
         d.eligible
             .iter()
@@ -450,7 +450,15 @@ pub fn describe(d: &Design) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         d.expected_screened(),
-        d.sample_size
+        d.sample_size,
+        match d.bayesian() {
+            // The maximum: an adaptive trial may stop before it, and with by_label screens for
+            // fewer labels once one has ended.
+            Some(b) if b.by_label =>
+                " (the maximum, every label open; `run` simulates the screening of the trials as they adapt)",
+            Some(_) => " (the maximum; `run` simulates the screening of the trials as they stop)",
+            None => "",
+        }
     );
     out += &classification(d);
     out += "  randomised patients by true endotype:";
