@@ -242,3 +242,58 @@ fn corrupted_committed_replicates_cannot_hang_check() {
         ));
     }
 }
+
+/// A Bayesian design in Monte Carlo mode: another seed's results pass (its arm shares and
+/// adaptr's metrics are compared on their Monte Carlo SEs), a real change fails by column.
+#[test]
+fn a_bayesian_design_is_compared_on_its_monte_carlo_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    fs::create_dir_all(&scenarios).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/immunosep_platform.toml");
+    let text = fs::read_to_string(shipped)
+        .unwrap()
+        .replace("replicates = 20000", "replicates = 4000");
+    let file = scenarios.join("immunosep_platform.toml");
+    let results = dir.path().join("results");
+    let run = |seed: &str| {
+        fs::write(
+            &file,
+            text.replace("seed = 2021", &format!("seed = {seed}")),
+        )
+        .unwrap();
+        cli()
+            .args(["run", "--quiet", "--out"])
+            .arg(&results)
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    // Committed from seed 9, relabelled as seed 8.
+    run("9");
+    let folder = results.join("immunosep_platform");
+    let summary = fs::read_to_string(folder.join("summary.csv"))
+        .unwrap()
+        .replace(",4000,9,", ",4000,8,");
+    fs::write(folder.join("summary.csv"), summary).unwrap();
+    fs::write(&file, text.replace("seed = 2021", "seed = 8")).unwrap();
+    fs::write(
+        folder.join("scenario.toml"),
+        text.replace("seed = 2021", "seed = 8"),
+    )
+    .unwrap();
+    check(&scenarios, &results, false).code(1);
+    check(&scenarios, &results, true)
+        .code(0)
+        .stdout(contains("Monte Carlo comparisons"));
+    // Interferon-gamma weaker in immunoparalysis: fewer trials find it superior.
+    fs::write(
+        &file,
+        text.replace("seed = 2021", "seed = 8")
+            .replace("immunoparalysis = 0.32", "immunoparalysis = 0.26"),
+    )
+    .unwrap();
+    check(&scenarios, &results, true)
+        .code(1)
+        .stdout(contains("p_superior").and(contains("true_risk")));
+}

@@ -204,6 +204,16 @@ fn monte_carlo_se(
             get("mean_risk_arm")?,
             get("mean_evaluable_arm")? * get("estimable")?,
         )),
+        // A Bayesian design's arm rows: shares of the run's trials.
+        "p_superior" => get("p_superior_se"),
+        "p_inferior" | "p_futile" | "p_equivalence" | "p_active" | "p_control" | "p_selected"
+            if row.contains_key("role") =>
+        {
+            Some(binomial_se(get(column)?, replicates))
+        }
+        // bayesian.csv: each metric with its own Monte Carlo SE (none for a minimum, maximum
+        // or count).
+        "estimate" => get("mc_se"),
         // Screened = N + negative binomial(N, q), q = N / mean: SD sqrt(N (1-q)) / q.
         "mean_screened" => {
             let (n, mean, r) = (
@@ -220,8 +230,9 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 21] = [
+const DETERMINISTIC: [&str; 22] = [
     "control",
+    "true_risk",
     "test",
     "alternative",
     "alpha",
@@ -245,8 +256,16 @@ const DETERMINISTIC: [&str; 21] = [
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).
-const SIMULATED: [&str; 14] = [
+const SIMULATED: [&str; 22] = [
     "power",
+    "p_superior",
+    "p_inferior",
+    "p_futile",
+    "p_equivalence",
+    "p_active",
+    "p_control",
+    "p_selected",
+    "estimate",
     "mean_log_hr",
     "mean_difference",
     "coverage",
