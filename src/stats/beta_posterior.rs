@@ -431,25 +431,43 @@ impl Grid {
         let mut lo = arms.iter().map(|b| b.lo).fold(f64::INFINITY, f64::min);
         let hi = arms.iter().map(|b| b.hi).fold(f64::NEG_INFINITY, f64::max);
         let widest = narrowest(arms);
-        let (h, per_shift) = if shift > 0.0 {
+        let (mut h, mut per_shift) = if shift > 0.0 {
             let m = (shift / widest).ceil().max(1.0);
             (shift / m, m as usize)
         } else {
             (widest, 0)
         };
-        let panels = ((hi - lo) / h).ceil().max(1.0) as usize;
+        let mut panels = ((hi - lo) / h).ceil().max(1.0) as usize;
         // A last panel past p = 1 (where a density stops short, a kink no panel rule sees):
-        // the grid then ends at 1, starting lower. A panel at 0 or 1 sees the densities'
-        // factors x^(a - 1) and (1 - x)^(b - 1) there, polynomials when a and b are whole
-        // numbers (every posterior of a whole-number prior); a fractional power has an
-        // unbounded derivative at the end, which the panel rule integrates to only 1e-6: then
-        // `Exact`, whose panels resolve it.
-        let whole = |v: f64| v.fract() == 0.0;
+        // the grid then ends at 1, starting lower; where that would start below 0 (wide
+        // posteriors of few patients), panels no wider tile [0, 1] exactly (with a shift that
+        // divides 1; else `Exact`).
         if lo + panels as f64 * h > 1.0 {
             lo = 1.0 - panels as f64 * h;
-            if lo < 0.0 || !arms.iter().all(|b| whole(b.post.b)) {
-                return false;
+            if lo < 0.0 {
+                let per_unit = (1.0 / h).ceil();
+                if shift > 0.0 {
+                    let shifts = (1.0 / shift).round();
+                    if (shifts * shift - 1.0).abs() > 1e-12 {
+                        return false;
+                    }
+                    per_shift = (per_unit / shifts).ceil() as usize;
+                    h = shift / per_shift as f64;
+                    panels = (shifts as usize) * per_shift;
+                } else {
+                    panels = per_unit as usize;
+                    h = 1.0 / per_unit;
+                }
+                lo = 0.0;
             }
+        }
+        // A panel at 0 or 1 sees the densities' factors x^(a - 1) and (1 - x)^(b - 1) there,
+        // polynomials when a and b are whole numbers (every posterior of a whole-number
+        // prior); a fractional power has an unbounded derivative at the end, which the panel
+        // rule integrates to only 1e-6: then `Exact`, whose panels resolve it.
+        let whole = |v: f64| v.fract() == 0.0;
+        if lo + panels as f64 * h >= 1.0 - 1e-12 && !arms.iter().all(|b| whole(b.post.b)) {
+            return false;
         }
         if lo <= 0.0 && !arms.iter().all(|b| whole(b.post.a)) {
             return false;
@@ -533,6 +551,42 @@ impl Grid {
         }
         let rest: f64 = out.iter().sum();
         out.push((1.0 - rest).clamp(0.0, 1.0));
+    }
+
+    /// Arm `i`'s CDF at node `t` moved by `by` shifts (0 below the grid, 1 above it).
+    fn cdf_shifted(&self, i: usize, t: usize, by: isize) -> f64 {
+        let at = t as isize + by * self.shift_nodes as isize;
+        if at < 0 {
+            0.0
+        } else if at as usize >= self.nodes {
+            1.0
+        } else {
+            self.cdf[i * self.nodes + at as usize]
+        }
+    }
+
+    /// P(p_i - p_j < shift): arm i improves on arm j by less than the shift (futility
+    /// against control j), as the integral of f_j(y) F_i(y + shift).
+    pub fn short_of(&self, i: usize, j: usize) -> f64 {
+        let n = self.nodes;
+        (0..n)
+            .map(|t| self.weights[t] * self.pdf[j * n + t] * self.cdf_shifted(i, t, 1))
+            .sum::<f64>()
+            .clamp(0.0, 1.0)
+    }
+
+    /// P(|p_i - p_j| < shift): arms i and j equivalent, as the integral of
+    /// f_j(y) (F_i(y + shift) - F_i(y - shift)).
+    pub fn close_to(&self, i: usize, j: usize) -> f64 {
+        let n = self.nodes;
+        (0..n)
+            .map(|t| {
+                self.weights[t]
+                    * self.pdf[j * n + t]
+                    * (self.cdf_shifted(i, t, 1) - self.cdf_shifted(i, t, -1))
+            })
+            .sum::<f64>()
+            .clamp(0.0, 1.0)
     }
 
     /// P(max p - min p < shift) over the grid's arms.
@@ -976,8 +1030,8 @@ mod tests {
     }
 }
 /// The grid against separate quadratures on panels a twentieth as wide (and the all-arms
-/// equivalence against `Exact`'s own quadrature), on 1,300 random posteriors of 5 to 250
-/// patients: within 1e-10 (the worst seen: 1e-12 at rates 0.05 to 0.6, 1.5e-11 near 1).
+/// equivalence, futility and equivalence against a control, against `Exact`'s own
+/// quadratures), on 1,600 random posteriors of 1 to 250 patients: within 1e-10.
 #[cfg(test)]
 mod grid_tests {
     use super::*;
@@ -988,21 +1042,34 @@ mod grid_tests {
         let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
         let mut grid = Grid::default();
         let (mut worst, mut built) = (0.0_f64, 0);
-        // The last 300: rates near 1 (a design where lower is better reflects its posteriors
-        // there), whose tails reach p = 1 and whose grid ends at 1.
-        for draw in 0..1300 {
-            let rates = if draw < 1000 { 0.05..0.6 } else { 0.85..0.99 };
+        // Then 300 with rates near 1 (a design where lower is better reflects its posteriors
+        // there), whose tails reach p = 1 and whose grid ends at 1; then 300 of 1 to 12
+        // patients, whose tails span so much that the grid tiles [0, 1].
+        for draw in 0..1600 {
+            let rates = if draw < 1000 {
+                0.05..0.6
+            } else if draw < 1300 {
+                0.85..0.99
+            } else {
+                0.0..1.0
+            };
             let arms: Vec<Bounded> = (0..3)
                 .map(|_| {
-                    let n: f64 = rng.random_range(5.0..250.0);
-                    // Near 1, whole numbers (a fractional power there sends the grid to
-                    // `Exact`: the test of that is below).
+                    let n: f64 = if draw < 1300 {
+                        rng.random_range(5.0..250.0)
+                    } else {
+                        rng.random_range(1.0..12.0)
+                    };
+                    // Near the ends, whole numbers (a fractional power there sends the grid
+                    // to `Exact`: the test of that is below).
                     let n = if draw < 1000 { n } else { n.floor() };
                     let e = (n * rng.random_range(rates.clone())).floor();
                     Bounded::new(BetaPosterior::new(1.0 + e, 1.0 + n - e))
                 })
                 .collect();
             if !grid.build(&arms, 0.05) {
+                // Only a fractional power at an end of [0, 1] is refused.
+                assert!(draw < 1000, "{draw}");
                 continue;
             }
             built += 1;
@@ -1024,8 +1091,13 @@ mod grid_tests {
             }
             let e = Exact::prob_all_equivalent(&arms, 0.05);
             worst = worst.max((e - grid.all_equivalent()).abs());
+            // Futility and equivalence of arm 1 against arm 0 as control.
+            let f = Exact::prob_futile(&arms[1], &arms[0], 0.05);
+            worst = worst.max((f - grid.short_of(1, 0)).abs());
+            let q = Exact::prob_equivalent(&arms[1], &arms[0], 0.05);
+            worst = worst.max((q - grid.close_to(1, 0)).abs());
         }
-        assert!(built > 1200, "{built}");
+        assert!(built > 1300, "{built}");
         assert!(worst < 1e-10, "{worst:e}");
     }
 

@@ -20,8 +20,9 @@ pub struct Evidence {
     /// Exact mode: the same with its tails, once a quadrature has needed them.
     bounded: Vec<Option<Bounded>>,
     chosen: Vec<Bounded>,
-    /// Exact mode, three arms or more: the arms of the last refresh on one grid, for the
-    /// equivalence difference `shift` (built at the first probability asked).
+    /// Exact mode: the arms of the last refresh on one grid, for the difference `shift`
+    /// (built at the first probability asked): P(best) of three arms or more, and the
+    /// probabilities of differences of `shift`.
     grid: Grid,
     grid_ready: bool,
     grid_usable: bool,
@@ -36,7 +37,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// `shift`: the difference of the all-arms equivalence rule (0 without one).
+    /// `shift`: the difference the grid's panels divide (0: none): the rule read most, the
+    /// all-arms equivalence without a control, futility (else equivalence) with one.
     pub fn new(
         mode: PosteriorMode,
         prior: (f64, f64),
@@ -185,6 +187,12 @@ impl Evidence {
     pub fn equivalent(&mut self, arm: usize, control: usize, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
+                let (i, j) = (self.column(arm), self.column(control));
+                if d == self.shift
+                    && let Some(g) = self.grid()
+                {
+                    return g.close_to(i, j);
+                }
                 let (a, c) = (self.bounded(arm), self.bounded(control));
                 Exact::prob_equivalent(&a, &c, d)
             }
@@ -198,6 +206,12 @@ impl Evidence {
     pub fn futile(&mut self, arm: usize, control: usize, d: f64) -> f64 {
         match self.mode {
             PosteriorMode::Exact => {
+                let (i, j) = (self.column(arm), self.column(control));
+                if d == self.shift
+                    && let Some(g) = self.grid()
+                {
+                    return g.short_of(i, j);
+                }
                 let (a, c) = (self.bounded(arm), self.bounded(control));
                 Exact::prob_futile(&a, &c, d)
             }

@@ -73,11 +73,7 @@ impl Stratum {
                 plan.prior,
                 design.better == Better::Lower,
                 k,
-                // The all-arms equivalence rule (no common control) shifts the grid.
-                plan.equivalence
-                    .as_ref()
-                    .filter(|_| plan.control.is_none())
-                    .map_or(0.0, |e| e.difference),
+                grid_shift(plan),
             ),
             randomised: vec![0; k],
             n: vec![0; k],
@@ -502,6 +498,15 @@ impl Stratum {
         }
         stop
     }
+}
+
+/// The difference the posterior grid is built for: the all-arms equivalence rule's without a
+/// control; with one, futility's (checked at every analysis), else equivalence's; 0 for none.
+fn grid_shift(plan: &BayesianPlan) -> f64 {
+    let futility = plan.futility.as_ref().filter(|_| plan.control.is_some());
+    futility
+        .or(plan.equivalence.as_ref())
+        .map_or(0.0, |t| t.difference)
 }
 
 /// The arms of the rows whose value passes `keep` (NaN, adaptr's NA, never does), into `out`.
