@@ -390,6 +390,33 @@ fn metrics_table(metrics: &[Metric]) -> String {
     md + "\n</details>\n\n"
 }
 
+/// The headline numbers: each effective arm's chance of being declared superior (the arm
+/// named by `name`), then the global null's chance of any.
+fn headlines(
+    d: &Design,
+    plan: &BayesianPlan,
+    r: &BayesianResults,
+    name: impl Fn(&str) -> String,
+) -> Vec<String> {
+    let mut lines: Vec<String> = effective(d, plan, r.arms)
+        .into_iter()
+        .map(|i| {
+            let a = &r.arms[i];
+            format!(
+                "{}{}: declared superior in {}",
+                name(&a.arm),
+                in_stratum(d, &a.stratum),
+                in_trials(superior(a), r.trials)
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "global null (no treatment works): an arm declared superior in {}",
+        in_trials(r.null_declared as f64 / r.trials as f64, r.trials)
+    ));
+    lines
+}
+
 /// The whole report in Markdown.
 pub fn bayesian_report_markdown(d: &Design, r: &BayesianResults, p: &Provenance) -> String {
     let plan = d.bayesian().expect("a Bayesian design");
@@ -403,19 +430,13 @@ pub fn bayesian_report_markdown(d: &Design, r: &BayesianResults, p: &Provenance)
         whole(r.run.expected_randomised),
         whole(r.run.mean_screened)
     );
-    for i in effective(d, plan, r.arms) {
-        let a = &r.arms[i];
-        md += &format!(
-            "> {}{}: declared superior in {}.\n>\n",
-            d.arm_display(&a.arm),
-            in_stratum(d, &a.stratum),
-            in_trials(superior(a), r.trials)
-        );
-    }
-    md += &format!(
-        "> Global null (no treatment works): an arm declared superior in {}.\n\n",
-        in_trials(r.null_declared as f64 / r.trials as f64, r.trials)
-    );
+    let lines = headlines(d, plan, r, |a| d.arm_display(a).to_string());
+    md += &lines
+        .iter()
+        .map(|l| format!("> {l}."))
+        .collect::<Vec<_>>()
+        .join("\n>\n");
+    md += "\n\n";
     md += &format!(
         "## Design justification\n\n{}\n\n",
         bayesian_paragraph(d, r)
@@ -456,19 +477,9 @@ pub fn bayesian_report_text(d: &Design, r: &BayesianResults) -> String {
         "{}: Bayesian adaptive design, maximum N = {}, {} trials, seed {}\n",
         d.name, d.sample_size, r.trials, d.seed
     );
-    for i in effective(d, plan, r.arms) {
-        let a = &r.arms[i];
-        out += &format!(
-            "  {}{}: declared superior in {}\n",
-            a.arm,
-            in_stratum(d, &a.stratum),
-            in_trials(superior(a), r.trials)
-        );
+    for line in headlines(d, plan, r, str::to_string) {
+        out += &format!("  {line}\n");
     }
-    out += &format!(
-        "  global null: an arm declared superior in {}\n",
-        in_trials(r.null_declared as f64 / r.trials as f64, r.trials)
-    );
     out += &format!(
         "  expected randomised {:.1}, mean screened {:.1} (95th percentile {})\n",
         r.run.expected_randomised, r.run.mean_screened, r.run.p95_screened
