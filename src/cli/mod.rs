@@ -631,13 +631,6 @@ pub(super) fn allocation_figure(d: &Design, tally: &Tally) -> Option<String> {
     let (plan, b) = (d.bayesian()?, tally.bayesian()?);
     let rows = bayesian::metrics::allocation_rows(d, plan, b);
     let strata = bayesian::stratum_names(d, plan);
-    let label_display = |name: &str| {
-        d.endotypes
-            .iter()
-            .find(|e| e.name == name)
-            .map_or(name, |e| e.display.as_str())
-            .to_string()
-    };
     let mut curves = Vec::new();
     for stratum in &strata {
         for (a, arm) in d.arms.iter().enumerate() {
@@ -647,7 +640,7 @@ pub(super) fn allocation_figure(d: &Design, tally: &Tally) -> Option<String> {
                 .map(|r| (r.patients as f64, r.share[a]))
                 .collect();
             let name = if plan.by_label {
-                format!("{}: {}", label_display(stratum), arm.display)
+                format!("{}: {}", d.label_display(stratum), arm.display)
             } else {
                 arm.display.clone()
             };

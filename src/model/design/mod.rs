@@ -254,6 +254,15 @@ impl Design {
             .map_or(name, |a| a.display.as_str())
     }
 
+    /// How reports and plots name the label (endotype) called `name` (its display name;
+    /// `name` itself for a name the design does not have, such as a pooled stratum's).
+    pub fn label_display<'a>(&'a self, name: &'a str) -> &'a str {
+        self.endotypes
+            .iter()
+            .find(|e| e.name == name)
+            .map_or(name, |e| e.display.as_str())
+    }
+
     pub fn block_size(&self) -> u64 {
         self.arms.iter().map(|a| u64::from(a.ratio)).sum()
     }

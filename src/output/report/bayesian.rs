@@ -42,20 +42,12 @@ fn in_trials(p: f64, trials: u64) -> String {
     )
 }
 
-/// How people read a stratum's label (its endotype's display name; "all" pooled).
-fn label_display<'a>(d: &'a Design, stratum: &'a str) -> &'a str {
-    d.endotypes
-        .iter()
-        .find(|e| e.name == stratum)
-        .map_or(stratum, |e| e.display.as_str())
-}
-
 /// How people read a stratum: "the MALS label", or nothing for the whole trial.
 fn in_stratum(d: &Design, stratum: &str) -> String {
     if stratum == POOLED {
         return String::new();
     }
-    format!(" in the {} label", label_display(d, stratum))
+    format!(" in the {} label", d.label_display(stratum))
 }
 
 /// One value, or "from the first to the last" of per-look thresholds (as written: a
@@ -345,7 +337,7 @@ fn operating_table(d: &Design, plan: &BayesianPlan, r: &BayesianResults) -> Stri
         md += &format!(
             "| {}{} | {} | {:.4} | {:.4} to {:.4} | {} | {} | {} | {:.4} | {:.1} | {:.4} |\n",
             if plan.by_label {
-                format!("{} | ", label_display(d, &a.stratum))
+                format!("{} | ", d.label_display(&a.stratum))
             } else {
                 String::new()
             },
