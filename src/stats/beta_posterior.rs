@@ -1128,9 +1128,16 @@ mod grid_tests {
     #[test]
     fn tails_hold_all_but_1e15_of_the_mass() {
         let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(5);
-        for _ in 0..2000 {
-            let n: f64 = rng.random_range(0.0..2000.0_f64).floor();
-            let e = (n * rng.random_range(0.0..1.0)).floor();
+        // Every posterior of up to 40 patients (where the tail bound's slope matters most),
+        // then 2,000 of up to 2,000.
+        let small = (0..=40).flat_map(|n| (0..=n).map(move |e| (n as f64, e as f64)));
+        let large: Vec<(f64, f64)> = (0..2000)
+            .map(|_| {
+                let n: f64 = rng.random_range(0.0..2000.0_f64).floor();
+                (n, (n * rng.random_range(0.0..1.0)).floor())
+            })
+            .collect();
+        for (n, e) in small.chain(large) {
             let post = BetaPosterior::new(1.0 + e, 1.0 + n - e);
             let (lo, hi) = post.tails();
             assert!(post.cdf(lo) < 1e-15, "{post:?}: F({lo}) = {}", post.cdf(lo));
@@ -1138,6 +1145,23 @@ mod grid_tests {
             let reach = SUB_GAUSSIAN_REACH * 0.5 / (post.a + post.b + 1.0).sqrt();
             assert!(lo >= post.mean() - reach - 1e-12 && hi <= post.mean() + reach + 1e-12);
             assert!(lo < post.mean() && post.mean() < hi);
+            // And not much wider than needed: within 0.4 SD of the exact 1e-15 quantiles
+            // (bisection of the CDF here), the bisection's quarter SD and the tail bound's
+            // slack (the grid's cost grows with the width).
+            let quantile = |target: f64| {
+                let (mut a, mut b) = (0.0_f64, 1.0_f64);
+                for _ in 0..200 {
+                    let m = 0.5 * (a + b);
+                    if post.cdf(m) < target { a = m } else { b = m }
+                }
+                a
+            };
+            let (q_lo, q_hi) = (quantile(1e-15), quantile(1.0 - 1e-15));
+            let slack = 0.4 * post.sd();
+            assert!(lo >= q_lo - slack, "{post:?}: lo {lo} < {q_lo} - {slack}");
+            if q_hi < 1.0 - 1e-9 {
+                assert!(hi <= q_hi + slack, "{post:?}: hi {hi} > {q_hi} + {slack}");
+            }
         }
     }
 
