@@ -17,6 +17,7 @@ mod continuous;
 mod enrichment;
 mod exact_power;
 mod fuzz;
+mod host;
 mod init_keys;
 mod model;
 mod ordinal;

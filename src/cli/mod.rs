@@ -30,6 +30,7 @@ use crate::output::{plot, report};
 
 mod calibrate;
 mod design_tools;
+pub mod host;
 mod scale;
 
 use design_tools::{compare_command, report_command, size_command, sweep_command};
@@ -328,12 +329,15 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Regression) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e:#}");
-            let bad_input = e
-                .chain()
-                .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>() || c.is::<ShardError>());
-            ExitCode::from(if bad_input { 2 } else { 1 })
+            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
+}
+
+/// Whether an error is the user's input (exit 2) rather than the machine's (exit 1).
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.is::<ScenarioError>() || c.is::<BadInput>() || c.is::<ShardError>())
 }
 
 /// How a command that ran to the end came out.
@@ -674,30 +678,61 @@ fn survival_svg(d: &Design, m: &SurvivalModel) -> String {
     plot::survival_curves_svg(&format!("{}: true survival by arm", d.name), &curves)
 }
 
-/// Writes the result CSVs and the scenario copy to `dir`, and prints the tables.
-fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
+/// The terminal's tables of a run: operating characteristics by arm (and hypotheses), or a
+/// Bayesian design's arms and adaptr's metrics.
+fn result_tables(
+    d: &Design,
+    tally: &Tally,
+    rows: &[summary::SummaryRow],
+    hypotheses: &[summary::HypothesisRow],
+) -> String {
+    match (d.bayesian(), tally.bayesian()) {
+        (Some(plan), Some(b)) => output::terminal::bayesian_table(
+            d,
+            &bayesian::metrics::arm_rows(d, plan, tally.trials, b),
+            &bayesian::metrics::metrics(d, plan, tally.trials, b),
+        ),
+        _ => {
+            output::terminal::summary_table(rows) + &output::terminal::hypotheses_table(hypotheses)
+        }
+    }
+}
+
+/// Every file of a run's result folder by name, with its bytes (`None`: the run has no such
+/// file, and a stale one must not be left beside the others): the CSVs, the figures and the
+/// scenario copy.
+fn result_files(
+    scenario: &Scenario,
+    tally: &Tally,
+) -> (String, Vec<(&'static str, Option<Vec<u8>>)>) {
     let d = &scenario.design;
     let values = DesignValues::of(d);
     let rows = summary::summary_rows(d, &values, tally);
     let hypotheses = summary::hypothesis_rows(d, tally);
-    // Printed first: the numbers reach the user even if a write fails.
-    match (d.bayesian(), tally.bayesian()) {
-        (Some(plan), Some(b)) => print!(
-            "{}",
-            output::terminal::bayesian_table(
-                d,
-                &bayesian::metrics::arm_rows(d, plan, tally.trials, b),
-                &bayesian::metrics::metrics(d, plan, tally.trials, b),
-            )
-        ),
-        _ => {
-            print!("{}", output::terminal::summary_table(&rows));
-            print!("{}", output::terminal::hypotheses_table(&hypotheses));
-        }
+    let mut files: Vec<_> = csvs_of(&rows, &hypotheses, (d, &values), tally).into();
+    // The true survival curves of a time-to-event design, beside its results (and no stale
+    // curves beside those of another kind of endpoint).
+    match endpoint_figure(d) {
+        Some((name, svg)) => files.push((name, Some(svg.into_bytes()))),
+        None => files.push((plot::SURVIVAL_SVG, None)),
     }
+    // A Bayesian design's RAR path, beside allocation.csv.
+    files.push((
+        plot::ALLOCATION_SVG,
+        allocation_figure(d, tally).map(String::into_bytes),
+    ));
+    files.push((SCENARIO_COPY, Some(scenario.text.clone().into_bytes())));
+    (result_tables(d, tally, &rows, &hypotheses), files)
+}
+
+/// Writes the result files to `dir`, and prints the tables.
+fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Result<()> {
+    let (tables, files) = result_files(scenario, tally);
+    // Printed first: the numbers reach the user even if a write fails.
+    print!("{tables}");
     let cannot = || format!("cannot write the results into '{}'", dir.display());
     let mut out = ResultDir::lock(dir).with_context(cannot)?;
-    for (name, bytes) in csvs_of(&rows, &hypotheses, (d, &values), tally) {
+    for (name, bytes) in files {
         match bytes {
             Some(bytes) => out.stage(name, &bytes).with_context(cannot)?,
             // A scenario that no longer lists hypotheses (or has no [sequential]) must not leave
@@ -705,21 +740,6 @@ fn write_results(dir: &Path, scenario: &Scenario, tally: &Tally) -> anyhow::Resu
             None => out.remove(name),
         }
     }
-    // The true survival curves of a time-to-event design, beside its results (and no stale
-    // curves beside those of another kind of endpoint).
-    match endpoint_figure(d) {
-        Some((name, svg)) => out.stage(name, svg.as_bytes()).with_context(cannot)?,
-        None => out.remove(plot::SURVIVAL_SVG),
-    }
-    // A Bayesian design's RAR path, beside allocation.csv.
-    match allocation_figure(d, tally) {
-        Some(svg) => out
-            .stage(plot::ALLOCATION_SVG, svg.as_bytes())
-            .with_context(cannot)?,
-        None => out.remove(plot::ALLOCATION_SVG),
-    }
-    out.stage(SCENARIO_COPY, scenario.text.as_bytes())
-        .with_context(cannot)?;
     out.commit().with_context(cannot)?;
     println!("  -> {}", dir.join("summary.csv").display());
     Ok(())

@@ -1,0 +1,114 @@
+//! The engine as a host program (the R package) calls it: a run in slices that the host may
+//! stop, with its files in memory, byte for byte those of `endotrial run`.
+
+use endotrial::cli::host;
+
+use crate::common::{endotrial, shipped_path};
+
+/// Loads a shipped scenario as a host does: from its text, named by its path.
+fn shipped(name: &str) -> endotrial::model::scenario::Scenario {
+    let path = shipped_path(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    host::load_text(path.to_str().unwrap(), text).unwrap()
+}
+
+#[test]
+fn a_run_in_slices_writes_the_cli_files_byte_for_byte() {
+    // One scenario of each engine: fixed binary with hypotheses, group-sequential, adaptive
+    // enrichment, time to event, continuous, ordinal and a label-stratified Bayesian platform.
+    // 5,300 trials are five slices of growing size (1,000, 2,000 ...) unless slices are slow.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, replicates) in [
+        ("design_stratified.toml", 5_300),
+        ("immunosep_sequential.toml", 5_300),
+        ("immunosep_enrichment.toml", 5_300),
+        ("immunosep_survival.toml", 3_100),
+        ("immunosep_sofa.toml", 5_300),
+        ("immunosep_osfd.toml", 3_100),
+        ("immunosep_platform.toml", 1_500),
+    ] {
+        let mut s = shipped(name);
+        let mut asked = 0;
+        let out = host::run(&mut s, Some(replicates), Some(7), Some(2), &mut || {
+            asked += 1;
+            false
+        })
+        .unwrap()
+        .expect("never stopped");
+        assert!(asked >= 2, "{name}: the host was asked {asked} times");
+        let printed = endotrial([
+            "run",
+            "--quiet",
+            "--replicates",
+            &replicates.to_string(),
+            "--seed",
+            "7",
+            "--out",
+            dir.path().to_str().unwrap(),
+            shipped_path(name).to_str().unwrap(),
+        ]);
+        let folder = dir.path().join(&s.design.name);
+        let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        on_disk.sort();
+        let mut in_memory: Vec<String> = out.files.iter().map(|(n, _)| n.to_string()).collect();
+        in_memory.sort();
+        assert_eq!(in_memory, on_disk, "{name}");
+        for (file, bytes) in &out.files {
+            assert!(
+                std::fs::read(folder.join(file)).unwrap() == *bytes,
+                "{name}: {file} differs from the CLI's"
+            );
+        }
+        // The CLI prints the same tables, then where it wrote them.
+        assert_eq!(
+            printed,
+            format!("{}  -> {}\n", out.tables, folder.join("summary.csv").display()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_host_can_stop_a_run_between_slices() {
+    let mut s = shipped("immunosep.toml");
+    let mut asked = 0;
+    let out = host::run(&mut s, Some(1_000_000), None, Some(1), &mut || {
+        asked += 1;
+        true
+    })
+    .unwrap();
+    assert!(out.is_none());
+    assert_eq!(asked, 1);
+}
+
+#[test]
+fn a_command_line_runs_in_process_and_bad_input_is_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let arg = |s: &str| s.to_string();
+    let ok = host::command(&[
+        arg("endotrial"),
+        arg("run"),
+        arg("--quiet"),
+        arg("--replicates"),
+        arg("200"),
+        arg("--out"),
+        arg(dir.path().to_str().unwrap()),
+        arg(shipped_path("immunosep.toml").to_str().unwrap()),
+    ])
+    .unwrap();
+    assert!(ok);
+    assert!(dir.path().join("immunosep/summary.csv").exists());
+
+    let e = host::command(&[arg("endotrial"), arg("size"), arg("--powr"), arg("0.8")])
+        .unwrap_err();
+    assert!(host::is_bad_input(&e), "{e:#}");
+    assert!(format!("{e:#}").contains("--powr"), "{e:#}");
+
+    let e = host::load_text("mine", "name = \"x\"\n[enrollment]\nsample_sise = 3\n".into())
+        .unwrap_err();
+    let message = e.to_string();
+    assert!(message.contains("mine") && message.contains("sample_size"), "{message}");
+}
