@@ -65,7 +65,11 @@ fn a_run_in_slices_writes_the_cli_files_byte_for_byte() {
         // The CLI prints the same tables, then where it wrote them.
         assert_eq!(
             printed,
-            format!("{}  -> {}\n", out.tables, folder.join("summary.csv").display()),
+            format!(
+                "{}  -> {}\n",
+                out.tables,
+                folder.join("summary.csv").display()
+            ),
             "{name}"
         );
     }
@@ -102,13 +106,18 @@ fn a_command_line_runs_in_process_and_bad_input_is_told_apart() {
     assert!(ok);
     assert!(dir.path().join("immunosep/summary.csv").exists());
 
-    let e = host::command(&[arg("endotrial"), arg("size"), arg("--powr"), arg("0.8")])
-        .unwrap_err();
+    let e = host::command(&[arg("endotrial"), arg("size"), arg("--powr"), arg("0.8")]).unwrap_err();
     assert!(host::is_bad_input(&e), "{e:#}");
     assert!(format!("{e:#}").contains("--powr"), "{e:#}");
 
-    let e = host::load_text("mine", "name = \"x\"\n[enrollment]\nsample_sise = 3\n".into())
-        .unwrap_err();
+    let e = host::load_text(
+        "mine",
+        "name = \"x\"\n[enrollment]\nsample_sise = 3\n".into(),
+    )
+    .unwrap_err();
     let message = e.to_string();
-    assert!(message.contains("mine") && message.contains("sample_size"), "{message}");
+    assert!(
+        message.contains("mine") && message.contains("sample_size"),
+        "{message}"
+    );
 }

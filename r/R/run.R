@@ -16,9 +16,8 @@
 #' @export
 run_scenario <- function(s, replicates = NULL, seed = NULL, threads = NULL) {
   src <- as_scenario(s)
-  out <- .Call("wrap__et_run", src$origin, src$text, num_or_null(replicates, "replicates"),
-               num_or_null(seed, "seed"), num_or_null(threads, "threads"),
-               PACKAGE = "endotrial")
+  out <- engine("et_run", src$origin, src$text, num_or_null(replicates, "replicates"),
+               num_or_null(seed, "seed"), num_or_null(threads, "threads"))
   files <- out$files
   csv <- grep("\\.csv$", names(files), value = TRUE)
   frames <- lapply(csv, function(f) csv_frame(files[[f]]))
@@ -38,7 +37,7 @@ num_or_null <- function(x, name) {
 # A result CSV's text as a data frame: the engine parses the numbers (correctly rounded), R
 # only assembles the columns.
 csv_frame <- function(text) {
-  cols <- .Call("wrap__et_csv_columns", text, PACKAGE = "endotrial")
+  cols <- engine("et_csv_columns", text)
   as.data.frame(cols, stringsAsFactors = FALSE, check.names = FALSE, optional = TRUE)
 }
 

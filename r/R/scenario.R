@@ -13,7 +13,7 @@
 #' @export
 read_scenario <- function(path) {
   text <- read_text(path)
-  .Call("wrap__et_toml_to_list", text, path, PACKAGE = "endotrial")
+  engine("et_toml_to_list", text, path)
 }
 
 #' Write a scenario list as a TOML file
@@ -39,7 +39,7 @@ write_scenario <- function(x, path) {
 
 scenario_toml <- function(x) {
   if (!is.list(x)) stop("a scenario list must be a list", call. = FALSE)
-  .Call("wrap__et_list_to_toml", x, PACKAGE = "endotrial")
+  engine("et_list_to_toml", x)
 }
 
 read_text <- function(path) {

@@ -10,6 +10,16 @@ sim_args <- function(replicates, seed, threads, dir) {
     "--quiet", "--out", dir)
 }
 
+# The shortest decimal that reads back as the same double (so a swept value is written as the
+# user typed it, 0.1 not 0.10000000000000001).
+shortest <- function(v) {
+  for (digits in 15:17) {
+    text <- format(v, digits = digits, scientific = FALSE)
+    if (as.numeric(text) == v) return(text)
+  }
+  text
+}
+
 format_whole <- function(x, name) {
   if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < 0 || x != round(x)) {
     stop(name, ": expected a whole number >= 0", call. = FALSE)
@@ -18,7 +28,7 @@ format_whole <- function(x, name) {
 }
 
 command <- function(args) {
-  .Call("wrap__et_command", as.character(args), PACKAGE = "endotrial")
+  engine("et_command", as.character(args))
 }
 
 #' Smallest sample size reaching a target power
@@ -40,7 +50,7 @@ size_scenario <- function(s, power = 0.8, arm = NULL, hypothesis = NULL, label =
                           seed = NULL, threads = NULL, dir = tempfile("endotrial-")) {
   src <- as_scenario(s)
   path <- scenario_file(src)
-  command(c("size", path, "--power", format(power, digits = 17),
+  command(c("size", path, "--power", shortest(power),
             if (!is.null(arm)) c("--arm", arm),
             if (!is.null(hypothesis)) c("--hypothesis", hypothesis),
             if (!is.null(label)) c("--label", label),
@@ -72,11 +82,11 @@ sweep_scenario <- function(s, set, power = 0.8, replicates = NULL, seed = NULL,
   src <- as_scenario(s)
   sets <- unlist(lapply(names(set), function(k) {
     values <- vapply(set[[k]], function(v) {
-      if (is.numeric(v)) format(v, digits = 17) else as.character(v)
+      if (is.numeric(v)) shortest(v) else as.character(v)
     }, "")
     c("--set", paste0(k, "=", paste(values, collapse = ",")))
   }))
-  command(c("sweep", scenario_file(src), sets, "--power", format(power, digits = 17),
+  command(c("sweep", scenario_file(src), sets, "--power", shortest(power),
             sim_args(replicates, seed, threads, dir)))
   read_csv_frame(file.path(dir, validate_scenario(src)$name, "sweep.csv"))
 }
@@ -101,7 +111,7 @@ compare_scenarios <- function(..., power = 0.8, hypothesis = NULL, replicates = 
   if (length(scenarios) < 2) stop("compare needs two or more scenarios", call. = FALSE)
   srcs <- lapply(scenarios, as_scenario)
   names <- vapply(srcs, function(x) validate_scenario(x)$name, "")
-  command(c("compare", vapply(srcs, scenario_file, ""), "--power", format(power, digits = 17),
+  command(c("compare", vapply(srcs, scenario_file, ""), "--power", shortest(power),
             if (!is.null(hypothesis)) c("--hypothesis", hypothesis),
             sim_args(replicates, seed, threads, dir)))
   read_csv_frame(file.path(dir, paste0("compare-", paste(names, collapse = "-"), ".csv")))
@@ -121,7 +131,7 @@ compare_scenarios <- function(..., power = 0.8, hypothesis = NULL, replicates = 
 report_scenario <- function(s, power = 0.8, hypothesis = NULL, replicates = NULL,
                             seed = NULL, threads = NULL, dir = tempfile("endotrial-")) {
   src <- as_scenario(s)
-  command(c("report", scenario_file(src), "--power", format(power, digits = 17),
+  command(c("report", scenario_file(src), "--power", shortest(power),
             if (!is.null(hypothesis)) c("--hypothesis", hypothesis),
             sim_args(replicates, seed, threads, dir)))
   out <- file.path(dir, validate_scenario(src)$name)

@@ -9,7 +9,7 @@
 #' @export
 validate_scenario <- function(s) {
   src <- as_scenario(s)
-  v <- .Call("wrap__et_validate", src$origin, src$text, PACKAGE = "endotrial")
+  v <- engine("et_validate", src$origin, src$text)
   for (w in v$warnings) warning(w, call. = FALSE)
   structure(v, class = "endotrial_design")
 }

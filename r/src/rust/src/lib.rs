@@ -5,35 +5,62 @@
 use std::ffi::c_void;
 
 use endotrial::cli::host;
-use extendr_api::Result;
 use extendr_api::prelude::*;
 
 mod columns;
 mod toml_list;
 
-/// An R error carrying the message the command line prints after `error: `.
-fn r_error(e: &anyhow::Error) -> Error {
-    Error::Other(format!("{e:#}"))
+/// What a binding returns: its value, or an error the R side raises with `stop()`.
+type Answer<T> = std::result::Result<T, String>;
+
+/// The message the command line prints after `error: `.
+fn message(e: impl Into<anyhow::Error>) -> String {
+    format!("{:#}", e.into())
+}
+
+/// A value for R, or on error a condition of class `endotrial_error` that the package's R
+/// code raises. (extendr's own `Result` return raises by panicking, which prints a Rust
+/// panic and backtrace on every bad input.)
+fn answer<T: Into<Robj>>(result: Answer<T>) -> Robj {
+    match result {
+        Ok(value) => value.into(),
+        Err(message) => {
+            let mut condition: Robj = List::from_names_and_values(
+                ["message", "call"],
+                [Robj::from(message), Robj::from(())],
+            )
+            .expect("two names, two values")
+            .into();
+            condition
+                .set_class(["endotrial_error", "error", "condition"])
+                .expect("a class on a list");
+            condition
+        }
+    }
 }
 
 /// A scenario's text parsed into an R list: tables are named lists, arrays of tables unnamed
 /// lists, other arrays atomic vectors marked `AsIs` (so that one element stays an array).
 #[extendr]
-fn et_toml_to_list(text: &str, origin: &str) -> Result<Robj> {
-    toml_list::to_list(text).map_err(|e| Error::Other(format!("{origin}: {e}")))
+fn et_toml_to_list(text: &str, origin: &str) -> Robj {
+    answer(toml_list::to_list(text).map_err(|e| format!("{origin}: {e}")))
 }
 
 /// An R list as scenario text (`et_toml_to_list`'s inverse).
 #[extendr]
-fn et_list_to_toml(x: Robj) -> Result<String> {
-    toml_list::to_toml(&x).map_err(Error::Other)
+fn et_list_to_toml(x: Robj) -> Robj {
+    answer(toml_list::to_toml(&x))
 }
 
 /// The validated scenario: its name, the resolved design as `endotrial validate` prints it,
 /// the keys `sweep` accepts and the warnings.
 #[extendr]
-fn et_validate(origin: &str, text: String) -> Result<List> {
-    let s = host::load_text(origin, text).map_err(|e| r_error(&e.into()))?;
+fn et_validate(origin: &str, text: String) -> Robj {
+    answer(validate(origin, text))
+}
+
+fn validate(origin: &str, text: String) -> Answer<List> {
+    let s = host::load_text(origin, text).map_err(message)?;
     List::from_names_and_values(
         ["name", "design", "keys", "warnings"],
         [
@@ -43,6 +70,7 @@ fn et_validate(origin: &str, text: String) -> Result<List> {
             Robj::from(host::warnings(&s)),
         ],
     )
+    .map_err(|e| e.to_string())
 }
 
 unsafe extern "C" {
@@ -65,15 +93,15 @@ fn interrupted() -> bool {
 }
 
 /// A whole number from R (a double, as R's numbers are), for replicates, seed and threads.
-fn whole(name: &str, x: Nullable<f64>) -> Result<Option<u64>> {
+fn whole(name: &str, x: Nullable<f64>) -> Answer<Option<u64>> {
     match x {
         Nullable::Null => Ok(None),
         Nullable::NotNull(v) if v >= 0.0 && v.fract() == 0.0 && v <= 2f64.powi(53) => {
             Ok(Some(v as u64))
         }
-        Nullable::NotNull(v) => Err(Error::Other(format!(
+        Nullable::NotNull(v) => Err(format!(
             "{name} = {v}: expected a whole number >= 0 (at most 2^53)"
-        ))),
+        )),
     }
 }
 
@@ -86,47 +114,51 @@ fn et_run(
     replicates: Nullable<f64>,
     seed: Nullable<f64>,
     threads: Nullable<f64>,
-) -> Result<List> {
+) -> Robj {
+    answer(run(origin, text, replicates, seed, threads))
+}
+
+fn run(
+    origin: &str,
+    text: String,
+    replicates: Nullable<f64>,
+    seed: Nullable<f64>,
+    threads: Nullable<f64>,
+) -> Answer<List> {
     let (replicates, seed) = (whole("replicates", replicates)?, whole("seed", seed)?);
     let threads = whole("threads", threads)?;
     if threads == Some(0) || replicates == Some(0) {
-        return Err(Error::Other(
-            "replicates and threads: expected a whole number >= 1".into(),
-        ));
+        return Err("replicates and threads: expected a whole number >= 1".into());
     }
-    let mut s = host::load_text(origin, text).map_err(|e| r_error(&e.into()))?;
+    let mut s = host::load_text(origin, text).map_err(message)?;
     let out = host::run(&mut s, replicates, seed, threads, &mut interrupted)
-        .map_err(|e| r_error(&e))?
-        .ok_or_else(|| Error::Other("interrupted: no results".into()))?;
+        .map_err(message)?
+        .ok_or("interrupted: no results")?;
     let names: Vec<&str> = out.files.iter().map(|(n, _)| *n).collect();
     let texts: Vec<Robj> = out
         .files
         .iter()
         .map(|(_, bytes)| Robj::from(String::from_utf8_lossy(bytes).as_ref()))
         .collect();
-    List::from_names_and_values(
-        ["tables", "files"],
-        [
-            Robj::from(out.tables),
-            List::from_names_and_values(names, texts)?.into(),
-        ],
-    )
+    let files = List::from_names_and_values(names, texts).map_err(|e| e.to_string())?;
+    List::from_names_and_values(["tables", "files"], [Robj::from(out.tables), files.into()])
+        .map_err(|e| e.to_string())
 }
 
 /// Runs a command line in process, as the `endotrial` binary would (it prints what the binary
 /// prints); FALSE when `check` found results that moved.
 #[extendr]
-fn et_command(args: Vec<String>) -> Result<bool> {
+fn et_command(args: Vec<String>) -> Robj {
     let mut argv = vec!["endotrial".to_string()];
     argv.extend(args);
-    host::command(&argv).map_err(|e| r_error(&e))
+    answer(host::command(&argv).map_err(message))
 }
 
 /// A result CSV's columns, named by its header: numeric where every field is a number (empty
 /// ones NA), logical for true/false, character otherwise.
 #[extendr]
-fn et_csv_columns(text: &str) -> Result<List> {
-    columns::csv_columns(text).map_err(Error::Other)
+fn et_csv_columns(text: &str) -> Robj {
+    answer(columns::csv_columns(text))
 }
 
 extendr_module! {

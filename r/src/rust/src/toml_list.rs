@@ -14,8 +14,12 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 type Outcome<T> = std::result::Result<T, String>;
 
 pub fn to_list(text: &str) -> Outcome<Robj> {
-    let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
-    Ok(table_list(doc.as_table().iter().map(|(k, item)| (k, item_robj(item)))))
+    let doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    Ok(table_list(
+        doc.as_table().iter().map(|(k, item)| (k, item_robj(item))),
+    ))
 }
 
 fn table_list<'a>(entries: impl Iterator<Item = (&'a str, Robj)>) -> Robj {
@@ -54,7 +58,11 @@ fn value_robj(v: &Value) -> Robj {
 
 /// Integers as R integers where every one fits, else as doubles (exact to 2^53).
 fn integer_robj(values: &[i64]) -> Robj {
-    match values.iter().map(|&i| i32::try_from(i)).collect::<std::result::Result<Vec<_>, _>>() {
+    match values
+        .iter()
+        .map(|&i| i32::try_from(i))
+        .collect::<std::result::Result<Vec<_>, _>>()
+    {
         Ok(small) if !small.contains(&i32::MIN) => Robj::from(small),
         _ => Robj::from(values.iter().map(|&i| i as f64).collect::<Vec<_>>()),
     }
@@ -64,14 +72,26 @@ fn array_robj(a: &Array) -> Robj {
     let values: Vec<&Value> = a.iter().collect();
     let all = |f: fn(&Value) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
     let mut atomic = if all(|v| v.is_integer()) {
-        integer_robj(&values.iter().filter_map(|v| v.as_integer()).collect::<Vec<_>>())
+        integer_robj(
+            &values
+                .iter()
+                .filter_map(|v| v.as_integer())
+                .collect::<Vec<_>>(),
+        )
     } else if all(|v| v.is_integer() || v.is_float()) {
-        let reals = values.iter().map(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
+        let reals = values
+            .iter()
+            .map(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
         Robj::from(reals.collect::<Vec<_>>())
     } else if all(|v| v.is_str()) {
         Robj::from(values.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>())
     } else if all(|v| v.is_bool()) {
-        Robj::from(values.iter().filter_map(|v| v.as_bool()).collect::<Vec<_>>())
+        Robj::from(
+            values
+                .iter()
+                .filter_map(|v| v.as_bool())
+                .collect::<Vec<_>>(),
+        )
     } else {
         // Tables, arrays of arrays, mixed kinds, empty: a list, which is an array on the way
         // back without a mark.
@@ -107,7 +127,11 @@ fn item(x: &Robj, key: &str) -> Outcome<Item> {
             return Ok(Item::Table(table));
         }
         let elements: Vec<Robj> = list.values().collect();
-        if !elements.is_empty() && elements.iter().all(|e| e.as_list().is_some() && e.names().is_some()) {
+        if !elements.is_empty()
+            && elements
+                .iter()
+                .all(|e| e.as_list().is_some() && e.names().is_some())
+        {
             let mut tables = ArrayOfTables::new();
             for (i, e) in elements.iter().enumerate() {
                 match item(e, &format!("{key}[{}]", i + 1))? {
@@ -146,7 +170,10 @@ fn value(x: &Robj, key: &str) -> Outcome<Value> {
 fn scalars(x: &Robj, key: &str) -> Outcome<Vec<Value>> {
     let na = || format!("{}: NA is not a value a scenario can hold", or_top(key));
     if x.inherits("factor") {
-        return Err(format!("{}: a factor; give its labels (as.character)", or_top(key)));
+        return Err(format!(
+            "{}: a factor; give its labels (as.character)",
+            or_top(key)
+        ));
     }
     if let Some(reals) = x.as_real_slice() {
         return reals
@@ -165,18 +192,36 @@ fn scalars(x: &Robj, key: &str) -> Outcome<Vec<Value>> {
     if let Some(integers) = x.as_integer_slice() {
         return integers
             .iter()
-            .map(|&i| if i == i32::MIN { Err(na()) } else { Ok(Value::from(i64::from(i))) })
+            .map(|&i| {
+                if i == i32::MIN {
+                    Err(na())
+                } else {
+                    Ok(Value::from(i64::from(i)))
+                }
+            })
             .collect();
     }
     if let Some(logicals) = x.as_logical_slice() {
         return logicals
             .iter()
-            .map(|b| if b.is_na() { Err(na()) } else { Ok(Value::from(b.is_true())) })
+            .map(|b| {
+                if b.is_na() {
+                    Err(na())
+                } else {
+                    Ok(Value::from(b.is_true()))
+                }
+            })
             .collect();
     }
     if let Some(strings) = x.as_str_iter() {
         return strings
-            .map(|s| if s.is_na() { Err(na()) } else { Ok(Value::from(s)) })
+            .map(|s| {
+                if s.is_na() {
+                    Err(na())
+                } else {
+                    Ok(Value::from(s))
+                }
+            })
             .collect();
     }
     Err(format!(
@@ -187,9 +232,17 @@ fn scalars(x: &Robj, key: &str) -> Outcome<Vec<Value>> {
 }
 
 fn join(key: &str, name: &str) -> String {
-    if key.is_empty() { name.to_string() } else { format!("{key}.{name}") }
+    if key.is_empty() {
+        name.to_string()
+    } else {
+        format!("{key}.{name}")
+    }
 }
 
 fn or_top(key: &str) -> String {
-    if key.is_empty() { "the scenario".into() } else { format!("key `{key}`") }
+    if key.is_empty() {
+        "the scenario".into()
+    } else {
+        format!("key `{key}`")
+    }
 }

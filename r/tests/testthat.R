@@ -1,0 +1,4 @@
+library(testthat)
+library(endotrial)
+
+test_check("endotrial")
