@@ -526,8 +526,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write '{}'", path.display()))
 }
 
-/// Each result file of a run by name, with its bytes (`None`: the run has no such file).
-type ResultFiles = [(&'static str, Option<Vec<u8>>); 7];
+/// A result file's name and bytes (`None`: the run has no such file).
+type ResultFile = (&'static str, Option<Vec<u8>>);
+
+/// Each result CSV of a run by name, with its bytes.
+type ResultFiles = [ResultFile; 7];
 
 /// The result CSVs of a run, named as in `check::RESULT_FILES`: summary.csv, subgroups.csv,
 /// hypotheses.csv when the scenario lists hypotheses and sequential.csv when it has
@@ -701,10 +704,7 @@ fn result_tables(
 /// Every file of a run's result folder by name, with its bytes (`None`: the run has no such
 /// file, and a stale one must not be left beside the others): the CSVs, the figures and the
 /// scenario copy.
-fn result_files(
-    scenario: &Scenario,
-    tally: &Tally,
-) -> (String, Vec<(&'static str, Option<Vec<u8>>)>) {
+fn result_files(scenario: &Scenario, tally: &Tally) -> (String, Vec<ResultFile>) {
     let d = &scenario.design;
     let values = DesignValues::of(d);
     let rows = summary::summary_rows(d, &values, tally);
