@@ -125,8 +125,9 @@ compare_scenarios <- function(..., power = 0.8, hypothesis = NULL, replicates = 
 #' @param power Target power.
 #' @param hypothesis Which hypothesis the target applies to.
 #' @param dir Folder the report is written under (default: a temporary folder).
-#' @return A list of class `endotrial_report`: `markdown` (report.md's text), `html` (the
-#'   path of report.html) and `sample_size` (sample_size.csv as a data frame, when written).
+#' @return A list of class `endotrial_report`: `paragraph` (the justification to paste into a
+#'   protocol or grant), `markdown` (report.md's text), `html` (the path of report.html) and
+#'   `sample_size` (sample_size.csv as a data frame, when written).
 #' @export
 report_scenario <- function(s, power = 0.8, hypothesis = NULL, replicates = NULL,
                             seed = NULL, threads = NULL, dir = tempfile("endotrial-")) {
@@ -136,8 +137,9 @@ report_scenario <- function(s, power = 0.8, hypothesis = NULL, replicates = NULL
             sim_args(replicates, seed, threads, dir)))
   out <- file.path(dir, validate_scenario(src)$name)
   sizes <- file.path(out, "sample_size.csv")
-  structure(list(markdown = paste(readLines(file.path(out, "report.md"), encoding = "UTF-8"),
-                                  collapse = "\n"),
+  markdown <- paste(readLines(file.path(out, "report.md"), encoding = "UTF-8"), collapse = "\n")
+  structure(list(paragraph = justification(markdown),
+                 markdown = markdown,
                  html = file.path(out, "report.html"),
                  sample_size = if (file.exists(sizes)) read_csv_frame(sizes)),
             class = "endotrial_report")
@@ -158,4 +160,42 @@ check_scenarios <- function(paths, against, tolerance = c("exact", "mc"), thread
   tolerance <- match.arg(tolerance)
   command(c("check", paths, "--against", against, "--tolerance", tolerance, "--quiet",
             if (!is.null(threads)) c("--threads", format_whole(threads, "threads"))))
+}
+
+# The report's justification: the paragraph under "Sample-size justification" (or "Design
+# justification" for a Bayesian design).
+justification <- function(markdown) {
+  after <- sub("(?s).*\n## [A-Za-z-]+ justification\n\n", "", markdown, perl = TRUE)
+  if (identical(after, markdown)) return(NA_character_)
+  sub("(?s)\n\n.*", "", after, perl = TRUE)
+}
+
+#' @export
+print.endotrial_report <- function(x, ...) {
+  cat(strwrap(x$paragraph), sep = "\n")
+  cat("\nReport: ", x$html, "\n", sep = "")
+  invisible(x)
+}
+
+#' Scenarios shipped with endotrial
+#'
+#' The scenario files of the repository the package was built from (ImmunoSep as run, its
+#' sequential, enrichment, survival and Bayesian platform variants, the landmark sepsis
+#' trials ...), to run as they are or to start from.
+#'
+#' @param name A scenario's name (its file name without `.toml`); NULL lists them all.
+#' @return The path of the scenario file, or every shipped scenario's name.
+#' @examples
+#' shipped_scenario()
+#' s <- read_scenario(shipped_scenario("immunosep"))
+#' @export
+shipped_scenario <- function(name = NULL) {
+  dir <- system.file("scenarios", package = "endotrial")
+  names <- sub("\\.toml$", "", list.files(dir, pattern = "\\.toml$"))
+  if (is.null(name)) return(names)
+  if (!name %in% names) {
+    near <- names[which.min(utils::adist(name, names))]
+    stop("no shipped scenario '", name, "' (closest: '", near, "')", call. = FALSE)
+  }
+  file.path(dir, paste0(name, ".toml"))
 }

@@ -62,3 +62,21 @@ test_that("validate_scenario() prints the resolved design as endotrial validate 
                    paste0(paste(cli(c("validate", path)), collapse = "\n"), "\n"))
   expect_match(validate_scenario(path)$keys, "enrollment.sample_size = 280", fixed = TRUE)
 })
+
+test_that("the shipped scenarios come with the package, as in the repository", {
+  names <- shipped_scenario()
+  expect_true("immunosep" %in% names)
+  expect_setequal(paste0(names, ".toml"), list.files(in_repo("scenarios"), pattern = "\\.toml$"))
+  expect_identical(file_text(shipped_scenario("immunosep")),
+                   file_text(in_repo("scenarios", "immunosep.toml")))
+  expect_error(shipped_scenario("imunosep"), "closest: 'immunosep'")
+})
+
+test_that("report_scenario() returns the justification paragraph to paste", {
+  rep <- report_scenario(shipped_scenario("immunosep"), replicates = 1000)
+  expect_match(rep$paragraph, "^With N = [0-9]+ patients randomised 1:1")
+  expect_false(grepl("\n\n", rep$paragraph))
+  bayes <- report_scenario(shipped_scenario("immunosep_platform"), replicates = 300)
+  expect_false(is.na(bayes$paragraph))
+  expect_output(print(rep), "Report: ")
+})
