@@ -92,21 +92,28 @@ fn a_host_can_stop_a_run_between_slices() {
 fn a_command_line_runs_in_process_and_bad_input_is_told_apart() {
     let dir = tempfile::tempdir().unwrap();
     let arg = |s: &str| s.to_string();
-    let ok = host::command(&[
-        arg("endotrial"),
-        arg("run"),
-        arg("--quiet"),
-        arg("--replicates"),
-        arg("200"),
-        arg("--out"),
-        arg(dir.path().to_str().unwrap()),
-        arg(shipped_path("immunosep.toml").to_str().unwrap()),
-    ])
+    let ok = host::command(
+        &[
+            arg("endotrial"),
+            arg("run"),
+            arg("--quiet"),
+            arg("--replicates"),
+            arg("200"),
+            arg("--out"),
+            arg(dir.path().to_str().unwrap()),
+            arg(shipped_path("immunosep.toml").to_str().unwrap()),
+        ],
+        &mut || false,
+    )
     .unwrap();
-    assert!(ok);
+    assert_eq!(ok, Some(true));
     assert!(dir.path().join("immunosep/summary.csv").exists());
 
-    let e = host::command(&[arg("endotrial"), arg("size"), arg("--powr"), arg("0.8")]).unwrap_err();
+    let e = host::command(
+        &[arg("endotrial"), arg("size"), arg("--powr"), arg("0.8")],
+        &mut || false,
+    )
+    .unwrap_err();
     assert!(host::is_bad_input(&e), "{e:#}");
     assert!(format!("{e:#}").contains("--powr"), "{e:#}");
 
@@ -120,4 +127,46 @@ fn a_command_line_runs_in_process_and_bad_input_is_told_apart() {
         message.contains("mine") && message.contains("sample_size"),
         "{message}"
     );
+}
+
+#[test]
+fn a_host_can_stop_a_command_and_run_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap().to_string();
+    let args = |replicates: &str| -> Vec<String> {
+        [
+            "endotrial",
+            "sweep",
+            "--quiet",
+            "--replicates",
+            replicates,
+            "--out",
+            &out,
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([
+            shipped_path("immunosep.toml").to_str().unwrap().to_string(),
+            "--set".into(),
+            "enrollment.sample_size=100:2000:100".into(),
+        ])
+        .collect()
+    };
+    // 20 points of 10^7 trials would take minutes: asked to stop at the first poll, it stops
+    // at the next chunk of trials, and writes no sweep.csv.
+    let began = std::time::Instant::now();
+    let mut asked = 0;
+    let outcome = host::command(&args("10000000"), &mut || {
+        asked += 1;
+        true
+    })
+    .unwrap();
+    assert!(outcome.is_none());
+    assert_eq!(asked, 1);
+    assert!(began.elapsed().as_secs() < 10, "{:?}", began.elapsed());
+    assert!(!dir.path().join("immunosep/sweep.csv").exists());
+    // The flag does not outlive the command: the next one runs to its end.
+    let outcome = host::command(&args("200"), &mut || false).unwrap();
+    assert_eq!(outcome, Some(true));
+    assert!(dir.path().join("immunosep/sweep.csv").exists());
 }

@@ -1,7 +1,8 @@
 //! The command line: argument definitions, dispatch, and what the commands share (loading,
 //! thread pool, progress display, atomic writes of results). `run` and `validate` live here;
 //! `scale` holds merge, slurm and check; `design_tools` holds size, sweep, report and compare;
-//! `calibrate` the Bayesian threshold.
+//! `calibrate` the Bayesian threshold; `host` the same work for a program embedding the
+//! engine (the R package).
 //!
 //! Exit codes: 0 success, 2 bad input (scenario or arguments), 1 anything else.
 
@@ -513,7 +514,12 @@ fn simulate(
     quiet: bool,
 ) -> Tally {
     let bar = progress_bar(trials.end - trials.start, quiet, &design.name);
-    let tally = pool.install(|| engine::simulate(design, trials, &|n| bar.inc(n)));
+    let tally = pool.install(|| {
+        engine::simulate(design, trials, &|n| {
+            host::cancel_point();
+            bar.inc(n);
+        })
+    });
     bar.finish_and_clear();
     tally
 }

@@ -146,12 +146,13 @@ fn run(
 }
 
 /// Runs a command line in process, as the `endotrial` binary would (it prints what the binary
-/// prints); FALSE when `check` found results that moved.
+/// prints), R's interrupt checked every 50 ms; FALSE when `check` found results that moved.
 #[extendr]
 fn et_command(args: Vec<String>) -> Robj {
     let mut argv = vec!["endotrial".to_string()];
     argv.extend(args);
-    answer(host::command(&argv).map_err(message))
+    let outcome = host::command(&argv, &mut interrupted).map_err(message);
+    answer(outcome.and_then(|done| done.ok_or_else(|| "interrupted: no results".to_string())))
 }
 
 /// A result CSV's columns, named by its header: numeric where every field is a number (empty
