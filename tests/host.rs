@@ -76,6 +76,21 @@ fn a_run_in_slices_writes_the_cli_files_byte_for_byte() {
 }
 
 #[test]
+fn slices_grow_while_they_are_quick() {
+    // 10^6 trials of a design simulated at millions a second: slices of 1,000, 2,000, 4,000
+    // ... take ten, where slices of a fixed or linearly growing size would take 45 or more.
+    let mut s = shipped("immunosep.toml");
+    let mut asked = 0;
+    host::run(&mut s, Some(1_000_000), None, None, &mut || {
+        asked += 1;
+        false
+    })
+    .unwrap()
+    .unwrap();
+    assert!((10..=20).contains(&asked), "{asked} slices");
+}
+
+#[test]
 fn a_host_can_stop_a_run_between_slices() {
     let mut s = shipped("immunosep.toml");
     let mut asked = 0;
@@ -115,6 +130,9 @@ fn a_command_line_runs_in_process_and_bad_input_is_told_apart() {
     )
     .unwrap_err();
     assert!(host::is_bad_input(&e), "{e:#}");
+    assert!(!host::is_bad_input(&anyhow::anyhow!(
+        "no space left on device"
+    )));
     assert!(format!("{e:#}").contains("--powr"), "{e:#}");
 
     let e = host::load_text(
@@ -169,4 +187,39 @@ fn a_host_can_stop_a_command_and_run_the_next() {
     let outcome = host::command(&args("200"), &mut || false).unwrap();
     assert_eq!(outcome, Some(true));
     assert!(dir.path().join("immunosep/sweep.csv").exists());
+}
+
+#[test]
+fn the_design_keys_and_warnings_are_what_the_cli_prints() {
+    let path = shipped_path("immunosep.toml");
+    let s = shipped("immunosep.toml");
+    assert_eq!(
+        host::describe(&s),
+        endotrial(["validate", path.to_str().unwrap()])
+    );
+    assert_eq!(
+        host::keys(&s),
+        endotrial(["validate", "--keys", path.to_str().unwrap()])
+    );
+    assert!(host::warnings(&s).is_empty());
+    // Three patients for two arms: the CLI warns on stderr, naming the file and the key.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("sample_size = 280", "sample_size = 3");
+    std::fs::write(&file, &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_endotrial"))
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let tiny = host::load_text(file.to_str().unwrap(), text).unwrap();
+    let warnings = host::warnings(&tiny);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("enrollment.sample_size"),
+        "{warnings:?}"
+    );
+    assert_eq!(stderr, format!("warning: {}\n", warnings[0]));
 }

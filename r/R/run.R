@@ -18,6 +18,7 @@ run_scenario <- function(s, replicates = NULL, seed = NULL, threads = NULL) {
   src <- as_scenario(s)
   out <- engine("et_run", src$origin, src$text, num_or_null(replicates, "replicates"),
                num_or_null(seed, "seed"), num_or_null(threads, "threads"))
+  for (w in out$warnings) warning(w, call. = FALSE)
   files <- out$files
   csv <- grep("\\.csv$", names(files), value = TRUE)
   frames <- lapply(csv, function(f) csv_frame(files[[f]]))

@@ -50,7 +50,7 @@ read_text <- function(path) {
 # A scenario as the engine reads it: `origin` names it in messages (the file, or what the
 # text came from), `text` is the TOML, `path` a file holding it (NULL until one is needed).
 as_scenario <- function(s) {
-  if (is.list(s) && !is.null(s$text) && inherits(s, "endotrial_source")) return(s)
+  if (inherits(s, "endotrial_source")) return(s)
   if (is.list(s)) {
     return(structure(list(origin = "R list", text = scenario_toml(s), path = NULL),
                      class = "endotrial_source"))
@@ -74,9 +74,13 @@ as_scenario <- function(s) {
 # scenario's name.
 scenario_file <- function(src) {
   if (!is.null(src$path)) return(src$path)
-  name <- validate_scenario(src)$name
-  path <- file.path(tempfile("endotrial-scenario-"), paste0(name, ".toml"))
+  path <- file.path(tempfile("endotrial-scenario-"), paste0(scenario_name(src), ".toml"))
   dir.create(dirname(path))
   writeLines(src$text, path, sep = "")
   path
+}
+
+# The scenario's name (its results folder), without repeating its warnings.
+scenario_name <- function(src) {
+  engine("et_validate", src$origin, src$text)$name
 }

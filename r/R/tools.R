@@ -58,7 +58,7 @@ size_scenario <- function(s, power = 0.8, arm = NULL, hypothesis = NULL, label =
             if (!is.null(min)) c("--min", format_whole(min, "min")),
             if (!is.null(max)) c("--max", format_whole(max, "max")),
             sim_args(replicates, seed, threads, dir)))
-  read_csv_frame(file.path(dir, validate_scenario(src)$name, "sample_size.csv"))
+  read_csv_frame(file.path(dir, scenario_name(src), "sample_size.csv"))
 }
 
 #' Re-run a scenario over a grid of values
@@ -88,7 +88,7 @@ sweep_scenario <- function(s, set, power = 0.8, replicates = NULL, seed = NULL,
   }))
   command(c("sweep", scenario_file(src), sets, "--power", shortest(power),
             sim_args(replicates, seed, threads, dir)))
-  read_csv_frame(file.path(dir, validate_scenario(src)$name, "sweep.csv"))
+  read_csv_frame(file.path(dir, scenario_name(src), "sweep.csv"))
 }
 
 #' Several designs of the same question side by side
@@ -110,7 +110,7 @@ compare_scenarios <- function(..., power = 0.8, hypothesis = NULL, replicates = 
   }
   if (length(scenarios) < 2) stop("compare needs two or more scenarios", call. = FALSE)
   srcs <- lapply(scenarios, as_scenario)
-  names <- vapply(srcs, function(x) validate_scenario(x)$name, "")
+  names <- vapply(srcs, scenario_name, "")
   command(c("compare", vapply(srcs, scenario_file, ""), "--power", shortest(power),
             if (!is.null(hypothesis)) c("--hypothesis", hypothesis),
             sim_args(replicates, seed, threads, dir)))
@@ -135,7 +135,7 @@ report_scenario <- function(s, power = 0.8, hypothesis = NULL, replicates = NULL
   command(c("report", scenario_file(src), "--power", shortest(power),
             if (!is.null(hypothesis)) c("--hypothesis", hypothesis),
             sim_args(replicates, seed, threads, dir)))
-  out <- file.path(dir, validate_scenario(src)$name)
+  out <- file.path(dir, scenario_name(src))
   sizes <- file.path(out, "sample_size.csv")
   markdown <- paste(readLines(file.path(out, "report.md"), encoding = "UTF-8"), collapse = "\n")
   structure(list(paragraph = justification(markdown),

@@ -44,8 +44,8 @@ pub fn keys(s: &Scenario) -> String {
     super::keys_text(s)
 }
 
-/// The scenario's likely mistakes (they do not stop it), as `warning:` lines without the
-/// prefix.
+/// The scenario's likely mistakes (they do not stop it), as the command line's `warning:`
+/// lines without the prefix.
 pub fn warnings(s: &Scenario) -> Vec<String> {
     s.design
         .warnings

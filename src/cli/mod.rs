@@ -789,13 +789,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
 
 /// Prints a scenario's likely mistakes on stderr (they do not stop it).
 fn warn(s: &Scenario) {
-    for w in &s.design.warnings {
-        eprintln!(
-            "warning: {}: key `{}`: {}",
-            s.path.display(),
-            w.key,
-            w.message
-        );
+    for w in host::warnings(s) {
+        eprintln!("warning: {w}");
     }
 }
 

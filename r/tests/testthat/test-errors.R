@@ -40,4 +40,7 @@ test_that("a likely mistake is an R warning naming the key, and does not stop th
   s$enrollment$sample_size <- 3
   expect_warning(v <- validate_scenario(s), "enrollment.sample_size.*fewer than two an arm")
   expect_length(v$warnings, 1)
+  s$simulation$replicates <- 200
+  expect_warning(r <- run_scenario(s), "fewer than two an arm")
+  expect_equal(r$summary$sample_size, 3)
 })

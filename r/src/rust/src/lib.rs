@@ -106,7 +106,7 @@ fn whole(name: &str, x: Nullable<f64>) -> Answer<Option<u64>> {
 }
 
 /// Runs a scenario as `endotrial run` does, R's interrupt checked between slices of trials:
-/// the terminal's tables and each result file's text, by file name.
+/// the terminal's tables, each result file's text by file name, and the scenario's warnings.
 #[extendr]
 fn et_run(
     origin: &str,
@@ -131,6 +131,7 @@ fn run(
         return Err("replicates and threads: expected a whole number >= 1".into());
     }
     let mut s = host::load_text(origin, text).map_err(message)?;
+    let warnings = host::warnings(&s);
     let out = host::run(&mut s, replicates, seed, threads, &mut interrupted)
         .map_err(message)?
         .ok_or("interrupted: no results")?;
@@ -141,8 +142,11 @@ fn run(
         .map(|(_, bytes)| Robj::from(String::from_utf8_lossy(bytes).as_ref()))
         .collect();
     let files = List::from_names_and_values(names, texts).map_err(|e| e.to_string())?;
-    List::from_names_and_values(["tables", "files"], [Robj::from(out.tables), files.into()])
-        .map_err(|e| e.to_string())
+    List::from_names_and_values(
+        ["tables", "files", "warnings"],
+        [Robj::from(out.tables), files.into(), Robj::from(warnings)],
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Runs a command line in process, as the `endotrial` binary would (it prints what the binary
