@@ -19,7 +19,7 @@ seconds <- function(f) {
 cat(sprintf("%s on %d cores\n", scenario, parallel::detectCores()))
 cat(sprintf("%12s %8s %12s %12s %12s\n", "trials", "repeats", "CLI (s)", "R (s)", "R - CLI"))
 for (n in sizes) {
-  repeats <- if (n <= 1e5) 21 else 3
+  repeats <- if (n <= 1e5) 21 else 7
   cli <- r <- numeric(repeats)
   for (i in seq_len(repeats)) {
     # Alternated, so that a slow spell of the machine falls on both.
