@@ -223,3 +223,76 @@ fn the_design_keys_and_warnings_are_what_the_cli_prints() {
     );
     assert_eq!(stderr, format!("warning: {}\n", warnings[0]));
 }
+
+#[test]
+fn a_host_stops_a_size_search_within_a_second() {
+    // 10^8 trials per candidate would take minutes: stopped after 1 s, the search ends within
+    // a chunk of trials (and one unwinding, not one per chunk skipped).
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = [
+        "endotrial",
+        "size",
+        "--quiet",
+        "--power",
+        "0.8",
+        "--replicates",
+        "100000000",
+        "--out",
+        dir.path().to_str().unwrap(),
+        shipped_path("immunosep.toml").to_str().unwrap(),
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let began = std::time::Instant::now();
+    let outcome = host::command(&args, &mut || began.elapsed().as_secs_f64() > 1.0).unwrap();
+    assert!(outcome.is_none());
+    assert!(began.elapsed().as_secs_f64() < 2.0, "{:?}", began.elapsed());
+    assert!(!dir.path().join("immunosep/sample_size.csv").exists());
+}
+
+#[test]
+fn a_stop_token_reaches_only_the_threads_that_watch_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let design = shipped("immunosep.toml").design;
+    let set = Arc::new(AtomicBool::new(true));
+    // A thread watching a set token: the run unwinds with Stopped instead of returning a
+    // tally of part of its trials.
+    let watched = std::thread::spawn({
+        let (design, set) = (design.clone(), Arc::clone(&set));
+        move || {
+            endotrial::engine::stop::watch(Some(set));
+            endotrial::engine::simulate(&design, 0..10_000, &|_| {})
+        }
+    })
+    .join();
+    assert!(
+        watched
+            .unwrap_err()
+            .is::<endotrial::engine::stop::Stopped>()
+    );
+    // So does calibrate's loop over the trials of a Bayesian design.
+    let bayesian = shipped("immunosep_platform_basic.toml").design;
+    let calibrating = std::thread::spawn({
+        let set = Arc::clone(&set);
+        move || {
+            endotrial::engine::stop::watch(Some(set));
+            endotrial::engine::bayesian::critical::critical_thresholds(
+                &bayesian,
+                false,
+                0..1_000,
+                &|_| {},
+            )
+        }
+    })
+    .join();
+    assert!(
+        calibrating
+            .unwrap_err()
+            .is::<endotrial::engine::stop::Stopped>()
+    );
+    // This thread watches nothing: the same run completes, whatever other threads watch.
+    let tally = endotrial::engine::simulate(&design, 0..10_000, &|_| {});
+    assert_eq!(tally.trials, 10_000);
+}

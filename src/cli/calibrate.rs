@@ -13,10 +13,7 @@ pub(super) fn calibrate_command(args: &CalibrateArgs) -> anyhow::Result<()> {
     let criticals = |design: &Design, label: &str| {
         let b = bar(design.replicates, trials_style(), args.sim.quiet, label);
         let c = pool.install(|| {
-            critical_thresholds(design, args.symmetric, 0..design.replicates, &|n| {
-                super::host::cancel_point();
-                b.inc(n);
-            })
+            critical_thresholds(design, args.symmetric, 0..design.replicates, &|n| b.inc(n))
         });
         b.finish_and_clear();
         c

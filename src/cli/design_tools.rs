@@ -75,12 +75,11 @@ fn size_search(
     };
     let bar = search_bar(quiet, &d.name);
     let search = pool.install(|| {
-        let progress = |p: size::Progress| {
+        size::search(d, &opts, &|p| {
             bar.set_length(p.evaluated + p.left);
             bar.set_position(p.evaluated);
             bar.set_message(format!("N = {}", p.n));
-        };
-        size::search_with_chunks(d, &opts, &progress, &|_| super::host::cancel_point())
+        })
     });
     bar.finish_and_clear();
     Ok(search)
@@ -220,13 +219,8 @@ fn run_grid(
 ) -> anyhow::Result<Vec<(Vec<String>, Vec<summary::SummaryRow>)>> {
     let total: u64 = points.iter().map(|p| p.scenario.design.replicates).sum();
     let bar = progress_bar(total, quiet, name);
-    let run = pool.install(|| {
-        let progress = |n| {
-            super::host::cancel_point();
-            bar.inc(n);
-        };
-        resume::run_grid(points, searched, keep, &progress, &write_file)
-    })?;
+    let run =
+        pool.install(|| resume::run_grid(points, searched, keep, &|n| bar.inc(n), &write_file))?;
     bar.finish_and_clear();
     if run.reused > 0 {
         eprintln!(
@@ -676,9 +670,7 @@ fn bayesian_size(
     let bar = search_bar(args.sim.quiet, &d.name);
     let found = search(d, args.power, (args.min, args.max), |at| {
         bar.set_message(format!("N = {}", at.sample_size));
-        let tally = pool.install(|| {
-            crate::engine::simulate(at, 0..at.replicates, &|_| super::host::cancel_point())
-        });
+        let tally = pool.install(|| crate::engine::simulate(at, 0..at.replicates, &|_| {}));
         bar.inc(1);
         Candidate::of(at, &tally, &targets)
     });

@@ -5,14 +5,11 @@
 //! A run in slices is the run in one piece: every trial draws from its own stream (seed, trial
 //! index) and tallies merge exactly, as shards do, so the files are byte for byte the CLI's.
 //!
-//! The other commands stop at cancellation points (after each chunk of trials simulated, each
-//! sample size tried) by unwinding with a `Cancelled` payload: rayon has no cancellation, and
-//! a worker's panic reaches the caller of `install`. Their writes are atomic, so a stopped
-//! command leaves every file as it was or whole.
+//! The other commands run on a thread watching a stop token (`engine::stop`).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use crate::engine;
@@ -98,58 +95,34 @@ pub fn run(
     Ok(Some(RunOutput { tables, files }))
 }
 
-/// Set while a host's command is to stop at its next cancellation point.
-static CANCELLED: AtomicBool = AtomicBool::new(false);
-
-/// What a cancelled command unwinds with.
-struct Cancelled;
-
-/// Where a command may stop: called by the commands' progress callbacks (per chunk of trials,
-/// per sample size tried). Never stops the command line itself: only `command` sets the flag.
-pub(super) fn cancel_point() {
-    if CANCELLED.load(Ordering::Relaxed) {
-        std::panic::panic_any(Cancelled);
-    }
-}
-
-/// Keeps the panic hook quiet about `Cancelled` (any other panic is reported as before).
-fn quiet_cancellation() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info.payload().is::<Cancelled>() {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// How often a running command asks the host whether to stop.
 const POLL: Duration = Duration::from_millis(50);
 
 /// Runs a command line (`args[0]` is the program's name) as `endotrial` would, printing what
 /// it prints, on a thread of its own while this one asks `stop` every 50 ms. `Ok(Some(false))`
-/// when `check` found results that moved; `Ok(None)` when `stop` said stop. Commands run one
-/// at a time (a second caller waits): the flag is the process's.
+/// when `check` found results that moved; `Ok(None)` when `stop` said stop: the command's runs
+/// then end at their next chunk of trials (`engine::stop`), and its writes being atomic, every
+/// file is left as it was or whole.
 pub fn command(args: &[String], stop: &mut dyn FnMut() -> bool) -> anyhow::Result<Option<bool>> {
     use clap::Parser;
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let cli = Cli::try_parse_from(args).map_err(|e| BadInput(e.to_string().trim().to_string()))?;
-    // A command that panicked left nothing to protect: the flag is reset below.
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    quiet_cancellation();
-    CANCELLED.store(false, Ordering::Relaxed);
-    let worker = std::thread::spawn(move || dispatch(cli));
+    let token = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let token = Arc::clone(&token);
+        std::thread::spawn(move || {
+            engine::stop::watch(Some(token));
+            dispatch(cli)
+        })
+    };
     while !worker.is_finished() {
         std::thread::sleep(POLL);
-        if !CANCELLED.load(Ordering::Relaxed) && stop() {
-            CANCELLED.store(true, Ordering::Relaxed);
+        if !token.load(Ordering::Relaxed) && stop() {
+            token.store(true, Ordering::Relaxed);
         }
     }
     match worker.join() {
         Ok(outcome) => Ok(Some(matches!(outcome?, Outcome::Done))),
-        Err(payload) if payload.is::<Cancelled>() => Ok(None),
+        Err(payload) if payload.is::<engine::stop::Stopped>() => Ok(None),
         Err(payload) => std::panic::resume_unwind(payload),
     }
 }

@@ -503,6 +503,11 @@ fn thread_pool(threads: Option<u64>) -> anyhow::Result<rayon::ThreadPool> {
     if let Some(t) = threads {
         pool = pool.num_threads(t as usize);
     }
+    // A host's command (`host::command`) runs on a thread watching a stop token: its workers,
+    // where the trials run, watch it too.
+    if let Some(token) = engine::stop::watched() {
+        pool = pool.start_handler(move |_| engine::stop::watch(Some(token.clone())));
+    }
     pool.build().context("cannot start the worker threads")
 }
 
@@ -514,12 +519,7 @@ fn simulate(
     quiet: bool,
 ) -> Tally {
     let bar = progress_bar(trials.end - trials.start, quiet, &design.name);
-    let tally = pool.install(|| {
-        engine::simulate(design, trials, &|n| {
-            host::cancel_point();
-            bar.inc(n);
-        })
-    });
+    let tally = pool.install(|| engine::simulate(design, trials, &|n| bar.inc(n)));
     bar.finish_and_clear();
     tally
 }

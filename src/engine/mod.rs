@@ -21,6 +21,7 @@ pub mod enrichment;
 pub mod ordinal;
 pub mod sequential;
 pub mod shard;
+pub mod stop;
 pub mod summary;
 pub mod survival;
 pub mod tally;
@@ -158,11 +159,14 @@ fn run<E: Endpoint>(
 ) -> Tally {
     let key = run_key(design.seed);
     let chunks = (trials.end - trials.start).div_ceil(CHUNK);
-    (0..chunks)
+    let tally = (0..chunks)
         .into_par_iter()
         .fold(
             || (Tally::new(design), endpoint.buffers()),
             |(mut tally, mut buffers), chunk| {
+                if stop::requested() {
+                    return (tally, buffers);
+                }
                 let start = trials.start + chunk * CHUNK;
                 let end = (start + CHUNK).min(trials.end);
                 for i in start..end {
@@ -179,7 +183,9 @@ fn run<E: Endpoint>(
                 a.merge(&b);
                 a
             },
-        )
+        );
+    stop::unwind_if_requested();
+    tally
 }
 
 #[cfg(test)]

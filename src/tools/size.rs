@@ -290,23 +290,11 @@ pub fn search(
     opts: &SizeOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> SizeSearch {
-    search_with_chunks(design, opts, progress, &|_| {})
-}
-
-/// `search`, with `chunk` also told of each chunk of trials simulated (the engine's progress
-/// callback): where a host may stop a long search.
-pub fn search_with_chunks(
-    design: &Design,
-    opts: &SizeOptions,
-    progress: &(dyn Fn(Progress) + Sync),
-    chunk: &(dyn Fn(u64) + Sync),
-) -> SizeSearch {
     let (step, min, max, analytic_n) = search_range(design, opts);
     let mut search = Search {
         design,
         opts,
         progress,
-        chunk,
         arms: opts
             .arms
             .iter()
@@ -376,7 +364,6 @@ struct Search<'a> {
     design: &'a Design,
     opts: &'a SizeOptions,
     progress: &'a (dyn Fn(Progress) + Sync),
-    chunk: &'a (dyn Fn(u64) + Sync),
     arms: Vec<&'a str>,
     s: SizeSearch,
 }
@@ -402,11 +389,11 @@ impl Search<'_> {
     fn eval(&mut self, n: u64, left: u64) -> bool {
         let (design, opts, arms) = (self.design, self.opts, &self.arms);
         let evaluated = self.s.candidates.len() as u64 + 1;
-        let (progress, chunk) = (self.progress, self.chunk);
+        let progress = self.progress;
         let rows = self.s.candidates.entry(n).or_insert_with(|| {
             let d = at_size(design, n);
             let required = |tally: &Tally| required_rows(&d, tally, opts.searched, arms);
-            let mut tally = engine::simulate(&d, 0..d.replicates, chunk);
+            let mut tally = engine::simulate(&d, 0..d.replicates, &|_| {});
             let mut rows = required(&tally);
             // Monte Carlo aware: while the power is within UNDECIDED_SE of the target, extend
             // the same trial streams (indices R..2R, ...) up to REFINE times the replicates.
@@ -415,7 +402,7 @@ impl Search<'_> {
                 lo <= opts.target && opts.target <= hi
             }) && tally.trials < REFINE * d.replicates
             {
-                let more = engine::simulate(&d, tally.trials..2 * tally.trials, chunk);
+                let more = engine::simulate(&d, tally.trials..2 * tally.trials, &|_| {});
                 tally.merge(&more);
                 rows = required(&tally);
             }
@@ -521,7 +508,7 @@ impl Search<'_> {
                 let below = |rows: &[SummaryRow]| rows.iter().any(|r| reach(r).1 < target);
                 if below(&self.s.candidates[&n]) {
                     let d = at_size(self.design, n);
-                    let tally = engine::simulate(&d, 0..REFINE * d.replicates, self.chunk);
+                    let tally = engine::simulate(&d, 0..REFINE * d.replicates, &|_| {});
                     let rows = required_rows(&d, &tally, self.opts.searched, &self.arms);
                     if below(&rows) {
                         self.s.dips.push(n);

@@ -49,6 +49,9 @@ pub fn critical_thresholds(
     let mut critical: Vec<f64> = (0..chunks)
         .into_par_iter()
         .flat_map_iter(|chunk| {
+            if crate::engine::stop::requested() {
+                return Vec::new();
+            }
             let start = trials.start + chunk * CHUNK;
             let end = (start + CHUNK).min(trials.end);
             let mut s = endpoint.buffers();
@@ -68,6 +71,7 @@ pub fn critical_thresholds(
             values
         })
         .collect();
+    crate::engine::stop::unwind_if_requested();
     critical.sort_by(f64::total_cmp);
     critical
 }
