@@ -5,6 +5,7 @@ test_that("a typo of a key is an R error naming it and the closest valid name", 
   s$enrollment$sample_sise <- 300
   expect_error(validate_scenario(s), "R list.*enrollment.sample_sise.*sample_size")
   expect_error(run_scenario(s), "sample_sise")
+  expect_error(run_scenario(s), class = "endotrial_error")
   # R survives it.
   expect_equal(1 + 1, 2)
   expect_s3_class(run_scenario(in_repo("scenarios", "immunosep.toml"), replicates = 100),
