@@ -7,7 +7,7 @@ use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 use crate::model::design::{Design, DesignKind, EndpointModel};
 use crate::model::vocabulary::{Randomisation, Sidedness, TestKind};
 use crate::stats::analysis::{self, Alternative, Table, normal_upper};
-use crate::stats::boundaries::{self, Boundaries, Sides};
+use crate::stats::boundaries::{self, Boundaries, Sides, Stages};
 use crate::stats::means;
 use crate::stats::ordinal;
 use crate::stats::survival;
@@ -78,52 +78,76 @@ fn expected_arms(design: &Design, arm: usize) -> (f64, f64, f64, f64) {
 }
 
 /// The design's analytic power for `arm` against control: true marginal risks and expected
-/// evaluable arm sizes in the normal approximation; with interim looks, across its boundaries
-/// (`sequential_analytic_power`).
+/// evaluable arm sizes in the normal approximation; with interim looks, the probability of
+/// crossing its boundaries at the drift `sequential_drift` gives.
 pub fn analytic_power(design: &Design, arm: usize) -> f64 {
-    // Adaptive enrichment: no normal approximation (the selection changes the populations).
     match (&design.endpoint, &design.kind) {
         // No closed form for adaptive designs: their power is simulated only.
         (_, DesignKind::AdaptiveEnrichment(..) | DesignKind::Bayesian(_)) => f64::NAN,
-        (EndpointModel::TimeToEvent(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
-            survival_analytic_power(design, arm)
-        }
-        (EndpointModel::Binary, DesignKind::GroupSequential(_)) if design.has_interim_looks() => {
+        (_, DesignKind::GroupSequential(_)) if design.has_interim_looks() => {
             let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
-            sequential_analytic_power(design, arm, &b, sides)
+            match sequential_drift(design, arm, sides) {
+                d if d.is_finite() => crossing_power(&b, sides, d),
+                // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
+                d if d == f64::INFINITY => 1.0,
+                d if d == f64::NEG_INFINITY => 0.0,
+                _ => f64::NAN,
+            }
         }
-        (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+        (EndpointModel::TimeToEvent(_), _) => survival_analytic_power(design, arm),
+        (EndpointModel::Binary, _) => {
             let (p1, n1, p0, n0) = expected_arms(design, arm);
             normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
         }
-        (EndpointModel::Continuous(_), DesignKind::Fixed | DesignKind::GroupSequential(_))
-            if design.analysis.test == TestKind::Wilcoxon =>
-        {
+        (EndpointModel::Continuous(_), _) if design.analysis.test == TestKind::Wilcoxon => {
             drift_power(design, noether_drift(design, arm))
         }
-        (EndpointModel::Continuous(_), DesignKind::GroupSequential(_))
-            if design.has_interim_looks() =>
-        {
-            // The normal approximation across the boundaries (rpact's `getPowerMeans(...,
-            // normalApproximation = TRUE)`): the z at full information has mean delta / SE.
-            let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
-            let (delta, se, _) = continuous_arms(design, arm);
-            let drift = match sides {
-                Sides::One => design.benefit_sign() * delta / se,
-                Sides::Two => delta.abs() / se,
-            };
-            crossing_power(&b, sides, drift)
-        }
-        (EndpointModel::Continuous(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
+        (EndpointModel::Continuous(_), _) => {
             let (delta, se, df) = continuous_arms(design, arm);
             if df < 1.0 {
                 return f64::NAN;
             }
             means::t_power(delta, se, df, design.analysis.alpha, alternative(design))
         }
-        (EndpointModel::Ordinal(_), DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
-            ordinal_power(design, arm)
+        (EndpointModel::Ordinal(_), _) => drift_power(design, ordinal_drift(design, arm)),
+    }
+}
+
+/// The analytic stage-wise characteristics of a design with interim looks for `arm` (rpact's
+/// `rejectPerStage`, `futilityPerStage` and stopping probabilities), at the drift its analytic
+/// power uses; `None` for a fixed or adaptive design, or where no drift is defined (hazards not
+/// proportional, certain outcomes).
+pub fn analytic_stages(design: &Design, arm: usize) -> Option<Stages> {
+    if !(matches!(design.kind, DesignKind::GroupSequential(_)) && design.has_interim_looks()) {
+        return None;
+    }
+    let (b, _, sides) = boundaries::of_design(design)?;
+    let drift = sequential_drift(design, arm, sides);
+    drift.is_finite().then(|| boundaries::stages(&b, sides, drift))
+}
+
+/// The mean of the z statistic at full information of a design with interim looks, in the
+/// direction of benefit (two-sided designs: its absolute value, or the log-rank's signed drift;
+/// their crossings count both sides). NaN where none is defined; for a binary endpoint with
+/// certain outcomes, infinite towards the benefit (or against it).
+fn sequential_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
+    let oriented = |drift: f64| match sides {
+        Sides::One => design.benefit_sign() * drift,
+        Sides::Two => drift.abs(),
+    };
+    match &design.endpoint {
+        EndpointModel::Binary => binary_drift(design, arm, sides),
+        EndpointModel::TimeToEvent(_) => survival_drift(design, arm),
+        EndpointModel::Continuous(_) if design.analysis.test == TestKind::Wilcoxon => {
+            oriented(noether_drift(design, arm))
         }
+        // The normal approximation across the boundaries (rpact's `getPowerMeans(...,
+        // normalApproximation = TRUE)`): the z at full information has mean delta / SE.
+        EndpointModel::Continuous(_) => {
+            let (delta, se, _) = continuous_arms(design, arm);
+            oriented(delta / se)
+        }
+        EndpointModel::Ordinal(_) => oriented(ordinal_drift(design, arm)),
     }
 }
 
@@ -145,20 +169,10 @@ fn noether_drift(design: &Design, arm: usize) -> f64 {
 }
 
 /// The power of a z with mean `drift` (arm against control, positive: the arm higher) at the
-/// design's level, or across its boundaries with interim looks. Two-sided power counts both
-/// rejection regions.
+/// design's level, in a fixed design. Two-sided power counts both rejection regions.
 fn drift_power(design: &Design, drift: f64) -> f64 {
     if !drift.is_finite() {
         return f64::NAN;
-    }
-    if let Some((b, _, sides)) =
-        boundaries::of_design(design).filter(|_| design.has_interim_looks())
-    {
-        let signed = match sides {
-            Sides::One => design.benefit_sign() * drift,
-            Sides::Two => drift.abs(),
-        };
-        return crossing_power(&b, sides, signed);
     }
     let alpha = design.analysis.alpha;
     match alternative(design) {
@@ -171,13 +185,13 @@ fn drift_power(design: &Design, drift: f64) -> f64 {
     }
 }
 
-/// Whitehead's power of an ordinal comparison (as `Hmisc::popower`, for any allocation and
+/// Whitehead's drift of an ordinal comparison (as `Hmisc::popower`, for any allocation and
 /// either test: the formula is the proportional-odds score test's, which the Wilcoxon test
 /// equals under proportional odds): the log odds ratio's z has mean beta sqrt(V), V Whitehead's
 /// information at the expected evaluable sizes and the pooled true distribution, beta the limit
 /// of the estimate. Two-sided power counts both regions (popower counts one, a difference below
-/// 1e-4 at any useful power); with interim looks, the same drift across the boundaries.
-fn ordinal_power(design: &Design, arm: usize) -> f64 {
+/// 1e-4 at any useful power).
+fn ordinal_drift(design: &Design, arm: usize) -> f64 {
     let c = design.control;
     let evaluable = |a: usize| expected_evaluable(design, a);
     let (n1, n0) = (evaluable(arm), evaluable(c));
@@ -188,10 +202,7 @@ fn ordinal_power(design: &Design, arm: usize) -> f64 {
         .map(|(a, c)| (n1 * a + n0 * c) / (n1 + n0))
         .collect();
     let beta = true_log_odds_ratio(design, arm);
-    drift_power(
-        design,
-        beta * ordinal::whitehead_information(&pooled, n1, n0).sqrt(),
-    )
+    beta * ordinal::whitehead_information(&pooled, n1, n0).sqrt()
 }
 
 /// The limit of comparison `arm`'s log odds ratio estimate: the proportional-odds fit to the two
@@ -271,20 +282,19 @@ pub fn expected_deaths(design: &Design, a: usize) -> f64 {
     design.expected_arm_size(a) * per_patient
 }
 
-/// Schoenfeld's power of the log-rank test of `arm` against control (as rpact's
-/// `getPowerSurvival`): the events of the two arms are the analysis_events of an event-driven
-/// two-arm design, or the expected deaths by the end of a fixed follow-up. NaN when no single
-/// hazard ratio is true (hazards not proportional), or for an event-driven design with more
-/// than two arms (the share of the events in each comparison is not fixed).
-fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
+/// The events, the tested hazard ratio (below 1 for a benefit) and the arm's share of a
+/// log-rank comparison of `arm` against control: the events of the two arms are the
+/// analysis_events of an event-driven two-arm design, or the expected deaths by the end of a
+/// fixed follow-up. `None` when no single hazard ratio is true (hazards not proportional), or
+/// for an event-driven design with more than two arms (the share of the events in each
+/// comparison is not fixed).
+fn log_rank_inputs(design: &Design, arm: usize) -> Option<(f64, f64, f64)> {
     let model = design.survival().expect("a time-to-event design");
-    let Some(hr) = design.true_hazard_ratio(arm) else {
-        return f64::NAN;
-    };
+    let hr = design.true_hazard_ratio(arm)?;
     let c = design.control;
     let events = match model.analysis_events {
         Some(k) if design.arms.len() == 2 => k as f64,
-        Some(_) => return f64::NAN,
+        Some(_) => return None,
         None => expected_deaths(design, arm) + expected_deaths(design, c),
     };
     let (ra, rc) = (
@@ -297,15 +307,15 @@ fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
     } else {
         1.0 / hr
     };
-    let share = ra / (ra + rc);
-    // Event-driven looks: the log-rank statistics at the looks' deaths are canonical with drift
-    // Schoenfeld's at the final count (rpact's getPowerSurvival).
-    if let Some((b, _, sides)) =
-        boundaries::of_design(design).filter(|_| design.has_interim_looks())
-    {
-        let drift = survival::schoenfeld_drift(events, tested, share);
-        return crossing_power(&b, sides, drift);
-    }
+    Some((events, tested, ra / (ra + rc)))
+}
+
+/// Schoenfeld's power of the log-rank test of `arm` against control in a fixed design (as
+/// rpact's `getPowerSurvival`); NaN where `log_rank_inputs` has none.
+fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
+    let Some((events, tested, share)) = log_rank_inputs(design, arm) else {
+        return f64::NAN;
+    };
     let sides = match design.analysis.sidedness {
         Sidedness::OneSided => Sides::One,
         Sidedness::TwoSided => Sides::Two,
@@ -313,15 +323,22 @@ fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
     survival::schoenfeld_power(events, tested, share, design.analysis.alpha, sides)
 }
 
-/// Normal-approximation power of a group-sequential design for `arm`, exactly as rpact's
-/// `getPowerRates` defines it: the canonical statistics cross the design's boundaries with
-/// drift (mean of z at the last look) d / sd1 + sign(d) z_alpha (1 - sd0 / sd1), where d is the
-/// true difference in the direction of benefit, sd1 its standard error at the expected
+/// Event-driven looks: the log-rank statistics at the looks' deaths are canonical with drift
+/// Schoenfeld's at the final count (rpact's getPowerSurvival).
+fn survival_drift(design: &Design, arm: usize) -> f64 {
+    log_rank_inputs(design, arm).map_or(f64::NAN, |(events, tested, share)| {
+        survival::schoenfeld_drift(events, tested, share)
+    })
+}
+
+/// The drift of a binary comparison across a group-sequential design's boundaries, exactly as
+/// rpact's `getPowerRates` defines it: d / sd1 + sign(d) z_alpha (1 - sd0 / sd1), where d is
+/// the true difference in the direction of benefit, sd1 its standard error at the expected
 /// evaluable sizes, sd0 the same under the null (pooled risk), and z_alpha the one-sided
 /// critical value of the design's alpha (alpha / 2 two-sided). The shift makes the one-look
-/// design's power `normal_power` exactly. Two-sided power counts both sides' crossings, as
-/// rpact's does.
-fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides: Sides) -> f64 {
+/// design's power `normal_power` exactly. Without variance (certain outcomes): infinite,
+/// towards the benefit if there is one.
+fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
     let (p1, n1, p0, n0) = expected_arms(design, arm);
     let (sd0, sd1) = standard_errors(p1, n1, p0, n0);
     let difference = match sides {
@@ -339,11 +356,11 @@ fn sequential_analytic_power(design: &Design, arm: usize, b: &Boundaries, sides:
         difference.signum()
     };
     let drift = difference / sd1 + sign * upper_quantile(tail) * (1.0 - sd0 / sd1);
-    if !drift.is_finite() {
-        // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
-        return if difference > 0.0 { 1.0 } else { 0.0 };
+    match drift.is_finite() {
+        true => drift,
+        false if difference > 0.0 => f64::INFINITY,
+        false => f64::NEG_INFINITY,
     }
-    crossing_power(b, sides, drift)
 }
 
 /// Probability of crossing the efficacy bounds of `b` when the z statistic at full information

@@ -384,6 +384,66 @@ pub fn rejection_probabilities(b: &Boundaries, sides: Sides, drift: f64) -> Vec<
     exits(b, sides, drift).reject
 }
 
+/// A design's analytic operating characteristics per look at one drift, as rpact's
+/// `getPowerRates` / `getPowerMeans` / `getPowerSurvival` give them (`rejectPerStage`,
+/// `futilityPerStage`, and the stopping probabilities behind `expectedNumberOfSubjects`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stages {
+    /// Probability of rejecting at each look; a two-sided design counts both directions, as
+    /// rpact counts two-sided power.
+    pub reject: Vec<f64>,
+    /// Probability of stopping for futility at each look (0 at the last look, and without
+    /// futility bounds or with two sides).
+    pub futility: Vec<f64>,
+    /// Probability that the trial ends at each look: rejection or futility at an interim look,
+    /// and what is left at the last.
+    pub stop: Vec<f64>,
+}
+
+impl Stages {
+    /// Cumulative probability of rejecting by each look.
+    pub fn cumulative_power(&self) -> Vec<f64> {
+        self.reject
+            .iter()
+            .scan(0.0, |total, p| {
+                *total += p;
+                Some(*total)
+            })
+            .collect()
+    }
+
+    /// The expected value of a quantity reached at each look (patients, months, events) at the
+    /// look where the trial stops.
+    pub fn expected(&self, at_look: &[f64]) -> f64 {
+        self.stop.iter().zip(at_look).map(|(p, x)| p * x).sum()
+    }
+}
+
+/// The per-look rejection, futility and stopping probabilities of `b` when the z statistic at
+/// full information has mean `drift` in the direction of benefit (futility bounds stop trials
+/// whether or not they bind).
+pub fn stages(b: &Boundaries, sides: Sides, drift: f64) -> Stages {
+    let e = exits(b, sides, drift);
+    let reject = match sides {
+        Sides::One => e.reject,
+        // The symmetric bounds' lower crossings at this drift are the upper ones at -drift.
+        Sides::Two => {
+            let mirrored = exits(b, sides, -drift).reject;
+            e.reject.iter().zip(&mirrored).map(|(a, b)| a + b).collect()
+        }
+    };
+    let last = b.fractions.len() - 1;
+    let mut stop = e.stop;
+    stop[last] = 1.0 - stop[..last].iter().sum::<f64>();
+    let mut futility = e.futility;
+    futility.push(0.0);
+    Stages {
+        reject,
+        futility,
+        stop,
+    }
+}
+
 /// What a design costs and gains against the fixed design of the same alpha and power (rpact's
 /// `getDesignCharacteristics`): the drift that gives power 1 - beta, the inflation of the maximum
 /// information, the probabilities of stopping at each look, and the expected information as a
