@@ -6,6 +6,7 @@
 mod common;
 mod oracle;
 
+mod analytic_stages;
 mod bayesian;
 mod bayesian_by_label;
 mod bayesian_tools;

@@ -270,6 +270,11 @@ pub struct SequentialColumns {
     /// `accrual_per_month`).
     pub expected_months: f64,
     pub p95_months: f64,
+    /// The same expectations from the analytic stopping probabilities of a two-arm design
+    /// (NaN with more comparisons, whose trial stops only when every one has, or where the
+    /// looks' patients or months are not planned).
+    pub analytic_expected_randomised: f64,
+    pub analytic_expected_months: f64,
 }
 
 /// One row of sequential.csv: one look of one comparison.
@@ -295,6 +300,11 @@ pub struct SequentialRow {
     pub p_futility_se: f64,
     pub cumulative_power: f64,
     pub cumulative_power_se: f64,
+    /// The same probabilities without simulation (rpact's `rejectPerStage`, `futilityPerStage`
+    /// and their cumulative sum), NaN where the design has no analytic drift.
+    pub analytic_p_efficacy: f64,
+    pub analytic_p_futility: f64,
+    pub analytic_cumulative_power: f64,
     /// Share of trials that reached this look (some comparison still monitored).
     pub p_reached: f64,
     /// Patients randomised by this look, over the trials that reached it.
@@ -822,6 +832,24 @@ fn sequential_columns(
             .sum::<f64>()
             / r,
         p95_months: months(s.ended_quantile(0.95, trials)),
+        analytic_expected_randomised: analytic_expected(values, j, |k| {
+            values.randomised_by_look[k] as f64
+        }),
+        analytic_expected_months: analytic_expected(values, j, months),
+    }
+}
+
+/// The expectation of a quantity reached at each look, over the look where a two-arm trial
+/// stops, from comparison `j`'s analytic stopping probabilities; NaN without them, with more
+/// than one comparison, or where the event-driven looks' quantities are not planned.
+fn analytic_expected(values: &DesignValues, j: usize, at_look: impl Fn(usize) -> f64) -> f64 {
+    match (&values.analytic_stages[..], values.fixed_looks) {
+        ([Some(stages)], true) => {
+            let at: Vec<f64> = (0..stages.stop.len()).map(at_look).collect();
+            debug_assert_eq!(j, 0);
+            stages.expected(&at)
+        }
+        _ => f64::NAN,
     }
 }
 
@@ -843,9 +871,12 @@ pub fn sequential_rows_of(
     let r = tally.trials;
     let stage_levels = b.stage_levels();
     // Event-driven looks come at random calendar times; fixed ones at planned patients.
-    let fixed_looks = s.days_at.is_empty();
+    let fixed_looks = values.fixed_looks;
     let mut rows = Vec::new();
     for (j, arm) in design.comparisons().enumerate() {
+        let stages = values.analytic_stages[j].as_ref();
+        let analytic = |v: Option<&Vec<f64>>, k: usize| v.map_or(f64::NAN, |v| v[k]);
+        let analytic_power = stages.map(|s| s.cumulative_power());
         let mut cumulative = 0;
         for k in 0..s.looks {
             let at = j * s.looks + k;
@@ -870,6 +901,9 @@ pub fn sequential_rows_of(
                 p_futility_se: binomial_se(p(s.futility[at]), r),
                 cumulative_power: p(cumulative),
                 cumulative_power_se: binomial_se(p(cumulative), r),
+                analytic_p_efficacy: analytic(stages.map(|s| &s.reject), k),
+                analytic_p_futility: analytic(stages.map(|s| &s.futility), k),
+                analytic_cumulative_power: analytic(analytic_power.as_ref(), k),
                 p_reached: p(s.reached[k]),
                 mean_randomised: if s.reached[k] == 0 {
                     f64::NAN

@@ -55,7 +55,7 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 /// Columns appended for designs with interim looks (`[sequential]` with more than one look).
-pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
+pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 10] = [
     "looks",
     "expected_randomised",
     "p95_randomised",
@@ -64,6 +64,8 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 8] = [
     "p_early_futility",
     "expected_months",
     "p95_months",
+    "analytic_expected_randomised",
+    "analytic_expected_months",
 ];
 
 /// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
@@ -202,6 +204,8 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
                 num(s.p_early_futility),
                 num(s.expected_months),
                 num(s.p95_months),
+                num(s.analytic_expected_randomised),
+                num(s.analytic_expected_months),
             ]),
             DesignColumns::NoInterim => {
                 fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new()))
@@ -387,6 +391,9 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
             "p_futility_se",
             "cumulative_power",
             "cumulative_power_se",
+            "analytic_p_efficacy",
+            "analytic_p_futility",
+            "analytic_cumulative_power",
             "p_reached",
             "mean_randomised",
             "months",
@@ -412,6 +419,9 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 num(r.p_futility_se),
                 num(r.cumulative_power),
                 num(r.cumulative_power_se),
+                num(r.analytic_p_efficacy),
+                num(r.analytic_p_futility),
+                num(r.analytic_cumulative_power),
                 num(r.p_reached),
                 num(r.mean_randomised),
                 num(r.months),

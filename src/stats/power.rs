@@ -123,7 +123,9 @@ pub fn analytic_stages(design: &Design, arm: usize) -> Option<Stages> {
     }
     let (b, _, sides) = boundaries::of_design(design)?;
     let drift = sequential_drift(design, arm, sides);
-    drift.is_finite().then(|| boundaries::stages(&b, sides, drift))
+    drift
+        .is_finite()
+        .then(|| boundaries::stages(&b, sides, drift))
 }
 
 /// The mean of the z statistic at full information of a design with interim looks, in the

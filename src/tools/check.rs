@@ -230,7 +230,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 22] = [
+const DETERMINISTIC: [&str; 27] = [
     "control",
     "true_risk",
     "test",
@@ -253,6 +253,11 @@ const DETERMINISTIC: [&str; 22] = [
     "true_mortality_control",
     "true_mortality_arm",
     "true_hazard_ratio",
+    "analytic_p_efficacy",
+    "analytic_p_futility",
+    "analytic_cumulative_power",
+    "analytic_expected_randomised",
+    "analytic_expected_months",
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).

@@ -275,6 +275,60 @@ pub fn sequential_text(d: &Design) -> String {
         c.expected_h1,
         c.expected_h0
     );
+    out + &analytic_stages_text(d, &b, sides, event_driven)
+}
+
+/// Per comparison: the analytic probabilities of stopping at each look at the scenario's
+/// effects (rpact's `rejectPerStage`, `futilityPerStage`), and the expected patients (deaths for
+/// an event-driven design) at them and under the null.
+fn analytic_stages_text(
+    d: &Design,
+    b: &boundaries::Boundaries,
+    sides: boundaries::Sides,
+    event_driven: bool,
+) -> String {
+    let plan = d.sequential().expect("a sequential design");
+    let null = boundaries::stages(b, sides, 0.0);
+    // What each look has reached: planned deaths, or patients randomised (pipeline included).
+    let at_look: Vec<f64> = (0..plan.looks.len())
+        .map(|k| match event_driven {
+            true => plan.evaluable[k] as f64,
+            false => d.randomised_by_look(k) as f64,
+        })
+        .collect();
+    let unit = if event_driven { "deaths" } else { "randomised" };
+    let mut out = String::new();
+    for arm in d.comparisons() {
+        let Some(stages) = power::analytic_stages(d, arm) else {
+            continue;
+        };
+        out += &format!(
+            "    analytic, {} vs {} (normal approximation at the scenario's effects):
+    look  P(efficacy)  P(futility)  cumulative power
+",
+            d.arms[arm].name, d.arms[d.control].name
+        );
+        for (k, power) in stages.cumulative_power().iter().enumerate() {
+            out += &format!(
+                "    {:>4}  {:>11.4}  {:>11.4}  {:>16.4}
+",
+                k + 1,
+                stages.reject[k],
+                stages.futility[k],
+                power
+            );
+        }
+        // A trial of more comparisons stops only when every one has: no single expectation.
+        if d.comparisons().count() == 1 {
+            out += &format!(
+                "    expected {unit} {:.1} at the scenario's effects, {:.1} under the null (of at most {:.0})
+",
+                stages.expected(&at_look),
+                null.expected(&at_look),
+                at_look[at_look.len() - 1]
+            );
+        }
+    }
     out
 }
 

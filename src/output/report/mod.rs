@@ -24,6 +24,7 @@ use crate::output::report::justification::{Context, assumptions, justification};
 use crate::output::report::provenance::Provenance;
 use crate::output::report::size_text::{SequentialSize, size_summary};
 use crate::stats::boundaries;
+use crate::stats::power;
 use crate::tools::size::{self, SizeSearch};
 
 /// The report's own power curve, beside report.md (no other command writes it).
@@ -404,16 +405,33 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
     let (Some(plan), Some((b, _, _))) = (d.sequential(), boundaries::of_design(d)) else {
         return String::new();
     };
+    // A two-arm design's analytic stopping probabilities (more comparisons: one per comparison,
+    // in sequential.csv).
+    let stages = match d.comparisons().collect::<Vec<_>>()[..] {
+        [arm] => power::analytic_stages(d, arm),
+        _ => None,
+    };
+    let analytic_header = match stages {
+        Some(_) => (" analytic P(efficacy) | analytic P(futility) |", "---|---|"),
+        None => ("", ""),
+    };
     let mut md = format!(
         "## Interim analyses\n\n{} analyses, {}; {}. Boundaries on the z scale (positive = benefit), \
-         as rpact's `getDesignGroupSequential` defines them, at N = {}:\n\n\
-         | look | outcomes known | randomised | efficacy z | nominal p | alpha spent | futility z |{}\n\
-         |---|---|---|---|---|---|---|{}\n",
+         as rpact's `getDesignGroupSequential` defines them, at N = {}{}:\n\n\
+         | look | outcomes known | randomised | efficacy z | nominal p | alpha spent | futility z |{}{}\n\
+         |---|---|---|---|---|---|---|{}{}\n",
         plan.looks.len(),
         plan.efficacy_words(),
         plan.futility_words(),
         thousands(s.n),
+        if stages.is_some() {
+            ", with the probabilities of stopping at each look in the normal approximation at the scenario's effects (rpact's `getPowerRates`)"
+        } else {
+            ""
+        },
+        analytic_header.0,
         if d.accrual.is_some() { " months |" } else { "" },
+        analytic_header.1,
         if d.accrual.is_some() { "---|" } else { "" },
     );
     let levels = b.stage_levels();
@@ -429,6 +447,9 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
             b.alpha_spent[k],
             b.futility_at(k).map_or("-".into(), |f| format!("{f:.3}"))
         );
+        if let Some(st) = &stages {
+            md += &format!(" {:.4} | {:.4} |", st.reject[k], st.futility[k]);
+        }
         if let Some(months) = d.months_to_look(k) {
             md += &format!(" {months:.1} |");
         }
@@ -447,6 +468,19 @@ fn interim_section(s: &SequentialSize, search: &SizeSearch) -> String {
             thousands(q.p95_randomised),
             whole(s.expected_null),
         );
+        // Event-driven looks come at random numbers randomised.
+        if let Some(st) = stages
+            .as_ref()
+            .filter(|_| !matches!(d.endpoint, EndpointModel::TimeToEvent(_)))
+        {
+            let randomised: Vec<f64> = (0..plan.looks.len())
+                .map(|k| d.randomised_by_look(k) as f64)
+                .collect();
+            md += &format!(
+                " The normal approximation gives {} on average at the scenario's effects.",
+                whole(st.expected(&randomised))
+            );
+        }
         if !q.expected_months.is_nan() {
             md += &format!(
                 " The analysis that ends the trial comes on average {:.1} months after the first randomisation (95th percentile {:.1}).",
