@@ -123,7 +123,8 @@ fn decide(
     if design.analysis.hypotheses.is_empty() && test == TestKind::FisherExact {
         return (fisher.rejects(t, level), None);
     }
-    let statistic = analysis::statistic(test, t, strata, level.alt);
+    let margin = design.analysis.margin.as_ref();
+    let statistic = analysis::statistic_against(test, margin, t, strata, level.alt);
     (statistic.rejects(level), Some(statistic))
 }
 

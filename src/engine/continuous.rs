@@ -96,12 +96,19 @@ fn test_of(
         | TestKind::ChiSquareYates
         | TestKind::FisherExact
         | TestKind::Cmh
+        | TestKind::FarringtonManning
         | TestKind::Logrank
         | TestKind::LogrankStratified
         | TestKind::ProportionalOdds => {
             unreachable!("validated: a continuous endpoint is analysed by a test of means")
         }
     }
+}
+
+/// The mean difference of the null hypothesis: the non-inferiority margin's (rpact's thetaH0),
+/// or 0 for superiority.
+fn null_difference(design: &Design) -> f64 {
+    design.analysis.margin.map_or(0.0, |m| m.null)
 }
 
 /// The per-trial statistics of comparison `arm` vs control; the comparison's stratum moments are
@@ -119,6 +126,8 @@ pub fn compare(
     }
     let (a, k) = (trial.arm(arm), trial.arm(c));
     let test = test_of(design.analysis.test, &a, &k, &scratch.strata);
+    // Tested against the non-inferiority margin if there is one; the estimate stays the test's.
+    let tested = test.map(|t| t.against(null_difference(design)));
     let wilcoxon = design.analysis.test == TestKind::Wilcoxon;
     let statistic = if wilcoxon {
         let (pa, pc) = &mut scratch.pooled_values;
@@ -137,11 +146,11 @@ pub fn compare(
                 .map_or(Statistic::Uninformative, Statistic::Z),
         )
     } else {
-        scratch.needs_z.then(|| means::statistic(test))
+        scratch.needs_z.then(|| means::statistic(tested))
     };
     let rejected = match statistic {
         Some(s) => s.rejects(level),
-        None => scratch.decisions.rejects(test),
+        None => scratch.decisions.rejects(tested),
     };
     let estimate = test.map(|t| {
         let half = scratch.decisions.interval_quantile(t.df) * t.se;
@@ -182,7 +191,8 @@ pub(crate) fn record_subgroups(
             *stat = Some(statistic);
             statistic.rejects(level)
         } else {
-            let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair));
+            let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair))
+                .map(|t| t.against(null_difference(design)));
             if scratch.needs_z {
                 *stat = Some(means::statistic(test));
             }

@@ -74,6 +74,7 @@ fn test_of(test: TestKind, s: &mut OrdinalScratch) -> (Statistic, Option<OddsFit
         | TestKind::ChiSquareYates
         | TestKind::FisherExact
         | TestKind::Cmh
+        | TestKind::FarringtonManning
         | TestKind::Logrank
         | TestKind::LogrankStratified
         | TestKind::TTest

@@ -10,6 +10,7 @@ use crate::engine::tally::{DesignTally, EndpointTally, Tally};
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal;
 use crate::model::sequential::DAYS_PER_MONTH;
+use crate::model::vocabulary::Margin;
 use crate::stats::analysis::Z_975;
 use crate::stats::power::{limit_in_ratio, true_log_odds_ratio};
 
@@ -43,6 +44,8 @@ pub struct SummaryRow {
     pub endpoint: EndpointColumns,
     /// What interim looks change, if the design has any.
     pub design: DesignColumns,
+    /// The non-inferiority margin tested against (`None`: superiority).
+    pub margin: Option<Margin>,
 }
 
 /// summary.csv's columns of each kind of endpoint, as `model::design::EndpointModel`.
@@ -252,6 +255,13 @@ pub struct SurvivalColumns {
     pub mean_randomised_arm: f64,
     pub mean_duration_days: f64,
     pub p95_duration_days: f64,
+    /// Without simulation, for an event-driven design: the patients randomised by the
+    /// analysis that ends the trial and its day, at the day the expected deaths reach its
+    /// count (rpact's `numberOfSubjects` and `analysisTime`; with interim looks their
+    /// expectations over the stopping look, `expectedNumberOfSubjects` and `studyDuration`).
+    /// NaN with a fixed follow-up.
+    pub analytic_randomised_at_analysis: f64,
+    pub analytic_duration_days: f64,
 }
 
 /// summary.csv's columns for a design with interim looks.
@@ -275,6 +285,9 @@ pub struct SequentialColumns {
     /// looks' patients or months are not planned).
     pub analytic_expected_randomised: f64,
     pub analytic_expected_months: f64,
+    /// An event-driven design's expected deaths at the look that ends the trial (rpact's
+    /// `expectedNumberOfEvents`); NaN for other designs.
+    pub analytic_expected_events: f64,
 }
 
 /// One row of sequential.csv: one look of one comparison.
@@ -305,6 +318,11 @@ pub struct SequentialRow {
     pub analytic_p_efficacy: f64,
     pub analytic_p_futility: f64,
     pub analytic_cumulative_power: f64,
+    /// Patients randomised by the look and its month without simulation: the planned ones,
+    /// or for an event-driven design those at the day its expected deaths reach the look's
+    /// (rpact's `numberOfSubjects`, `analysisTime`).
+    pub analytic_randomised: f64,
+    pub analytic_months: f64,
     /// Share of trials that reached this look (some comparison still monitored).
     pub p_reached: f64,
     /// Patients randomised by this look, over the trials that reached it.
@@ -633,6 +651,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     .cost
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
+                margin: design.analysis.margin,
                 endpoint: match &tally.endpoint {
                     EndpointTally::Binary => {
                         EndpointColumns::Binary(binary_columns(design, t, arm, r))
@@ -781,6 +800,16 @@ fn survival_columns(
     let proportional = !true_hazard_ratio.is_nan();
     let when = |v: f64| if proportional { v } else { f64::NAN };
     let c = design.control;
+    // The analysis that ends the trial: the last, or with interim looks the expectation over
+    // the look that stops it.
+    let (analytic_duration_days, analytic_randomised_at_analysis) = if design.has_interim_looks() {
+        (
+            analytic_expected(values, &values.analytic_months) * DAYS_PER_MONTH,
+            analytic_expected(values, &values.analytic_randomised),
+        )
+    } else {
+        (values.analysis_day, values.randomised_at_analysis)
+    };
     SurvivalColumns {
         follow_up_days: model.follow_up_days.unwrap_or(f64::NAN),
         analysis_events: model.analysis_events,
@@ -802,6 +831,8 @@ fn survival_columns(
         mean_randomised_arm: t.sum_evaluable_arm as f64 / r,
         mean_duration_days: s.mean_duration(trials),
         p95_duration_days: s.duration_quantile(0.95, trials),
+        analytic_randomised_at_analysis,
+        analytic_duration_days,
     }
 }
 
@@ -832,23 +863,18 @@ fn sequential_columns(
             .sum::<f64>()
             / r,
         p95_months: months(s.ended_quantile(0.95, trials)),
-        analytic_expected_randomised: analytic_expected(values, j, |k| {
-            values.randomised_by_look[k] as f64
-        }),
-        analytic_expected_months: analytic_expected(values, j, months),
+        analytic_expected_randomised: analytic_expected(values, &values.analytic_randomised),
+        analytic_expected_months: analytic_expected(values, &values.analytic_months),
+        analytic_expected_events: analytic_expected(values, &values.analytic_events),
     }
 }
 
 /// The expectation of a quantity reached at each look, over the look where a two-arm trial
-/// stops, from comparison `j`'s analytic stopping probabilities; NaN without them, with more
-/// than one comparison, or where the event-driven looks' quantities are not planned.
-fn analytic_expected(values: &DesignValues, j: usize, at_look: impl Fn(usize) -> f64) -> f64 {
-    match (&values.analytic_stages[..], values.fixed_looks) {
-        ([Some(stages)], true) => {
-            let at: Vec<f64> = (0..stages.stop.len()).map(at_look).collect();
-            debug_assert_eq!(j, 0);
-            stages.expected(&at)
-        }
+/// stops, from its analytic stopping probabilities; NaN without them or with more than one
+/// comparison (whose trial stops only when every one has).
+fn analytic_expected(values: &DesignValues, at_look: &[f64]) -> f64 {
+    match &values.analytic_stages[..] {
+        [Some(stages)] => stages.expected(at_look),
         _ => f64::NAN,
     }
 }
@@ -904,6 +930,8 @@ pub fn sequential_rows_of(
                 analytic_p_efficacy: analytic(stages.map(|s| &s.reject), k),
                 analytic_p_futility: analytic(stages.map(|s| &s.futility), k),
                 analytic_cumulative_power: analytic(analytic_power.as_ref(), k),
+                analytic_randomised: values.analytic_randomised[k],
+                analytic_months: values.analytic_months[k],
                 p_reached: p(s.reached[k]),
                 mean_randomised: if s.reached[k] == 0 {
                     f64::NAN

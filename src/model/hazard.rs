@@ -124,6 +124,11 @@ impl PiecewiseHazard {
         (death, censored)
     }
 
+    /// The days at which the hazard changes (the last piece's end too, beyond which it goes on).
+    pub fn ends(&self) -> impl Iterator<Item = f64> + '_ {
+        self.ends.iter().copied()
+    }
+
     /// Probability of surviving beyond `t` days.
     pub fn survival(&self, t: f64) -> f64 {
         (-self.cumulative(t)).exp()

@@ -106,6 +106,8 @@ const TABLES: [(&str, Shape, &[&str]); 21] = [
             "alternative",
             "hypotheses",
             "multiplicity",
+            "non_inferiority_margin",
+            "margin_scale",
         ],
     ),
     (

@@ -16,6 +16,7 @@ pub mod design;
 pub mod hazard;
 pub mod keys;
 pub mod kind_keys;
+pub mod margin;
 pub mod ordinal;
 pub mod raw;
 pub mod scenario;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::model::bayesian::RawBayesian;
 use crate::model::vocabulary::{
     Better, Effect, EfficacyFamily, EndpointKind, FutilityFamily, Intersection, LabelCounts,
-    MarkerDistribution, Procedure, Randomisation, SelectionRule, Sidedness, TestKind,
+    MarginScale, MarkerDistribution, Procedure, Randomisation, SelectionRule, Sidedness, TestKind,
     TimeResolution,
 };
 
@@ -62,6 +62,8 @@ static NO_ANALYSIS: RawAnalysis = RawAnalysis {
     alternative: Sidedness::TwoSided,
     hypotheses: None,
     multiplicity: None,
+    non_inferiority_margin: None,
+    margin_scale: None,
 };
 
 impl RawScenario {
@@ -244,6 +246,9 @@ pub struct RawAnalysis {
     /// "overall" and/or eligible label names, tested per comparison with `multiplicity`.
     pub hypotheses: Option<Vec<String>>,
     pub multiplicity: Option<Procedure>,
+    /// Non-inferiority: how much worse than control the arm may be, on `margin_scale`.
+    pub non_inferiority_margin: Option<f64>,
+    pub margin_scale: Option<MarginScale>,
 }
 
 fn default_alpha() -> f64 {

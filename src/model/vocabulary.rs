@@ -195,6 +195,45 @@ impl Effect {
     }
 }
 
+/// The scale of a non-inferiority margin (`analysis.margin_scale`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginScale {
+    RiskDifference,
+    RiskRatio,
+    HazardRatio,
+    MeanDifference,
+}
+
+impl MarginScale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarginScale::RiskDifference => "risk_difference",
+            MarginScale::RiskRatio => "risk_ratio",
+            MarginScale::HazardRatio => "hazard_ratio",
+            MarginScale::MeanDifference => "mean_difference",
+        }
+    }
+
+    /// Whether the margin is a ratio (its null value then multiplies control's).
+    pub fn is_ratio(self) -> bool {
+        matches!(self, MarginScale::RiskRatio | MarginScale::HazardRatio)
+    }
+}
+
+/// A non-inferiority hypothesis: H0 says the arm is worse than control by at least the margin.
+/// `null` is the margin as rpact's `thetaH0` on the arm-vs-control scale: for a difference,
+/// +margin when lower is better and -margin when higher is better; for a ratio, the ratio
+/// itself (above 1 when lower is better, below when higher is). The test is one-sided, in the
+/// direction of benefit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Margin {
+    pub scale: MarginScale,
+    /// The margin as written (`analysis.non_inferiority_margin`).
+    pub margin: f64,
+    pub null: f64,
+}
+
 /// The hypothesis test applied to each comparison of an arm with the control arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,6 +246,10 @@ pub enum TestKind {
     FisherExact,
     /// Cochran-Mantel-Haenszel test stratified by diagnostic label, no continuity correction.
     Cmh,
+    /// Farrington and Manning's (1990) score z test of the risk difference or ratio against a
+    /// non-inferiority margin (rpact's test with `thetaH0`); without a margin, the pooled z
+    /// test (= `ChiSquare`).
+    FarringtonManning,
     /// Time-to-event: the log-rank test, as R's `survival::survdiff`.
     Logrank,
     /// Time-to-event: the log-rank test stratified by diagnostic label (survdiff's `strata()`).
@@ -233,6 +276,7 @@ impl TestKind {
             TestKind::ChiSquareYates => "chi_square_yates",
             TestKind::FisherExact => "fisher_exact",
             TestKind::Cmh => "cmh",
+            TestKind::FarringtonManning => "farrington_manning",
             TestKind::Logrank => "logrank",
             TestKind::LogrankStratified => "logrank_stratified",
             TestKind::TTest => "t_test",
@@ -258,7 +302,8 @@ impl TestKind {
             TestKind::ChiSquare
             | TestKind::ChiSquareYates
             | TestKind::FisherExact
-            | TestKind::Cmh => EndpointKind::Binary,
+            | TestKind::Cmh
+            | TestKind::FarringtonManning => EndpointKind::Binary,
             TestKind::Logrank | TestKind::LogrankStratified => EndpointKind::TimeToEvent,
             TestKind::TTest | TestKind::Welch | TestKind::AncovaLabels => EndpointKind::Continuous,
             TestKind::ProportionalOdds | TestKind::Wilcoxon => EndpointKind::Ordinal,

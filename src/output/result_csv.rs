@@ -55,7 +55,7 @@ pub(crate) fn num(v: f64) -> String {
 }
 
 /// Columns appended for designs with interim looks (`[sequential]` with more than one look).
-pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 10] = [
+pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 11] = [
     "looks",
     "expected_randomised",
     "p95_randomised",
@@ -66,12 +66,18 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 10] = [
     "p95_months",
     "analytic_expected_randomised",
     "analytic_expected_months",
+    "analytic_expected_events",
 ];
+
+/// Columns appended for a design tested against a non-inferiority margin: the margin as
+/// written, its scale, and the null value on the arm-vs-control scale (rpact's `thetaH0`).
+pub const MARGIN_SUMMARY_COLUMNS: [&str; 3] =
+    ["non_inferiority_margin", "margin_scale", "null_value"];
 
 /// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
 /// differences and evaluable patients give way to mortality, the hazard ratio, events and
 /// duration.
-pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 20] = [
+pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 22] = [
     "follow_up_days",
     "analysis_events",
     "time_resolution",
@@ -92,6 +98,8 @@ pub const SURVIVAL_SUMMARY_COLUMNS: [&str; 20] = [
     "mean_randomised_arm",
     "mean_duration_days",
     "p95_duration_days",
+    "analytic_randomised_at_analysis",
+    "analytic_duration_days",
 ];
 
 /// summary.csv's own columns for a continuous endpoint: the means, their difference and its
@@ -176,7 +184,26 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     if rows.iter().any(|r| r.sequential().is_some()) {
         h.extend(SEQUENTIAL_SUMMARY_COLUMNS);
     }
+    if rows.iter().any(|r| r.margin.is_some()) {
+        h.extend(MARGIN_SUMMARY_COLUMNS);
+    }
     h
+}
+
+/// Which optional column groups a summary header has.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalColumns {
+    sequential: bool,
+    margin: bool,
+}
+
+impl OptionalColumns {
+    pub fn of(header: &[&str]) -> OptionalColumns {
+        OptionalColumns {
+            sequential: has_sequential_columns(header),
+            margin: header.contains(&MARGIN_SUMMARY_COLUMNS[0]),
+        }
+    }
 }
 
 /// Whether a summary header has the sequential columns.
@@ -184,9 +211,21 @@ pub(super) fn has_sequential_columns(header: &[&str]) -> bool {
     header.contains(&SEQUENTIAL_SUMMARY_COLUMNS[0])
 }
 
-/// A summary row's fields; `sequential`: whether the file has the sequential columns (empty
-/// fields for a row without them).
-pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
+/// A summary row's fields, with the file's optional columns (empty fields for a row without
+/// them).
+pub fn summary_record(r: &SummaryRow, optional: OptionalColumns) -> Vec<String> {
+    let mut fields = required_fields(r, optional.sequential);
+    if optional.margin {
+        match &r.margin {
+            Some(m) => fields.extend([num(m.margin), m.scale.as_str().to_string(), num(m.null)]),
+            None => fields.extend(MARGIN_SUMMARY_COLUMNS.map(|_| String::new())),
+        }
+    }
+    fields
+}
+
+/// A summary row's fields up to its sequential columns (if `sequential`).
+fn required_fields(r: &SummaryRow, sequential: bool) -> Vec<String> {
     let mut fields = match &r.endpoint {
         EndpointColumns::Binary(b) => binary_fields(r, b),
         EndpointColumns::TimeToEvent(s) => survival_fields(r, s),
@@ -206,6 +245,7 @@ pub fn summary_record(r: &SummaryRow, sequential: bool) -> Vec<String> {
                 num(s.p95_months),
                 num(s.analytic_expected_randomised),
                 num(s.analytic_expected_months),
+                num(s.analytic_expected_events),
             ]),
             DesignColumns::NoInterim => {
                 fields.extend(SEQUENTIAL_SUMMARY_COLUMNS.map(|_| String::new()))
@@ -258,6 +298,8 @@ fn survival_fields(r: &SummaryRow, s: &SurvivalColumns) -> Vec<String> {
         num(s.mean_randomised_arm),
         num(s.mean_duration_days),
         num(s.p95_duration_days),
+        num(s.analytic_randomised_at_analysis),
+        num(s.analytic_duration_days),
     ]);
     fields.extend(trailing_fields(r));
     fields
@@ -365,8 +407,8 @@ where
 /// summary.csv as bytes.
 pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
     let header = summary_header(rows);
-    let sequential = has_sequential_columns(&header);
-    to_csv(header, rows.iter().map(|r| summary_record(r, sequential)))
+    let optional = OptionalColumns::of(&header);
+    to_csv(header, rows.iter().map(|r| summary_record(r, optional)))
 }
 
 /// sequential.csv: per comparison x look, the boundaries and what happened there.
@@ -394,6 +436,8 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
             "analytic_p_efficacy",
             "analytic_p_futility",
             "analytic_cumulative_power",
+            "analytic_randomised",
+            "analytic_months",
             "p_reached",
             "mean_randomised",
             "months",
@@ -422,6 +466,8 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 num(r.analytic_p_efficacy),
                 num(r.analytic_p_futility),
                 num(r.analytic_cumulative_power),
+                num(r.analytic_randomised),
+                num(r.analytic_months),
                 num(r.p_reached),
                 num(r.mean_randomised),
                 num(r.months),
@@ -642,14 +688,14 @@ pub fn sample_size_csv(search: &SizeSearch) -> Vec<u8> {
 pub fn sweep_csv(keys: &[String], points: &[(Vec<String>, Vec<SummaryRow>)]) -> Vec<u8> {
     let all: Vec<SummaryRow> = points.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
     let columns = summary_header(&all);
-    let sequential = has_sequential_columns(&columns);
+    let optional = OptionalColumns::of(&columns);
     let header: Vec<&str> = keys.iter().map(String::as_str).chain(columns).collect();
     let records = points.iter().flat_map(|(values, rows)| {
         rows.iter().map(move |r| {
             values
                 .iter()
                 .cloned()
-                .chain(summary_record(r, sequential))
+                .chain(summary_record(r, optional))
                 .collect::<Vec<_>>()
         })
     });

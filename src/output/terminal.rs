@@ -113,6 +113,12 @@ pub(super) fn survival_lines(r: &SummaryRow, s: &SurvivalColumns) -> String {
             s.mean_duration_days, s.p95_duration_days
         );
     }
+    if !s.analytic_duration_days.is_nan() {
+        out += &format!(
+            "  calendar         without simulation: {:.1} randomised by the analysis, day {:.1} (at the day the expected deaths reach each look)\n",
+            s.analytic_randomised_at_analysis, s.analytic_duration_days
+        );
+    }
     out + &screening_lines(r)
 }
 
@@ -120,13 +126,23 @@ pub(super) fn survival_lines(r: &SummaryRow, s: &SurvivalColumns) -> String {
 pub fn summary_table(rows: &[SummaryRow]) -> String {
     let mut out = String::new();
     for r in rows {
+        // A non-inferiority test says its margin: "one_sided non-inferiority margin 0.1 (risk_difference)".
+        let alternative = match &r.margin {
+            Some(m) => format!(
+                "{} non-inferiority margin {} ({})",
+                r.alternative,
+                m.margin,
+                m.scale.as_str()
+            ),
+            None => r.alternative.clone(),
+        };
         out += &format!(
             "{} | {} vs {} | {} {} alpha={} | N={} | {} trials, seed {}\n",
             r.scenario,
             r.arm,
             r.control,
             r.test,
-            r.alternative,
+            alternative,
             r.alpha,
             r.sample_size,
             r.replicates,

@@ -22,6 +22,8 @@ use rand::Rng;
 use rand_distr::{Beta, Distribution};
 use statrs::function::beta::{beta_reg, ln_beta};
 
+use crate::stats::quadrature::{integrate, integrate_split};
+
 /// Mass of a posterior left outside its `tails` (each side).
 const TAIL: f64 = 1e-15;
 
@@ -32,22 +34,6 @@ const SUB_GAUSSIAN_REACH: f64 = 8.32;
 /// with 30-digit quadrature to 2e-13 at 0.5, 1 and 2; 10-point Gauss-Legendre integrates a
 /// normal density over 2 SDs to 4e-16, over 3 to 2e-12).
 const PANEL_SDS: f64 = 2.0;
-
-/// 10-point Gauss-Legendre on [-1, 1]: nodes (positive half) and weights.
-const GL_NODES: [f64; 5] = [
-    0.148_874_338_981_631_2,
-    0.433_395_394_129_247_2,
-    0.679_409_568_299_024_4,
-    0.865_063_366_688_984_5,
-    0.973_906_528_517_171_7,
-];
-const GL_WEIGHTS: [f64; 5] = [
-    0.295_524_224_714_752_9,
-    0.269_266_719_309_996_3,
-    0.219_086_362_515_982,
-    0.149_451_349_150_580_6,
-    0.066_671_344_308_688_1,
-];
 
 /// A Beta(a, b) posterior of a probability.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -181,45 +167,6 @@ fn ln_or_zero(x: f64, exponent_plus_one: f64) -> f64 {
     } else {
         x.ln()
     }
-}
-
-/// Integral of `f` over [lo, hi] by 10-point Gauss-Legendre on panels at most `width` wide.
-fn integrate(lo: f64, hi: f64, width: f64, f: impl Fn(f64) -> f64) -> f64 {
-    if hi <= lo {
-        return 0.0;
-    }
-    let panels = ((hi - lo) / width).ceil().max(1.0);
-    let h = (hi - lo) / panels;
-    let mut total = 0.0;
-    for p in 0..panels as u64 {
-        let mid = lo + (p as f64 + 0.5) * h;
-        let half = 0.5 * h;
-        let mut s = 0.0;
-        for (x, w) in GL_NODES.iter().zip(GL_WEIGHTS) {
-            s += w * (f(mid - half * x) + f(mid + half * x));
-        }
-        total += s * half;
-    }
-    total
-}
-
-/// `integrate` over [lo, hi] split at the points of `breaks` inside it: where a CDF shifted by
-/// a difference reaches p = 0 or 1 the integrand has a kink (a CDF stops at 1 with
-/// (1 - p)^b), which a panel straddling it would integrate to only 1e-6.
-fn integrate_split(lo: f64, hi: f64, width: f64, breaks: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    let mut total = 0.0;
-    let mut from = lo;
-    let mut inside: Vec<f64> = breaks
-        .iter()
-        .copied()
-        .filter(|&b| b > lo && b < hi)
-        .collect();
-    inside.sort_by(f64::total_cmp);
-    for b in inside {
-        total += integrate(from, b, width, &f);
-        from = b;
-    }
-    total + integrate(from, hi, width, &f)
 }
 
 /// Most terms the closed form of P(Y > X) is summed over (beyond: quadrature).
@@ -846,14 +793,6 @@ mod tests {
                     .exp()
             })
             .sum()
-    }
-
-    #[test]
-    fn gauss_legendre_is_exact_for_degree_19() {
-        let v = integrate(0.0, 1.0, 1.0, |x| x.powi(19));
-        assert!((v - 1.0 / 20.0).abs() < 1e-15, "{v}");
-        let w: f64 = 2.0 * GL_WEIGHTS.iter().sum::<f64>();
-        assert!((w - 2.0).abs() < 1e-15);
     }
 
     #[test]

@@ -99,6 +99,16 @@ impl MeanTest {
         self.difference / self.se
     }
 
+    /// The test of H0: difference = `null` (a non-inferiority margin on the mean-difference
+    /// scale): the same SE and degrees of freedom, the estimate less the null. A null of 0 is
+    /// the test itself, bit for bit.
+    pub fn against(self, null: f64) -> MeanTest {
+        MeanTest {
+            difference: self.difference - null,
+            ..self
+        }
+    }
+
     /// The statistic on the normal scale: z with Phi(z) = F_t(t; df).
     pub fn z(&self) -> f64 {
         t_to_z(self.t(), self.df)

@@ -7,10 +7,12 @@
 pub mod analysis;
 pub mod beta_posterior;
 pub mod boundaries;
+pub mod calendar;
 pub mod means;
 pub mod multiplicity;
 pub mod ordinal;
 pub mod power;
+pub mod quadrature;
 pub mod ranks;
 pub mod sampling;
 pub mod survival;

@@ -95,6 +95,15 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
             }
         }
         (EndpointModel::TimeToEvent(_), _) => survival_analytic_power(design, arm),
+        // Against a margin (one-sided): the one-look crossing of the Farrington-Manning drift.
+        (EndpointModel::Binary, _) if design.analysis.margin.is_some() => {
+            let drift = binary_drift(design, arm, Sides::One);
+            match drift {
+                d if d.is_finite() => normal_upper(upper_quantile(design.analysis.alpha) - d),
+                d if d == f64::INFINITY => 1.0,
+                _ => 0.0,
+            }
+        }
         (EndpointModel::Binary, _) => {
             let (p1, n1, p0, n0) = expected_arms(design, arm);
             normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
@@ -107,7 +116,8 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
             if df < 1.0 {
                 return f64::NAN;
             }
-            means::t_power(delta, se, df, design.analysis.alpha, alternative(design))
+            let tested = delta - null_difference(design);
+            means::t_power(tested, se, df, design.analysis.alpha, alternative(design))
         }
         (EndpointModel::Ordinal(_), _) => drift_power(design, ordinal_drift(design, arm)),
     }
@@ -147,7 +157,7 @@ fn sequential_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
         // normalApproximation = TRUE)`): the z at full information has mean delta / SE.
         EndpointModel::Continuous(_) => {
             let (delta, se, _) = continuous_arms(design, arm);
-            oriented(delta / se)
+            oriented((delta - null_difference(design)) / se)
         }
         EndpointModel::Ordinal(_) => oriented(ordinal_drift(design, arm)),
     }
@@ -333,19 +343,45 @@ fn survival_drift(design: &Design, arm: usize) -> f64 {
     })
 }
 
-/// The drift of a binary comparison across a group-sequential design's boundaries, exactly as
-/// rpact's `getPowerRates` defines it: d / sd1 + sign(d) z_alpha (1 - sd0 / sd1), where d is
-/// the true difference in the direction of benefit, sd1 its standard error at the expected
-/// evaluable sizes, sd0 the same under the null (pooled risk), and z_alpha the one-sided
-/// critical value of the design's alpha (alpha / 2 two-sided). The shift makes the one-look
-/// design's power `normal_power` exactly. Without variance (certain outcomes): infinite,
-/// towards the benefit if there is one.
+/// The null value of a mean difference: a non-inferiority margin's (rpact's thetaH0), else 0.
+fn null_difference(design: &Design) -> f64 {
+    design.analysis.margin.map_or(0.0, |m| m.null)
+}
+
+/// The drift of a binary comparison across a group-sequential design's boundaries (or at its
+/// one look), exactly as rpact's `getPowerRates` defines it: e / sd1 + sign(e) z_alpha
+/// (1 - sd0 / sd1), where e is the true effect in the direction of benefit, sd1 its standard
+/// error at the expected evaluable sizes, sd0 the same under the null, and z_alpha the one-sided
+/// critical value of the design's alpha (alpha / 2 two-sided). For superiority e = p1 - p0 and
+/// sd0 uses the pooled risk, so that the one-look design's power is `normal_power` exactly;
+/// against a non-inferiority margin theta0, e = p1 - p0 - theta0 (difference) or p1 - theta0
+/// p0 (ratio, whose standard errors weigh control's variance by theta0^2), and sd0 uses the
+/// Farrington-Manning restricted risks at the true ones. Without variance (certain outcomes):
+/// infinite, towards the benefit if there is one.
 fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
     let (p1, n1, p0, n0) = expected_arms(design, arm);
-    let (sd0, sd1) = standard_errors(p1, n1, p0, n0);
+    let (effect, sd0, sd1) = match design.analysis.margin {
+        None => {
+            let (sd0, sd1) = standard_errors(p1, n1, p0, n0);
+            (p1 - p0, sd0, sd1)
+        }
+        Some(m) => {
+            let ratio = m.scale.is_ratio();
+            let theta = m.null;
+            let (ml1, ml0) = analysis::farrington_manning_risks(p1, p0, theta, ratio, n1 / n0);
+            let weight = if ratio { theta * theta } else { 1.0 };
+            let sd = |a: f64, c: f64| (a * (1.0 - a) / n1 + weight * c * (1.0 - c) / n0).sqrt();
+            let effect = if ratio {
+                p1 - theta * p0
+            } else {
+                p1 - p0 - theta
+            };
+            (effect, sd(ml1, ml0), sd(p1, p0))
+        }
+    };
     let difference = match sides {
-        Sides::One => design.benefit_sign() * (p1 - p0),
-        Sides::Two => (p1 - p0).abs(),
+        Sides::One => design.benefit_sign() * effect,
+        Sides::Two => effect.abs(),
     };
     let tail = match sides {
         Sides::One => design.analysis.alpha,

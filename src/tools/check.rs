@@ -230,7 +230,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 27] = [
+const DETERMINISTIC: [&str; 35] = [
     "control",
     "true_risk",
     "test",
@@ -258,6 +258,14 @@ const DETERMINISTIC: [&str; 27] = [
     "analytic_cumulative_power",
     "analytic_expected_randomised",
     "analytic_expected_months",
+    "analytic_expected_events",
+    "analytic_randomised",
+    "analytic_months",
+    "analytic_randomised_at_analysis",
+    "analytic_duration_days",
+    "non_inferiority_margin",
+    "margin_scale",
+    "null_value",
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).

@@ -24,7 +24,9 @@ use crate::model::ordinal::OrdinalModel;
 use crate::model::raw::InvalidKey;
 use crate::model::sequential::{Accrual, SequentialPlan};
 use crate::model::survival::SurvivalModel;
-use crate::model::vocabulary::{Better, Effect, Procedure, Randomisation, Sidedness, TestKind};
+use crate::model::vocabulary::{
+    Better, Effect, Margin, Procedure, Randomisation, Sidedness, TestKind,
+};
 
 /// Probabilities that must sum to one may miss it by this much (people type 0.333); they are
 /// then rescaled to sum to one, so that the model is a distribution.
@@ -80,6 +82,8 @@ pub struct Analysis {
     /// Hypotheses tested per comparison (empty: no multiplicity outputs).
     pub hypotheses: Vec<Hypothesis>,
     pub multiplicity: Procedure,
+    /// A non-inferiority margin (one-sided tests against it); `None`: superiority.
+    pub margin: Option<Margin>,
 }
 
 /// A hypothesis of a comparison: the overall test, or the test within one analysis stratum.

@@ -17,7 +17,7 @@ use crate::model::survival;
 use crate::model::vocabulary::{
     Better, EndpointKind, Procedure, Randomisation, Sidedness, TestKind,
 };
-use crate::model::{continuous, kind_keys, ordinal};
+use crate::model::{continuous, kind_keys, margin, ordinal};
 
 impl TryFrom<RawScenario> for Design {
     type Error = InvalidKey;
@@ -54,7 +54,7 @@ impl TryFrom<RawScenario> for Design {
         let cost = cost(raw.cost)?;
         direction_warnings(
             raw.endpoint.better,
-            analysis.sidedness,
+            &analysis,
             &arms,
             &true_mean,
             control,
@@ -127,7 +127,8 @@ fn decisions(
                  Bayesian adaptive design",
             )
         })?;
-        let (control, analysis) = analysis(an, labels, eligible, arm_names)?;
+        let (control, mut analysis) = analysis(an, labels, eligible, arm_names)?;
+        analysis.margin = margin::margin(raw)?;
         return Ok((control, analysis, None));
     };
     let refuse = |key: &str, why: &str| Err(InvalidKey::new(key, why));
@@ -165,6 +166,7 @@ fn decisions(
         sidedness: Sidedness::TwoSided,
         hypotheses: Vec::new(),
         multiplicity: Procedure::default(),
+        margin: None,
     };
     Ok((plan.control.unwrap_or(0), analysis, Some(plan)))
 }
@@ -226,6 +228,7 @@ fn analysis(
         sidedness: an.alternative,
         hypotheses,
         multiplicity: an.multiplicity.unwrap_or_default(),
+        margin: None,
     };
     Ok((control, analysis))
 }
@@ -379,7 +382,7 @@ fn cost(cost: Option<RawCost>) -> Result<Option<Cost>, InvalidKey> {
 /// rejects: say so.
 fn direction_warnings(
     better: Better,
-    alternative: Sidedness,
+    analysis: &Analysis,
     arms: &[crate::model::design::Arm],
     true_mean: &[f64],
     control: usize,
@@ -389,14 +392,26 @@ fn direction_warnings(
         Better::Higher => 1.0,
         Better::Lower => -1.0,
     };
-    if alternative == Sidedness::OneSided {
+    if analysis.sidedness == Sidedness::OneSided {
         for (a, arm) in arms.iter().enumerate() {
-            let d: f64 = true_mean[a] - true_mean[control];
+            // The effect beyond the null: against a margin, the arm may be somewhat worse.
+            let d: f64 = match analysis.margin {
+                None => true_mean[a] - true_mean[control],
+                Some(m) if m.scale.is_ratio() => true_mean[a] - m.null * true_mean[control],
+                Some(m) => true_mean[a] - true_mean[control] - m.null,
+            };
             if a != control && d * benefit < -1e-12 {
+                let (key, beyond) = match analysis.margin {
+                    None => ("analysis.alternative", "worse than control"),
+                    Some(_) => (
+                        "analysis.non_inferiority_margin",
+                        "worse than control by more than the non-inferiority margin",
+                    ),
+                };
                 warnings.push(InvalidKey::new(
-                    "analysis.alternative",
+                    key,
                     format!(
-                        "arm '{}' is worse than control by the scenario's own effects (risk {:.4} vs {:.4}, {} is better): a one-sided test in the direction of benefit will almost never reject",
+                        "arm '{}' is {beyond} by the scenario's own effects ({:.4} vs {:.4}, {} is better): a one-sided test in the direction of benefit will almost never reject",
                         arm.name, true_mean[a], true_mean[control],
                         if benefit > 0.0 { "higher" } else { "lower" }
                     ),

@@ -6,11 +6,15 @@ use crate::model::bayesian::{BayesianPlan, ControlShare, PosteriorMode};
 use crate::model::continuous::ContinuousModel;
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal::{self, OrdinalModel};
+use crate::model::sequential::DAYS_PER_MONTH;
 use crate::model::survival::SurvivalModel;
-use crate::model::vocabulary::{Effect, LabelCounts, Sidedness, TestKind, TimeResolution};
+use crate::model::vocabulary::{
+    Effect, LabelCounts, Margin, MarginScale, Sidedness, TestKind, TimeResolution,
+};
 use crate::output::report::format::{num, pct};
 use crate::output::words::endpoint_words;
 use crate::stats::boundaries;
+use crate::stats::calendar::Calendar;
 use crate::stats::power;
 
 pub(super) fn test_phrase(test: TestKind) -> &'static str {
@@ -19,6 +23,9 @@ pub(super) fn test_phrase(test: TestKind) -> &'static str {
         TestKind::ChiSquareYates => "chi-square test with Yates' continuity correction",
         TestKind::FisherExact => "Fisher exact test",
         TestKind::Cmh => "Cochran-Mantel-Haenszel test stratified by diagnostic label",
+        TestKind::FarringtonManning => {
+            "Farrington-Manning score z test (restricted maximum-likelihood variance under the margin)"
+        }
         TestKind::Logrank => "log-rank test",
         TestKind::LogrankStratified => "log-rank test stratified by diagnostic label",
         TestKind::TTest => "two-sample t test (pooled variance)",
@@ -240,6 +247,13 @@ pub fn sequential_text(d: &Design) -> String {
         "    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n"
     );
     let levels = b.stage_levels();
+    // An event-driven look's expected calendar: the day its expected deaths reach its count.
+    let deaths_calendar = Calendar::of(d);
+    let calendar = |k: usize| {
+        let c = deaths_calendar.as_ref()?;
+        let day = c.day_of_deaths(plan.evaluable[k] as f64)?;
+        Some((day, c.randomised_by(day)))
+    };
     for (k, &t) in plan.looks.iter().enumerate() {
         let dash =
             |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
@@ -249,11 +263,15 @@ pub fn sequential_text(d: &Design) -> String {
             t,
             plan.evaluable[k],
             if event_driven {
-                "-".to_string()
+                dash(calendar(k).map(|(_, n)| n), 1)
             } else {
                 d.randomised_by_look(k).to_string()
             },
-            dash(d.months_to_look(k), 1),
+            if event_driven {
+                dash(calendar(k).map(|(day, _)| day / DAYS_PER_MONTH), 1)
+            } else {
+                dash(d.months_to_look(k), 1)
+            },
             b.efficacy[k],
             levels[k],
             b.alpha_spent[k],
@@ -303,15 +321,12 @@ fn analytic_stages_text(
             continue;
         };
         out += &format!(
-            "    analytic, {} vs {} (normal approximation at the scenario's effects):
-    look  P(efficacy)  P(futility)  cumulative power
-",
+            "    analytic, {} vs {} (normal approximation at the scenario's effects):\n    look  P(efficacy)  P(futility)  cumulative power\n",
             d.arms[arm].name, d.arms[d.control].name
         );
         for (k, power) in stages.cumulative_power().iter().enumerate() {
             out += &format!(
-                "    {:>4}  {:>11.4}  {:>11.4}  {:>16.4}
-",
+                "    {:>4}  {:>11.4}  {:>11.4}  {:>16.4}\n",
                 k + 1,
                 stages.reject[k],
                 stages.futility[k],
@@ -321,12 +336,29 @@ fn analytic_stages_text(
         // A trial of more comparisons stops only when every one has: no single expectation.
         if d.comparisons().count() == 1 {
             out += &format!(
-                "    expected {unit} {:.1} at the scenario's effects, {:.1} under the null (of at most {:.0})
-",
+                "    expected {unit} {:.1} at the scenario's effects, {:.1} under the null (of at most {:.0})\n",
                 stages.expected(&at_look),
                 null.expected(&at_look),
                 at_look[at_look.len() - 1]
             );
+            // An event-driven trial's expected calendar (rpact's expectedNumberOfSubjects and
+            // studyDuration).
+            let calendar = Calendar::of(d);
+            let looks: Option<Vec<(f64, f64)>> = (0..plan.looks.len())
+                .map(|k| {
+                    let c = calendar.as_ref().filter(|_| event_driven)?;
+                    let day = c.day_of_deaths(plan.evaluable[k] as f64)?;
+                    Some((c.randomised_by(day), day / DAYS_PER_MONTH))
+                })
+                .collect();
+            if let Some(looks) = looks {
+                let (n, months): (Vec<f64>, Vec<f64>) = looks.into_iter().unzip();
+                out += &format!(
+                    "    expected randomised {:.1} and months to the analysis that ends the trial {:.1} at the scenario's effects\n",
+                    stages.expected(&n),
+                    stages.expected(&months)
+                );
+            }
         }
     }
     out
@@ -467,6 +499,19 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
         }
         _ => "; no loss to follow-up\n".to_string(),
     };
+    // The calendar of an event-driven analysis without simulation (rpact's analysisTime).
+    if let (Some(k), Some(calendar)) = (m.analysis_events, Calendar::of(d)) {
+        out += &match calendar.day_of_deaths(k as f64) {
+            Some(day) => format!(
+                "  expected deaths reach {k} on day {day:.1} ({:.1} months), with {:.1} randomised (rpact's analysisTime and numberOfSubjects)\n",
+                day / DAYS_PER_MONTH,
+                calendar.randomised_by(day)
+            ),
+            None => format!(
+                "  the expected deaths never reach {k} (too few patients, follow-up too short, or an accrual too short to have a rate)\n"
+            ),
+        };
+    }
     out += &format!(
         "  true mortality by day {} per arm (no loss to follow-up):\n",
         m.reference_day
@@ -634,8 +679,40 @@ fn continuous_text(d: &Design, m: &ContinuousModel) -> String {
             d.analysis.sidedness.as_str(),
             d.analysis.alpha,
         );
+        if let Some(m) = d.analysis.margin {
+            out += &margin_sentence(d, a, &m);
+            out += "\n";
+        }
     }
     out
+}
+
+/// The hypotheses of a non-inferiority comparison in words, on a line of their own:
+/// "non-inferiority margin 0.1 (risk difference): H0: short's risk is at least control's +0.1;
+/// H1: below it".
+pub(super) fn margin_sentence(d: &Design, arm: usize, m: &Margin) -> String {
+    let (arm, control) = (&d.arms[arm].name, &d.arms[d.control].name);
+    let quantity = match m.scale {
+        MarginScale::RiskDifference | MarginScale::RiskRatio => "risk",
+        MarginScale::HazardRatio => "hazard",
+        MarginScale::MeanDifference => "mean",
+    };
+    let worse = match d.better {
+        crate::model::vocabulary::Better::Lower => ("at least", "below"),
+        crate::model::vocabulary::Better::Higher => ("at most", "above"),
+    };
+    let bound = if m.scale.is_ratio() {
+        format!("{} x {control}'s", m.null)
+    } else {
+        format!("{control}'s {:+}", m.null)
+    };
+    format!(
+        "\n    non-inferiority margin {} ({}): H0: {arm}'s {quantity} is {} {bound}; H1: {} it",
+        m.margin,
+        m.scale.as_str().replace('_', " "),
+        worse.0,
+        worse.1
+    )
 }
 
 /// The binary endpoint's risks per arm, its looks and adaptation, and the analytic power.
@@ -653,6 +730,12 @@ fn binary_text(d: &Design) -> String {
     for a in d.comparisons() {
         let power = if d.adaptation().is_some() {
             " (all eligible labels); power by simulation only (the selection changes the populations tested)".to_string()
+        } else if let Some(m) = d.analysis.margin {
+            format!(
+                "; normal-approximation power {:.4} (Farrington-Manning z against the non-inferiority margin, one_sided, alpha {})",
+                power::analytic_power(d, a),
+                d.analysis.alpha
+            ) + &margin_sentence(d, a, &m)
         } else {
             format!(
                 "; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})",

@@ -18,7 +18,7 @@
 
 use statrs::function::erf::erfc;
 
-use crate::model::vocabulary::TestKind;
+use crate::model::vocabulary::{Margin, TestKind};
 
 /// 1/sqrt(2).
 const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
@@ -217,6 +217,85 @@ pub fn chi_square_z(t: &Table, yates: bool) -> Statistic {
     }
     let x2 = dev * dev * n * (1.0 / n1 + 1.0 / n0) * (1.0 / m1 + 1.0 / m0);
     Statistic::Z(signed.signum() * x2.sqrt())
+}
+
+/// Farrington and Manning's (1990) restricted maximum-likelihood risks (arm, control) under
+/// the null `theta` (a difference p1 - p0, or with `ratio` a ratio p1 / p0), at observed risks
+/// `r1`, `r0` and allocation n1 / n0: rpact 3.3.4's `.getFarringtonManningValuesDiff` and
+/// `...Ratio` (the cubic's trigonometric root for the difference, the quadratic's for the ratio).
+pub fn farrington_manning_risks(
+    r1: f64,
+    r0: f64,
+    theta: f64,
+    ratio: bool,
+    allocation: f64,
+) -> (f64, f64) {
+    let pooled = (allocation * r1 + r0) / (1.0 + allocation);
+    let a = 1.0 + 1.0 / allocation;
+    if ratio {
+        if theta == 1.0 {
+            return (pooled, pooled);
+        }
+        let b = -((1.0 + r0 / allocation) * theta + 1.0 / allocation + r1);
+        let c = (r1 + r0 / allocation) * theta;
+        let ml1 = (-b - (b * b - 4.0 * a * c).max(0.0).sqrt()) / (2.0 * a);
+        return (ml1, ml1 / theta);
+    }
+    if theta == 0.0 {
+        return (pooled, pooled);
+    }
+    let b = -(1.0 + 1.0 / allocation + r1 + r0 / allocation + theta * (1.0 / allocation + 2.0));
+    let c = theta * theta + theta * (2.0 * r1 + 1.0 / allocation + 1.0) + r1 + r0 / allocation;
+    let d = -theta * (1.0 + theta) * r1;
+    let v = b.powi(3) / (3.0 * a).powi(3) - b * c / (6.0 * a * a) + d / (2.0 * a);
+    let root = (b * b / (3.0 * a).powi(2) - c / (3.0 * a)).max(0.0).sqrt();
+    let (u, w) = if v == 0.0 {
+        (root, std::f64::consts::FRAC_PI_2)
+    } else {
+        let u = v.signum() * root;
+        // v / u^3 is within [-1, 1] in exact arithmetic; rounding can step past it.
+        (
+            u,
+            (std::f64::consts::PI + (v / u.powi(3)).clamp(-1.0, 1.0).acos()) / 3.0,
+        )
+    };
+    let ml1 = (2.0 * u * w.cos() - b / (3.0 * a)).clamp(0.0, 1.0);
+    (ml1, (ml1 - theta).clamp(0.0, 1.0))
+}
+
+/// Farrington and Manning's score z of a 2 x 2 table against a non-inferiority margin (rpact's
+/// `getSimulationRates` statistic with `thetaH0`): (r1 - r0 - theta) / sqrt(ml1 (1 - ml1) / n1 +
+/// ml0 (1 - ml0) / n0) for a difference, (r1 - theta r0) / sqrt(ml1 (1 - ml1) / n1 + theta^2
+/// ml0 (1 - ml0) / n0) for a ratio, with the restricted risks of `farrington_manning_risks`.
+/// Without a margin it is the pooled z, so exactly `chi_square_z`. An arm without patients, or
+/// a null variance of 0, gives no information; an observed effect on the margin gives z = 0
+/// (as rpact).
+pub fn farrington_manning_z(t: &Table, margin: Option<&Margin>) -> Statistic {
+    let Some(m) = margin else {
+        return chi_square_z(t, false);
+    };
+    if t.arm_n == 0 || t.control_n == 0 {
+        return Statistic::Uninformative;
+    }
+    let (n1, n0) = (t.arm_n as f64, t.control_n as f64);
+    let (r1, r0) = (t.arm_events as f64 / n1, t.control_events as f64 / n0);
+    let ratio = m.scale.is_ratio();
+    let theta = m.null;
+    let (numerator, scale0) = if ratio {
+        (r1 - theta * r0, theta * theta)
+    } else {
+        (r1 - r0 - theta, 1.0)
+    };
+    if numerator == 0.0 {
+        return Statistic::Z(0.0);
+    }
+    let (ml1, ml0) = farrington_manning_risks(r1, r0, theta, ratio, n1 / n0);
+    let variance = ml1 * (1.0 - ml1) / n1 + scale0 * ml0 * (1.0 - ml0) / n0;
+    if variance > 0.0 {
+        Statistic::Z(numerator / variance.sqrt())
+    } else {
+        Statistic::Uninformative
+    }
 }
 
 /// Fisher's exact test of a 2 x 2 table (conditional on both margins), as R's `fisher.test`.
@@ -570,6 +649,22 @@ pub fn chi_square_upper(x: f64, df: u32) -> f64 {
     }
 }
 
+/// The statistic of `test` against the design's non-inferiority `margin` (only the
+/// Farrington-Manning test takes one: validation refuses a margin with another binary test).
+#[inline]
+pub fn statistic_against(
+    test: TestKind,
+    margin: Option<&Margin>,
+    pooled: &Table,
+    strata: &[Table],
+    alt: Alternative,
+) -> Statistic {
+    match test {
+        TestKind::FarringtonManning => farrington_manning_z(pooled, margin),
+        _ => statistic(test, pooled, strata, alt),
+    }
+}
+
 /// p-value of `test` for the pooled table `pooled` (and, for CMH, its `strata`).
 pub fn p_value(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternative) -> f64 {
     statistic(test, pooled, strata, alt).p_value(alt)
@@ -583,6 +678,7 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
         TestKind::ChiSquareYates => chi_square_z(pooled, true),
         TestKind::FisherExact => Statistic::P(fisher_exact(pooled, alt)),
         TestKind::Cmh => cmh_z(strata, false),
+        TestKind::FarringtonManning => farrington_manning_z(pooled, None),
         TestKind::Logrank
         | TestKind::LogrankStratified
         | TestKind::TTest
