@@ -5,7 +5,7 @@ use crate::engine::summary::{EndpointColumns, SummaryRow};
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal;
 use crate::model::survival::SurvivalModel;
-use crate::model::vocabulary::{Intersection, Randomisation};
+use crate::model::vocabulary::{Intersection, Margin, MarginScale, Randomisation};
 use crate::output::report::describe::{
     arm_names, effect_text, hypothesis_names, label_accuracy, label_shown, looks_text,
     perfect_classification, ratio_string, rules_text, selection_words, sided, test_phrase,
@@ -148,9 +148,33 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         EndpointColumns::Binary(_) => String::new(),
     };
     let (risk_control, risk_arm) = row.true_risks();
+    // Non-inferiority: what the power is to show, and the margin it is shown against.
+    let aim = match &d.analysis.margin {
+        Some(m) => format!(
+            "to show that {} is non-inferior to {} on {} (non-inferiority margin {}, H0: {} worse by at least the margin) when {} is {} under {} and {} under {}",
+            d.arms[arm].display,
+            d.arms[d.control].display,
+            outcome,
+            margin_words(m),
+            d.arms[arm].display,
+            outcome,
+            words.value(risk_control),
+            d.arms[d.control].display,
+            words.value(risk_arm),
+            d.arms[arm].display,
+        ),
+        None => format!(
+            "to detect {direction} in {} from {} under {} to {} under {}",
+            outcome,
+            words.value(risk_control),
+            d.arms[d.control].display,
+            words.value(risk_arm),
+            d.arms[arm].display,
+        ),
+    };
     format!(
         "With N = {} patients randomised {} ({}){dropout}, the trial has {} power (95% Monte Carlo interval {} to {}) \
-         to detect {direction} in {} from {} under {} to {} under {} (a difference of {}{effect}), \
+         {aim} (a difference of {}{effect}), \
          using the {} at {} alpha {}, based on R = {} simulated trials{}.",
         thousands(n),
         ratio_string(d),
@@ -158,11 +182,6 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         power_pct(row.power, cx.target),
         pct(row.power_ci_low),
         pct(row.power_ci_high),
-        outcome,
-        words.value(risk_control),
-        d.arms[d.control].display,
-        words.value(risk_arm),
-        d.arms[arm].display,
         words.difference(row.true_difference()),
         test_phrase(d.analysis.test),
         sided(d),
@@ -178,6 +197,20 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         },
     )
 }
+/// A margin as a reader states it: "4 percentage points (risk difference)", "1.25 (risk
+/// ratio)", "1 (mean difference)".
+fn margin_words(m: &Margin) -> String {
+    match m.scale {
+        MarginScale::RiskDifference => {
+            format!(
+                "{} percentage points (risk difference)",
+                num(100.0 * m.margin)
+            )
+        }
+        scale => format!("{} ({})", num(m.margin), scale.as_str().replace('_', " ")),
+    }
+}
+
 /// The group-sequential looks and their stopping, the adaptation, and the comparisons'
 /// (unadjusted) level.
 fn design_sentences(d: &Design, row: &SummaryRow) -> String {
