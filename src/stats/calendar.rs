@@ -149,12 +149,13 @@ impl<'a> Calendar<'a> {
             }
         }
         let mut lo = 0.0;
-        // 60 halvings take the bracket below 1e-9 of any day found by doubling from 1.
-        for _ in 0..60 {
-            if hi - lo <= 1e-9 * hi {
+        // Bisection to adjacent doubles (about 100 halvings): a stopping tolerance would let a
+        // last-bit difference in the integral move the day by the tolerance, not by a bit.
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
                 break;
             }
-            let mid = 0.5 * (lo + hi);
             if self.deaths_by(mid) < deaths {
                 lo = mid;
             } else {
