@@ -105,12 +105,6 @@ fn test_of(
     }
 }
 
-/// The mean difference of the null hypothesis: the non-inferiority margin's (rpact's thetaH0),
-/// or 0 for superiority.
-fn null_difference(design: &Design) -> f64 {
-    design.analysis.margin.map_or(0.0, |m| m.null)
-}
-
 /// The per-trial statistics of comparison `arm` vs control; the comparison's stratum moments are
 /// left in `scratch.strata`.
 pub fn compare(
@@ -127,7 +121,7 @@ pub fn compare(
     let (a, k) = (trial.arm(arm), trial.arm(c));
     let test = test_of(design.analysis.test, &a, &k, &scratch.strata);
     // Tested against the non-inferiority margin if there is one; the estimate stays the test's.
-    let tested = test.map(|t| t.against(null_difference(design)));
+    let tested = test.map(|t| t.against(design.analysis.null_difference()));
     let wilcoxon = design.analysis.test == TestKind::Wilcoxon;
     let statistic = if wilcoxon {
         let (pa, pc) = &mut scratch.pooled_values;
@@ -192,7 +186,7 @@ pub(crate) fn record_subgroups(
             statistic.rejects(level)
         } else {
             let test = test_of(design.analysis.test, a, c, std::slice::from_ref(pair))
-                .map(|t| t.against(null_difference(design)));
+                .map(|t| t.against(design.analysis.null_difference()));
             if scratch.needs_z {
                 *stat = Some(means::statistic(test));
             }

@@ -116,7 +116,7 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
             if df < 1.0 {
                 return f64::NAN;
             }
-            let tested = delta - null_difference(design);
+            let tested = delta - design.analysis.null_difference();
             means::t_power(tested, se, df, design.analysis.alpha, alternative(design))
         }
         (EndpointModel::Ordinal(_), _) => drift_power(design, ordinal_drift(design, arm)),
@@ -157,7 +157,7 @@ fn sequential_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
         // normalApproximation = TRUE)`): the z at full information has mean delta / SE.
         EndpointModel::Continuous(_) => {
             let (delta, se, _) = continuous_arms(design, arm);
-            oriented((delta - null_difference(design)) / se)
+            oriented((delta - design.analysis.null_difference()) / se)
         }
         EndpointModel::Ordinal(_) => oriented(ordinal_drift(design, arm)),
     }
@@ -341,11 +341,6 @@ fn survival_drift(design: &Design, arm: usize) -> f64 {
     log_rank_inputs(design, arm).map_or(f64::NAN, |(events, tested, share)| {
         survival::schoenfeld_drift(events, tested, share)
     })
-}
-
-/// The null value of a mean difference: a non-inferiority margin's (rpact's thetaH0), else 0.
-fn null_difference(design: &Design) -> f64 {
-    design.analysis.margin.map_or(0.0, |m| m.null)
 }
 
 /// The drift of a binary comparison across a group-sequential design's boundaries (or at its

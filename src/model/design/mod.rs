@@ -86,6 +86,14 @@ pub struct Analysis {
     pub margin: Option<Margin>,
 }
 
+impl Analysis {
+    /// The null value of a difference (arm minus control): a non-inferiority margin's (rpact's
+    /// thetaH0), or 0 for superiority.
+    pub fn null_difference(&self) -> f64 {
+        self.margin.map_or(0.0, |m| m.null)
+    }
+}
+
 /// A hypothesis of a comparison: the overall test, or the test within one analysis stratum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hypothesis {

@@ -1,6 +1,7 @@
 //! The resolved design in words, as `endotrial validate` prints it: arms and ratio, the test,
 //! the classification matrix, the sequential plan, the adaptation and the time-to-event model.
 
+use crate::engine::design_values::DesignValues;
 use crate::model::adaptation::Selection;
 use crate::model::bayesian::{BayesianPlan, ControlShare, PosteriorMode};
 use crate::model::continuous::ContinuousModel;
@@ -14,7 +15,6 @@ use crate::model::vocabulary::{
 use crate::output::report::format::{num, pct};
 use crate::output::words::endpoint_words;
 use crate::stats::boundaries;
-use crate::stats::calendar::Calendar;
 use crate::stats::power;
 
 pub(super) fn test_phrase(test: TestKind) -> &'static str {
@@ -223,11 +223,10 @@ pub fn sequential_text(d: &Design) -> String {
     };
     let words = endpoint_words(d);
     let (units, column) = (words.information, words.information_column);
-    // An event-driven design looks at fractions of its deaths, at random calendar times.
-    let event_driven = match &d.endpoint {
-        EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => false,
-        EndpointModel::TimeToEvent(_) => true,
-    };
+    // The analytic stages and calendar the summary rows read; an event-driven design looks at
+    // fractions of its deaths, at random calendar times.
+    let values = DesignValues::of(d);
+    let event_driven = !values.fixed_looks;
     let mut out = format!(
         "  sequential: {} look(s) at {} of the {units}; {}; {}\n",
         plan.looks.len(),
@@ -247,13 +246,8 @@ pub fn sequential_text(d: &Design) -> String {
         "    look  fraction  {column:>8}  randomised   months  efficacy z  nominal p  alpha spent  futility z  beta spent\n"
     );
     let levels = b.stage_levels();
-    // An event-driven look's expected calendar: the day its expected deaths reach its count.
-    let deaths_calendar = Calendar::of(d);
-    let calendar = |k: usize| {
-        let c = deaths_calendar.as_ref()?;
-        let day = c.day_of_deaths(plan.evaluable[k] as f64)?;
-        Some((day, c.randomised_by(day)))
-    };
+    // An event-driven look's expected calendar: at the day its expected deaths reach its count.
+    let known = |v: f64| Some(v).filter(|v| !v.is_nan());
     for (k, &t) in plan.looks.iter().enumerate() {
         let dash =
             |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
@@ -263,12 +257,12 @@ pub fn sequential_text(d: &Design) -> String {
             t,
             plan.evaluable[k],
             if event_driven {
-                dash(calendar(k).map(|(_, n)| n), 1)
+                dash(known(values.analytic_randomised[k]), 1)
             } else {
                 d.randomised_by_look(k).to_string()
             },
             if event_driven {
-                dash(calendar(k).map(|(day, _)| day / DAYS_PER_MONTH), 1)
+                dash(known(values.analytic_months[k]), 1)
             } else {
                 dash(d.months_to_look(k), 1)
             },
@@ -293,7 +287,7 @@ pub fn sequential_text(d: &Design) -> String {
         c.expected_h1,
         c.expected_h0
     );
-    out + &analytic_stages_text(d, &b, sides, event_driven)
+    out + &analytic_stages_text(d, &values, &b, sides)
 }
 
 /// Per comparison: the analytic probabilities of stopping at each look at the scenario's
@@ -301,23 +295,21 @@ pub fn sequential_text(d: &Design) -> String {
 /// an event-driven design) at them and under the null.
 fn analytic_stages_text(
     d: &Design,
+    values: &DesignValues,
     b: &boundaries::Boundaries,
     sides: boundaries::Sides,
-    event_driven: bool,
 ) -> String {
-    let plan = d.sequential().expect("a sequential design");
+    let event_driven = !values.fixed_looks;
     let null = boundaries::stages(b, sides, 0.0);
     // What each look has reached: planned deaths, or patients randomised (pipeline included).
-    let at_look: Vec<f64> = (0..plan.looks.len())
-        .map(|k| match event_driven {
-            true => plan.evaluable[k] as f64,
-            false => d.randomised_by_look(k) as f64,
-        })
-        .collect();
+    let at_look = match event_driven {
+        true => &values.analytic_events,
+        false => &values.analytic_randomised,
+    };
     let unit = if event_driven { "deaths" } else { "randomised" };
     let mut out = String::new();
-    for arm in d.comparisons() {
-        let Some(stages) = power::analytic_stages(d, arm) else {
+    for (arm, stages) in d.comparisons().zip(&values.analytic_stages) {
+        let Some(stages) = stages else {
             continue;
         };
         out += &format!(
@@ -334,29 +326,22 @@ fn analytic_stages_text(
             );
         }
         // A trial of more comparisons stops only when every one has: no single expectation.
-        if d.comparisons().count() == 1 {
+        if values.analytic_stages.len() == 1 {
             out += &format!(
                 "    expected {unit} {:.1} at the scenario's effects, {:.1} under the null (of at most {:.0})\n",
-                stages.expected(&at_look),
-                null.expected(&at_look),
+                stages.expected(at_look),
+                null.expected(at_look),
                 at_look[at_look.len() - 1]
             );
             // An event-driven trial's expected calendar (rpact's expectedNumberOfSubjects and
-            // studyDuration).
-            let calendar = Calendar::of(d);
-            let looks: Option<Vec<(f64, f64)>> = (0..plan.looks.len())
-                .map(|k| {
-                    let c = calendar.as_ref().filter(|_| event_driven)?;
-                    let day = c.day_of_deaths(plan.evaluable[k] as f64)?;
-                    Some((c.randomised_by(day), day / DAYS_PER_MONTH))
-                })
-                .collect();
-            if let Some(looks) = looks {
-                let (n, months): (Vec<f64>, Vec<f64>) = looks.into_iter().unzip();
+            // studyDuration), where every look's day is known.
+            let known = |v: &[f64]| v.iter().all(|x| !x.is_nan());
+            if event_driven && known(&values.analytic_randomised) && known(&values.analytic_months)
+            {
                 out += &format!(
                     "    expected randomised {:.1} and months to the analysis that ends the trial {:.1} at the scenario's effects\n",
-                    stages.expected(&n),
-                    stages.expected(&months)
+                    stages.expected(&values.analytic_randomised),
+                    stages.expected(&values.analytic_months)
                 );
             }
         }
@@ -500,16 +485,19 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
         _ => "; no loss to follow-up\n".to_string(),
     };
     // The calendar of an event-driven analysis without simulation (rpact's analysisTime).
-    if let (Some(k), Some(calendar)) = (m.analysis_events, Calendar::of(d)) {
-        out += &match calendar.day_of_deaths(k as f64) {
-            Some(day) => format!(
+    if let Some(k) = m.analysis_events {
+        let values = DesignValues::of(d);
+        let day = values.analysis_day;
+        out += &if day.is_nan() {
+            format!(
+                "  the expected deaths never reach {k} (too few patients, follow-up too short, or an accrual too short to have a rate)\n"
+            )
+        } else {
+            format!(
                 "  expected deaths reach {k} on day {day:.1} ({:.1} months), with {:.1} randomised (rpact's analysisTime and numberOfSubjects)\n",
                 day / DAYS_PER_MONTH,
-                calendar.randomised_by(day)
-            ),
-            None => format!(
-                "  the expected deaths never reach {k} (too few patients, follow-up too short, or an accrual too short to have a rate)\n"
-            ),
+                values.randomised_at_analysis
+            )
         };
     }
     out += &format!(
