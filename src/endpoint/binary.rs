@@ -108,11 +108,17 @@ pub struct Simulator {
 
 impl Simulator {
     pub fn new(design: &Design) -> Simulator {
+        Simulator::with_capacity(design, design.sample_size)
+    }
+
+    /// As `new`, its samplers' tables sized for counts up to `most` patients (a re-estimated
+    /// trial may randomise more than the sample size).
+    pub fn with_capacity(design: &Design, most: u64) -> Simulator {
         let ratios: Vec<u64> = design.arms.iter().map(|a| u64::from(a.ratio)).collect();
         let block = design.block_size() as f64;
         let arm_p: Vec<f64> = ratios.iter().map(|&r| r as f64 / block).collect();
-        // Every count drawn is at most the sample size.
-        let n = design.sample_size;
+        // Every count drawn is at most `most`.
+        let n = most;
         // A continuous or ordinal endpoint draws outcomes itself (`endpoint::continuous`,
         // `endpoint::ordinal`): its means are not risks.
         let risk: Vec<f64> = match design.endpoint {

@@ -19,6 +19,7 @@ pub mod continuous;
 pub mod design_values;
 pub mod enrichment;
 pub mod ordinal;
+pub mod reestimation;
 pub mod sequential;
 pub mod shard;
 pub mod stop;
@@ -38,6 +39,7 @@ use crate::engine::binary_analysis::Scratch;
 use crate::engine::continuous::ContinuousEndpoint;
 use crate::engine::enrichment::EnrichmentEndpoint;
 use crate::engine::ordinal::OrdinalEndpoint;
+use crate::engine::reestimation::ReestimationEndpoint;
 use crate::engine::sequential::{BinarySegments, Monitor, SequentialScratch};
 use crate::engine::survival::SurvivalEndpoint;
 use crate::engine::tally::Tally;
@@ -125,6 +127,9 @@ pub fn simulate(design: &Design, trials: Range<u64>, progress: &(dyn Fn(u64) + S
         }
         (EndpointModel::Binary, DesignKind::AdaptiveEnrichment(..)) => {
             run(design, &EnrichmentEndpoint::new(design), trials, progress)
+        }
+        (EndpointModel::Binary, DesignKind::GroupSequential(p)) if p.reestimation.is_some() => {
+            run(design, &ReestimationEndpoint::new(design), trials, progress)
         }
         (EndpointModel::Binary, DesignKind::Fixed | DesignKind::GroupSequential(_)) => {
             run(design, &BinaryEndpoint::new(design), trials, progress)

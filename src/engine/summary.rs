@@ -46,6 +46,28 @@ pub struct SummaryRow {
     pub design: DesignColumns,
     /// The non-inferiority margin tested against (`None`: superiority).
     pub margin: Option<Margin>,
+    /// What a sample-size re-estimation did, if the design has one.
+    pub reestimation: Option<ReestimationColumns>,
+}
+
+/// summary.csv's columns for a design with sample-size re-estimation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReestimationColumns {
+    /// The rule as written: conditional power, smallest and largest total, effect.
+    pub conditional_power: f64,
+    pub min_sample_size: u64,
+    pub max_sample_size: u64,
+    pub effect: &'static str,
+    /// The same trials on the boundary of the null hypothesis: the share that rejected it (the
+    /// type I error) and the patients they randomised on average.
+    pub type_i_error: f64,
+    pub type_i_error_se: f64,
+    pub null_expected_randomised: f64,
+    /// Quantiles of the patients randomised per trial (R's type 1), and the share of trials
+    /// that randomised the maximum.
+    pub p05_randomised: u64,
+    pub median_randomised: u64,
+    pub p_max_sample_size: f64,
 }
 
 /// summary.csv's columns of each kind of endpoint, as `model::design::EndpointModel`.
@@ -290,6 +312,15 @@ pub struct SequentialColumns {
     pub analytic_expected_events: f64,
 }
 
+/// How the stage ending at a look was sized, over the trials that reached it (NaN at the
+/// first look, which is planned).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageSizing {
+    pub mean_conditional_power: f64,
+    pub p_stage_at_max: f64,
+    pub p_stage_at_min: f64,
+}
+
 /// One row of sequential.csv: one look of one comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequentialRow {
@@ -323,6 +354,10 @@ pub struct SequentialRow {
     /// (rpact's `numberOfSubjects`, `analysisTime`).
     pub analytic_randomised: f64,
     pub analytic_months: f64,
+    /// A re-estimated design, for the stage that ends at this look (none at the first): the
+    /// mean conditional power its size achieved (rpact's `conditionalPowerAchieved`) and the
+    /// shares of the trials reaching the look whose stage was sized at its most and fewest.
+    pub reestimation: Option<StageSizing>,
     /// Share of trials that reached this look (some comparison still monitored).
     pub p_reached: f64,
     /// Patients randomised by this look, over the trials that reached it.
@@ -652,6 +687,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
                 margin: design.analysis.margin,
+                reestimation: interim.and_then(|s| reestimation_columns(design, s, r)),
                 endpoint: match &tally.endpoint {
                     EndpointTally::Binary => {
                         EndpointColumns::Binary(binary_columns(design, t, arm, r))
@@ -869,6 +905,34 @@ fn sequential_columns(
     }
 }
 
+/// The summary columns of a re-estimated design (`None` for other designs).
+fn reestimation_columns(
+    design: &Design,
+    s: &SequentialTally,
+    trials: u64,
+) -> Option<ReestimationColumns> {
+    let (rule, t) = (design.reestimation()?, s.reestimation.as_ref()?);
+    let r = trials as f64;
+    let type_i_error = t.null_rejections as f64 / r;
+    let at_max = s
+        .randomised
+        .get(&rule.max_sample_size)
+        .copied()
+        .unwrap_or(0);
+    Some(ReestimationColumns {
+        conditional_power: rule.conditional_power,
+        min_sample_size: rule.min_sample_size,
+        max_sample_size: rule.max_sample_size,
+        effect: rule.effect.as_str(),
+        type_i_error,
+        type_i_error_se: binomial_se(type_i_error, trials),
+        null_expected_randomised: t.null_randomised as f64 / r,
+        p05_randomised: s.randomised_quantile(0.05, trials),
+        median_randomised: s.randomised_quantile(0.5, trials),
+        p_max_sample_size: at_max as f64 / r,
+    })
+}
+
 /// The expectation of a quantity reached at each look, over the look where a two-arm trial
 /// stops, from its analytic stopping probabilities; NaN without them or with more than one
 /// comparison (whose trial stops only when every one has).
@@ -932,6 +996,20 @@ pub fn sequential_rows_of(
                 analytic_cumulative_power: analytic(analytic_power.as_ref(), k),
                 analytic_randomised: values.analytic_randomised[k],
                 analytic_months: values.analytic_months[k],
+                reestimation: s.reestimation.as_ref().map(|t| {
+                    let of_reached = |x: f64| {
+                        if k == 0 || s.reached[k] == 0 {
+                            f64::NAN
+                        } else {
+                            x / s.reached[k] as f64
+                        }
+                    };
+                    StageSizing {
+                        mean_conditional_power: of_reached(from_fixed(t.conditional_power[k])),
+                        p_stage_at_max: of_reached(t.at_max[k] as f64),
+                        p_stage_at_min: of_reached(t.at_min[k] as f64),
+                    }
+                }),
                 p_reached: p(s.reached[k]),
                 mean_randomised: if s.reached[k] == 0 {
                     f64::NAN

@@ -19,7 +19,7 @@ enum Shape {
 
 /// (path, shape, known keys). A path is the table's key path from the top ("" is the top level,
 /// "biomarker.by_endotype" the marker parameters of each endotype).
-const TABLES: [(&str, Shape, &[&str]); 21] = [
+const TABLES: [(&str, Shape, &[&str]); 22] = [
     (
         "",
         Shape::Table,
@@ -140,6 +140,17 @@ const TABLES: [(&str, Shape, &[&str]); 21] = [
             "futility_parameter",
             "futility_beta",
             "binding_futility",
+            "reestimate",
+        ],
+    ),
+    (
+        "sequential.reestimate",
+        Shape::Table,
+        &[
+            "conditional_power",
+            "max_sample_size",
+            "min_sample_size",
+            "effect",
         ],
     ),
     (

@@ -19,6 +19,7 @@ pub mod kind_keys;
 pub mod margin;
 pub mod ordinal;
 pub mod raw;
+pub mod reestimation;
 pub mod scenario;
 pub mod sequential;
 pub mod survival;

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use crate::model::bayesian::RawBayesian;
 use crate::model::vocabulary::{
     Better, Effect, EfficacyFamily, EndpointKind, FutilityFamily, Intersection, LabelCounts,
-    MarginScale, MarkerDistribution, Procedure, Randomisation, SelectionRule, Sidedness, TestKind,
-    TimeResolution,
+    MarginScale, MarkerDistribution, Procedure, Randomisation, ReestimationEffectKind,
+    SelectionRule, Sidedness, TestKind, TimeResolution,
 };
 
 /// A validation failure before the file name is known: the key path and what was expected.
@@ -89,6 +89,21 @@ pub struct RawSequential {
     pub futility_beta: Option<f64>,
     #[serde(default)]
     pub binding_futility: bool,
+    /// Sample-size re-estimation by conditional power at each interim look.
+    pub reestimate: Option<RawReestimate>,
+}
+
+/// `[sequential] reestimate = { ... }`: the patients after each interim look chosen for a
+/// conditional power (rpact's `conditionalPower`, `minNumberOfSubjectsPerStage`,
+/// `maxNumberOfSubjectsPerStage`, `pi1H1` / `pi2H1`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReestimate {
+    pub conditional_power: f64,
+    pub max_sample_size: u64,
+    pub min_sample_size: Option<u64>,
+    #[serde(default)]
+    pub effect: ReestimationEffectKind,
 }
 
 /// `[[biomarker]]`: a measured biomarker's distribution in each true endotype.

@@ -3,6 +3,7 @@
 //! `endpoint.assessment_day`).
 
 use crate::model::raw::{InvalidKey, RawScenario, RawSequential};
+use crate::model::reestimation::{self, Reestimation};
 use crate::model::vocabulary::{
     EfficacyFamily, EndpointKind, FutilityFamily, Sidedness, SpendingFamily, TestKind,
 };
@@ -55,6 +56,9 @@ pub struct SequentialPlan {
     pub efficacy: EfficacyRule,
     pub futility: FutilityRule,
     pub binding: bool,
+    /// Sample-size re-estimation at the interim looks (the stages then combined by the
+    /// inverse normal method); `None`: the planned looks.
+    pub reestimation: Option<Reestimation>,
 }
 
 impl SequentialPlan {
@@ -237,12 +241,17 @@ pub fn plan(
         raw.analysis().alternative == Sidedness::TwoSided,
     )?;
     let futility = futility_rule(seq, interim, &efficacy, raw.analysis().alpha)?;
+    let reestimation = match &seq.reestimate {
+        Some(r) => Some(reestimation::reestimation(raw, r, &looks, evaluable[0])?),
+        None => None,
+    };
     Ok(Some(SequentialPlan {
         looks,
         evaluable,
         efficacy,
         futility,
         binding: seq.binding_futility,
+        reestimation,
     }))
 }
 

@@ -41,6 +41,25 @@ pub enum EfficacyFamily {
     WangTsiatis,
 }
 
+/// The effect a sample-size re-estimation plans the rest of the trial for: the one observed
+/// at the interim (rpact's default), or the one the scenario assumes (rpact's `pi1H1`, `pi2H1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReestimationEffectKind {
+    #[default]
+    Observed,
+    Planned,
+}
+
+impl ReestimationEffectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReestimationEffectKind::Observed => "observed",
+            ReestimationEffectKind::Planned => "planned",
+        }
+    }
+}
+
 /// The futility rule: none, fixed z bounds, or beta spending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -74,6 +74,25 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 11] = [
 pub const MARGIN_SUMMARY_COLUMNS: [&str; 3] =
     ["non_inferiority_margin", "margin_scale", "null_value"];
 
+/// Columns appended for a design with sample-size re-estimation: its rule, its type I error on
+/// the boundary of the null, and the distribution of the patients randomised.
+pub const REESTIMATION_SUMMARY_COLUMNS: [&str; 10] = [
+    "reestimate_conditional_power",
+    "min_sample_size",
+    "max_sample_size",
+    "reestimate_effect",
+    "type_i_error",
+    "type_i_error_se",
+    "null_expected_randomised",
+    "p05_randomised",
+    "median_randomised",
+    "p_max_sample_size",
+];
+
+/// Columns appended to sequential.csv for a design with sample-size re-estimation.
+pub const REESTIMATION_SEQUENTIAL_COLUMNS: [&str; 3] =
+    ["mean_conditional_power", "p_stage_at_max", "p_stage_at_min"];
+
 /// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
 /// differences and evaluable patients give way to mortality, the hazard ratio, events and
 /// duration.
@@ -187,6 +206,9 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     if rows.iter().any(|r| r.margin.is_some()) {
         h.extend(MARGIN_SUMMARY_COLUMNS);
     }
+    if rows.iter().any(|r| r.reestimation.is_some()) {
+        h.extend(REESTIMATION_SUMMARY_COLUMNS);
+    }
     h
 }
 
@@ -195,6 +217,7 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
 pub struct OptionalColumns {
     sequential: bool,
     margin: bool,
+    reestimation: bool,
 }
 
 impl OptionalColumns {
@@ -202,6 +225,7 @@ impl OptionalColumns {
         OptionalColumns {
             sequential: has_sequential_columns(header),
             margin: header.contains(&MARGIN_SUMMARY_COLUMNS[0]),
+            reestimation: header.contains(&REESTIMATION_SUMMARY_COLUMNS[0]),
         }
     }
 }
@@ -219,6 +243,23 @@ pub fn summary_record(r: &SummaryRow, optional: OptionalColumns) -> Vec<String> 
         match &r.margin {
             Some(m) => fields.extend([num(m.margin), m.scale.as_str().to_string(), num(m.null)]),
             None => fields.extend(MARGIN_SUMMARY_COLUMNS.map(|_| String::new())),
+        }
+    }
+    if optional.reestimation {
+        match &r.reestimation {
+            Some(e) => fields.extend([
+                num(e.conditional_power),
+                e.min_sample_size.to_string(),
+                e.max_sample_size.to_string(),
+                e.effect.to_string(),
+                num(e.type_i_error),
+                num(e.type_i_error_se),
+                num(e.null_expected_randomised),
+                e.p05_randomised.to_string(),
+                e.median_randomised.to_string(),
+                num(e.p_max_sample_size),
+            ]),
+            None => fields.extend(REESTIMATION_SUMMARY_COLUMNS.map(|_| String::new())),
         }
     }
     fields
@@ -413,6 +454,12 @@ pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
 
 /// sequential.csv: per comparison x look, the boundaries and what happened there.
 pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
+    let reestimated = rows.iter().any(|r| r.reestimation.is_some());
+    let extra: &[&str] = if reestimated {
+        &REESTIMATION_SEQUENTIAL_COLUMNS
+    } else {
+        &[]
+    };
     to_csv(
         [
             "scenario",
@@ -441,9 +488,11 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
             "p_reached",
             "mean_randomised",
             "months",
-        ],
+        ]
+        .iter()
+        .chain(extra),
         rows.iter().map(|r| {
-            vec![
+            let mut fields = vec![
                 r.scenario.clone(),
                 r.arm.clone(),
                 r.control.clone(),
@@ -471,7 +520,16 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                 num(r.p_reached),
                 num(r.mean_randomised),
                 num(r.months),
-            ]
+            ];
+            if reestimated {
+                let s = r.reestimation;
+                fields.extend([
+                    num(s.map_or(f64::NAN, |s| s.mean_conditional_power)),
+                    num(s.map_or(f64::NAN, |s| s.p_stage_at_max)),
+                    num(s.map_or(f64::NAN, |s| s.p_stage_at_min)),
+                ]);
+            }
+            fields
         }),
     )
 }

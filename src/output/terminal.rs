@@ -46,10 +46,32 @@ pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
         "  looks            {}: this comparison stopped early for efficacy {:.4}, futility {:.4}; trial ended early {:.4}\n",
         s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
     );
-    out += &format!(
-        "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
-        s.expected_randomised, s.p95_randomised, r.sample_size
-    );
+    match &r.reestimation {
+        Some(e) => {
+            out += &format!(
+                "  re-estimation    conditional power {} ({} effect), N from {} to {}: randomised mean {:.1}, 5th/50th/95th percentile {}/{}/{}; at the maximum {:.4}\n",
+                e.conditional_power,
+                e.effect,
+                e.min_sample_size,
+                e.max_sample_size,
+                s.expected_randomised,
+                e.p05_randomised,
+                e.median_randomised,
+                s.p95_randomised,
+                e.p_max_sample_size
+            );
+            out += &format!(
+                "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} randomised on average\n",
+                e.type_i_error, e.type_i_error_se, e.null_expected_randomised
+            );
+        }
+        None => {
+            out += &format!(
+                "  randomised       mean {:.1}, 95th percentile {} (of at most {})\n",
+                s.expected_randomised, s.p95_randomised, r.sample_size
+            )
+        }
+    }
     if !s.expected_months.is_nan() {
         out += &format!(
             "  duration         mean {:.1} months, 95th percentile {:.1}\n",
@@ -151,6 +173,9 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         let approximation = match &r.endpoint {
             _ if !r.analytic_power.is_nan() => format!("{:.4}", r.analytic_power),
             EndpointColumns::TimeToEvent(_) => "none (hazards not proportional)".to_string(),
+            EndpointColumns::Binary(_) if r.reestimation.is_some() => {
+                "none (sample-size re-estimation)".to_string()
+            }
             EndpointColumns::Binary(_) => "none (adaptive enrichment)".to_string(),
             EndpointColumns::Continuous(_) | EndpointColumns::Ordinal(_) => {
                 "none (too few patients)".to_string()

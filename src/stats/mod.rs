@@ -14,5 +14,6 @@ pub mod ordinal;
 pub mod power;
 pub mod quadrature;
 pub mod ranks;
+pub mod reestimation;
 pub mod sampling;
 pub mod survival;

@@ -84,6 +84,7 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
     match (&design.endpoint, &design.kind) {
         // No closed form for adaptive designs: their power is simulated only.
         (_, DesignKind::AdaptiveEnrichment(..) | DesignKind::Bayesian(_)) => f64::NAN,
+        _ if design.reestimation().is_some() => f64::NAN,
         (_, DesignKind::GroupSequential(_)) if design.has_interim_looks() => {
             let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
             match sequential_drift(design, arm, sides) {
@@ -128,7 +129,9 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
 /// power uses; `None` for a fixed or adaptive design, or where no drift is defined (hazards not
 /// proportional, certain outcomes).
 pub fn analytic_stages(design: &Design, arm: usize) -> Option<Stages> {
-    if !(matches!(design.kind, DesignKind::GroupSequential(_)) && design.has_interim_looks()) {
+    if !(matches!(design.kind, DesignKind::GroupSequential(_)) && design.has_interim_looks())
+        || design.reestimation().is_some()
+    {
         return None;
     }
     let (b, _, sides) = boundaries::of_design(design)?;

@@ -13,8 +13,9 @@ use crate::model::design::Design;
 pub fn check(tally: &Tally, design: &Design) -> Result<(), String> {
     let fresh = Tally::new(design);
     let t = tally.trials;
-    // Patients randomised (or evaluable, or dead) summed over the trials: at most N a trial.
-    let patients = u128::from(t) * u128::from(design.sample_size);
+    // Patients randomised (or evaluable, or dead) summed over the trials: at most N a trial
+    // (the maximum of a re-estimation).
+    let patients = u128::from(t) * u128::from(design.most_randomised());
     same_len(
         "comparisons",
         tally.comparisons.len(),

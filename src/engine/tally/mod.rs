@@ -186,12 +186,13 @@ fn screened_window(design: &Design) -> (u64, u32) {
         let n = n as f64;
         n * (1.0 - q) / q + sds * (n * (1.0 - q)).sqrt() / q
     };
+    let most = design.most_randomised();
     let (lo, hi) = if q_rarest >= 1.0 {
-        (fewest, design.sample_size)
+        (fewest, most)
     } else {
         (
             fewest + failures(fewest, -12.0, q).max(0.0).floor() as u64,
-            design.sample_size + failures(design.sample_size, 12.0, q_rarest).ceil() as u64,
+            most + failures(most, 12.0, q_rarest).ceil() as u64,
         )
     };
     let width = hi - lo + 1;
@@ -233,7 +234,11 @@ impl Tally {
                     | EndpointModel::Ordinal(_) => false,
                     EndpointModel::TimeToEvent(_) => true,
                 };
-                let sequential = |looks: usize| SequentialTally::new(looks, comparisons, timed);
+                let reestimated = design
+                    .sequential()
+                    .is_some_and(|p| p.reestimation.is_some());
+                let sequential =
+                    |looks: usize| SequentialTally::new(looks, comparisons, timed, reestimated);
                 match &design.kind {
                     DesignKind::Fixed => DesignTally::Fixed,
                     DesignKind::GroupSequential(plan) => {

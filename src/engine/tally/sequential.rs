@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::tally::block::Block;
-use crate::engine::tally::comparison::quantile_of;
+use crate::engine::tally::comparison::{quantile_of, to_fixed};
 use crate::engine::tally::invariants::{at_most, at_most_patients, same_len, sums_to, sums_to_map};
 
 /// What a group-sequential design adds to a tally.
@@ -31,11 +31,102 @@ pub struct SequentialTally {
     /// reached it. Empty otherwise.
     #[serde(default)]
     pub days_at: Vec<i128>,
+    /// A design with sample-size re-estimation: its stages' sizing, and its trials on the
+    /// boundary of the null hypothesis.
+    #[serde(default)]
+    pub reestimation: Option<ReestimationTally>,
+}
+
+/// What sample-size re-estimation adds to a sequential tally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReestimationTally {
+    /// Per look, for the stage that ends there (none at the first): the conditional power its
+    /// size achieves at the effect it was sized for, fixed-point, summed over the trials that
+    /// sized it; and the trials whose size was the stage's most, and its fewest.
+    pub conditional_power: Vec<i128>,
+    pub at_max: Vec<u64>,
+    pub at_min: Vec<u64>,
+    /// The same trials on the boundary of the null hypothesis: those that rejected it, and the
+    /// patients they randomised.
+    pub null_rejections: u64,
+    pub null_randomised: u128,
+}
+
+impl ReestimationTally {
+    pub(crate) fn new(looks: usize) -> ReestimationTally {
+        ReestimationTally {
+            conditional_power: vec![0; looks],
+            at_max: vec![0; looks],
+            at_min: vec![0; looks],
+            null_rejections: 0,
+            null_randomised: 0,
+        }
+    }
+}
+
+impl Block for ReestimationTally {
+    fn merge(&mut self, o: &ReestimationTally) {
+        for (a, b) in self.conditional_power.iter_mut().zip(&o.conditional_power) {
+            *a += b;
+        }
+        for (a, b) in self.at_max.iter_mut().zip(&o.at_max) {
+            *a += b;
+        }
+        for (a, b) in self.at_min.iter_mut().zip(&o.at_min) {
+            *a += b;
+        }
+        self.null_rejections += o.null_rejections;
+        self.null_randomised += o.null_randomised;
+    }
+
+    fn check(&self, fresh: &ReestimationTally, t: u64, patients: u128) -> Result<(), String> {
+        let looks = fresh.at_max.len();
+        for (name, len) in [
+            ("conditional_power", self.conditional_power.len()),
+            ("at_max", self.at_max.len()),
+            ("at_min", self.at_min.len()),
+        ] {
+            same_len(&format!("sequential.reestimation.{name}"), len, looks)?;
+        }
+        for k in 0..looks {
+            at_most(
+                &format!("sequential.reestimation.at_max[{k}]"),
+                self.at_max[k],
+                t,
+            )?;
+            at_most(
+                &format!("sequential.reestimation.at_min[{k}]"),
+                self.at_min[k],
+                t,
+            )?;
+            let cp = self.conditional_power[k];
+            if cp < 0 || cp > to_fixed(t as f64) {
+                return Err(format!(
+                    "sequential.reestimation.conditional_power[{k}]: outside [0, trials]"
+                ));
+            }
+        }
+        at_most(
+            "sequential.reestimation.null_rejections",
+            self.null_rejections,
+            t,
+        )?;
+        at_most_patients(
+            "sequential.reestimation.null_randomised",
+            self.null_randomised,
+            patients,
+        )
+    }
 }
 
 impl SequentialTally {
     /// `timed`: the looks come at random calendar times (event-driven), kept in `days_at`.
-    pub(crate) fn new(looks: usize, comparisons: usize, timed: bool) -> SequentialTally {
+    pub(crate) fn new(
+        looks: usize,
+        comparisons: usize,
+        timed: bool,
+        reestimated: bool,
+    ) -> SequentialTally {
         SequentialTally {
             looks,
             efficacy: vec![0; looks * comparisons],
@@ -46,6 +137,7 @@ impl SequentialTally {
             randomised: BTreeMap::new(),
             sum_randomised: 0,
             days_at: if timed { vec![0; looks] } else { Vec::new() },
+            reestimation: reestimated.then(|| ReestimationTally::new(looks)),
         }
     }
 
@@ -99,6 +191,9 @@ impl Block for SequentialTally {
         for (a, b) in self.days_at.iter_mut().zip(&o.days_at) {
             *a += b;
         }
+        if let (Some(a), Some(b)) = (&mut self.reestimation, &o.reestimation) {
+            a.merge(b);
+        }
     }
 
     fn check(&self, fresh: &SequentialTally, t: u64, patients: u128) -> Result<(), String> {
@@ -147,6 +242,13 @@ impl Block for SequentialTally {
             at_most_patients(&format!("sequential.randomised_at[{k}]"), randomised, most)?;
         }
         sums_to_map("sequential.randomised", &self.randomised, t)?;
-        at_most_patients("sequential.sum_randomised", self.sum_randomised, patients)
+        at_most_patients("sequential.sum_randomised", self.sum_randomised, patients)?;
+        match (&self.reestimation, &fresh.reestimation) {
+            (None, None) => Ok(()),
+            (Some(r), Some(f)) => r.check(f, t, patients),
+            _ => Err(
+                "sequential.reestimation: present in one of the design and the tally only".into(),
+            ),
+        }
     }
 }

@@ -22,6 +22,7 @@ use crate::model::classify::Classifier;
 use crate::model::continuous::ContinuousModel;
 use crate::model::ordinal::OrdinalModel;
 use crate::model::raw::InvalidKey;
+use crate::model::reestimation::Reestimation;
 use crate::model::sequential::{Accrual, SequentialPlan};
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{
@@ -273,6 +274,18 @@ impl Design {
             .iter()
             .find(|e| e.name == name)
             .map_or(name, |e| e.display.as_str())
+    }
+
+    /// The sample-size re-estimation of a sequential design, if any.
+    pub fn reestimation(&self) -> Option<&Reestimation> {
+        self.sequential().and_then(|p| p.reestimation.as_ref())
+    }
+
+    /// The most patients a trial may randomise: the sample size, or the maximum of a
+    /// sample-size re-estimation.
+    pub fn most_randomised(&self) -> u64 {
+        self.reestimation()
+            .map_or(self.sample_size, |r| r.max_sample_size)
     }
 
     pub fn block_size(&self) -> u64 {

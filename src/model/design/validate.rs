@@ -15,7 +15,7 @@ use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
 use crate::model::vocabulary::{
-    Better, EndpointKind, Procedure, Randomisation, Sidedness, TestKind,
+    Better, EndpointKind, Procedure, Randomisation, ReestimationEffectKind, Sidedness, TestKind,
 };
 use crate::model::{continuous, kind_keys, margin, ordinal};
 
@@ -43,7 +43,7 @@ impl TryFrom<RawScenario> for Design {
         if let Some(b) = &bayesian {
             by_label_strata(b, &labels, &population)?;
         }
-        let sequential = sequential_plan(&raw, survival.as_ref())?;
+        let mut sequential = sequential_plan(&raw, survival.as_ref())?;
         let accrual = sequential::accrual(&raw)?;
         let adaptation = adaptation::plan(&raw)?;
 
@@ -51,6 +51,12 @@ impl TryFrom<RawScenario> for Design {
         let risks = continuous.is_none() && ordinal.is_none();
         let (stratum_mean, true_mean) =
             arms::means(&arms, &endotypes, &treatments, &population, risks);
+        // A re-estimation for the planned effect sizes for the scenario's own risks.
+        if let Some(r) = sequential.as_mut().and_then(|p| p.reestimation.as_mut()) {
+            let arm = usize::from(control == 0);
+            r.planned_risks = (r.effect == ReestimationEffectKind::Planned)
+                .then(|| (true_mean[arm], true_mean[control]));
+        }
         let cost = cost(raw.cost)?;
         direction_warnings(
             raw.endpoint.better,

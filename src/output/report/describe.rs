@@ -287,7 +287,28 @@ pub fn sequential_text(d: &Design) -> String {
         c.expected_h1,
         c.expected_h0
     );
-    out + &analytic_stages_text(d, &values, &b, sides)
+    out + &reestimation_text(d) + &analytic_stages_text(d, &values, &b, sides)
+}
+
+/// The re-estimation rule in words, with each stage's bounds.
+fn reestimation_text(d: &Design) -> String {
+    let Some(r) = d.reestimation() else {
+        return String::new();
+    };
+    let effect = match r.planned_risks {
+        Some((arm, control)) => format!("the planned risks (arm {arm:.4}, control {control:.4})"),
+        None => "the risks observed so far".to_string(),
+    };
+    let stages: Vec<String> = (1..r.stage_min.len())
+        .map(|k| format!("{} to {}", r.stage_min[k], r.stage_max[k]))
+        .collect();
+    format!(
+        "    sample-size re-estimation: after each interim look the next stage is sized for conditional power {} at {effect}, N from {} to {} (patients per later stage: {}); the stages' z statistics are combined by the inverse normal method with the planned weights (sqrt of each look's information increment), so the efficacy and futility bounds above apply to the combination\n",
+        r.conditional_power,
+        r.min_sample_size,
+        r.max_sample_size,
+        stages.join(", ")
+    )
 }
 
 /// Per comparison: the analytic probabilities of stopping at each look at the scenario's
@@ -718,6 +739,13 @@ fn binary_text(d: &Design) -> String {
     for a in d.comparisons() {
         let power = if d.adaptation().is_some() {
             " (all eligible labels); power by simulation only (the selection changes the populations tested)".to_string()
+        } else if d.reestimation().is_some() {
+            "; power and type I error by simulation only (the re-estimated stages have random sizes)"
+                .to_string()
+                + &d
+                    .analysis
+                    .margin
+                    .map_or(String::new(), |m| margin_sentence(d, a, &m))
         } else if let Some(m) = d.analysis.margin {
             format!(
                 "; normal-approximation power {:.4} (Farrington-Manning z against the non-inferiority margin, one_sided, alpha {})",
