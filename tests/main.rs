@@ -25,6 +25,7 @@ mod model;
 mod non_inferiority;
 mod ordinal;
 mod readme;
+mod reestimation;
 mod sequential;
 mod shards;
 mod size;

@@ -99,8 +99,28 @@ fn frequentist(d: &Design, command: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Refuses a design with sample-size re-estimation in a command built on the search for a
+/// planned N (size, compare, report): its power follows the re-estimation's bounds instead.
+fn planned_size(scenario: &Scenario, command: &str) -> anyhow::Result<()> {
+    let Some(r) = scenario.design.reestimation() else {
+        return Ok(());
+    };
+    Err(BadInput(format!(
+        "{}: sequential.reestimate: `{command}` searches the planned N of a fixed or group-sequential design; with re-estimation the power follows the re-estimation's bounds (now N from {} to {}): sweep them, e.g. endotrial sweep {} --set sequential.reestimate.max_sample_size={}:{}:{}",
+        scenario.design.name,
+        r.min_sample_size,
+        r.max_sample_size,
+        scenario.path.display(),
+        r.max_sample_size,
+        r.max_sample_size * 2,
+        (r.max_sample_size / 4).max(1)
+    ))
+    .into())
+}
+
 pub(super) fn size_command(args: &SizeArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    planned_size(&scenario, "size")?;
     let d = &scenario.design;
     if d.bayesian().is_some() {
         return bayesian_size(args, &scenario, &pool);
@@ -343,6 +363,7 @@ fn power_by_size(
 
 pub(super) fn report_command(args: &ReportArgs) -> anyhow::Result<()> {
     let (scenario, pool) = load_with(&args.scenario, &args.sim)?;
+    planned_size(&scenario, "report")?;
     let d = &scenario.design;
     if d.bayesian().is_some() {
         return bayesian_report(args, &scenario, &pool);
@@ -445,6 +466,7 @@ pub(super) fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let mut scenarios = load_all(&args.scenarios)?;
     for s in &mut scenarios {
         frequentist(&s.design, "compare")?;
+        planned_size(s, "compare")?;
         s.override_simulation(args.sim.replicates, args.sim.seed)?;
     }
     super::writable_out(&args.sim.out)?;

@@ -184,6 +184,7 @@ fn monte_carlo_se(
         "mean_log_hr" => get("bias_se"),
         "interaction_power" => get("interaction_power_se"),
         "fwer" => get("fwer_se"),
+        "type_i_error" => get("type_i_error_se"),
         "any_rejected" | "all_rejected" => Some(binomial_se(get(column)?, replicates)),
         // Within a label (subgroups.csv): the difference of two observed risks, each with
         // variance r (1 - r) / n per trial at the mean evaluable n.
@@ -230,7 +231,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 35] = [
+const DETERMINISTIC: [&str; 39] = [
     "control",
     "true_risk",
     "test",
@@ -266,10 +267,14 @@ const DETERMINISTIC: [&str; 35] = [
     "non_inferiority_margin",
     "margin_scale",
     "null_value",
+    "reestimate_conditional_power",
+    "min_sample_size",
+    "max_sample_size",
+    "reestimate_effect",
 ];
 
 /// Columns compared with a z test on their Monte Carlo SEs (those a file has).
-const SIMULATED: [&str; 22] = [
+const SIMULATED: [&str; 23] = [
     "power",
     "p_superior",
     "p_inferior",
@@ -292,6 +297,7 @@ const SIMULATED: [&str; 22] = [
     "p_efficacy",
     "p_futility",
     "cumulative_power",
+    "type_i_error",
 ];
 const DETERMINISTIC_TOL: f64 = 1e-9;
 

@@ -1,0 +1,580 @@
+//! Sample-size re-estimation by conditional power (`[sequential] reestimate`):
+//! - simulated against fresh 100,000-iteration runs of rpact 3.3.4's `getSimulationRates` on
+//!   inverse-normal designs (superiority with the observed effect; non-inferiority on the risk
+//!   difference with the planned effect, 2:1, three stages and futility; non-inferiority on the
+//!   risk ratio), within 4 combined SE, under the scenario's effect and on the null boundary.
+//!   rpact's own test file (test-f_simulation_base_rates.R) re-estimates only
+//!   group-sequential designs (the cumulative statistic, which does not keep the type I error
+//!   once the stages are resized) and one-sample ones: endotrial has neither, so none of its
+//!   values apply;
+//! - against the exact law of a small two-stage design: every stage-1 table, the stage-2 size
+//!   by rpact's formula written again here, every stage-2 table and allocation;
+//! - the type I error of a large design within MC error of alpha;
+//! - bad keys exit 2 naming them.
+
+use crate::common::{self, assert_mc};
+
+use endotrial::engine;
+use endotrial::engine::summary;
+use endotrial::engine::tally::Tally;
+use endotrial::model::design::Design;
+
+/// A two-arm binary design, one endotype, `arm_risk` against `control_risk`.
+#[allow(clippy::too_many_arguments)]
+fn binary(
+    control_risk: f64,
+    arm_risk: f64,
+    better: &str,
+    n: u64,
+    ratios: (u32, u32),
+    analysis: &str,
+    sequential: &str,
+    replicates: u64,
+) -> String {
+    let (control, arm) = ratios;
+    format!(
+        r#"
+name = "ssr"
+[simulation]
+replicates = {replicates}
+seed = 2026
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = {control_risk}
+[enrollment]
+sample_size = {n}
+[endpoint]
+event = "event"
+better = "{better}"
+[[treatment]]
+name = "new"
+effect = "risk"
+by_endotype = {{ all = {arm_risk} }}
+[[arm]]
+name = "control"
+ratio = {control}
+[[arm]]
+name = "new"
+ratio = {arm}
+treatment = "new"
+[analysis]
+control = "control"
+alpha = 0.025
+alternative = "one_sided"
+{analysis}
+[sequential]
+{sequential}
+"#
+    )
+}
+
+/// rpact's results for one value of pi1.
+struct Rpact {
+    overall: f64,
+    reject: &'static [f64],
+    futility: &'static [f64],
+    expected_n: f64,
+    /// Mean conditional power achieved by each re-estimated stage (from the second look).
+    cp: &'static [f64],
+}
+
+/// What endotrial simulated for the same design.
+fn simulate(d: &Design) -> Tally {
+    engine::simulate(d, 0..d.replicates, &|_| {})
+}
+
+/// Compares a simulation of `d` with rpact's run of `iterations` under the scenario's effect
+/// (`alt`) and on the null boundary (`null`, of which endotrial keeps the rejections and the
+/// patients). Proportions use their binomial SE; means of quantities within [lo, hi] the
+/// largest SE such a quantity can have, (hi - lo) / 2 / sqrt(n).
+fn assert_rpact(what: &str, d: &Design, alt: &Rpact, null: &Rpact, iterations: f64) {
+    let tally = simulate(d);
+    let r = tally.trials as f64;
+    let s = tally.sequential().unwrap();
+    let e = s.reestimation.as_ref().unwrap();
+    let rule = d.reestimation().unwrap();
+    let p_se = |p: f64| (p * (1.0 - p) / r + p * (1.0 - p) / iterations).sqrt();
+    let bounded_se =
+        |lo: f64, hi: f64, n: f64, m: f64| (hi - lo) / 2.0 * (1.0 / n + 1.0 / m).sqrt();
+    let looks = s.looks;
+    let mut overall = 0;
+    for k in 0..looks {
+        let reject = s.efficacy[k] as f64 / r;
+        overall += s.efficacy[k];
+        assert_mc(
+            &format!("{what}: reject at look {}", k + 1),
+            reject,
+            alt.reject[k],
+            p_se(alt.reject[k]),
+        );
+        if k + 1 < looks {
+            let futile = s.futility[k] as f64 / r;
+            let reference = alt.futility.get(k).copied().unwrap_or(0.0);
+            assert_mc(
+                &format!("{what}: futility at look {}", k + 1),
+                futile,
+                reference,
+                p_se(reference),
+            );
+        }
+    }
+    let power = overall as f64 / r;
+    assert_mc(
+        &format!("{what}: power"),
+        power,
+        alt.overall,
+        p_se(alt.overall),
+    );
+    let (lo, hi) = (rule.stage_min[0] as f64, rule.max_sample_size as f64);
+    let n = s.sum_randomised as f64 / r;
+    assert_mc(
+        &format!("{what}: expected N"),
+        n,
+        alt.expected_n,
+        bounded_se(lo, hi, r, iterations),
+    );
+    // The mean conditional power achieved, over the trials that reached each look.
+    let rows = summary::sequential_rows(d, &tally);
+    for k in 1..looks {
+        let reached = s.reached[k] as f64;
+        let reference_reached = iterations * (reached / r);
+        let cp = rows[k].reestimation.unwrap().mean_conditional_power;
+        assert_mc(
+            &format!("{what}: conditional power at look {}", k + 1),
+            cp,
+            alt.cp[k - 1],
+            bounded_se(0.0, 1.0, reached, reference_reached),
+        );
+    }
+    let type_i = e.null_rejections as f64 / r;
+    assert_mc(
+        &format!("{what}: type I error"),
+        type_i,
+        null.overall,
+        p_se(null.overall),
+    );
+    let null_n = e.null_randomised as f64 / r;
+    assert_mc(
+        &format!("{what}: expected N under H0"),
+        null_n,
+        null.expected_n,
+        bounded_se(lo, hi, r, iterations),
+    );
+}
+
+/// ```r
+/// library(rpact)  # 3.3.4
+/// d <- getDesignInverseNormal(kMax = 2, alpha = 0.025, typeOfDesign = "asOF", informationRates = c(0.5, 1))
+/// s <- getSimulationRates(d, pi1 = c(0.2, 0.35), pi2 = 0.2, plannedSubjects = c(100, 200),
+///   conditionalPower = 0.8, minNumberOfSubjectsPerStage = c(100, 100),
+///   maxNumberOfSubjectsPerStage = c(100, 300), maxNumberOfIterations = 100000, seed = 1)
+/// s$overallReject                # 0.02485 0.84277
+/// s$rejectPerStage               # 0.00129 0.02356 / 0.09515 0.74762
+/// s$expectedNumberOfSubjects     # 386.4806 276.5655
+/// s$conditionalPowerAchieved[2,] # 0.1608319 0.6653003
+///
+/// dB <- getDesignInverseNormal(kMax = 3, alpha = 0.025, typeOfDesign = "asP",
+///   informationRates = c(1, 2, 3) / 3, futilityBounds = c(0, 0), bindingFutility = FALSE)
+/// sB <- getSimulationRates(dB, pi1 = c(0.30, 0.22), pi2 = 0.25, thetaH0 = 0.05,
+///   allocationRatioPlanned = 2, directionUpper = FALSE, plannedSubjects = c(100, 200, 300),
+///   conditionalPower = 0.8, minNumberOfSubjectsPerStage = c(100, 100, 100),
+///   maxNumberOfSubjectsPerStage = c(100, 400, 400), pi1H1 = 0.22, pi2H1 = 0.25,
+///   maxNumberOfIterations = 100000, seed = 11)
+/// # overallReject 0.02652 0.59529; rejectPerStage 0.01245 0.00820 0.00587 | 0.09718 0.27392 0.22419
+/// # futilityPerStage 0.50992 0.12199 | 0.19298 0.00469; expectedNumberOfSubjects 429.81414 553.88598
+/// # conditionalPowerAchieved (looks 2, 3) 0.291863627354075 0.234216420735776 | 0.387659278689385 0.518357768052460
+///
+/// dC <- getDesignInverseNormal(kMax = 2, alpha = 0.025, typeOfDesign = "asOF", informationRates = c(0.4, 1))
+/// sC <- getSimulationRates(dC, pi1 = c(0.25, 0.2), pi2 = 0.2, thetaH0 = 1.25, riskRatio = TRUE,
+///   directionUpper = FALSE, plannedSubjects = c(400, 1000), conditionalPower = 0.9,
+///   minNumberOfSubjectsPerStage = c(400, 400), maxNumberOfSubjectsPerStage = c(400, 1600),
+///   maxNumberOfIterations = 100000, seed = 12)
+/// # overallReject 0.02529 0.60667; rejectPerStage 0.00033 0.02496 | 0.01415 0.59252
+/// # expectedNumberOfSubjects 1934.42562 1624.61021; conditionalPowerAchieved 0.192093650487139 0.551584050217526
+/// ```
+/// endotrial randomises in permuted blocks, rpact gives the arm ceil(r n / (1 + r)) of each
+/// stage: the same law where a stage fills whole blocks, within a patient otherwise.
+#[test]
+fn reestimated_designs_agree_with_rpacts_simulation() {
+    let reestimate = |extra: &str| {
+        format!("reestimate = {{ conditional_power = 0.8, max_sample_size = 400{extra} }}")
+    };
+    let a = binary(
+        0.2,
+        0.35,
+        "higher",
+        200,
+        (1, 1),
+        "test = \"chi_square\"",
+        &format!(
+            "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n{}",
+            reestimate("")
+        ),
+        100_000,
+    );
+    assert_rpact(
+        "superiority, observed effect",
+        &common::design(&a),
+        &Rpact {
+            overall: 0.84277,
+            reject: &[0.09515, 0.74762],
+            futility: &[],
+            expected_n: 276.5655,
+            cp: &[0.6653003],
+        },
+        &Rpact {
+            overall: 0.02485,
+            reject: &[0.00129, 0.02356],
+            futility: &[],
+            expected_n: 386.4806,
+            cp: &[0.1608319],
+        },
+        100_000.0,
+    );
+    let b = binary(
+        0.25,
+        0.22,
+        "lower",
+        300,
+        (1, 2),
+        "test = \"farrington_manning\"\nnon_inferiority_margin = 0.05\nmargin_scale = \"risk_difference\"",
+        "looks = [0.3333333333333333, 0.6666666666666666, 1.0]\nefficacy = \"pocock\"\nfutility = \"z\"\nfutility_bounds = [0, 0]\nreestimate = { conditional_power = 0.8, max_sample_size = 900, effect = \"planned\" }",
+        100_000,
+    );
+    assert_rpact(
+        "non-inferiority, risk difference, planned effect, three stages",
+        &common::design(&b),
+        &Rpact {
+            overall: 0.59529,
+            reject: &[0.09718, 0.27392, 0.22419],
+            futility: &[0.19298, 0.00469],
+            expected_n: 553.88598,
+            cp: &[0.387659278689385, 0.518357768052460],
+        },
+        &Rpact {
+            overall: 0.02652,
+            reject: &[0.01245, 0.00820, 0.00587],
+            futility: &[0.50992, 0.12199],
+            expected_n: 429.81414,
+            cp: &[0.291863627354075, 0.234216420735776],
+        },
+        100_000.0,
+    );
+    let c = binary(
+        0.2,
+        0.2,
+        "lower",
+        1000,
+        (1, 1),
+        "test = \"farrington_manning\"\nnon_inferiority_margin = 1.25\nmargin_scale = \"risk_ratio\"",
+        "looks = [0.4, 1.0]\nefficacy = \"obrien_fleming\"\nreestimate = { conditional_power = 0.9, min_sample_size = 800, max_sample_size = 2000 }",
+        100_000,
+    );
+    assert_rpact(
+        "non-inferiority, risk ratio, observed effect",
+        &common::design(&c),
+        &Rpact {
+            overall: 0.60667,
+            reject: &[0.01415, 0.59252],
+            futility: &[],
+            expected_n: 1624.61021,
+            cp: &[0.551584050217526],
+        },
+        &Rpact {
+            overall: 0.02529,
+            reject: &[0.00033, 0.02496],
+            futility: &[],
+            expected_n: 1934.42562,
+            cp: &[0.192093650487139],
+        },
+        100_000.0,
+    );
+}
+
+/// rpact's inverse-normal O'Brien-Fleming-type bounds at information 0.5 and 1, alpha 0.025
+/// (`getDesignInverseNormal(kMax = 2, alpha = 0.025, typeOfDesign = "asOF")$criticalValues`).
+const OBF_HALF: [f64; 2] = [2.96258804272755, 1.96859564632177];
+
+fn binomial_pmf(n: u64, p: f64) -> Vec<f64> {
+    let mut pmf = vec![0.0; n as usize + 1];
+    let mut log_choose = 0.0;
+    for x in 0..=n {
+        if x > 0 {
+            log_choose += ((n - x + 1) as f64).ln() - (x as f64).ln();
+        }
+        let (x, n) = (x as f64, n as f64);
+        pmf[x as usize] = (log_choose + x * p.ln() + (n - x) * (1.0 - p).ln()).exp();
+    }
+    pmf
+}
+
+/// The pooled two-sample z of x1 / m1 against x0 / m0 (0 without events or non-events, as
+/// rpact sets a statistic without information).
+fn pooled_z(x1: u64, m1: u64, x0: u64, m0: u64) -> f64 {
+    let pooled = (x1 + x0) as f64 / (m1 + m0) as f64;
+    if pooled == 0.0 || pooled == 1.0 {
+        return 0.0;
+    }
+    let (r1, r0) = (x1 as f64 / m1 as f64, x0 as f64 / m0 as f64);
+    (r1 - r0) / (pooled * (1.0 - pooled) * (1.0 / m1 as f64 + 1.0 / m0 as f64)).sqrt()
+}
+
+/// The exact operating characteristics of a two-stage 1:1 superiority design (10 + 10 at the
+/// interim, O'Brien-Fleming-type bounds, futility z <= 0, stage 2 of 20 to 60 patients sized
+/// for conditional power 0.8 at the observed risks) at true risks `p1` (arm) and `p0`:
+/// (P(efficacy at 1), P(futility at 1), power, expected N, mean conditional power achieved
+/// over the trials that continue). Stage 2's size is rpact's formula
+/// (`getSimulationRatesStageSubjectsCpp`, thetaH0 = 0: the restricted risks are the pooled
+/// risk), written here from its source; an odd stage gives the extra patient to either arm
+/// with probability 1/2 (the first place of a fresh permuted block).
+fn exact_two_stage(p1: f64, p0: f64) -> (f64, f64, f64, f64, f64) {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let phi = Normal::standard();
+    let (c1, c2) = (OBF_HALF[0], OBF_HALF[1]);
+    let z_cp = phi.inverse_cdf(0.8);
+    let stage1_arm = binomial_pmf(10, p1);
+    let stage1_control = binomial_pmf(10, p0);
+    let (mut efficacy1, mut futility1, mut power, mut n, mut cp_sum, mut go_on) =
+        (0.0, 0.0, 0.0, 20.0, 0.0, 0.0);
+    for (x1, &f1) in stage1_arm.iter().enumerate() {
+        for (x0, &f0) in stage1_control.iter().enumerate() {
+            let w = f1 * f0;
+            let z1 = pooled_z(x1 as u64, 10, x0 as u64, 10);
+            if z1 >= c1 {
+                efficacy1 += w;
+                power += w;
+                continue;
+            }
+            if z1 <= 0.0 {
+                futility1 += w;
+                continue;
+            }
+            go_on += w;
+            let c = (c2 - z1 * 0.5f64.sqrt()) / 0.5f64.sqrt();
+            let (r1, r0) = (x1 as f64 / 10.0, x0 as f64 / 10.0);
+            let f = (r1 + r0) / 2.0;
+            let sd0 = (2.0 * f * (1.0 - f)).sqrt();
+            let sd1 = (r1 * (1.0 - r1) + r0 * (1.0 - r0)).sqrt();
+            let effect = r1 - r0;
+            let raw = 2.0 * (c * sd0 + z_cp * sd1).max(0.0).powi(2) / effect.max(1e-12).powi(2);
+            let m = raw.clamp(20.0, 60.0).ceil() as u64;
+            n += w * m as f64;
+            let drift = if sd1 == 0.0 {
+                0.0
+            } else {
+                effect * (m as f64).sqrt() / (2f64.sqrt() * sd1)
+                    + effect.signum() * c * (1.0 - sd0 / sd1)
+            };
+            cp_sum += w * phi.sf(c - drift);
+            let splits: Vec<(u64, f64)> = if m % 2 == 0 {
+                vec![(m / 2, 1.0)]
+            } else {
+                vec![(m / 2 + 1, 0.5), (m / 2, 0.5)]
+            };
+            for (m1, share) in splits {
+                let m0 = m - m1;
+                let arm = binomial_pmf(m1, p1);
+                let control = binomial_pmf(m0, p0);
+                for (y1, &g1) in arm.iter().enumerate() {
+                    for (y0, &g0) in control.iter().enumerate() {
+                        let z2 = pooled_z(y1 as u64, m1, y0 as u64, m0);
+                        if (z1 + z2) * 0.5f64.sqrt() >= c2 {
+                            power += w * share * g1 * g0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (efficacy1, futility1, power, n, cp_sum / go_on)
+}
+
+/// The simulated re-estimated design against its exact law, at an effect and under the null.
+#[test]
+fn a_small_two_stage_design_has_its_exact_law() {
+    let text = binary(
+        0.3,
+        0.5,
+        "higher",
+        40,
+        (1, 1),
+        "test = \"chi_square\"",
+        "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0]\nreestimate = { conditional_power = 0.8, max_sample_size = 80 }",
+        400_000,
+    );
+    let d = common::design(&text);
+    let tally = simulate(&d);
+    let r = tally.trials as f64;
+    let s = tally.sequential().unwrap();
+    let e = s.reestimation.as_ref().unwrap();
+    let p_se = |p: f64| (p * (1.0 - p) / r).sqrt();
+    let (efficacy1, futility1, power, n, cp) = exact_two_stage(0.5, 0.3);
+    assert_mc(
+        "efficacy at look 1",
+        s.efficacy[0] as f64 / r,
+        efficacy1,
+        p_se(efficacy1),
+    );
+    assert_mc(
+        "futility at look 1",
+        s.futility[0] as f64 / r,
+        futility1,
+        p_se(futility1),
+    );
+    let simulated_power = (s.efficacy[0] + s.efficacy[1]) as f64 / r;
+    assert_mc("power", simulated_power, power, p_se(power));
+    assert_mc(
+        "expected N",
+        s.sum_randomised as f64 / r,
+        n,
+        30.0 / r.sqrt(),
+    );
+    let reached = s.reached[1] as f64;
+    let rows = summary::sequential_rows(&d, &tally);
+    let simulated_cp = rows[1].reestimation.unwrap().mean_conditional_power;
+    assert_mc(
+        "conditional power achieved",
+        simulated_cp,
+        cp,
+        0.5 / reached.sqrt(),
+    );
+    let (_, _, size, null_n, _) = exact_two_stage(0.3, 0.3);
+    let type_i = e.null_rejections as f64 / r;
+    assert_mc("type I error", type_i, size, p_se(size));
+    assert_mc(
+        "expected N under H0",
+        e.null_randomised as f64 / r,
+        null_n,
+        30.0 / r.sqrt(),
+    );
+    // The exact law is not a trivial one: the interim stops some trials and sizes the rest.
+    assert!(
+        efficacy1 > 0.01 && futility1 > 0.05 && n > 40.0 && n < 70.0,
+        "{efficacy1} {futility1} {n}"
+    );
+}
+
+/// With stages of hundreds, the combination keeps the type I error at alpha (the pooled z is
+/// then close to normal), however the stages were sized.
+#[test]
+fn the_type_i_error_of_a_large_design_is_alpha() {
+    let text = binary(
+        0.2,
+        0.3,
+        "higher",
+        600,
+        (1, 1),
+        "test = \"chi_square\"",
+        "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\nreestimate = { conditional_power = 0.9, max_sample_size = 1800 }",
+        200_000,
+    );
+    let d = common::design(&text);
+    let rows = common::run(&d);
+    let e = rows[0].reestimation.as_ref().unwrap();
+    assert_mc("type I error", e.type_i_error, 0.025, e.type_i_error_se);
+    // Sized by the data: the trials under the null mostly go to the maximum.
+    assert!(
+        e.null_expected_randomised > 1500.0,
+        "{}",
+        e.null_expected_randomised
+    );
+}
+
+#[test]
+fn bad_reestimation_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    let ok_sequential = "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n";
+    let design = |analysis: &str, reestimate: &str| {
+        binary(
+            0.2,
+            0.3,
+            "higher",
+            200,
+            (1, 1),
+            analysis,
+            &format!("{ok_sequential}reestimate = {{ {reestimate} }}"),
+            100,
+        )
+    };
+    let chi = "test = \"chi_square\"";
+    for (what, text, key) in [
+        (
+            "conditional power of 1",
+            design(chi, "conditional_power = 1.0, max_sample_size = 400"),
+            "sequential.reestimate.conditional_power",
+        ),
+        (
+            "maximum below the planned N",
+            design(chi, "conditional_power = 0.8, max_sample_size = 150"),
+            "sequential.reestimate.max_sample_size",
+        ),
+        (
+            "minimum below the first stage",
+            design(
+                chi,
+                "conditional_power = 0.8, min_sample_size = 100, max_sample_size = 400",
+            ),
+            "sequential.reestimate.min_sample_size",
+        ),
+        (
+            "a typo",
+            design(
+                chi,
+                "conditional_power = 0.8, max_sample_size = 400, efect = \"planned\"",
+            ),
+            "efect",
+        ),
+        (
+            "an unknown effect",
+            design(
+                chi,
+                "conditional_power = 0.8, max_sample_size = 400, effect = \"assumed\"",
+            ),
+            "effect",
+        ),
+        (
+            "a stratified test",
+            design(
+                "test = \"cmh\"",
+                "conditional_power = 0.8, max_sample_size = 400",
+            ),
+            "analysis.test",
+        ),
+        (
+            "two-sided",
+            design(chi, "conditional_power = 0.8, max_sample_size = 400")
+                .replace("alternative = \"one_sided\"", "alternative = \"two_sided\""),
+            "analysis.alternative",
+        ),
+        (
+            "a pipeline",
+            design(chi, "conditional_power = 0.8, max_sample_size = 400")
+                .replace("[endpoint]\n", "[endpoint]\nassessment_day = 28\n")
+                .replace(
+                    "sample_size = 200\n",
+                    "sample_size = 200\naccrual_per_month = 20\n",
+                ),
+            "enrollment.accrual_per_month",
+        ),
+    ] {
+        common::assert_refused(dir.path(), &results, &text, what, key);
+    }
+    // A third arm.
+    let three = design(chi, "conditional_power = 0.8, max_sample_size = 400").replace(
+        "[analysis]",
+        "[[arm]]\nname = \"other\"\nratio = 1\ntreatment = \"new\"\n[analysis]",
+    );
+    common::assert_refused(
+        dir.path(),
+        &results,
+        &three,
+        "three arms",
+        "sequential.reestimate",
+    );
+    // One look: nothing to re-estimate at.
+    let one = design(chi, "conditional_power = 0.8, max_sample_size = 400")
+        .replace("looks = [0.5, 1.0]", "looks = [1.0]");
+    common::assert_refused(dir.path(), &results, &one, "one look", "sequential.looks");
+}
