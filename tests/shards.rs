@@ -62,8 +62,8 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
     }
 }
 
-/// The continuous (patient level, with responders), ordinal and Bayesian (errors kept as a
-/// multiset of exact values) tallies merge to the single run's files, byte for byte, whatever
+/// The continuous (patient level, with responders), ordinal, re-estimated and Bayesian (errors
+/// kept as a multiset of exact values) tallies merge to the single run's files, byte for byte, whatever
 /// the shards' threads.
 #[test]
 fn continuous_ordinal_and_bayesian_shards_merge_to_the_single_run() {
@@ -71,6 +71,11 @@ fn continuous_ordinal_and_bayesian_shards_merge_to_the_single_run() {
     for (name, files) in [
         ("immunosep_sofa", &["summary.csv", "subgroups.csv"][..]),
         ("immunosep_osfd", &["summary.csv", "subgroups.csv"][..]),
+        // Stages of random size, each trial also run under the null.
+        (
+            "immunosep_reestimation",
+            &["summary.csv", "sequential.csv"][..],
+        ),
         (
             "immunosep_platform_basic",
             &["summary.csv", "bayesian.csv", "allocation.csv"][..],
