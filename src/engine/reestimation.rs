@@ -24,7 +24,8 @@ use crate::model::vocabulary::MarginScale;
 use crate::stats::analysis::{self, Alternative, Statistic};
 use crate::stats::boundaries;
 use crate::stats::reestimation::{
-    RiskHypothesis, combined_z, conditional_critical_value, conditional_power, stage_size,
+    RiskHypothesis, combined_z, conditional_critical_value, conditional_power, power_quantile,
+    stage_size,
 };
 use crate::stats::sampling::{self, ScreeningSampler};
 
@@ -44,6 +45,8 @@ struct Rule {
     efficacy: Vec<f64>,
     futility: Option<Vec<f64>>,
     hypothesis: RiskHypothesis,
+    /// The normal quantile of the conditional power aimed at.
+    z_power: f64,
     /// The compared arm (the one that is not control).
     arm: usize,
     first_screening: ScreeningSampler,
@@ -96,6 +99,7 @@ impl<'a> ReestimationEndpoint<'a> {
                         / f64::from(design.arms[design.control].ratio),
                 },
                 arm,
+                z_power: power_quantile(reestimation.conditional_power),
                 first_screening: ScreeningSampler::new(plan.evaluable[0], design.eligible_fraction),
                 eligible_fraction: design.eligible_fraction,
                 reestimation,
@@ -201,7 +205,7 @@ impl Rule {
             });
             let r = &self.reestimation;
             let bounds = (r.stage_min[k + 1], r.stage_max[k + 1]);
-            n = stage_size(r.conditional_power, c, risks, &self.hypothesis, bounds);
+            n = stage_size(self.z_power, c, risks, &self.hypothesis, bounds);
             if let Some(t) = tally.as_deref_mut() {
                 let achieved = conditional_power(n, c, risks, &self.hypothesis);
                 let rt = t

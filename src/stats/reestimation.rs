@@ -60,18 +60,25 @@ fn spreads(p1: f64, p0: f64, h: &RiskHypothesis) -> (f64, f64, f64) {
     (null, alt, p1 - mult * p0 - shift)
 }
 
-/// The patients of the next stage (both arms) that give conditional power `power` at risks
-/// `(p1, p0)` for conditional critical value `c`, within `[min, max]` and rounded up; `min`
-/// when the risks are undefined (rpact: `getSimulationRatesStageSubjectsCpp`).
+/// The normal quantile of a conditional power: `stage_size`'s `z_power`, computed once per
+/// design (the inverse normal CDF costs more than the rest of a re-estimation).
+pub fn power_quantile(power: f64) -> f64 {
+    Normal::standard().inverse_cdf(power)
+}
+
+/// The patients of the next stage (both arms) that give the conditional power whose normal
+/// quantile is `z_power` at risks `(p1, p0)` for conditional critical value `c`, within
+/// `[min, max]` and rounded up; `min` when the risks are undefined (rpact:
+/// `getSimulationRatesStageSubjectsCpp`).
 pub fn stage_size(
-    power: f64,
+    z_power: f64,
     c: f64,
     (p1, p0): (f64, f64),
     h: &RiskHypothesis,
     (min, max): (u64, u64),
 ) -> u64 {
     let (null, alt, effect) = spreads(p1, p0, h);
-    let z = Normal::standard().inverse_cdf(power);
+    let z = z_power;
     let numerator = (c * null + z * alt).max(0.0);
     let n = (1.0 + 1.0 / h.allocation) * numerator * numerator
         / (h.direction * effect).max(1e-12).powi(2);
