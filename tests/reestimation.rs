@@ -136,14 +136,14 @@ fn assert_rpact(what: &str, d: &Design, alt: &Rpact, null: &Rpact, iterations: f
     );
     // The mean conditional power achieved, over the trials that reached each look.
     let rows = summary::sequential_rows(d, &tally);
-    for k in 1..looks {
-        let reached = s.reached[k] as f64;
+    for ((row, &reached), &reference) in rows.iter().zip(&s.reached).skip(1).zip(alt.cp) {
+        let reached = reached as f64;
         let reference_reached = iterations * (reached / r);
-        let cp = rows[k].reestimation.unwrap().mean_conditional_power;
+        let cp = row.reestimation.unwrap().mean_conditional_power;
         assert_mc(
-            &format!("{what}: conditional power at look {}", k + 1),
+            &format!("{what}: conditional power at look {}", row.look),
             cp,
-            alt.cp[k - 1],
+            reference,
             bounded_se(0.0, 1.0, reached, reference_reached),
         );
     }
@@ -367,7 +367,7 @@ fn exact_two_stage(p1: f64, p0: f64) -> (f64, f64, f64, f64, f64) {
                     + effect.signum() * c * (1.0 - sd0 / sd1)
             };
             cp_sum += w * phi.sf(c - drift);
-            let splits: Vec<(u64, f64)> = if m % 2 == 0 {
+            let splits: Vec<(u64, f64)> = if m.is_multiple_of(2) {
                 vec![(m / 2, 1.0)]
             } else {
                 vec![(m / 2 + 1, 0.5), (m / 2, 0.5)]
