@@ -573,6 +573,26 @@ fn bad_reestimation_keys_are_refused() {
         "three arms",
         "sequential.reestimate",
     );
+    // A margin that moves a risk out of [0, 1] on the null boundary.
+    let low = binary(
+        0.02,
+        0.02,
+        "higher",
+        200,
+        (1, 1),
+        "test = \"farrington_manning\"\nnon_inferiority_margin = 0.05\nmargin_scale = \"risk_difference\"",
+        &format!(
+            "{ok_sequential}reestimate = {{ conditional_power = 0.8, max_sample_size = 400 }}"
+        ),
+        100,
+    );
+    common::assert_refused(
+        dir.path(),
+        &results,
+        &low,
+        "a null boundary outside [0, 1]",
+        "analysis.non_inferiority_margin",
+    );
     // One look: nothing to re-estimate at.
     let one = design(chi, "conditional_power = 0.8, max_sample_size = 400")
         .replace("looks = [0.5, 1.0]", "looks = [1.0]");

@@ -67,7 +67,7 @@ impl TryFrom<RawScenario> for Design {
             &mut warnings,
         );
 
-        Ok(Design {
+        let design = Design {
             name,
             description: raw.description,
             replicates: raw.simulation.replicates,
@@ -112,8 +112,23 @@ impl TryFrom<RawScenario> for Design {
                 }
             },
             accrual,
-        })
+        };
+        null_boundary_risks(&design)?;
+        Ok(design)
     }
+}
+
+/// A re-estimated design is also simulated on the boundary of its null hypothesis (its type I
+/// error): with a non-inferiority margin every label's risk moved by the margin must stay a
+/// risk.
+fn null_boundary_risks(design: &Design) -> Result<(), InvalidKey> {
+    if design.reestimation().is_none() || design.at_null_boundary().is_some() {
+        return Ok(());
+    }
+    Err(InvalidKey::new(
+        "analysis.non_inferiority_margin",
+        "with sequential.reestimate the trials are also run on the null boundary, the arm's risk          in every label moved from control's by the margin; here that leaves [0, 1]: a smaller          margin, or control risks further from 0 and 1",
+    ))
 }
 
 /// How the trial decides: `[analysis]` (the control arm, its index in `arm_names`, and the
