@@ -33,3 +33,4 @@ mod strata_oracle;
 mod subgroups;
 mod survival;
 mod sweep_report;
+mod user_spending;

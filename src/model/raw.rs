@@ -82,11 +82,15 @@ pub struct RawSequential {
     pub looks: Vec<f64>,
     pub efficacy: EfficacyFamily,
     pub efficacy_parameter: Option<f64>,
+    /// `efficacy = "user"`: the cumulative alpha spent by each look, the last `analysis.alpha`.
+    pub efficacy_spending: Option<Vec<f64>>,
     #[serde(default)]
     pub futility: FutilityFamily,
     pub futility_bounds: Option<Vec<f64>>,
     pub futility_parameter: Option<f64>,
     pub futility_beta: Option<f64>,
+    /// `futility = "user"`: the cumulative beta spent by each look, the last beta.
+    pub futility_spending: Option<Vec<f64>>,
     #[serde(default)]
     pub binding_futility: bool,
     /// Sample-size re-estimation by conditional power at each interim look.

@@ -15,15 +15,18 @@ pub const MAX_LOOKS: usize = 20;
 /// Days in a month: 365.25 / 12.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
-/// A spending function with its parameter (rho of Kim-DeMets, gamma of Hwang-Shih-DeCani).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A spending function with its parameter (rho of Kim-DeMets, gamma of Hwang-Shih-DeCani), or
+/// the cumulative spending written per look (`SpendingFamily::User`: rpact's
+/// `userAlphaSpending`, `userBetaSpending`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpendingRule {
     pub family: SpendingFamily,
     pub parameter: Option<f64>,
+    pub user: Option<Vec<f64>>,
 }
 
 /// How the efficacy bounds are found.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EfficacyRule {
     Spending(SpendingRule),
     /// Classic Wang-Tsiatis with its Delta.
@@ -64,7 +67,15 @@ pub struct SequentialPlan {
 impl SequentialPlan {
     /// The plan's words for reports: "O'Brien-Fleming-type alpha spending".
     pub fn efficacy_words(&self) -> String {
-        match self.efficacy {
+        match &self.efficacy {
+            EfficacyRule::Spending(r) if r.family == SpendingFamily::User => {
+                let u = r.user.as_deref().expect("user spending is written");
+                if u[..u.len() - 1].iter().all(|&a| a == 0.0) {
+                    "no early efficacy stop (all of alpha at the last look)".into()
+                } else {
+                    format!("alpha spending as written ({})", list(u))
+                }
+            }
             EfficacyRule::Spending(r) => format!("{} alpha spending", spending_words(r)),
             EfficacyRule::WangTsiatis(d) => format!("Wang-Tsiatis bounds (Delta = {d})"),
         }
@@ -82,18 +93,35 @@ impl SequentialPlan {
                 let b: Vec<String> = b.iter().map(|v| format!("{v}")).collect();
                 format!("{binding} futility bounds z <= {}", b.join(", "))
             }
+            FutilityRule::BetaSpending { rule, .. } if rule.family == SpendingFamily::User => {
+                format!(
+                    "{binding} futility by beta spending as written ({})",
+                    list(rule.user.as_deref().expect("user spending is written"))
+                )
+            }
             FutilityRule::BetaSpending { rule, beta } => {
                 format!(
                     "{binding} futility by {} beta spending (beta = {beta})",
-                    spending_words(*rule)
+                    spending_words(rule)
                 )
             }
         }
     }
 }
 
-fn spending_words(r: SpendingRule) -> String {
+fn list(v: &[f64]) -> String {
+    v.iter()
+        .map(|x| format!("{x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn spending_words(r: &SpendingRule) -> String {
     match (r.family, r.parameter) {
+        (SpendingFamily::User, _) => match &r.user {
+            Some(u) => format!("as written ({})", list(u)),
+            None => "as written".into(),
+        },
         (SpendingFamily::ObrienFleming, _) => "O'Brien-Fleming-type".into(),
         (SpendingFamily::Pocock, _) => "Pocock-type".into(),
         (SpendingFamily::KimDemets, Some(p)) => format!("Kim-DeMets (rho = {p})"),
@@ -154,6 +182,7 @@ fn spending_rule(
                 Ok(SpendingRule {
                     family,
                     parameter: Some(p),
+                    user: None,
                 })
             } else {
                 Err(InvalidKey::new(
@@ -167,6 +196,7 @@ fn spending_rule(
         (false, None) => Ok(SpendingRule {
             family,
             parameter: None,
+            user: None,
         }),
     }
 }
@@ -233,14 +263,15 @@ pub fn plan(
     };
     let (looks, evaluable) = looks(&seq.looks, total, what, units)?;
     analysis_for_looks(raw)?;
-    let efficacy = efficacy_rule(seq)?;
+    let alpha = raw.analysis().alpha;
+    let efficacy = efficacy_rule(seq, &looks, alpha)?;
     let interim = looks.len() - 1;
     futility_keys(
         seq,
         interim,
         raw.analysis().alternative == Sidedness::TwoSided,
     )?;
-    let futility = futility_rule(seq, interim, &efficacy, raw.analysis().alpha)?;
+    let futility = futility_rule(seq, &looks, &efficacy, alpha)?;
     let reestimation = match &seq.reestimate {
         Some(r) => Some(reestimation::reestimation(raw, r, &looks, evaluable[0])?),
         None => None,
@@ -323,8 +354,36 @@ fn analysis_for_looks(raw: &RawScenario) -> Result<(), InvalidKey> {
     Ok(())
 }
 
-fn efficacy_rule(seq: &RawSequential) -> Result<EfficacyRule, InvalidKey> {
+fn efficacy_rule(
+    seq: &RawSequential,
+    looks: &[f64],
+    alpha: f64,
+) -> Result<EfficacyRule, InvalidKey> {
+    if seq.efficacy_spending.is_some() && seq.efficacy != EfficacyFamily::User {
+        return Err(InvalidKey::new(
+            key("efficacy_spending"),
+            "is only used with efficacy = \"user\"; remove it or set sequential.efficacy",
+        ));
+    }
     let family = match seq.efficacy {
+        EfficacyFamily::User => {
+            let written = seq.efficacy_spending.as_deref().ok_or_else(|| {
+                InvalidKey::new(
+                    key("efficacy_spending"),
+                    format!(
+                        "efficacy = \"user\" needs the cumulative alpha spent by each of the {} looks, the last analysis.alpha ({alpha})",
+                        looks.len()
+                    ),
+                )
+            })?;
+            let user = user_spending(written, looks, "efficacy_spending", "alpha", Some(alpha))?;
+            return Ok(EfficacyRule::Spending(user_rule(user)));
+        }
+        EfficacyFamily::NoEarlyEfficacy => {
+            let mut spent = vec![0.0; looks.len()];
+            *spent.last_mut().expect("at least one look") = alpha;
+            return Ok(EfficacyRule::Spending(user_rule(spent)));
+        }
         EfficacyFamily::WangTsiatis => {
             return match seq.efficacy_parameter {
                 Some(d) if d.is_finite() && (-0.5..=1.0).contains(&d) => {
@@ -354,6 +413,55 @@ fn efficacy_rule(seq: &RawSequential) -> Result<EfficacyRule, InvalidKey> {
     )?))
 }
 
+fn user_rule(user: Vec<f64>) -> SpendingRule {
+    SpendingRule {
+        family: SpendingFamily::User,
+        parameter: None,
+        user: Some(user),
+    }
+}
+
+/// Cumulative spending written per look: one value per look, from 0, not decreasing, the last
+/// `total` when given (else in (0, 0.5): a beta).
+fn user_spending(
+    written: &[f64],
+    looks: &[f64],
+    k: &str,
+    what: &str,
+    total: Option<f64>,
+) -> Result<Vec<f64>, InvalidKey> {
+    if written.len() != looks.len() {
+        return Err(InvalidKey::new(
+            key(k),
+            format!(
+                "expected one cumulative {what} per look ({}), found {}",
+                looks.len(),
+                written.len()
+            ),
+        ));
+    }
+    let ordered = written.iter().all(|v| v.is_finite() && *v >= 0.0)
+        && written.windows(2).all(|w| w[0] <= w[1]);
+    let last = written[written.len() - 1];
+    let ends = match total {
+        Some(t) => (last - t).abs() <= 1e-12 * t,
+        None => last > 0.0 && last < 0.5,
+    };
+    if !(ordered && ends) {
+        let end = match total {
+            Some(t) => format!("the last {t} (analysis.alpha)"),
+            None => "the last the total beta, in (0, 0.5)".to_string(),
+        };
+        return Err(InvalidKey::new(
+            key(k),
+            format!(
+                "expected the cumulative {what} spent by each look, from 0 and not decreasing, {end}; found {written:?}"
+            ),
+        ));
+    }
+    Ok(written.to_vec())
+}
+
 /// Futility keys that do not fit the design or the rule chosen.
 fn futility_keys(seq: &RawSequential, interim: usize, two_sided: bool) -> Result<(), InvalidKey> {
     if seq.futility != FutilityFamily::None && two_sided {
@@ -381,6 +489,15 @@ fn futility_keys(seq: &RawSequential, interim: usize, two_sided: bool) -> Result
     if seq.futility_beta.is_some() && !beta_spending {
         return unused("futility_beta", "a beta-spending futility rule");
     }
+    if seq.futility_beta.is_some() && seq.futility == FutilityFamily::User {
+        return Err(InvalidKey::new(
+            key("futility_beta"),
+            "with futility = \"user\" the total beta is the last value of futility_spending; remove futility_beta",
+        ));
+    }
+    if seq.futility_spending.is_some() && seq.futility != FutilityFamily::User {
+        return unused("futility_spending", "futility = \"user\"");
+    }
     if seq.futility_parameter.is_some() && !beta_spending {
         return unused("futility_parameter", "a beta-spending futility rule");
     }
@@ -392,13 +509,15 @@ fn futility_keys(seq: &RawSequential, interim: usize, two_sided: bool) -> Result
 
 fn futility_rule(
     seq: &RawSequential,
-    interim: usize,
+    looks: &[f64],
     efficacy: &EfficacyRule,
     alpha: f64,
 ) -> Result<FutilityRule, InvalidKey> {
+    let interim = looks.len() - 1;
     let family = match seq.futility {
         FutilityFamily::None => return Ok(FutilityRule::None),
         FutilityFamily::Z => return futility_bounds(seq.futility_bounds.as_deref(), interim),
+        FutilityFamily::User => SpendingFamily::User,
         FutilityFamily::ObrienFleming => SpendingFamily::ObrienFleming,
         FutilityFamily::Pocock => SpendingFamily::Pocock,
         FutilityFamily::KimDemets => SpendingFamily::KimDemets,
@@ -410,8 +529,22 @@ fn futility_rule(
             "beta spending is defined with an alpha-spending efficacy rule (as rpact's typeBetaSpending), not wang_tsiatis",
         ));
     }
-    let rule = spending_rule(family, seq.futility_parameter, &key("futility_parameter"))?;
-    let beta = seq.futility_beta.unwrap_or(0.2);
+    let (rule, beta) = if family == SpendingFamily::User {
+        let written = seq.futility_spending.as_deref().ok_or_else(|| {
+            InvalidKey::new(
+                key("futility_spending"),
+                format!(
+                    "futility = \"user\" needs the cumulative beta spent by each of the {} looks, the last the total beta",
+                    looks.len()
+                ),
+            )
+        })?;
+        let user = user_spending(written, looks, "futility_spending", "beta", None)?;
+        (user_rule(user), written[written.len() - 1])
+    } else {
+        let rule = spending_rule(family, seq.futility_parameter, &key("futility_parameter"))?;
+        (rule, seq.futility_beta.unwrap_or(0.2))
+    };
     if !(beta > 0.0 && beta < 0.5) {
         return Err(InvalidKey::new(
             key("futility_beta"),

@@ -16,6 +16,8 @@ pub enum SpendingFamily {
     KimDemets,
     /// Hwang-Shih-DeCani (`*_parameter` = gamma).
     HwangShihDecani,
+    /// Cumulative spending written per look (`*_spending`; rpact's asUser / bsUser).
+    User,
 }
 
 impl SpendingFamily {
@@ -25,6 +27,7 @@ impl SpendingFamily {
             SpendingFamily::Pocock => "pocock",
             SpendingFamily::KimDemets => "kim_demets",
             SpendingFamily::HwangShihDecani => "hwang_shih_decani",
+            SpendingFamily::User => "user",
         }
     }
 }
@@ -39,6 +42,11 @@ pub enum EfficacyFamily {
     HwangShihDecani,
     /// c_k = C t_k^(Delta - 1/2) (`efficacy_parameter` = Delta).
     WangTsiatis,
+    /// The cumulative alpha spent by each look as written (`efficacy_spending`; rpact's asUser).
+    User,
+    /// No efficacy stop before the last look, which spends all of alpha (rpact's
+    /// noEarlyEfficacy).
+    NoEarlyEfficacy,
 }
 
 /// The effect a sample-size re-estimation plans the rest of the trial for: the one observed
@@ -71,6 +79,8 @@ pub enum FutilityFamily {
     Pocock,
     KimDemets,
     HwangShihDecani,
+    /// The cumulative beta spent by each look as written (`futility_spending`; rpact's bsUser).
+    User,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -153,8 +153,10 @@ impl Level {
         };
         let z = Normal::standard().inverse_cdf(1.0 - tail);
         let z2 = Normal::standard().inverse_cdf(1.0 - alpha / 2.0);
+        // A level of 0 (a look without an efficacy stop) rejects nothing: infinite bounds.
         let chi2 = (1..=max_df)
             .map(|df| match df {
+                _ if alpha <= 0.0 => f64::INFINITY,
                 1 => z2 * z2,
                 _ => ChiSquared::new(f64::from(df))
                     .expect("df > 0")
@@ -179,7 +181,8 @@ impl Level {
         if (x - self.z).abs() > GUARD * self.z {
             x > self.z
         } else {
-            normal_p_value(z, self.alt) <= self.alpha
+            // An infinite bound (level 0) lands here; p underflowing to 0 must not reject.
+            self.alpha > 0.0 && normal_p_value(z, self.alt) <= self.alpha
         }
     }
 

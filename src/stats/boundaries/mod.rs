@@ -24,7 +24,7 @@ const FLOOR: f64 = -8.5;
 
 /// An alpha-spending function (Lan-DeMets): the cumulative type I error spent by information
 /// fraction t, of a total `alpha`, one-sided.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Spending {
     /// O'Brien-Fleming type: 2 - 2 Phi(z_{1-alpha/2} / sqrt(t)) (rpact "asOF").
     OBrienFleming,
@@ -34,11 +34,15 @@ pub enum Spending {
     KimDeMets(f64),
     /// Hwang-Shih-DeCani: alpha (1 - e^(-gamma t)) / (1 - e^(-gamma)) (rpact "asHSD").
     HwangShihDeCani(f64),
+    /// The cumulative values written per look (rpact "asUser", "bsUser"; "noEarlyEfficacy" is
+    /// 0 until the last): look k spends the share values[k] / values[last] of the total.
+    User(Vec<f64>),
 }
 
 impl Spending {
-    /// One-sided alpha spent by fraction `t` in (0, 1].
-    pub fn spent(self, alpha: f64, t: f64) -> f64 {
+    /// One-sided alpha spent by look `look`, at fraction `t` in (0, 1] (a function of `t`, or
+    /// for spending written per look, of the look).
+    pub fn spent(&self, alpha: f64, look: usize, t: f64) -> f64 {
         use statrs::distribution::{ContinuousCDF, Normal};
         let t = t.clamp(0.0, 1.0);
         match self {
@@ -50,17 +54,18 @@ impl Spending {
                 2.0 * normal_upper(z / t.sqrt())
             }
             Spending::Pocock => alpha * (1.0 + (std::f64::consts::E - 1.0) * t).ln(),
-            Spending::KimDeMets(rho) => alpha * t.powf(rho),
+            Spending::KimDeMets(rho) => alpha * t.powf(*rho),
             Spending::HwangShihDeCani(0.0) => alpha * t,
             Spending::HwangShihDeCani(gamma) => {
                 alpha * (1.0 - (-gamma * t).exp()) / (1.0 - (-gamma).exp())
             }
+            Spending::User(values) => alpha * values[look] / values[values.len() - 1],
         }
     }
 }
 
 /// How the efficacy bounds are found.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Efficacy {
     Spending(Spending),
     /// Classic Wang-Tsiatis: c_k = C t_k^(delta - 1/2) (0: O'Brien-Fleming, 0.5: Pocock).
@@ -292,14 +297,12 @@ pub fn boundaries(
     };
     let (efficacy, alpha_spent) = match efficacy {
         Efficacy::Spending(f) => {
-            let share = |t: f64| match sides {
-                Sides::One => f.spent(alpha, t),
+            let share = |k: usize| match sides {
+                Sides::One => f.spent(alpha, k, fractions[k]),
                 // Symmetric: each tail spends the one-sided function of alpha / 2.
-                Sides::Two => 2.0 * f.spent(alpha / 2.0, t),
+                Sides::Two => 2.0 * f.spent(alpha / 2.0, k, fractions[k]),
             };
-            bounds_for(&|k, running, total| {
-                solve(running, fractions[k], sides, share(fractions[k]) - total)
-            })
+            bounds_for(&|k, running, total| solve(running, fractions[k], sides, share(k) - total))
         }
         Efficacy::WangTsiatis(delta) => {
             let scaled = |scale: f64| bounds_for(&|k, _, _| scale * fractions[k].powf(delta - 0.5));
@@ -318,13 +321,16 @@ pub fn boundaries(
 }
 
 impl Spending {
-    fn of(rule: SpendingRule) -> Spending {
+    fn of(rule: &SpendingRule) -> Spending {
         let p = rule.parameter.unwrap_or(f64::NAN);
         match rule.family {
             SpendingFamily::ObrienFleming => Spending::OBrienFleming,
             SpendingFamily::Pocock => Spending::Pocock,
             SpendingFamily::KimDemets => Spending::KimDeMets(p),
             SpendingFamily::HwangShihDecani => Spending::HwangShihDeCani(p),
+            SpendingFamily::User => {
+                Spending::User(rule.user.clone().expect("user spending is written"))
+            }
         }
     }
 }
@@ -336,11 +342,11 @@ pub fn for_plan(
     alpha: f64,
     sides: Sides,
 ) -> Result<(Boundaries, Option<Vec<f64>>), String> {
-    let efficacy = match plan.efficacy {
+    let efficacy = match &plan.efficacy {
         EfficacyRule::Spending(r) => Efficacy::Spending(Spending::of(r)),
-        EfficacyRule::WangTsiatis(d) => Efficacy::WangTsiatis(d),
+        EfficacyRule::WangTsiatis(d) => Efficacy::WangTsiatis(*d),
     };
-    match (&plan.futility, efficacy) {
+    match (&plan.futility, efficacy.clone()) {
         (FutilityRule::None, _) => {
             Ok((boundaries(&plan.looks, alpha, sides, efficacy, None)?, None))
         }
@@ -354,7 +360,7 @@ pub fn for_plan(
                 alpha,
                 f,
                 *beta,
-                Spending::of(*rule),
+                Spending::of(rule),
                 plan.binding,
             )?;
             Ok((d.boundaries, Some(d.beta_spent)))
@@ -599,7 +605,7 @@ pub fn beta_spending(
         fractions,
         alpha,
         Sides::One,
-        Efficacy::Spending(efficacy),
+        Efficacy::Spending(efficacy.clone()),
         None,
     )?;
     // The whole design for a given drift.
@@ -610,7 +616,7 @@ pub fn beta_spending(
         let (mut a_total, mut b_total, mut p_total) = (0.0, 0.0, 0.0);
         for (k, &t) in fractions.iter().enumerate() {
             let ck = if binding {
-                let target = efficacy.spent(alpha, t) - a_total;
+                let target = efficacy.spent(alpha, k, t) - a_total;
                 solve(null.as_ref(), t, Sides::One, target)
             } else {
                 free.efficacy[k]
@@ -619,7 +625,7 @@ pub fn beta_spending(
             let lk = if k == last {
                 ck
             } else {
-                let target = futility.spent(beta, t) - b_total;
+                let target = futility.spent(beta, k, t) - b_total;
                 let mean = drift * t.sqrt();
                 increasing_root(below, target, mean - 12.0, ck)
             };

@@ -165,7 +165,7 @@ fn boundaries_match_rpact() {
             case.fractions,
             case.alpha,
             case.sides,
-            case.efficacy,
+            case.efficacy.clone(),
             case.futility,
         )
         .unwrap();
@@ -314,9 +314,9 @@ fn beta_spending_matches_rpact() {
         let d = beta_spending(
             case.fractions,
             0.025,
-            case.efficacy,
+            case.efficacy.clone(),
             case.beta,
-            case.futility,
+            case.futility.clone(),
             case.binding,
         )
         .unwrap();
@@ -476,17 +476,26 @@ fn bad_looks_and_futility_are_refused() {
         &[0.5, 1.2],
     ] {
         assert!(
-            boundaries(looks, 0.025, Sides::One, of, None).is_err(),
+            boundaries(looks, 0.025, Sides::One, of.clone(), None).is_err(),
             "{looks:?}"
         );
     }
-    assert!(boundaries(&[0.5, 1.0], 0.05, Sides::Two, of, Some((&[0.0], false))).is_err());
+    assert!(
+        boundaries(
+            &[0.5, 1.0],
+            0.05,
+            Sides::Two,
+            of.clone(),
+            Some((&[0.0], false))
+        )
+        .is_err()
+    );
     assert!(
         boundaries(
             &[0.5, 1.0],
             0.025,
             Sides::One,
-            of,
+            of.clone(),
             Some((&[0.0, 0.1], false))
         )
         .is_err()
@@ -494,7 +503,7 @@ fn bad_looks_and_futility_are_refused() {
     // Beta spending: alpha and beta each in (0, 0.5).
     let bs = |alpha: f64, beta: f64| {
         let spending = Spending::OBrienFleming;
-        beta_spending(&[0.5, 1.0], alpha, spending, beta, spending, false).err()
+        beta_spending(&[0.5, 1.0], alpha, spending.clone(), beta, spending, false).err()
     };
     assert!(bs(0.025, 0.2).is_none());
     for (alpha, beta) in [
@@ -512,7 +521,7 @@ fn bad_looks_and_futility_are_refused() {
         );
     }
     for alpha in [0.0, 1.0, -0.1, f64::NAN] {
-        let err = boundaries(&[0.5, 1.0], alpha, Sides::One, of, None).unwrap_err();
+        let err = boundaries(&[0.5, 1.0], alpha, Sides::One, of.clone(), None).unwrap_err();
         assert!(err.contains("alpha in (0, 1)"), "{alpha}: {err}");
     }
 }
