@@ -321,7 +321,7 @@ fn pooled_z(x1: u64, m1: u64, x0: u64, m0: u64) -> f64 {
 }
 
 /// The exact operating characteristics of a two-stage 1:1 superiority design (10 + 10 at the
-/// interim, O'Brien-Fleming-type bounds, futility z <= 0, stage 2 of 20 to 60 patients sized
+/// interim, O'Brien-Fleming-type bounds, futility z <= 0, stage 2 of 30 to 60 patients sized
 /// for conditional power 0.8 at the observed risks) at true risks `p1` (arm) and `p0`:
 /// (P(efficacy at 1), P(futility at 1), power, expected N, mean conditional power achieved
 /// over the trials that continue). Stage 2's size is rpact's formula
@@ -358,7 +358,7 @@ fn exact_two_stage(p1: f64, p0: f64) -> (f64, f64, f64, f64, f64) {
             let sd1 = (r1 * (1.0 - r1) + r0 * (1.0 - r0)).sqrt();
             let effect = r1 - r0;
             let raw = 2.0 * (c * sd0 + z_cp * sd1).max(0.0).powi(2) / effect.max(1e-12).powi(2);
-            let m = raw.clamp(20.0, 60.0).ceil() as u64;
+            let m = raw.clamp(30.0, 60.0).ceil() as u64;
             n += w * m as f64;
             let drift = if sd1 == 0.0 {
                 0.0
@@ -400,7 +400,7 @@ fn a_small_two_stage_design_has_its_exact_law() {
         40,
         (1, 1),
         "test = \"chi_square\"",
-        "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0]\nreestimate = { conditional_power = 0.8, max_sample_size = 80 }",
+        "looks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\nfutility = \"z\"\nfutility_bounds = [0]\nreestimate = { conditional_power = 0.8, min_sample_size = 50, max_sample_size = 80 }",
         400_000,
     );
     let d = common::design(&text);
