@@ -122,7 +122,7 @@ fn close(what: &str, a: f64, trials_a: f64, b: f64, trials_b: f64) {
 ///   piControl = c(0.3, 0.3), piTreatments = matrix(c(0.5, 0.3), nrow = 1))
 /// s <- getSimulationEnrichmentRates(d, plannedSubjects = c(200, 400),
 ///   effectList = effectList, typeOfSelection = sel, epsilonValue = 0.1,
-///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,
+///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,   # it: "Simes", "Bonferroni", "Sidak"
 ///   maxNumberOfIterations = 20000, seed = 777)
 /// s$rejectedPopulationsPerStage   # [stage, 1, population]: S then F
 /// s$rejectAtLeastOne; s$selectedPopulations[2, 1, 2]   # F kept, of trials reaching stage 2
@@ -139,7 +139,7 @@ fn rejections_and_selection_match_rpact() {
     // (selection, intersection, S at looks 1 and 2, F at looks 1 and 2, any, F kept | stage 2,
     // success at look 1)
     #[allow(clippy::type_complexity)]
-    let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 4] = [
+    let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 6] = [
         (
             "best",
             "simes",
@@ -174,6 +174,25 @@ fn rejections_and_selection_match_rpact() {
             [0.02065, 0.05820],
             0.68400,
             None,
+            0.01360,
+        ),
+        // intersectionTest = "Sidak", the same seed (2026-12-07).
+        (
+            "best",
+            "sidak",
+            [0.07685, 0.70870],
+            [0.02050, 0.01150],
+            0.79810,
+            Some(0.08290),
+            0.01395,
+        ),
+        (
+            "epsilon",
+            "sidak",
+            [0.07370, 0.60925],
+            [0.02065, 0.06010],
+            0.69410,
+            Some(0.34705),
             0.01360,
         ),
     ];
@@ -703,7 +722,7 @@ fn three_looks_with_a_late_selection_are_an_inverse_normal_design() {
 #[test]
 fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
     for selection in ["best", "epsilon", "threshold", "all"] {
-        for intersection in ["simes", "bonferroni"] {
+        for intersection in ["simes", "bonferroni", "sidak"] {
             for (null, risks) in [("global", [0.3, 0.3]), ("partial", [0.5, 0.3])] {
                 let r = run(&design_text(
                     selection,

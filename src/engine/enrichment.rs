@@ -336,6 +336,11 @@ impl<'a> EnrichmentEndpoint<'a> {
         let m = sorted.len() as f64;
         match self.plan.intersection {
             Intersection::Bonferroni => (m * sorted.iter().copied().fold(1.0, f64::min)).min(1.0),
+            // 1 - (1 - min p)^m without the cancellation of 1 - (...) for small p.
+            Intersection::Sidak => {
+                let min = sorted.iter().copied().fold(1.0, f64::min);
+                -(m * (-min).ln_1p()).exp_m1()
+            }
             Intersection::Simes => {
                 sorted.sort_unstable_by(f64::total_cmp);
                 sorted
@@ -619,6 +624,43 @@ mod tests {
         for cells in [cells(|_| 0), cells(|n| n)] {
             assert_eq!(endpoint.z(0, &cells, true), 0.0);
             assert_eq!(endpoint.z(0, &cells, false), 0.0);
+        }
+    }
+
+    /// The intersection p-values of three hypotheses with p = 0.01, 0.2, 0.04, against their
+    /// definitions: Bonferroni 3 min p, Simes min over i of 3 p_(i) / i, Sidak 1 - (1 - min p)^3.
+    #[test]
+    fn intersection_tests_are_their_definitions() {
+        let text = include_str!("../../scenarios/immunosep_enrichment.toml");
+        let mut design = crate::model::scenario::Scenario::from_text(
+            std::path::Path::new("t.toml"),
+            text.into(),
+        )
+        .unwrap()
+        .design;
+        let p = [0.01, 0.2, 0.04];
+        let mut sorted = Vec::new();
+        for (test, expected) in [
+            (Intersection::Bonferroni, 0.03),
+            (
+                Intersection::Simes,
+                (3.0 * 0.01f64).min(1.5 * 0.04).min(0.2),
+            ),
+            (Intersection::Sidak, 1.0 - 0.99f64.powi(3)),
+        ] {
+            if let crate::model::design::DesignKind::AdaptiveEnrichment(_, plan) = &mut design.kind
+            {
+                plan.intersection = test;
+            }
+            let endpoint = EnrichmentEndpoint::new(&design);
+            let got = endpoint.intersection_p(0b111, &p, &mut sorted);
+            assert!(
+                (got - expected).abs() < 1e-15,
+                "{test:?}: {got} vs {expected}"
+            );
+            // A subset: the two first hypotheses only.
+            let two = endpoint.intersection_p(0b011, &p, &mut sorted);
+            assert!(two < got || test == Intersection::Simes, "{test:?}: {two}");
         }
     }
 

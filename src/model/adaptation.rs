@@ -39,6 +39,7 @@ impl AdaptationPlan {
         match self.intersection {
             Intersection::Simes => "closed_simes",
             Intersection::Bonferroni => "closed_bonferroni",
+            Intersection::Sidak => "closed_sidak",
         }
     }
 }

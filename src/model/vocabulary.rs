@@ -404,6 +404,8 @@ pub enum Intersection {
     #[default]
     Simes,
     Bonferroni,
+    /// 1 - (1 - min p)^m (rpact's `intersectionTest = "Sidak"`).
+    Sidak,
 }
 
 impl Intersection {
@@ -411,6 +413,7 @@ impl Intersection {
         match self {
             Intersection::Simes => "simes",
             Intersection::Bonferroni => "bonferroni",
+            Intersection::Sidak => "sidak",
         }
     }
 }

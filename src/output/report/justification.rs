@@ -243,6 +243,7 @@ fn design_sentences(d: &Design, row: &SummaryRow) -> String {
             match a.intersection {
                 Intersection::Simes => "Simes",
                 Intersection::Bonferroni => "Bonferroni",
+                Intersection::Sidak => "Sidak",
             },
             sided(d),
             d.analysis.alpha
