@@ -357,3 +357,17 @@ fn wald_interval_is_symmetric_around_the_difference() {
     assert!(Table::new(1, 2, 0, 0).difference().is_none());
     assert!(Table::new(0, 0, 0, 0).difference().is_none());
 }
+
+/// A level of 0 (a look without an efficacy stop) rejects nothing, not even a z whose p-value
+/// underflows to 0; a positive level decides inside the guard band by the p-value.
+#[test]
+fn a_level_of_zero_never_rejects_and_the_guard_band_decides_by_p() {
+    let never = Level::new(0.0, Alternative::Greater, 2);
+    for z in [1.0, 8.0, 40.0, f64::MAX] {
+        assert!(!never.rejects_z(z), "{z}");
+    }
+    let level = Level::new(0.025, Alternative::Greater, 1);
+    let c = level.z;
+    assert!(!level.rejects_z(c * (1.0 - 1e-8)), "just below the bound");
+    assert!(level.rejects_z(c * (1.0 + 1e-8)), "just above the bound");
+}
