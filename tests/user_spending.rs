@@ -248,6 +248,21 @@ fn bad_spending_vectors_are_refused() {
             "sequential.futility_beta",
         ),
         (
+            "a parameter for user spending",
+            "efficacy = \"user\"\nefficacy_spending = [0.01, 0.025]\nefficacy_parameter = 2",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "a parameter for no early efficacy",
+            "efficacy = \"no_early_efficacy\"\nefficacy_parameter = 2",
+            "sequential.efficacy_parameter",
+        ),
+        (
+            "a parameter for user beta spending",
+            "efficacy = \"pocock\"\nfutility = \"user\"\nfutility_spending = [0.1, 0.2]\nfutility_parameter = 2",
+            "sequential.futility_parameter",
+        ),
+        (
             "user beta with Wang-Tsiatis",
             "efficacy = \"wang_tsiatis\"\nefficacy_parameter = 0.2\nfutility = \"user\"\nfutility_spending = [0.1, 0.2]",
             "sequential.futility",

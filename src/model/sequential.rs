@@ -365,6 +365,23 @@ fn efficacy_rule(
             "is only used with efficacy = \"user\"; remove it or set sequential.efficacy",
         ));
     }
+    let written = matches!(
+        seq.efficacy,
+        EfficacyFamily::User | EfficacyFamily::NoEarlyEfficacy
+    );
+    if written && seq.efficacy_parameter.is_some() {
+        return Err(InvalidKey::new(
+            key("efficacy_parameter"),
+            format!(
+                "efficacy = \"{}\" takes no parameter; remove it",
+                if seq.efficacy == EfficacyFamily::User {
+                    "user"
+                } else {
+                    "no_early_efficacy"
+                }
+            ),
+        ));
+    }
     let family = match seq.efficacy {
         EfficacyFamily::User => {
             let written = seq.efficacy_spending.as_deref().ok_or_else(|| {
@@ -497,6 +514,12 @@ fn futility_keys(seq: &RawSequential, interim: usize, two_sided: bool) -> Result
     }
     if seq.futility_spending.is_some() && seq.futility != FutilityFamily::User {
         return unused("futility_spending", "futility = \"user\"");
+    }
+    if seq.futility_parameter.is_some() && seq.futility == FutilityFamily::User {
+        return Err(InvalidKey::new(
+            key("futility_parameter"),
+            "futility = \"user\" takes no parameter; remove it",
+        ));
     }
     if seq.futility_parameter.is_some() && !beta_spending {
         return unused("futility_parameter", "a beta-spending futility rule");
