@@ -296,19 +296,6 @@ fn reestimated_designs_agree_with_rpacts_simulation() {
 /// (`getDesignInverseNormal(kMax = 2, alpha = 0.025, typeOfDesign = "asOF")$criticalValues`).
 const OBF_HALF: [f64; 2] = [2.96258804272755, 1.96859564632177];
 
-fn binomial_pmf(n: u64, p: f64) -> Vec<f64> {
-    let mut pmf = vec![0.0; n as usize + 1];
-    let mut log_choose = 0.0;
-    for x in 0..=n {
-        if x > 0 {
-            log_choose += ((n - x + 1) as f64).ln() - (x as f64).ln();
-        }
-        let (x, n) = (x as f64, n as f64);
-        pmf[x as usize] = (log_choose + x * p.ln() + (n - x) * (1.0 - p).ln()).exp();
-    }
-    pmf
-}
-
 /// The pooled two-sample z of x1 / m1 against x0 / m0 (0 without events or non-events, as
 /// rpact sets a statistic without information).
 fn pooled_z(x1: u64, m1: u64, x0: u64, m0: u64) -> f64 {
@@ -333,8 +320,8 @@ fn exact_two_stage(p1: f64, p0: f64) -> (f64, f64, f64, f64, f64) {
     let phi = Normal::standard();
     let (c1, c2) = (OBF_HALF[0], OBF_HALF[1]);
     let z_cp = phi.inverse_cdf(0.8);
-    let stage1_arm = binomial_pmf(10, p1);
-    let stage1_control = binomial_pmf(10, p0);
+    let stage1_arm = common::binomial_pmf(10, p1);
+    let stage1_control = common::binomial_pmf(10, p0);
     let (mut efficacy1, mut futility1, mut power, mut n, mut cp_sum, mut go_on) =
         (0.0, 0.0, 0.0, 20.0, 0.0, 0.0);
     for (x1, &f1) in stage1_arm.iter().enumerate() {
@@ -374,8 +361,8 @@ fn exact_two_stage(p1: f64, p0: f64) -> (f64, f64, f64, f64, f64) {
             };
             for (m1, share) in splits {
                 let m0 = m - m1;
-                let arm = binomial_pmf(m1, p1);
-                let control = binomial_pmf(m0, p0);
+                let arm = common::binomial_pmf(m1, p1);
+                let control = common::binomial_pmf(m0, p0);
                 for (y1, &g1) in arm.iter().enumerate() {
                     for (y0, &g0) in control.iter().enumerate() {
                         let z2 = pooled_z(y1 as u64, m1, y0 as u64, m0);

@@ -146,16 +146,6 @@ struct Exact {
     ended: Vec<f64>,
 }
 
-fn binomial_pmf(n: usize, p: f64) -> Vec<f64> {
-    // By the recursion from k = 0 (n <= 60 here: no underflow concerns for these p).
-    let mut out = vec![0.0; n + 1];
-    out[0] = (1.0 - p).powi(n as i32);
-    for k in 1..=n {
-        out[k] = out[k - 1] * (n - k + 1) as f64 / k as f64 * p / (1.0 - p);
-    }
-    out
-}
-
 /// `sign`: +1 when a higher risk is a benefit. `two_sided`: reject on |z| >= c, no futility.
 fn exact(
     per_arm: &[usize],
@@ -178,7 +168,10 @@ fn exact(
     let mut before = 0;
     for (k, &n) in per_arm.iter().enumerate() {
         let m = n - before;
-        let (f1, f0) = (binomial_pmf(m, p1), binomial_pmf(m, p0));
+        let (f1, f0) = (
+            common::binomial_pmf(m as u64, p1),
+            common::binomial_pmf(m as u64, p0),
+        );
         let mut next = vec![vec![0.0; max + 1]; max + 1];
         for x1 in 0..=before {
             for x0 in 0..=before {

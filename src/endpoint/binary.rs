@@ -57,6 +57,15 @@ impl TrialCounts {
         arm * self.strata..(arm + 1) * self.strata
     }
 
+    /// Empties the counts for the next trial: no patients, no outcomes, a fresh block
+    /// sequence (`screened` is set by whoever draws the screening).
+    pub fn restart(&mut self) {
+        self.evaluable.fill(0);
+        self.events.fill(0);
+        self.randomised.fill(0);
+        self.block.restart();
+    }
+
     /// Evaluable patients of an arm, over all strata.
     pub fn arm_evaluable(&self, arm: usize) -> u64 {
         self.evaluable[self.cells(arm)].iter().sum()

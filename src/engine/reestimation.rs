@@ -159,10 +159,7 @@ impl Rule {
         mut tally: Option<&mut Tally>,
     ) -> Course {
         let looks = self.looks.len();
-        b.total.evaluable.fill(0);
-        b.total.events.fill(0);
-        b.total.randomised.fill(0);
-        b.total.block.restart();
+        b.total.restart();
         b.z.clear();
         let mut n = self.reestimation.stage_min[0];
         let mut course = Course {

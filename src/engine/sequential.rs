@@ -196,11 +196,7 @@ impl Segments for Simulator {
     }
 
     fn restart(&self, t: &mut BinarySegments) {
-        let c = &mut t.counts;
-        c.evaluable.fill(0);
-        c.events.fill(0);
-        c.randomised.fill(0);
-        c.block.restart();
+        t.counts.restart();
     }
 
     fn allocation<'t>(&self, t: &'t mut BinarySegments) -> (&'t mut BlockState, &'t mut [u64]) {

@@ -257,3 +257,22 @@ pub fn pooled_z(x1: f64, x0: f64, n: f64) -> f64 {
         (x1 / n - x0 / n) / var.sqrt()
     }
 }
+
+/// The binomial(n, p) pmf over 0..=n, in log space (no underflow for stages of hundreds).
+pub fn binomial_pmf(n: u64, p: f64) -> Vec<f64> {
+    if p <= 0.0 || p >= 1.0 {
+        let mut point = vec![0.0; n as usize + 1];
+        point[if p <= 0.0 { 0 } else { n as usize }] = 1.0;
+        return point;
+    }
+    let mut pmf = vec![0.0; n as usize + 1];
+    let mut log_choose = 0.0;
+    for x in 0..=n {
+        if x > 0 {
+            log_choose += ((n - x + 1) as f64).ln() - (x as f64).ln();
+        }
+        let (x, n) = (x as f64, n as f64);
+        pmf[x as usize] = (log_choose + x * p.ln() + (n - x) * (1.0 - p).ln()).exp();
+    }
+    pmf
+}
