@@ -612,15 +612,43 @@ alternative = "one_sided"
 /// randomised to the drug and to control by the analysis.
 type OracleTrial = [f64; 6];
 
+/// How the oracle randomises: uniformly over days, in Poisson gaps at a rate a day, or with a
+/// piecewise intensity ((start day, intensity) pieces, accrual ending at the day given).
+#[derive(Clone, Copy)]
+enum OracleArrivals {
+    Uniform(f64),
+    Poisson(f64),
+    Piecewise(&'static [(f64, f64)], f64),
+}
+
+/// One randomisation time of a piecewise intensity by inversion: a piece drawn with
+/// probability proportional to its intensity times its length, then a uniform within it.
+fn piecewise_entry(rng: &mut ChaCha8Rng, pieces: &[(f64, f64)], end: f64) -> f64 {
+    let ends: Vec<f64> = pieces.iter().skip(1).map(|p| p.0).chain([end]).collect();
+    let masses: Vec<f64> = pieces
+        .iter()
+        .zip(&ends)
+        .map(|(&(start, rate), &until)| rate * (until - start))
+        .collect();
+    let mut u = rng.random::<f64>() * masses.iter().sum::<f64>();
+    for (i, &m) in masses.iter().enumerate() {
+        if u < m || i + 1 == masses.len() {
+            return pieces[i].0 + (ends[i] - pieces[i].0) * (u / m).min(1.0);
+        }
+        u -= m;
+    }
+    unreachable!("some piece has mass")
+}
+
 /// `event_driven_small` patient by patient, in order of randomisation, nothing of the
-/// engine's: randomisation times (uniform order statistics over `accrual_days`, or Poisson
-/// gaps at `per_day`), permuted blocks in that order (each block a shuffle of its places),
+/// engine's: randomisation times (uniform order statistics over `accrual_days`, Poisson
+/// gaps at `per_day`, or sorted draws from a piecewise intensity), permuted blocks in that order (each block a shuffle of its places),
 /// exponential death times, follow-up capped at `follow_up`; the analysis at the calendar time
 /// of the k-th death (or, with fewer, when the last patient's follow-up ends); the
 /// continuous-time log-rank test (no ties). 20,000 trials.
 fn event_driven_oracle(
     small: Small,
-    arrivals: Result<f64, f64>,
+    arrivals: OracleArrivals,
     follow_up: f64,
 ) -> Vec<OracleTrial> {
     let (n, k, hazard) = (
@@ -634,8 +662,11 @@ fn event_driven_oracle(
     let mut trials = Vec::with_capacity(20_000);
     for _ in 0..20_000 {
         let mut entries: Vec<f64> = match arrivals {
-            Ok(days) => (0..n).map(|_| rng.random::<f64>() * days).collect(),
-            Err(per_day) => {
+            OracleArrivals::Uniform(days) => (0..n).map(|_| rng.random::<f64>() * days).collect(),
+            OracleArrivals::Piecewise(pieces, end) => {
+                (0..n).map(|_| piecewise_entry(&mut rng, pieces, end)).collect()
+            }
+            OracleArrivals::Poisson(per_day) => {
                 let mut t = 0.0;
                 (0..n)
                     .map(|_| {
@@ -741,16 +772,25 @@ fn schoenfeld_power_follows_the_direction_and_needs_two_arms() {
 #[test]
 fn event_driven_trials_match_a_patient_level_oracle() {
     let per_day = 15.0 / 30.4375;
+    use OracleArrivals::{Piecewise, Poisson, Uniform};
     for (accrual, arrivals, follow_up, capped) in [
-        ("accrual_days = 365", Ok(365.0), "", f64::INFINITY),
+        ("accrual_days = 365", Uniform(365.0), "", f64::INFINITY),
         // The 60th death after the last randomisation (and every calendar chunk).
-        ("accrual_days = 20", Ok(20.0), "", f64::INFINITY),
-        ("accrual_per_month = 15", Err(per_day), "", f64::INFINITY),
+        ("accrual_days = 20", Uniform(20.0), "", f64::INFINITY),
+        ("accrual_per_month = 15", Poisson(per_day), "", f64::INFINITY),
         (
             "accrual_per_month = 15",
-            Err(per_day),
+            Poisson(per_day),
             "follow_up_days = 20",
             20.0,
+        ),
+        // Slow for four months, a pause, then four times as fast: pieces inside the engine's
+        // calendar chunks, which are of unequal width.
+        (
+            "accrual_days = 365\naccrual_intensity = { 0 = 1, 120 = 0, 150 = 4 }",
+            Piecewise(&[(0.0, 1.0), (120.0, 0.0), (150.0, 4.0)], 365.0),
+            "",
+            f64::INFINITY,
         ),
     ] {
         let cost = "[cost]\ncurrency = \"EUR\"\nscreening = 100\nper_patient = 1000\n";
@@ -849,7 +889,7 @@ fn an_early_event_driven_look_cuts_the_blocks_in_order_of_randomisation() {
             (drug as f64 - control as f64).powi(2)
         })
         .collect();
-    let trials = event_driven_oracle(small, Ok(365.0), f64::INFINITY);
+    let trials = event_driven_oracle(small, OracleArrivals::Uniform(365.0), f64::INFINITY);
     let squared: Vec<f64> = trials.iter().map(|t| (t[4] - t[5]).powi(2)).collect();
     let (mean, se) = common::mean_se(&squared);
     let (engine, engine_se) = common::mean_se(&imbalance);

@@ -67,6 +67,7 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "randomisation",
             "accrual_per_month",
             "accrual_days",
+            "accrual_intensity",
             "label_counts",
         ],
     ),

@@ -100,6 +100,11 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
         "enrollment.accrual_days".into(),
         &[TimeToEvent],
     );
+    add(
+        raw.enrollment.accrual_intensity.is_some(),
+        "enrollment.accrual_intensity".into(),
+        &[TimeToEvent],
+    );
     for en in &raw.endotype {
         let key = format!("endotype.{}.control_mortality", en.name);
         add(en.control_mortality.is_some(), key, &[TimeToEvent]);

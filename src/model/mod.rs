@@ -8,6 +8,7 @@
 //! starting scenarios of `init` (`templates`) and values echoed in messages (`text`). Imports
 //! nothing above it; raw -> the validated plans -> design -> scenario.
 
+pub mod accrual;
 pub mod adaptation;
 pub mod bayesian;
 pub mod classify;

@@ -205,6 +205,9 @@ pub struct RawEnrollment {
     pub accrual_per_month: Option<f64>,
     /// Time-to-event endpoints: randomisation times uniform over this many days.
     pub accrual_days: Option<f64>,
+    /// Time-to-event endpoints: relative randomisation intensity from each day on (day -> intensity),
+    /// over `accrual_days`.
+    pub accrual_intensity: Option<BTreeMap<String, f64>>,
     /// Adaptive enrichment: labels drawn per patient or recruited by quota.
     pub label_counts: Option<LabelCounts>,
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::accrual::AccrualShape;
 use crate::model::hazard::PiecewiseHazard;
 use crate::model::raw::{InvalidKey, RawScenario};
 use crate::model::sequential::DAYS_PER_MONTH;
@@ -19,10 +20,12 @@ pub const MAX_ACCRUAL_DAYS: f64 = 3_652_500.0;
 pub const MAX_PATIENT_LEVEL: u64 = 10_000_000;
 
 /// How patients are randomised over calendar time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Arrivals {
     /// Randomisation times uniform over `days` (the order statistics of N uniforms).
     Uniform { days: f64 },
+    /// Randomisation times from a piecewise-uniform density (`accrual_intensity`), sorted.
+    Piecewise(AccrualShape),
     /// A Poisson process of `per_day` randomisations a day.
     Poisson { per_day: f64 },
 }
@@ -210,7 +213,10 @@ fn arrivals(raw: &RawScenario) -> Result<Option<Arrivals>, InvalidKey> {
                 format!("expected a number of days > 0, found {days}"),
             ));
         }
-        (Some(days), None) => Some(Arrivals::Uniform { days }),
+        (Some(days), None) => Some(match &en.accrual_intensity {
+            None => Arrivals::Uniform { days },
+            Some(pieces) => Arrivals::Piecewise(intensity(pieces, days)?),
+        }),
         (None, Some(m)) if !(m.is_finite() && m > 0.0) => {
             return Err(InvalidKey::new(
                 "enrollment.accrual_per_month",
@@ -223,8 +229,15 @@ fn arrivals(raw: &RawScenario) -> Result<Option<Arrivals>, InvalidKey> {
         (None, None) => None,
     };
     let n = en.sample_size;
-    let span = match arrivals {
-        Some(Arrivals::Uniform { days }) => days,
+    if en.accrual_intensity.is_some() && en.accrual_days.is_none() {
+        return Err(refuse(
+            "enrollment.accrual_intensity",
+            "shapes accrual over enrollment.accrual_days: give accrual_days (the last day of accrual) too",
+        ));
+    }
+    let span = match &arrivals {
+        Some(Arrivals::Uniform { days }) => *days,
+        Some(Arrivals::Piecewise(shape)) => shape.end(),
         Some(Arrivals::Poisson { per_day }) => n as f64 / per_day,
         None => 0.0,
     };
@@ -242,6 +255,25 @@ fn arrivals(raw: &RawScenario) -> Result<Option<Arrivals>, InvalidKey> {
         ));
     }
     Ok(arrivals)
+}
+
+/// The shape of accrual over `days` from `enrollment.accrual_intensity` (start day ->
+/// relative intensity).
+fn intensity(pieces: &BTreeMap<String, f64>, days: f64) -> Result<AccrualShape, InvalidKey> {
+    let key = "enrollment.accrual_intensity";
+    let mut parsed = Vec::with_capacity(pieces.len());
+    for (day, &intensity) in pieces {
+        let d: f64 = day.trim().parse().map_err(|_| {
+            InvalidKey::new(
+                format!("{key}.{day}"),
+                "expected a day (a number >= 0) as the key, e.g. { 0 = 10, 180 = 25 }",
+            )
+        })?;
+        parsed.push((d, intensity));
+    }
+    // TOML tables are keyed by strings: "90" sorts after "180".
+    parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    AccrualShape::new(&parsed, days).map_err(|m| InvalidKey::new(key, m))
 }
 
 /// What a time-to-event endpoint allows of the rest of the design: interim looks only

@@ -4,7 +4,8 @@
 //! count (rpact's `analysisTime`; the number randomised by then is its `numberOfSubjects`).
 //!
 //! Calendar day 0 is the start of accrual. With randomisation times uniform over A days (N
-//! patients), patients arrive at N / A a day until A; with a Poisson process of rate lambda, the
+//! patients), patients arrive at N / A a day until A (with a piecewise intensity, at N times
+//! its density, piece by piece); with a Poisson process of rate lambda, the
 //! first N of its arrivals come at lambda P(Poisson(lambda s) <= N - 1) a day at day s. A patient
 //! randomised u days before day t has died by then with the probability F(u) of death before
 //! loss to follow-up and before the end of follow-up, averaged over the arms (in their allocation
@@ -25,7 +26,7 @@ use crate::stats::quadrature::integrate_split;
 pub struct Calendar<'a> {
     design: &'a Design,
     model: &'a SurvivalModel,
-    arrivals: Arrivals,
+    arrivals: &'a Arrivals,
     n: f64,
     /// Days after randomisation at which F has a kink.
     kinks: Vec<f64>,
@@ -35,7 +36,7 @@ impl<'a> Calendar<'a> {
     /// `None` without a time-to-event endpoint or without accrual over calendar time.
     pub fn of(design: &'a Design) -> Option<Calendar<'a>> {
         let model = design.survival()?;
-        let arrivals = model.arrivals?;
+        let arrivals = model.arrivals.as_ref()?;
         let mut kinks: Vec<f64> = model.control.iter().flat_map(|h| h.ends()).collect();
         kinks.extend(model.follow_up_days);
         Some(Calendar {
@@ -67,9 +68,10 @@ impl<'a> Calendar<'a> {
 
     /// Patients randomised a day at day `s`.
     fn arrival_rate(&self, s: f64) -> f64 {
-        match self.arrivals {
+        match *self.arrivals {
             Arrivals::Uniform { days } if s <= days => self.n / days,
             Arrivals::Uniform { .. } => 0.0,
+            Arrivals::Piecewise(ref shape) => self.n * shape.density(s),
             Arrivals::Poisson { per_day } => {
                 let fewer = Poisson::new(per_day * s).map_or(1.0, |p| p.cdf(self.n as u64 - 1));
                 per_day * fewer
@@ -83,10 +85,23 @@ impl<'a> Calendar<'a> {
     /// 1e-16 of lambda beyond 9 of those (left out): the fall in panels of half that spread.
     fn segments(&self, t: f64) -> Vec<(f64, f64, f64)> {
         let piece = |lo: f64, hi: f64, width: f64| (lo < hi).then_some((lo, hi, width));
-        match self.arrivals {
+        match *self.arrivals {
             Arrivals::Uniform { days } => {
                 let hi = t.min(days);
                 piece(0.0, hi, hi / 64.0).into_iter().collect()
+            }
+            // Each piece of constant intensity in 64 panels.
+            Arrivals::Piecewise(ref shape) => {
+                let mut edges = vec![0.0];
+                edges.extend_from_slice(shape.breaks());
+                edges.push(shape.end());
+                edges
+                    .windows(2)
+                    .filter_map(|w| {
+                        let hi = w[1].min(t);
+                        piece(w[0], hi, (hi - w[0]) / 64.0)
+                    })
+                    .collect()
             }
             Arrivals::Poisson { per_day } => {
                 let (centre, spread) = (self.n / per_day, self.n.sqrt() / per_day);
@@ -119,7 +134,8 @@ impl<'a> Calendar<'a> {
     /// Expected patients randomised by day `t`.
     pub fn randomised_by(&self, t: f64) -> f64 {
         match self.arrivals {
-            Arrivals::Uniform { days } => self.n * t.min(days) / days,
+            Arrivals::Uniform { days } => self.n * t.min(*days) / days,
+            Arrivals::Piecewise(shape) => self.n * shape.cdf(t),
             Arrivals::Poisson { .. } => self.over_arrivals(t, &[], |_| 1.0).min(self.n),
         }
     }

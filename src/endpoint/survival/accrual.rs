@@ -5,11 +5,12 @@
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Gamma, Poisson};
 
+use crate::model::accrual::AccrualShape;
 use crate::model::survival::Arrivals;
 use crate::stats::sampling::BinomialSampler;
 
 /// Days between the first and the last of `n` randomisations.
-pub(super) fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: Arrivals, n: u64) -> f64 {
+pub(super) fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: &Arrivals, n: u64) -> f64 {
     if n < 2 {
         return 0.0;
     }
@@ -18,8 +19,16 @@ pub(super) fn accrual_span<R: Rng + ?Sized>(rng: &mut R, arrivals: Arrivals, n: 
         Arrivals::Uniform { days } => {
             days * Beta::new((n - 1) as f64, 2.0).expect("n >= 2").sample(rng)
         }
+        // The largest of n uniforms is a Beta(n, 1); given it, the other n - 1 are uniforms
+        // below it, the smallest of them a fraction Beta(1, n - 1) of it. Both go through the
+        // quantile of the accrual's shape.
+        Arrivals::Piecewise(shape) => {
+            let top = Beta::new(n as f64, 1.0).expect("n >= 2").sample(rng);
+            let rest = Beta::new(1.0, (n - 1) as f64).expect("n >= 2").sample(rng);
+            shape.quantile(top) - shape.quantile(top * rest)
+        }
         // n - 1 exponential gaps.
-        Arrivals::Poisson { per_day } => Gamma::new((n - 1) as f64, 1.0 / per_day)
+        &Arrivals::Poisson { per_day } => Gamma::new((n - 1) as f64, 1.0 / per_day)
             .expect("n >= 2, rate > 0")
             .sample(rng),
     }
@@ -38,9 +47,16 @@ pub(super) const CHUNK_TABLE_ENTRIES: u64 = 1 << 20;
 
 /// Randomisation times by calendar chunks of equal width: chunk j is [j w, (j + 1) w), and a
 /// chunk's patients are independent uniforms within it, given how many there are.
+///
+/// A piecewise intensity (`shape`) keeps the chunks of uniform accrual on the scale of its
+/// distribution function (chunk j holds the fractions [j w, (j + 1) w), w = 1 / chunks): the
+/// same draws, and the patients' fractions go through its quantile (which keeps their order)
+/// to calendar days; the chunks' calendar starts are the quantiles of their fractions.
 #[derive(Debug, Clone)]
 pub(super) struct Accrual {
     pub(super) width: f64,
+    /// A piecewise intensity: `chunk` gives fractions of accrual, not days.
+    pub(super) shape: Option<AccrualShape>,
     /// 1 / width: a first guess at a time's chunk without a division (`chunk_of`).
     pub(super) per_width: f64,
     /// The chunk starts j width, j = 0..=chunks, as `chunk` computes them.
@@ -62,43 +78,52 @@ pub(super) enum ChunkCounts {
 }
 
 impl Accrual {
-    pub(super) fn new(arrivals: Option<Arrivals>, n: u64) -> Accrual {
+    pub(super) fn new(arrivals: Option<&Arrivals>, n: u64) -> Accrual {
         let chunks = n.div_ceil(PATIENTS_PER_CHUNK).clamp(1, MAX_CHUNKS / 2);
         let mut accrual = Accrual::without_starts(arrivals, n, chunks);
         accrual.starts = (0..=accrual.chunks)
-            .map(|j| j as f64 * accrual.width)
+            .map(|j| {
+                let start = j as f64 * accrual.width;
+                accrual.shape.as_ref().map_or(start, |s| s.quantile(start))
+            })
             .collect();
         accrual
     }
 
-    fn without_starts(arrivals: Option<Arrivals>, n: u64, chunks: u64) -> Accrual {
+    fn without_starts(arrivals: Option<&Arrivals>, n: u64, chunks: u64) -> Accrual {
+        // Uniform accrual over `days` days (1 for the fractions of a piecewise shape).
+        let uniform = |days: f64, shape: Option<AccrualShape>| Accrual {
+            width: days / chunks as f64,
+            per_width: chunks as f64 / days,
+            shape,
+            starts: Vec::new(),
+            chunks: chunks as usize,
+            counts: ChunkCounts::Uniform(
+                (0..chunks)
+                    .map(|j| {
+                        let bound = n.min(CHUNK_TABLE_ENTRIES / chunks);
+                        BinomialSampler::without_search_tables(1.0 / (chunks - j) as f64, bound)
+                    })
+                    .collect(),
+            ),
+        };
         match arrivals {
             None => Accrual {
                 width: 0.0,
                 per_width: 0.0,
+                shape: None,
                 starts: Vec::new(),
                 chunks: 0,
                 counts: ChunkCounts::None,
             },
-            Some(Arrivals::Uniform { days }) => Accrual {
-                width: days / chunks as f64,
-                per_width: chunks as f64 / days,
-                starts: Vec::new(),
-                chunks: chunks as usize,
-                counts: ChunkCounts::Uniform(
-                    (0..chunks)
-                        .map(|j| {
-                            let bound = n.min(CHUNK_TABLE_ENTRIES / chunks);
-                            BinomialSampler::without_search_tables(1.0 / (chunks - j) as f64, bound)
-                        })
-                        .collect(),
-                ),
-            },
-            Some(Arrivals::Poisson { per_day }) => {
+            Some(&Arrivals::Uniform { days }) => uniform(days, None),
+            Some(Arrivals::Piecewise(shape)) => uniform(1.0, Some(shape.clone())),
+            Some(&Arrivals::Poisson { per_day }) => {
                 let per_chunk = n.min(PATIENTS_PER_CHUNK) as f64;
                 Accrual {
                     width: per_chunk / per_day,
                     per_width: per_day / per_chunk,
+                    shape: None,
                     starts: Vec::new(),
                     chunks: (2 * chunks) as usize,
                     counts: ChunkCounts::Poisson(Poisson::new(per_chunk).expect("positive mean")),
@@ -107,7 +132,20 @@ impl Accrual {
         }
     }
 
-    /// Chunk `j`'s start, width and patients, `left` patients not yet randomised.
+    /// Turns chunk `j`'s drawn randomisation `times` (increasing) into calendar days: with a
+    /// piecewise intensity they are fractions of accrual, through the shape's quantile, and
+    /// held within the chunk's calendar start (so that no death of the chunk falls before it).
+    pub(super) fn to_days(&self, j: usize, times: &mut [f64]) {
+        if let Some(shape) = &self.shape {
+            let start = self.starts[j];
+            for t in times {
+                *t = shape.quantile(*t).max(start);
+            }
+        }
+    }
+
+    /// Chunk `j`'s start, width and patients, `left` patients not yet randomised (start and
+    /// width as fractions of accrual with a piecewise intensity: `to_days`).
     pub(super) fn chunk<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
@@ -139,6 +177,10 @@ impl Accrual {
     pub(super) fn chunk_of(&self, t: f64) -> usize {
         if self.chunks == 0 {
             return 0;
+        }
+        if self.shape.is_some() {
+            // Chunks of unequal calendar width: the last start at or before t.
+            return (self.starts.partition_point(|&s| s <= t).max(1) - 1).min(self.chunks);
         }
         // A guess within a chunk of the answer (t >= 0) without a division or an unsigned
         // conversion (several instructions on x86-64), then a walk along the exact chunk starts.

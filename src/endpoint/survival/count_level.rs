@@ -35,7 +35,7 @@ impl SurvivalSimulator {
             }
         });
         out.randomised.copy_from_slice(&out.arm_counts);
-        out.duration = match self.model.arrivals {
+        out.duration = match &self.model.arrivals {
             None => f64::NAN,
             Some(arrivals) => accrual_span(rng, arrivals, self.sample_size) + self.follow_up,
         };

@@ -267,7 +267,7 @@ impl SurvivalSimulator {
             cell_law,
             arm_cells,
             cell_cumulative,
-            accrual: Accrual::new(model.arrivals, n),
+            accrual: Accrual::new(model.arrivals.as_ref(), n),
             sample_size: n,
             arms,
             strata,

@@ -33,7 +33,7 @@ impl SurvivalSimulator {
             }
             let (start, width, count) = self.accrual.chunk(rng, chunk, left);
             left -= count;
-            self.draw_chunk(rng, start, width, count, out);
+            self.draw_chunk(rng, chunk, (start, width), count, out);
             // Every later patient is randomised, and dies, after this chunk's end (deaths after
             // every chunk, the last place, are not complete until every patient is drawn).
             if chunk < self.accrual.chunks {
@@ -54,15 +54,17 @@ impl SurvivalSimulator {
     fn draw_chunk<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
-        start: f64,
-        width: f64,
+        chunk: usize,
+        (start, width): (f64, f64),
         count: u64,
         out: &mut SurvivalTrial,
     ) {
         if count == 0 {
             return;
         }
-        let (first, last) = ordered_times(rng, count, (start, width), &mut out.entries);
+        ordered_times(rng, count, (start, width), &mut out.entries);
+        self.accrual.to_days(chunk, &mut out.entries);
+        let (first, last) = (out.entries[0], out.entries[out.entries.len() - 1]);
         out.first_entry = out.first_entry.min(first);
         out.last_entry = out.last_entry.max(last);
         let model = &self.model;

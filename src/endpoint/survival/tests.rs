@@ -1,9 +1,10 @@
 //! The time-to-event simulator's own tests: memory bounds, the laws of arrival times and
 //! chunks, the sort, recorded days and the exact expectations of the risk sets.
 
-use super::accrual::{Accrual, CHUNK_TABLE_ENTRIES, ChunkCounts, MAX_CHUNKS};
+use super::accrual::{Accrual, CHUNK_TABLE_ENTRIES, ChunkCounts, MAX_CHUNKS, accrual_span};
 use super::patient_level::{ordered_times, recorded_day, sort_by_time};
 use super::*;
+use crate::model::accrual::AccrualShape;
 use crate::model::design::EndpointModel;
 use crate::model::scenario::Scenario;
 use crate::model::survival::Arrivals;
@@ -115,6 +116,9 @@ fn entries(accrual: &Accrual, n: u64, rng: &mut ChaCha8Rng) -> Vec<f64> {
         let (first, last) = ordered_times(rng, count, (start, width), &mut order);
         assert!(order.is_sorted(), "{order:?}");
         assert_eq!((first, last), (order[0], order[order.len() - 1]));
+        accrual.to_days(j, &mut order);
+        assert!(order.is_sorted(), "{order:?}");
+        assert!(order[0] >= accrual.starts[j] && order[order.len() - 1] <= accrual.starts[j + 1]);
         times.extend(order);
     }
     assert!(times.is_sorted());
@@ -134,7 +138,7 @@ fn arrival_times_have_their_order_statistics_laws() {
             Arrivals::Uniform { days: 365.0 },
             Arrivals::Poisson { per_day: 0.5 },
         ] {
-            let accrual = Accrual::new(Some(arrivals), n);
+            let accrual = Accrual::new(Some(&arrivals), n);
             let mut sums = vec![0.0; n as usize];
             for _ in 0..draws {
                 let times = entries(&accrual, n, &mut rng);
@@ -154,6 +158,7 @@ fn arrival_times_have_their_order_statistics_laws() {
                         )
                     }
                     Arrivals::Poisson { per_day } => (x / per_day, x / (per_day * per_day)),
+                    Arrivals::Piecewise(_) => unreachable!("not drawn here"),
                 };
                 let got = sums[i as usize - 1];
                 let se = (var / f64::from(draws)).sqrt();
@@ -166,12 +171,74 @@ fn arrival_times_have_their_order_statistics_laws() {
     }
 }
 
+/// A piecewise intensity (1 a day to day 100, none to day 130, 4 a day to day 200): the
+/// patients randomised by each day are binomial with the shape's probability, N F(t) on
+/// average with variance N F(t) (1 - F(t)) (the times are independent draws), within 4 SE, at
+/// days inside pieces, at their edges and inside chunks that straddle them; 150 patients in 4
+/// chunks, so that chunks hold several pieces.
+#[test]
+fn piecewise_arrival_times_follow_the_shape() {
+    let shape = AccrualShape::new(&[(0.0, 1.0), (100.0, 0.0), (130.0, 4.0)], 200.0).unwrap();
+    let accrual = Accrual::new(Some(&Arrivals::Piecewise(shape.clone())), 150);
+    assert_eq!(accrual.chunks, 4);
+    // The chunks' calendar starts are the quantiles of their fractions; a time falls in the
+    // chunk whose [start, next start) holds it.
+    for j in 0..4 {
+        let start = accrual.starts[j];
+        assert_eq!(start, shape.quantile(j as f64 / 4.0));
+        assert_eq!(accrual.chunk_of(start), j);
+        assert_eq!(accrual.chunk_of(accrual.starts[j + 1].next_down()), j);
+    }
+    assert_eq!(accrual.chunk_of(200.0), 4);
+    assert_eq!(accrual.chunk_of(1e300), 4);
+    let days = [10.0, 60.0, 99.0, 100.0, 115.0, 131.0, 150.0, 181.0, 199.0];
+    let mut below = vec![0u64; days.len()];
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let draws = 20_000;
+    for _ in 0..draws {
+        let times = entries(&accrual, 150, &mut rng);
+        assert_eq!(times.len(), 150);
+        assert!(times.iter().all(|t| !(100.0..130.0).contains(t) || *t == 100.0));
+        for (b, d) in below.iter_mut().zip(days) {
+            *b += times.partition_point(|&t| t <= d) as u64;
+        }
+    }
+    for (b, d) in below.iter().zip(days) {
+        let f = shape.cdf(d);
+        let mean = 150.0 * f;
+        let se = (150.0 * f * (1.0 - f) / f64::from(draws)).sqrt();
+        let got = *b as f64 / f64::from(draws);
+        assert!((got - mean).abs() < 4.0 * se, "day {d}: {got} vs {mean} (SE {se})");
+    }
+}
+
+/// The range of a piecewise accrual's randomisation times (`accrual_span`, the count-level
+/// duration) has the law of the range of its drawn times: the same mean within 4 SE.
+#[test]
+fn piecewise_accrual_span_is_the_range_of_the_times() {
+    let shape = AccrualShape::new(&[(0.0, 3.0), (50.0, 1.0)], 400.0).unwrap();
+    let arrivals = Arrivals::Piecewise(shape);
+    let accrual = Accrual::new(Some(&arrivals), 20);
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let draws = 40_000;
+    let (mut span, mut range, mut range2) = (0.0, 0.0, 0.0);
+    for _ in 0..draws {
+        span += accrual_span(&mut rng, &arrivals, 20) / f64::from(draws);
+        let times = entries(&accrual, 20, &mut rng);
+        let r = times[19] - times[0];
+        range += r / f64::from(draws);
+        range2 += r * r / f64::from(draws);
+    }
+    let se = ((range2 - range * range) * 2.0 / f64::from(draws)).sqrt();
+    assert!((span - range).abs() < 4.0 * se, "{span} vs {range} (SE {se})");
+}
+
 /// The chunk count samplers' tables stay within CHUNK_TABLE_ENTRIES whatever N (they took
 /// 1 GB at N = 10^6 before they were capped), and hold every count of a usual design.
 #[test]
 fn chunk_count_tables_are_bounded() {
     let tables = |n: u64| -> u64 {
-        match Accrual::new(Some(Arrivals::Uniform { days: 720.0 }), n).counts {
+        match Accrual::new(Some(&Arrivals::Uniform { days: 720.0 }), n).counts {
             ChunkCounts::Uniform(shares) => shares.iter().map(|s| s.mode_table_len() as u64).sum(),
             _ => unreachable!("uniform accrual"),
         }
@@ -187,16 +254,16 @@ fn chunk_count_tables_are_bounded() {
 /// chunks (up to Poisson arrivals' 4096) and width.
 #[test]
 fn deaths_fall_in_the_chunk_that_holds_them() {
-    let accrual = Accrual::new(Some(Arrivals::Uniform { days: 1.0 / 3.0 }), 4800);
+    let accrual = Accrual::new(Some(&Arrivals::Uniform { days: 1.0 / 3.0 }), 4800);
     assert_eq!(accrual.chunks, 100);
     let mut accruals = vec![accrual];
     for days in [1.0 / 3.0, 0.7, 720.0, 1e7 / 3.0] {
         for n in [1, 3 * 48, 7 * 48 - 5, 2048 * 48, 10_000_000] {
-            accruals.push(Accrual::new(Some(Arrivals::Uniform { days }), n));
+            accruals.push(Accrual::new(Some(&Arrivals::Uniform { days }), n));
         }
     }
     for per_day in [1e-3, 0.37, 3.0] {
-        accruals.push(Accrual::new(Some(Arrivals::Poisson { per_day }), 1 << 30));
+        accruals.push(Accrual::new(Some(&Arrivals::Poisson { per_day }), 1 << 30));
     }
     assert!(accruals.iter().any(|a| a.chunks == MAX_CHUNKS as usize));
     for accrual in &accruals {
