@@ -4,7 +4,8 @@
 //! - against rpact 3.3.4's `getPowerSurvival` (R 4.2.2; `analysisTime`, `numberOfSubjects`,
 //!   `studyDuration`, `expectedNumberOfSubjects`, `expectedNumberOfEvents`), to 1e-6 relative:
 //!   the shipped O'Brien-Fleming design with beta spending, a three-look Pocock design with a
-//!   piecewise hazard, loss to follow-up and 2:1 allocation, and a fixed event-driven design;
+//!   piecewise hazard, loss to follow-up and 2:1 allocation, a fixed event-driven design, and
+//!   piecewise accrual intensity (rpact's `accrualTime` and `accrualIntensity`);
 //! - Poisson arrivals (rpact has none): the expected deaths and randomised by a day against a
 //!   Monte Carlo of the arrival process and death times written here, within 4 SE.
 
@@ -101,6 +102,50 @@ fn shipped_event_driven_designs_are_rpacts_calendar() {
     let (_, randomised, days, _) = calendar_columns(&d);
     assert_rel("fixed: randomised", randomised, 570.183028743118);
     assert_rel("fixed: analysis day", days, 256.582362934403);
+}
+
+/// Piecewise accrual intensity (1 a day for 180 days, then 3 a day to day 540: 1,260
+/// patients) in the shipped O'Brien-Fleming design without futility:
+/// ```r
+/// d <- getDesignGroupSequential(kMax=2, alpha=0.025, beta=0.2, sided=1, typeOfDesign="asOF",
+///   informationRates=c(0.5,1))
+/// r <- getPowerSurvival(d, lambda2 = -log(0.7)/28, hazardRatio = 0.75, directionUpper = FALSE,
+///   accrualTime = c(0, 180, 540), accrualIntensity = c(1, 3), accrualIntensityType = "absolute",
+///   maxNumberOfSubjects = 1260, maxNumberOfEvents = 380)
+/// r$analysisTime              # 241.088414466983 324.302957873621
+/// r$numberOfSubjects          # 363.265243400950 612.908873620863
+/// r$studyDuration             # 310.691253736046
+/// r$expectedNumberOfSubjects  # 572.073761208138
+/// r$expectedNumberOfEvents    # 348.921012118022
+/// ```
+/// The same intensities ten times over (only their ratio matters) give the same calendar.
+#[test]
+fn piecewise_accrual_intensity_is_rpacts_calendar() {
+    let base = std::fs::read_to_string(common::shipped_path("classic_event_driven_looks.toml"))
+        .unwrap()
+        .replace("replicates = 100000", "replicates = 100")
+        .replace("sample_size = 1600", "sample_size = 1260")
+        .replace("futility = \"obrien_fleming\"\nfutility_beta = 0.2", "");
+    for intensity in ["{ 0 = 1, 180 = 3 }", "{ 0 = 10, 180 = 30 }"] {
+        let text = base.replace(
+            "accrual_days = 720",
+            &format!("accrual_days = 540\naccrual_intensity = {intensity}"),
+        );
+        let (looks, randomised, days, events) = calendar_columns(&common::design(&text));
+        for (k, (n, t)) in [
+            (363.265243400950, 241.088414466983),
+            (612.908873620863, 324.302957873621),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_rel(&format!("look {k} randomised"), looks[k].0, n);
+            assert_rel(&format!("look {k} day"), looks[k].1, t);
+        }
+        assert_rel("expected randomised", randomised, 572.073761208138);
+        assert_rel("study duration", days, 310.691253736046);
+        assert_rel("expected events", events, 348.921012118022);
+    }
 }
 
 /// A piecewise hazard (0.02 a day to day 7, 0.005 after), loss to follow-up at 0.001 a day,

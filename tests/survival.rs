@@ -646,11 +646,7 @@ fn piecewise_entry(rng: &mut ChaCha8Rng, pieces: &[(f64, f64)], end: f64) -> f64
 /// exponential death times, follow-up capped at `follow_up`; the analysis at the calendar time
 /// of the k-th death (or, with fewer, when the last patient's follow-up ends); the
 /// continuous-time log-rank test (no ties). 20,000 trials.
-fn event_driven_oracle(
-    small: Small,
-    arrivals: OracleArrivals,
-    follow_up: f64,
-) -> Vec<OracleTrial> {
+fn event_driven_oracle(small: Small, arrivals: OracleArrivals, follow_up: f64) -> Vec<OracleTrial> {
     let (n, k, hazard) = (
         small.sample_size,
         small.analysis_events,
@@ -663,9 +659,9 @@ fn event_driven_oracle(
     for _ in 0..20_000 {
         let mut entries: Vec<f64> = match arrivals {
             OracleArrivals::Uniform(days) => (0..n).map(|_| rng.random::<f64>() * days).collect(),
-            OracleArrivals::Piecewise(pieces, end) => {
-                (0..n).map(|_| piecewise_entry(&mut rng, pieces, end)).collect()
-            }
+            OracleArrivals::Piecewise(pieces, end) => (0..n)
+                .map(|_| piecewise_entry(&mut rng, pieces, end))
+                .collect(),
             OracleArrivals::Poisson(per_day) => {
                 let mut t = 0.0;
                 (0..n)
@@ -777,7 +773,12 @@ fn event_driven_trials_match_a_patient_level_oracle() {
         ("accrual_days = 365", Uniform(365.0), "", f64::INFINITY),
         // The 60th death after the last randomisation (and every calendar chunk).
         ("accrual_days = 20", Uniform(20.0), "", f64::INFINITY),
-        ("accrual_per_month = 15", Poisson(per_day), "", f64::INFINITY),
+        (
+            "accrual_per_month = 15",
+            Poisson(per_day),
+            "",
+            f64::INFINITY,
+        ),
         (
             "accrual_per_month = 15",
             Poisson(per_day),
@@ -1013,6 +1014,48 @@ fn event_driven_looks_match_rpact() {
     );
 }
 
+/// The same design with piecewise accrual intensity (1 a day for 180 days, then 3 a day to
+/// day 540: 1,260 patients), against rpact 3.3.4, whose accrual is the same shape laid out
+/// evenly within each piece (endotrial's times are random draws from it):
+/// ```r
+/// s <- getSimulationSurvival(d, lambda2 = -log(0.7)/28, hazardRatio = 0.75,
+///   directionUpper = FALSE, accrualTime = c(0, 180, 540), accrualIntensity = c(1, 3),
+///   maxNumberOfSubjects = 1260, plannedEvents = c(190, 380), maxNumberOfIterations = 100000,
+///   seed = 20261207, longTimeSimulationAllowed = TRUE)     # 37 s
+/// s$rejectPerStage     # 0.16417 0.63208 (overallReject 0.79625)
+/// s$analysisTime       # 241.070009182760 324.241507226398
+/// ```
+#[test]
+fn piecewise_accrual_looks_match_rpact() {
+    const ITERATIONS: f64 = 100_000.0;
+    let se = |p: f64| (p * (1.0 - p) / ITERATIONS).sqrt();
+    let text = format!("{EVENT_DRIVEN}{LOOKS}")
+        .replace("replicates = 40000", "replicates = 100000")
+        .replace("sample_size = 1600", "sample_size = 1260")
+        .replace(
+            "accrual_days = 720",
+            "accrual_days = 540\naccrual_intensity = { 0 = 1, 180 = 3 }",
+        );
+    let d = common::design(&text);
+    let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+    let row = summary::summarise(&d, &tally).remove(0);
+    let looks = summary::sequential_rows(&d, &tally);
+    for (k, rpact) in [0.16417, 0.63208].into_iter().enumerate() {
+        close(
+            "rejected at look",
+            looks[k].p_efficacy,
+            looks[k].p_efficacy_se,
+            rpact,
+            se(rpact),
+        );
+    }
+    close("power", row.power, row.power_se, 0.79625, se(0.79625));
+    // The looks' days are not compared: rpact's evenly laid accrual and endotrial's random
+    // times differ in law (the mean interim day, counted from day 0, by 0.2 of about 241
+    // days). The days match rpact's calendar without simulation (tests/calendar.rs) and a
+    // patient-level oracle of random times (event_driven_trials_match_a_patient_level_oracle).
+}
+
 /// Any split of the trial indices gives the same tally (count level and patient level, with
 /// and without interim looks).
 #[test]
@@ -1178,6 +1221,42 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "accrual_days = 365\n",
             "accrual_per_month = 1e-6\n",
             "enrollment.accrual_per_month",
+        ),
+        (
+            "an accrual intensity without accrual_days",
+            "accrual_days = 365\n",
+            "accrual_per_month = 20\naccrual_intensity = { 0 = 1, 90 = 2 }\n",
+            "enrollment.accrual_intensity",
+        ),
+        (
+            "an accrual intensity that does not start at day 0",
+            "accrual_days = 365\n",
+            "accrual_days = 365\naccrual_intensity = { 30 = 1, 90 = 2 }\n",
+            "enrollment.accrual_intensity",
+        ),
+        (
+            "an accrual intensity from after accrual ends",
+            "accrual_days = 365\n",
+            "accrual_days = 365\naccrual_intensity = { 0 = 1, 400 = 2 }\n",
+            "enrollment.accrual_intensity",
+        ),
+        (
+            "a negative accrual intensity",
+            "accrual_days = 365\n",
+            "accrual_days = 365\naccrual_intensity = { 0 = 1, 90 = -2 }\n",
+            "enrollment.accrual_intensity",
+        ),
+        (
+            "no accrual intensity at all",
+            "accrual_days = 365\n",
+            "accrual_days = 365\naccrual_intensity = { 0 = 0 }\n",
+            "enrollment.accrual_intensity",
+        ),
+        (
+            "an accrual intensity's day that is not a number",
+            "accrual_days = 365\n",
+            "accrual_days = 365\naccrual_intensity = { 0 = 1, spring = 2 }\n",
+            "enrollment.accrual_intensity.spring",
         ),
         (
             "too many patients for continuous times",

@@ -198,7 +198,11 @@ fn piecewise_arrival_times_follow_the_shape() {
     for _ in 0..draws {
         let times = entries(&accrual, 150, &mut rng);
         assert_eq!(times.len(), 150);
-        assert!(times.iter().all(|t| !(100.0..130.0).contains(t) || *t == 100.0));
+        assert!(
+            times
+                .iter()
+                .all(|t| !(100.0..130.0).contains(t) || *t == 100.0)
+        );
         for (b, d) in below.iter_mut().zip(days) {
             *b += times.partition_point(|&t| t <= d) as u64;
         }
@@ -208,7 +212,10 @@ fn piecewise_arrival_times_follow_the_shape() {
         let mean = 150.0 * f;
         let se = (150.0 * f * (1.0 - f) / f64::from(draws)).sqrt();
         let got = *b as f64 / f64::from(draws);
-        assert!((got - mean).abs() < 4.0 * se, "day {d}: {got} vs {mean} (SE {se})");
+        assert!(
+            (got - mean).abs() < 4.0 * se,
+            "day {d}: {got} vs {mean} (SE {se})"
+        );
     }
 }
 
@@ -230,7 +237,10 @@ fn piecewise_accrual_span_is_the_range_of_the_times() {
         range2 += r * r / f64::from(draws);
     }
     let se = ((range2 - range * range) * 2.0 / f64::from(draws)).sqrt();
-    assert!((span - range).abs() < 4.0 * se, "{span} vs {range} (SE {se})");
+    assert!(
+        (span - range).abs() < 4.0 * se,
+        "{span} vs {range} (SE {se})"
+    );
 }
 
 /// The chunk count samplers' tables stay within CHUNK_TABLE_ENTRIES whatever N (they took
