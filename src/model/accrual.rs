@@ -22,7 +22,7 @@ impl AccrualShape {
     /// intensity): days from 0 increasing below `end`, intensities >= 0 and not all 0.
     pub fn new(pieces: &[(f64, f64)], end: f64) -> Result<AccrualShape, String> {
         match pieces.first() {
-            Some(&(day, _)) if day == 0.0 => {}
+            Some(&(0.0, _)) => {}
             Some(&(day, _)) => {
                 return Err(format!(
                     "expected the first piece to start at day 0 (accrual starts then), found {day}"
