@@ -1265,6 +1265,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "enrollment.sample_size",
         ),
         (
+            "an arm's loss to follow-up of 1",
+            "treatment = \"drug\"",
+            "treatment = \"drug\"\ndropout = 1.0",
+            "arm.drug.dropout",
+        ),
+        (
             "interim looks without an event count",
             "[analysis]",
             "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n[analysis]",
@@ -1287,6 +1293,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "sequential.looks",
         ),
         (
+            "an arm's loss to follow-up without a follow-up",
+            "treatment = \"drug\"",
+            "treatment = \"drug\"\ndropout = 0.1",
+            "arm.drug.dropout",
+        ),
+        (
             "three arms",
             "[analysis]",
             "[[arm]]\nname = \"drug2\"\nratio = 1\ntreatment = \"drug\"\n[analysis]",
@@ -1305,6 +1317,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "[endpoint]\n",
             "[endpoint]\nfollow_up_days = 28\n",
             "endpoint.follow_up_days",
+        ),
+        (
+            "an arm's loss to follow-up with a binary endpoint",
+            "ratio = 1\n",
+            "ratio = 1\ndropout = 0.1\n",
+            "arm.placebo.dropout",
         ),
         (
             "log-rank with a binary endpoint",

@@ -95,7 +95,14 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
     (
         "arm",
         Shape::Array,
-        &["name", "display_name", "ratio", "assign", "treatment"],
+        &[
+            "name",
+            "display_name",
+            "ratio",
+            "assign",
+            "treatment",
+            "dropout",
+        ],
     ),
     (
         "analysis",

@@ -105,6 +105,10 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
         "enrollment.accrual_intensity".into(),
         &[TimeToEvent],
     );
+    for a in &raw.arm {
+        let key = format!("arm.{}.dropout", a.name);
+        add(a.dropout.is_some(), key, &[TimeToEvent]);
+    }
     for en in &raw.endotype {
         let key = format!("endotype.{}.control_mortality", en.name);
         add(en.control_mortality.is_some(), key, &[TimeToEvent]);

@@ -254,6 +254,9 @@ pub struct RawArm {
     pub ratio: u32,
     pub assign: Option<BTreeMap<String, String>>,
     pub treatment: Option<String>,
+    /// Time-to-event endpoints: this arm's probability of loss to follow-up by
+    /// `endpoint.follow_up_days` (default `enrollment.dropout`).
+    pub dropout: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -41,8 +41,11 @@ pub struct SurvivalModel {
     pub resolution: TimeResolution,
     /// `None`: no accrual given (a fixed-follow-up design's duration is then not computed).
     pub arrivals: Option<Arrivals>,
-    /// Hazard of loss to follow-up per day (exponential censoring).
-    pub dropout_hazard: f64,
+    /// Per arm (in the scenario's order): the probability of loss to follow-up by
+    /// `follow_up_days` (`arm.dropout`, or `enrollment.dropout`), and its hazard per day
+    /// (exponential censoring).
+    pub dropout: Vec<f64>,
+    pub dropout_hazard: Vec<f64>,
     /// The control arm's hazard per true endotype.
     pub control: Vec<PiecewiseHazard>,
     /// The day at which mortality is stated (the `true_mean` of the design): the follow-up, or
@@ -54,6 +57,12 @@ impl SurvivalModel {
     /// Whether the analysis waits for an event count (so patients' calendar times matter).
     pub fn is_event_driven(&self) -> bool {
         self.analysis_events.is_some()
+    }
+
+    /// The probability of loss to follow-up when every arm has the same one.
+    pub fn common_dropout(&self) -> Option<f64> {
+        let first = self.dropout[0];
+        self.dropout.iter().all(|&d| d == first).then_some(first)
     }
 
     /// Whether a trial can be drawn at count level (a fixed follow-up recorded in days);
@@ -121,16 +130,34 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
             "missing: an event-driven analysis (analysis_events) happens in calendar time, so it needs accrual_days or accrual_per_month",
         ));
     }
-    let dropout_hazard = match (raw.enrollment.dropout, e.follow_up_days) {
-        (0.0, _) => 0.0,
-        (d, Some(f)) => -(-d).ln_1p() / f,
-        (_, None) => {
-            return Err(refuse(
-                "enrollment.dropout",
-                "is the probability of loss to follow-up by endpoint.follow_up_days: give follow_up_days too",
+    let dropout: Vec<f64> = raw
+        .arm
+        .iter()
+        .map(|a| a.dropout.unwrap_or(raw.enrollment.dropout))
+        .collect();
+    let mut dropout_hazard = Vec::with_capacity(dropout.len());
+    for (a, &d) in raw.arm.iter().zip(&dropout) {
+        let key = match a.dropout {
+            Some(_) => format!("arm.{}.dropout", a.name),
+            None => "enrollment.dropout".to_string(),
+        };
+        if !(0.0..1.0).contains(&d) {
+            return Err(InvalidKey::new(
+                key,
+                format!("expected a probability in [0, 1), found {d}"),
             ));
         }
-    };
+        dropout_hazard.push(match (d, e.follow_up_days) {
+            (0.0, _) => 0.0,
+            (d, Some(f)) => -(-d).ln_1p() / f,
+            (_, None) => {
+                return Err(InvalidKey::new(
+                    key,
+                    "is the probability of loss to follow-up by endpoint.follow_up_days: give follow_up_days too",
+                ));
+            }
+        });
+    }
     design_for_time_to_event(raw)?;
     let reference_day = e.follow_up_days.unwrap_or_else(|| {
         control
@@ -143,6 +170,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
         analysis_events: e.analysis_events,
         resolution,
         arrivals,
+        dropout,
         dropout_hazard,
         control,
         reference_day,

@@ -59,7 +59,7 @@ impl<'a> Calendar<'a> {
                 share
                     * d.mean_over_patients(a, |e, hr| {
                         self.model.control[e]
-                            .competing(hr, self.model.dropout_hazard, 0.0, to)
+                            .competing(hr, self.model.dropout_hazard[a], 0.0, to)
                             .0
                     })
             })

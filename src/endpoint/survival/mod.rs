@@ -166,7 +166,7 @@ impl Drawn {
 /// the day's start, as samplers.
 fn day_samplers(
     control: &PiecewiseHazard,
-    hazard_ratio: f64,
+    (hazard_ratio, loss_hazard): (f64, f64),
     model: &SurvivalModel,
     bound: u64,
     share: usize,
@@ -176,12 +176,8 @@ fn day_samplers(
         .expect("count level: a fixed follow-up") as u32;
     (1..=days)
         .map(|d| {
-            let (death, lost) = control.competing(
-                hazard_ratio,
-                model.dropout_hazard,
-                f64::from(d - 1),
-                f64::from(d),
-            );
+            let (death, lost) =
+                control.competing(hazard_ratio, loss_hazard, f64::from(d - 1), f64::from(d));
             let lost_given_alive = if death < 1.0 {
                 (lost / (1.0 - death)).clamp(0.0, 1.0)
             } else {
@@ -229,7 +225,8 @@ impl SurvivalSimulator {
                     }
                     let ratio = design.hazard_ratio(a, s, e);
                     cells.push(if count_level {
-                        day_samplers(&model.control[e], ratio, &model, n, share)
+                        let loss = model.dropout_hazard[a];
+                        day_samplers(&model.control[e], (ratio, loss), &model, n, share)
                     } else {
                         Vec::new()
                     });

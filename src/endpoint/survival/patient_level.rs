@@ -79,8 +79,9 @@ impl SurvivalSimulator {
                 Some(mean) => e * mean,
                 None => model.control[law.endotype].inverse(e / law.hazard_ratio),
             };
-            let loss = if model.dropout_hazard > 0.0 {
-                rng.sample::<f64, _>(Exp1) / model.dropout_hazard
+            let loss_hazard = model.dropout_hazard[a];
+            let loss = if loss_hazard > 0.0 {
+                rng.sample::<f64, _>(Exp1) / loss_hazard
             } else {
                 f64::INFINITY
             };

@@ -490,14 +490,18 @@ fn mean_tables(d: &Design, trials: u32) -> (bool, Vec<[f64; 4]>) {
 /// The recorded risk sets' expectations, exactly: on day d, of the n patients of an arm,
 /// n A(d - 1) (1 - q_d) are at risk (a patient lost during day d was last seen alive at the
 /// end of day d - 1) and n A(d - 1) p_d die, where p_d and q_d are the day's death and loss
-/// probabilities and A the probability of neither so far. Both ways of drawing a trial
+/// probabilities and A the probability of neither so far; each arm with its own loss to
+/// follow-up. Both ways of drawing a trial
 /// (counts; patients, with an event count never reached) within 4 SE (SD per trial at
 /// most sqrt(n / 4)).
 #[test]
 fn recorded_risk_sets_have_the_exact_expectations() {
     for extra in ["", "analysis_events = 200"] {
-        let d = design(extra);
+        // The drug arm loses patients at its own rate (arm.dropout).
+        let drug = "treatment = \"drug\"\n";
+        let d = design_replacing(extra, drug, &format!("{drug}dropout = 0.3\n"));
         let m = d.survival().unwrap();
+        assert_eq!(m.dropout, [0.6, 0.3]);
         let trials = 4000;
         let (count_level, tables) = mean_tables(&d, trials);
         assert_eq!(count_level, extra.is_empty());
@@ -505,8 +509,12 @@ fn recorded_risk_sets_have_the_exact_expectations() {
         for (a, ratio) in [(0, 1.0), (1, 0.5)] {
             let mut neither = 100.0;
             for (day, t) in tables.iter().enumerate() {
-                let (p, q) =
-                    m.control[0].competing(ratio, m.dropout_hazard, day as f64, day as f64 + 1.0);
+                let (p, q) = m.control[0].competing(
+                    ratio,
+                    m.dropout_hazard[a],
+                    day as f64,
+                    day as f64 + 1.0,
+                );
                 let (at_risk, deaths) = (neither * (1.0 - q), neither * p);
                 assert!(
                     (t[2 * a] - at_risk).abs() < 4.0 * se,

@@ -12,7 +12,7 @@ use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{
     Effect, LabelCounts, Margin, MarginScale, Sidedness, TestKind, TimeResolution,
 };
-use crate::output::report::format::{num, pct};
+use crate::output::report::format::{loss_to_follow_up, num, pct};
 use crate::output::words::endpoint_words;
 use crate::stats::boundaries;
 use crate::stats::power;
@@ -496,13 +496,8 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
         TimeResolution::Day => "; times recorded in whole days",
         TimeResolution::Continuous => "; times recorded exactly",
     };
-    out += &match m.follow_up_days {
-        Some(f) if d.dropout > 0.0 => {
-            format!(
-                "; loss to follow-up {} by day {f} (exponential)\n",
-                d.dropout
-            )
-        }
+    out += &match (m.follow_up_days, loss_to_follow_up(d)) {
+        (Some(f), Some(loss)) => format!("; loss to follow-up {loss} by day {f} (exponential)\n"),
         _ => "; no loss to follow-up\n".to_string(),
     };
     // The calendar of an event-driven analysis without simulation (rpact's analysisTime).

@@ -13,6 +13,24 @@ pub fn pct(p: f64) -> String {
     }
 }
 
+/// A time-to-event design's loss to follow-up for people: "5.0%" when every arm has it, else
+/// per arm ("5.0% on placebo, 10.0% on anakinra"); `None` without loss.
+pub fn loss_to_follow_up(d: &crate::model::design::Design) -> Option<String> {
+    let m = d.survival()?;
+    match m.common_dropout() {
+        Some(0.0) => None,
+        Some(p) => Some(pct(p)),
+        None => Some(
+            d.arms
+                .iter()
+                .zip(&m.dropout)
+                .map(|(a, &p)| format!("{} on {}", pct(p), a.display))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    }
+}
+
 /// A power as a percentage, with more decimals where one would round it onto the other side of
 /// the target (79.96% is not "80.0%" when the target is 80%).
 pub(super) fn power_pct(power: f64, target: f64) -> String {

@@ -11,7 +11,7 @@ use crate::output::report::describe::{
     perfect_classification, ratio_string, rules_text, selection_words, sided, test_phrase,
 };
 use crate::output::report::format::{
-    duration_clause, money, num, pct, power_pct, thousands, whole,
+    duration_clause, loss_to_follow_up, money, num, pct, power_pct, thousands, whole,
 };
 use crate::output::report::provenance::Provenance;
 use crate::output::words::{EndpointWords, endpoint_words};
@@ -80,10 +80,8 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         "a reduction"
     };
     let dropout = match &d.endpoint {
-        EndpointModel::TimeToEvent(m) => match m.follow_up_days {
-            Some(f) if d.dropout > 0.0 => {
-                format!(", {} lost to follow-up by day {f}", pct(d.dropout))
-            }
+        EndpointModel::TimeToEvent(m) => match (m.follow_up_days, loss_to_follow_up(d)) {
+            (Some(f), Some(loss)) => format!(", {loss} lost to follow-up by day {f}"),
             _ => String::new(),
         },
         EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_)
@@ -508,7 +506,7 @@ fn settings_table(d: &Design) -> String {
             EndpointModel::Binary | EndpointModel::Continuous(_) | EndpointModel::Ordinal(_) => {
                 format!("dropout | {}", pct(d.dropout))
             }
-            EndpointModel::TimeToEvent(m) => follow_up_cells(m, d.dropout),
+            EndpointModel::TimeToEvent(m) => follow_up_cells(m, d),
         },
     );
     if !d.analysis.hypotheses.is_empty() {
@@ -522,14 +520,14 @@ fn settings_table(d: &Design) -> String {
 }
 
 /// The settings table's follow-up row of a time-to-event design.
-fn follow_up_cells(m: &SurvivalModel, dropout: f64) -> String {
+fn follow_up_cells(m: &SurvivalModel, d: &Design) -> String {
     match (m.follow_up_days, m.analysis_events) {
         (Some(f), events) => format!(
             "follow-up | {f} days{}; {} lost to follow-up by then",
             events.map_or(String::new(), |k| format!(
                 ", or to the analysis at death {k}"
             )),
-            pct(dropout)
+            loss_to_follow_up(d).unwrap_or_else(|| pct(0.0))
         ),
         (None, events) => format!(
             "follow-up | to the analysis at death {}",

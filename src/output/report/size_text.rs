@@ -5,7 +5,9 @@ use crate::engine::summary::{EndpointColumns, SummaryRow};
 use crate::model::design::Design;
 use crate::model::vocabulary::Randomisation;
 use crate::output::report::describe::ratio_string;
-use crate::output::report::format::{money, pct, power_text, price, target_decimals};
+use crate::output::report::format::{
+    loss_to_follow_up, money, pct, power_text, price, target_decimals,
+};
 use crate::output::report::justification::expected_evaluable;
 use crate::stats::boundaries;
 use crate::stats::power;
@@ -122,7 +124,10 @@ fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
 /// What the chosen N means for patients, deaths, duration and cost (from its first row).
 fn chosen_details(d: &Design, n: u64, row: &SummaryRow) -> String {
     let evaluable = match &row.endpoint {
-        EndpointColumns::TimeToEvent(_) => format!("{} lost to follow-up", pct(d.dropout)),
+        EndpointColumns::TimeToEvent(_) => format!(
+            "{} lost to follow-up",
+            loss_to_follow_up(d).unwrap_or_else(|| pct(0.0))
+        ),
         EndpointColumns::Binary(_)
         | EndpointColumns::Continuous(_)
         | EndpointColumns::Ordinal(_)
