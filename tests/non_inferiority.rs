@@ -10,6 +10,9 @@
 //! - the simulated group-sequential test against a fresh 20,000-iteration getSimulationRates,
 //!   within 4 combined SE;
 //! - a continuous margin against the exact noncentral-t power, within 4 SE;
+//! - a hazard-ratio margin (the log-rank score test against theta0) against rpact's
+//!   getPowerSurvival (Schoenfeld, to 1e-8) and getSimulationSurvival (100,000 iterations,
+//!   within 4 combined SE), at the margin (type I error) and at no difference;
 //! - bad margins exit 2 naming the key.
 
 use crate::common;
@@ -528,6 +531,108 @@ margin_scale = "mean_difference"
 }
 
 /// Bad margins exit 2 naming the key, results untouched.
+/// An event-driven time-to-event design (1,600 patients over 720 days, 28-day mortality 0.3
+/// under control, analysis at the 380th death) testing non-inferiority of the drug at hazard
+/// ratio `hr` against the margin 1.3.
+fn survival_margin(hr: f64, replicates: u64, sequential: &str) -> String {
+    format!(
+        r#"
+name = "ni_survival"
+[simulation]
+replicates = {replicates}
+seed = 1300
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mortality = {{ 28 = 0.3 }}
+[enrollment]
+sample_size = 1600
+accrual_days = 720
+[endpoint]
+event = "death"
+better = "lower"
+kind = "time_to_event"
+analysis_events = 380
+time_resolution = "continuous"
+[[treatment]]
+name = "short_course"
+effect = "hazard_ratio"
+by_endotype = {{ all = {hr} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "short_course"
+ratio = 1
+treatment = "short_course"
+[analysis]
+control = "control"
+test = "logrank"
+alpha = 0.025
+alternative = "one_sided"
+non_inferiority_margin = 1.3
+margin_scale = "hazard_ratio"
+{sequential}
+"#
+    )
+}
+
+/// rpact 3.3.4 (R 4.2.2), lambda2 <- -log(0.7) / 28:
+/// ```r
+/// d1 <- getDesignGroupSequential(kMax = 1, alpha = 0.025, sided = 1)
+/// getPowerSurvival(d1, lambda2 = lambda2, hazardRatio = 1, thetaH0 = 1.3,
+///   directionUpper = FALSE, accrualTime = c(0, 720), maxNumberOfSubjects = 1600,
+///   maxNumberOfEvents = 380)$overallReject                      # 0.724828606023817
+/// d <- getDesignGroupSequential(kMax = 2, alpha = 0.025, sided = 1,
+///   informationRates = c(0.5, 1), typeOfDesign = "asOF")
+/// getPowerSurvival(d, <the same>)$rejectPerStage   # 0.124174841255379 0.598981793794440
+/// s <- getSimulationSurvival(d, lambda2 = lambda2, hazardRatio = 1, thetaH0 = 1.3,
+///   directionUpper = FALSE, accrualTime = c(0, 720), maxNumberOfSubjects = 1600,
+///   plannedEvents = c(190, 380), maxNumberOfIterations = 100000, seed = 20261209,
+///   longTimeSimulationAllowed = TRUE)
+/// s$rejectPerStage   # 0.12775 0.59633 (overallReject 0.72408)
+/// # At the margin (hazardRatio = 1.3, seed = 20261210):
+/// s0$rejectPerStage  # 0.00172 0.02417 (overallReject 0.02589)
+/// ```
+#[test]
+fn hazard_ratio_margin_is_rpacts_log_rank_against_theta0() {
+    let fixed = common::design(&survival_margin(1.0, 100, ""));
+    let p = power::analytic_power(&fixed, 1);
+    assert!((p - 0.724828606023817).abs() < 1e-8, "{p}");
+    let looks = "[sequential]\nlooks = [0.5, 1.0]\nefficacy = \"obrien_fleming\"\n";
+    let se = |p: f64| (p * (1.0 - p) / 100_000.0).sqrt();
+    for (hr, rpact, overall) in [
+        (1.0, [0.12775, 0.59633], 0.72408),
+        (1.3, [0.00172, 0.02417], 0.02589),
+    ] {
+        let d = common::design(&survival_margin(hr, 100_000, looks));
+        let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+        let row = summary::summarise(&d, &tally).remove(0);
+        let rows = summary::sequential_rows(&d, &tally);
+        if hr == 1.0 {
+            for (r, analytic) in rows.iter().zip([0.124174841255379, 0.598981793794440]) {
+                assert!((r.analytic_p_efficacy - analytic).abs() < 1e-8, "{r:?}");
+            }
+        }
+        for (k, r) in rows.iter().enumerate() {
+            let tol = 4.0 * (r.p_efficacy_se.powi(2) + se(rpact[k]).powi(2)).sqrt();
+            assert!(
+                (r.p_efficacy - rpact[k]).abs() < tol,
+                "HR {hr}, look {k}: {} vs {}",
+                r.p_efficacy,
+                rpact[k]
+            );
+        }
+        let tol = 4.0 * (row.power_se.powi(2) + se(overall).powi(2)).sqrt();
+        assert!(
+            (row.power - overall).abs() < tol,
+            "HR {hr}: {} vs {overall}",
+            row.power
+        );
+        assert_eq!(row.margin.map(|m| m.null), Some(1.3));
+    }
+}
+
 #[test]
 fn bad_margins_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -591,6 +696,45 @@ fn bad_margins_are_refused() {
         assert!(good.contains(from), "{what}");
         common::assert_refused(dir.path(), &results, &good.replacen(from, to, 1), what, key);
     }
+    // A hazard-ratio margin: on the side of harm (above 1 for deaths), with a log-rank test,
+    // and only for time to event.
+    let hazard = survival_margin(1.0, 100, "");
+    common::design(&hazard);
+    for (from, to, what, key) in [
+        (
+            "non_inferiority_margin = 1.3",
+            "non_inferiority_margin = 0.8",
+            "a hazard-ratio margin below 1",
+            "analysis.non_inferiority_margin",
+        ),
+        (
+            "margin_scale = \"hazard_ratio\"",
+            "margin_scale = \"risk_ratio\"",
+            "a risk-ratio margin for time to event",
+            "analysis.margin_scale",
+        ),
+    ] {
+        assert!(hazard.contains(from), "{what}");
+        common::assert_refused(
+            dir.path(),
+            &results,
+            &hazard.replacen(from, to, 1),
+            what,
+            key,
+        );
+    }
+    let binary_hazard = good.replacen(
+        "margin_scale = \"risk_difference\"",
+        "margin_scale = \"hazard_ratio\"",
+        1,
+    );
+    common::assert_refused(
+        dir.path(),
+        &results,
+        &binary_hazard,
+        "a hazard-ratio margin for a binary endpoint",
+        "analysis.margin_scale",
+    );
     // A ratio margin on the side of benefit: lower is better, so it must be above 1.
     let ratio = binary(0.3, 0.3, "lower", 400, (1, 1), 0.8, "risk_ratio", 0.025, "");
     common::assert_refused(

@@ -25,6 +25,8 @@ pub struct SurvivalEndpoint<'a> {
     stratified: bool,
     /// Per comparison: the true log hazard ratio (NaN when the hazards are not proportional).
     truth: Vec<f64>,
+    /// Non-inferiority: the log of the hazard-ratio margin, tested by the Cox score test.
+    null_log_hr: Option<f64>,
     /// An event-driven design with interim looks: the decision at each look, and the deaths
     /// each look waits for.
     looks: Option<(StoppingRule, Vec<u64>)>,
@@ -37,6 +39,7 @@ impl<'a> SurvivalEndpoint<'a> {
             simulator: SurvivalSimulator::new(design),
             level: Level::new(design.analysis.alpha, power::alternative(design), 0),
             stratified: design.analysis.test == TestKind::LogrankStratified,
+            null_log_hr: design.analysis.margin.map(|m| m.null.ln()),
             truth: design
                 .comparisons()
                 .map(|a| design.true_hazard_ratio(a).map_or(f64::NAN, f64::ln))
@@ -61,11 +64,15 @@ impl<'a> SurvivalEndpoint<'a> {
             .risk_sets(trial, arm, c, self.stratified, sets);
         let mut log_rank = LogRank::default();
         sets.iter().for_each(|r| log_rank.add(r));
+        let statistic = match self.null_log_hr {
+            Some(beta0) => cox.score_test(sets, beta0),
+            None => log_rank.statistic(),
+        };
         let fit = cox.fit(sets, &log_rank);
         let (n_arm, n_control) = (trial.randomised[arm], trial.randomised[c]);
         ComparisonOutcome {
             rejected: false,
-            statistic: Some(log_rank.statistic()),
+            statistic: Some(statistic),
             estimate: fit.map(|f| {
                 let half = Z_975 * f.variance.sqrt();
                 (f.log_hr, f.log_hr - half, f.log_hr + half)

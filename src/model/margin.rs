@@ -19,7 +19,7 @@ pub fn margin(raw: &RawScenario) -> Result<Option<Margin>, InvalidKey> {
         (Some(_), None) => {
             return Err(refuse(
                 "margin_scale",
-                "missing: non_inferiority_margin needs its scale (risk_difference or risk_ratio for a binary endpoint, mean_difference for a continuous one)",
+                "missing: non_inferiority_margin needs its scale (risk_difference or risk_ratio for a binary endpoint, mean_difference for a continuous one, hazard_ratio for time to event)",
             ));
         }
         (None, Some(_)) => {
@@ -40,16 +40,10 @@ pub fn margin(raw: &RawScenario) -> Result<Option<Margin>, InvalidKey> {
         return Err(refuse(
             "margin_scale",
             format!(
-                "{} is not a scale of a {} endpoint (binary: risk_difference, risk_ratio; continuous: mean_difference)",
+                "{} is not a scale of a {} endpoint (binary: risk_difference, risk_ratio; continuous: mean_difference; time to event: hazard_ratio)",
                 scale.as_str(),
                 kind.as_str()
             ),
-        ));
-    }
-    if scale == MarginScale::HazardRatio {
-        return Err(refuse(
-            "margin_scale",
-            "a hazard-ratio margin is not available yet (the log-rank test against a margin is planned); a binary or continuous endpoint can be tested for non-inferiority",
         ));
     }
     let lower_better = raw.endpoint.better == Better::Lower;
@@ -82,7 +76,12 @@ pub fn margin(raw: &RawScenario) -> Result<Option<Margin>, InvalidKey> {
                 return Err(refuse(
                     "non_inferiority_margin",
                     format!(
-                        "expected the ratio of the arm's risk to control's at which the arm is no longer non-inferior: {} (endpoint.better = \"{}\"), found {margin}",
+                        "expected the ratio of the arm's {} to control's at which the arm is no longer non-inferior: {} (endpoint.better = \"{}\"), found {margin}",
+                        if scale == MarginScale::HazardRatio {
+                            "hazard"
+                        } else {
+                            "risk"
+                        },
                         if lower_better {
                             "above 1, e.g. 1.25"
                         } else {
@@ -109,7 +108,10 @@ pub fn margin(raw: &RawScenario) -> Result<Option<Margin>, InvalidKey> {
                 TestKind::TTest | TestKind::Welch | TestKind::AncovaLabels
             )
         }
-        EndpointKind::Ordinal | EndpointKind::TimeToEvent => false,
+        EndpointKind::TimeToEvent => {
+            matches!(an.test, TestKind::Logrank | TestKind::LogrankStratified)
+        }
+        EndpointKind::Ordinal => false,
     };
     if !test_fits {
         return Err(refuse(
@@ -120,6 +122,8 @@ pub fn margin(raw: &RawScenario) -> Result<Option<Margin>, InvalidKey> {
                 match kind {
                     EndpointKind::Binary =>
                         "farrington_manning (Farrington-Manning score test, as rpact)",
+                    EndpointKind::TimeToEvent =>
+                        "logrank or logrank_stratified (the score test of the margin, as rpact)",
                     _ => "t_test, welch or ancova_labels",
                 }
             ),

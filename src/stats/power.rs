@@ -297,9 +297,9 @@ pub fn expected_deaths(design: &Design, a: usize) -> f64 {
     design.expected_arm_size(a) * per_patient
 }
 
-/// The events, the tested hazard ratio (below 1 for a benefit) and the arm's share of a
-/// log-rank comparison of `arm` against control: the events of the two arms are the
-/// analysis_events of an event-driven two-arm design, or the expected deaths by the end of a
+/// The events, the tested hazard ratio (below 1 for a benefit; over the non-inferiority margin
+/// if there is one) and the arm's share of a log-rank comparison of `arm` against control: the
+/// events of the two arms are the analysis_events of an event-driven two-arm design, or the expected deaths by the end of a
 /// fixed follow-up. `None` when no single hazard ratio is true (hazards not proportional), or
 /// for an event-driven design with more than two arms (the share of the events in each
 /// comparison is not fixed).
@@ -316,11 +316,13 @@ fn log_rank_inputs(design: &Design, arm: usize) -> Option<(f64, f64, f64)> {
         f64::from(design.arms[arm].ratio),
         f64::from(design.arms[c].ratio),
     );
-    // One-sided: the test is for a benefit, a lower hazard when lower is better.
+    // One-sided: the test is for a benefit, a lower hazard when lower is better; against a
+    // non-inferiority margin theta0, of the hazard ratio over theta0 (rpact's thetaH0).
+    let against = hr / design.analysis.margin.map_or(1.0, |m| m.null);
     let tested = if design.benefit_sign() < 0.0 {
-        hr
+        against
     } else {
-        1.0 / hr
+        1.0 / against
     };
     Some((events, tested, ra / (ra + rc)))
 }

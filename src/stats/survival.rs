@@ -140,6 +140,23 @@ impl Cox {
         cox_from(&self.rows, start)
     }
 
+    /// The score test of the log hazard ratio `beta0` (a non-inferiority margin's log): the Cox
+    /// score over the square root of the information at `beta0`, Efron's handling of ties, as
+    /// R's `coxph(... + offset(beta0 * arm))` score test; positive when the arm has more deaths
+    /// than `beta0` expects. Without ties it is rpact's log-rank statistic against `thetaH0`:
+    /// at each death the arm's share of the risk set's weight, theta0 r1 / (theta0 r1 + r0),
+    /// is expected, and the variance sums its binomial variance. At beta0 = 0 it differs from
+    /// survdiff's log-rank only in the variance of tied deaths.
+    pub fn score_test(&mut self, sets: &[RiskSet], beta0: f64) -> Statistic {
+        self.load(sets);
+        let (score, information) = cox_score(&self.rows, beta0);
+        if information > 0.0 {
+            Statistic::Z(score / information.sqrt())
+        } else {
+            Statistic::Uninformative
+        }
+    }
+
     /// The terms of the sets: one per death (a set without deaths has none, and adds nothing
     /// to the score).
     fn load(&mut self, sets: &[RiskSet]) {
@@ -470,6 +487,105 @@ mod tests {
         let f = fit(&AML);
         assert!((f.log_hr - 0.915532575014773).abs() < 1e-10, "{f:?}");
         assert!((f.variance - 0.262076702095891).abs() < 1e-10, "{f:?}");
+    }
+
+    /// The score test against a hazard-ratio margin, with ties, against R 4.2.2 (survival 3.4):
+    /// ```r
+    /// time <- c(1,1,2,2,2,3,4,4,5,6,6,7,8,8,9,10, 1,2,3,3,4,5,5,6,7,8,9,9,10,10,11,12)
+    /// status <- c(1,1,1,0,1,1,1,1,0,1,1,0,1,1,1,0, 1,0,1,1,1,1,0,1,1,1,0,1,1,1,1,0)
+    /// arm <- c(rep(1,16), rep(0,16)); s <- rep(c(rep(1,8), rep(2,8)), 2)
+    /// f <- coxph(Surv(time, status) ~ arm + offset(log(theta) * arm), ties = "efron",
+    ///   init = 0, control = coxph.control(iter.max = 0))   # + strata(s): stratified
+    /// sum(residuals(f, type = "score")) / sqrt(1 / f$var)  # the signed z (f$score = z^2)
+    /// # theta 1: 1.27008113988467; 1.3: 0.642337932101786; 0.7: 2.15772751299536
+    /// # stratified, theta 1.3: 1.57695856822785
+    /// ```
+    #[test]
+    fn score_test_of_a_margin_matches_coxph_with_an_offset() {
+        let time = [
+            1, 1, 2, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9, 10, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9, 9,
+            10, 10, 11, 12,
+        ];
+        let status = [
+            1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1,
+            1, 1, 0,
+        ];
+        let obs: Vec<(f64, bool, bool)> = (0..32)
+            .map(|i| (f64::from(time[i]), status[i] == 1, i < 16))
+            .collect();
+        let z = |sets: &[RiskSet], theta: f64| match Cox::default().score_test(sets, theta.ln()) {
+            Statistic::Z(z) => z,
+            other => panic!("{other:?}"),
+        };
+        let sets = risk_sets(&obs);
+        for (theta, r) in [
+            (1.0, 1.27008113988467),
+            (1.3, 0.642337932101786),
+            (0.7, 2.15772751299536),
+        ] {
+            assert!(
+                (z(&sets, theta) - r).abs() < 1e-12,
+                "{theta}: {}",
+                z(&sets, theta)
+            );
+        }
+        // Stratified: the risk sets of each stratum together.
+        let stratum = |k: usize| (k % 16) / 8;
+        let mut strata = Vec::new();
+        for s in 0..2 {
+            let within: Vec<_> = (0..32)
+                .filter(|&k| stratum(k) == s)
+                .map(|k| obs[k])
+                .collect();
+            strata.extend(risk_sets(&within));
+        }
+        assert!((z(&strata, 1.3) - 1.57695856822785).abs() < 1e-12);
+        // Without deaths: no information.
+        assert_eq!(
+            Cox::default().score_test(&[], 0.3),
+            Statistic::Uninformative
+        );
+    }
+
+    /// Without ties, the score test against theta0 is rpact's log-rank statistic with thetaH0
+    /// (f_simulation_base_survival.cpp, logRankTest), written out here death by death.
+    #[test]
+    fn score_test_without_ties_is_rpacts_log_rank_against_theta0() {
+        // (time, death, in the arm), distinct times.
+        let obs = [
+            (1.5, true, true),
+            (2.1, true, false),
+            (2.7, false, true),
+            (3.3, true, true),
+            (3.9, true, false),
+            (4.4, true, false),
+            (5.0, false, false),
+            (5.8, true, true),
+            (6.1, true, false),
+            (7.7, true, true),
+            (8.2, false, true),
+            (9.0, true, false),
+        ];
+        let theta: f64 = 1.4;
+        let (mut r1, mut r0) = (6.0, 6.0);
+        let (mut numerator, mut denominator) = (0.0, 0.0);
+        for &(_, death, arm) in &obs {
+            if death {
+                let e1 = theta * r1 / (theta * r1 + r0);
+                numerator += if arm { 1.0 } else { 0.0 } - e1;
+                denominator += theta * r1 * r0 / (theta * r1 + r0).powi(2);
+            }
+            if arm {
+                r1 -= 1.0;
+            } else {
+                r0 -= 1.0;
+            }
+        }
+        let rpact = numerator / denominator.sqrt();
+        match Cox::default().score_test(&risk_sets(&obs), theta.ln()) {
+            Statistic::Z(z) => assert!((z - rpact).abs() < 1e-12, "{z} vs {rpact}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Heavy ties (times in whole days): set.seed(1); n <- 60; t <- ceiling(rexp(n, 0.1));

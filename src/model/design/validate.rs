@@ -15,7 +15,8 @@ use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
 use crate::model::sequential;
 use crate::model::survival;
 use crate::model::vocabulary::{
-    Better, EndpointKind, Procedure, Randomisation, ReestimationEffectKind, Sidedness, TestKind,
+    Better, EndpointKind, MarginScale, Procedure, Randomisation, ReestimationEffectKind, Sidedness,
+    TestKind,
 };
 use crate::model::{continuous, kind_keys, margin, ordinal};
 
@@ -418,6 +419,10 @@ fn direction_warnings(
             // The effect beyond the null: against a margin, the arm may be somewhat worse.
             let d: f64 = match analysis.margin {
                 None => true_mean[a] - true_mean[control],
+                // Mortality by the reference day of control's hazard times the margin.
+                Some(m) if m.scale == MarginScale::HazardRatio => {
+                    true_mean[a] - (1.0 - (1.0 - true_mean[control]).powf(m.null))
+                }
                 Some(m) if m.scale.is_ratio() => true_mean[a] - m.null * true_mean[control],
                 Some(m) => true_mean[a] - true_mean[control] - m.null,
             };

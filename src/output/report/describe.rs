@@ -525,9 +525,13 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
         let vs = format!("  {} vs {}", d.arms[a].name, d.arms[d.control].name);
         out += &match d.true_hazard_ratio(a) {
             Some(hr) => format!(
-                "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}, alpha {})\n",
+                "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}{}, alpha {})\n",
                 power::analytic_power(d, a),
                 d.analysis.sidedness.as_str(),
+                d.analysis.margin.map_or(String::new(), |m| format!(
+                    ", against the non-inferiority margin {}",
+                    m.margin
+                )),
                 d.analysis.alpha
             ),
             None => format!(
