@@ -148,6 +148,81 @@ fn piecewise_accrual_intensity_is_rpacts_calendar() {
     }
 }
 
+/// Weibull hazards (rpact's `kappa`) through 28-day mortality 0.3, in the shipped
+/// O'Brien-Fleming design without futility (rpact has no Weibull with loss to follow-up
+/// without simulation):
+/// ```r
+/// lambda2 <- (-log(0.7))^(1/kappa) / 28
+/// r <- getPowerSurvival(d, lambda2 = lambda2, kappa = kappa, hazardRatio = 0.75,
+///   directionUpper = FALSE, accrualTime = c(0, 720), maxNumberOfSubjects = 1600,
+///   maxNumberOfEvents = 380)
+/// # kappa 0.6: analysisTime 193.071011907140 317.935596558892,
+/// #   numberOfSubjects 429.046693126979 706.523547908648, studyDuration 297.511044383733,
+/// #   expectedNumberOfSubjects 661.135654186074, expectedNumberOfEvents 348.921012118022
+/// # kappa 1.5: analysisTime 140.153287081396 226.543763783695,
+/// #   numberOfSubjects 311.451749069769 503.430586185990, studyDuration 212.4125607387,
+/// #   expectedNumberOfSubjects 472.027912752667, expectedNumberOfEvents 348.921012118022
+/// ```
+#[test]
+fn weibull_hazards_are_rpacts_calendar() {
+    let base = std::fs::read_to_string(common::shipped_path("classic_event_driven_looks.toml"))
+        .unwrap()
+        .replace("replicates = 100000", "replicates = 100")
+        .replace("futility = \"obrien_fleming\"\nfutility_beta = 0.2", "");
+    for (kappa, rpact) in WEIBULL_CALENDAR {
+        let text = base.replace(
+            "analysis_events = 380",
+            &format!("analysis_events = 380\nweibull_shape = {kappa}"),
+        );
+        let (looks, randomised, days, events) = calendar_columns(&common::design(&text));
+        let [n1, t1, n2, t2, duration, expected_n, expected_events] = rpact;
+        for (k, (n, t)) in [(n1, t1), (n2, t2)].into_iter().enumerate() {
+            assert_rel(&format!("{kappa}: look {k} randomised"), looks[k].0, n);
+            assert_rel(&format!("{kappa}: look {k} day"), looks[k].1, t);
+        }
+        assert_rel(
+            &format!("{kappa}: expected randomised"),
+            randomised,
+            expected_n,
+        );
+        assert_rel(&format!("{kappa}: study duration"), days, duration);
+        assert_rel(
+            &format!("{kappa}: expected events"),
+            events,
+            expected_events,
+        );
+    }
+}
+
+/// Per Weibull shape: rpact's numberOfSubjects and analysisTime at each look, studyDuration,
+/// expectedNumberOfSubjects and expectedNumberOfEvents (`weibull_hazards_are_rpacts_calendar`).
+const WEIBULL_CALENDAR: [(f64, [f64; 7]); 2] = [
+    (
+        0.6,
+        [
+            429.046693126979,
+            193.071011907140,
+            706.523547908648,
+            317.935596558892,
+            297.511044383733,
+            661.135654186074,
+            348.921012118022,
+        ],
+    ),
+    (
+        1.5,
+        [
+            311.451749069769,
+            140.153287081396,
+            503.430586185990,
+            226.543763783695,
+            212.4125607387,
+            472.027912752667,
+            348.921012118022,
+        ],
+    ),
+];
+
 /// Brute force: the expected deaths by day `t` of `three_pocock_looks`, by the midpoint rule
 /// over 200,000 randomisation days of 600 / 365 patients a day, each dying (hazard 0.02 to day
 /// 7, 0.005 after, times the HR; a third control, two thirds HR 0.7) before loss (per day:

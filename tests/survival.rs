@@ -1056,6 +1056,48 @@ fn piecewise_accrual_looks_match_rpact() {
     // patient-level oracle of random times (event_driven_trials_match_a_patient_level_oracle).
 }
 
+/// Weibull hazards (rpact's `kappa`) with loss to follow-up at 0.0005 a day, in the design
+/// with an interim at the 190th death, against rpact 3.3.4:
+/// ```r
+/// lambda2 <- (-log(0.7))^(1/kappa) / 28; g <- 0.0005
+/// s <- getSimulationSurvival(d, lambda2 = lambda2, kappa = kappa, hazardRatio = 0.75,
+///   directionUpper = FALSE, accrualTime = c(0, 720), maxNumberOfSubjects = 1600,
+///   plannedEvents = c(190, 380), dropoutRate1 = 1 - exp(-g*365),
+///   dropoutRate2 = 1 - exp(-g*365), dropoutTime = 365, maxNumberOfIterations = 100000,
+///   seed = 20261211, longTimeSimulationAllowed = TRUE)
+/// s$rejectPerStage  # kappa 0.6: 0.16217 0.63397; kappa 1.5: 0.16068 0.63107
+/// ```
+/// endotrial states the loss as a probability by follow_up_days; 5,000 days outlast the trial.
+#[test]
+fn weibull_looks_with_loss_match_rpact() {
+    let se = |p: f64| (p * (1.0 - p) / 100_000.0).sqrt();
+    let loss = 1.0 - (-0.0005 * 5000.0_f64).exp();
+    for (kappa, rpact) in [(0.6, [0.16217, 0.63397]), (1.5, [0.16068, 0.63107])] {
+        let text = format!("{EVENT_DRIVEN}{LOOKS}")
+            .replace("replicates = 40000", "replicates = 100000")
+            .replace(
+                "analysis_events = 380",
+                &format!("analysis_events = 380\nweibull_shape = {kappa}\nfollow_up_days = 5000"),
+            )
+            .replace(
+                "accrual_days = 720",
+                &format!("accrual_days = 720\ndropout = {loss}"),
+            );
+        let d = common::design(&text);
+        let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
+        let looks = summary::sequential_rows(&d, &tally);
+        for (k, p) in rpact.into_iter().enumerate() {
+            close(
+                &format!("kappa {kappa}: rejected at look {k}"),
+                looks[k].p_efficacy,
+                looks[k].p_efficacy_se,
+                p,
+                se(p),
+            );
+        }
+    }
+}
+
 /// Any split of the trial indices gives the same tally (count level and patient level, with
 /// and without interim looks).
 #[test]
@@ -1265,6 +1307,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "enrollment.sample_size",
         ),
         (
+            "a Weibull hazard through two points",
+            "follow_up_days = 28\n",
+            "follow_up_days = 28\nweibull_shape = 0.6\n",
+            "endotype.a.control_mortality",
+        ),
+        (
             "an arm's loss to follow-up of 1",
             "treatment = \"drug\"",
             "treatment = \"drug\"\ndropout = 1.0",
@@ -1293,6 +1341,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "sequential.looks",
         ),
         (
+            "a Weibull shape of 0",
+            "analysis_events = 380",
+            "analysis_events = 380\nweibull_shape = 0",
+            "endpoint.weibull_shape",
+        ),
+        (
             "an arm's loss to follow-up without a follow-up",
             "treatment = \"drug\"",
             "treatment = \"drug\"\ndropout = 0.1",
@@ -1317,6 +1371,12 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
             "[endpoint]\n",
             "[endpoint]\nfollow_up_days = 28\n",
             "endpoint.follow_up_days",
+        ),
+        (
+            "a Weibull shape with a binary endpoint",
+            "[endpoint]\n",
+            "[endpoint]\nweibull_shape = 1.5\n",
+            "endpoint.weibull_shape",
         ),
         (
             "an arm's loss to follow-up with a binary endpoint",
@@ -1349,11 +1409,28 @@ fn bad_time_to_event_input_exits_2_names_the_key_and_writes_nothing() {
 /// follow-up, which is the fixed design drawn at count level. Heavy loss (60% by day 28) and
 /// a large effect make the recording of losses (censored at the last whole day alive, not at
 /// risk on the day lost) and the arms' risk sets matter: every output agrees within 4 SE.
+/// The same with Weibull hazards of shape 0.6 through each endotype's 28-day mortality: the
+/// count level's daily probabilities (integrated numerically with loss) against the patients'
+/// death times by inversion and exponential loss times.
 #[test]
 fn count_level_and_patient_level_trials_agree() {
-    let fixed = three_endotypes("logrank_stratified", [0.4, 0.5, 1.0], false)
+    let piecewise = three_endotypes("logrank_stratified", [0.4, 0.5, 1.0], false)
         .replace("dropout = 0.05", "dropout = 0.6");
-    let counts = common::run(&common::design(&fixed)).remove(0);
+    let weibull = piecewise
+        .replace("{ 7 = 0.2, 28 = 0.45 }", "{ 28 = 0.45 }")
+        .replace("{ 7 = 0.1, 28 = 0.3, 90 = 0.4 }", "{ 28 = 0.3 }")
+        .replace(
+            "follow_up_days = 28\n",
+            "follow_up_days = 28\nweibull_shape = 0.6\n",
+        );
+    assert!(weibull.contains("weibull_shape") && !weibull.contains("90 = 0.4"));
+    for fixed in [piecewise, weibull] {
+        count_level_and_patient_level_agree(&fixed);
+    }
+}
+
+fn count_level_and_patient_level_agree(fixed: &str) {
+    let counts = common::run(&common::design(fixed)).remove(0);
     let patients = common::run(&common::design(&fixed.replace(
         "follow_up_days = 28\n",
         "follow_up_days = 28\nanalysis_events = 300\n",

@@ -3,14 +3,20 @@
 //! point gives an exponential; several give the piecewise-exponential hazard through them,
 //! constant after the last. A treatment's hazard ratio scales the hazard (proportional hazards
 //! within an endotype), so survival becomes S(t)^HR.
+//!
+//! A Weibull hazard (`endpoint.weibull_shape`, rpact's `kappa`) goes through one point (T, F):
+//! H(t) = H(T) (t / T)^kappa with H(T) = -ln(1 - F); kappa = 1 is the exponential. A hazard
+//! ratio still scales it (rpact's lambda1 = lambda2 HR^(1 / kappa)).
 
-/// A piecewise-constant hazard per day.
+/// A piecewise-constant hazard per day, or a Weibull one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PiecewiseHazard {
     /// Right ends of the pieces (days), increasing; the last piece continues beyond its end.
     ends: Vec<f64>,
-    /// Hazard per day on each piece.
+    /// Hazard per day on each piece (a Weibull's: H(T) / T at its one point T).
     rates: Vec<f64>,
+    /// Weibull shape kappa (1: piecewise constant).
+    shape: f64,
 }
 
 impl PiecewiseHazard {
@@ -45,11 +51,34 @@ impl PiecewiseHazard {
             day = t;
             cumulative_hazard = h;
         }
-        Ok(PiecewiseHazard { ends, rates })
+        Ok(PiecewiseHazard {
+            ends,
+            rates,
+            shape: 1.0,
+        })
+    }
+
+    /// The Weibull hazard of shape `shape` (> 0) through the one point (`day`, `mortality`).
+    pub fn weibull(day: f64, mortality: f64, shape: f64) -> Result<PiecewiseHazard, String> {
+        if !(shape.is_finite() && shape > 0.0) {
+            return Err(format!("expected a Weibull shape > 0, found {shape}"));
+        }
+        let mut h = PiecewiseHazard::through(&[(day, mortality)])?;
+        h.shape = shape;
+        Ok(h)
+    }
+
+    /// The Weibull shape when it is not 1 (`None`: piecewise constant).
+    pub fn weibull_shape(&self) -> Option<f64> {
+        (self.shape != 1.0).then_some(self.shape)
     }
 
     /// Cumulative hazard H(t) at `t` days (t >= 0).
     pub fn cumulative(&self, t: f64) -> f64 {
+        if self.shape != 1.0 {
+            let day = self.ends[0];
+            return self.rates[0] * day * (t.max(0.0) / day).powf(self.shape);
+        }
         let mut h = 0.0;
         let mut start = 0.0;
         for (i, (&end, &rate)) in self.ends.iter().zip(&self.rates).enumerate() {
@@ -74,7 +103,7 @@ impl PiecewiseHazard {
     /// The hazard when it is one constant (exponential survival).
     pub fn constant(&self) -> Option<f64> {
         match self.rates[..] {
-            [rate] => Some(rate),
+            [rate] if self.shape == 1.0 => Some(rate),
             _ => None,
         }
     }
@@ -82,6 +111,10 @@ impl PiecewiseHazard {
     /// The time at which the cumulative hazard reaches `h` (the inverse of `cumulative`): a
     /// death time is `inverse(E / HR)` for a standard exponential E.
     pub fn inverse(&self, h: f64) -> f64 {
+        if self.shape != 1.0 {
+            let day = self.ends[0];
+            return day * (h / (self.rates[0] * day)).powf(1.0 / self.shape);
+        }
         let (mut start, mut below) = (0.0, 0.0);
         for (i, (&end, &rate)) in self.ends.iter().zip(&self.rates).enumerate() {
             let piece = rate * (end - start);
@@ -96,8 +129,23 @@ impl PiecewiseHazard {
 
     /// For a patient at risk at `from` with this hazard times `ratio` and a competing constant
     /// `censoring` hazard: the probabilities of dying, and of being censored first, before
-    /// `to`. Exact over the constant pieces between the two times.
-    pub fn competing(&self, ratio: f64, censoring: f64, from: f64, to: f64) -> (f64, f64) {
+    /// `to`. Exact over the constant pieces between the two times, and for a Weibull hazard
+    /// without censoring; `None` for a Weibull hazard with censoring, which has no closed form
+    /// (`stats::survival::competing` integrates it).
+    pub fn competing_exact(
+        &self,
+        ratio: f64,
+        censoring: f64,
+        from: f64,
+        to: f64,
+    ) -> Option<(f64, f64)> {
+        if self.shape != 1.0 {
+            if censoring > 0.0 {
+                return None;
+            }
+            let gone = ratio * (self.cumulative(to) - self.cumulative(from));
+            return Some((-(-gone).exp_m1(), 0.0));
+        }
         let (mut death, mut censored, mut alive) = (0.0, 0.0, 1.0);
         let mut t = from;
         for (i, (&end, &rate)) in self.ends.iter().zip(&self.rates).enumerate() {
@@ -121,7 +169,7 @@ impl PiecewiseHazard {
                 break;
             }
         }
-        (death, censored)
+        Some((death, censored))
     }
 
     /// The days at which the hazard changes (the last piece's end too, beyond which it goes on).
@@ -139,6 +187,7 @@ impl PiecewiseHazard {
         PiecewiseHazard {
             ends: self.ends.clone(),
             rates: self.rates.iter().map(|r| r * ratio).collect(),
+            shape: self.shape,
         }
     }
 
@@ -200,7 +249,7 @@ mod tests {
         let h = PiecewiseHazard::through(&[(7.0, 0.25), (28.0, 0.55)]).unwrap();
         let (ratio, g) = (0.6, 0.01);
         for (from, to) in [(0.0, 1.0), (6.5, 7.5), (3.0, 40.0), (27.0, 28.0)] {
-            let (d, c) = h.competing(ratio, g, from, to);
+            let (d, c) = h.competing_exact(ratio, g, from, to).unwrap();
             // Bins of 1/20000 day: the kinks (days 7 and 28) fall on bin edges.
             let steps = ((to - from) * 20_000.0).round() as u32;
             let dt = (to - from) / f64::from(steps);
@@ -217,9 +266,43 @@ mod tests {
             assert!((c - ci).abs() < 1e-7, "{from}-{to}: censored {c} vs {ci}");
         }
         // Without censoring: one minus the survival ratio.
-        let (d, c) = h.competing(1.0, 0.0, 2.0, 9.0);
+        let (d, c) = h.competing_exact(1.0, 0.0, 2.0, 9.0).unwrap();
         assert!((d - (1.0 - h.survival(9.0) / h.survival(2.0))).abs() < 1e-15);
         assert_eq!(c, 0.0);
+    }
+
+    /// A Weibull hazard: through its point, H(t) = H(T) (t / T)^kappa, inverted, scaled, and
+    /// competing exactly only without censoring.
+    #[test]
+    fn weibull_hazard_by_hand() {
+        let h = PiecewiseHazard::weibull(28.0, 0.3, 1.5).unwrap();
+        let at_28 = -(0.7f64).ln();
+        assert!((h.cumulative(28.0) - at_28).abs() < 1e-15);
+        assert!((h.cumulative(7.0) - at_28 * 0.125).abs() < 1e-15);
+        assert!((h.cumulative(56.0) - at_28 * 8.0f64.sqrt()).abs() < 1e-14);
+        assert_eq!(h.cumulative(0.0), 0.0);
+        for t in [0.1, 3.0, 28.0, 200.0] {
+            assert!((h.inverse(h.cumulative(t)) - t).abs() < 1e-12 * t);
+        }
+        assert_eq!(h.constant(), None);
+        assert_eq!(h.weibull_shape(), Some(1.5));
+        let treated = h.scaled(0.6);
+        assert!((treated.survival(40.0) - h.survival(40.0).powf(0.6)).abs() < 1e-15);
+        assert_eq!(treated.weibull_shape(), Some(1.5));
+        let (d, c) = h.competing_exact(0.6, 0.0, 5.0, 30.0).unwrap();
+        assert!((d - (1.0 - treated.survival(30.0) / treated.survival(5.0))).abs() < 1e-15);
+        assert_eq!(c, 0.0);
+        assert_eq!(h.competing_exact(0.6, 0.01, 5.0, 30.0), None);
+        // Shape 1 is the exponential through the same point.
+        let one = PiecewiseHazard::weibull(28.0, 0.3, 1.0).unwrap();
+        assert_eq!(one, PiecewiseHazard::through(&[(28.0, 0.3)]).unwrap());
+        assert_eq!(one.weibull_shape(), None);
+        for shape in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(
+                PiecewiseHazard::weibull(28.0, 0.3, shape).is_err(),
+                "{shape}"
+            );
+        }
     }
 
     #[test]

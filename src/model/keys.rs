@@ -85,6 +85,7 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "follow_up_days",
             "analysis_events",
             "time_resolution",
+            "weibull_shape",
         ],
     ),
     (

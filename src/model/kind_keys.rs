@@ -96,6 +96,11 @@ fn misplaced(raw: &RawScenario) -> Vec<(String, &'static [EndpointKind])> {
         &[TimeToEvent],
     );
     add(
+        e.weibull_shape.is_some(),
+        "endpoint.weibull_shape".into(),
+        &[TimeToEvent],
+    );
+    add(
         raw.enrollment.accrual_days.is_some(),
         "enrollment.accrual_days".into(),
         &[TimeToEvent],

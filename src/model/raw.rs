@@ -235,6 +235,9 @@ pub struct RawEndpoint {
     pub analysis_events: Option<u64>,
     /// Time-to-event: how event times are recorded.
     pub time_resolution: Option<TimeResolution>,
+    /// Time-to-event: Weibull hazards of this shape (rpact's `kappa`) through each endotype's
+    /// one mortality point.
+    pub weibull_shape: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

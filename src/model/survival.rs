@@ -76,8 +76,13 @@ fn refuse(key: &str, message: &str) -> InvalidKey {
     InvalidKey::new(key, message.to_string())
 }
 
-/// The day -> cumulative mortality points of one endotype, as a hazard.
-fn mortality(name: &str, points: &BTreeMap<String, f64>) -> Result<PiecewiseHazard, InvalidKey> {
+/// The day -> cumulative mortality points of one endotype, as a hazard: piecewise constant, or
+/// Weibull of `shape` through its one point.
+fn mortality(
+    name: &str,
+    points: &BTreeMap<String, f64>,
+    shape: Option<f64>,
+) -> Result<PiecewiseHazard, InvalidKey> {
     let key = format!("endotype.{name}.control_mortality");
     let mut parsed = Vec::with_capacity(points.len());
     for (day, &p) in points {
@@ -97,7 +102,24 @@ fn mortality(name: &str, points: &BTreeMap<String, f64>) -> Result<PiecewiseHaza
     }
     // TOML tables are keyed by strings: "7" sorts after "28".
     parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
-    PiecewiseHazard::through(&parsed).map_err(|m| InvalidKey::new(key, m))
+    match (shape, &parsed[..]) {
+        (None, _) => PiecewiseHazard::through(&parsed).map_err(|m| InvalidKey::new(key, m)),
+        (Some(kappa), &[(day, p)]) => PiecewiseHazard::weibull(day, p, kappa).map_err(|m| {
+            let key = if m.contains("Weibull shape") {
+                "endpoint.weibull_shape".to_string()
+            } else {
+                key
+            };
+            InvalidKey::new(key, m)
+        }),
+        (Some(_), _) => Err(InvalidKey::new(
+            key,
+            format!(
+                "a Weibull hazard (endpoint.weibull_shape) goes through one point, the mortality by one day, e.g. {{ 28 = 0.3 }}; found {} points",
+                parsed.len()
+            ),
+        )),
+    }
 }
 
 /// A time-to-event endpoint's model (`None` for another kind). The checks run in the order of
@@ -117,7 +139,7 @@ pub fn model(raw: &RawScenario) -> Result<Option<SurvivalModel>, InvalidKey> {
                     "missing: a time-to-event endpoint needs each endotype's cumulative mortality under control, e.g. { 28 = 0.35, 90 = 0.45 }",
                 )
             })?;
-            mortality(&en.name, points)
+            mortality(&en.name, points, e.weibull_shape)
         })
         .collect::<Result<Vec<_>, _>>()?;
     // Each hazard ratio (> 0) is checked with the other effects (design/arms.rs, `resolve_treatment`).

@@ -21,6 +21,7 @@ use statrs::distribution::{DiscreteCDF, Poisson};
 use crate::model::design::Design;
 use crate::model::survival::{Arrivals, SurvivalModel};
 use crate::stats::quadrature::integrate_split;
+use crate::stats::survival;
 
 /// Expected randomisations and deaths over the calendar of a time-to-event design.
 pub struct Calendar<'a> {
@@ -58,9 +59,8 @@ impl<'a> Calendar<'a> {
                 let share = d.expected_arm_size(a) / self.n;
                 share
                     * d.mean_over_patients(a, |e, hr| {
-                        self.model.control[e]
-                            .competing(hr, self.model.dropout_hazard[a], 0.0, to)
-                            .0
+                        let loss = self.model.dropout_hazard[a];
+                        survival::competing(&self.model.control[e], hr, loss, 0.0, to).0
                     })
             })
             .sum()

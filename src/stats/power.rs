@@ -290,9 +290,14 @@ pub fn expected_deaths(design: &Design, a: usize) -> f64 {
     let model = design.survival().expect("a time-to-event design");
     let follow_up = model.follow_up_days.expect("a fixed follow-up");
     let per_patient = design.mean_over_patients(a, |e, hr| {
-        model.control[e]
-            .competing(hr, model.dropout_hazard[a], 0.0, follow_up)
-            .0
+        survival::competing(
+            &model.control[e],
+            hr,
+            model.dropout_hazard[a],
+            0.0,
+            follow_up,
+        )
+        .0
     });
     design.expected_arm_size(a) * per_patient
 }

@@ -43,7 +43,7 @@ use crate::model::survival::SurvivalModel;
 use crate::stats::sampling::{
     BinomialSampler, chain_probabilities, negative_binomial, table_share,
 };
-use crate::stats::survival::{RiskSet, push_risk_sets, push_risk_sets_of};
+use crate::stats::survival::{self, RiskSet, push_risk_sets, push_risk_sets_of};
 
 /// One cell of patients (an arm, a stratum and a true endotype) at count level: each day's
 /// death probability and loss probability given no death.
@@ -176,8 +176,13 @@ fn day_samplers(
         .expect("count level: a fixed follow-up") as u32;
     (1..=days)
         .map(|d| {
-            let (death, lost) =
-                control.competing(hazard_ratio, loss_hazard, f64::from(d - 1), f64::from(d));
+            let (death, lost) = survival::competing(
+                control,
+                hazard_ratio,
+                loss_hazard,
+                f64::from(d - 1),
+                f64::from(d),
+            );
             let lost_given_alive = if death < 1.0 {
                 (lost / (1.0 - death)).clamp(0.0, 1.0)
             } else {

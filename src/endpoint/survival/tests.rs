@@ -509,7 +509,8 @@ fn recorded_risk_sets_have_the_exact_expectations() {
         for (a, ratio) in [(0, 1.0), (1, 0.5)] {
             let mut neither = 100.0;
             for (day, t) in tables.iter().enumerate() {
-                let (p, q) = m.control[0].competing(
+                let (p, q) = crate::stats::survival::competing(
+                    &m.control[0],
                     ratio,
                     m.dropout_hazard[a],
                     day as f64,
