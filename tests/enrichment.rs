@@ -122,7 +122,8 @@ fn close(what: &str, a: f64, trials_a: f64, b: f64, trials_b: f64) {
 ///   piControl = c(0.3, 0.3), piTreatments = matrix(c(0.5, 0.3), nrow = 1))
 /// s <- getSimulationEnrichmentRates(d, plannedSubjects = c(200, 400),
 ///   effectList = effectList, typeOfSelection = sel, epsilonValue = 0.1,
-///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,   # it: "Simes", "Bonferroni", "Sidak"
+///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,
+///   # it: "Simes", "Bonferroni", "Sidak", "SpiessensDebois"
 ///   maxNumberOfIterations = 20000, seed = 777)
 /// s$rejectedPopulationsPerStage   # [stage, 1, population]: S then F
 /// s$rejectAtLeastOne; s$selectedPopulations[2, 1, 2]   # F kept, of trials reaching stage 2
@@ -139,7 +140,7 @@ fn rejections_and_selection_match_rpact() {
     // (selection, intersection, S at looks 1 and 2, F at looks 1 and 2, any, F kept | stage 2,
     // success at look 1)
     #[allow(clippy::type_complexity)]
-    let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 6] = [
+    let cases: [(&str, &str, [f64; 2], [f64; 2], f64, Option<f64>, f64); 8] = [
         (
             "best",
             "simes",
@@ -194,6 +195,27 @@ fn rejections_and_selection_match_rpact() {
             0.69410,
             Some(0.34705),
             0.01360,
+        ),
+        // intersectionTest = "SpiessensDebois", the same seed (2026-12-07). rpact takes the
+        // correlation sqrt(n_S / n_F) from the planned stage sizes, endotrial from the patients
+        // in each population at the stage.
+        (
+            "best",
+            "spiessens_debois",
+            [0.07690, 0.72710],
+            [0.02100, 0.01225],
+            0.81735,
+            Some(0.08290),
+            0.01400,
+        ),
+        (
+            "epsilon",
+            "spiessens_debois",
+            [0.07385, 0.62760],
+            [0.02120, 0.06505],
+            0.71470,
+            Some(0.34705),
+            0.01370,
         ),
     ];
     for (selection, intersection, s, f, any, kept, success) in cases {
@@ -753,6 +775,23 @@ fn family_wise_error_is_controlled_and_the_naive_rule_is_not() {
             }
         }
     }
+    // Spiessens-Debois tests a label within the whole population: under the global null any
+    // rejection is an error.
+    for selection in ["best", "epsilon", "threshold", "all"] {
+        let r = run(&design_text(
+            selection,
+            "spiessens_debois",
+            [0.3, 0.3],
+            "[\"s\", \"overall\"]",
+        ));
+        let fwer = r.hypotheses[0].fwer;
+        assert!(
+            (fwer - r.hypotheses[0].any_rejected).abs() < 1e-12,
+            "{selection}"
+        );
+        let bound = 0.025 + common::MC_SE * se(0.025, r.summary.replicates as f64);
+        assert!(fwer <= bound, "{selection} spiessens_debois: FWER {fwer}");
+    }
     // The naive rule under the global null: 30 per arm in each label at stage 1, 100 per arm in
     // the label kept at stage 2.
     let mut rng = ChaCha8Rng::seed_from_u64(41);
@@ -993,6 +1032,15 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
         assert!(base.contains(from), "{what}: pattern not in the scenario");
         common::assert_refused(dir.path(), &results, &base.replacen(from, to, 1), what, key);
     }
+    // Spiessens-Debois needs one population within another.
+    let disjoint = design_text("epsilon", "spiessens_debois", [0.5, 0.3], "[\"s\", \"r\"]");
+    common::assert_refused(
+        dir.path(),
+        &results,
+        &disjoint,
+        "spiessens_debois with two labels",
+        "adaptation.intersection",
+    );
     // label_counts belongs to [adaptation].
     let plain = base
         .split("[adaptation]")

@@ -24,6 +24,7 @@ use crate::model::adaptation::{AdaptationPlan, MAX_HYPOTHESES, Selection};
 use crate::model::design::Design;
 use crate::model::vocabulary::{Intersection, LabelCounts, TestKind};
 use crate::stats::analysis::{self, Statistic, Table, normal_upper};
+use crate::stats::bivariate;
 use crate::stats::boundaries;
 use crate::stats::sampling::{
     BinomialSampler, chain_probabilities, multinomial, negative_binomial, table_share,
@@ -329,8 +330,33 @@ impl<'a> EnrichmentEndpoint<'a> {
     }
 
     /// The stage-wise p-value of intersection `set` (a mask of hypotheses available at this
-    /// stage) from the hypotheses' p-values `p`.
-    fn intersection_p(&self, set: u32, p: &[f64], sorted: &mut Vec<f64>) -> f64 {
+    /// stage) from the hypotheses' p-values `p` (Spiessens-Debois: their z values and the
+    /// patients `n` in each population at this stage).
+    fn intersection_p(
+        &self,
+        set: u32,
+        (p, z, n): (&[f64], &[f64], &[f64]),
+        sorted: &mut Vec<f64>,
+    ) -> f64 {
+        if self.plan.intersection == Intersection::SpiessensDebois {
+            // Two populations, one within the other (validated): their z statistics correlate
+            // as sqrt(n_S / n_F); one alone is its own test.
+            let members = (0..p.len()).filter(|&i| set >> i & 1 == 1);
+            let (z_max, n_min, n_max) = members.fold(
+                (f64::NEG_INFINITY, f64::INFINITY, 0.0f64),
+                |(zm, lo, hi), i| (zm.max(z[i]), lo.min(n[i]), hi.max(n[i])),
+            );
+            return if set.count_ones() == 1 {
+                normal_upper(z_max)
+            } else {
+                let rho = if n_max > 0.0 {
+                    (n_min / n_max).sqrt()
+                } else {
+                    0.0
+                };
+                bivariate::max_of_two_upper(z_max, rho)
+            };
+        }
         sorted.clear();
         sorted.extend((0..p.len()).filter(|&i| set >> i & 1 == 1).map(|i| p[i]));
         let m = sorted.len() as f64;
@@ -341,6 +367,7 @@ impl<'a> EnrichmentEndpoint<'a> {
                 let min = sorted.iter().copied().fold(1.0, f64::min);
                 -(m * (-min).ln_1p()).exp_m1()
             }
+            Intersection::SpiessensDebois => unreachable!("returned above"),
             Intersection::Simes => {
                 sorted.sort_unstable_by(f64::total_cmp);
                 sorted
@@ -359,11 +386,17 @@ impl<'a> EnrichmentEndpoint<'a> {
         let h = self.strata_of.len();
         let all: u32 = (1 << h) - 1;
         for i in 0..h {
-            b.p[i] = if selected >> i & 1 == 1 {
-                normal_upper(self.z(i, &b.stage, self.stratified))
+            let kept = selected >> i & 1 == 1;
+            b.z[i] = if kept {
+                self.z(i, &b.stage, self.stratified)
             } else {
                 f64::NAN
             };
+            b.p[i] = if kept { normal_upper(b.z[i]) } else { f64::NAN };
+            b.n[i] = self.strata_of[i]
+                .iter()
+                .map(|&s| (b.stage[s].table.arm_n + b.stage[s].table.control_n) as f64)
+                .sum();
         }
         for set in 1..=all {
             let idx = set as usize - 1;
@@ -372,7 +405,7 @@ impl<'a> EnrichmentEndpoint<'a> {
                 continue;
             }
             let p = self
-                .intersection_p(available, &b.p, &mut b.sorted)
+                .intersection_p(available, (&b.p, &b.z, &b.n), &mut b.sorted)
                 .clamp(f64::MIN_POSITIVE, 1.0 - 1e-16);
             b.z_sum[idx] += self.weights[k] * -self.normal.inverse_cdf(p);
             if b.z_sum[idx] / self.norms[k] >= self.critical[k] {
@@ -482,8 +515,10 @@ pub struct Buffers {
     labels: Vec<u64>,
     stage: Vec<Cell>,
     cumulative: Vec<Cell>,
-    /// Per hypothesis: this stage's p-value.
+    /// Per hypothesis: this stage's p-value, z and patients (both arms).
     p: Vec<f64>,
+    z: Vec<f64>,
+    n: Vec<f64>,
     /// Per intersection (mask - 1): rejected so far, and the weighted sum of its stage z.
     rejected: Vec<bool>,
     z_sum: Vec<f64>,
@@ -503,6 +538,8 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             stage: vec![Cell::default(); strata],
             cumulative: vec![Cell::default(); strata],
             p: vec![f64::NAN; h],
+            z: vec![f64::NAN; h],
+            n: vec![0.0; h],
             rejected: vec![false; (1 << h) - 1],
             z_sum: vec![0.0; (1 << h) - 1],
             sorted: Vec::with_capacity(h),
@@ -653,13 +690,13 @@ mod tests {
                 plan.intersection = test;
             }
             let endpoint = EnrichmentEndpoint::new(&design);
-            let got = endpoint.intersection_p(0b111, &p, &mut sorted);
+            let got = endpoint.intersection_p(0b111, (&p, &[0.0; 3], &[1.0; 3]), &mut sorted);
             assert!(
                 (got - expected).abs() < 1e-15,
                 "{test:?}: {got} vs {expected}"
             );
             // A subset: the two first hypotheses only.
-            let two = endpoint.intersection_p(0b011, &p, &mut sorted);
+            let two = endpoint.intersection_p(0b011, (&p, &[0.0; 3], &[1.0; 3]), &mut sorted);
             assert!(two < got || test == Intersection::Simes, "{test:?}: {two}");
         }
     }

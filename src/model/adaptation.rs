@@ -40,6 +40,7 @@ impl AdaptationPlan {
             Intersection::Simes => "closed_simes",
             Intersection::Bonferroni => "closed_bonferroni",
             Intersection::Sidak => "closed_sidak",
+            Intersection::SpiessensDebois => "closed_spiessens_debois",
         }
     }
 }
@@ -175,6 +176,17 @@ fn covered(raw: &RawScenario, seq: &RawSequential) -> Result<(), InvalidKey> {
             "analysis.hypotheses",
             format!(
                 "with [adaptation] expected at most {MAX_HYPOTHESES} populations (the closed test has 2^H - 1 intersections), found {hypotheses:?}"
+            ),
+        ));
+    }
+    let nested = hypotheses.len() == 2 && hypotheses.iter().any(|h| h == "overall");
+    if raw.adaptation.as_ref().map(|a| a.intersection) == Some(Intersection::SpiessensDebois)
+        && !nested
+    {
+        return Err(InvalidKey::new(
+            "adaptation.intersection",
+            format!(
+                "spiessens_debois tests one population within another: expected hypotheses = [\"overall\", <one label>], found {hypotheses:?}"
             ),
         ));
     }

@@ -406,6 +406,9 @@ pub enum Intersection {
     Bonferroni,
     /// 1 - (1 - min p)^m (rpact's `intersectionTest = "Sidak"`).
     Sidak,
+    /// P(max(Z_S, Z_F) > max z) with corr sqrt(n_S / n_F): one population within another
+    /// (rpact's `"SpiessensDebois"`).
+    SpiessensDebois,
 }
 
 impl Intersection {
@@ -414,6 +417,7 @@ impl Intersection {
             Intersection::Simes => "simes",
             Intersection::Bonferroni => "bonferroni",
             Intersection::Sidak => "sidak",
+            Intersection::SpiessensDebois => "spiessens_debois",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod beta_posterior;
+pub mod bivariate;
 pub mod boundaries;
 pub mod calendar;
 pub mod means;

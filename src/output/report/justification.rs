@@ -242,6 +242,7 @@ fn design_sentences(d: &Design, row: &SummaryRow) -> String {
                 Intersection::Simes => "Simes",
                 Intersection::Bonferroni => "Bonferroni",
                 Intersection::Sidak => "Sidak",
+                Intersection::SpiessensDebois => "Spiessens-Debois",
             },
             sided(d),
             d.analysis.alpha
