@@ -531,50 +531,14 @@ margin_scale = "mean_difference"
 }
 
 /// Bad margins exit 2 naming the key, results untouched.
-/// An event-driven time-to-event design (1,600 patients over 720 days, 28-day mortality 0.3
-/// under control, analysis at the 380th death) testing non-inferiority of the drug at hazard
-/// ratio `hr` against the margin 1.3.
+/// The event-driven time-to-event design of tests/survival.rs (1,600 patients over 720 days,
+/// 28-day mortality 0.3 under control, analysis at the 380th death) testing non-inferiority of
+/// the drug at hazard ratio `hr` against the margin 1.3.
 fn survival_margin(hr: f64, replicates: u64, sequential: &str) -> String {
-    format!(
-        r#"
-name = "ni_survival"
-[simulation]
-replicates = {replicates}
-seed = 1300
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_mortality = {{ 28 = 0.3 }}
-[enrollment]
-sample_size = 1600
-accrual_days = 720
-[endpoint]
-event = "death"
-better = "lower"
-kind = "time_to_event"
-analysis_events = 380
-time_resolution = "continuous"
-[[treatment]]
-name = "short_course"
-effect = "hazard_ratio"
-by_endotype = {{ all = {hr} }}
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "short_course"
-ratio = 1
-treatment = "short_course"
-[analysis]
-control = "control"
-test = "logrank"
-alpha = 0.025
-alternative = "one_sided"
-non_inferiority_margin = 1.3
-margin_scale = "hazard_ratio"
-{sequential}
-"#
-    )
+    let text = crate::survival::EVENT_DRIVEN
+        .replace("replicates = 40000", &format!("replicates = {replicates}"))
+        .replace("all = 0.75", &format!("all = {hr}"));
+    format!("{text}non_inferiority_margin = 1.3\nmargin_scale = \"hazard_ratio\"\n{sequential}")
 }
 
 /// rpact 3.3.4 (R 4.2.2), lambda2 <- -log(0.7) / 28:

@@ -436,7 +436,7 @@ fn cox_estimate_and_coverage_match_the_oracle_when_the_hazard_ratio_is_one_numbe
 
 /// Continuous time, one endotype, exponential (28-day mortality 0.3), event-driven at 380
 /// deaths, HR 0.75, one-sided alpha 0.025, 1,600 patients accrued uniformly over 720 days.
-const EVENT_DRIVEN: &str = r#"
+pub(crate) const EVENT_DRIVEN: &str = r#"
 name = "event_driven"
 [simulation]
 replicates = 40000

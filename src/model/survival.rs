@@ -84,24 +84,8 @@ fn mortality(
     shape: Option<f64>,
 ) -> Result<PiecewiseHazard, InvalidKey> {
     let key = format!("endotype.{name}.control_mortality");
-    let mut parsed = Vec::with_capacity(points.len());
-    for (day, &p) in points {
-        let d: f64 = day.trim().parse().map_err(|_| {
-            InvalidKey::new(
-                format!("{key}.{day}"),
-                "expected a day (a number > 0) as the key, e.g. { 28 = 0.35 }",
-            )
-        })?;
-        if !(d.is_finite() && d > 0.0) {
-            return Err(InvalidKey::new(
-                format!("{key}.{day}"),
-                format!("expected a day > 0, found {day}"),
-            ));
-        }
-        parsed.push((d, p));
-    }
-    // TOML tables are keyed by strings: "7" sorts after "28".
-    parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let positive = |d: f64| d.is_finite() && d > 0.0;
+    let parsed = by_day(&key, points, positive, "> 0", "{ 28 = 0.35 }")?;
     match (shape, &parsed[..]) {
         (None, _) => PiecewiseHazard::through(&parsed).map_err(|m| InvalidKey::new(key, m)),
         (Some(kappa), &[(day, p)]) => PiecewiseHazard::weibull(day, p, kappa).map_err(|m| {
@@ -307,22 +291,44 @@ fn arrivals(raw: &RawScenario) -> Result<Option<Arrivals>, InvalidKey> {
     Ok(arrivals)
 }
 
+/// A table keyed by day (`{ 28 = 0.35 }`) as (day, value) pairs in order of day: TOML keys
+/// are strings, and "7" sorts after "28". A key that is not a number, or not a `valid` day
+/// (`expected` says which), is refused, naming it.
+fn by_day(
+    key: &str,
+    table: &BTreeMap<String, f64>,
+    valid: impl Fn(f64) -> bool,
+    expected: &str,
+    example: &str,
+) -> Result<Vec<(f64, f64)>, InvalidKey> {
+    let mut parsed = table
+        .iter()
+        .map(|(day, &value)| {
+            let d: f64 = day.trim().parse().map_err(|_| {
+                InvalidKey::new(
+                    format!("{key}.{day}"),
+                    format!("expected a day (a number {expected}) as the key, e.g. {example}"),
+                )
+            })?;
+            if !valid(d) {
+                return Err(InvalidKey::new(
+                    format!("{key}.{day}"),
+                    format!("expected a day {expected}, found {day}"),
+                ));
+            }
+            Ok((d, value))
+        })
+        .collect::<Result<Vec<_>, InvalidKey>>()?;
+    parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(parsed)
+}
+
 /// The shape of accrual over `days` from `enrollment.accrual_intensity` (start day ->
 /// relative intensity).
 fn intensity(pieces: &BTreeMap<String, f64>, days: f64) -> Result<AccrualShape, InvalidKey> {
     let key = "enrollment.accrual_intensity";
-    let mut parsed = Vec::with_capacity(pieces.len());
-    for (day, &intensity) in pieces {
-        let d: f64 = day.trim().parse().map_err(|_| {
-            InvalidKey::new(
-                format!("{key}.{day}"),
-                "expected a day (a number >= 0) as the key, e.g. { 0 = 10, 180 = 25 }",
-            )
-        })?;
-        parsed.push((d, intensity));
-    }
-    // TOML tables are keyed by strings: "90" sorts after "180".
-    parsed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let from_zero = |d: f64| d.is_finite() && d >= 0.0;
+    let parsed = by_day(key, pieces, from_zero, ">= 0", "{ 0 = 10, 180 = 25 }")?;
     AccrualShape::new(&parsed, days).map_err(|m| InvalidKey::new(key, m))
 }
 
