@@ -35,43 +35,22 @@ fn binary(
     alpha: f64,
     sequential: &str,
 ) -> String {
-    let (control, arm) = ratios;
-    format!(
-        r#"
-name = "ni"
-[simulation]
-replicates = 200
-seed = 11
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_risk = {control_risk}
-[enrollment]
-sample_size = {n}
-[endpoint]
-event = "event"
-better = "{better}"
-[[treatment]]
-name = "new"
-effect = "risk"
-by_endotype = {{ all = {arm_risk} }}
-[[arm]]
-name = "control"
-ratio = {control}
-[[arm]]
-name = "new"
-ratio = {arm}
-treatment = "new"
-[analysis]
-control = "control"
-test = "farrington_manning"
-alpha = {alpha}
-alternative = "one_sided"
-non_inferiority_margin = {margin}
-margin_scale = "{scale}"
-{sequential}
-"#
-    )
+    common::OneEndotype {
+        name: "ni",
+        seed: 11,
+        replicates: 200,
+        control_risk,
+        arm_risk,
+        better,
+        sample_size: n,
+        ratios,
+        analysis: &format!(
+            "test = \"farrington_manning\"\nalpha = {alpha}\nalternative = \"one_sided\"\n\
+             non_inferiority_margin = {margin}\nmargin_scale = \"{scale}\""
+        ),
+        rest: sequential,
+    }
+    .toml()
 }
 
 /// rpact's designGS1 of the test file: Wang-Tsiatis Delta 0.22 at alpha 0.07, looks 0.3, 0.7,

@@ -31,42 +31,19 @@ fn binary(
     sequential: &str,
     replicates: u64,
 ) -> String {
-    let (control, arm) = ratios;
-    format!(
-        r#"
-name = "ssr"
-[simulation]
-replicates = {replicates}
-seed = 2026
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_risk = {control_risk}
-[enrollment]
-sample_size = {n}
-[endpoint]
-event = "event"
-better = "{better}"
-[[treatment]]
-name = "new"
-effect = "risk"
-by_endotype = {{ all = {arm_risk} }}
-[[arm]]
-name = "control"
-ratio = {control}
-[[arm]]
-name = "new"
-ratio = {arm}
-treatment = "new"
-[analysis]
-control = "control"
-alpha = 0.025
-alternative = "one_sided"
-{analysis}
-[sequential]
-{sequential}
-"#
-    )
+    common::OneEndotype {
+        name: "ssr",
+        seed: 2026,
+        replicates,
+        control_risk,
+        arm_risk,
+        better,
+        sample_size: n,
+        ratios,
+        analysis: &format!("alpha = 0.025\nalternative = \"one_sided\"\n{analysis}"),
+        rest: &format!("[sequential]\n{sequential}"),
+    }
+    .toml()
 }
 
 /// rpact's results for one value of pi1.

@@ -13,41 +13,19 @@ use endotrial::stats::power;
 
 /// A two-arm binary design (30% vs 20% mortality, N = 400, one-sided) with `sequential`.
 fn design_text(alpha: f64, sequential: &str) -> String {
-    format!(
-        r#"
-name = "spending"
-[simulation]
-replicates = 100000
-seed = 41
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_risk = 0.3
-[enrollment]
-sample_size = 400
-[endpoint]
-event = "death"
-better = "lower"
-[[treatment]]
-name = "drug"
-effect = "risk"
-by_endotype = {{ all = 0.2 }}
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "drug"
-ratio = 1
-treatment = "drug"
-[analysis]
-control = "control"
-test = "chi_square"
-alpha = {alpha}
-alternative = "one_sided"
-[sequential]
-{sequential}
-"#
-    )
+    common::OneEndotype {
+        name: "spending",
+        seed: 41,
+        replicates: 100_000,
+        control_risk: 0.3,
+        arm_risk: 0.2,
+        better: "lower",
+        sample_size: 400,
+        ratios: (1, 1),
+        analysis: &format!("test = \"chi_square\"\nalpha = {alpha}\nalternative = \"one_sided\""),
+        rest: &format!("[sequential]\n{sequential}"),
+    }
+    .toml()
 }
 
 fn close(what: &str, ours: &[f64], rpact: &[f64]) {

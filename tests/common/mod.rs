@@ -96,6 +96,71 @@ pub fn run(design: &Design) -> Vec<SummaryRow> {
     summary::summarise(design, &tally)
 }
 
+/// A two-arm binary scenario with one endotype: arm "new" (risk `arm_risk`) against "control"
+/// (`control_risk`) in `ratios` (control, new). `analysis` holds the `[analysis]` lines after
+/// `control`; `rest` what follows the table (a `[sequential]` table, or nothing).
+pub struct OneEndotype<'a> {
+    pub name: &'a str,
+    pub seed: u64,
+    pub replicates: u64,
+    pub control_risk: f64,
+    pub arm_risk: f64,
+    pub better: &'a str,
+    pub sample_size: u64,
+    pub ratios: (u32, u32),
+    pub analysis: &'a str,
+    pub rest: &'a str,
+}
+
+impl OneEndotype<'_> {
+    pub fn toml(&self) -> String {
+        let OneEndotype {
+            name,
+            seed,
+            replicates,
+            control_risk,
+            arm_risk,
+            better,
+            sample_size,
+            ratios: (control, arm),
+            analysis,
+            rest,
+        } = self;
+        format!(
+            r#"
+name = "{name}"
+[simulation]
+replicates = {replicates}
+seed = {seed}
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_risk = {control_risk}
+[enrollment]
+sample_size = {sample_size}
+[endpoint]
+event = "event"
+better = "{better}"
+[[treatment]]
+name = "new"
+effect = "risk"
+by_endotype = {{ all = {arm_risk} }}
+[[arm]]
+name = "control"
+ratio = {control}
+[[arm]]
+name = "new"
+ratio = {arm}
+treatment = "new"
+[analysis]
+control = "control"
+{analysis}
+{rest}
+"#
+        )
+    }
+}
+
 /// A two-arm scenario with two endotypes, one misclassified, parameterised by the fields the
 /// exact-power tests vary. Arm "drug" gives `drug` to everyone; the effect is a risk ratio.
 pub struct TwoArm<'a> {
