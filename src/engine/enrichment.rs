@@ -393,10 +393,13 @@ impl<'a> EnrichmentEndpoint<'a> {
                 f64::NAN
             };
             b.p[i] = if kept { normal_upper(b.z[i]) } else { f64::NAN };
-            b.n[i] = self.strata_of[i]
-                .iter()
-                .map(|&s| (b.stage[s].table.arm_n + b.stage[s].table.control_n) as f64)
-                .sum();
+            // Only Spiessens-Debois reads the populations' sizes.
+            if self.plan.intersection == Intersection::SpiessensDebois {
+                b.n[i] = self.strata_of[i]
+                    .iter()
+                    .map(|&s| (b.stage[s].table.arm_n + b.stage[s].table.control_n) as f64)
+                    .sum();
+            }
         }
         for set in 1..=all {
             let idx = set as usize - 1;
