@@ -62,7 +62,7 @@ fn merged_shards_are_byte_identical_to_a_single_run() {
     }
 }
 
-/// The continuous (patient level, with responders), ordinal, re-estimated and Bayesian (errors
+/// The continuous (patient level, with responders), ordinal, re-estimated (patients, deaths) and Bayesian (errors
 /// kept as a multiset of exact values) tallies merge to the single run's files, byte for byte, whatever
 /// the shards' threads.
 #[test]
@@ -74,6 +74,11 @@ fn continuous_ordinal_and_bayesian_shards_merge_to_the_single_run() {
         // Stages of random size, each trial also run under the null.
         (
             "immunosep_reestimation",
+            &["summary.csv", "sequential.csv"][..],
+        ),
+        // Deaths re-estimated: each trial's deaths kept for the quantiles.
+        (
+            "classic_event_driven_reestimation",
             &["summary.csv", "sequential.csv"][..],
         ),
         (

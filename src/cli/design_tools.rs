@@ -108,12 +108,12 @@ fn planned_size(scenario: &Scenario, command: &str) -> anyhow::Result<()> {
     Err(BadInput(format!(
         "{}: sequential.reestimate: `{command}` searches the planned N of a fixed or group-sequential design; with re-estimation the power follows the re-estimation's bounds (now N from {} to {}): sweep them, e.g. endotrial sweep {} --set sequential.reestimate.max_sample_size={}:{}:{}",
         scenario.design.name,
-        r.min_sample_size,
-        r.max_sample_size,
+        r.min_total,
+        r.max_total,
         scenario.path.display(),
-        r.max_sample_size,
-        r.max_sample_size * 2,
-        (r.max_sample_size / 4).max(1)
+        r.max_total,
+        r.max_total * 2,
+        (r.max_total / 4).max(1)
     ))
     .into())
 }

@@ -4,11 +4,12 @@
 use crate::engine::design_values::DesignValues;
 use crate::engine::tally::comparison::{ComparisonTally, from_fixed};
 use crate::engine::tally::continuous::ContinuousTally;
-use crate::engine::tally::sequential::SequentialTally;
+use crate::engine::tally::sequential::{SequentialTally, count_quantile};
 use crate::engine::tally::survival::SurvivalTally;
 use crate::engine::tally::{DesignTally, EndpointTally, Tally};
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal;
+use crate::model::reestimation::Reestimated;
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::model::vocabulary::Margin;
 use crate::stats::analysis::Z_975;
@@ -53,21 +54,23 @@ pub struct SummaryRow {
 /// summary.csv's columns for a design with sample-size re-estimation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReestimationColumns {
+    /// What the totals count: patients, or deaths (their columns are named so).
+    pub unit: Reestimated,
     /// The rule as written: conditional power, smallest and largest total, effect.
     pub conditional_power: f64,
-    pub min_sample_size: u64,
-    pub max_sample_size: u64,
+    pub min_total: u64,
+    pub max_total: u64,
     pub effect: &'static str,
     /// The same trials on the boundary of the null hypothesis: the share that rejected it (the
-    /// type I error) and the patients they randomised on average.
+    /// type I error) and the patients (deaths) they had on average.
     pub type_i_error: f64,
     pub type_i_error_se: f64,
-    pub null_expected_randomised: f64,
-    /// Quantiles of the patients randomised per trial (R's type 1), and the share of trials
-    /// that randomised the maximum.
-    pub p05_randomised: u64,
-    pub median_randomised: u64,
-    pub p_max_sample_size: f64,
+    pub null_expected_total: f64,
+    /// Quantiles of the patients randomised (deaths at the last analysis) per trial (R's type
+    /// 1), and the share of trials that reached the maximum.
+    pub p05_total: u64,
+    pub median_total: u64,
+    pub p_max_total: f64,
 }
 
 /// summary.csv's columns of each kind of endpoint, as `model::design::EndpointModel`.
@@ -914,22 +917,24 @@ fn reestimation_columns(
     let (rule, t) = (design.reestimation()?, s.reestimation.as_ref()?);
     let r = trials as f64;
     let type_i_error = t.null_rejections as f64 / r;
-    let at_max = s
-        .randomised
-        .get(&rule.max_sample_size)
-        .copied()
-        .unwrap_or(0);
+    let (per_trial, null_total) = match rule.unit {
+        Reestimated::Patients => (&s.randomised, t.null_randomised),
+        Reestimated::Deaths => (&t.deaths, t.null_deaths),
+    };
+    // Deaths can outrun the maximum by ties at the look's day.
+    let at_max: u64 = per_trial.range(rule.max_total..).map(|(_, n)| n).sum();
     Some(ReestimationColumns {
+        unit: rule.unit,
         conditional_power: rule.conditional_power,
-        min_sample_size: rule.min_sample_size,
-        max_sample_size: rule.max_sample_size,
+        min_total: rule.min_total,
+        max_total: rule.max_total,
         effect: rule.effect.as_str(),
         type_i_error,
         type_i_error_se: binomial_se(type_i_error, trials),
-        null_expected_randomised: t.null_randomised as f64 / r,
-        p05_randomised: s.randomised_quantile(0.05, trials),
-        median_randomised: s.randomised_quantile(0.5, trials),
-        p_max_sample_size: at_max as f64 / r,
+        null_expected_total: null_total as f64 / r,
+        p05_total: count_quantile(per_trial, 0.05, trials),
+        median_total: count_quantile(per_trial, 0.5, trials),
+        p_max_total: at_max as f64 / r,
     })
 }
 

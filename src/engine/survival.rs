@@ -1,5 +1,13 @@
 //! Time-to-event trials: each trial's log-rank test and Cox estimate per comparison, recorded
 //! into the tally (its time-to-event block is `tally::survival`).
+//!
+//! An event-driven design with re-estimated deaths (`DeathReestimation`) sizes each stage
+//! after an interim for a conditional power, and combines the stages' log-rank increments by
+//! the inverse normal method with the planned weights (rpact's `getSimulationSurvival` with
+//! `conditionalPower`). Each such trial is run twice from its own stream: as the scenario
+//! states it, recorded in full, then on the boundary of the null hypothesis (every hazard
+//! ratio the null's times control's), of which the rejection, the patients and the deaths are
+//! kept: the design's type I error.
 
 use rand::Rng;
 
@@ -8,11 +16,17 @@ use crate::engine::Endpoint;
 use crate::engine::sequential::StoppingRule;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonOutcome, to_fixed};
+use crate::engine::tally::sequential::ReestimationTally;
 use crate::model::design::Design;
+use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::TestKind;
-use crate::stats::analysis::{Level, Z_975};
-use crate::stats::power;
+use crate::stats::analysis::{Level, Statistic, Z_975};
+use crate::stats::reestimation::{
+    conditional_critical_value, conditional_power_deaths, log_rank_effect, power_quantile,
+    stage_deaths, stage_log_rank_z,
+};
 use crate::stats::survival::{Cox, LogRank, RiskSet};
+use crate::stats::{boundaries, power};
 
 /// A comparison's risk sets and its Cox fit, reused from trial to trial.
 type Analysis = (Vec<RiskSet>, Cox);
@@ -30,13 +44,72 @@ pub struct SurvivalEndpoint<'a> {
     /// An event-driven design with interim looks: the decision at each look, and the deaths
     /// each look waits for.
     looks: Option<(StoppingRule, Vec<u64>)>,
+    /// An event-driven design whose looks wait for re-estimated deaths (instead of `looks`).
+    reestimation: Option<DeathReestimation>,
+}
+
+/// What every stage decision of a design with re-estimated deaths needs, computed once.
+struct DeathReestimation {
+    rule: Reestimation,
+    looks: Vec<f64>,
+    /// Bounds on the inverse normal combination (z, positive = benefit).
+    efficacy: Vec<f64>,
+    futility: Option<Vec<f64>>,
+    /// The normal quantile of the conditional power aimed at.
+    z_power: f64,
+    /// Patients randomised to the arm per patient to control.
+    allocation: f64,
+    /// +1 when a higher hazard is a benefit.
+    sign: f64,
+    /// `effect = "planned"`: the log hazard ratio against the null (positive = benefit) every
+    /// stage is sized for.
+    planned_effect: Option<f64>,
+    /// The trials on the boundary of the null hypothesis.
+    null: SurvivalSimulator,
+}
+
+/// How a trial with re-estimated deaths ended: rejected, and the patients randomised and
+/// deaths seen by its last analysis.
+struct Course {
+    efficacy: bool,
+    randomised: u64,
+    deaths: u64,
+}
+
+impl DeathReestimation {
+    fn new(design: &Design) -> Option<DeathReestimation> {
+        let rule = design.reestimation()?.clone();
+        let plan = design.sequential().expect("re-estimation has looks");
+        let (b, _, _) = boundaries::of_design(design).expect("boundaries");
+        let arm = usize::from(design.control == 0);
+        let sign = design.benefit_sign();
+        let null = design.analysis.margin.map_or(1.0, |m| m.null);
+        let most = rule.max_total;
+        Some(DeathReestimation {
+            looks: plan.looks.clone(),
+            efficacy: b.efficacy,
+            futility: b.futility,
+            z_power: power_quantile(rule.conditional_power),
+            allocation: f64::from(design.arms[arm].ratio)
+                / f64::from(design.arms[design.control].ratio),
+            sign,
+            planned_effect: rule
+                .planned_hazard_ratio
+                .map(|hr| sign * (hr.ln() - null.ln())),
+            null: SurvivalSimulator::at_null(design, null).drawing_until_death(most),
+            rule,
+        })
+    }
 }
 
 impl<'a> SurvivalEndpoint<'a> {
     pub fn new(design: &'a Design) -> SurvivalEndpoint<'a> {
         SurvivalEndpoint {
             design,
-            simulator: SurvivalSimulator::new(design),
+            simulator: match design.reestimation() {
+                Some(r) => SurvivalSimulator::new(design).drawing_until_death(r.max_total),
+                None => SurvivalSimulator::new(design),
+            },
             level: Level::new(design.analysis.alpha, power::alternative(design), 0),
             stratified: design.analysis.test == TestKind::LogrankStratified,
             null_log_hr: design.analysis.margin.map(|m| m.null.ln()),
@@ -48,6 +121,7 @@ impl<'a> SurvivalEndpoint<'a> {
                 let rule = StoppingRule::new(design, 0).expect("a sequential design");
                 (rule, plan.evaluable.clone())
             }),
+            reestimation: DeathReestimation::new(design),
         }
     }
 
@@ -148,6 +222,86 @@ impl<'a> SurvivalEndpoint<'a> {
             }
         }
     }
+
+    /// One event-driven trial drawn by `sim` whose looks after the first wait for re-estimated
+    /// deaths (two arms: validated). A look whose death never comes (a capped follow-up, or
+    /// loss) is when every drawn patient's follow-up has ended; the stages after it add no
+    /// deaths and have z 0. With a tally, records the trial and the re-estimations.
+    fn reestimated<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        (r, sim): (&DeathReestimation, &SurvivalSimulator),
+        trial: &mut SurvivalTrial,
+        sets: &mut Analysis,
+        mut tally: Option<&mut Tally>,
+    ) -> Course {
+        let arm = self.design.comparisons().next().expect("two arms");
+        sim.draw_patients(rng, trial);
+        let looks = r.looks.len();
+        let mut target = r.rule.stage_min[0];
+        // The last look's deaths and cumulative z, and the weighted sum of the stages' z.
+        let (mut before, mut z_before, mut weighted) = (0, 0.0, 0.0);
+        for k in 0..looks {
+            let time = sim
+                .death_time(trial, target)
+                .unwrap_or_else(|| sim.follow_up_end(trial));
+            sim.analyse_at(trial, time);
+            let randomised: u64 = trial.randomised.iter().sum();
+            let deaths: u64 = trial.events.iter().sum();
+            if let Some(t) = tally.as_deref_mut() {
+                let seq = t.sequential_mut();
+                seq.reach(k, randomised);
+                if !trial.duration.is_nan() {
+                    seq.days_at[k] += to_fixed(trial.duration);
+                }
+            }
+            let mut outcome = self.analyse(trial, arm, sets);
+            let z = match outcome.statistic {
+                Some(Statistic::Z(z)) => r.sign * z,
+                // No deaths: no information (as rpact's log-rank statistic, 0).
+                _ => 0.0,
+            };
+            let t_before = if k == 0 { 0.0 } else { r.looks[k - 1] };
+            weighted +=
+                (r.looks[k] - t_before).sqrt() * stage_log_rank_z((before, z_before), (deaths, z));
+            let combined = weighted / r.looks[k].sqrt();
+            let last = k + 1 == looks;
+            let efficacy = combined >= r.efficacy[k];
+            let futile =
+                !efficacy && !last && r.futility.as_ref().is_some_and(|f| combined <= f[k]);
+            if efficacy || futile || last {
+                if let Some(t) = tally {
+                    outcome.rejected = efficacy;
+                    let seq = t.sequential_mut();
+                    seq.decide(0, k, efficacy, futile);
+                    seq.end(k, randomised);
+                    self.record(trial, 0, arm, &outcome, t);
+                }
+                return Course {
+                    efficacy,
+                    randomised,
+                    deaths,
+                };
+            }
+            let c =
+                conditional_critical_value(r.efficacy[k + 1], r.looks[k + 1], combined, r.looks[k]);
+            let effect = r
+                .planned_effect
+                .unwrap_or_else(|| log_rank_effect(z, deaths, r.allocation));
+            let bounds = (r.rule.stage_min[k + 1], r.rule.stage_max[k + 1]);
+            let stage = stage_deaths(r.z_power, c, effect, r.allocation, bounds);
+            if let Some(t) = tally.as_deref_mut() {
+                let achieved = conditional_power_deaths(stage, c, effect, r.allocation);
+                let rt = reestimation_tally(t);
+                rt.conditional_power[k + 1] += to_fixed(achieved);
+                rt.at_max[k + 1] += u64::from(stage == bounds.1);
+                rt.at_min[k + 1] += u64::from(stage == bounds.0);
+            }
+            target = deaths + stage;
+            (before, z_before) = (deaths, z);
+        }
+        unreachable!("the last look stops")
+    }
 }
 
 impl Endpoint for SurvivalEndpoint<'_> {
@@ -160,9 +314,16 @@ impl Endpoint for SurvivalEndpoint<'_> {
     fn trial<R: Rng + ?Sized>(&self, rng: &mut R, buffers: &mut Self::Buffers, tally: &mut Tally) {
         let (trial, sets) = buffers;
         tally.trials += 1;
-        match &self.looks {
-            Some(looks) => self.monitored(rng, looks, trial, sets, tally),
-            None => {
+        match (&self.reestimation, &self.looks) {
+            (Some(r), _) => {
+                let course = self.reestimated(rng, (r, &self.simulator), trial, sets, Some(tally));
+                *reestimation_tally(tally)
+                    .deaths
+                    .entry(course.deaths)
+                    .or_insert(0) += 1;
+            }
+            (None, Some(looks)) => self.monitored(rng, looks, trial, sets, tally),
+            (None, None) => {
                 self.simulator.simulate(rng, trial);
                 for (j, arm) in self.design.comparisons().enumerate() {
                     let mut outcome = self.analyse(trial, arm, sets);
@@ -186,5 +347,20 @@ impl Endpoint for SurvivalEndpoint<'_> {
         }
         let failures = self.simulator.screen_failures(rng, randomised);
         tally.record_screening(failures, randomised);
+        if let Some(r) = &self.reestimation {
+            let null = self.reestimated(rng, (r, &r.null), trial, sets, None);
+            let rt = reestimation_tally(tally);
+            rt.null_rejections += u64::from(null.efficacy);
+            rt.null_randomised += u128::from(null.randomised);
+            rt.null_deaths += u128::from(null.deaths);
+        }
     }
+}
+
+fn reestimation_tally(tally: &mut Tally) -> &mut ReestimationTally {
+    tally
+        .sequential_mut()
+        .reestimation
+        .as_mut()
+        .expect("a re-estimation tally")
 }

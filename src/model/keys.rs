@@ -161,6 +161,8 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "conditional_power",
             "max_sample_size",
             "min_sample_size",
+            "max_events",
+            "min_events",
             "effect",
         ],
     ),

@@ -104,8 +104,11 @@ pub struct RawSequential {
 #[serde(deny_unknown_fields)]
 pub struct RawReestimate {
     pub conditional_power: f64,
-    pub max_sample_size: u64,
+    pub max_sample_size: Option<u64>,
     pub min_sample_size: Option<u64>,
+    /// Event-driven time to event: the totals in deaths.
+    pub max_events: Option<u64>,
+    pub min_events: Option<u64>,
     #[serde(default)]
     pub effect: ReestimationEffectKind,
 }

@@ -7,6 +7,7 @@ use crate::engine::summary::{
     INTERACTION_F_TEST, INTERACTION_PO_TEST, OrdinalColumns, SequentialRow, SubgroupRow,
     SummaryRow, SurvivalColumns,
 };
+use crate::model::reestimation::Reestimated;
 use crate::tools::size::SizeSearch;
 
 /// The contract's columns, in order, followed by the extra ones.
@@ -75,7 +76,8 @@ pub const MARGIN_SUMMARY_COLUMNS: [&str; 3] =
     ["non_inferiority_margin", "margin_scale", "null_value"];
 
 /// Columns appended for a design with sample-size re-estimation: its rule, its type I error on
-/// the boundary of the null, and the distribution of the patients randomised.
+/// the boundary of the null, and the distribution of the patients randomised (re-estimated
+/// deaths: `REESTIMATION_DEATHS_COLUMNS`, the same in deaths).
 pub const REESTIMATION_SUMMARY_COLUMNS: [&str; 10] = [
     "reestimate_conditional_power",
     "min_sample_size",
@@ -87,6 +89,20 @@ pub const REESTIMATION_SUMMARY_COLUMNS: [&str; 10] = [
     "p05_randomised",
     "median_randomised",
     "p_max_sample_size",
+];
+
+/// `REESTIMATION_SUMMARY_COLUMNS` of an event-driven design with re-estimated deaths.
+pub const REESTIMATION_DEATHS_COLUMNS: [&str; 10] = [
+    "reestimate_conditional_power",
+    "min_events",
+    "max_events",
+    "reestimate_effect",
+    "type_i_error",
+    "type_i_error_se",
+    "null_expected_events",
+    "p05_events",
+    "median_events",
+    "p_max_events",
 ];
 
 /// Columns appended to sequential.csv for a design with sample-size re-estimation.
@@ -206,8 +222,15 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     if rows.iter().any(|r| r.margin.is_some()) {
         h.extend(MARGIN_SUMMARY_COLUMNS);
     }
-    if rows.iter().any(|r| r.reestimation.is_some()) {
-        h.extend(REESTIMATION_SUMMARY_COLUMNS);
+    // One file holds one endpoint's rows, so one unit.
+    match rows
+        .iter()
+        .find_map(|r| r.reestimation.as_ref())
+        .map(|e| e.unit)
+    {
+        Some(Reestimated::Patients) => h.extend(REESTIMATION_SUMMARY_COLUMNS),
+        Some(Reestimated::Deaths) => h.extend(REESTIMATION_DEATHS_COLUMNS),
+        None => {}
     }
     h
 }
@@ -249,15 +272,15 @@ pub fn summary_record(r: &SummaryRow, optional: OptionalColumns) -> Vec<String> 
         match &r.reestimation {
             Some(e) => fields.extend([
                 num(e.conditional_power),
-                e.min_sample_size.to_string(),
-                e.max_sample_size.to_string(),
+                e.min_total.to_string(),
+                e.max_total.to_string(),
                 e.effect.to_string(),
                 num(e.type_i_error),
                 num(e.type_i_error_se),
-                num(e.null_expected_randomised),
-                e.p05_randomised.to_string(),
-                e.median_randomised.to_string(),
-                num(e.p_max_sample_size),
+                num(e.null_expected_total),
+                e.p05_total.to_string(),
+                e.median_total.to_string(),
+                num(e.p_max_total),
             ]),
             None => fields.extend(REESTIMATION_SUMMARY_COLUMNS.map(|_| String::new())),
         }

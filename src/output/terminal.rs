@@ -7,6 +7,7 @@ use crate::engine::summary::{
     OrdinalColumns, SequentialColumns, SummaryRow, SurvivalColumns,
 };
 use crate::model::design::Design;
+use crate::model::reestimation::Reestimated;
 use crate::model::vocabulary::TestKind;
 
 /// Multiplicity results for the terminal.
@@ -47,22 +48,38 @@ pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
         s.looks, s.p_early_efficacy, s.p_early_futility, s.p_early_stop
     );
     match &r.reestimation {
+        Some(e) if e.unit == Reestimated::Deaths => {
+            out += &format!(
+                "  re-estimation    conditional power {} ({} effect), deaths from {} to {}: 5th/50th percentile {}/{}; at the maximum {:.4}\n",
+                e.conditional_power,
+                e.effect,
+                e.min_total,
+                e.max_total,
+                e.p05_total,
+                e.median_total,
+                e.p_max_total
+            );
+            out += &format!(
+                "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} deaths on average\n",
+                e.type_i_error, e.type_i_error_se, e.null_expected_total
+            );
+        }
         Some(e) => {
             out += &format!(
                 "  re-estimation    conditional power {} ({} effect), N from {} to {}: randomised mean {:.1}, 5th/50th/95th percentile {}/{}/{}; at the maximum {:.4}\n",
                 e.conditional_power,
                 e.effect,
-                e.min_sample_size,
-                e.max_sample_size,
+                e.min_total,
+                e.max_total,
                 s.expected_randomised,
-                e.p05_randomised,
-                e.median_randomised,
+                e.p05_total,
+                e.median_total,
                 s.p95_randomised,
-                e.p_max_sample_size
+                e.p_max_total
             );
             out += &format!(
                 "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} randomised on average\n",
-                e.type_i_error, e.type_i_error_se, e.null_expected_randomised
+                e.type_i_error, e.type_i_error_se, e.null_expected_total
             );
         }
         None => {
@@ -172,10 +189,8 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         );
         let approximation = match &r.endpoint {
             _ if !r.analytic_power.is_nan() => format!("{:.4}", r.analytic_power),
+            _ if r.reestimation.is_some() => "none (sample-size re-estimation)".to_string(),
             EndpointColumns::TimeToEvent(_) => "none (hazards not proportional)".to_string(),
-            EndpointColumns::Binary(_) if r.reestimation.is_some() => {
-                "none (sample-size re-estimation)".to_string()
-            }
             EndpointColumns::Binary(_) => "none (adaptive enrichment)".to_string(),
             EndpointColumns::Continuous(_) | EndpointColumns::Ordinal(_) => {
                 "none (too few patients)".to_string()

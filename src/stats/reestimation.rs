@@ -1,7 +1,9 @@
 //! Sample-size re-estimation by conditional power for two risks, with the stages combined by
 //! the inverse normal method: rpact 3.3.4's `getSimulationRates` (`f_simulation_base_rates.cpp`:
 //! the conditional critical value, `getSimulationRatesStageSubjectsCpp` and the conditional
-//! power it achieves), so that a design re-estimated here is the one rpact simulates.
+//! power it achieves), so that a design re-estimated here is the one rpact simulates; and for
+//! deaths of a log-rank test, `getSimulationSurvival` (`f_simulation_base_survival.cpp`:
+//! `getIndependentIncrements`, `getEstimatedTheta`, `getSimulationSurvivalStageEventsCpp`).
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -107,6 +109,59 @@ pub fn conditional_power(n: u64, c: f64, (p1, p0): (f64, f64), h: &RiskHypothesi
     Normal::standard().sf(c - h.direction * drift)
 }
 
+/// The log-rank z of the deaths between two looks, from the cumulative z statistics
+/// `(z_before, z)` at `(before, deaths)` deaths (oriented so that positive is a benefit): the
+/// score statistics' independent increments, information proportional to deaths. 0 when no
+/// death came between them (no information, as a stage test without events).
+pub fn stage_log_rank_z((before, z_before): (u64, f64), (deaths, z): (u64, f64)) -> f64 {
+    if deaths <= before {
+        return 0.0;
+    }
+    let (b, d) = (before as f64, deaths as f64);
+    (d.sqrt() * z - b.sqrt() * z_before) / (d - b).sqrt()
+}
+
+/// The log hazard ratio against the null (positive for a benefit) estimated from a cumulative
+/// log-rank z at `deaths` deaths with `allocation` patients in the arm per patient in control:
+/// Schoenfeld's z = effect x sqrt(allocation x deaths) / (1 + allocation), inverted (rpact's
+/// `getEstimatedTheta` without `thetaH1`); 0 without deaths.
+pub fn log_rank_effect(z: f64, deaths: u64, allocation: f64) -> f64 {
+    if deaths == 0 {
+        return 0.0;
+    }
+    z * (1.0 + allocation) / (allocation * deaths as f64).sqrt()
+}
+
+/// The deaths of the next stage that give the conditional power whose normal quantile is
+/// `z_power` at log hazard ratio `effect` against the null (positive for a benefit) for
+/// conditional critical value `c`, within `[min, max]` and rounded up (the look comes at the
+/// first death that reaches the real number rpact computes); an effect that is not a benefit
+/// sizes for 1e-12, so the most (rpact's `max(1 + 1e-12, theta)`).
+pub fn stage_deaths(
+    z_power: f64,
+    c: f64,
+    effect: f64,
+    allocation: f64,
+    (min, max): (u64, u64),
+) -> u64 {
+    let numerator = (c + z_power).max(0.0);
+    let a = allocation;
+    let d = numerator * numerator * (1.0 + a) * (1.0 + a) / a / effect.max(1e-12).powi(2);
+    d.clamp(min as f64, max as f64).ceil() as u64
+}
+
+/// The conditional power of a next stage of `deaths` deaths at log hazard ratio `effect`
+/// against the null (positive for a benefit) for conditional critical value `c` (rpact's
+/// `conditionalPowerAchieved`).
+pub fn conditional_power_deaths(deaths: u64, c: f64, effect: f64, allocation: f64) -> f64 {
+    if c.is_infinite() {
+        return 0.0;
+    }
+    let a = allocation;
+    let drift = effect * (deaths as f64).sqrt() * a.sqrt() / (1.0 + a);
+    Normal::standard().sf(c - drift)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +182,39 @@ mod tests {
         let combined = combined_z(&[z1, c], &[t1, 1.0]);
         assert!((combined - b2).abs() < 1e-12);
         assert!(conditional_critical_value(6.0, 1.0, z1, t1).is_infinite());
+    }
+
+    #[test]
+    fn the_stage_z_of_deaths_is_the_increment_of_the_score() {
+        // Scores S = z sqrt(D): 2 sqrt(100) = 20 then 3 sqrt(300) = 51.96; the increment's z
+        // is 31.96 / sqrt(200).
+        let z = stage_log_rank_z((100, 2.0), (300, 3.0));
+        assert!((z - (3.0 * 300f64.sqrt() - 20.0) / 200f64.sqrt()).abs() < 1e-12);
+        // A first stage is its own cumulative z; a stage without deaths has none.
+        assert_eq!(stage_log_rank_z((0, 0.0), (190, 1.7)), 1.7);
+        assert_eq!(stage_log_rank_z((190, 1.7), (190, 1.7)), 0.0);
+    }
+
+    #[test]
+    fn stage_deaths_invert_the_conditional_power() {
+        // Schoenfeld's drift reaches exactly the aimed power at the real-valued size; the
+        // rounded-up size reaches at least it.
+        let (z_power, c, effect, a) = (power_quantile(0.8), 1.3, 0.2231, 2.0);
+        let d = stage_deaths(z_power, c, effect, a, (1, 10_000));
+        let real = (c + z_power).powi(2) * 9.0 / 2.0 / effect.powi(2);
+        assert_eq!(d, real.ceil() as u64);
+        assert!(conditional_power_deaths(d, c, effect, a) >= 0.8);
+        assert!(conditional_power_deaths(d - 1, c, effect, a) < 0.8);
+        // Bounds, and an effect that is no benefit sizes for the most.
+        assert_eq!(stage_deaths(z_power, c, effect, a, (1, 100)), 100);
+        assert_eq!(stage_deaths(z_power, c, effect, a, (5000, 9000)), 5000);
+        assert_eq!(stage_deaths(z_power, c, -0.1, a, (10, 700)), 700);
+        // Conditional power already reached: the fewest.
+        assert_eq!(stage_deaths(z_power, -3.0, effect, a, (10, 700)), 10);
+        // The estimated effect inverts Schoenfeld's z.
+        let z = effect * (a * 400.0f64).sqrt() / (1.0 + a);
+        assert!((log_rank_effect(z, 400, a) - effect).abs() < 1e-14);
+        assert_eq!(log_rank_effect(0.0, 0, a), 0.0);
+        assert_eq!(conditional_power_deaths(50, f64::INFINITY, effect, a), 0.0);
     }
 }

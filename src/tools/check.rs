@@ -231,7 +231,7 @@ fn monte_carlo_se(
 }
 
 /// Columns with no Monte Carlo error: they must agree to `DETERMINISTIC_TOL`.
-const DETERMINISTIC: [&str; 39] = [
+const DETERMINISTIC: [&str; 41] = [
     "control",
     "true_risk",
     "test",
@@ -270,6 +270,8 @@ const DETERMINISTIC: [&str; 39] = [
     "reestimate_conditional_power",
     "min_sample_size",
     "max_sample_size",
+    "min_events",
+    "max_events",
     "reestimate_effect",
 ];
 

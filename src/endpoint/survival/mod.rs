@@ -198,6 +198,32 @@ fn day_samplers(
 
 impl SurvivalSimulator {
     pub fn new(design: &Design) -> SurvivalSimulator {
+        SurvivalSimulator::with_hazard_ratios(design, |a, s, e| design.hazard_ratio(a, s, e))
+    }
+
+    /// The design's trials with every arm's hazard ratio `null` times control's, in every
+    /// label and true endotype: on the boundary of the null hypothesis.
+    pub fn at_null(design: &Design, null: f64) -> SurvivalSimulator {
+        let c = design.control;
+        SurvivalSimulator::with_hazard_ratios(design, |a, s, e| {
+            design.hazard_ratio(c, s, e) * if a == c { 1.0 } else { null }
+        })
+    }
+
+    /// The same simulator drawing an event-driven trial's patients until its `deaths`-th death
+    /// is certain to be among them (a re-estimated final analysis may come after the planned
+    /// one).
+    pub fn drawing_until_death(mut self, deaths: u64) -> SurvivalSimulator {
+        self.model.analysis_events = Some(deaths);
+        self
+    }
+
+    /// The simulator with `hazard_ratio(arm, stratum, true endotype)` against the control
+    /// hazard of the endotype.
+    fn with_hazard_ratios(
+        design: &Design,
+        hazard_ratio: impl Fn(usize, usize, usize) -> f64,
+    ) -> SurvivalSimulator {
         let model = design.survival().cloned().expect("a time-to-event design");
         let (arms, strata) = (design.arms.len(), design.eligible.len());
         let count_level = model.is_count_level();
@@ -228,7 +254,7 @@ impl SurvivalSimulator {
                     if w <= 0.0 {
                         continue;
                     }
-                    let ratio = design.hazard_ratio(a, s, e);
+                    let ratio = hazard_ratio(a, s, e);
                     cells.push(if count_level {
                         let loss = model.dropout_hazard[a];
                         day_samplers(&model.control[e], (ratio, loss), &model, n, share)

@@ -129,7 +129,13 @@ impl SurvivalSimulator {
         self.model
             .analysis_events
             .and_then(|k| self.death_time(trial, k))
-            .unwrap_or(trial.last_entry + self.follow_up)
+            .unwrap_or_else(|| self.follow_up_end(trial))
+    }
+
+    /// The calendar time when the drawn patients' follow-up ends (infinite without a fixed
+    /// follow-up): every death there is to see has come.
+    pub fn follow_up_end(&self, trial: &SurvivalTrial) -> f64 {
+        trial.last_entry + self.follow_up
     }
 
     /// The calendar time of the `i`-th death of the drawn patients (from 1; an interim of an

@@ -50,6 +50,13 @@ pub struct ReestimationTally {
     /// patients they randomised.
     pub null_rejections: u64,
     pub null_randomised: u128,
+    /// Re-estimated deaths (event-driven time to event): the deaths at each trial's last
+    /// analysis (value -> trials, for the quantiles), and the deaths of the trials on the null
+    /// boundary summed. Empty and 0 for re-estimated patients.
+    #[serde(default)]
+    pub deaths: BTreeMap<u64, u64>,
+    #[serde(default)]
+    pub null_deaths: u128,
 }
 
 impl ReestimationTally {
@@ -60,6 +67,8 @@ impl ReestimationTally {
             at_min: vec![0; looks],
             null_rejections: 0,
             null_randomised: 0,
+            deaths: BTreeMap::new(),
+            null_deaths: 0,
         }
     }
 }
@@ -77,6 +86,10 @@ impl Block for ReestimationTally {
         }
         self.null_rejections += o.null_rejections;
         self.null_randomised += o.null_randomised;
+        for (&k, &v) in &o.deaths {
+            *self.deaths.entry(k).or_insert(0) += v;
+        }
+        self.null_deaths += o.null_deaths;
     }
 
     fn check(&self, fresh: &ReestimationTally, t: u64, patients: u128) -> Result<(), String> {
@@ -115,8 +128,24 @@ impl Block for ReestimationTally {
             "sequential.reestimation.null_randomised",
             self.null_randomised,
             patients,
+        )?;
+        if !self.deaths.is_empty() {
+            sums_to_map("sequential.reestimation.deaths", &self.deaths, t)?;
+        }
+        // Each death is a patient's.
+        at_most_patients(
+            "sequential.reestimation.null_deaths",
+            self.null_deaths,
+            patients,
         )
     }
+}
+
+/// The `q` quantile (R's type 1) of a count per trial, tallied value -> trials over `trials`
+/// trials (the largest value when rounding leaves the target unreached; 0 when empty).
+pub(crate) fn count_quantile(counts: &BTreeMap<u64, u64>, q: f64, trials: u64) -> u64 {
+    quantile_of(counts.iter().map(|(&n, &t)| (n, t)), q, trials)
+        .unwrap_or_else(|| counts.keys().next_back().copied().unwrap_or(0))
 }
 
 impl SequentialTally {
@@ -164,8 +193,7 @@ impl SequentialTally {
 
     /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
     pub(crate) fn randomised_quantile(&self, q: f64, trials: u64) -> u64 {
-        quantile_of(self.randomised.iter().map(|(&n, &t)| (n, t)), q, trials)
-            .unwrap_or_else(|| self.randomised.keys().next_back().copied().unwrap_or(0))
+        count_quantile(&self.randomised, q, trials)
     }
 
     /// Smallest look (0-based) at which the share of trials ended by then reaches `q`.

@@ -22,7 +22,7 @@ use crate::model::classify::Classifier;
 use crate::model::continuous::ContinuousModel;
 use crate::model::ordinal::OrdinalModel;
 use crate::model::raw::InvalidKey;
-use crate::model::reestimation::Reestimation;
+use crate::model::reestimation::{Reestimated, Reestimation};
 use crate::model::sequential::{Accrual, SequentialPlan};
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{
@@ -281,11 +281,22 @@ impl Design {
         self.sequential().and_then(|p| p.reestimation.as_ref())
     }
 
+    pub fn reestimation_mut(&mut self) -> Option<&mut Reestimation> {
+        match &mut self.kind {
+            DesignKind::GroupSequential(p) | DesignKind::AdaptiveEnrichment(p, _) => {
+                p.reestimation.as_mut()
+            }
+            DesignKind::Fixed | DesignKind::Bayesian(_) => None,
+        }
+    }
+
     /// The most patients a trial may randomise: the sample size, or the maximum of a
-    /// sample-size re-estimation.
+    /// sample-size re-estimation of patients.
     pub fn most_randomised(&self) -> u64 {
-        self.reestimation()
-            .map_or(self.sample_size, |r| r.max_sample_size)
+        match self.reestimation() {
+            Some(r) if r.unit == Reestimated::Patients => r.max_total,
+            _ => self.sample_size,
+        }
     }
 
     pub fn block_size(&self) -> u64 {

@@ -12,6 +12,7 @@ use crate::model::design::{
     Analysis, Cost, Design, DesignKind, EndpointModel, Hypothesis, MAX_ENDOTYPES, arms, population,
 };
 use crate::model::raw::{InvalidKey, RawAnalysis, RawCost, RawScenario};
+use crate::model::reestimation::Reestimated;
 use crate::model::sequential;
 use crate::model::survival;
 use crate::model::vocabulary::{
@@ -52,10 +53,12 @@ impl TryFrom<RawScenario> for Design {
         let risks = continuous.is_none() && ordinal.is_none();
         let (stratum_mean, true_mean) =
             arms::means(&arms, &endotypes, &treatments, &population, risks);
-        // A re-estimation for the planned effect sizes for the scenario's own risks.
+        // A re-estimation of patients for the planned effect sizes for the scenario's own
+        // risks (of deaths: its hazard ratio, `planned_hazard_ratio`).
         if let Some(r) = sequential.as_mut().and_then(|p| p.reestimation.as_mut()) {
             let arm = usize::from(control == 0);
-            r.planned_risks = (r.effect == ReestimationEffectKind::Planned)
+            r.planned_risks = (r.effect == ReestimationEffectKind::Planned
+                && r.unit == Reestimated::Patients)
                 .then(|| (true_mean[arm], true_mean[control]));
         }
         let cost = cost(raw.cost)?;
@@ -68,7 +71,7 @@ impl TryFrom<RawScenario> for Design {
             &mut warnings,
         );
 
-        let design = Design {
+        let mut design = Design {
             name,
             description: raw.description,
             replicates: raw.simulation.replicates,
@@ -115,7 +118,33 @@ impl TryFrom<RawScenario> for Design {
             accrual,
         };
         null_boundary_risks(&design)?;
+        planned_hazard_ratio(&mut design)?;
         Ok(design)
+    }
+}
+
+/// A re-estimation of deaths for the planned effect sizes for the scenario's true hazard
+/// ratio, which must be one number.
+fn planned_hazard_ratio(design: &mut Design) -> Result<(), InvalidKey> {
+    let arm = usize::from(design.control == 0);
+    let ratio = design.true_hazard_ratio(arm);
+    let Some(r) = design.reestimation_mut() else {
+        return Ok(());
+    };
+    if r.unit != Reestimated::Deaths || r.effect != ReestimationEffectKind::Planned {
+        return Ok(());
+    }
+    match ratio {
+        Some(hr) => {
+            r.planned_hazard_ratio = Some(hr);
+            Ok(())
+        }
+        None => Err(InvalidKey::new(
+            "sequential.reestimate.effect",
+            "\"planned\" sizes the next stage for the scenario's hazard ratio, but its hazards \
+             are not proportional (endotypes with different control hazards or hazard ratios \
+             are mixed), so no one hazard ratio is true: use effect = \"observed\"",
+        )),
     }
 }
 
@@ -123,7 +152,11 @@ impl TryFrom<RawScenario> for Design {
 /// error): with a non-inferiority margin every label's risk moved by the margin must stay a
 /// risk.
 fn null_boundary_risks(design: &Design) -> Result<(), InvalidKey> {
-    if design.reestimation().is_none() || design.at_null_boundary().is_some() {
+    // Deaths: the null boundary is a hazard ratio, always a valid one.
+    let risks = design
+        .reestimation()
+        .is_some_and(|r| r.unit == Reestimated::Patients);
+    if !risks || design.at_null_boundary().is_some() {
         return Ok(());
     }
     Err(InvalidKey::new(

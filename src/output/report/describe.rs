@@ -7,6 +7,7 @@ use crate::model::bayesian::{BayesianPlan, ControlShare, PosteriorMode};
 use crate::model::continuous::ContinuousModel;
 use crate::model::design::{Design, EndpointModel};
 use crate::model::ordinal::{self, OrdinalModel};
+use crate::model::reestimation::Reestimated;
 use crate::model::sequential::DAYS_PER_MONTH;
 use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{
@@ -295,18 +296,38 @@ fn reestimation_text(d: &Design) -> String {
     let Some(r) = d.reestimation() else {
         return String::new();
     };
-    let effect = match r.planned_risks {
-        Some((arm, control)) => format!("the planned risks (arm {arm:.4}, control {control:.4})"),
-        None => "the risks observed so far".to_string(),
+    let effect = match (r.planned_risks, r.planned_hazard_ratio) {
+        (Some((arm, control)), _) => {
+            format!("the planned risks (arm {arm:.4}, control {control:.4})")
+        }
+        (_, Some(hr)) => format!("the planned hazard ratio ({hr:.4})"),
+        (None, None) if r.unit == Reestimated::Deaths => {
+            "the hazard ratio estimated from the last look's log-rank z".to_string()
+        }
+        (None, None) => "the risks observed so far".to_string(),
     };
     let stages: Vec<String> = (1..r.stage_min.len())
         .map(|k| format!("{} to {}", r.stage_min[k], r.stage_max[k]))
         .collect();
+    let (what, statistics) = match r.unit {
+        Reestimated::Patients => (
+            format!(
+                "N from {} to {} (patients per later stage",
+                r.min_total, r.max_total
+            ),
+            "the stages' z statistics",
+        ),
+        Reestimated::Deaths => (
+            format!(
+                "the deaths the next look waits for, from {} to {} in all (deaths per later stage",
+                r.min_total, r.max_total
+            ),
+            "the stages' log-rank increments (sqrt(D_k) z_k - sqrt(D_k-1) z_k-1) / sqrt(D_k - D_k-1)",
+        ),
+    };
     format!(
-        "    sample-size re-estimation: after each interim look the next stage is sized for conditional power {} at {effect}, N from {} to {} (patients per later stage: {}); the stages' z statistics are combined by the inverse normal method with the planned weights (sqrt of each look's information increment), so the efficacy and futility bounds above apply to the combination\n",
+        "    sample-size re-estimation: after each interim look the next stage is sized for conditional power {} at {effect}, {what}: {}); {statistics} are combined by the inverse normal method with the planned weights (sqrt of each look's information increment), so the efficacy and futility bounds above apply to the combination\n",
         r.conditional_power,
-        r.min_sample_size,
-        r.max_sample_size,
         stages.join(", ")
     )
 }
@@ -524,6 +545,9 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
     for a in d.comparisons() {
         let vs = format!("  {} vs {}", d.arms[a].name, d.arms[d.control].name);
         out += &match d.true_hazard_ratio(a) {
+            Some(hr) if d.reestimation().is_some() => format!(
+                "{vs}: true hazard ratio {hr:.4}; power and type I error by simulation only (the re-estimated stages have random sizes)\n"
+            ),
             Some(hr) => format!(
                 "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}{}, alpha {})\n",
                 power::analytic_power(d, a),
