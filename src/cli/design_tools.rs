@@ -9,6 +9,7 @@ use super::{
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
 use crate::engine::summary;
+use crate::model::reestimation::Reestimated;
 use crate::model::design::Design;
 use crate::model::scenario::Scenario;
 use crate::output;
@@ -105,8 +106,12 @@ fn planned_size(scenario: &Scenario, command: &str) -> anyhow::Result<()> {
     let Some(r) = scenario.design.reestimation() else {
         return Ok(());
     };
+    let (noun, key) = match r.unit {
+        Reestimated::Patients => ("N", r.unit.keys().1),
+        Reestimated::Deaths => ("deaths", r.unit.keys().1),
+    };
     Err(BadInput(format!(
-        "{}: sequential.reestimate: `{command}` searches the planned N of a fixed or group-sequential design; with re-estimation the power follows the re-estimation's bounds (now N from {} to {}): sweep them, e.g. endotrial sweep {} --set sequential.reestimate.max_sample_size={}:{}:{}",
+        "{}: sequential.reestimate: `{command}` searches the planned N of a fixed or group-sequential design; with re-estimation the power follows the re-estimation's bounds (now {noun} from {} to {}): sweep them, e.g. endotrial sweep {} --set sequential.reestimate.{key}={}:{}:{}",
         scenario.design.name,
         r.min_total,
         r.max_total,
