@@ -914,9 +914,33 @@ fn bad_death_reestimation_keys_are_refused() {
                 .replace("by_endotype = { all = 0.8 }", "by_endotype = { all = 0.8, other = 0.8 }"),
             "sequential.reestimate.effect",
         ),
+        (
+            "a hazard ratio for the observed effect",
+            with("conditional_power = 0.8, max_events = 790, hazard_ratio = 0.75"),
+            "sequential.reestimate.hazard_ratio",
+        ),
+        (
+            "a hazard ratio of 1",
+            with("conditional_power = 0.8, max_events = 790, effect = \"planned\", hazard_ratio = 1.0"),
+            "sequential.reestimate.hazard_ratio",
+        ),
     ] {
         common::assert_refused(dir.path(), &results, &text, what, key);
     }
+    // A mixture sized for a written hazard ratio is fine.
+    let mixture = with("conditional_power = 0.8, max_events = 790, effect = \"planned\", hazard_ratio = 0.75")
+        .replace(
+            "name = \"all\"\nprevalence = 1.0\ncontrol_mortality = { 28 = 0.3 }",
+            "name = \"all\"\nprevalence = 0.5\ncontrol_mortality = { 28 = 0.3 }\n[[endotype]]\nname = \"other\"\nprevalence = 0.5\ncontrol_mortality = { 28 = 0.5 }",
+        )
+        .replace("by_endotype = { all = 0.8 }", "by_endotype = { all = 0.8, other = 0.8 }");
+    assert_eq!(
+        common::design(&mixture)
+            .reestimation()
+            .unwrap()
+            .planned_hazard_ratio,
+        Some(0.75)
+    );
     // Deaths for a binary trial.
     let binary_deaths = binary(
         0.2,
@@ -935,4 +959,202 @@ fn bad_death_reestimation_keys_are_refused() {
         "deaths for a binary trial",
         "sequential.reestimate.max_events",
     );
+}
+
+/// rpact 3.3.4's own test of re-estimated events (test-f_simulation_base_survival.R, "Perform
+/// recalculation of number of events based on conditional power": `resultsWithSSR1`, thetaH1 =
+/// 1.3, and `resultsWithSSR2`, the observed effect; 100 iterations each), at hazard ratios 1,
+/// 1.3 and 1.6 (the design's benefit is a higher hazard: directionUpper = TRUE), and a fresh
+/// 20,000-iteration run of the same (R 4.2.2; 30 s):
+/// ```r
+/// dIN <- getDesignInverseNormal(informationRates = c(0.4, 0.7, 1))   # classic O'Brien-Fleming
+/// for (theta in c(1.3, NA_real_)) {
+///   s <- getSimulationSurvival(design = dIN, hazardRatio = c(1, 1.3, 1.6),
+///     pi2 = 0.3, conditionalPower = 0.8, thetaH1 = theta, plannedEvents = c(58, 102, 146),
+///     minNumberOfEventsPerStage = c(NA_real_, 44, 44),
+///     maxNumberOfEventsPerStage = 4 * c(NA_real_, 44, 44),
+///     maxNumberOfSubjects = 800, maxNumberOfIterations = 20000, seed = 20261213)
+///   print(list(s$overallReject, s$rejectPerStage, s$expectedNumberOfEvents,
+///     s$conditionalPowerAchieved, s$analysisTime))
+/// }
+/// ```
+/// Time is in months there (accrual over 12, pi2 at 12); here a month is 30 days, which
+/// changes no event's order, so no rejection or count.
+#[test]
+fn rpacts_own_test_of_reestimated_events() {
+    struct Case {
+        hr: f64,
+        /// rpact's test (100 iterations): overallReject and expectedNumberOfEvents.
+        own: (f64, f64),
+        /// The fresh run: rejectPerStage, expectedNumberOfEvents, conditionalPowerAchieved
+        /// (looks 2 and 3), analysisTime (months).
+        reject: [f64; 3],
+        events: f64,
+        cp: [f64; 2],
+        months: [f64; 3],
+    }
+    let planned = [
+        Case {
+            hr: 1.0,
+            own: (0.04, 401.92),
+            reject: [0.00055, 0.00865, 0.0156],
+            events: 406.48925,
+            cp: [0.101747459541081, 0.136123798172202],
+            months: [7.94053754205306, 17.7931633645069, 30.2015913337957],
+        },
+        Case {
+            hr: 1.3,
+            own: (0.75, 325.77),
+            reject: [0.0123, 0.28075, 0.387],
+            events: 335.16655,
+            cp: [0.287877724699455, 0.544795039232862],
+            months: [7.43030620671188, 16.1726287604652, 25.6187367175314],
+        },
+        Case {
+            hr: 1.6,
+            own: (1.0, 221.24),
+            reject: [0.0658, 0.757, 0.1679],
+            events: 231.09255,
+            cp: [0.475492261387695, 0.718999640562994],
+            months: [7.01478269353009, 14.6705965314446, 21.71689113971],
+        },
+    ];
+    let observed = [
+        Case {
+            hr: 1.0,
+            own: (0.04, 401.86),
+            reject: [0.00055, 0.0083, 0.01685],
+            events: 401.4547,
+            cp: [0.108093946124927, 0.0716531588243616],
+            months: [7.94053754205306, 17.5536807095688, 29.8674273075851],
+        },
+        Case {
+            hr: 1.3,
+            own: (0.68, 306.7),
+            reject: [0.0123, 0.232, 0.40515],
+            events: 314.7634,
+            cp: [0.35567025176713, 0.478267883976023],
+            months: [7.43030620671188, 15.1067223579214, 24.1593603122194],
+        },
+        Case {
+            hr: 1.6,
+            own: (0.98, 183.79),
+            reject: [0.0658, 0.6721, 0.2429],
+            events: 193.85065,
+            cp: [0.598357375372163, 0.731150735524796],
+            months: [7.01478269353009, 12.710483964614, 18.3992988583596],
+        },
+    ];
+    const FRESH: f64 = 20_000.0;
+    for (effect, cases) in [
+        ("effect = \"planned\", hazard_ratio = 1.3", &planned),
+        ("effect = \"observed\"", &observed),
+    ] {
+        for c in cases.iter() {
+            let what = format!("{effect}, HR {}", c.hr);
+            let text = format!(
+                r#"
+name = "rpact_ssr"
+[simulation]
+replicates = 20000
+seed = 3
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mortality = {{ 360 = 0.3 }}
+[enrollment]
+sample_size = 800
+accrual_days = 360
+[endpoint]
+event = "discharge"
+better = "higher"
+kind = "time_to_event"
+analysis_events = 146
+time_resolution = "continuous"
+[[treatment]]
+name = "experimental"
+effect = "hazard_ratio"
+by_endotype = {{ all = {} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "experimental"
+ratio = 1
+treatment = "experimental"
+[analysis]
+control = "control"
+test = "logrank"
+alpha = 0.025
+alternative = "one_sided"
+[sequential]
+looks = [0.4, 0.7, 1.0]
+efficacy = "wang_tsiatis"
+efficacy_parameter = 0
+reestimate = {{ conditional_power = 0.8, max_events = 410, {effect} }}
+"#,
+                c.hr
+            );
+            let d = common::design(&text);
+            let rule = d.reestimation().unwrap();
+            assert_eq!(
+                (&rule.stage_min, &rule.stage_max),
+                (&vec![58, 44, 44], &vec![58, 176, 176])
+            );
+            let tally = simulate(&d);
+            let r = tally.trials as f64;
+            let s = tally.sequential().unwrap();
+            let rows = summary::sequential_rows(&d, &tally);
+            let se = |p: f64, m: f64| (p * (1.0 - p) / r + p * (1.0 - p) / m).sqrt();
+            let power: f64 = s.efficacy.iter().sum::<u64>() as f64 / r;
+            // rpact's own 100 iterations: weak (SE up to 0.05), but theirs.
+            assert_mc(
+                &format!("{what}: rpact's test, power"),
+                power,
+                c.own.0,
+                se(c.own.0, 100.0).max(se(power, 100.0)),
+            );
+            let deaths = tally.survival().unwrap().sum_events as f64 / r;
+            let events_se = |m: f64| (410.0 - 58.0) / 2.0 * (1.0 / r + 1.0 / m).sqrt();
+            assert_mc(
+                &format!("{what}: rpact's test, events"),
+                deaths,
+                c.own.1,
+                events_se(100.0),
+            );
+            // The fresh run.
+            for (k, row) in rows.iter().enumerate() {
+                let look = k + 1;
+                let reject = s.efficacy[k] as f64 / r;
+                assert_mc(
+                    &format!("{what}: reject at look {look}"),
+                    reject,
+                    c.reject[k],
+                    se(c.reject[k], FRESH),
+                );
+                let days = row.months * endotrial::model::sequential::DAYS_PER_MONTH;
+                let rpact_days = c.months[k] * 30.0;
+                assert!(
+                    (days / rpact_days - 1.0).abs() < 0.01,
+                    "{what}: day of look {look}: {days} against {rpact_days}"
+                );
+                if k > 0 {
+                    let reached = s.reached[k] as f64;
+                    let cp = row.reestimation.unwrap().mean_conditional_power;
+                    assert_mc(
+                        &format!("{what}: conditional power at look {look}"),
+                        cp,
+                        c.cp[k - 1],
+                        0.5 * (1.0 / reached + 1.0 / (FRESH * reached / r)).sqrt(),
+                    );
+                }
+            }
+            assert_mc(
+                &format!("{what}: events"),
+                deaths,
+                c.events,
+                events_se(FRESH),
+            );
+        }
+    }
 }

@@ -9,8 +9,8 @@ use super::{
     load_with, progress_bar, search_bar, simulate, thread_pool, write_file,
 };
 use crate::engine::summary;
-use crate::model::reestimation::Reestimated;
 use crate::model::design::Design;
+use crate::model::reestimation::Reestimated;
 use crate::model::scenario::Scenario;
 use crate::output;
 use crate::output::plot::{self, Curve};

@@ -163,6 +163,7 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "min_sample_size",
             "max_events",
             "min_events",
+            "hazard_ratio",
             "effect",
         ],
     ),

@@ -106,9 +106,11 @@ pub struct RawReestimate {
     pub conditional_power: f64,
     pub max_sample_size: Option<u64>,
     pub min_sample_size: Option<u64>,
-    /// Event-driven time to event: the totals in deaths.
+    /// Event-driven time to event: the totals in deaths, and with `effect = "planned"` the
+    /// hazard ratio to size for (rpact's `thetaH1`; default the scenario's true one).
     pub max_events: Option<u64>,
     pub min_events: Option<u64>,
+    pub hazard_ratio: Option<f64>,
     #[serde(default)]
     pub effect: ReestimationEffectKind,
 }

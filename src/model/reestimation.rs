@@ -138,6 +138,26 @@ pub fn reestimation(
             ),
         ));
     }
+    let planned_hazard_ratio = match r.hazard_ratio {
+        None => None,
+        Some(hr) if unit != Reestimated::Deaths || r.effect != ReestimationEffectKind::Planned => {
+            return Err(InvalidKey::new(
+                key("hazard_ratio"),
+                format!(
+                    "the hazard ratio a stage is sized for belongs to effect = \"planned\" of an event-driven time-to-event design (found {hr} with effect = \"{}\" on a {} endpoint)",
+                    r.effect.as_str(),
+                    raw.endpoint.kind.as_str()
+                ),
+            ));
+        }
+        Some(hr) if !(hr > 0.0 && hr.is_finite()) || hr == 1.0 => {
+            return Err(InvalidKey::new(
+                key("hazard_ratio"),
+                format!("expected a hazard ratio above 0 other than 1, found {hr}"),
+            ));
+        }
+        Some(hr) => Some(hr),
+    };
     Ok(Reestimation {
         conditional_power: cp,
         unit,
@@ -147,7 +167,7 @@ pub fn reestimation(
         stage_max: stage_bounds(looks, first, max),
         effect: r.effect,
         planned_risks: None,
-        planned_hazard_ratio: None,
+        planned_hazard_ratio,
     })
 }
 

@@ -123,15 +123,16 @@ impl TryFrom<RawScenario> for Design {
     }
 }
 
-/// A re-estimation of deaths for the planned effect sizes for the scenario's true hazard
-/// ratio, which must be one number.
+/// A re-estimation of deaths for the planned effect sizes for `hazard_ratio` as written, by
+/// default the scenario's true hazard ratio, which must then be one number.
 fn planned_hazard_ratio(design: &mut Design) -> Result<(), InvalidKey> {
     let arm = usize::from(design.control == 0);
     let ratio = design.true_hazard_ratio(arm);
     let Some(r) = design.reestimation_mut() else {
         return Ok(());
     };
-    if r.unit != Reestimated::Deaths || r.effect != ReestimationEffectKind::Planned {
+    let written = r.planned_hazard_ratio.is_some();
+    if written || r.unit != Reestimated::Deaths || r.effect != ReestimationEffectKind::Planned {
         return Ok(());
     }
     match ratio {
@@ -143,7 +144,8 @@ fn planned_hazard_ratio(design: &mut Design) -> Result<(), InvalidKey> {
             "sequential.reestimate.effect",
             "\"planned\" sizes the next stage for the scenario's hazard ratio, but its hazards \
              are not proportional (endotypes with different control hazards or hazard ratios \
-             are mixed), so no one hazard ratio is true: use effect = \"observed\"",
+             are mixed), so no one hazard ratio is true: write the one to size for \
+             (sequential.reestimate.hazard_ratio), or use effect = \"observed\"",
         )),
     }
 }
