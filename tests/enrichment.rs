@@ -305,6 +305,113 @@ fn rejections_and_selection_match_rpact() {
     }
 }
 
+/// Three populations (labels s1 and s2, 0.2 and 0.3 of the eligible, and the whole population
+/// with a third label r) and `selection = "rbest"` (rpact's rBest with rValue), against rpact
+/// 3.3.4 (R 4.2.2; 20,000 iterations, about 30 s each):
+/// ```r
+/// d <- getDesignInverseNormal(kMax = 2, alpha = 0.025, sided = 1,
+///   informationRates = c(0.5, 1), typeOfDesign = "WT", deltaWT = 0)
+/// effectList <- list(subGroups = c("S1", "S2", "S12", "R"), prevalences = c(0.2, 0.3, 0, 0.5),
+///   piControls = c(0.3, 0.3, 0.3, 0.3), piTreatments = matrix(c(0.5, 0.4, 0.3, 0.3), nrow = 1))
+/// s <- getSimulationEnrichmentRates(d, plannedSubjects = c(200, 400),
+///   effectList = effectList, typeOfSelection = "rBest", rValue = r,
+///   intersectionTest = it, stratifiedAnalysis = TRUE, directionUpper = TRUE,
+///   maxNumberOfIterations = 20000, seed = 778)
+/// s$rejectedPopulationsPerStage[, 1, ]; s$rejectAtLeastOne; s$selectedPopulations[2, 1, ]
+/// ```
+/// The quotas are whole patients per arm at both stages whatever is kept (s1, s2, r: 20, 30,
+/// 50 per arm at stage 1; 40 and 60, or 20, 30, 50, after), so rpact's planned stage sizes
+/// are the patients simulated.
+#[test]
+fn rbest_selection_of_three_populations_matches_rpact() {
+    const RPACT: f64 = 20_000.0;
+    // (intersection, r, [S1, S2, F] rejected at looks 1 and 2, any, [S1, S2, F] kept of the
+    // trials reaching stage 2)
+    #[allow(clippy::type_complexity)]
+    let cases: [(&str, usize, [[f64; 2]; 3], f64, [f64; 3]); 4] = [
+        (
+            "simes",
+            1,
+            [[0.0336, 0.53555], [0.01105, 0.1133], [0.0214, 0.00475]],
+            0.6979,
+            [0.67935, 0.2856, 0.03375],
+        ),
+        (
+            "simes",
+            2,
+            [[0.03685, 0.3503], [0.0111, 0.1636], [0.02195, 0.09525]],
+            0.4807,
+            [0.84695, 0.62795, 0.5221],
+        ),
+        (
+            "sidak",
+            1,
+            [[0.0329, 0.52875], [0.0105, 0.11105], [0.0207, 0.0046]],
+            0.6878,
+            [0.67975, 0.2856, 0.03375],
+        ),
+        (
+            "sidak",
+            2,
+            [[0.03615, 0.32405], [0.01045, 0.146], [0.021, 0.09135]],
+            0.44715,
+            [0.8474, 0.6284, 0.5221],
+        ),
+    ];
+    for (intersection, r, rejected, any, kept) in cases {
+        let what = format!("{intersection} rbest {r}");
+        let text = design_text("epsilon", intersection, [0.5, 0.3], "[\"s1\", \"s2\", \"overall\"]")
+            .replace(
+                "name = \"s\"\nprevalence = 0.3\ncontrol_risk = 0.3",
+                "name = \"s1\"\nprevalence = 0.2\ncontrol_risk = 0.3\n[[endotype]]\nname = \"s2\"\nprevalence = 0.3\ncontrol_risk = 0.3",
+            )
+            .replace("prevalence = 0.7", "prevalence = 0.5")
+            .replace("by_endotype = { s = 0.5, r = 0.3 }", "by_endotype = { s1 = 0.5, s2 = 0.4, r = 0.3 }")
+            .replace("selection = \"epsilon\"\nepsilon = 0.1", &format!("selection = \"rbest\"\nrbest = {r}"));
+        assert!(
+            text.contains("s2 = 0.4") && text.contains("rbest = "),
+            "{text}"
+        );
+        let alt = run(&text);
+        let n = alt.summary.replicates as f64;
+        let reached = 1.0 - alt.summary.sequential().expect("looks").p_early_stop;
+        for (h, row) in alt.adaptation.iter().enumerate() {
+            for k in 0..2 {
+                close(
+                    &format!("{what}: {} at look {}", row.hypothesis, k + 1),
+                    row.p_reject[k],
+                    n,
+                    rejected[h][k],
+                    RPACT,
+                );
+            }
+            close(
+                &format!("{what}: {} kept", row.hypothesis),
+                row.p_selected / reached,
+                n * reached,
+                kept[h],
+                RPACT * reached,
+            );
+        }
+        close(&format!("{what}: any"), alt.summary.power, n, any, RPACT);
+        // Exactly r kept in every trial that goes on (no population lacks patients here).
+        let kept_total: f64 = alt.adaptation.iter().map(|a| a.p_selected).sum();
+        assert!(
+            (kept_total - r as f64 * reached).abs() < 1e-9,
+            "{what}: {kept_total}"
+        );
+        // Under the global null the family-wise error is at most alpha.
+        let null = run(&text.replace("s1 = 0.5, s2 = 0.4", "s1 = 0.3, s2 = 0.3"));
+        let fwer = null.hypotheses[0].fwer;
+        assert!(
+            (fwer - null.hypotheses[0].any_rejected).abs() < 1e-12,
+            "{what}"
+        );
+        let bound = 0.025 + common::MC_SE * se(0.025, n);
+        assert!(fwer <= bound, "{what}: FWER {fwer}");
+    }
+}
+
 /// The first look's law, by exact enumeration of the stage-1 tables.
 struct StageOne {
     /// P(reject S at look 1), P(reject F at look 1).
@@ -968,8 +1075,26 @@ fn bad_adaptation_input_exits_2_names_the_key_and_writes_nothing() {
         (
             "an unknown selection",
             "selection = \"epsilon\"",
-            "selection = \"rbest\"",
-            "unknown variant `rbest`",
+            "selection = \"rank\"",
+            "unknown variant `rank`",
+        ),
+        (
+            "rbest missing",
+            "selection = \"epsilon\"\nepsilon = 0.1\n",
+            "selection = \"rbest\"\n",
+            "adaptation.rbest",
+        ),
+        (
+            "rbest beyond the populations",
+            "selection = \"epsilon\"\nepsilon = 0.1\n",
+            "selection = \"rbest\"\nrbest = 3\n",
+            "adaptation.rbest",
+        ),
+        (
+            "rbest with epsilon",
+            "epsilon = 0.1\n",
+            "epsilon = 0.1\nrbest = 1\n",
+            "adaptation.rbest",
         ),
         (
             "an unknown intersection",

@@ -312,6 +312,15 @@ impl<'a> EnrichmentEndpoint<'a> {
                 && match self.plan.selection {
                     Selection::All => true,
                     Selection::Best => v == best,
+                    // Its rank among the values (equal values in order, as R's order()).
+                    Selection::RBest(r) => {
+                        let above = values
+                            .iter()
+                            .enumerate()
+                            .filter(|&(j, &w)| w > v || (w == v && j < i))
+                            .count();
+                        above < r
+                    }
                     Selection::Epsilon(e) => best - v <= e,
                     Selection::Threshold(t) => v > t,
                 }

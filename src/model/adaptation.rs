@@ -16,6 +16,8 @@ pub const MAX_HYPOTHESES: usize = 8;
 pub enum Selection {
     /// The population with the largest observed effect.
     Best,
+    /// The r populations with the largest observed effects (fewer when the others have none).
+    RBest(usize),
     /// Every population whose observed effect is within epsilon of the largest.
     Epsilon(f64),
     /// Every population whose z exceeds the threshold (none: the trial stops for futility).
@@ -74,7 +76,8 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
             ),
         ));
     }
-    let selection = selection(a)?;
+    let hypotheses = raw.analysis().hypotheses.as_ref().map_or(0, Vec::len);
+    let selection = selection(a, hypotheses)?;
     covered(raw, seq)?;
     Ok(Some(AdaptationPlan {
         at_look: a.at_look - 1,
@@ -85,10 +88,28 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
 }
 
 /// The selection rule, with the one parameter it needs and none it does not.
-fn selection(a: &RawAdaptation) -> Result<Selection, InvalidKey> {
+/// The selection rule, for a design with `hypotheses` populations.
+fn selection(a: &RawAdaptation, hypotheses: usize) -> Result<Selection, InvalidKey> {
     let selection = match a.selection {
         SelectionRule::Best => Selection::Best,
         SelectionRule::All => Selection::All,
+        SelectionRule::Rbest => match a.rbest {
+            Some(r) if (1..=hypotheses).contains(&r) => Selection::RBest(r),
+            Some(r) => {
+                return Err(InvalidKey::new(
+                    "adaptation.rbest",
+                    format!(
+                        "expected how many populations to keep, 1 to the {hypotheses} of analysis.hypotheses, found {r}"
+                    ),
+                ));
+            }
+            None => {
+                return Err(InvalidKey::new(
+                    "adaptation.rbest",
+                    "selection = \"rbest\" needs rbest: keep that many populations, those with the best observed effects",
+                ));
+            }
+        },
         SelectionRule::Epsilon => match a.epsilon {
             Some(e) if e.is_finite() && (0.0..=1.0).contains(&e) => Selection::Epsilon(e),
             Some(e) => {
@@ -131,6 +152,9 @@ fn selection(a: &RawAdaptation) -> Result<Selection, InvalidKey> {
     }
     if a.threshold.is_some() && a.selection != SelectionRule::Threshold {
         return unused("threshold", "threshold");
+    }
+    if a.rbest.is_some() && a.selection != SelectionRule::Rbest {
+        return unused("rbest", "rbest");
     }
     Ok(selection)
 }

@@ -175,6 +175,7 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "selection",
             "epsilon",
             "threshold",
+            "rbest",
             "intersection",
         ],
     ),

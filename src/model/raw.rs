@@ -297,6 +297,7 @@ pub struct RawAdaptation {
     pub selection: SelectionRule,
     pub epsilon: Option<f64>,
     pub threshold: Option<f64>,
+    pub rbest: Option<usize>,
     #[serde(default)]
     pub intersection: Intersection,
 }

@@ -392,6 +392,8 @@ impl Procedure {
 #[serde(rename_all = "snake_case")]
 pub enum SelectionRule {
     Best,
+    /// The `rbest` populations with the largest observed effects (rpact's rBest, rValue).
+    Rbest,
     Epsilon,
     Threshold,
     All,

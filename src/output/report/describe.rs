@@ -405,6 +405,7 @@ pub(super) fn hypothesis_names(d: &Design) -> String {
 pub(super) fn selection_words(selection: Selection) -> String {
     match selection {
         Selection::Best => "the population with the best observed effect".to_string(),
+        Selection::RBest(r) => format!("the {r} populations with the best observed effects"),
         Selection::Epsilon(e) => {
             format!("every population within {e} (risk difference) of the best observed effect")
         }
