@@ -376,12 +376,12 @@ fn rbest_selection_of_three_populations_matches_rpact() {
         let n = alt.summary.replicates as f64;
         let reached = 1.0 - alt.summary.sequential().expect("looks").p_early_stop;
         for (h, row) in alt.adaptation.iter().enumerate() {
-            for k in 0..2 {
+            for (k, &reference) in rejected[h].iter().enumerate() {
                 close(
                     &format!("{what}: {} at look {}", row.hypothesis, k + 1),
                     row.p_reject[k],
                     n,
-                    rejected[h][k],
+                    reference,
                     RPACT,
                 );
             }
