@@ -127,22 +127,43 @@ impl<'a> SurvivalEndpoint<'a> {
 
     /// The log-rank test of comparison `arm` in `trial` as analysed, and the outcome it records
     /// (its Cox estimate; `rejected` left for the caller).
-    fn analyse(
+    fn analyse(&self, trial: &SurvivalTrial, arm: usize, analysis: &mut Analysis) -> ComparisonOutcome {
+        let (statistic, log_rank) = self.test(trial, arm, analysis);
+        self.estimate(trial, arm, analysis, statistic, &log_rank)
+    }
+
+    /// The test of comparison `arm` in `trial` as analysed, on its risk sets (left in `sets`):
+    /// the log-rank statistic, or the Cox score test of a non-inferiority margin; and the
+    /// log-rank sums the Cox fit starts from. All an interim look that goes on needs.
+    fn test(
         &self,
         trial: &SurvivalTrial,
         arm: usize,
         (sets, cox): &mut Analysis,
-    ) -> ComparisonOutcome {
-        let c = self.design.control;
+    ) -> (Statistic, LogRank) {
         self.simulator
-            .risk_sets(trial, arm, c, self.stratified, sets);
+            .risk_sets(trial, arm, self.design.control, self.stratified, sets);
         let mut log_rank = LogRank::default();
         sets.iter().for_each(|r| log_rank.add(r));
         let statistic = match self.null_log_hr {
             Some(beta0) => cox.score_test(sets, beta0),
             None => log_rank.statistic(),
         };
-        let fit = cox.fit(sets, &log_rank);
+        (statistic, log_rank)
+    }
+
+    /// The outcome of comparison `arm` whose risk sets `test` left in `sets`: `statistic` and
+    /// the Cox estimate.
+    fn estimate(
+        &self,
+        trial: &SurvivalTrial,
+        arm: usize,
+        (sets, cox): &mut Analysis,
+        statistic: Statistic,
+        log_rank: &LogRank,
+    ) -> ComparisonOutcome {
+        let c = self.design.control;
+        let fit = cox.fit(sets, log_rank);
         let (n_arm, n_control) = (trial.randomised[arm], trial.randomised[c]);
         ComparisonOutcome {
             rejected: false,
@@ -210,10 +231,11 @@ impl<'a> SurvivalEndpoint<'a> {
             if !trial.duration.is_nan() {
                 seq.days_at[k] += to_fixed(trial.duration);
             }
-            let mut outcome = self.analyse(trial, arm, sets);
-            let (efficacy, futile) =
-                rule.decide(k, outcome.statistic.expect("a log-rank statistic"));
+            // The Cox estimate only where the trial ends: a look that goes on needs the test.
+            let (statistic, log_rank) = self.test(trial, arm, sets);
+            let (efficacy, futile) = rule.decide(k, statistic);
             if efficacy || futile || last {
+                let mut outcome = self.estimate(trial, arm, sets, statistic, &log_rank);
                 outcome.rejected = efficacy;
                 seq.decide(0, k, efficacy, futile);
                 seq.end(k, randomised);
@@ -255,9 +277,9 @@ impl<'a> SurvivalEndpoint<'a> {
                     seq.days_at[k] += to_fixed(trial.duration);
                 }
             }
-            let mut outcome = self.analyse(trial, arm, sets);
-            let z = match outcome.statistic {
-                Some(Statistic::Z(z)) => r.sign * z,
+            let (statistic, log_rank) = self.test(trial, arm, sets);
+            let z = match statistic {
+                Statistic::Z(z) => r.sign * z,
                 // No deaths: no information (as rpact's log-rank statistic, 0).
                 _ => 0.0,
             };
@@ -271,6 +293,7 @@ impl<'a> SurvivalEndpoint<'a> {
                 !efficacy && !last && r.futility.as_ref().is_some_and(|f| combined <= f[k]);
             if efficacy || futile || last {
                 if let Some(t) = tally {
+                    let mut outcome = self.estimate(trial, arm, sets, statistic, &log_rank);
                     outcome.rejected = efficacy;
                     let seq = t.sequential_mut();
                     seq.decide(0, k, efficacy, futile);
