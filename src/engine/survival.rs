@@ -127,7 +127,12 @@ impl<'a> SurvivalEndpoint<'a> {
 
     /// The log-rank test of comparison `arm` in `trial` as analysed, and the outcome it records
     /// (its Cox estimate; `rejected` left for the caller).
-    fn analyse(&self, trial: &SurvivalTrial, arm: usize, analysis: &mut Analysis) -> ComparisonOutcome {
+    fn analyse(
+        &self,
+        trial: &SurvivalTrial,
+        arm: usize,
+        analysis: &mut Analysis,
+    ) -> ComparisonOutcome {
         let (statistic, log_rank) = self.test(trial, arm, analysis);
         self.estimate(trial, arm, analysis, statistic, &log_rank)
     }
