@@ -312,15 +312,7 @@ impl<'a> EnrichmentEndpoint<'a> {
                 && match self.plan.selection {
                     Selection::All => true,
                     Selection::Best => v == best,
-                    // Its rank among the values (equal values in order, as R's order()).
-                    Selection::RBest(r) => {
-                        let above = values
-                            .iter()
-                            .enumerate()
-                            .filter(|&(j, &w)| w > v || (w == v && j < i))
-                            .count();
-                        above < r
-                    }
+                    Selection::RBest(r) => rank(values, i) < r,
                     Selection::Epsilon(e) => best - v <= e,
                     Selection::Threshold(t) => v > t,
                 }
@@ -642,10 +634,32 @@ impl Endpoint for EnrichmentEndpoint<'_> {
     }
 }
 
+/// The rank (from 0) of `values[i]` among `values` in decreasing order, equal values in order
+/// of index (as R's `order(decreasing = TRUE)`). A NaN (no observed effect) is above no number;
+/// its own rank means nothing (`select` keeps no NaN).
+fn rank(values: &[f64], i: usize) -> usize {
+    let v = values[i];
+    values
+        .iter()
+        .enumerate()
+        .filter(|&(j, &w)| w > v || (w == v && j < i))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn ranks_are_decreasing_with_ties_in_order() {
+        let values = [0.1, 0.3, 0.1, 0.2];
+        let ranks: Vec<usize> = (0..4).map(|i| rank(&values, i)).collect();
+        assert_eq!(ranks, [2, 0, 3, 1]);
+        // Exact ties keep the first (the jitter makes them improbable, not impossible).
+        assert_eq!(rank(&[0.5, 0.5], 0), 0);
+        assert_eq!(rank(&[0.5, 0.5], 1), 1);
+    }
     use rand::rngs::ChaCha8Rng;
 
     /// A stratified population whose every label had no event, or only events, in a stage has
