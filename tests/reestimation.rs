@@ -663,6 +663,14 @@ fn assert_rpact_deaths(what: &str, d: &Design, alt: &RpactDeaths, null: &RpactDe
         alt.p_max,
         p_se(alt.p_max),
     );
+    if s.looks == 2 {
+        // Two stages, continuous times: the second stage at its most (fewest) deaths is a
+        // final analysis at the most (fewest) deaths in all, exactly.
+        let trials_at = |d: u64| e.deaths.get(&d).copied().unwrap_or(0);
+        assert_eq!(e.at_max[1], trials_at(rule.max_total), "{what}");
+        assert_eq!(e.at_min[1], trials_at(rule.min_total), "{what}");
+        assert!(e.at_max[1] > 0 && e.at_min[1] > 0, "{what}");
+    }
     for ((row, &reached), &reference) in rows.iter().zip(&s.reached).skip(1).zip(alt.cp) {
         let reached = reached as f64;
         let cp = row.reestimation.unwrap().mean_conditional_power;
