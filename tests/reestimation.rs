@@ -598,6 +598,9 @@ fn event_driven(hr: f64, deaths: u64, ratio: u32, sequential: &str, replicates: 
 /// ratio 1 (`null`: the type I error and the deaths).
 fn assert_rpact_deaths(what: &str, d: &Design, alt: &RpactDeaths, null: &RpactDeaths, m: f64) {
     let tally = simulate(d);
+    // The invariants a merge checks (the null run's patients and deaths within bounds, every
+    // trial's deaths counted once).
+    endotrial::engine::tally::check::check(&tally, d).unwrap_or_else(|e| panic!("{what}: {e}"));
     let r = tally.trials as f64;
     let s = tally.sequential().unwrap();
     let e = s.reestimation.as_ref().unwrap();
