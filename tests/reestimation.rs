@@ -567,6 +567,8 @@ struct RpactDeaths {
     cp: &'static [f64],
     /// Mean deaths at the last analysis, and the share of trials at the most.
     expected_deaths: f64,
+    /// Mean patients randomised by the last analysis (rpact's expectedNumberOfSubjects).
+    expected_subjects: f64,
     p_max: f64,
     /// Mean days from the first randomisation to each look.
     analysis_time: &'static [f64],
@@ -692,6 +694,22 @@ fn assert_rpact_deaths(what: &str, d: &Design, alt: &RpactDeaths, null: &RpactDe
         null_power,
         p_se(null_power),
     );
+    // Patients lie in [0, 1600]: their SE is at most 800 / sqrt(n) each.
+    let subjects_se = 800.0 * (1.0 / r + 1.0 / m).sqrt();
+    let subjects = tally.survival().unwrap().sum_randomised as f64 / r;
+    assert_mc(
+        &format!("{what}: expected patients"),
+        subjects,
+        alt.expected_subjects,
+        subjects_se,
+    );
+    let null_subjects = e.null_randomised as f64 / r;
+    assert_mc(
+        &format!("{what}: expected patients under H0"),
+        null_subjects,
+        null.expected_subjects,
+        subjects_se,
+    );
     let null_deaths = e.null_deaths as f64 / r;
     assert_mc(
         &format!("{what}: expected deaths under H0"),
@@ -719,16 +737,21 @@ fn assert_rpact_deaths(what: &str, d: &Design, alt: &RpactDeaths, null: &RpactDe
 ///   last <- g[!duplicated(g$iterationNumber, fromLast = TRUE), ]
 ///   total <- last$overallEvents1 + last$overallEvents2   # deaths at the last analysis
 ///   list(s$rejectPerStage, s$futilityPerStage, s$conditionalPowerAchieved,
-///        s$expectedNumberOfEvents, mean(total >= sum(planned[1], maxs[-1])), s$analysisTime)
+///        s$expectedNumberOfEvents, mean(total >= sum(planned[1], maxs[-1])), s$analysisTime,
+///        s$expectedNumberOfSubjects)
 /// }
 /// run(0.8, NA_real_, 20261207)   # observed effect
 /// # 0.077400 0.701125 | 0 | 0.619841629896816 | 564.991025 | 0.4082 | 158.908627758283 354.154989521894
+/// # | 752.930032435
 /// run(1, NA_real_, 20261209)
 /// # 0.001475 0.023850 | 0 | 0.162738386666273 | 761.46175 | 0.9036 | 152.766488588145 421.081853002884
+/// # | 934.357073265625
 /// run(0.8, 0.8, 20261208)        # planned effect (thetaH1)
 /// # 0.077150 0.699925 | 0 | 0.760373397142973 | 553.93885 | 0.2602 | 158.895469281829 348.816644675665
+/// # | 742.085102015
 /// run(1, 0.8, 20261210)
 /// # 0.001750 0.023625 | 0 | 0.470728188625031 | 753.48085 | 0.8137 | 152.796452525268 417.537563596287
+/// # | 926.33145685625
 /// d3 <- getDesignInverseNormal(kMax = 3, alpha = 0.025, sided = 1,
 ///   informationRates = c(1, 2, 3) / 3, typeOfDesign = "asP", futilityBounds = c(0, 0),
 ///   bindingFutility = FALSE)
@@ -736,10 +759,10 @@ fn assert_rpact_deaths(what: &str, d: &Design, alt: &RpactDeaths, null: &RpactDe
 ///            maxs = c(NA, 300, 300), alloc = 2)
 /// do.call(run, c(list(0.75, NA_real_, 20261211), a3))   # 2:1, Pocock, futility at z <= 0
 /// # 0.236975 0.397800 0.220275 | 0.068675 0.000625 | 0.478752473401016 0.524673376636851 |
-/// # 379.412925 | 0.1659 | 122.860016084275 257.410947479083 391.415736520691
+/// # 379.412925 | 0.1659 | 122.860016084275 257.410947479083 391.415736520691 | 568.259719358414
 /// do.call(run, c(list(1, NA_real_, 20261212), a3))
 /// # 0.013150 0.008550 0.005325 | 0.500900 0.124575 | 0.214907305041046 0.111642146166634 |
-/// # 365.72565 | 0.308025 | 114.157468038044 259.700893338749 395.352636460075
+/// # 365.72565 | 0.308025 | 114.157468038044 259.700893338749 395.352636460075 | 516.710452559874
 /// ```
 /// (With 2:1 allocation and 120 deaths the log-rank test is a little anticonservative: both
 /// simulations reject at 0.027 under the null.)
@@ -760,6 +783,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[],
             cp: &[0.619841629896816],
             expected_deaths: 564.991025,
+            expected_subjects: 752.930032435,
             p_max: 0.4082,
             analysis_time: &[158.908627758283, 354.154989521894],
         },
@@ -768,6 +792,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[],
             cp: &[0.162738386666273],
             expected_deaths: 761.46175,
+            expected_subjects: 934.357073265625,
             p_max: 0.9036,
             analysis_time: &[152.766488588145, 421.081853002884],
         },
@@ -786,6 +811,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[],
             cp: &[0.760373397142973],
             expected_deaths: 553.93885,
+            expected_subjects: 742.085102015,
             p_max: 0.2602,
             analysis_time: &[158.895469281829, 348.816644675665],
         },
@@ -794,6 +820,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[],
             cp: &[0.470728188625031],
             expected_deaths: 753.48085,
+            expected_subjects: 926.33145685625,
             p_max: 0.8137,
             analysis_time: &[152.796452525268, 417.537563596287],
         },
@@ -815,6 +842,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[0.068675, 0.000625],
             cp: &[0.478752473401016, 0.524673376636851],
             expected_deaths: 379.412925,
+            expected_subjects: 568.259719358414,
             p_max: 0.1659,
             analysis_time: &[122.860016084275, 257.410947479083, 391.415736520691],
         },
@@ -823,6 +851,7 @@ fn reestimated_deaths_agree_with_rpacts_simulation() {
             futility: &[0.5009, 0.124575],
             cp: &[0.214907305041046, 0.111642146166634],
             expected_deaths: 365.72565,
+            expected_subjects: 516.710452559874,
             p_max: 0.308025,
             analysis_time: &[114.157468038044, 259.700893338749, 395.352636460075],
         },
