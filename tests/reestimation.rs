@@ -960,8 +960,8 @@ fn bad_death_reestimation_keys_are_refused() {
             "sequential.reestimate.hazard_ratio",
         ),
         (
-            "a hazard ratio of 1",
-            with("conditional_power = 0.8, max_events = 790, effect = \"planned\", hazard_ratio = 1.0"),
+            "a hazard ratio of 0",
+            with("conditional_power = 0.8, max_events = 790, effect = \"planned\", hazard_ratio = 0.0"),
             "sequential.reestimate.hazard_ratio",
         ),
     ] {

@@ -150,10 +150,11 @@ pub fn reestimation(
                 ),
             ));
         }
-        Some(hr) if !(hr > 0.0 && hr.is_finite()) || hr == 1.0 => {
+        // One at the null (1, or a margin) is no benefit: every stage gets the most.
+        Some(hr) if !(hr > 0.0 && hr.is_finite()) => {
             return Err(InvalidKey::new(
                 key("hazard_ratio"),
-                format!("expected a hazard ratio above 0 other than 1, found {hr}"),
+                format!("expected a hazard ratio above 0, found {hr}"),
             ));
         }
         Some(hr) => Some(hr),
