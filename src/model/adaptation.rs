@@ -87,8 +87,8 @@ pub fn plan(raw: &RawScenario) -> Result<Option<AdaptationPlan>, InvalidKey> {
     }))
 }
 
-/// The selection rule, with the one parameter it needs and none it does not.
-/// The selection rule, for a design with `hypotheses` populations.
+/// The selection rule, with the one parameter it needs and none it does not, for a design
+/// with `hypotheses` populations.
 fn selection(a: &RawAdaptation, hypotheses: usize) -> Result<Selection, InvalidKey> {
     let selection = match a.selection {
         SelectionRule::Best => Selection::Best,
