@@ -106,9 +106,10 @@ fn planned_size(scenario: &Scenario, command: &str) -> anyhow::Result<()> {
     let Some(r) = scenario.design.reestimation() else {
         return Ok(());
     };
-    let (noun, key) = match r.unit {
-        Reestimated::Patients => ("N", r.unit.keys().1),
-        Reestimated::Deaths => ("deaths", r.unit.keys().1),
+    let key = r.unit.keys().1;
+    let noun = match r.unit {
+        Reestimated::Patients => "N",
+        Reestimated::Deaths => "deaths",
     };
     Err(BadInput(format!(
         "{}: sequential.reestimate: `{command}` searches the planned N of a fixed or group-sequential design; with re-estimation the power follows the re-estimation's bounds (now {noun} from {} to {}): sweep them, e.g. endotrial sweep {} --set sequential.reestimate.{key}={}:{}:{}",

@@ -650,6 +650,7 @@ fn rank(values: &[f64], i: usize) -> usize {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
 
     #[test]
     fn ranks_are_decreasing_with_ties_in_order() {
@@ -660,7 +661,6 @@ mod tests {
         assert_eq!(rank(&[0.5, 0.5], 0), 0);
         assert_eq!(rank(&[0.5, 0.5], 1), 1);
     }
-    use rand::rngs::ChaCha8Rng;
 
     /// A stratified population whose every label had no event, or only events, in a stage has
     /// z = 0 (as rpact sets it), not 0 / 0. The shipped scenario's first population, "overall",

@@ -17,7 +17,6 @@ use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::Endpoint;
 use crate::engine::binary_analysis::{Scratch, compare};
 use crate::engine::tally::Tally;
-use crate::engine::tally::comparison::to_fixed;
 use crate::model::design::Design;
 use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::MarginScale;
@@ -137,13 +136,10 @@ impl Endpoint for ReestimationEndpoint<'_> {
         tally.record_screening(course.failures, course.randomised);
 
         let null = self.rule.run(d, &self.null, rng, b, None);
-        let r = tally
+        tally
             .sequential_mut()
-            .reestimation
-            .as_mut()
-            .expect("a re-estimation tally");
-        r.null_rejections += u64::from(null.efficacy);
-        r.null_randomised += u128::from(null.randomised);
+            .reestimation_mut()
+            .null_trial(null.efficacy, null.randomised);
     }
 }
 
@@ -205,14 +201,9 @@ impl Rule {
             n = stage_size(self.z_power, c, risks, &self.hypothesis, bounds);
             if let Some(t) = tally.as_deref_mut() {
                 let achieved = conditional_power(n, c, risks, &self.hypothesis);
-                let rt = t
-                    .sequential_mut()
-                    .reestimation
-                    .as_mut()
-                    .expect("a re-estimation tally");
-                rt.conditional_power[k + 1] += to_fixed(achieved);
-                rt.at_max[k + 1] += u64::from(n == bounds.1);
-                rt.at_min[k + 1] += u64::from(n == bounds.0);
+                t.sequential_mut()
+                    .reestimation_mut()
+                    .sized(k + 1, n, bounds, achieved);
             }
         }
         unreachable!("the last look stops")

@@ -16,7 +16,6 @@ use crate::engine::Endpoint;
 use crate::engine::sequential::StoppingRule;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonOutcome, to_fixed};
-use crate::engine::tally::sequential::ReestimationTally;
 use crate::model::design::Design;
 use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::TestKind;
@@ -231,11 +230,8 @@ impl<'a> SurvivalEndpoint<'a> {
             };
             self.simulator.analyse_at(trial, time);
             let randomised: u64 = trial.randomised.iter().sum();
+            reach(tally, k, trial, randomised);
             let seq = tally.sequential_mut();
-            seq.reach(k, randomised);
-            if !trial.duration.is_nan() {
-                seq.days_at[k] += to_fixed(trial.duration);
-            }
             // The Cox estimate only where the trial ends: a look that goes on needs the test.
             let (statistic, log_rank) = self.test(trial, arm, sets);
             let (efficacy, futile) = rule.decide(k, statistic);
@@ -276,11 +272,7 @@ impl<'a> SurvivalEndpoint<'a> {
             let randomised: u64 = trial.randomised.iter().sum();
             let deaths: u64 = trial.events.iter().sum();
             if let Some(t) = tally.as_deref_mut() {
-                let seq = t.sequential_mut();
-                seq.reach(k, randomised);
-                if !trial.duration.is_nan() {
-                    seq.days_at[k] += to_fixed(trial.duration);
-                }
+                reach(t, k, trial, randomised);
             }
             let (statistic, log_rank) = self.test(trial, arm, sets);
             let z = match statistic {
@@ -320,10 +312,9 @@ impl<'a> SurvivalEndpoint<'a> {
             let stage = stage_deaths(r.z_power, c, effect, r.allocation, bounds);
             if let Some(t) = tally.as_deref_mut() {
                 let achieved = conditional_power_deaths(stage, c, effect, r.allocation);
-                let rt = reestimation_tally(t);
-                rt.conditional_power[k + 1] += to_fixed(achieved);
-                rt.at_max[k + 1] += u64::from(stage == bounds.1);
-                rt.at_min[k + 1] += u64::from(stage == bounds.0);
+                t.sequential_mut()
+                    .reestimation_mut()
+                    .sized(k + 1, stage, bounds, achieved);
             }
             target = deaths + stage;
             (before, z_before) = (deaths, z);
@@ -345,7 +336,9 @@ impl Endpoint for SurvivalEndpoint<'_> {
         match (&self.reestimation, &self.looks) {
             (Some(r), _) => {
                 let course = self.reestimated(rng, (r, &self.simulator), trial, sets, Some(tally));
-                *reestimation_tally(tally)
+                *tally
+                    .sequential_mut()
+                    .reestimation_mut()
                     .deaths
                     .entry(course.deaths)
                     .or_insert(0) += 1;
@@ -377,18 +370,19 @@ impl Endpoint for SurvivalEndpoint<'_> {
         tally.record_screening(failures, randomised);
         if let Some(r) = &self.reestimation {
             let null = self.reestimated(rng, (r, &r.null), trial, sets, None);
-            let rt = reestimation_tally(tally);
-            rt.null_rejections += u64::from(null.efficacy);
-            rt.null_randomised += u128::from(null.randomised);
+            let rt = tally.sequential_mut().reestimation_mut();
+            rt.null_trial(null.efficacy, null.randomised);
             rt.null_deaths += u128::from(null.deaths);
         }
     }
 }
 
-fn reestimation_tally(tally: &mut Tally) -> &mut ReestimationTally {
-    tally
-        .sequential_mut()
-        .reestimation
-        .as_mut()
-        .expect("a re-estimation tally")
+/// Records that a trial reached event-driven look `k` with `randomised` patients, at the
+/// calendar time `trial` is analysed at.
+fn reach(tally: &mut Tally, k: usize, trial: &SurvivalTrial, randomised: u64) {
+    let seq = tally.sequential_mut();
+    seq.reach(k, randomised);
+    if !trial.duration.is_nan() {
+        seq.days_at[k] += to_fixed(trial.duration);
+    }
 }

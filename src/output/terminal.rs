@@ -59,10 +59,6 @@ pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
                 e.median_total,
                 e.p_max_total
             );
-            out += &format!(
-                "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} deaths on average\n",
-                e.type_i_error, e.type_i_error_se, e.null_expected_total
-            );
         }
         Some(e) => {
             out += &format!(
@@ -77,10 +73,6 @@ pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
                 s.p95_randomised,
                 e.p_max_total
             );
-            out += &format!(
-                "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} randomised on average\n",
-                e.type_i_error, e.type_i_error_se, e.null_expected_total
-            );
         }
         None => {
             out += &format!(
@@ -88,6 +80,17 @@ pub(super) fn looks_lines(r: &SummaryRow, s: &SequentialColumns) -> String {
                 s.expected_randomised, s.p95_randomised, r.sample_size
             )
         }
+    }
+    // The type I error, after the rule, in what the rule counts.
+    if let Some(e) = &r.reestimation {
+        let per_trial = match e.unit {
+            Reestimated::Patients => "randomised",
+            Reestimated::Deaths => "deaths",
+        };
+        out += &format!(
+            "  type I error     {:.4} (MC SE {:.4}) on the boundary of the null, {:.1} {per_trial} on average\n",
+            e.type_i_error, e.type_i_error_se, e.null_expected_total
+        );
     }
     if !s.expected_months.is_nan() {
         out += &format!(

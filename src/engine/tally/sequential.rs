@@ -60,6 +60,21 @@ pub struct ReestimationTally {
 }
 
 impl ReestimationTally {
+    /// Records the size `n` chosen for the stage that ends at look `k`, within `bounds`
+    /// (fewest, most), and the conditional power it achieves.
+    pub(crate) fn sized(&mut self, k: usize, n: u64, bounds: (u64, u64), achieved: f64) {
+        self.conditional_power[k] += to_fixed(achieved);
+        self.at_max[k] += u64::from(n == bounds.1);
+        self.at_min[k] += u64::from(n == bounds.0);
+    }
+
+    /// Records a trial run on the boundary of the null: whether it rejected, and the patients
+    /// it randomised.
+    pub(crate) fn null_trial(&mut self, rejected: bool, randomised: u64) {
+        self.null_rejections += u64::from(rejected);
+        self.null_randomised += u128::from(randomised);
+    }
+
     pub(crate) fn new(looks: usize) -> ReestimationTally {
         ReestimationTally {
             conditional_power: vec![0; looks],
@@ -189,6 +204,13 @@ impl SequentialTally {
         self.ended[k] += 1;
         *self.randomised.entry(randomised).or_insert(0) += 1;
         self.sum_randomised += u128::from(randomised);
+    }
+
+    /// The re-estimation block of a design with sample-size re-estimation.
+    pub(crate) fn reestimation_mut(&mut self) -> &mut ReestimationTally {
+        self.reestimation
+            .as_mut()
+            .expect("a re-estimated design has a re-estimation tally")
     }
 
     /// Smallest number randomised whose empirical CDF reaches `q` (R's quantile type 1).
