@@ -33,4 +33,5 @@ mod strata_oracle;
 mod subgroups;
 mod survival;
 mod sweep_report;
+mod two_sided_power;
 mod user_spending;

@@ -57,14 +57,16 @@ impl HypothesisScratch {
         if hypotheses.is_empty() {
             return;
         }
-        // The multiplicity procedures compare p-values with shares of alpha: compute them.
-        for (p, h) in self.p.iter_mut().zip(hypotheses) {
-            *p = match *h {
+        let statistic = |h: Hypothesis| {
+            match h {
                 Hypothesis::Overall => overall,
                 Hypothesis::Stratum(s) => strata[s],
             }
             .expect("computed when hypotheses are listed")
-            .p_value(level.alt);
+        };
+        // The multiplicity procedures compare p-values with shares of alpha: compute them.
+        for (p, &h) in self.p.iter_mut().zip(hypotheses) {
+            *p = statistic(h).p_value(level.alt);
         }
         multiplicity::reject(
             design.analysis.multiplicity,
@@ -81,10 +83,12 @@ impl HypothesisScratch {
             .zip(&self.reject)
             .zip(hypotheses)
         {
-            if r {
+            // A true null rejected in either direction is an error; a power counted for
+            // benefit only (two_sided_power = false) counts only rejections for benefit.
+            null_rejected |= r && design.is_true_null(arm, h);
+            if r && level.counts(statistic(h).direction()) {
                 *count += 1;
                 rejected += 1;
-                null_rejected |= design.is_true_null(arm, h);
             }
         }
         tally.any_rejected += u64::from(rejected > 0);
@@ -97,9 +101,9 @@ impl Scratch {
     pub fn new(design: &Design) -> Scratch {
         let strata = design.eligible.len();
         Scratch {
-            level: Level::new(
+            level: power::level(
+                design,
                 design.analysis.alpha,
-                power::alternative(design),
                 strata.saturating_sub(1) as u32,
             ),
             strata: vec![Table::default(); strata],

@@ -55,15 +55,22 @@ pub struct ContinuousEndpoint<'a> {
 impl<'a> ContinuousEndpoint<'a> {
     pub fn new(design: &'a Design) -> ContinuousEndpoint<'a> {
         let model = design.continuous().expect("a continuous design");
-        let alt = power::alternative(design);
+        // More responders (outcomes at or below the threshold) is a benefit when a lower
+        // outcome is.
+        let responder_benefit = match design.better {
+            Better::Lower => Alternative::Greater,
+            Better::Higher => Alternative::Less,
+        };
+        let alpha = design.analysis.alpha;
         ContinuousEndpoint {
             design,
             simulator: ContinuousSimulator::new(design),
             monitor: Monitor::new(design),
-            level: Level::new(design.analysis.alpha, alt, 0),
-            responder_level: model
-                .responder_below
-                .map(|_| Level::new(design.analysis.alpha, responder_alternative(design), 0)),
+            level: power::level(design, alpha, 0),
+            responder_level: model.responder_below.map(|_| {
+                let alt = responder_alternative(design);
+                power::level_for(design, alpha, alt, responder_benefit, 0)
+            }),
         }
     }
 }

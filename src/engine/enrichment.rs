@@ -20,6 +20,7 @@ use crate::engine::Endpoint;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::ComparisonOutcome;
 use crate::engine::tally::enrichment::EnrichmentTally;
+use crate::engine::tally::sequential::Decision;
 use crate::model::adaptation::{AdaptationPlan, MAX_HYPOTHESES, Selection};
 use crate::model::design::Design;
 use crate::model::vocabulary::{Intersection, LabelCounts, TestKind};
@@ -612,7 +613,8 @@ impl Endpoint for EnrichmentEndpoint<'_> {
             if !(success || futile || last) {
                 continue;
             }
-            seq.decide(0, k, rejected != 0 && (success || last), futile);
+            let efficacy = rejected != 0 && (success || last);
+            seq.decide(0, k, Decision::one_sided(efficacy, futile));
             seq.end(k, randomised);
             if k < at {
                 screened_before = randomised + failures;

@@ -54,7 +54,7 @@ impl<'a> OrdinalEndpoint<'a> {
             design,
             simulator: OrdinalSimulator::new(design),
             monitor: Monitor::new(design),
-            level: Level::new(design.analysis.alpha, power::alternative(design), 0),
+            level: power::level(design, design.analysis.alpha, 0),
             truth: design
                 .comparisons()
                 .map(|a| power::true_log_odds_ratio(design, a))

@@ -17,6 +17,7 @@ use crate::endpoint::binary::{Simulator, TrialCounts};
 use crate::engine::Endpoint;
 use crate::engine::binary_analysis::{Scratch, compare};
 use crate::engine::tally::Tally;
+use crate::engine::tally::sequential::Decision;
 use crate::model::design::Design;
 use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::MarginScale;
@@ -131,7 +132,11 @@ impl Endpoint for ReestimationEndpoint<'_> {
         tally.trials += 1;
         tally.record_comparison(d, 0, self.rule.arm, &outcome, &mut b.scratch);
         let seq = tally.sequential_mut();
-        seq.decide(0, course.stop, course.efficacy, course.futile);
+        seq.decide(
+            0,
+            course.stop,
+            Decision::one_sided(course.efficacy, course.futile),
+        );
         seq.end(course.stop, course.randomised);
         tally.record_screening(course.failures, course.randomised);
 
@@ -246,7 +251,7 @@ impl Rule {
             Alternative::Greater,
         ) {
             Statistic::Z(z) => self.hypothesis.direction * z,
-            Statistic::P(_) | Statistic::Uninformative => 0.0,
+            Statistic::P { .. } | Statistic::Uninformative => 0.0,
         }
     }
 }

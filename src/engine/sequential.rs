@@ -24,6 +24,7 @@ use crate::endpoint::binary::{BlockState, Simulator, TrialCounts};
 use crate::engine::binary_analysis::{Scratch, compare};
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::ComparisonOutcome;
+use crate::engine::tally::sequential::Decision;
 use crate::model::design::Design;
 use crate::stats::analysis::{Level, Statistic};
 use crate::stats::boundaries::{self, Sides};
@@ -64,10 +65,9 @@ impl StoppingRule {
     pub fn new(design: &Design, max_df: u32) -> Option<StoppingRule> {
         let plan = design.sequential()?;
         let (b, _, sides) = boundaries::of_design(design)?;
-        let alt = power::alternative(design);
         // One look: the fixed design's level exactly (its bound is the normal quantile).
         let levels = if plan.looks.len() == 1 {
-            vec![Level::new(design.analysis.alpha, alt, max_df)]
+            vec![power::level(design, design.analysis.alpha, max_df)]
         } else {
             b.stage_levels()
                 .iter()
@@ -76,7 +76,7 @@ impl StoppingRule {
                         Sides::One => p,
                         Sides::Two => 2.0 * p,
                     };
-                    Level::new(nominal, alt, max_df)
+                    power::level(design, nominal, max_df)
                 })
                 .collect()
         };
@@ -91,10 +91,13 @@ impl StoppingRule {
         self.levels.len()
     }
 
-    /// At look `k`: whether `statistic` rejects for efficacy, and whether it stops for futility
-    /// (never at the last look).
-    pub fn decide(&self, k: usize, statistic: Statistic) -> (bool, bool) {
-        let efficacy = statistic.rejects(&self.levels[k]);
+    /// At look `k`: whether `statistic` rejects for efficacy, stops for futility (never at the
+    /// last look), or crosses a two-sided bound for harm when the power counts benefit only
+    /// (the trial stops there, as rpact's two-sided designs do, without success).
+    pub fn decide(&self, k: usize, statistic: Statistic) -> Decision {
+        let level = &self.levels[k];
+        let efficacy = statistic.rejects(level);
+        let harm = !efficacy && level.counted.is_some() && statistic.crosses(level);
         let z = match statistic {
             Statistic::Z(z) => self.sign * z,
             // No events, or only events: the pooled z is 0 (as rpact sets it).
@@ -102,7 +105,11 @@ impl StoppingRule {
         };
         let last = k + 1 == self.levels.len();
         let futile = !efficacy && !last && self.futility.as_ref().is_some_and(|f| z <= f[k]);
-        (efficacy, futile)
+        Decision {
+            efficacy,
+            futile,
+            harm,
+        }
     }
 }
 
@@ -335,14 +342,14 @@ impl Monitor {
                 }
                 let mut outcome = sim.analyse(design, &s.trial, arm, scratch);
                 let statistic = outcome.statistic.expect("z tests with [sequential]");
-                let (efficacy, futile) = self.rule.decide(k, statistic);
-                if !(efficacy || futile || last) {
+                let decision = self.rule.decide(k, statistic);
+                if !(decision.stops() || last) {
                     continue;
                 }
-                outcome.rejected = efficacy;
+                outcome.rejected = decision.efficacy;
                 sim.record(tally, design, (j, arm), &outcome, scratch);
                 let seq = tally.sequential_mut();
-                seq.decide(j, k, efficacy, futile);
+                seq.decide(j, k, decision);
                 s.comparison_open[j] = false;
                 s.arm_open[arm] = false;
             }

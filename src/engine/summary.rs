@@ -47,6 +47,9 @@ pub struct SummaryRow {
     pub design: DesignColumns,
     /// The non-inferiority margin tested against (`None`: superiority).
     pub margin: Option<Margin>,
+    /// Whether a two-sided test's power (and rejections) count both directions; false: the
+    /// benefit's only (`analysis.two_sided_power`; true for a one-sided test).
+    pub two_sided_power: bool,
     /// What a sample-size re-estimation did, if the design has one.
     pub reestimation: Option<ReestimationColumns>,
 }
@@ -324,6 +327,15 @@ pub struct StageSizing {
     pub p_stage_at_min: f64,
 }
 
+/// A two-sided design whose power counts benefit only: the stops for harm at a look.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HarmStops {
+    pub p_harm: f64,
+    pub p_harm_se: f64,
+    /// Without simulation (NaN where the design has no analytic drift).
+    pub analytic_p_harm: f64,
+}
+
 /// One row of sequential.csv: one look of one comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequentialRow {
@@ -361,6 +373,9 @@ pub struct SequentialRow {
     /// mean conditional power its size achieved (rpact's `conditionalPowerAchieved`) and the
     /// shares of the trials reaching the look whose stage was sized at its most and fewest.
     pub reestimation: Option<StageSizing>,
+    /// A two-sided design whose power counts benefit only (`two_sided_power = false`): the
+    /// comparison's stops for harm here.
+    pub harm: Option<HarmStops>,
     /// Share of trials that reached this look (some comparison still monitored).
     pub p_reached: f64,
     /// Patients randomised by this look, over the trials that reached it.
@@ -690,6 +705,7 @@ pub fn summary_rows(design: &Design, values: &DesignValues, tally: &Tally) -> Ve
                     .as_ref()
                     .map_or(String::new(), |c| c.currency.clone()),
                 margin: design.analysis.margin,
+                two_sided_power: design.analysis.two_sided_power,
                 reestimation: interim.and_then(|s| reestimation_columns(design, s, r)),
                 endpoint: match &tally.endpoint {
                     EndpointTally::Binary => {
@@ -1014,6 +1030,13 @@ pub fn sequential_rows_of(
                         p_stage_at_max: of_reached(t.at_max[k] as f64),
                         p_stage_at_min: of_reached(t.at_min[k] as f64),
                     }
+                }),
+                harm: (!s.harm.is_empty()).then(|| HarmStops {
+                    p_harm: p(s.harm[at]),
+                    p_harm_se: binomial_se(p(s.harm[at]), r),
+                    analytic_p_harm: stages
+                        .and_then(|s| s.harm.get(k).copied())
+                        .unwrap_or(f64::NAN),
                 }),
                 p_reached: p(s.reached[k]),
                 mean_randomised: if s.reached[k] == 0 {

@@ -16,6 +16,7 @@ use crate::engine::Endpoint;
 use crate::engine::sequential::StoppingRule;
 use crate::engine::tally::Tally;
 use crate::engine::tally::comparison::{ComparisonOutcome, to_fixed};
+use crate::engine::tally::sequential::Decision;
 use crate::model::design::Design;
 use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::TestKind;
@@ -109,7 +110,7 @@ impl<'a> SurvivalEndpoint<'a> {
                 Some(r) => SurvivalSimulator::new(design).drawing_until_death(r.max_total),
                 None => SurvivalSimulator::new(design),
             },
-            level: Level::new(design.analysis.alpha, power::alternative(design), 0),
+            level: power::level(design, design.analysis.alpha, 0),
             stratified: design.analysis.test == TestKind::LogrankStratified,
             null_log_hr: design.analysis.margin.map(|m| m.null.ln()),
             truth: design
@@ -234,11 +235,11 @@ impl<'a> SurvivalEndpoint<'a> {
             let seq = tally.sequential_mut();
             // The Cox estimate only where the trial ends: a look that goes on needs the test.
             let (statistic, log_rank) = self.test(trial, arm, sets);
-            let (efficacy, futile) = rule.decide(k, statistic);
-            if efficacy || futile || last {
+            let decision = rule.decide(k, statistic);
+            if decision.stops() || last {
                 let mut outcome = self.estimate(trial, arm, sets, statistic, &log_rank);
-                outcome.rejected = efficacy;
-                seq.decide(0, k, efficacy, futile);
+                outcome.rejected = decision.efficacy;
+                seq.decide(0, k, decision);
                 seq.end(k, randomised);
                 self.record(trial, 0, arm, &outcome, tally);
                 return;
@@ -293,7 +294,7 @@ impl<'a> SurvivalEndpoint<'a> {
                     let mut outcome = self.estimate(trial, arm, sets, statistic, &log_rank);
                     outcome.rejected = efficacy;
                     let seq = t.sequential_mut();
-                    seq.decide(0, k, efficacy, futile);
+                    seq.decide(0, k, Decision::one_sided(efficacy, futile));
                     seq.end(k, randomised);
                     self.record(trial, 0, arm, &outcome, t);
                 }

@@ -117,6 +117,7 @@ const TABLES: [(&str, Shape, &[&str]); 22] = [
             "multiplicity",
             "non_inferiority_margin",
             "margin_scale",
+            "two_sided_power",
         ],
     ),
     (

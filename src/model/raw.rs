@@ -64,6 +64,7 @@ static NO_ANALYSIS: RawAnalysis = RawAnalysis {
     multiplicity: None,
     non_inferiority_margin: None,
     margin_scale: None,
+    two_sided_power: None,
 };
 
 impl RawScenario {
@@ -282,6 +283,10 @@ pub struct RawAnalysis {
     /// Non-inferiority: how much worse than control the arm may be, on `margin_scale`.
     pub non_inferiority_margin: Option<f64>,
     pub margin_scale: Option<MarginScale>,
+    /// A two-sided test's power counts its rejections in both directions (true, the default,
+    /// as rpact's getPower* and R's power.prop.test(strict = TRUE)) or only for benefit (false,
+    /// rpact's `twoSidedPower = FALSE`, its default for sizing).
+    pub two_sided_power: Option<bool>,
 }
 
 fn default_alpha() -> f64 {

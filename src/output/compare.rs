@@ -128,7 +128,7 @@ pub fn compare_table(rows: &[CompareRow], target: f64) -> String {
         if d.analysis.hypotheses.is_empty() {
             line += &format!(
                 ", {} alpha {}",
-                d.analysis.sidedness.as_str(),
+                d.analysis.alternative_text(),
                 d.analysis.alpha
             );
         }
@@ -173,7 +173,7 @@ pub fn compare_warnings(rows: &[CompareRow]) -> Vec<String> {
         let level = |d: &crate::model::design::Design| {
             format!(
                 "{} alpha {}",
-                d.analysis.sidedness.as_str(),
+                d.analysis.alternative_text(),
                 d.analysis.alpha
             )
         };

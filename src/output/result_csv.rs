@@ -75,6 +75,10 @@ pub const SEQUENTIAL_SUMMARY_COLUMNS: [&str; 11] = [
 pub const MARGIN_SUMMARY_COLUMNS: [&str; 3] =
     ["non_inferiority_margin", "margin_scale", "null_value"];
 
+/// Column appended for a two-sided design whose power counts its rejections for benefit only
+/// (`analysis.two_sided_power = false`, rpact's `twoSidedPower = FALSE`): "false".
+pub const TWO_SIDED_POWER_COLUMN: &str = "two_sided_power";
+
 /// Columns appended for a design with sample-size re-estimation: its rule, its type I error on
 /// the boundary of the null, and the distribution of the patients randomised (re-estimated
 /// deaths: `REESTIMATION_DEATHS_COLUMNS`, the same in deaths).
@@ -108,6 +112,10 @@ pub const REESTIMATION_DEATHS_COLUMNS: [&str; 10] = [
 /// Columns appended to sequential.csv for a design with sample-size re-estimation.
 pub const REESTIMATION_SEQUENTIAL_COLUMNS: [&str; 3] =
     ["mean_conditional_power", "p_stage_at_max", "p_stage_at_min"];
+
+/// Columns appended to sequential.csv for a two-sided design whose power counts benefit only
+/// (`analysis.two_sided_power = false`): its stops for harm at each look.
+pub const HARM_SEQUENTIAL_COLUMNS: [&str; 3] = ["p_harm", "p_harm_se", "analytic_p_harm"];
 
 /// summary.csv's own columns for a time-to-event design: the binary endpoint's risks,
 /// differences and evaluable patients give way to mortality, the hazard ratio, events and
@@ -222,6 +230,9 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
     if rows.iter().any(|r| r.margin.is_some()) {
         h.extend(MARGIN_SUMMARY_COLUMNS);
     }
+    if rows.iter().any(|r| !r.two_sided_power) {
+        h.push(TWO_SIDED_POWER_COLUMN);
+    }
     // One file holds one endpoint's rows, so one unit.
     match rows
         .iter()
@@ -240,6 +251,7 @@ pub fn summary_header(rows: &[SummaryRow]) -> Vec<&'static str> {
 pub struct OptionalColumns {
     sequential: bool,
     margin: bool,
+    two_sided_power: bool,
     reestimation: bool,
 }
 
@@ -248,6 +260,7 @@ impl OptionalColumns {
         OptionalColumns {
             sequential: has_sequential_columns(header),
             margin: header.contains(&MARGIN_SUMMARY_COLUMNS[0]),
+            two_sided_power: header.contains(&TWO_SIDED_POWER_COLUMN),
             reestimation: header.contains(&REESTIMATION_SUMMARY_COLUMNS[0]),
         }
     }
@@ -267,6 +280,9 @@ pub fn summary_record(r: &SummaryRow, optional: OptionalColumns) -> Vec<String> 
             Some(m) => fields.extend([num(m.margin), m.scale.as_str().to_string(), num(m.null)]),
             None => fields.extend(MARGIN_SUMMARY_COLUMNS.map(|_| String::new())),
         }
+    }
+    if optional.two_sided_power {
+        fields.push(r.two_sided_power.to_string());
     }
     if optional.reestimation {
         match &r.reestimation {
@@ -478,11 +494,14 @@ pub fn summary_csv(rows: &[SummaryRow]) -> Vec<u8> {
 /// sequential.csv: per comparison x look, the boundaries and what happened there.
 pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
     let reestimated = rows.iter().any(|r| r.reestimation.is_some());
-    let extra: &[&str] = if reestimated {
-        &REESTIMATION_SEQUENTIAL_COLUMNS
-    } else {
-        &[]
-    };
+    let harm = rows.iter().any(|r| r.harm.is_some());
+    let extra = [
+        (reestimated, &REESTIMATION_SEQUENTIAL_COLUMNS[..]),
+        (harm, &HARM_SEQUENTIAL_COLUMNS[..]),
+    ]
+    .into_iter()
+    .filter(|(written, _)| *written)
+    .flat_map(|(_, columns)| columns);
     to_csv(
         [
             "scenario",
@@ -550,6 +569,14 @@ pub fn sequential_csv(rows: &[SequentialRow]) -> Vec<u8> {
                     num(s.map_or(f64::NAN, |s| s.mean_conditional_power)),
                     num(s.map_or(f64::NAN, |s| s.p_stage_at_max)),
                     num(s.map_or(f64::NAN, |s| s.p_stage_at_min)),
+                ]);
+            }
+            if harm {
+                let h = r.harm;
+                fields.extend([
+                    num(h.map_or(f64::NAN, |h| h.p_harm)),
+                    num(h.map_or(f64::NAN, |h| h.p_harm_se)),
+                    num(h.map_or(f64::NAN, |h| h.analytic_p_harm)),
                 ]);
             }
             fields

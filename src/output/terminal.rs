@@ -176,6 +176,8 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
                 m.margin,
                 m.scale.as_str()
             ),
+            // As `Analysis::alternative_text`.
+            None if !r.two_sided_power => format!("{}, power for benefit only", r.alternative),
             None => r.alternative.clone(),
         };
         out += &format!(

@@ -318,7 +318,7 @@ impl Decisions {
             Alternative::Less => -t.t(),
         };
         if (x - critical).abs() > GUARD * critical {
-            x > critical
+            x > critical && self.level.counts(t.t())
         } else {
             statistic(test).rejects(&self.level)
         }

@@ -6,7 +6,7 @@ use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
 use crate::model::design::{Design, DesignKind, EndpointModel};
 use crate::model::vocabulary::{Randomisation, Sidedness, TestKind};
-use crate::stats::analysis::{self, Alternative, Table, normal_upper};
+use crate::stats::analysis::{self, Alternative, Level, Table, normal_upper};
 use crate::stats::boundaries::{self, Boundaries, Sides, Stages};
 use crate::stats::means;
 use crate::stats::ordinal;
@@ -16,9 +16,59 @@ use crate::stats::survival;
 pub fn alternative(design: &Design) -> Alternative {
     match design.analysis.sidedness {
         Sidedness::TwoSided => Alternative::TwoSided,
-        Sidedness::OneSided if design.benefit_sign() > 0.0 => Alternative::Greater,
-        Sidedness::OneSided => Alternative::Less,
+        Sidedness::OneSided => benefit(design),
     }
+}
+
+/// The direction of benefit, arm relative to control.
+fn benefit(design: &Design) -> Alternative {
+    if design.benefit_sign() > 0.0 {
+        Alternative::Greater
+    } else {
+        Alternative::Less
+    }
+}
+
+/// Whether the design's power counts a two-sided test's rejections for benefit only
+/// (`analysis.two_sided_power = false`, rpact's `twoSidedPower = FALSE`).
+pub fn one_way(design: &Design) -> bool {
+    design.analysis.sidedness == Sidedness::TwoSided && !design.analysis.two_sided_power
+}
+
+/// The level and alternative whose power is the design's power in a fixed design: its own, or
+/// for a two-sided test whose power counts benefit only, the one-sided test at alpha / 2 for
+/// benefit (the same rejections for benefit; the other tail's no longer count).
+fn power_test(design: &Design) -> (f64, Alternative) {
+    if one_way(design) {
+        (design.analysis.alpha / 2.0, benefit(design))
+    } else {
+        (design.analysis.alpha, alternative(design))
+    }
+}
+
+/// The design's significance level at `alpha` for the alternative `alt` of its comparisons
+/// (`alternative`, or the responders' of a dichotomised outcome), counting a two-sided test's
+/// rejections only in the direction `benefit` when its power counts benefit only. `max_df`: as
+/// `Level::new`.
+pub fn level_for(
+    design: &Design,
+    alpha: f64,
+    alt: Alternative,
+    benefit: Alternative,
+    max_df: u32,
+) -> Level {
+    let level = Level::new(alpha, alt, max_df);
+    if alt == Alternative::TwoSided && !design.analysis.two_sided_power {
+        level.counting(benefit)
+    } else {
+        level
+    }
+}
+
+/// The design's significance level at `alpha` for its comparisons (`level_for` with
+/// `alternative` and the benefit's direction).
+pub fn level(design: &Design, alpha: f64, max_df: u32) -> Level {
+    level_for(design, alpha, alternative(design), benefit(design), max_df)
 }
 
 fn upper_quantile(p: f64) -> f64 {
@@ -88,7 +138,7 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
         (_, DesignKind::GroupSequential(_)) if design.has_interim_looks() => {
             let (b, _, sides) = boundaries::of_design(design).expect("a sequential design");
             match sequential_drift(design, arm, sides) {
-                d if d.is_finite() => crossing_power(&b, sides, d),
+                d if d.is_finite() => crossing_power(&b, sides, d, one_way(design)),
                 // No variance (certain outcomes): power 1 for a benefit, 0 otherwise.
                 d if d == f64::INFINITY => 1.0,
                 d if d == f64::NEG_INFINITY => 0.0,
@@ -107,7 +157,8 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
         }
         (EndpointModel::Binary, _) => {
             let (p1, n1, p0, n0) = expected_arms(design, arm);
-            normal_power(p1, n1, p0, n0, design.analysis.alpha, alternative(design))
+            let (alpha, alt) = power_test(design);
+            normal_power(p1, n1, p0, n0, alpha, alt)
         }
         (EndpointModel::Continuous(_), _) if design.analysis.test == TestKind::Wilcoxon => {
             drift_power(design, noether_drift(design, arm))
@@ -118,7 +169,8 @@ pub fn analytic_power(design: &Design, arm: usize) -> f64 {
                 return f64::NAN;
             }
             let tested = delta - design.analysis.null_difference();
-            means::t_power(tested, se, df, design.analysis.alpha, alternative(design))
+            let (alpha, alt) = power_test(design);
+            means::t_power(tested, se, df, alpha, alt)
         }
         (EndpointModel::Ordinal(_), _) => drift_power(design, ordinal_drift(design, arm)),
     }
@@ -138,17 +190,17 @@ pub fn analytic_stages(design: &Design, arm: usize) -> Option<Stages> {
     let drift = sequential_drift(design, arm, sides);
     drift
         .is_finite()
-        .then(|| boundaries::stages(&b, sides, drift))
+        .then(|| boundaries::stages(&b, sides, drift, one_way(design)))
 }
 
 /// The mean of the z statistic at full information of a design with interim looks, in the
-/// direction of benefit (two-sided designs: its absolute value, or the log-rank's signed drift;
-/// their crossings count both sides). NaN where none is defined; for a binary endpoint with
-/// certain outcomes, infinite towards the benefit (or against it).
+/// direction of benefit (two-sided designs counting both sides: its absolute value, or the
+/// log-rank's signed drift). NaN where none is defined; for a binary endpoint with certain
+/// outcomes, infinite towards the benefit (or against it).
 fn sequential_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
     let oriented = |drift: f64| match sides {
-        Sides::One => design.benefit_sign() * drift,
-        Sides::Two => drift.abs(),
+        Sides::Two if !one_way(design) => drift.abs(),
+        _ => design.benefit_sign() * drift,
     };
     match &design.endpoint {
         EndpointModel::Binary => binary_drift(design, arm, sides),
@@ -184,13 +236,14 @@ fn noether_drift(design: &Design, arm: usize) -> f64 {
 }
 
 /// The power of a z with mean `drift` (arm against control, positive: the arm higher) at the
-/// design's level, in a fixed design. Two-sided power counts both rejection regions.
+/// design's level, in a fixed design. Two-sided power counts both rejection regions (or the
+/// benefit's only: `power_test`).
 fn drift_power(design: &Design, drift: f64) -> f64 {
     if !drift.is_finite() {
         return f64::NAN;
     }
-    let alpha = design.analysis.alpha;
-    match alternative(design) {
+    let (alpha, alt) = power_test(design);
+    match alt {
         Alternative::TwoSided => {
             let z = upper_quantile(alpha / 2.0);
             normal_upper(z - drift) + normal_upper(z + drift)
@@ -338,11 +391,12 @@ fn survival_analytic_power(design: &Design, arm: usize) -> f64 {
     let Some((events, tested, share)) = log_rank_inputs(design, arm) else {
         return f64::NAN;
     };
-    let sides = match design.analysis.sidedness {
-        Sidedness::OneSided => Sides::One,
-        Sidedness::TwoSided => Sides::Two,
+    // One side is the log-rank test for a hazard ratio below 1, the benefit.
+    let (alpha, sides) = match power_test(design) {
+        (alpha, Alternative::TwoSided) => (alpha, Sides::Two),
+        (alpha, _) => (alpha, Sides::One),
     };
-    survival::schoenfeld_power(events, tested, share, design.analysis.alpha, sides)
+    survival::schoenfeld_power(events, tested, share, alpha, sides)
 }
 
 /// Event-driven looks: the log-rank statistics at the looks' deaths are canonical with drift
@@ -362,7 +416,10 @@ fn survival_drift(design: &Design, arm: usize) -> f64 {
 /// against a non-inferiority margin theta0, e = p1 - p0 - theta0 (difference) or p1 - theta0
 /// p0 (ratio, whose standard errors weigh control's variance by theta0^2), and sd0 uses the
 /// Farrington-Manning restricted risks at the true ones. Without variance (certain outcomes):
-/// infinite, towards the benefit if there is one.
+/// infinite, towards the benefit if there is one. A two-sided design counting the benefit's
+/// rejections only takes e in the direction of benefit, as a one-sided design does: the drift
+/// is then rpact's two-sided one, signed (its crossings in the effect's direction are those
+/// the normal approximation gives most accurately).
 fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
     let (p1, n1, p0, n0) = expected_arms(design, arm);
     let (effect, sd0, sd1) = match design.analysis.margin {
@@ -385,8 +442,8 @@ fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
         }
     };
     let difference = match sides {
-        Sides::One => design.benefit_sign() * effect,
-        Sides::Two => effect.abs(),
+        Sides::Two if !one_way(design) => effect.abs(),
+        _ => design.benefit_sign() * effect,
     };
     let tail = match sides {
         Sides::One => design.analysis.alpha,
@@ -407,18 +464,19 @@ fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
 }
 
 /// Probability of crossing the efficacy bounds of `b` when the z statistic at full information
-/// has mean `drift` in the direction of benefit.
-fn crossing_power(b: &Boundaries, sides: Sides, drift: f64) -> f64 {
+/// has mean `drift` in the direction of benefit; `one_way`: a two-sided design's crossings for
+/// benefit only.
+fn crossing_power(b: &Boundaries, sides: Sides, drift: f64, one_way: bool) -> f64 {
     let crossing = |drift: f64| -> f64 {
         boundaries::rejection_probabilities(b, sides, drift)
             .iter()
             .sum()
     };
     match sides {
-        Sides::One => crossing(drift),
+        Sides::Two if !one_way => crossing(drift) + crossing(-drift),
         // Symmetric bounds: crossing the lower one at this drift is crossing the upper one at
-        // the opposite drift. rpact counts both, as `normal_power` does.
-        Sides::Two => crossing(drift) + crossing(-drift),
+        // the opposite drift. rpact's getPower* counts both, as `normal_power` does.
+        _ => crossing(drift),
     }
 }
 

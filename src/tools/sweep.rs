@@ -17,11 +17,12 @@ use crate::model::raw::InvalidKey;
 use crate::model::scenario::{Scenario, ScenarioError};
 
 /// Optional scalar keys with a default, sweepable even when the file leaves them out.
-pub const DEFAULTED_KEYS: [(&str, &str); 4] = [
+pub const DEFAULTED_KEYS: [(&str, &str); 5] = [
     ("enrollment.dropout", "0.0"),
     ("enrollment.randomisation", "\"block\""),
     ("analysis.alpha", "0.05"),
     ("analysis.alternative", "\"two_sided\""),
+    ("analysis.two_sided_power", "true"),
 ];
 
 /// The default of an optional key, as a TOML value (for typing a swept value).

@@ -237,8 +237,11 @@ impl Tally {
                 let reestimated = design
                     .sequential()
                     .is_some_and(|p| p.reestimation.is_some());
-                let sequential =
-                    |looks: usize| SequentialTally::new(looks, comparisons, timed, reestimated);
+                // A two-sided power counted for benefit keeps the stops for harm apart.
+                let harm = !design.analysis.two_sided_power;
+                let sequential = |looks: usize| {
+                    SequentialTally::new(looks, comparisons, (timed, reestimated, harm))
+                };
                 match &design.kind {
                     DesignKind::Fixed => DesignTally::Fixed,
                     DesignKind::GroupSequential(plan) => {

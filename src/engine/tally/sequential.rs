@@ -17,6 +17,11 @@ pub struct SequentialTally {
     /// stopped there for efficacy, and for futility.
     pub efficacy: Vec<u64>,
     pub futility: Vec<u64>,
+    /// A two-sided design whose power counts benefit only (`two_sided_power = false`): per
+    /// comparison x look, trials in which the comparison crossed the bound for harm and
+    /// stopped (not counted in `efficacy`). Empty otherwise.
+    #[serde(default)]
+    pub harm: Vec<u64>,
     /// Per look: trials that ended there (no comparison left, or the last look).
     pub ended: Vec<u64>,
     /// Per look: trials that reached it, and the patients randomised by then summed over them.
@@ -35,6 +40,32 @@ pub struct SequentialTally {
     /// boundary of the null hypothesis.
     #[serde(default)]
     pub reestimation: Option<ReestimationTally>,
+}
+
+/// What a comparison's analysis at a look decided: stop for efficacy, for futility, for harm
+/// (a two-sided bound crossed against the arm, when the power counts benefit only), or none of
+/// them (go on, or the last look).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub efficacy: bool,
+    pub futile: bool,
+    pub harm: bool,
+}
+
+impl Decision {
+    /// A one-sided design's decision (it has no bound for harm).
+    pub fn one_sided(efficacy: bool, futile: bool) -> Decision {
+        Decision {
+            efficacy,
+            futile,
+            harm: false,
+        }
+    }
+
+    /// Whether the comparison stops here (before its last look).
+    pub fn stops(self) -> bool {
+        self.efficacy || self.futile || self.harm
+    }
 }
 
 /// What sample-size re-estimation adds to a sequential tally.
@@ -165,16 +196,22 @@ pub(crate) fn count_quantile(counts: &BTreeMap<u64, u64>, q: f64, trials: u64) -
 
 impl SequentialTally {
     /// `timed`: the looks come at random calendar times (event-driven), kept in `days_at`.
+    /// `harm`: a two-sided design whose power counts benefit only, whose stops for harm are
+    /// kept apart.
     pub(crate) fn new(
         looks: usize,
         comparisons: usize,
-        timed: bool,
-        reestimated: bool,
+        (timed, reestimated, harm): (bool, bool, bool),
     ) -> SequentialTally {
         SequentialTally {
             looks,
             efficacy: vec![0; looks * comparisons],
             futility: vec![0; looks * comparisons],
+            harm: if harm {
+                vec![0; looks * comparisons]
+            } else {
+                Vec::new()
+            },
             ended: vec![0; looks],
             reached: vec![0; looks],
             randomised_at: vec![0; looks],
@@ -191,12 +228,14 @@ impl SequentialTally {
         self.randomised_at[k] += u128::from(randomised);
     }
 
-    /// Comparison `j` stopped at look `k`: for efficacy, for futility, or neither (the last
-    /// look).
-    pub fn decide(&mut self, j: usize, k: usize, efficacy: bool, futile: bool) {
+    /// Comparison `j` stopped at look `k` with `decision` (none of its stops: the last look).
+    pub fn decide(&mut self, j: usize, k: usize, decision: Decision) {
         let at = j * self.looks + k;
-        self.efficacy[at] += u64::from(efficacy);
-        self.futility[at] += u64::from(futile);
+        self.efficacy[at] += u64::from(decision.efficacy);
+        self.futility[at] += u64::from(decision.futile);
+        if decision.harm {
+            self.harm[at] += 1;
+        }
     }
 
     /// A trial ended at look `k` with `randomised` patients randomised.
@@ -229,6 +268,7 @@ impl Block for SequentialTally {
         let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         add(&mut self.efficacy, &o.efficacy);
         add(&mut self.futility, &o.futility);
+        add(&mut self.harm, &o.harm);
         add(&mut self.ended, &o.ended);
         add(&mut self.reached, &o.reached);
         for (a, b) in self.randomised_at.iter_mut().zip(&o.randomised_at) {
@@ -251,6 +291,7 @@ impl Block for SequentialTally {
         for (name, v, f) in [
             ("efficacy", &self.efficacy, &fresh.efficacy),
             ("futility", &self.futility, &fresh.futility),
+            ("harm", &self.harm, &fresh.harm),
             ("ended", &self.ended, &fresh.ended),
             ("reached", &self.reached, &fresh.reached),
         ] {
@@ -267,15 +308,18 @@ impl Block for SequentialTally {
             fresh.days_at.len(),
         )?;
         // A comparison stops once, at one look.
+        let per = self.looks.max(1);
         for (j, (efficacy, futility)) in self
             .efficacy
-            .chunks(self.looks.max(1))
-            .zip(self.futility.chunks(self.looks.max(1)))
+            .chunks(per)
+            .zip(self.futility.chunks(per))
             .enumerate()
         {
+            let harm = self.harm.get(j * per..(j + 1) * per).unwrap_or(&[]);
             let stops = efficacy
                 .iter()
                 .chain(futility)
+                .chain(harm)
                 .map(|&x| u128::from(x))
                 .sum::<u128>();
             at_most_patients(

@@ -85,9 +85,22 @@ pub struct Analysis {
     pub multiplicity: Procedure,
     /// A non-inferiority margin (one-sided tests against it); `None`: superiority.
     pub margin: Option<Margin>,
+    /// A two-sided test's power (and each look's efficacy) counts its rejections in both
+    /// directions; false: only those for benefit (rpact's `twoSidedPower = FALSE`). Always true
+    /// for a one-sided test, which rejects in one direction.
+    pub two_sided_power: bool,
 }
 
 impl Analysis {
+    /// The alternative as printed beside a power: "two_sided", or "two_sided, power for
+    /// benefit only" when the power counts one direction.
+    pub fn alternative_text(&self) -> String {
+        match self.two_sided_power {
+            true => self.sidedness.as_str().to_string(),
+            false => format!("{}, power for benefit only", self.sidedness.as_str()),
+        }
+    }
+
     /// The null value of a difference (arm minus control): a non-inferiority margin's (rpact's
     /// thetaH0), or 0 for superiority.
     pub fn null_difference(&self) -> f64 {

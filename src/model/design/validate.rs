@@ -224,6 +224,7 @@ fn decisions(
         hypotheses: Vec::new(),
         multiplicity: Procedure::default(),
         margin: None,
+        two_sided_power: true,
     };
     Ok((plan.control.unwrap_or(0), analysis, Some(plan)))
 }
@@ -279,6 +280,12 @@ fn analysis(
             "a multiplicity procedure needs `hypotheses` to apply to",
         ));
     }
+    if an.two_sided_power.is_some() && an.alternative == Sidedness::OneSided {
+        return Err(InvalidKey::new(
+            "analysis.two_sided_power",
+            "a one-sided test rejects in one direction only: remove the key, or set alternative = \"two_sided\"",
+        ));
+    }
     let analysis = Analysis {
         test: an.test,
         alpha: an.alpha,
@@ -286,6 +293,7 @@ fn analysis(
         hypotheses,
         multiplicity: an.multiplicity.unwrap_or_default(),
         margin: None,
+        two_sided_power: an.two_sided_power.unwrap_or(true),
     };
     Ok((control, analysis))
 }

@@ -48,6 +48,15 @@ pub(super) fn sided(d: &Design) -> &'static str {
     }
 }
 
+/// A two-sided design whose power counts benefit only says so after its level: ", power
+/// counting rejections for benefit only (rpact's twoSidedPower = FALSE)"; nothing otherwise.
+pub(super) fn power_direction_words(d: &Design) -> &'static str {
+    match d.analysis.two_sided_power {
+        true => "",
+        false => ", power counting rejections for benefit only (rpact's twoSidedPower = FALSE)",
+    }
+}
+
 /// "1:1" or "2:1:1", in arm order.
 pub fn ratio_string(d: &Design) -> String {
     d.arms
@@ -278,7 +287,7 @@ pub fn sequential_text(d: &Design) -> String {
         crate::model::sequential::FutilityRule::BetaSpending { beta, .. } => *beta,
         _ => 0.2,
     };
-    let c = boundaries::characteristics(&b, d.analysis.alpha, sides, beta);
+    let c = boundaries::characteristics(&b, d.analysis.alpha, sides, beta, power::one_way(d));
     out += &format!(
         "    inflation factor {:.4}: for {} power, the maximum information ({}) is {:.4} x the fixed design's; expected {:.4} x under that alternative, {:.4} x under the null\n",
         c.inflation,
@@ -342,7 +351,7 @@ fn analytic_stages_text(
     sides: boundaries::Sides,
 ) -> String {
     let event_driven = !values.fixed_looks;
-    let null = boundaries::stages(b, sides, 0.0);
+    let null = boundaries::stages(b, sides, 0.0, power::one_way(d));
     // What each look has reached: planned deaths, or patients randomised (pipeline included).
     let at_look = match event_driven {
         true => &values.analytic_events,
@@ -354,18 +363,26 @@ fn analytic_stages_text(
         let Some(stages) = stages else {
             continue;
         };
+        // Counting the benefit's rejections only, the stops for harm have their own column.
+        let harm = !stages.harm.is_empty();
         out += &format!(
-            "    analytic, {} vs {} (normal approximation at the scenario's effects):\n    look  P(efficacy)  P(futility)  cumulative power\n",
-            d.arms[arm].name, d.arms[d.control].name
+            "    analytic, {} vs {} (normal approximation at the scenario's effects):\n    look  P(efficacy)  P(futility)  cumulative power{}\n",
+            d.arms[arm].name,
+            d.arms[d.control].name,
+            if harm { "  P(harm)" } else { "" }
         );
         for (k, power) in stages.cumulative_power().iter().enumerate() {
             out += &format!(
-                "    {:>4}  {:>11.4}  {:>11.4}  {:>16.4}\n",
+                "    {:>4}  {:>11.4}  {:>11.4}  {:>16.4}",
                 k + 1,
                 stages.reject[k],
                 stages.futility[k],
                 power
             );
+            if harm {
+                out += &format!("  {:>7.4}", stages.harm[k]);
+            }
+            out += "\n";
         }
         // A trial of more comparisons stops only when every one has: no single expectation.
         if values.analytic_stages.len() == 1 {
@@ -552,7 +569,7 @@ pub(super) fn survival_text(d: &Design, m: &SurvivalModel) -> String {
             Some(hr) => format!(
                 "{vs}: true hazard ratio {hr:.4}; Schoenfeld power {:.4} ({}{}, alpha {})\n",
                 power::analytic_power(d, a),
-                d.analysis.sidedness.as_str(),
+                d.analysis.alternative_text(),
                 d.analysis.margin.map_or(String::new(), |m| format!(
                     ", against the non-inferiority margin {}",
                     m.margin
@@ -659,7 +676,7 @@ fn ordinal_text(d: &Design, m: &OrdinalModel) -> String {
             beta.exp(),
             power::analytic_power(d, a),
             test_phrase(d.analysis.test),
-            d.analysis.sidedness.as_str(),
+            d.analysis.alternative_text(),
             d.analysis.alpha,
         );
     }
@@ -709,7 +726,7 @@ fn continuous_text(d: &Design, m: &ContinuousModel) -> String {
             d.true_sd(d.control),
             power::analytic_power(d, a),
             test_phrase(d.analysis.test),
-            d.analysis.sidedness.as_str(),
+            d.analysis.alternative_text(),
             d.analysis.alpha,
         );
         if let Some(m) = d.analysis.margin {
@@ -780,7 +797,7 @@ fn binary_text(d: &Design) -> String {
             format!(
                 "; normal-approximation power {:.4} (pooled z test of the risk difference, {}, alpha {}{})",
                 power::analytic_power(d, a),
-                d.analysis.sidedness.as_str(),
+                d.analysis.alternative_text(),
                 d.analysis.alpha,
                 match d.analysis.test {
                     crate::model::vocabulary::TestKind::ChiSquare => "",

@@ -8,7 +8,8 @@ use crate::model::survival::SurvivalModel;
 use crate::model::vocabulary::{Intersection, Margin, MarginScale, Randomisation};
 use crate::output::report::describe::{
     arm_names, effect_text, hypothesis_names, label_accuracy, label_shown, looks_text,
-    perfect_classification, ratio_string, rules_text, selection_words, sided, test_phrase,
+    perfect_classification, power_direction_words, ratio_string, rules_text, selection_words,
+    sided, test_phrase,
 };
 use crate::output::report::format::{
     duration_clause, loss_to_follow_up, money, num, pct, power_pct, thousands, whole,
@@ -173,7 +174,7 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
     format!(
         "With N = {} patients randomised {} ({}){dropout}, the trial has {} power (95% Monte Carlo interval {} to {}) \
          {aim} (a difference of {}{effect}), \
-         using the {} at {} alpha {}, based on R = {} simulated trials{}.",
+         using the {} at {} alpha {}{}, based on R = {} simulated trials{}.",
         thousands(n),
         ratio_string(d),
         arm_names(d),
@@ -184,6 +185,7 @@ fn power_sentence(d: &Design, row: &SummaryRow, n: u64, cx: &Context, arm: usize
         test_phrase(d.analysis.test),
         sided(d),
         d.analysis.alpha,
+        power_direction_words(d),
         thousands(row.replicates),
         if row.replicates > d.replicates {
             format!(
@@ -479,9 +481,10 @@ fn settings_table(d: &Design) -> String {
     let decisions = match d.bayesian() {
         Some(_) => "| decisions | Bayesian adaptive: posterior probabilities against thresholds (the rules above) |\n".to_string(),
         None => format!(
-            "| test | {} |\n| alternative | {} |\n| alpha | {} |\n",
+            "| test | {} |\n| alternative | {}{} |\n| alpha | {} |\n",
             test_phrase(d.analysis.test),
             sided(d),
+            power_direction_words(d),
             d.analysis.alpha
         ),
     };

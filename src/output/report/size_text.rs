@@ -79,7 +79,7 @@ fn search_lines(d: &Design, s: &SizeSearch, target: f64) -> String {
         arms.join(" and "),
         d.arms[d.control].name,
         d.analysis.test.as_str(),
-        d.analysis.sidedness.as_str(),
+        d.analysis.alternative_text(),
         d.analysis.alpha,
         d.replicates,
         d.seed
@@ -213,7 +213,9 @@ pub fn sequential_size_text(s: &SequentialSize) -> String {
         ),
     };
     let inflation = boundaries::of_design(&s.design).map_or(f64::NAN, |(b, _, sides)| {
-        boundaries::characteristics(&b, s.design.analysis.alpha, sides, 1.0 - s.target).inflation
+        let one_way = power::one_way(&s.design);
+        boundaries::characteristics(&b, s.design.analysis.alpha, sides, 1.0 - s.target, one_way)
+            .inflation
     });
     format!(
         "  sequential: N = {} is the maximum sample size; {fixed} (the boundaries' inflation factor for {} power: {:.4})\n          expected randomised at N = {}: {:.1} under the scenario's effects, {:.1} under the global null (no treatment effect)\n",

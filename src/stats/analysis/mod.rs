@@ -98,11 +98,12 @@ fn normal_p_value(z: f64, alt: Alternative) -> f64 {
 }
 
 /// A test's result before its p-value: the signed normal statistic of the z tests, the p-value
-/// of the exact test, or nothing (a table without information: p = 1).
+/// of the exact test with the sign of the observed difference (its direction), or nothing (a
+/// table without information: p = 1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Statistic {
     Z(f64),
-    P(f64),
+    P { p: f64, sign: f64 },
     Uninformative,
 }
 
@@ -110,18 +111,36 @@ impl Statistic {
     pub fn p_value(self, alt: Alternative) -> f64 {
         match self {
             Statistic::Z(z) => normal_p_value(z, alt),
-            Statistic::P(p) => p,
+            Statistic::P { p, .. } => p,
             Statistic::Uninformative => 1.0,
         }
     }
 
-    /// Whether the test rejects at `level`: the same decision as `p_value(alt) <= alpha`.
+    /// Whether the test rejects at `level` in a direction the level counts: the decision of
+    /// `p_value(alt) <= alpha`, and for a level counting one direction of a two-sided test
+    /// (`Level::counting`), a statistic on that side.
     #[inline]
     pub fn rejects(self, level: &Level) -> bool {
+        self.crosses(level) && level.counts(self.direction())
+    }
+
+    /// Whether the test rejects at `level` in either direction (`p_value(alt) <= alpha`): a
+    /// two-sided sequential design stops there, whichever direction its power counts.
+    #[inline]
+    pub fn crosses(self, level: &Level) -> bool {
         match self {
             Statistic::Z(z) => level.rejects_z(z),
-            Statistic::P(p) => p <= level.alpha,
+            Statistic::P { p, .. } => p <= level.alpha,
             Statistic::Uninformative => 1.0 <= level.alpha,
+        }
+    }
+
+    /// The statistic's direction: positive when the arm's outcome is the higher.
+    pub fn direction(self) -> f64 {
+        match self {
+            Statistic::Z(z) => z,
+            Statistic::P { sign, .. } => sign,
+            Statistic::Uninformative => 0.0,
         }
     }
 }
@@ -137,6 +156,9 @@ const GUARD: f64 = 1e-6;
 pub struct Level {
     pub alpha: f64,
     pub alt: Alternative,
+    /// The one direction of a two-sided test whose rejections count (rpact's `twoSidedPower =
+    /// FALSE`: the benefit's, `Greater` or `Less`); `None`: every rejection counts.
+    pub counted: Option<Alternative>,
     /// Critical value of the normal statistic on the side(s) of `alt`.
     z: f64,
     /// Upper alpha-quantiles of chi-square with 1, 2, ... degrees of freedom.
@@ -166,8 +188,30 @@ impl Level {
         Level {
             alpha,
             alt,
+            counted: None,
             z,
             chi2,
+        }
+    }
+
+    /// This two-sided level counting only the rejections in `direction` (`Greater`: a
+    /// statistic above 0). The test is unchanged (alpha / 2 in each tail); only its rejections
+    /// in the other direction no longer count as rejections.
+    pub fn counting(self, direction: Alternative) -> Level {
+        debug_assert!(self.alt == Alternative::TwoSided && direction != Alternative::TwoSided);
+        Level {
+            counted: Some(direction),
+            ..self
+        }
+    }
+
+    /// Whether a rejection whose statistic has sign `direction` counts.
+    #[inline]
+    pub fn counts(&self, direction: f64) -> bool {
+        match self.counted {
+            None | Some(Alternative::TwoSided) => true,
+            Some(Alternative::Greater) => direction > 0.0,
+            Some(Alternative::Less) => direction < 0.0,
         }
     }
 
@@ -374,10 +418,11 @@ impl FisherRegions {
                 r
             }
         };
-        match region {
+        let crosses = match region {
             Region::Interval(lo, hi) => t.arm_events < lo || t.arm_events > hi,
             Region::Irregular => fisher_exact(t, level.alt) <= level.alpha,
-        }
+        };
+        crosses && level.counts(t.difference().unwrap_or(0.0))
     }
 
     fn region(&mut self, t: &Table, level: &Level) -> Region {
@@ -679,7 +724,10 @@ pub fn statistic(test: TestKind, pooled: &Table, strata: &[Table], alt: Alternat
     match test {
         TestKind::ChiSquare => chi_square_z(pooled, false),
         TestKind::ChiSquareYates => chi_square_z(pooled, true),
-        TestKind::FisherExact => Statistic::P(fisher_exact(pooled, alt)),
+        TestKind::FisherExact => Statistic::P {
+            p: fisher_exact(pooled, alt),
+            sign: pooled.difference().unwrap_or(0.0).signum(),
+        },
         TestKind::Cmh => cmh_z(strata, false),
         TestKind::FarringtonManning => farrington_manning_z(pooled, None),
         TestKind::Logrank

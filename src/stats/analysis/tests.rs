@@ -39,12 +39,33 @@ fn irregular_regions_fall_back_to_fisher_exact() {
 #[test]
 fn statistics_without_a_z_decide_by_p_value() {
     let level = Level::new(0.05, Alternative::TwoSided, 1);
-    assert!(Statistic::P(0.049).rejects(&level));
-    assert!(Statistic::P(0.05).rejects(&level));
-    assert!(!Statistic::P(0.051).rejects(&level));
+    assert!(
+        Statistic::P {
+            p: 0.049,
+            sign: 1.0
+        }
+        .rejects(&level)
+    );
+    assert!(
+        Statistic::P {
+            p: 0.05,
+            sign: -1.0
+        }
+        .rejects(&level)
+    );
+    assert!(
+        !Statistic::P {
+            p: 0.051,
+            sign: 1.0
+        }
+        .rejects(&level)
+    );
     assert!(!Statistic::Uninformative.rejects(&level));
     assert_eq!(Statistic::Uninformative.p_value(Alternative::Less), 1.0);
-    assert_eq!(Statistic::P(0.2).p_value(Alternative::Greater), 0.2);
+    assert_eq!(
+        Statistic::P { p: 0.2, sign: 1.0 }.p_value(Alternative::Greater),
+        0.2
+    );
 }
 
 /// Decisions by critical value are those of the p-value, at and around the critical value

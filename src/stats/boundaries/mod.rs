@@ -396,8 +396,11 @@ pub fn rejection_probabilities(b: &Boundaries, sides: Sides, drift: f64) -> Vec<
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stages {
     /// Probability of rejecting at each look; a two-sided design counts both directions, as
-    /// rpact counts two-sided power.
+    /// rpact counts two-sided power, or only the benefit's (rpact's `twoSidedPower = FALSE`).
     pub reject: Vec<f64>,
+    /// A two-sided design counting the benefit's rejections only: the probability of crossing
+    /// the bound for harm at each look (the trial stops there). Empty otherwise.
+    pub harm: Vec<f64>,
     /// Probability of stopping for futility at each look (0 at the last look, and without
     /// futility bounds or with two sides).
     pub futility: Vec<f64>,
@@ -427,15 +430,18 @@ impl Stages {
 
 /// The per-look rejection, futility and stopping probabilities of `b` when the z statistic at
 /// full information has mean `drift` in the direction of benefit (futility bounds stop trials
-/// whether or not they bind).
-pub fn stages(b: &Boundaries, sides: Sides, drift: f64) -> Stages {
+/// whether or not they bind). `one_way`: a two-sided design counts its rejections for benefit
+/// only, and its crossings of the lower bound (for harm) apart.
+pub fn stages(b: &Boundaries, sides: Sides, drift: f64, one_way: bool) -> Stages {
     let e = exits(b, sides, drift);
-    let reject = match sides {
-        Sides::One => e.reject,
+    let (reject, harm) = match sides {
+        Sides::One => (e.reject, Vec::new()),
+        Sides::Two if one_way => (e.reject, e.below),
         // The symmetric bounds' lower crossings at this drift are the upper ones at -drift.
         Sides::Two => {
             let mirrored = exits(b, sides, -drift).reject;
-            e.reject.iter().zip(&mirrored).map(|(a, b)| a + b).collect()
+            let both = e.reject.iter().zip(&mirrored).map(|(a, b)| a + b);
+            (both.collect(), Vec::new())
         }
     };
     let last = b.fractions.len() - 1;
@@ -445,6 +451,7 @@ pub fn stages(b: &Boundaries, sides: Sides, drift: f64) -> Stages {
     futility.push(0.0);
     Stages {
         reject,
+        harm,
         futility,
         stop,
     }
@@ -477,6 +484,9 @@ pub struct Characteristics {
 /// they bind (they are meant to be followed).
 struct Exits {
     reject: Vec<f64>,
+    /// Per look: the probability of crossing the lower bound there (the futility bound's, or a
+    /// two-sided design's lower efficacy bound).
+    below: Vec<f64>,
     futility: Vec<f64>,
     stop: Vec<f64>,
 }
@@ -486,6 +496,7 @@ fn exits(b: &Boundaries, sides: Sides, drift: f64) -> Exits {
     let mut running: Option<Running> = None;
     let mut e = Exits {
         reject: Vec::new(),
+        below: Vec::new(),
         futility: Vec::new(),
         stop: Vec::new(),
     };
@@ -499,6 +510,7 @@ fn exits(b: &Boundaries, sides: Sides, drift: f64) -> Exits {
         let rejected = up_crossing(running.as_ref(), t, c, drift);
         let below = crossing(running.as_ref(), t, lo, f64::INFINITY, drift);
         e.reject.push(rejected);
+        e.below.push(below);
         e.stop.push(rejected + below);
         if k < last {
             e.futility
@@ -510,17 +522,45 @@ fn exits(b: &Boundaries, sides: Sides, drift: f64) -> Exits {
 }
 
 /// The design characteristics of `b` (one- or two-sided, as its alpha was spent) for power
-/// 1 - `beta`.
-pub fn characteristics(b: &Boundaries, alpha: f64, sides: Sides, beta: f64) -> Characteristics {
+/// 1 - `beta`; a two-sided design's power counts the benefit's rejections only with `one_way`
+/// (rpact's default, `twoSidedPower = FALSE`), both directions without.
+pub fn characteristics(
+    b: &Boundaries,
+    alpha: f64,
+    sides: Sides,
+    beta: f64,
+    one_way: bool,
+) -> Characteristics {
     use statrs::distribution::{ContinuousCDF, Normal};
-    let power = |drift: f64| exits(b, sides, drift).reject.iter().sum::<f64>();
-    let drift = increasing_root(power, 1.0 - beta, 0.0, 20.0);
+    let both = sides == Sides::Two && !one_way;
+    // The rejections per look counted at `drift`: the lower bound's at `drift` are the upper
+    // bound's at `-drift` (symmetric bounds).
+    let rejection = |drift: f64| {
+        let mut r = exits(b, sides, drift).reject;
+        if both {
+            for (r, m) in r.iter_mut().zip(exits(b, sides, -drift).reject) {
+                *r += m;
+            }
+        }
+        r
+    };
+    let drift = increasing_root(|d| rejection(d).iter().sum(), 1.0 - beta, 0.0, 20.0);
     let tail = match sides {
         Sides::One => alpha,
         Sides::Two => alpha / 2.0,
     };
     let normal = Normal::standard();
-    let fixed = normal.inverse_cdf(1.0 - tail) + normal.inverse_cdf(1.0 - beta);
+    let c = normal.inverse_cdf(1.0 - tail);
+    // The fixed design's drift for the same power, counted the same way.
+    let fixed = match both {
+        false => c + normal.inverse_cdf(1.0 - beta),
+        true => increasing_root(
+            |f| normal.sf(c - f) + normal.sf(c + f),
+            1.0 - beta,
+            0.0,
+            20.0,
+        ),
+    };
     let inflation = drift * drift / (fixed * fixed);
     // Expected fraction of the maximum information: the look where each trial stops.
     let expected = |d: f64| {
@@ -542,7 +582,7 @@ pub fn characteristics(b: &Boundaries, alpha: f64, sides: Sides, beta: f64) -> C
     Characteristics {
         drift,
         inflation,
-        rejection: e.reject,
+        rejection: rejection(drift),
         futility: e.futility,
         expected_h1: expected(drift),
         expected_half: expected(drift / 2.0),

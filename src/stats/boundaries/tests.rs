@@ -430,7 +430,8 @@ fn characteristics_match_rpact() {
     ) in cases
     {
         let b = boundaries(fractions, alpha, sides, efficacy, futility).unwrap();
-        let c = characteristics(&b, alpha, sides, beta);
+        // rpact's default, twoSidedPower = FALSE.
+        let c = characteristics(&b, alpha, sides, beta, true);
         let near =
             |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-6, "{what}: {a} vs rpact {b}");
         near(c.drift * c.drift, shift, "shift");
@@ -446,6 +447,98 @@ fn characteristics_match_rpact() {
         }
         for (a, b) in c.futility.iter().zip(futile) {
             near(*a, *b, "futility");
+        }
+    }
+}
+
+/// rpact 3.3.4, two-sided power counted in both directions or the benefit's only:
+/// ```r
+/// for (tsp in c(FALSE, TRUE)) {
+///   d <- getDesignGroupSequential(kMax = 2, alpha = 0.05, sided = 2, beta = 0.6,
+///                                 typeOfDesign = "OF", twoSidedPower = tsp)  # and the asP case
+///   c <- getDesignCharacteristics(d)
+///   print(c(c$shift, c$inflationFactor, c$averageSampleNumber1, c$averageSampleNumber01,
+///           c$averageSampleNumber0), digits = 15); print(c$rejectionProbabilities, digits = 15)
+/// }
+/// ```
+/// At power 0.4 the lower tail is large enough to move every value past 1e-6.
+#[test]
+fn characteristics_count_power_as_rpact_two_sided_power() {
+    #[allow(clippy::type_complexity)]
+    let cases: [(bool, f64, Efficacy, &[f64], [f64; 5], &[f64]); 4] = [
+        (
+            true,
+            0.6,
+            Efficacy::WangTsiatis(0.0),
+            &[0.5, 1.0],
+            [
+                2.941838844758,
+                1.01005914184708,
+                0.981443147909752,
+                1.002689871463,
+                1.00745026699459,
+            ],
+            &[0.0566315702480578, 0.343368429751942],
+        ),
+        (
+            false,
+            0.6,
+            Efficacy::WangTsiatis(0.0),
+            &[0.5, 1.0],
+            [
+                2.94062332275558,
+                1.01001880636425,
+                0.981418341810487,
+                1.00265204664038,
+                1.007410035694,
+            ],
+            &[0.0566335287492551, 0.343366471250745],
+        ),
+        (
+            false,
+            0.1,
+            Efficacy::Spending(Spending::Pocock),
+            &[ONE_THIRD, TWO_THIRDS, 1.0],
+            [
+                12.1275210894493,
+                1.15418644831711,
+                0.721138536855091,
+                1.02872714967979,
+                1.13079080171971,
+            ],
+            &[0.394039353277286, 0.337513901364465, 0.168446745362342],
+        ),
+        (
+            true,
+            0.1,
+            Efficacy::Spending(Spending::Pocock),
+            &[ONE_THIRD, TWO_THIRDS, 1.0],
+            [
+                12.1278884579944,
+                1.15422100995443,
+                0.721150272946002,
+                1.02875457861996,
+                1.13082466278403,
+            ],
+            &[0.394042138361285, 0.337515984662194, 0.168441876979405],
+        ),
+    ];
+    for (one_way, beta, efficacy, fractions, [shift, inflation, h1, half, h0], rejection) in cases {
+        let b = boundaries(fractions, 0.05, Sides::Two, efficacy, None).unwrap();
+        let c = characteristics(&b, 0.05, Sides::Two, beta, one_way);
+        let near = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "{what} (one way {one_way}, beta {beta}): {a} vs rpact {b}"
+            )
+        };
+        near(c.drift * c.drift, shift, "shift");
+        near(c.inflation, inflation, "inflation");
+        near(c.expected_h1, h1, "expected under H1");
+        near(c.expected_half, half, "expected under half the effect");
+        near(c.expected_h0, h0, "expected under H0");
+        for (a, b) in c.rejection.iter().zip(rejection) {
+            near(*a, *b, "rejection");
         }
     }
 }
