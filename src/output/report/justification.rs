@@ -16,6 +16,7 @@ use crate::output::report::format::{
 };
 use crate::output::report::provenance::Provenance;
 use crate::output::words::{EndpointWords, endpoint_words};
+use crate::stats::power;
 
 /// What the report's paragraphs cite beside the candidate rows.
 pub struct Context<'a> {
@@ -216,9 +217,18 @@ fn margin_words(m: &Margin) -> String {
 fn design_sentences(d: &Design, row: &SummaryRow) -> String {
     let mut out = String::new();
     if let (Some(plan), Some(q)) = (d.sequential(), row.sequential()) {
+        // Counting the benefit's rejections only, a two-arm trial's other early stops are for
+        // harm (with more arms a trial stops only when every comparison has).
+        let harm = match power::one_way(d) && d.comparisons().count() == 1 {
+            true => format!(
+                ", {} for harm",
+                pct((q.p_early_stop - q.p_early_efficacy - q.p_early_futility).max(0.0))
+            ),
+            false => String::new(),
+        };
         out += &format!(
             " N is the maximum sample size of a group-sequential design with {} analyses (at {} of the {}), {} and {}, each comparison monitored at every look; \
-             the trial stops early with probability {} ({} for efficacy, {} for futility) and randomises on average {} patients (95th percentile {}).",
+             the trial stops early with probability {} ({} for efficacy, {} for futility{harm}) and randomises on average {} patients (95th percentile {}).",
             plan.looks.len(),
             looks_text(plan),
             endpoint_words(d).information,
