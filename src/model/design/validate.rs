@@ -280,10 +280,11 @@ fn analysis(
             "a multiplicity procedure needs `hypotheses` to apply to",
         ));
     }
-    if an.two_sided_power.is_some() && an.alternative == Sidedness::OneSided {
+    // true (both directions) is what a one-sided test counts anyway.
+    if an.two_sided_power == Some(false) && an.alternative == Sidedness::OneSided {
         return Err(InvalidKey::new(
             "analysis.two_sided_power",
-            "a one-sided test rejects in one direction only: remove the key, or set alternative = \"two_sided\"",
+            "a one-sided test rejects in one direction only, so its power counts nothing else: remove the key, or set alternative = \"two_sided\"",
         ));
     }
     let analysis = Analysis {
