@@ -17,7 +17,7 @@
 use crate::common;
 
 use endotrial::engine;
-use endotrial::engine::summary;
+use endotrial::engine::summary::{self, EndpointColumns};
 use endotrial::stats::power;
 
 /// A two-arm binary design, control risk 0.3, the arm at `arm_risk`, fewer events better.
@@ -275,13 +275,19 @@ fn shipped(name: &str, replicates: u64, one_way: bool) -> String {
     out
 }
 
-/// The power of each comparison of `text`, and the trials stopped for harm per look.
+/// The power of each comparison of `text` (then, for a continuous outcome dichotomised, the
+/// responders' test's), and the trials stopped for harm per look.
 fn powers(text: &str) -> (Vec<f64>, Vec<u64>) {
     let d = common::design(text);
     let tally = engine::simulate(&d, 0..d.replicates, &|_| {});
     let rows = summary::summarise(&d, &tally);
     let harm = tally.sequential().map_or(Vec::new(), |s| s.harm.clone());
-    (rows.iter().map(|r| r.power).collect(), harm)
+    let responders = rows.iter().filter_map(|r| match &r.endpoint {
+        EndpointColumns::Continuous(c) if !c.responder_power.is_nan() => Some(c.responder_power),
+        _ => None,
+    });
+    let powers = rows.iter().map(|r| r.power).chain(responders).collect();
+    (powers, harm)
 }
 
 /// For each endpoint: the rejections for benefit (`better` as written) and for harm (`better`
@@ -299,6 +305,8 @@ fn every_endpoint_partitions_its_rejections_by_direction() {
         let (benefit, _) = powers(&shipped(name, replicates, true));
         let (harm, _) = powers(&reversed(&shipped(name, replicates, true)));
         let r = replicates as f64;
+        // The dichotomised continuous outcome's responders' test is counted too.
+        assert_eq!(both.len(), 1 + usize::from(name == "immunosep_sofa.toml"));
         for j in 0..both.len() {
             let (b, h, all) = (benefit[j] * r, harm[j] * r, both[j] * r);
             assert!(

@@ -24,8 +24,7 @@ use crate::model::vocabulary::MarginScale;
 use crate::stats::analysis::{self, Alternative, Statistic};
 use crate::stats::boundaries;
 use crate::stats::reestimation::{
-    RiskHypothesis, combined_z, conditional_critical_value, conditional_power, power_quantile,
-    stage_size,
+    Combination, InverseNormal, RiskHypothesis, conditional_power, power_quantile, stage_size,
 };
 use crate::stats::sampling::{self, ScreeningSampler};
 
@@ -41,9 +40,7 @@ pub struct ReestimationEndpoint<'a> {
 /// What every stage decision needs, computed once.
 struct Rule {
     reestimation: Reestimation,
-    looks: Vec<f64>,
-    efficacy: Vec<f64>,
-    futility: Option<Vec<f64>>,
+    combination: InverseNormal,
     hypothesis: RiskHypothesis,
     /// The normal quantile of the conditional power aimed at.
     z_power: f64,
@@ -69,7 +66,6 @@ pub struct Buffers {
     total: TrialCounts,
     stage: TrialCounts,
     stage_arms: Vec<u64>,
-    z: Vec<f64>,
     scratch: Scratch,
 }
 
@@ -88,9 +84,7 @@ impl<'a> ReestimationEndpoint<'a> {
         ReestimationEndpoint {
             design,
             rule: Rule {
-                looks: plan.looks.clone(),
-                efficacy: b.efficacy,
-                futility: b.futility,
+                combination: InverseNormal::new(plan.looks.clone(), b.efficacy, b.futility),
                 hypothesis: RiskHypothesis {
                     null: design.analysis.null_difference(),
                     ratio,
@@ -119,7 +113,6 @@ impl Endpoint for ReestimationEndpoint<'_> {
             total: TrialCounts::new(d),
             stage: TrialCounts::new(d),
             stage_arms: vec![0; d.arms.len()],
-            z: Vec::with_capacity(self.rule.looks.len()),
             scratch: Scratch::new(d),
         }
     }
@@ -159,9 +152,10 @@ impl Rule {
         b: &mut Buffers,
         mut tally: Option<&mut Tally>,
     ) -> Course {
-        let looks = self.looks.len();
+        let plan = &self.combination;
+        let looks = plan.looks.len();
         b.total.restart();
-        b.z.clear();
+        let mut combination = Combination::default();
         let mut n = self.reestimation.stage_min[0];
         let mut course = Course {
             stop: 0,
@@ -179,23 +173,13 @@ impl Rule {
             if let Some(t) = tally.as_deref_mut() {
                 t.sequential_mut().reach(k, course.randomised);
             }
-            b.z.push(self.stage_z(d, &b.stage));
-            let combined = combined_z(&b.z, &self.looks);
-            let last = k + 1 == looks;
+            let combined = plan.add(&mut combination, self.stage_z(d, &b.stage));
             course.stop = k;
-            course.efficacy = combined >= self.efficacy[k];
-            course.futile = !course.efficacy
-                && !last
-                && self.futility.as_ref().is_some_and(|f| combined <= f[k]);
-            if course.efficacy || course.futile || last {
+            (course.efficacy, course.futile) = plan.decide(k, combined);
+            if course.efficacy || course.futile || k + 1 == looks {
                 return course;
             }
-            let c = conditional_critical_value(
-                self.efficacy[k + 1],
-                self.looks[k + 1],
-                combined,
-                self.looks[k],
-            );
+            let c = plan.next_critical(k, combined);
             let risks = self.reestimation.planned_risks.unwrap_or_else(|| {
                 let rate =
                     |a: usize| b.total.arm_events(a) as f64 / b.total.arm_evaluable(a) as f64;

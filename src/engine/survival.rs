@@ -22,7 +22,7 @@ use crate::model::reestimation::Reestimation;
 use crate::model::vocabulary::TestKind;
 use crate::stats::analysis::{Level, Statistic, Z_975};
 use crate::stats::reestimation::{
-    conditional_critical_value, conditional_power_deaths, log_rank_effect, power_quantile,
+    Combination, InverseNormal, conditional_power_deaths, log_rank_effect, power_quantile,
     stage_deaths, stage_log_rank_z,
 };
 use crate::stats::survival::{Cox, LogRank, RiskSet};
@@ -51,10 +51,8 @@ pub struct SurvivalEndpoint<'a> {
 /// What every stage decision of a design with re-estimated deaths needs, computed once.
 struct DeathReestimation {
     rule: Reestimation,
-    looks: Vec<f64>,
-    /// Bounds on the inverse normal combination (z, positive = benefit).
-    efficacy: Vec<f64>,
-    futility: Option<Vec<f64>>,
+    /// The stages' log-rank score increments combined, and the bounds on the combination.
+    combination: InverseNormal,
     /// The normal quantile of the conditional power aimed at.
     z_power: f64,
     /// Patients randomised to the arm per patient to control.
@@ -86,9 +84,7 @@ impl DeathReestimation {
         let null = design.analysis.margin.map_or(1.0, |m| m.null);
         let most = rule.max_total;
         Some(DeathReestimation {
-            looks: plan.looks.clone(),
-            efficacy: b.efficacy,
-            futility: b.futility,
+            combination: InverseNormal::new(plan.looks.clone(), b.efficacy, b.futility),
             z_power: power_quantile(rule.conditional_power),
             allocation: f64::from(design.arms[arm].ratio)
                 / f64::from(design.arms[design.control].ratio),
@@ -261,10 +257,12 @@ impl<'a> SurvivalEndpoint<'a> {
     ) -> Course {
         let arm = self.design.comparisons().next().expect("two arms");
         sim.draw_patients(rng, trial);
-        let looks = r.looks.len();
+        let plan = &r.combination;
+        let looks = plan.looks.len();
         let mut target = r.rule.stage_min[0];
-        // The last look's deaths and cumulative z, and the weighted sum of the stages' z.
-        let (mut before, mut z_before, mut weighted) = (0, 0.0, 0.0);
+        // The last look's deaths and cumulative z, and the stages' z combined so far.
+        let (mut before, mut z_before) = (0, 0.0);
+        let mut combination = Combination::default();
         for k in 0..looks {
             let time = sim
                 .death_time(trial, target)
@@ -281,15 +279,10 @@ impl<'a> SurvivalEndpoint<'a> {
                 // No deaths: no information (as rpact's log-rank statistic, 0).
                 _ => 0.0,
             };
-            let t_before = if k == 0 { 0.0 } else { r.looks[k - 1] };
-            weighted +=
-                (r.looks[k] - t_before).sqrt() * stage_log_rank_z((before, z_before), (deaths, z));
-            let combined = weighted / r.looks[k].sqrt();
-            let last = k + 1 == looks;
-            let efficacy = combined >= r.efficacy[k];
-            let futile =
-                !efficacy && !last && r.futility.as_ref().is_some_and(|f| combined <= f[k]);
-            if efficacy || futile || last {
+            let stage = stage_log_rank_z((before, z_before), (deaths, z));
+            let combined = plan.add(&mut combination, stage);
+            let (efficacy, futile) = plan.decide(k, combined);
+            if efficacy || futile || k + 1 == looks {
                 if let Some(t) = tally {
                     let mut outcome = self.estimate(trial, arm, sets, statistic, &log_rank);
                     outcome.rejected = efficacy;
@@ -304,8 +297,7 @@ impl<'a> SurvivalEndpoint<'a> {
                     deaths,
                 };
             }
-            let c =
-                conditional_critical_value(r.efficacy[k + 1], r.looks[k + 1], combined, r.looks[k]);
+            let c = plan.next_critical(k, combined);
             let effect = r
                 .planned_effect
                 .unwrap_or_else(|| log_rank_effect(z, deaths, r.allocation));

@@ -24,23 +24,71 @@ pub struct RiskHypothesis {
     pub allocation: f64,
 }
 
-/// The inverse normal combination of stage-wise z statistics `z` (oriented so that positive is
-/// a benefit) with weights from the planned information fractions `looks` (cumulative, the
-/// stages `z.len()` first ones).
-pub fn combined_z(z: &[f64], looks: &[f64]) -> f64 {
-    let mut sum = 0.0;
-    let mut before = 0.0;
-    for (&z, &t) in z.iter().zip(looks) {
-        sum += (t - before).sqrt() * z;
-        before = t;
+/// The inverse normal combination of a re-estimated design's stages (rpact's
+/// getDesignInverseNormal): the stage-wise z statistics (oriented so that positive is a
+/// benefit) weighted by the planned information fractions, whatever sizes the stages were
+/// given, and its decisions at each look. Both re-estimations (patients, deaths) run it.
+#[derive(Debug, Clone)]
+pub struct InverseNormal {
+    /// Cumulative information fractions of the looks, the last 1.
+    pub looks: Vec<f64>,
+    /// Bounds on the combined z at each look, and futility bounds at the interim looks.
+    efficacy: Vec<f64>,
+    futility: Option<Vec<f64>>,
+}
+
+/// One trial's combination so far: the weighted sum of its stages' z, and how many stages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Combination {
+    weighted: f64,
+    stages: usize,
+}
+
+impl InverseNormal {
+    pub fn new(looks: Vec<f64>, efficacy: Vec<f64>, futility: Option<Vec<f64>>) -> InverseNormal {
+        InverseNormal {
+            looks,
+            efficacy,
+            futility,
+        }
     }
-    sum / looks[z.len() - 1].sqrt()
+
+    /// Adds the next stage's own z to `c` and returns the combined z at its look:
+    /// sum_k sqrt(t_k - t_(k-1)) z_k / sqrt(t_k).
+    pub fn add(&self, c: &mut Combination, z: f64) -> f64 {
+        let k = c.stages;
+        let before = if k == 0 { 0.0 } else { self.looks[k - 1] };
+        c.weighted += (self.looks[k] - before).sqrt() * z;
+        c.stages += 1;
+        c.weighted / self.looks[k].sqrt()
+    }
+
+    /// At look `k`, the combined z `combined`: whether it rejects (at or above the bound),
+    /// and whether it stops for futility (at or below the futility bound, never at the last
+    /// look).
+    pub fn decide(&self, k: usize, combined: f64) -> (bool, bool) {
+        let efficacy = combined >= self.efficacy[k];
+        let last = k + 1 == self.looks.len();
+        let futile = !efficacy && !last && self.futility.as_ref().is_some_and(|f| combined <= f[k]);
+        (efficacy, futile)
+    }
+
+    /// The critical value the stage after look `k` must reach on its own, given the combined z
+    /// `combined` at look `k` (`conditional_critical_value`).
+    pub fn next_critical(&self, k: usize, combined: f64) -> f64 {
+        conditional_critical_value(
+            self.efficacy[k + 1],
+            self.looks[k + 1],
+            combined,
+            self.looks[k],
+        )
+    }
 }
 
 /// The critical value the next stage's own z must reach for the combination to cross the
 /// efficacy bound `next_bound` at the next look (fraction `t_next`), given the combined z
 /// `combined` at the current one (fraction `t_now`); infinite when that bound is unreachable.
-pub fn conditional_critical_value(next_bound: f64, t_next: f64, combined: f64, t_now: f64) -> f64 {
+fn conditional_critical_value(next_bound: f64, t_next: f64, combined: f64, t_now: f64) -> f64 {
     if next_bound >= UNREACHABLE {
         return f64::INFINITY;
     }
@@ -166,12 +214,26 @@ pub fn conditional_power_deaths(deaths: u64, c: f64, effect: f64, allocation: f6
 mod tests {
     use super::*;
 
+    /// The combined z of `z` with weights from `looks`.
+    fn combined_z(z: &[f64], looks: &[f64]) -> f64 {
+        let plan = InverseNormal::new(looks.to_vec(), vec![f64::INFINITY; looks.len()], None);
+        let mut c = Combination::default();
+        z.iter()
+            .map(|&z| plan.add(&mut c, z))
+            .last()
+            .expect("a stage")
+    }
+
     #[test]
     fn two_equal_stages_combine_as_the_pooled_z() {
         // Equal information: (z1 + z2) / sqrt 2.
         let z = combined_z(&[1.0, 2.0], &[0.5, 1.0]);
         assert!((z - 3.0 / 2f64.sqrt()).abs() < 1e-15);
         assert_eq!(combined_z(&[1.7], &[0.3, 1.0]), 1.7);
+        // Unequal: (sqrt(0.3) 1 + sqrt(0.5) 2 + sqrt(0.2) (-1)) / 1.
+        let z = combined_z(&[1.0, 2.0, -1.0], &[0.3, 0.8, 1.0]);
+        let expected = 0.3f64.sqrt() + 2.0 * 0.5f64.sqrt() - 0.2f64.sqrt();
+        assert!((z - expected).abs() < 1e-15);
     }
 
     #[test]
@@ -182,6 +244,22 @@ mod tests {
         let combined = combined_z(&[z1, c], &[t1, 1.0]);
         assert!((combined - b2).abs() < 1e-12);
         assert!(conditional_critical_value(6.0, 1.0, z1, t1).is_infinite());
+        let plan = InverseNormal::new(vec![t1, 1.0], vec![2.5, b2], None);
+        assert_eq!(plan.next_critical(0, z1), c);
+    }
+
+    #[test]
+    fn decisions_at_the_bounds() {
+        let plan = InverseNormal::new(vec![0.5, 1.0], vec![2.5, 2.0], Some(vec![0.2]));
+        // At a bound: efficacy (>=), futility (<=); the last look has no futility.
+        assert_eq!(plan.decide(0, 2.5), (true, false));
+        assert_eq!(plan.decide(0, 2.49), (false, false));
+        assert_eq!(plan.decide(0, 0.2), (false, true));
+        assert_eq!(plan.decide(0, 0.21), (false, false));
+        assert_eq!(plan.decide(1, 2.0), (true, false));
+        assert_eq!(plan.decide(1, -3.0), (false, false));
+        let none = InverseNormal::new(vec![0.5, 1.0], vec![2.5, 2.0], None);
+        assert_eq!(none.decide(0, -3.0), (false, false));
     }
 
     #[test]
