@@ -120,6 +120,135 @@ fn sequential_analytic_efficacy_and_harm_are_rpacts_integration() {
         let total: f64 = efficacy.iter().sum();
         let p = power::analytic_power(&d, 1);
         assert!((p - total).abs() < 1e-8, "{arm} power {p} vs {total}");
+        // Counting both ways: rpact's getPowerRates, whatever the direction of the effect.
+        let both = common::design(&binary(arm, 200, BOTH, OF_TWO_LOOKS, 10));
+        let stages = power::analytic_stages(&both, 1).expect("a drift");
+        let mut total = 0.0;
+        for k in 0..2 {
+            let rpact = efficacy[k] + harm[k];
+            assert!(
+                (stages.reject[k] - rpact).abs() < 1e-8,
+                "{arm} look {k} both"
+            );
+            assert!(stages.harm.is_empty());
+            total += rpact;
+        }
+        let p = power::analytic_power(&both, 1);
+        assert!((p - total).abs() < 1e-8, "{arm} power both {p} vs {total}");
+    }
+}
+
+/// A continuous outcome, one endotype (control mean 0, SD 1), the arm 0.3 lower, 100 per arm;
+/// `better` lower (a benefit) or higher (a harm).
+fn continuous(better: &str, analysis: &str) -> String {
+    format!(
+        r#"
+name = "tsp_continuous"
+[simulation]
+replicates = 10
+seed = 1
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mean = 0.0
+sd = 1.0
+[enrollment]
+sample_size = 200
+[endpoint]
+kind = "continuous"
+outcome = "score"
+better = "{better}"
+[[treatment]]
+name = "new"
+effect = "mean_difference"
+by_endotype = {{ all = -0.3 }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "new"
+ratio = 1
+treatment = "new"
+[analysis]
+control = "control"
+{analysis}
+{OF_TWO_LOOKS}
+"#
+    )
+}
+
+/// ```r
+/// des <- getDesignGroupSequential(kMax = 2, alpha = 0.05, sided = 2, typeOfDesign = "OF")
+/// t <- des$informationRates
+/// for (drift in c(0.3 / sqrt(2 / 100), -0.3 / sqrt(2 / 100))) {
+///   dm <- matrix(c(-des$criticalValues - drift * sqrt(t),
+///                  des$criticalValues - drift * sqrt(t)), nrow = 2, byrow = TRUE)
+///   probs <- rpact:::.getGroupSequentialProbabilities(dm, t)
+///   print(probs[3, ] - probs[2, ], digits = 15); print(probs[1, ], digits = 15)
+/// }
+/// getPowerMeans(des, alternative = -0.3, stDev = 1, maxNumberOfSubjects = 200,
+///               normalApproximation = TRUE)$rejectPerStage  # both: 0.0974086488330005 0.462940523875743
+/// ```
+#[test]
+fn continuous_sequential_counts_its_direction() {
+    let (benefit, harm) = (
+        [0.0973999734133043, 0.462920654432445],
+        [8.67541969616398e-06, 1.98694432979628e-05],
+    );
+    let analysis = "test = \"t_test\"\ntwo_sided_power = false";
+    for (better, efficacy, against) in [("lower", benefit, harm), ("higher", harm, benefit)] {
+        let d = common::design(&continuous(better, analysis));
+        let stages = power::analytic_stages(&d, 1).expect("a drift");
+        for k in 0..2 {
+            let what = format!("better {better} look {k}");
+            assert!((stages.reject[k] - efficacy[k]).abs() < 1e-9, "{what}");
+            assert!((stages.harm[k] - against[k]).abs() < 1e-9, "{what}");
+        }
+        let p = power::analytic_power(&d, 1);
+        assert!(
+            (p - efficacy.iter().sum::<f64>()).abs() < 1e-9,
+            "{better}: {p}"
+        );
+    }
+    let both = common::design(&continuous("higher", "test = \"t_test\""));
+    let p = power::analytic_power(&both, 1);
+    assert!(
+        (p - (0.0974086488330005 + 0.462940523875743)).abs() < 1e-9,
+        "both: {p}"
+    );
+}
+
+/// Fixed designs of every endpoint's analytic power: counting benefit only takes away at most
+/// the far tail where the effect is a benefit, and leaves only it where the effect is a harm
+/// (`better` reversed).
+#[test]
+fn fixed_analytic_power_of_every_endpoint_counts_its_direction() {
+    let wilcoxon = |text: String| text.replace("test = \"t_test\"", "test = \"wilcoxon\"");
+    // Proportional hazards (one endotype), tested two-sided.
+    let log_rank = shipped("classic_event_driven.toml", 10, true)
+        .replace("alternative = \"one_sided\"", "alternative = \"two_sided\"");
+    for (name, text) in [
+        ("t test", shipped("immunosep_sofa.toml", 10, true)),
+        (
+            "wilcoxon",
+            wilcoxon(shipped("immunosep_sofa.toml", 10, true)),
+        ),
+        ("log-rank", log_rank),
+        ("chi-square", shipped("immunosep.toml", 10, true)),
+    ] {
+        let one_way = power::analytic_power(&common::design(&text), 1);
+        let both_text = text.replace("two_sided_power = false\n", "");
+        let both = power::analytic_power(&common::design(&both_text), 1);
+        let harm = power::analytic_power(&common::design(&reversed(&text)), 1);
+        assert!(
+            one_way <= both && one_way > both - 1e-3,
+            "{name}: {one_way} of {both}"
+        );
+        assert!(harm < 1e-3, "{name}: {harm} for the harm's direction");
+        assert!(
+            (one_way + harm - both).abs() < 1e-9,
+            "{name}: {one_way} + {harm} vs {both}"
+        );
     }
 }
 

@@ -35,6 +35,33 @@ fn irregular_regions_fall_back_to_fisher_exact() {
     }
 }
 
+/// A two-sided level counting one direction (`two_sided_power = false`): a statistic crossing
+/// either bound stops, but only one on the counted side (strictly: no direction is neither)
+/// rejects; without counting, every crossing rejects.
+#[test]
+fn a_level_counting_one_direction_rejects_only_on_its_side() {
+    let both = Level::new(0.05, Alternative::TwoSided, 0);
+    let less = both.clone().counting(Alternative::Less);
+    let greater = both.clone().counting(Alternative::Greater);
+    for d in [-1.0, 0.0, 1.0] {
+        assert!(both.counts(d));
+    }
+    assert!(less.counts(-1e-300) && !less.counts(0.0) && !less.counts(1.0));
+    assert!(greater.counts(1e-300) && !greater.counts(0.0) && !greater.counts(-1.0));
+    for z in [-2.5, 2.5] {
+        assert!(Statistic::Z(z).crosses(&less) && Statistic::Z(z).crosses(&greater));
+        assert_eq!(Statistic::Z(z).rejects(&less), z < 0.0);
+        assert_eq!(Statistic::Z(z).rejects(&greater), z > 0.0);
+        assert!(Statistic::Z(z).rejects(&both));
+    }
+    // Inside the bounds nothing stops; an exact test's direction is its observed difference's.
+    assert!(!Statistic::Z(1.9).crosses(&greater));
+    let exact = |sign: f64| Statistic::P { p: 0.01, sign };
+    assert!(exact(-1.0).rejects(&less) && !exact(1.0).rejects(&less));
+    assert_eq!(exact(-1.0).direction(), -1.0);
+    assert_eq!(Statistic::Uninformative.direction(), 0.0);
+}
+
 /// An exact test's p-value rejects at or below alpha; a table without information never.
 #[test]
 fn statistics_without_a_z_decide_by_p_value() {
