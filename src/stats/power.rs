@@ -441,6 +441,8 @@ fn binary_drift(design: &Design, arm: usize, sides: Sides) -> f64 {
             (effect, sd(ml1, ml0), sd(p1, p0))
         }
     };
+    // Counting both ways, the sign of the drift changes no total (the bounds are symmetric):
+    // |e| is rpact's getPowerRates' own arithmetic, to the last digit.
     let difference = match sides {
         Sides::Two if !one_way(design) => effect.abs(),
         _ => design.benefit_sign() * effect,
