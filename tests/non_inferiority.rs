@@ -461,42 +461,20 @@ fn simulated_sequential_margins_agree_with_rpacts_simulation() {
 /// analytic power is that to 1e-9 and the simulated within 4 SE.
 #[test]
 fn continuous_margin_is_the_shifted_t_test() {
-    let text = r#"
-name = "ni_sofa"
-[simulation]
-replicates = 40000
-seed = 5
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_mean = 0.0
-sd = 3.0
-[enrollment]
-sample_size = 200
-[endpoint]
-kind = "continuous"
-outcome = "score"
-better = "higher"
-[[treatment]]
-name = "new"
-effect = "mean_difference"
-by_endotype = { all = 0.0 }
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "new"
-ratio = 1
-treatment = "new"
-[analysis]
-control = "control"
-test = "t_test"
-alpha = 0.025
-alternative = "one_sided"
-non_inferiority_margin = 1.0
-margin_scale = "mean_difference"
-"#;
-    let d = common::design(text);
+    let text = common::OneEndotypeContinuous {
+        name: "ni_sofa",
+        seed: 5,
+        replicates: 40000,
+        sd: 3.0,
+        difference: 0.0,
+        better: "higher",
+        sample_size: 200,
+        analysis: "test = \"t_test\"\nalpha = 0.025\nalternative = \"one_sided\"\n\
+                   non_inferiority_margin = 1.0\nmargin_scale = \"mean_difference\"",
+        rest: "",
+    }
+    .toml();
+    let d = common::design(&text);
     let exact = 0.650108691364332;
     let analytic = power::analytic_power(&d, 1);
     assert!((analytic - exact).abs() < 1e-9, "{analytic}");

@@ -141,40 +141,18 @@ fn sequential_analytic_efficacy_and_harm_are_rpacts_integration() {
 /// A continuous outcome, one endotype (control mean 0, SD 1), the arm 0.3 lower, 100 per arm;
 /// `better` lower (a benefit) or higher (a harm).
 fn continuous(better: &str, analysis: &str) -> String {
-    format!(
-        r#"
-name = "tsp_continuous"
-[simulation]
-replicates = 10
-seed = 1
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_mean = 0.0
-sd = 1.0
-[enrollment]
-sample_size = 200
-[endpoint]
-kind = "continuous"
-outcome = "score"
-better = "{better}"
-[[treatment]]
-name = "new"
-effect = "mean_difference"
-by_endotype = {{ all = -0.3 }}
-[[arm]]
-name = "control"
-ratio = 1
-[[arm]]
-name = "new"
-ratio = 1
-treatment = "new"
-[analysis]
-control = "control"
-{analysis}
-{OF_TWO_LOOKS}
-"#
-    )
+    common::OneEndotypeContinuous {
+        name: "tsp_continuous",
+        seed: 1,
+        replicates: 10,
+        sd: 1.0,
+        difference: -0.3,
+        better,
+        sample_size: 200,
+        analysis,
+        rest: OF_TWO_LOOKS,
+    }
+    .toml()
 }
 
 /// ```r

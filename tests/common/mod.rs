@@ -161,6 +161,71 @@ control = "control"
     }
 }
 
+/// A two-arm continuous design with one endotype (control mean 0, SD `sd`), the arm's mean
+/// `difference` above control's, 1:1: its `[analysis]` lines after `control`, and `rest`
+/// after them.
+pub struct OneEndotypeContinuous<'a> {
+    pub name: &'a str,
+    pub seed: u64,
+    pub replicates: u64,
+    pub sd: f64,
+    pub difference: f64,
+    pub better: &'a str,
+    pub sample_size: u64,
+    pub analysis: &'a str,
+    pub rest: &'a str,
+}
+
+impl OneEndotypeContinuous<'_> {
+    pub fn toml(&self) -> String {
+        let OneEndotypeContinuous {
+            name,
+            seed,
+            replicates,
+            sd,
+            difference,
+            better,
+            sample_size,
+            analysis,
+            rest,
+        } = self;
+        format!(
+            r#"
+name = "{name}"
+[simulation]
+replicates = {replicates}
+seed = {seed}
+[[endotype]]
+name = "all"
+prevalence = 1.0
+control_mean = 0.0
+sd = {sd}
+[enrollment]
+sample_size = {sample_size}
+[endpoint]
+kind = "continuous"
+outcome = "score"
+better = "{better}"
+[[treatment]]
+name = "new"
+effect = "mean_difference"
+by_endotype = {{ all = {difference} }}
+[[arm]]
+name = "control"
+ratio = 1
+[[arm]]
+name = "new"
+ratio = 1
+treatment = "new"
+[analysis]
+control = "control"
+{analysis}
+{rest}
+"#
+        )
+    }
+}
+
 /// A two-arm scenario with two endotypes, one misclassified, parameterised by the fields the
 /// exact-power tests vary. Arm "drug" gives `drug` to everyone; the effect is a risk ratio.
 pub struct TwoArm<'a> {
