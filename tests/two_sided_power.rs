@@ -8,10 +8,12 @@
 //!   2 x 2 table (the test's decisions written here, sharing no code with the engine), within
 //!   4 SE, and the hypotheses' rejections equal to the power;
 //! - simulated efficacy and harm stops per look against the analytic ones, within 4 SE;
-//! - for every endpoint (binary, continuous, ordinal, time to event; fixed and sequential): the
-//!   rejections for benefit and for harm partition the two-sided test's rejections exactly
-//!   (the same seed with `better` reversed counts the other direction);
-//! - the key is refused with a one-sided test; summary.csv and sequential.csv say what they
+//! - binary, continuous (and its responders' test) and time to event, fixed and event-driven
+//!   with looks: the rejections for benefit and for harm partition the two-sided test's
+//!   rejections exactly (the same seed with `better` reversed counts the other direction);
+//!   ordinal (whose levels fix `better`) one way; and every endpoint's analytic power the same
+//!   way, a continuous sequential design against rpact's integration in both directions;
+//! - `false` is refused with a one-sided test; summary.csv and sequential.csv say what they
 //!   count.
 
 use crate::common;
