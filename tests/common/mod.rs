@@ -122,41 +122,20 @@ impl OneEndotype<'_> {
             arm_risk,
             better,
             sample_size,
-            ratios: (control, arm),
+            ratios,
             analysis,
             rest,
         } = self;
-        format!(
-            r#"
-name = "{name}"
-[simulation]
-replicates = {replicates}
-seed = {seed}
-[[endotype]]
-name = "all"
-prevalence = 1.0
-control_risk = {control_risk}
-[enrollment]
-sample_size = {sample_size}
-[endpoint]
-event = "event"
-better = "{better}"
-[[treatment]]
-name = "new"
-effect = "risk"
-by_endotype = {{ all = {arm_risk} }}
-[[arm]]
-name = "control"
-ratio = {control}
-[[arm]]
-name = "new"
-ratio = {arm}
-treatment = "new"
-[analysis]
-control = "control"
-{analysis}
-{rest}
-"#
+        one_endotype_text(
+            name,
+            (*seed, *replicates, *sample_size),
+            [
+                &format!("control_risk = {control_risk}"),
+                &format!("event = \"event\"\nbetter = \"{better}\""),
+                &format!("effect = \"risk\"\nby_endotype = {{ all = {arm_risk} }}"),
+            ],
+            *ratios,
+            (analysis, rest),
         )
     }
 }
@@ -189,8 +168,33 @@ impl OneEndotypeContinuous<'_> {
             analysis,
             rest,
         } = self;
-        format!(
-            r#"
+        one_endotype_text(
+            name,
+            (*seed, *replicates, *sample_size),
+            [
+                &format!("control_mean = 0.0\nsd = {sd}"),
+                &format!("kind = \"continuous\"\noutcome = \"score\"\nbetter = \"{better}\""),
+                &format!("effect = \"mean_difference\"\nby_endotype = {{ all = {difference} }}"),
+            ],
+            (1, 1),
+            (analysis, rest),
+        )
+    }
+}
+
+/// The text of a two-arm scenario with one endotype "all", arms "control" and "new" (given
+/// treatment "new") in `(control, arm)` ratios: `own` holds the outcome's own lines of the
+/// endotype, the endpoint and the treatment; `analysis` the `[analysis]` lines after
+/// `control`, and `rest` what follows.
+fn one_endotype_text(
+    name: &str,
+    (seed, replicates, sample_size): (u64, u64, u64),
+    [endotype, endpoint, treatment]: [&str; 3],
+    (control, arm): (u32, u32),
+    (analysis, rest): (&str, &str),
+) -> String {
+    format!(
+        r#"
 name = "{name}"
 [simulation]
 replicates = {replicates}
@@ -198,32 +202,27 @@ seed = {seed}
 [[endotype]]
 name = "all"
 prevalence = 1.0
-control_mean = 0.0
-sd = {sd}
+{endotype}
 [enrollment]
 sample_size = {sample_size}
 [endpoint]
-kind = "continuous"
-outcome = "score"
-better = "{better}"
+{endpoint}
 [[treatment]]
 name = "new"
-effect = "mean_difference"
-by_endotype = {{ all = {difference} }}
+{treatment}
 [[arm]]
 name = "control"
-ratio = 1
+ratio = {control}
 [[arm]]
 name = "new"
-ratio = 1
+ratio = {arm}
 treatment = "new"
 [analysis]
 control = "control"
 {analysis}
 {rest}
 "#
-        )
-    }
+    )
 }
 
 /// A two-arm scenario with two endotypes, one misclassified, parameterised by the fields the
