@@ -55,12 +55,6 @@ pub struct ContinuousEndpoint<'a> {
 impl<'a> ContinuousEndpoint<'a> {
     pub fn new(design: &'a Design) -> ContinuousEndpoint<'a> {
         let model = design.continuous().expect("a continuous design");
-        // More responders (outcomes at or below the threshold) is a benefit when a lower
-        // outcome is.
-        let responder_benefit = match design.better {
-            Better::Lower => Alternative::Greater,
-            Better::Higher => Alternative::Less,
-        };
         let alpha = design.analysis.alpha;
         ContinuousEndpoint {
             design,
@@ -69,19 +63,26 @@ impl<'a> ContinuousEndpoint<'a> {
             level: power::level(design, alpha, 0),
             responder_level: model.responder_below.map(|_| {
                 let alt = responder_alternative(design);
-                power::level_for(design, alpha, alt, responder_benefit, 0)
+                power::level_for(design, alpha, alt, responder_benefit(design), 0)
             }),
         }
     }
 }
 
-/// The alternative of the dichotomised analysis: responders are outcomes at or below the
-/// threshold, so more of them is a benefit exactly when a lower outcome is better.
+/// The alternative of the dichotomised analysis: two-sided, or one-sided for benefit.
 pub fn responder_alternative(design: &Design) -> Alternative {
-    match (power::alternative(design), design.better) {
-        (Alternative::TwoSided, _) => Alternative::TwoSided,
-        (_, Better::Lower) => Alternative::Greater,
-        (_, Better::Higher) => Alternative::Less,
+    match power::alternative(design) {
+        Alternative::TwoSided => Alternative::TwoSided,
+        _ => responder_benefit(design),
+    }
+}
+
+/// The direction of benefit of the dichotomised analysis: responders are outcomes at or below
+/// the threshold, so more of them is a benefit exactly when a lower outcome is better.
+fn responder_benefit(design: &Design) -> Alternative {
+    match design.better {
+        Better::Lower => Alternative::Greater,
+        Better::Higher => Alternative::Less,
     }
 }
 

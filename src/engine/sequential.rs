@@ -96,8 +96,10 @@ impl StoppingRule {
     /// (the trial stops there, as rpact's two-sided designs do, without success).
     pub fn decide(&self, k: usize, statistic: Statistic) -> Decision {
         let level = &self.levels[k];
-        let efficacy = statistic.rejects(level);
-        let harm = !efficacy && level.counted.is_some() && statistic.crosses(level);
+        // A crossing that does not count (for harm) stops all the same.
+        let crossed = statistic.crosses(level);
+        let efficacy = crossed && level.counts(statistic.direction());
+        let harm = crossed && !efficacy;
         let z = match statistic {
             Statistic::Z(z) => self.sign * z,
             // No events, or only events: the pooled z is 0 (as rpact sets it).

@@ -279,8 +279,8 @@ impl<'a> SurvivalEndpoint<'a> {
                 // No deaths: no information (as rpact's log-rank statistic, 0).
                 _ => 0.0,
             };
-            let stage = stage_log_rank_z((before, z_before), (deaths, z));
-            let combined = plan.add(&mut combination, stage);
+            let stage_z = stage_log_rank_z((before, z_before), (deaths, z));
+            let combined = plan.add(&mut combination, stage_z);
             let (efficacy, futile) = plan.decide(k, combined);
             if efficacy || futile || k + 1 == looks {
                 if let Some(t) = tally {

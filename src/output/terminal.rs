@@ -6,7 +6,7 @@ use crate::engine::summary::{
     BinaryColumns, ContinuousColumns, DesignColumns, EndpointColumns, HypothesisRow,
     OrdinalColumns, SequentialColumns, SummaryRow, SurvivalColumns,
 };
-use crate::model::design::Design;
+use crate::model::design::{Design, alternative_text};
 use crate::model::reestimation::Reestimated;
 use crate::model::vocabulary::TestKind;
 
@@ -176,9 +176,7 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
                 m.margin,
                 m.scale.as_str()
             ),
-            // As `Analysis::alternative_text`.
-            None if !r.two_sided_power => format!("{}, power for benefit only", r.alternative),
-            None => r.alternative.clone(),
+            None => alternative_text(&r.alternative, r.two_sided_power),
         };
         out += &format!(
             "{} | {} vs {} | {} {} alpha={} | N={} | {} trials, seed {}\n",

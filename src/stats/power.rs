@@ -58,7 +58,7 @@ pub fn level_for(
     max_df: u32,
 ) -> Level {
     let level = Level::new(alpha, alt, max_df);
-    if alt == Alternative::TwoSided && !design.analysis.two_sided_power {
+    if one_way(design) {
         level.counting(benefit)
     } else {
         level

@@ -95,16 +95,22 @@ impl Analysis {
     /// The alternative as printed beside a power: "two_sided", or "two_sided, power for
     /// benefit only" when the power counts one direction.
     pub fn alternative_text(&self) -> String {
-        match self.two_sided_power {
-            true => self.sidedness.as_str().to_string(),
-            false => format!("{}, power for benefit only", self.sidedness.as_str()),
-        }
+        alternative_text(self.sidedness.as_str(), self.two_sided_power)
     }
 
     /// The null value of a difference (arm minus control): a non-inferiority margin's (rpact's
     /// thetaH0), or 0 for superiority.
     pub fn null_difference(&self) -> f64 {
         self.margin.map_or(0.0, |m| m.null)
+    }
+}
+
+/// The alternative `alternative` ("two_sided") as printed beside a power, with "power for
+/// benefit only" when a two-sided test's power counts one direction.
+pub fn alternative_text(alternative: &str, two_sided_power: bool) -> String {
+    match two_sided_power {
+        true => alternative.to_string(),
+        false => format!("{alternative}, power for benefit only"),
     }
 }
 

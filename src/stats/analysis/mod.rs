@@ -158,7 +158,7 @@ pub struct Level {
     pub alt: Alternative,
     /// The one direction of a two-sided test whose rejections count (rpact's `twoSidedPower =
     /// FALSE`: the benefit's, `Greater` or `Less`); `None`: every rejection counts.
-    pub counted: Option<Alternative>,
+    counted: Option<Alternative>,
     /// Critical value of the normal statistic on the side(s) of `alt`.
     z: f64,
     /// Upper alpha-quantiles of chi-square with 1, 2, ... degrees of freedom.
